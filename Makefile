@@ -1,0 +1,35 @@
+# dayafter: two commands set everything up on a fresh machine (Python >= 3.11, pip, make).
+#   make run   evaluates the built-in northern-iraq scenarios and prints their comparison
+#   make test  runs the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench clean install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,mip,distributed]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/dayafter plan compare --case northern-iraq --all-scenarios
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
+
+bench: $(STAMP)
+	$(BIN)/python bench/metrics.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

@@ -1,0 +1,1 @@
+"""Command-line interface (Typer). Thin: it parses, calls the library and renders."""

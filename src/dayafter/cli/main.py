@@ -1,0 +1,46 @@
+"""The ``dayafter`` command: ``dayafter <noun> <verb>``.
+
+Exit codes: 0 success, 1 unexpected error, 2 usage, 3 bad input, 4 infeasible.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from dayafter.cli._common import run_guarded
+
+app = typer.Typer(
+    name="dayafter",
+    help="Design and stress-test post-conflict territorial settlements.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    from dayafter.cli import case, plan, territory
+
+    app.add_typer(case.app, name="case")
+    app.add_typer(territory.app, name="territory")
+    app.add_typer(plan.app, name="plan")
+    # --- sub-apps of the engines: one line each, keep this block sorted ---
+    # --- end of engine sub-apps ---
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    debug = "--debug" in sys.argv or os.environ.get("DAYAFTER_DEBUG") == "1"
+    if "--debug" in sys.argv:
+        sys.argv.remove("--debug")
+    sys.exit(run_guarded(app, debug=debug))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

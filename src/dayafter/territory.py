@@ -1,0 +1,315 @@
+"""The territory: units, censuses, adjacency and admin levels, as arrays.
+
+Geometry is only needed to *build* a territory (see :func:`dayafter.geo.build_territory`); once
+built, everything here is plain NumPy so engines never touch geopandas.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dayafter.errors import InputDataError, first_ids
+from dayafter.graph import UnitGraph
+
+__all__ = ["Territory"]
+
+
+def _ro(a: NDArray, dtype: Any = None) -> NDArray:
+    a = np.array(a, dtype=dtype, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Territory:
+    """Units with population by community, adjacency and admin levels (immutable).
+
+    Attributes
+    ----------
+    unit_ids
+        ``n`` unit ids as strings, sorted; array index ``i`` is unit ``unit_ids[i]`` everywhere.
+    communities
+        ``g`` community names (column order of every census).
+    censuses
+        Census name to ``float64[n, g]`` population table (read-only).
+    graph
+        Rook adjacency with shared border lengths in metres.
+    area
+        ``float64[n]`` unit areas in square metres (in ``crs``).
+    outer_border
+        ``float64[n]`` length in metres of each unit's border on the territory's outer edge.
+    admin
+        Admin level name (e.g. ``"governorate"``) to ``str[n]`` codes of the unit's admin unit.
+    labels
+        Extra per-unit text columns such as ``name_en`` or ``name_ar``.
+    crs
+        The projected coordinate system the measures were taken in.
+    name
+        A short name for the territory.
+    geometry
+        Optional GeoSeries (original coordinates, same order as ``unit_ids``); used for maps and
+        Reock only, never hashed.
+    meta
+        Free-form provenance (source files, imputation flags).
+    """
+
+    unit_ids: NDArray[np.object_]
+    communities: tuple[str, ...]
+    censuses: Mapping[str, NDArray[np.float64]]
+    graph: UnitGraph
+    area: NDArray[np.float64]
+    outer_border: NDArray[np.float64]
+    admin: Mapping[str, NDArray[np.object_]] = field(default_factory=dict)
+    labels: Mapping[str, NDArray[np.object_]] = field(default_factory=dict)
+    crs: str = ""
+    name: str = ""
+    geometry: Any = field(default=None, repr=False)
+    meta: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        ids = np.array([str(u) for u in self.unit_ids], dtype=object)
+        n = ids.size
+        if n == 0:
+            raise InputDataError("a territory needs at least one unit")
+        if len(set(ids.tolist())) != n:
+            raise InputDataError("unit ids must be unique")
+        if np.any(ids[1:] < ids[:-1]):
+            raise InputDataError(
+                "unit ids must be sorted; build territories with dayafter.geo.build_territory"
+            )
+        ids.setflags(write=False)
+        object.__setattr__(self, "unit_ids", ids)
+        comms = tuple(str(c) for c in self.communities)
+        if not comms or len(set(comms)) != len(comms):
+            raise InputDataError(f"communities must be non-empty and unique, got {comms!r}")
+        object.__setattr__(self, "communities", comms)
+        if not self.censuses:
+            raise InputDataError("a territory needs at least one census")
+        cens = {}
+        for name, table in self.censuses.items():
+            arr = np.asarray(table, dtype=np.float64)
+            if arr.shape != (n, len(comms)):
+                raise InputDataError(
+                    f"census {name!r} has shape {arr.shape}, expected ({n}, {len(comms)})"
+                )
+            bad = ~np.isfinite(arr).all(axis=1) | (arr < 0).any(axis=1)
+            if bad.any():
+                raise InputDataError(
+                    f"census {name!r} has missing, negative or infinite values for units "
+                    f"{first_ids(ids[bad])}",
+                    unit_ids=ids[bad].tolist(),
+                )
+            cens[str(name)] = _ro(arr)
+        object.__setattr__(self, "censuses", MappingProxyType(cens))
+        if self.graph.n_units != n:
+            raise InputDataError(f"graph has {self.graph.n_units} units, territory has {n}")
+        object.__setattr__(self, "area", _ro(self.area, np.float64))
+        object.__setattr__(self, "outer_border", _ro(self.outer_border, np.float64))
+        if self.area.shape != (n,) or self.outer_border.shape != (n,):
+            raise InputDataError("area and outer_border need one value per unit")
+        adm = {}
+        for level, codes in self.admin.items():
+            arr = np.array([str(c) for c in codes], dtype=object)
+            if arr.size != n:
+                raise InputDataError(f"admin level {level!r} needs one code per unit")
+            arr.setflags(write=False)
+            adm[str(level)] = arr
+        object.__setattr__(self, "admin", MappingProxyType(adm))
+        labs = {}
+        for key, vals in self.labels.items():
+            arr = np.array(["" if v is None else str(v) for v in vals], dtype=object)
+            if arr.size != n:
+                raise InputDataError(f"label column {key!r} needs one value per unit")
+            arr.setflags(write=False)
+            labs[str(key)] = arr
+        object.__setattr__(self, "labels", MappingProxyType(labs))
+        object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
+
+    # ------------------------------------------------------------------ basic facts
+    @property
+    def n_units(self) -> int:
+        """Number of units."""
+        return int(self.unit_ids.size)
+
+    @property
+    def n_communities(self) -> int:
+        """Number of communities."""
+        return len(self.communities)
+
+    @property
+    def census_names(self) -> tuple[str, ...]:
+        """Names of the censuses, in the order they were given."""
+        return tuple(self.censuses)
+
+    def census(self, name: str | None = None) -> NDArray[np.float64]:
+        """The ``(n, g)`` table of census ``name`` (the first census when ``None``)."""
+        if name is None:
+            name = self.census_names[0]
+        try:
+            return self.censuses[name]
+        except KeyError:
+            raise InputDataError(
+                f"unknown census {name!r}", hint=f"use one of {list(self.censuses)}"
+            ) from None
+
+    def population(self, census: str | None = None) -> NDArray[np.float64]:
+        """Total population of each unit on a census."""
+        return self.census(census).sum(axis=1)
+
+    def community_index(self, community: str) -> int:
+        """Column of ``community`` in the census tables."""
+        try:
+            return self.communities.index(community)
+        except ValueError:
+            raise InputDataError(
+                f"unknown community {community!r}", hint=f"use one of {list(self.communities)}"
+            ) from None
+
+    @cached_property
+    def _id_lookup(self) -> dict[str, int]:
+        return {u: i for i, u in enumerate(self.unit_ids.tolist())}
+
+    def index(self, unit_ids: Sequence[str] | str, *, source: str = "") -> NDArray[np.int64]:
+        """Array indices of the given unit ids; unknown ids raise an error naming them."""
+        if isinstance(unit_ids, str):
+            unit_ids = [unit_ids]
+        look = self._id_lookup
+        out = np.empty(len(unit_ids), dtype=np.int64)
+        missing = []
+        for j, u in enumerate(unit_ids):
+            i = look.get(str(u), -1)
+            if i < 0:
+                missing.append(str(u))
+            out[j] = i
+        if missing:
+            raise InputDataError(
+                f"{len(missing)} unit ids are not in territory {self.name or '(unnamed)'}: "
+                f"{first_ids(missing)}",
+                hint="check the id column and leading zeros (ids are compared as text)",
+                unit_ids=missing,
+                source=source,
+            )
+        return out
+
+    def admin_codes(self, level: str) -> tuple[NDArray[np.int32], NDArray[np.object_]]:
+        """Integer codes ``int32[n]`` and the sorted names of the admin units at ``level``."""
+        try:
+            codes = self.admin[level]
+        except KeyError:
+            raise InputDataError(
+                f"unknown admin level {level!r}", hint=f"use one of {list(self.admin)}"
+            ) from None
+        names, inv = np.unique(codes.astype(str), return_inverse=True)
+        return inv.astype(np.int32), names.astype(object)
+
+    @property
+    def perimeter(self) -> NDArray[np.float64]:
+        """Perimeter of each unit: outer border plus shared borders (metres)."""
+        shared = np.bincount(self.graph.sources(), weights=self.graph.border_length,
+                             minlength=self.n_units)
+        return self.outer_border + shared
+
+    def unit_label(self, i: int) -> str:
+        """Readable label of unit ``i``: its English name if known, with the id."""
+        for key in ("name_en", "name"):
+            if key in self.labels and self.labels[key][i]:
+                return f"{self.labels[key][i]} ({self.unit_ids[i]})"
+        return str(self.unit_ids[i])
+
+    # ------------------------------------------------------------------ identity
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 of everything a plan's meaning depends on.
+
+        Covers unit ids, communities, censuses, adjacency, areas, borders and admin codes, so a plan
+        made for one territory refuses to attach to different data. Geometry and labels are not
+        hashed (they do not change any metric except Reock).
+        """
+        h = hashlib.sha256()
+
+        def feed(tag: str, data: bytes) -> None:
+            h.update(tag.encode())
+            h.update(len(data).to_bytes(8, "little"))
+            h.update(data)
+
+        feed("ids", "\x1f".join(self.unit_ids.tolist()).encode())
+        feed("communities", "\x1f".join(self.communities).encode())
+        for name in sorted(self.censuses):
+            feed(f"census:{name}", np.round(self.censuses[name], 6).tobytes())
+        feed("indptr", self.graph.indptr.tobytes())
+        feed("indices", self.graph.indices.tobytes())
+        feed("border", np.round(self.graph.border_length, 3).tobytes())
+        feed("area", np.round(self.area, 1).tobytes())
+        feed("outer", np.round(self.outer_border, 3).tobytes())
+        for level in sorted(self.admin):
+            feed(f"admin:{level}", "\x1f".join(self.admin[level].tolist()).encode())
+        return h.hexdigest()
+
+    def summary(self) -> dict[str, Any]:
+        """Small dictionary describing the territory (for CLI and manifests)."""
+        comps = self.graph.components()
+        return {
+            "name": self.name,
+            "units": self.n_units,
+            "edges": self.graph.n_edges,
+            "components": int(comps.max() + 1) if comps.size else 0,
+            "communities": list(self.communities),
+            "censuses": {
+                name: float(tab.sum()) for name, tab in self.censuses.items()
+            },
+            "admin_levels": {lvl: int(np.unique(c).size) for lvl, c in self.admin.items()},
+            "area_km2": float(self.area.sum() / 1e6),
+            "crs": self.crs,
+            "content_hash": self.content_hash,
+        }
+
+    @classmethod
+    def from_arrays(
+        cls,
+        unit_ids: Sequence[str],
+        communities: Sequence[str],
+        censuses: Mapping[str, NDArray[np.float64]],
+        graph: UnitGraph,
+        *,
+        area: NDArray[np.float64] | None = None,
+        outer_border: NDArray[np.float64] | None = None,
+        **kwargs: Any,
+    ) -> Territory:
+        """Build from arrays given in any unit order; rows are reordered by sorted unit id.
+
+        Missing ``area`` defaults to 1 per unit and missing ``outer_border`` to 0.
+        """
+        ids = np.array([str(u) for u in unit_ids], dtype=object)
+        n = ids.size
+        order = np.argsort(ids.astype(str), kind="stable")
+        inv = np.empty(n, dtype=np.int64)
+        inv[order] = np.arange(n)
+        u, v, w = graph.edges()
+        g2 = UnitGraph.from_edges(n, inv[u], inv[v], w)
+        area = np.ones(n) if area is None else np.asarray(area, dtype=np.float64)
+        outer = np.zeros(n) if outer_border is None else np.asarray(outer_border, dtype=np.float64)
+        admin = {k: np.asarray(c, dtype=object)[order] for k, c in kwargs.pop("admin", {}).items()}
+        labels = {k: np.asarray(c, dtype=object)[order] for k, c in kwargs.pop("labels", {}).items()}
+        geometry = kwargs.pop("geometry", None)
+        if geometry is not None:
+            geometry = geometry.iloc[order].reset_index(drop=True)
+        return cls(
+            unit_ids=ids[order],
+            communities=tuple(communities),
+            censuses={k: np.asarray(t, dtype=np.float64)[order] for k, t in censuses.items()},
+            graph=g2,
+            area=area[order],
+            outer_border=outer[order],
+            admin=admin,
+            labels=labels,
+            geometry=geometry,
+            **kwargs,
+        )
