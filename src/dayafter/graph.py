@@ -133,7 +133,7 @@ class UnitGraph:
         np.cumsum(np.bincount(src, minlength=n_units), out=indptr[1:])
         return cls(indptr, dst.astype(np.int32), ww)
 
-    def to_networkx(self):  # noqa: ANN201 - networkx is an optional, test-side convenience
+    def to_networkx(self):
         """A ``networkx.Graph`` with ``border_length`` edge attributes (for tests and small jobs)."""
         import networkx as nx
 

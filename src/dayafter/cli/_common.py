@@ -1,0 +1,110 @@
+"""Helpers shared by the CLI commands: error mapping, consoles, loading territories and plans."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+import typer
+
+from dayafter.errors import DayafterError, InputDataError
+
+if TYPE_CHECKING:
+    from dayafter.plan import Plan
+    from dayafter.territory import Territory
+
+
+def run_guarded(app: typer.Typer, *, debug: bool = False, args: list[str] | None = None) -> int:
+    """Run the Typer app and map exceptions to exit codes with a one-line message on stderr."""
+    try:
+        rv = app(args=args, standalone_mode=False)
+        return int(rv) if isinstance(rv, int) else 0
+    except DayafterError as exc:
+        if debug:
+            traceback.print_exc()
+        err_line(f"error: {exc.one_line()}")
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err_line("aborted")
+        return 130
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return int(exc.exit_code)
+    except FileNotFoundError as exc:
+        if debug:
+            traceback.print_exc()
+        err_line(f"error: file not found: {exc.filename or exc}. Fix: check the path.")
+        return 3
+    except KeyboardInterrupt:
+        err_line("interrupted")
+        return 130
+    except Exception as exc:  # the last resort: one line, traceback only on --debug
+        if debug:
+            traceback.print_exc()
+        err_line(f"internal error: {type(exc).__name__}: {exc}. Rerun with --debug and report it.")
+        return 1
+
+
+def err_line(text: str) -> None:
+    """Write one line to stderr."""
+    sys.stderr.write(text.replace("\n", " ") + "\n")
+    sys.stderr.flush()
+
+
+def console(*, stderr: bool = False):
+    """A rich Console (stdout by default)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=160 if not sys.stdout.isatty() else None)
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+
+
+def _json_default(o: Any) -> Any:
+    import numpy as np
+
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return None if not np.isfinite(o) else float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def load_territory(case: str | None, project: Path | None) -> Territory:
+    """The territory of a built-in case or of a project GeoPackage."""
+    if project is not None:
+        from dayafter.io.project import read_project
+
+        return read_project(project).territory
+    from dayafter import cases
+
+    return cases.load(case or "northern-iraq").territory
+
+
+def resolve_plan(spec: str, territory: Territory, *, case: str | None) -> Plan:
+    """A plan from a file path, or a scenario name of the built-in case."""
+    path = Path(spec)
+    if path.exists():
+        from dayafter.io.plans import read_plan
+
+        return read_plan(path, territory)
+    from dayafter import cases
+
+    c = cases.load(case or "northern-iraq")
+    if spec in c.plans:
+        return c.plans[spec]
+    raise InputDataError(
+        f"{spec!r} is neither a plan file nor a scenario of case {c.name!r}",
+        hint=f"give a path, or one of {sorted(c.plans)}",
+    )

@@ -1,0 +1,522 @@
+"""Plan files: dayafter JSON, assignment CSV, Districtr JSON, GeoPackage tables.
+
+Every reader maps unit ids to the territory's units, reports ids it does not know (an error) and
+units the file does not mention (a warning; they stay unassigned), and never drops anything
+silently. Every writer writes to a temporary file and renames it, or uses one SQLite transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import warnings
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dayafter.errors import DataQualityWarning, InputDataError, PlanMismatchError, first_ids
+from dayafter.io.atomic import atomic_write_text
+from dayafter.plan import UNASSIGNED, Plan, Region
+from dayafter.territory import Territory
+
+__all__ = [
+    "PLAN_FORMAT",
+    "plan_from_dict",
+    "plan_to_dict",
+    "read_assignment_csv",
+    "read_districtr",
+    "read_plan",
+    "read_plans_gpkg",
+    "write_assignment_csv",
+    "write_plan",
+    "write_plans_gpkg",
+]
+
+PLAN_FORMAT = "dayafter.plan"
+
+
+# ------------------------------------------------------------------------------------------ common
+
+
+def _finish(
+    territory: Territory,
+    pairs: Sequence[tuple[str, int]],
+    regions: Sequence[Region],
+    *,
+    source: str,
+    name: str,
+    notes: str = "",
+    meta: Mapping[str, Any] | None = None,
+    territory_hash: str | None = None,
+    require_complete: bool = False,
+) -> Plan:
+    ids = [u for u, _ in pairs]
+    dups = sorted(u for u, c in Counter(ids).items() if c > 1)
+    if dups:
+        raise InputDataError(f"units listed more than once: {first_ids(dups)}",
+                             hint="keep one row per unit", unit_ids=dups, source=source)
+    idx = territory.index(ids, source=source)  # raises on unknown ids, naming them
+    a = np.full(territory.n_units, UNASSIGNED, dtype=np.int64)
+    a[idx] = [r for _, r in pairs]
+    missing = territory.unit_ids[a < 0]
+    explicit_unassigned = sum(1 for _, r in pairs if r == UNASSIGNED)
+    not_listed = int(missing.size) - explicit_unassigned
+    if require_complete and missing.size:
+        raise InputDataError(
+            f"{missing.size} units are not assigned to any region: {first_ids(missing.tolist())}",
+            hint="assign them, or allow incomplete plans", unit_ids=missing.tolist(), source=source)
+    if not_listed > 0:
+        listed = set(ids)
+        absent = [u for u in missing.tolist() if u not in listed]
+        warnings.warn(
+            f"{source}: {len(absent)} units of the territory are not in the plan file and stay "
+            f"unassigned: {first_ids(absent)}",
+            DataQualityWarning, stacklevel=3)
+    plan = Plan(a, tuple(regions), territory.content_hash, name=name, notes=notes, meta=meta or {})
+    if territory_hash and territory_hash != territory.content_hash:
+        raise PlanMismatchError(
+            f"the plan was made for other territory data (hash {territory_hash[:12]}, this territory "
+            f"is {territory.content_hash[:12]})",
+            hint="pass --rebind (rebind=True) to attach it to this data anyway, after checking the units",
+            source=source)
+    return plan
+
+
+# ------------------------------------------------------------------------------------------ JSON
+
+
+def plan_to_dict(plan: Plan, territory: Territory) -> dict[str, Any]:
+    """The dayafter JSON form of a plan (assignment by unit id and region name)."""
+    plan.check_territory(territory)
+    names = plan.region_names
+    assignment = {
+        str(u): (names[r] if r >= 0 else None)
+        for u, r in zip(territory.unit_ids.tolist(), plan.assignment.tolist(), strict=True)
+    }
+    meta = dict(plan.meta)
+    out: dict[str, Any] = {
+        "format": PLAN_FORMAT,
+        "version": 1,
+        "name": plan.name,
+        "title": meta.pop("title", plan.name),
+        "notes": plan.notes,
+        "sources": meta.pop("sources", []),
+        "territory_hash": plan.territory_hash,
+        "regions": [r.to_dict() for r in plan.regions],
+        "assignment": assignment,
+    }
+    if meta:
+        out["meta"] = meta
+    return out
+
+
+def plan_from_dict(
+    data: Mapping[str, Any],
+    territory: Territory,
+    *,
+    source: str = "",
+    rebind: bool = False,
+    require_complete: bool = False,
+) -> Plan:
+    """Parse the dayafter JSON form (see :func:`plan_to_dict`)."""
+    if data.get("format") != PLAN_FORMAT:
+        raise InputDataError(f"not a dayafter plan (format {data.get('format')!r})",
+                             hint=f"expected \"format\": \"{PLAN_FORMAT}\"", source=source)
+    if data.get("version") != 1:
+        raise InputDataError(f"unsupported plan version {data.get('version')!r}",
+                             hint="this dayafter reads version 1", source=source)
+    raw_regions = data.get("regions")
+    if not isinstance(raw_regions, list) or not all(isinstance(r, Mapping) and "name" in r
+                                                    for r in raw_regions):
+        raise InputDataError("'regions' must be a list of objects with a 'name'",
+                             hint="see the plan format in the README", source=source)
+    regions = []
+    for r in raw_regions:
+        extra = set(r) - {"name", "authority", "status"}
+        if extra:
+            raise InputDataError(f"region {r.get('name')!r} has unknown fields {sorted(extra)}",
+                                 hint="regions have name, authority and status", source=source)
+        regions.append(Region(str(r["name"]), str(r.get("authority", "") or ""),
+                              str(r.get("status", "") or "")))
+    by_name = {r.name: j for j, r in enumerate(regions)}
+    if len(by_name) != len(regions):
+        raise InputDataError("region names must be unique", source=source)
+    assignment = data.get("assignment")
+    if not isinstance(assignment, Mapping):
+        raise InputDataError("'assignment' must map unit ids to region names", source=source)
+    pairs: list[tuple[str, int]] = []
+    bad: list[str] = []
+    for u, r in assignment.items():
+        if r is None or r == "":
+            pairs.append((str(u), UNASSIGNED))
+        elif isinstance(r, str) and r in by_name:
+            pairs.append((str(u), by_name[r]))
+        elif isinstance(r, int) and not isinstance(r, bool) and 0 <= r < len(regions):
+            pairs.append((str(u), r))
+        else:
+            bad.append(str(u))
+    if bad:
+        raise InputDataError(
+            f"{len(bad)} units are assigned to regions the plan does not define: {first_ids(bad)}",
+            hint="list every region in 'regions'", unit_ids=bad, source=source)
+    meta = dict(data.get("meta") or {})
+    if data.get("title"):
+        meta["title"] = str(data["title"])
+    if data.get("sources"):
+        meta["sources"] = list(data["sources"])
+    return _finish(territory, pairs, regions, source=source, name=str(data.get("name", "")),
+                   notes=str(data.get("notes", "") or ""), meta=meta,
+                   territory_hash=None if rebind else data.get("territory_hash"),
+                   require_complete=require_complete)
+
+
+# ------------------------------------------------------------------------------------------ CSV
+
+
+def read_assignment_csv(
+    path: str | Path,
+    territory: Territory,
+    *,
+    regions: Sequence[Region] | None = None,
+    name: str | None = None,
+    require_complete: bool = False,
+) -> Plan:
+    """Read an assignment table ``unit_id,region`` (comma or ``|``; header optional).
+
+    Regions are numbers (``1..k``; ``0``, ``-1`` or blank mean unassigned) or names. Numbered
+    regions become ``Region("1")``, ``Region("2")`` ... unless ``regions`` gives their attributes
+    (region number ``j`` is ``regions[j - 1]``).
+    """
+    p = Path(path)
+    src = str(p)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputDataError("the file is not UTF-8 text", hint="save it as UTF-8 CSV", source=src) from None
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise InputDataError("the assignment file is empty", hint="write one 'unit_id,region' row per unit",
+                             source=src)
+    sep = "|" if "|" in lines[0] and "," not in lines[0] else ","
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sep))
+    bad_rows = [i + 1 for i, r in enumerate(rows) if len(r) < 2 or len(r) > 3]
+    if bad_rows:
+        raise InputDataError(f"rows {first_ids(bad_rows)} do not have two columns (unit id, region)",
+                             hint=f"write 'unit_id{sep}region' on every row", source=src)
+    head = [c.strip().lower() for c in rows[0]]
+    has_header = head[0] in ("unit_id", "id", "geoid", "geoid10", "geoid20", "pcode", "unit") or (
+        head[1] in ("region", "district", "assignment", "part", "region_id") )
+    body = rows[1:] if has_header else rows
+    values = [r[1].strip() for r in body]
+
+    def is_int(s: str) -> bool:
+        try:
+            int(float(s))
+            return float(s) == int(float(s))
+        except ValueError:
+            return False
+
+    numeric = all(v == "" or is_int(v) for v in values)
+    pairs: list[tuple[str, int]] = []
+    if numeric:
+        nums = sorted({int(float(v)) for v in values if v != "" and int(float(v)) > 0})
+        if regions is not None:
+            regs = list(regions)
+            too_big = [x for x in nums if x > len(regs)]
+            if too_big:
+                raise InputDataError(f"region numbers {too_big} exceed the {len(regs)} regions given",
+                                     source=src)
+            number_to_index = {x: x - 1 for x in range(1, len(regs) + 1)}
+        else:
+            k = max(nums) if nums else 0
+            regs = [Region(str(x)) for x in range(1, k + 1)]
+            number_to_index = {x: x - 1 for x in range(1, k + 1)}
+        for r in body:
+            v = r[1].strip()
+            num = int(float(v)) if v else 0
+            pairs.append((r[0].strip(), number_to_index[num] if num > 0 else UNASSIGNED))
+    else:
+        names = []
+        for v in values:
+            if v and v not in names and not (is_int(v) and int(float(v)) <= 0):
+                names.append(v)
+        regs = list(regions) if regions is not None else [Region(n) for n in names]
+        by_name = {rg.name: j for j, rg in enumerate(regs)}
+        unknown = sorted(set(names) - set(by_name))
+        if unknown:
+            raise InputDataError(f"region names {unknown[:5]} are not in the regions given", source=src)
+        for r in body:
+            v = r[1].strip()
+            pairs.append((r[0].strip(), by_name[v] if v in by_name else UNASSIGNED))
+    empty_ids = [i + 1 + has_header for i, (u, _) in enumerate(pairs) if not u]
+    if empty_ids:
+        raise InputDataError(f"rows {first_ids(empty_ids)} have no unit id", source=src)
+    return _finish(territory, pairs, regs, source=src, name=name or p.stem,
+                   require_complete=require_complete)
+
+
+def write_assignment_csv(plan: Plan, territory: Territory, path: str | Path, *,
+                         sep: str = ",", labels: str = "numbers") -> None:
+    """Write ``unit_id,region`` rows (regions numbered from 1, 0 = unassigned, or by name)."""
+    plan.check_territory(territory)
+    if sep not in (",", "|"):
+        raise InputDataError("the separator must be ',' or '|'")
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=sep, lineterminator="\n")
+    w.writerow(["unit_id", "region"])
+    names = plan.region_names
+    for u, r in zip(territory.unit_ids.tolist(), plan.assignment.tolist(), strict=True):
+        if labels == "names":
+            w.writerow([u, names[r] if r >= 0 else ""])
+        else:
+            w.writerow([u, r + 1 if r >= 0 else 0])
+    atomic_write_text(path, buf.getvalue())
+
+
+# ------------------------------------------------------------------------------------------ Districtr
+
+
+def read_districtr(path: str | Path, territory: Territory, *, require_complete: bool = False) -> Plan:
+    """Import a plan saved by Districtr (``assignment`` of unit id to part id, ``parts`` names)."""
+    p = Path(path)
+    src = str(p)
+    data = _load_json(p)
+    return _districtr_from_dict(data, territory, source=src, name=p.stem,
+                                require_complete=require_complete)
+
+
+def _districtr_from_dict(data: Mapping[str, Any], territory: Territory, *, source: str, name: str,
+                         require_complete: bool) -> Plan:
+    assignment = data.get("assignment")
+    if not isinstance(assignment, Mapping):
+        raise InputDataError("not a Districtr plan: no 'assignment' object", source=source)
+    part_ids: list[int] = []
+    pairs_raw: list[tuple[str, int | None]] = []
+    multi: list[str] = []
+    for u, v in assignment.items():
+        if isinstance(v, list):
+            vals = [x for x in v if x is not None]
+            if len(set(vals)) > 1:
+                multi.append(str(u))
+                continue
+            v = vals[0] if vals else None
+        if v is None:
+            pairs_raw.append((str(u), None))
+            continue
+        try:
+            iv = int(v)
+        except (TypeError, ValueError):
+            raise InputDataError(f"unit {u!r} has a non-numeric Districtr part {v!r}",
+                                 unit_ids=[str(u)], source=source) from None
+        pairs_raw.append((str(u), iv))
+        part_ids.append(iv)
+    if multi:
+        raise InputDataError(f"{len(multi)} units are painted in several districts: {first_ids(multi)}",
+                             hint="keep one district per unit in Districtr", unit_ids=multi, source=source)
+    parts_meta = {int(pt["id"]): pt for pt in data.get("parts", []) if isinstance(pt, Mapping) and "id" in pt}
+    problem = data.get("problem") or {}
+    k = max([int(problem.get("numberOfParts", 0) or 0), *(i + 1 for i in part_ids), *(i + 1 for i in parts_meta)])
+    regions = [
+        Region(str(parts_meta.get(j, {}).get("name") or f"District {j + 1}")) for j in range(k)
+    ]
+    # Districtr may repeat a name; keep names unique
+    seen: dict[str, int] = {}
+    for j, r in enumerate(regions):
+        if r.name in seen:
+            regions[j] = Region(f"{r.name} ({j + 1})")
+        seen[regions[j].name] = j
+    pairs = [(u, UNASSIGNED if v is None else v) for u, v in pairs_raw]
+    plan_name = str(data.get("placeId") or problem.get("name") or name)
+    return _finish(territory, pairs, regions, source=source, name=name if name else plan_name,
+                   meta={"imported_from": "districtr", "districtr_id": str(data.get("id", ""))},
+                   require_complete=require_complete)
+
+
+# ------------------------------------------------------------------------------------------ GeoPackage
+
+_GPKG_TABLES = {
+    "plans": "CREATE TABLE IF NOT EXISTS plans (plan_id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+    "notes TEXT, territory_hash TEXT NOT NULL, meta_json TEXT, saved_at TEXT)",
+    "plan_regions": "CREATE TABLE IF NOT EXISTS plan_regions (plan_id TEXT NOT NULL, region_index "
+    "INTEGER NOT NULL, name TEXT NOT NULL, authority TEXT, status TEXT, PRIMARY KEY (plan_id, region_index))",
+    "plan_assignments": "CREATE TABLE IF NOT EXISTS plan_assignments (plan_id TEXT NOT NULL, unit_id "
+    "TEXT NOT NULL, region_index INTEGER NOT NULL, PRIMARY KEY (plan_id, unit_id))",
+}
+
+
+def _register_attribute_table(con: sqlite3.Connection, table: str) -> None:
+    has_contents = con.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='gpkg_contents'").fetchone()[0]
+    if has_contents:
+        con.execute(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, "
+            "last_change) VALUES (?, 'attributes', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
+            (table, table, f"dayafter {table}"))
+
+
+def write_plans_gpkg(plans: Sequence[Plan], territory: Territory, path: str | Path) -> None:
+    """Save plans into the GeoPackage at ``path`` (tables plans, plan_regions, plan_assignments).
+
+    One SQLite transaction: either every plan is saved, or nothing changes. A plan with the same
+    name replaces the stored one.
+    """
+    import datetime as _dt
+
+    p = Path(path)
+    if not p.exists():
+        raise InputDataError("the GeoPackage does not exist",
+                             hint="create the project first (dayafter territory build --out FILE.gpkg)",
+                             source=str(p))
+    for plan in plans:
+        plan.check_territory(territory)
+        if not plan.name:
+            raise InputDataError("a plan needs a name to be saved in a GeoPackage",
+                                 hint="give it one with --name", source=str(p))
+    con = sqlite3.connect(p, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        for table, ddl in _GPKG_TABLES.items():
+            con.execute(ddl)
+            _register_attribute_table(con, table)
+        now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        ids = territory.unit_ids.tolist()
+        for plan in plans:
+            pid = plan.name
+            for t in ("plan_assignments", "plan_regions", "plans"):
+                con.execute(f"DELETE FROM {t} WHERE plan_id = ?", (pid,))
+            con.execute("INSERT INTO plans VALUES (?, ?, ?, ?, ?, ?)",
+                        (pid, plan.name, plan.notes, plan.territory_hash,
+                         json.dumps(dict(plan.meta), sort_keys=True), now))
+            con.executemany("INSERT INTO plan_regions VALUES (?, ?, ?, ?, ?)",
+                            [(pid, j, r.name, r.authority, r.status) for j, r in enumerate(plan.regions)])
+            con.executemany("INSERT INTO plan_assignments VALUES (?, ?, ?)",
+                            list(zip([pid] * len(ids), ids, plan.assignment.tolist(), strict=True)))
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+
+
+def read_plans_gpkg(path: str | Path, territory: Territory, *, rebind: bool = False) -> dict[str, Plan]:
+    """All plans stored in a GeoPackage, by name."""
+    p = Path(path)
+    src = str(p)
+    try:
+        con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "plans" not in tables:
+                return {}
+            plans_rows = con.execute("SELECT plan_id, name, notes, territory_hash, meta_json FROM plans "
+                                     "ORDER BY plan_id").fetchall()
+            out = {}
+            for pid, name, notes, thash, meta_json in plans_rows:
+                regs = con.execute("SELECT region_index, name, authority, status FROM plan_regions "
+                                   "WHERE plan_id = ? ORDER BY region_index", (pid,)).fetchall()
+                if [r[0] for r in regs] != list(range(len(regs))):
+                    raise InputDataError(f"plan {pid!r}: region indices are not 0..k-1", source=src)
+                rows = con.execute("SELECT unit_id, region_index FROM plan_assignments WHERE plan_id = ?",
+                                   (pid,)).fetchall()
+                out[name] = _finish(
+                    territory, [(str(u), int(r)) for u, r in rows],
+                    [Region(r[1], r[2] or "", r[3] or "") for r in regs],
+                    source=f"{src} (plan {pid})", name=name, notes=notes or "",
+                    meta=json.loads(meta_json or "{}"), territory_hash=None if rebind else thash)
+            return out
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise InputDataError(f"cannot read the GeoPackage ({exc})",
+                             hint="check that the file is a valid, complete GeoPackage", source=src) from None
+
+
+# ------------------------------------------------------------------------------------------ dispatch
+
+
+def _load_json(p: Path) -> Any:
+    if not p.exists():
+        raise InputDataError("file not found", hint="check the path", source=str(p))
+    try:
+        return json.loads(p.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputDataError("the file is not UTF-8 text", source=str(p)) from None
+    except json.JSONDecodeError as exc:
+        raise InputDataError(f"invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})",
+                             hint="fix the JSON syntax", source=str(p)) from None
+
+
+def read_plan(
+    path: str | Path,
+    territory: Territory,
+    *,
+    name: str | None = None,
+    rebind: bool = False,
+    require_complete: bool = False,
+    regions: Sequence[Region] | None = None,
+) -> Plan:
+    """Read a plan from any supported file, chosen by extension and content.
+
+    ``.json``: a dayafter plan or a Districtr export; ``.csv``/``.txt``/``.psv``: an assignment table;
+    ``.gpkg``: the plan called ``name`` (or the only plan) stored in a project GeoPackage.
+    """
+    p = Path(path)
+    src = str(p)
+    if not p.exists():
+        raise InputDataError("file not found", hint="check the path", source=src)
+    suffix = p.suffix.lower()
+    if suffix == ".json":
+        data = _load_json(p)
+        if not isinstance(data, Mapping):
+            raise InputDataError("a plan file must hold a JSON object", source=src)
+        if data.get("format") == PLAN_FORMAT:
+            return plan_from_dict(data, territory, source=src, rebind=rebind,
+                                  require_complete=require_complete)
+        if "assignment" in data:
+            return _districtr_from_dict(data, territory, source=src, name=name or p.stem,
+                                        require_complete=require_complete)
+        raise InputDataError("unknown JSON plan format",
+                             hint=f"use a dayafter plan (\"format\": \"{PLAN_FORMAT}\") or a Districtr export",
+                             source=src)
+    if suffix in (".csv", ".txt", ".psv"):
+        return read_assignment_csv(p, territory, regions=regions, name=name,
+                                   require_complete=require_complete)
+    if suffix == ".gpkg":
+        plans = read_plans_gpkg(p, territory, rebind=rebind)
+        if not plans:
+            raise InputDataError("the GeoPackage holds no plans", hint="save one first", source=src)
+        if name is None:
+            if len(plans) > 1:
+                raise InputDataError(f"the GeoPackage holds several plans {sorted(plans)}",
+                                     hint="pick one with --name", source=src)
+            return next(iter(plans.values()))
+        if name not in plans:
+            raise InputDataError(f"no plan {name!r} in the GeoPackage", hint=f"use one of {sorted(plans)}",
+                                 source=src)
+        return plans[name]
+    raise InputDataError(f"unsupported plan format {suffix!r}",
+                         hint="use .json (dayafter or Districtr), .csv (assignment) or .gpkg", source=src)
+
+
+def write_plan(plan: Plan, territory: Territory, path: str | Path, *, sep: str = ",") -> None:
+    """Write a plan; the format follows the extension (.json, .csv/.psv, .gpkg)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".json":
+        atomic_write_text(p, json.dumps(plan_to_dict(plan, territory), indent=1, ensure_ascii=False) + "\n")
+    elif suffix in (".csv", ".txt"):
+        write_assignment_csv(plan, territory, p, sep=sep)
+    elif suffix == ".psv":
+        write_assignment_csv(plan, territory, p, sep="|")
+    elif suffix == ".gpkg":
+        write_plans_gpkg([plan], territory, p)
+    else:
+        raise InputDataError(f"unsupported plan format {suffix!r}",
+                             hint="use .json, .csv, .psv or .gpkg", source=str(p))
