@@ -1,0 +1,1 @@
+"""Data of the built-in case ``northern-iraq`` (see SOURCES.md in this folder)."""

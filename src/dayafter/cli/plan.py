@@ -1,0 +1,197 @@
+"""``dayafter plan evaluate|compare|export``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from dayafter.cli._common import console, load_territory, print_json, resolve_plan
+from dayafter.errors import InputDataError
+
+app = typer.Typer(help="Evaluate, compare and export plans.", no_args_is_help=True)
+
+CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
+ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
+CensusOpt = Annotated[list[str] | None, typer.Option("--census", help="Census to report (repeatable; default all).")]
+
+
+def _fmt(v: Any, metric: str = "") -> str:
+    if isinstance(v, str):
+        return v
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "-"
+    if any(k in metric for k in ("empowered", "stranded", "deviation", "fractionalization", "Theil",
+                                 "Polsby")):
+        return f"{v:.1%}" if "Polsby" not in metric and "Theil" not in metric else f"{v:.3f}"
+    return f"{v:,.0f}"
+
+
+def _criteria(path: Path | None, case: str | None, project: Path | None) -> list:
+    from dayafter.criteria import criteria_from_spec
+
+    if path is not None:
+        from dayafter.io.specs import read_spec
+
+        return criteria_from_spec(read_spec(path))
+    if project is None:
+        from dayafter import cases
+
+        return cases.load(case or "northern-iraq").criteria
+    return []
+
+
+def _labels(case: str | None, project: Path | None) -> dict[str, str]:
+    if project is not None:
+        return {}
+    from dayafter import cases
+
+    c = cases.load(case or "northern-iraq")
+    return {k: c.community_label(k) for k in c.territory.communities}
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    plan: Annotated[str, typer.Argument(help="Plan file (.json, .csv, .gpkg) or scenario name.")],
+    case: CaseOpt = None,
+    project: ProjectOpt = None,
+    census: CensusOpt = None,
+    criteria: Annotated[Path | None, typer.Option(help="Criteria file (YAML or JSON).")] = None,
+    threshold: Annotated[float, typer.Option(help="Stranded threshold (share).")] = 0.10,
+    reference: Annotated[str | None, typer.Option(help="Reference plan to measure change from.")] = None,
+    reock: Annotated[bool, typer.Option(help="Also compute Reock compactness (geometry).")] = False,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Evaluate one plan: every metric on every census, and the criteria."""
+    from rich.table import Table
+
+    import dayafter as da
+    from dayafter.criteria import check_criteria
+
+    t = load_territory(case, project)
+    p = resolve_plan(plan, t, case=case)
+    ref = resolve_plan(reference, t, case=case) if reference else None
+    if ref is None and project is None:
+        from dayafter import cases
+
+        c = cases.load(case or "northern-iraq")
+        ref = c.reference_plan if p.name != c.reference else None
+    ev = da.evaluate(t, p, censuses=census, threshold=threshold, reference=ref, reock=reock)
+    crits = _criteria(criteria, case, project)
+    results = check_criteria(ev, crits)
+    if json_out:
+        d = ev.to_dict()
+        d["criteria"] = [r.to_dict() for r in results]
+        print_json(d)
+        return
+    labels = _labels(case, project)
+    out = console()
+    out.print(f"[bold]{p.name}[/bold] {p.meta.get('title', '')}: {p.k} regions on {t.name} "
+              f"({t.n_units} units)")
+    g = ev.geometry
+    for cname, cm in ev.censuses.items():
+        tab = Table(title=f"Regions, census {cname}")
+        for col in ("region", "authority", "units", "population", "deviation", "largest community",
+                    "share", "fractionalization", "Polsby-Popper", "pieces"):
+            tab.add_column(col, justify="left" if col in ("region", "authority", "largest community") else "right")
+        for j, r in enumerate(p.regions):
+            lg = cm.largest[j]
+            tab.add_row(r.name, r.authority, str(g.n_units[j]), f"{cm.population[j]:,.0f}",
+                        _fmt(cm.deviation[j], "deviation"),
+                        labels.get(cm.communities[lg], cm.communities[lg]) if lg >= 0 else "-",
+                        _fmt(cm.largest_share[j], "stranded"), _fmt(cm.fractionalization[j], "fractionalization"),
+                        _fmt(g.polsby_popper[j], "Polsby"), str(g.pieces[j]))
+        out.print(tab)
+        ct = Table(title=f"Communities, census {cname} (stranded: share below {cm.threshold:.0%})")
+        for col in ("community", "population", "empowered (plurality)", "empowered (majority)",
+                    "stranded", "stranded people"):
+            ct.add_column(col, justify="left" if col == "community" else "right")
+        tot = cm.community_totals()
+        for j, comm in enumerate(cm.communities):
+            ct.add_row(labels.get(comm, comm), f"{tot[j]:,.0f}", _fmt(cm.empowerment_plurality[j], "stranded"),
+                       _fmt(cm.empowerment_majority[j], "stranded"), _fmt(cm.stranded[j], "stranded"),
+                       f"{cm.stranded_people[j]:,.0f}")
+        out.print(ct)
+        out.print(f"Theil's H: {cm.theil_h:.3f}")
+    out.print(f"cut edges {g.cut_edges}; splits " + ", ".join(f"{k}: {v}" for k, v in g.splits.items()))
+    if ev.reock is not None:
+        out.print("Reock: " + ", ".join(f"{r.name} {v:.3f}" for r, v in zip(p.regions, ev.reock, strict=True)))
+    if ev.change is not None:
+        out.print(f"change from {ev.change.reference}: {ev.change.units_moved} units change authority ("
+                  + ", ".join(f"{c}: {v:,.0f} people" for c, v in ev.change.people_moved.items()) + ")")
+    for r in results:
+        out.print(("[green]" if r.passed else "[red]") + r.message() + "[/]")
+
+
+@app.command("compare")
+def compare_cmd(
+    plans: Annotated[list[str] | None, typer.Argument(help="Plan files or scenario names.")] = None,
+    case: CaseOpt = None,
+    project: ProjectOpt = None,
+    all_scenarios: Annotated[bool, typer.Option("--all-scenarios", help="Compare every scenario of the case.")] = False,
+    census: CensusOpt = None,
+    threshold: Annotated[float, typer.Option(help="Stranded threshold (share).")] = 0.10,
+    criteria: Annotated[Path | None, typer.Option(help="Criteria file (YAML or JSON).")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Compare plans side by side (one column each) on every census."""
+    from rich.table import Table
+
+    from dayafter.comparison import compare_plans, comparison_table
+
+    t = load_territory(case, project)
+    chosen = [resolve_plan(s, t, case=case) for s in plans or []]
+    ref = None
+    if project is None:
+        from dayafter import cases
+
+        c = cases.load(case or "northern-iraq")
+        ref = c.reference_plan
+        if all_scenarios:
+            chosen = list(c.plans.values()) + chosen
+    if len(chosen) < 1:
+        raise InputDataError("nothing to compare", hint="name plans or pass --all-scenarios")
+    evs = compare_plans(t, chosen, reference=ref, censuses=census, threshold=threshold)
+    table = comparison_table(evs, community_labels=_labels(case, project),
+                             criteria=_criteria(criteria, case, project))
+    if json_out:
+        print_json({f"{s} / {m}": row for (s, m), row in table.to_dict("index").items()})
+        return
+    out = console()
+    for section in dict.fromkeys(table.index.get_level_values(0)):
+        sub = table.loc[section]
+        tab = Table(title=f"{t.name}: {section}", title_justify="left")
+        tab.add_column("metric")
+        for col in table.columns:
+            tab.add_column(col, justify="right")
+        for metric, row in sub.iterrows():
+            tab.add_row(str(metric), *[_fmt(v, str(metric)) for v in row.tolist()])
+        out.print(tab)
+
+
+@app.command("export")
+def export_cmd(
+    plan: Annotated[str, typer.Argument(help="Plan file or scenario name.")],
+    out: Annotated[Path, typer.Option("--out", help="Output: .json, .csv, .psv, .gpkg (project) or .geojson (regions).")],
+    case: CaseOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Export a plan to another format (or its dissolved regions to GeoJSON)."""
+    from dayafter.io.plans import write_plan
+
+    t = load_territory(case, project)
+    p = resolve_plan(plan, t, case=case)
+    suffix = out.suffix.lower()
+    if suffix == ".geojson":
+        from dayafter.io.export import write_regions_geojson
+
+        write_regions_geojson(t, p, out)
+    elif suffix == ".gpkg" and not out.exists():
+        from dayafter.io.project import write_project
+
+        write_project(t, out, plans=[p])
+    else:
+        write_plan(p, t, out)
+    console(stderr=True).print(f"wrote {out}")
