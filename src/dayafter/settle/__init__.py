@@ -1,0 +1,39 @@
+"""Settlement of competing claims: allocating disputed units among parties, with compensation.
+
+>>> from dayafter.settle import ClaimsProblem, knaster
+>>> pr = ClaimsProblem(("A", "B"), ("u1", "u2"), [[10.0, 2.0], [6.0, 6.0]])
+>>> s = knaster(pr)
+>>> s.owner.tolist(), s.transfers.tolist()
+([0, 1], [-2.0, 2.0])
+"""
+
+from dayafter.settle.apply import settlement_plan
+from dayafter.settle.methods import (
+    METHODS,
+    adjusted_winner,
+    efeq_transfers,
+    envy_free_matching_rounds,
+    knaster,
+    max_nash_welfare,
+    min_subsidy,
+    settle,
+)
+from dayafter.settle.problem import ClaimsProblem, values_from_territory
+from dayafter.settle.result import SHARED, Settlement, minimal_subsidies
+
+__all__ = [
+    "METHODS",
+    "SHARED",
+    "ClaimsProblem",
+    "Settlement",
+    "adjusted_winner",
+    "efeq_transfers",
+    "envy_free_matching_rounds",
+    "knaster",
+    "max_nash_welfare",
+    "min_subsidy",
+    "minimal_subsidies",
+    "settle",
+    "settlement_plan",
+    "values_from_territory",
+]

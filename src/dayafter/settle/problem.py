@@ -1,0 +1,229 @@
+"""Claims problems: parties, disputed units and each party's value for each unit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from dayafter.errors import InputDataError, first_ids
+
+if TYPE_CHECKING:
+    from dayafter.territory import Territory
+
+__all__ = ["ClaimsProblem", "values_from_territory"]
+
+
+@dataclass(frozen=True, eq=False)
+class ClaimsProblem:
+    """Competing claims of ``p`` parties on ``m`` disputed units (immutable).
+
+    Parameters
+    ----------
+    parties
+        Party names, e.g. ``("federal", "krg", "minority council")``.
+    unit_ids
+        Ids of the disputed units (any order; results keep this order).
+    values
+        ``float64[p, m]`` non-negative value of unit ``j`` to party ``i``. Values are additive over
+        units and money is quasi-linear (utility = value of the units held + money received), so
+        methods that pay transfers assume values are in one common unit (money or people).
+    budget
+        Outside money available for compensation (a donor fund); 0 when there is none.
+    value_unit
+        What a value of 1 means (``"points"``, ``"USD"``, ``"residents"``), for reports.
+    meta
+        Provenance (the rule that derived the values, the census used).
+    """
+
+    parties: tuple[str, ...]
+    unit_ids: tuple[str, ...]
+    values: NDArray[np.float64]
+    budget: float = 0.0
+    value_unit: str = ""
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        parties = tuple(str(p) for p in self.parties)
+        units = tuple(str(u) for u in self.unit_ids)
+        if len(parties) < 2:
+            raise InputDataError(
+                f"a claims problem needs at least two parties, got {list(parties)}",
+                hint="list every party that claims the disputed units",
+            )
+        if len(set(parties)) != len(parties):
+            raise InputDataError(f"party names must be unique, got {list(parties)}")
+        if not units:
+            raise InputDataError("a claims problem needs at least one disputed unit")
+        if len(set(units)) != len(units):
+            dup = sorted({u for u in units if units.count(u) > 1})
+            raise InputDataError(
+                f"disputed units are listed twice: {first_ids(dup)}", unit_ids=dup
+            )
+        v = np.array(self.values, dtype=np.float64, copy=True)
+        if v.shape != (len(parties), len(units)):
+            raise InputDataError(
+                f"values have shape {v.shape}, expected (parties, units) = "
+                f"({len(parties)}, {len(units)})"
+            )
+        bad = ~np.isfinite(v) | (v < 0)
+        if bad.any():
+            cols = np.flatnonzero(bad.any(axis=0))
+            ids = [units[j] for j in cols]
+            raise InputDataError(
+                f"values must be finite and non-negative; bad values for units {first_ids(ids)}",
+                unit_ids=ids,
+                hint="units are goods here: give a value of 0 to a unit a party does not want",
+            )
+        v.setflags(write=False)
+        budget = float(self.budget)
+        if not np.isfinite(budget) or budget < 0:
+            raise InputDataError(f"the compensation budget must be >= 0, got {self.budget!r}")
+        object.__setattr__(self, "parties", parties)
+        object.__setattr__(self, "unit_ids", units)
+        object.__setattr__(self, "values", v)
+        object.__setattr__(self, "budget", budget)
+        object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
+
+    @property
+    def n_parties(self) -> int:
+        """Number of parties ``p``."""
+        return len(self.parties)
+
+    @property
+    def n_units(self) -> int:
+        """Number of disputed units ``m``."""
+        return len(self.unit_ids)
+
+    def party_index(self, party: str) -> int:
+        """Row of ``party`` in :attr:`values`."""
+        try:
+            return self.parties.index(party)
+        except ValueError:
+            raise InputDataError(
+                f"unknown party {party!r}", hint=f"use one of {list(self.parties)}"
+            ) from None
+
+    @classmethod
+    def from_table(
+        cls,
+        table: Mapping[str, Mapping[str, float]],
+        *,
+        budget: float = 0.0,
+        value_unit: str = "",
+    ) -> ClaimsProblem:
+        """Build from ``{unit_id: {party: value}}`` (rows as entered by a user).
+
+        Parties missing from a row get value 0.
+        """
+        units = list(table)
+        parties: list[str] = []
+        for row in table.values():
+            for p in row:
+                if p not in parties:
+                    parties.append(p)
+        v = np.zeros((len(parties), len(units)))
+        for j, u in enumerate(units):
+            for p, x in table[u].items():
+                v[parties.index(p), j] = float(x)
+        return cls(tuple(parties), tuple(units), v, budget=budget, value_unit=value_unit)
+
+
+def values_from_territory(
+    territory: Territory,
+    *,
+    parties: Mapping[str, Sequence[str]],
+    units: Sequence[str],
+    census: str | None = None,
+    resources: Mapping[str, Mapping[str, float]] | None = None,
+    population_weight: float = 1.0,
+    budget: float = 0.0,
+) -> ClaimsProblem:
+    """Derive each party's values from the data by a stated rule.
+
+    The value of unit ``u`` to party ``P`` is::
+
+        population_weight * (residents of u, on ``census``, in P's constituency communities)
+        + resources[P][u]
+
+    Parameters
+    ----------
+    territory
+        The territory holding the censuses.
+    parties
+        Party name to its constituency communities (e.g. ``{"krg": ["kurd"]}``).
+    units
+        The disputed unit ids.
+    census
+        Census to count residents on (the territory's first census when ``None``).
+    resources
+        Optional extra value per party and unit (oil fields, crossings), in the same unit as the
+        population term (people-equivalents); missing entries are 0.
+    population_weight
+        Value of one resident of the party's constituency.
+    budget
+        Outside compensation fund, in the same unit.
+
+    Returns
+    -------
+    ClaimsProblem
+        With ``value_unit="residents"`` and the rule recorded in ``meta``.
+
+    Raises
+    ------
+    InputDataError
+        Unknown units, communities or census.
+    """
+    idx = territory.index(list(units), source="disputed units")
+    table = territory.census(census)
+    names = list(parties)
+    v = np.zeros((len(names), len(idx)))
+    for i, name in enumerate(names):
+        cols = [territory.community_index(c) for c in parties[name]]
+        if cols:
+            v[i] = table[np.ix_(idx, cols)].sum(axis=1) * float(population_weight)
+    if resources:
+        unknown = [p for p in resources if p not in parties]
+        if unknown:
+            raise InputDataError(
+                f"resource values given for unknown parties {unknown}",
+                hint=f"use the party names {names}",
+            )
+        pos = {u: j for j, u in enumerate(units)}
+        for p, row in resources.items():
+            for u, x in row.items():
+                if u not in pos:
+                    raise InputDataError(
+                        f"resource value for unit {u!r}, which is not a disputed unit",
+                        unit_ids=[u],
+                        hint="list the unit among the disputed units or drop the value",
+                    )
+                v[names.index(p), pos[u]] += float(x)
+    cname = census if census is not None else territory.census_names[0]
+    return ClaimsProblem(
+        tuple(names),
+        tuple(str(u) for u in units),
+        v,
+        budget=budget,
+        value_unit="residents",
+        meta={
+            "rule": "population_weight * constituency residents + resources",
+            "census": cname,
+            "constituencies": {p: list(c) for p, c in parties.items()},
+            "population_weight": float(population_weight),
+        },
+    )
+
+
+def as_values(values: ArrayLike) -> NDArray[np.float64]:
+    """Validated ``float64[p, m]`` copy of a value matrix (used by the method functions)."""
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 2 or v.shape[0] < 1 or v.shape[1] < 1:
+        raise InputDataError(f"values must be a (parties, units) matrix, got shape {v.shape}")
+    if not np.isfinite(v).all() or (v < 0).any():
+        raise InputDataError("values must be finite and non-negative")
+    return v
