@@ -28,10 +28,10 @@ def run_guarded(app: typer.Typer, *, debug: bool = False, args: list[str] | None
             traceback.print_exc()
         err_line(f"error: {exc.one_line()}")
         return exc.exit_code
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         err_line("aborted")
         return 130
-    except click.exceptions.Exit as exc:
+    except (click.exceptions.Exit, typer.Exit) as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
@@ -45,10 +45,17 @@ def run_guarded(app: typer.Typer, *, debug: bool = False, args: list[str] | None
         err_line("interrupted")
         return 130
     except Exception as exc:  # the last resort: one line, traceback only on --debug
+        if _is_usage_error(exc):  # Typer's own (vendored) click exceptions
+            exc.show()  # type: ignore[attr-defined]
+            return int(getattr(exc, "exit_code", 2))
         if debug:
             traceback.print_exc()
         err_line(f"internal error: {type(exc).__name__}: {exc}. Rerun with --debug and report it.")
         return 1
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    return any(c.__name__ in ("UsageError", "ClickException") for c in type(exc).__mro__) and hasattr(exc, "show")
 
 
 def err_line(text: str) -> None:

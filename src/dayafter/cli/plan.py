@@ -65,6 +65,7 @@ def evaluate_cmd(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Evaluate one plan: every metric on every census, and the criteria."""
+    from rich.markup import escape
     from rich.table import Table
 
     import dayafter as da
@@ -98,7 +99,7 @@ def evaluate_cmd(
             tab.add_column(col, justify="left" if col in ("region", "authority", "largest community") else "right")
         for j, r in enumerate(p.regions):
             lg = cm.largest[j]
-            tab.add_row(r.name, r.authority, str(g.n_units[j]), f"{cm.population[j]:,.0f}",
+            tab.add_row(escape(r.name), escape(r.authority), str(g.n_units[j]), f"{cm.population[j]:,.0f}",
                         _fmt(cm.deviation[j], "deviation"),
                         labels.get(cm.communities[lg], cm.communities[lg]) if lg >= 0 else "-",
                         _fmt(cm.largest_share[j], "stranded"), _fmt(cm.fractionalization[j], "fractionalization"),
@@ -122,7 +123,7 @@ def evaluate_cmd(
         out.print(f"change from {ev.change.reference}: {ev.change.units_moved} units change authority ("
                   + ", ".join(f"{c}: {v:,.0f} people" for c, v in ev.change.people_moved.items()) + ")")
     for r in results:
-        out.print(("[green]" if r.passed else "[red]") + r.message() + "[/]")
+        out.print(("[green]" if r.passed else "[red]") + escape(r.message()) + "[/]")
 
 
 @app.command("compare")
