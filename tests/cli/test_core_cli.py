@@ -86,7 +86,7 @@ def test_evaluate_compare_export(tmp_path, project, capsys):
     ],
 )
 def test_bad_input_one_line_exit_3(tmp_path, layer, capsys, make_args, needle):
-    code, out, err = run(make_args(layer, tmp_path), capsys)
+    code, _out, err = run(make_args(layer, tmp_path), capsys)
     assert code == 3
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) == 1 and needle in lines[0], err
