@@ -321,8 +321,9 @@ NINEVEH_PLAINS_SINJAR = Scenario(
     decisions=(
         Decision(HAMDANIYA, "Nineveh Plains",
                  "Christian Qaraqosh and Bartella (now Shabak-majority) with Namroud (S04, "
-                 "S22, S23, S29). The whole district is taken, as in the 2014 cabinet plan "
-                 "(P21, P22) and UNAMI's reports (S30), although Namroud is Sunni Arab.",
+                 "S22, S23, S29). The whole district is taken, although Namroud is Sunni Arab: "
+                 "the 2014 cabinet decision worked with whole districts (P21, P22) and "
+                 "UNAMI reported on the district as one (S30).",
                  "NIN-HAMDANIYA", "majority_community"),
         Decision(TEL_KAIF, "Nineveh Plains",
                  "Chaldean Tel Kaif town (Sunni Arab outer quarters), Assyrian and Yazidi "
@@ -348,7 +349,8 @@ NINEVEH_PLAINS_SINJAR = Scenario(
         "try.",
         "Namroud (Sunni Arab), Wana (Kurd and Sunni Arab) and the Sunni Arab quarters of Tel "
         "Kaif put non-minority populations into the province; keeping the districts whole "
-        "follows the 2014 cabinet plan (P21) and avoids new district splits. The metrics "
+        "follows the district-based 2014 cabinet procedure (P21) and avoids new district "
+        "splits beyond Bashiqa and Qahtaniya. The metrics "
         "report the resulting stranded Sunni Arabs and Kurds.",
     ),
 )
