@@ -127,7 +127,6 @@ def test_mst_kernel_matches_networkx(global_seed):
 def test_balanced_cuts_match_reference(global_seed, with_locks):
     rng = np.random.default_rng(global_seed)
     t = grid_territory(3, 4)
-    g = ref.graph_of(t)
     nd, lptr, lind, m = _local(t, np.arange(12))
     parent = np.empty(12, np.int64)
     order = np.empty(12, np.int64)
