@@ -49,7 +49,7 @@ def test_adjacency_and_borders_match_the_shared_table(iraq):
     adj = pd.read_csv(SHARED / "data/iraq/irq_admin_adjacency.csv")
     a3 = adj[(adj.level == 3) & (adj.contact == "edge") & adj.pcode_a.isin(t.unit_ids) & adj.pcode_b.isin(t.unit_ids)]
     ours = {(t.unit_ids[u], t.unit_ids[v]): w for u, v, w in zip(*t.graph.edges(), strict=True)}
-    theirs = {tuple(sorted(p)): km for p, km in zip(zip(a3.pcode_a, a3.pcode_b), a3.shared_border_km, strict=True)}
+    theirs = {tuple(sorted(p)): km for p, km in zip(zip(a3.pcode_a, a3.pcode_b, strict=True), a3.shared_border_km, strict=True)}
     assert set(ours) == set(theirs)
     # projected lengths agree with geodesic lengths on the ellipsoid to 0.2% (LAEA scale error)
     rel = [ours[k] / 1000.0 / km - 1.0 for k, km in theirs.items() if km > 1.0]
