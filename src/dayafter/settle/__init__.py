@@ -18,7 +18,7 @@ from dayafter.settle.methods import (
     min_subsidy,
     settle,
 )
-from dayafter.settle.problem import ClaimsProblem, values_from_territory
+from dayafter.settle.problem import ClaimsProblem, claims_from_spec, values_from_territory
 from dayafter.settle.result import SHARED, Settlement, minimal_subsidies
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "ClaimsProblem",
     "Settlement",
     "adjusted_winner",
+    "claims_from_spec",
     "efeq_transfers",
     "envy_free_matching_rounds",
     "knaster",

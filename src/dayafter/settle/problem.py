@@ -15,7 +15,7 @@ from dayafter.errors import InputDataError, first_ids
 if TYPE_CHECKING:
     from dayafter.territory import Territory
 
-__all__ = ["ClaimsProblem", "values_from_territory"]
+__all__ = ["ClaimsProblem", "claims_from_spec", "values_from_territory"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -227,3 +227,59 @@ def as_values(values: ArrayLike) -> NDArray[np.float64]:
     if not np.isfinite(v).all() or (v < 0).any():
         raise InputDataError("values must be finite and non-negative")
     return v
+
+
+def claims_from_spec(
+    territory: Territory,
+    spec: Mapping[str, Any],
+    *,
+    census: str | None = None,
+    budget: float = 0.0,
+    source: str = "",
+) -> tuple[ClaimsProblem, dict[str, str], list[str]]:
+    """A claims problem from a parties specification (the JSON form the built-in case ships).
+
+    Parameters
+    ----------
+    territory
+        The territory.
+    spec
+        ``{"parties": [{"name", "constituency", "authority"}, ...], "disputed_units": [...],
+        "census": ..., "resources": {party: {unit: value}}}``.
+    census
+        Overrides the specification's census.
+    budget
+        Outside compensation fund.
+    source
+        Name of the file, for messages.
+
+    Returns
+    -------
+    problem, authorities, skipped
+        The problem (values by :func:`values_from_territory`), party name to authority, and the
+        disputed unit ids not present in the territory (left out).
+    """
+    try:
+        parties = {str(p["name"]): [str(c) for c in p.get("constituency", [])]
+                   for p in spec["parties"]}
+        authorities = {str(p["name"]): str(p.get("authority", p["name"])) for p in spec["parties"]}
+        units = [str(u) for u in spec["disputed_units"]]
+    except (KeyError, TypeError) as exc:
+        raise InputDataError(f"malformed parties specification: missing {exc}", source=source,
+                             hint="give 'parties' (name, constituency, authority) and "
+                             "'disputed_units'") from None
+    known = set(territory.unit_ids.tolist())
+    skipped = [u for u in units if u not in known]
+    kept = [u for u in units if u in known]
+    if not kept:
+        raise InputDataError(f"none of the {len(units)} disputed units is in the territory",
+                             source=source, unit_ids=units[:5],
+                             hint="check the unit ids against the territory")
+    res = {p: {u: float(x) for u, x in row.items() if u in known}
+           for p, row in dict(spec.get("resources") or {}).items()}
+    problem = values_from_territory(
+        territory, parties=parties, units=kept,
+        census=census if census is not None else spec.get("census"),
+        resources=res or None, budget=budget,
+    )
+    return problem, authorities, skipped
