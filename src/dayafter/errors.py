@@ -110,9 +110,9 @@ class ConvergenceWarning(UserWarning):
 
 
 def first_ids(ids: Sequence[object], limit: int = 5) -> str:
-    """Format up to ``limit`` ids for a message: ``'A', 'B' and 3 more``."""
-    ids = [str(i) for i in ids]
-    shown = ", ".join(repr(i) for i in ids[:limit])
+    """Format up to ``limit`` ids for a message: ``'A', 'B' and 3 more`` (row numbers unquoted)."""
+    ids = list(ids)
+    shown = ", ".join(str(i) if isinstance(i, int) else repr(str(i)) for i in ids[:limit])
     if len(ids) > limit:
         shown += f" and {len(ids) - limit} more"
     return shown

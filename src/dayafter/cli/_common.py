@@ -88,24 +88,43 @@ def _json_default(o: Any) -> Any:
     return str(o)
 
 
+def _project(path: Path):
+    from dayafter.io.project import read_project
+
+    key = (str(Path(path).resolve()), Path(path).stat().st_mtime_ns if Path(path).exists() else 0)
+    if key not in _PROJECTS:
+        _PROJECTS.clear()
+        _PROJECTS[key] = read_project(path)
+    return _PROJECTS[key]
+
+
+_PROJECTS: dict[tuple[str, int], Any] = {}
+
+
 def load_territory(case: str | None, project: Path | None) -> Territory:
     """The territory of a built-in case or of a project GeoPackage."""
     if project is not None:
-        from dayafter.io.project import read_project
-
-        return read_project(project).territory
+        return _project(project).territory
     from dayafter import cases
 
     return cases.load(case or "northern-iraq").territory
 
 
-def resolve_plan(spec: str, territory: Territory, *, case: str | None) -> Plan:
-    """A plan from a file path, or a scenario name of the built-in case."""
+def resolve_plan(spec: str, territory: Territory, *, case: str | None, project: Path | None = None) -> Plan:
+    """A plan from a file path, a plan saved in the project, or a scenario of the built-in case."""
     path = Path(spec)
     if path.exists():
         from dayafter.io.plans import read_plan
 
         return read_plan(path, territory)
+    if project is not None:
+        saved = _project(project).plans
+        if spec in saved:
+            return saved[spec]
+        raise InputDataError(
+            f"{spec!r} is neither a plan file nor a plan saved in the project",
+            hint=f"check the path, or use one of {sorted(saved)}" if saved else "check the path",
+            source=str(project))
     from dayafter import cases
 
     c = cases.load(case or "northern-iraq")

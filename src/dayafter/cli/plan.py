@@ -9,7 +9,7 @@ import numpy as np
 import typer
 
 from dayafter.cli._common import console, load_territory, print_json, resolve_plan
-from dayafter.errors import InputDataError
+from dayafter.errors import ConfigError, InputDataError
 
 app = typer.Typer(help="Evaluate, compare and export plans.", no_args_is_help=True)
 
@@ -33,9 +33,15 @@ def _criteria(path: Path | None, case: str | None, project: Path | None) -> list
     from dayafter.criteria import criteria_from_spec
 
     if path is not None:
+        from dayafter.errors import ConfigError
         from dayafter.io.specs import read_spec
 
-        return criteria_from_spec(read_spec(path))
+        try:
+            return criteria_from_spec(read_spec(path))
+        except ConfigError as exc:
+            if exc.source:
+                raise
+            raise ConfigError(exc.message, hint=exc.hint, source=str(path)) from None
     if project is None:
         from dayafter import cases
 
@@ -62,6 +68,7 @@ def evaluate_cmd(
     threshold: Annotated[float, typer.Option(help="Stranded threshold (share).")] = 0.10,
     reference: Annotated[str | None, typer.Option(help="Reference plan to measure change from.")] = None,
     reock: Annotated[bool, typer.Option(help="Also compute Reock compactness (geometry).")] = False,
+    require_contiguous: Annotated[bool, typer.Option(help="Fail (exit 3) when a region is not contiguous.")] = False,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Evaluate one plan: every metric on every census, and the criteria."""
@@ -72,8 +79,8 @@ def evaluate_cmd(
     from dayafter.criteria import check_criteria
 
     t = load_territory(case, project)
-    p = resolve_plan(plan, t, case=case)
-    ref = resolve_plan(reference, t, case=case) if reference else None
+    p = resolve_plan(plan, t, case=case, project=project)
+    ref = resolve_plan(reference, t, case=case, project=project) if reference else None
     if ref is None and project is None:
         from dayafter import cases
 
@@ -81,7 +88,25 @@ def evaluate_cmd(
         ref = c.reference_plan if p.name != c.reference else None
     ev = da.evaluate(t, p, censuses=census, threshold=threshold, reference=ref, reock=reock)
     crits = _criteria(criteria, case, project)
-    results = check_criteria(ev, crits)
+    try:
+        results = check_criteria(ev, crits)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, hint=exc.hint, source=str(criteria or "")) from None
+    if require_contiguous:
+        bad = [j for j in range(p.k) if ev.geometry.pieces[j] > 1]
+        if bad:
+            comps = t.graph.components(p.assignment)
+            detail = []
+            for j in bad[:3]:
+                pieces = sorted({int(c) for c in comps[p.assignment == j]})
+                smallest = min(pieces, key=lambda c: int((comps == c).sum()))
+                detail.append(f"{p.regions[j].name!r} in {len(pieces)} pieces (smallest: "
+                              f"{', '.join(t.unit_ids[comps == smallest][:4].tolist())})")
+            raise InputDataError(
+                f"{len(bad)} regions are not contiguous: " + "; ".join(detail),
+                hint="reassign the detached units or drop --require-contiguous",
+                unit_ids=[u for j in bad for u in t.unit_ids[p.assignment == j].tolist()][:50],
+                source=plan)
     if json_out:
         d = ev.to_dict()
         d["criteria"] = [r.to_dict() for r in results]
@@ -143,7 +168,7 @@ def compare_cmd(
     from dayafter.comparison import compare_plans, comparison_table
 
     t = load_territory(case, project)
-    chosen = [resolve_plan(s, t, case=case) for s in plans or []]
+    chosen = [resolve_plan(s, t, case=case, project=project) for s in plans or []]
     ref = None
     if project is None:
         from dayafter import cases
@@ -183,7 +208,7 @@ def export_cmd(
     from dayafter.io.plans import write_plan
 
     t = load_territory(case, project)
-    p = resolve_plan(plan, t, case=case)
+    p = resolve_plan(plan, t, case=case, project=project)
     suffix = out.suffix.lower()
     if suffix == ".geojson":
         from dayafter.io.export import write_regions_geojson

@@ -23,6 +23,9 @@ from dayafter.territory import Territory
 
 __all__ = ["CensusSpec", "build_territory", "choose_crs", "normalise_ids"]
 
+MAX_UNIT_POPULATION = 1e10
+"""Populations above this in one unit are rejected as a data error (more than the world's people)."""
+
 CensusSpec = Mapping[str, str] | pd.DataFrame
 """A census is either ``{community: column in the layer}`` or a DataFrame indexed by unit id whose
 columns are the communities."""
@@ -238,6 +241,12 @@ def _census_table(
                     f"{first_ids(ids[nan])}",
                     hint="fill them, or pass --missing-population zero to count them as 0",
                     unit_ids=ids[nan].tolist(), source=source)
+        huge = arr > MAX_UNIT_POPULATION
+        if huge.any():
+            raise InputDataError(
+                f"{where}, column {c!r}: implausibly large populations (over {MAX_UNIT_POPULATION:.0e}) for "
+                f"units {first_ids(ids[huge])}",
+                hint="check the column's units and decimal separators", unit_ids=ids[huge].tolist(), source=source)
         neg = arr < 0
         if neg.any():
             raise InputDataError(
@@ -308,7 +317,8 @@ def build_territory(
         Gaps, overlaps, islands and disconnected components, repaired geometries.
     """
     if missing_population not in ("error", "zero"):
-        raise InputDataError(f"missing_population must be 'error' or 'zero', not {missing_population!r}")
+        raise InputDataError(f"missing_population must be 'error' or 'zero', not {missing_population!r}",
+                             hint="pass --missing-population error or --missing-population zero")
     if not isinstance(units, gpd.GeoDataFrame):
         raise InputDataError("units must be a GeoDataFrame with one polygon per unit", source=source)
     if len(units) == 0:

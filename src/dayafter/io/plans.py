@@ -145,7 +145,7 @@ def plan_from_dict(
                               str(r.get("status", "") or "")))
     by_name = {r.name: j for j, r in enumerate(regions)}
     if len(by_name) != len(regions):
-        raise InputDataError("region names must be unique", source=source)
+        raise InputDataError("region names must be unique", hint="rename the duplicated regions", source=source)
     assignment = data.get("assignment")
     if not isinstance(assignment, Mapping):
         raise InputDataError("'assignment' must map unit ids to region names", source=source)
@@ -475,7 +475,8 @@ def read_plan(
     if suffix == ".json":
         data = _load_json(p)
         if not isinstance(data, Mapping):
-            raise InputDataError("a plan file must hold a JSON object", source=src)
+            raise InputDataError("a plan file must hold a JSON object",
+                                 hint=f"write {{\"format\": \"{PLAN_FORMAT}\", ...}} or a Districtr export", source=src)
         if data.get("format") == PLAN_FORMAT:
             return plan_from_dict(data, territory, source=src, rebind=rebind,
                                   require_complete=require_complete)

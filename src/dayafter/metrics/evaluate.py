@@ -572,7 +572,8 @@ def evaluate(
     a = _check_assignment(territory, plan.assignment, plan.k)
     names = list(censuses) if censuses is not None else list(territory.census_names)
     if not 0.0 < threshold < 1.0:
-        raise InputDataError(f"stranded threshold must lie in (0, 1), got {threshold}")
+        raise InputDataError(f"stranded threshold must lie in (0, 1), got {threshold}",
+                             hint="pass a share such as --threshold 0.1")
     cms = {c: census_metrics(territory, a, plan.k, c, threshold=threshold) for c in names}
     change = (compare_to_reference(territory, plan, reference, censuses=names)
               if reference is not None else None)
