@@ -28,6 +28,8 @@ def _register() -> None:
     app.add_typer(territory.app, name="territory")
     app.add_typer(plan.app, name="plan")
     # --- sub-apps of the engines: one line each, keep this block sorted ---
+    app.add_typer(__import__("dayafter.cli.security", fromlist=["app"]).app, name="security")
+    app.add_typer(__import__("dayafter.cli.settle", fromlist=["app"]).app, name="settle")
     # --- end of engine sub-apps ---
 
 

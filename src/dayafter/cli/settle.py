@@ -1,0 +1,224 @@
+"""``dayafter settle run|methods``: allocate disputed units among parties, with compensation."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from dayafter.cli._common import console, load_territory, print_json, resolve_plan
+from dayafter.errors import ConfigError, InputDataError
+
+if TYPE_CHECKING:
+    from dayafter.settle import ClaimsProblem, Settlement
+
+app = typer.Typer(help="Settle competing claims on disputed units, with compensation.",
+                  no_args_is_help=True)
+
+CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
+ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
+
+_LABELS = {
+    "max-nash-welfare": "Maximum Nash welfare (integral, no money)",
+    "min-subsidy": "Envy-free with minimum outside subsidy (Halpern-Shah; Brustle et al.)",
+    "ef-matching-rounds": "Envy-free by matching rounds, subsidy <= max value each (Brustle et al.)",
+    "efeq-transfers": "Envy-free and equitable, budget-balanced transfers (Aziz 2021)",
+    "adjusted-winner": "Adjusted Winner, two parties (Brams-Taylor), points",
+    "knaster": "Knaster's sealed bids (Steinhaus 1948)",
+}
+
+
+def read_values_csv(path: Path, *, budget: float) -> ClaimsProblem:
+    """A claims problem from a CSV: a ``unit_id`` column, then one column of values per party."""
+    import numpy as np
+
+    from dayafter.settle import ClaimsProblem
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    if len(rows) < 2 or len(rows[0]) < 3 or rows[0][0].strip().lower() != "unit_id":
+        raise InputDataError("a values table needs a header 'unit_id,<party>,<party>,...' and "
+                             "one row per disputed unit", source=str(path))
+    parties = [p.strip() for p in rows[0][1:]]
+    units, vals = [], []
+    for k, row in enumerate(rows[1:], start=2):
+        if not row or not any(c.strip() for c in row):
+            continue
+        if len(row) != len(parties) + 1:
+            raise InputDataError(f"row {k} has {len(row)} cells, expected {len(parties) + 1}",
+                                 source=str(path))
+        try:
+            vals.append([float(c) if c.strip() else 0.0 for c in row[1:]])
+        except ValueError:
+            raise InputDataError(f"row {k} has a value that is not a number: {row[1:]}",
+                                 source=str(path), unit_ids=[row[0]]) from None
+        units.append(row[0].strip())
+    return ClaimsProblem(tuple(parties), tuple(units), np.array(vals).T, budget=budget,
+                         meta={"source": str(path)})
+
+
+def _case_file(case: str | None, *parts: str) -> Path | None:
+    from importlib import resources
+
+    name = (case or "northern-iraq").replace("-", "_")
+    try:
+        pkg = resources.files(f"dayafter.cases.{name}")
+    except ModuleNotFoundError:
+        return None
+    ref = pkg.joinpath(*parts)
+    return Path(str(ref)) if ref.is_file() else None
+
+
+def _problem(values: Path | None, parties: Path | None, case: str | None, project: Path | None,
+             census: str | None, budget: float) -> tuple[ClaimsProblem, dict[str, str], list[str]]:
+    if values is not None:
+        pr = read_values_csv(values, budget=budget)
+        return pr, {p: p for p in pr.parties}, []
+    from dayafter.settle import claims_from_spec
+
+    spec_path = parties or _case_file(case, "settle", "parties.json")
+    if spec_path is None:
+        raise InputDataError("no values given and the case ships no parties file",
+                             hint="pass --values VALUES.csv or --parties PARTIES.json")
+    try:
+        spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputDataError(f"not valid JSON: {exc}", source=str(spec_path)) from None
+    t = load_territory(case, project)
+    return claims_from_spec(t, spec, census=census, budget=budget, source=str(spec_path))
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.2f}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def _print(s: Settlement, skipped: list[str]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    pr = s.problem
+    out.print(f"[bold]{escape(_LABELS.get(s.method, s.method))}[/bold]  [dim]({s.method})[/dim]")
+    units = Table(title="Units")
+    units.add_column("unit")
+    units.add_column("holder")
+    for p in pr.parties:
+        units.add_column(f"value to {p}", justify="right")
+    for j, u in enumerate(pr.unit_ids):
+        o = s.owner[j]
+        holder = pr.parties[o] if o >= 0 else "shared: " + ", ".join(
+            f"{pr.parties[i]} {s.shares[i, j]:.3f}" for i in range(pr.n_parties) if s.shares[i, j] > 0)
+        units.add_row(escape(u), escape(holder), *[_fmt(v) for v in pr.values[:, j]])
+    out.print(units)
+    tab = Table(title=f"Parties (values in {pr.value_unit or 'the units given'})")
+    for col in ("party", "units held", "value held", "transfer", "utility", "proportionality",
+                "max envy"):
+        tab.add_column(col, justify="left" if col == "party" else "right")
+    env = s.envy
+    prop = s.proportionality
+    for i, p in enumerate(pr.parties):
+        tab.add_row(escape(p), str(int((s.owner == i).sum())), _fmt(s.values_held[i]),
+                    _fmt(s.transfers[i]), _fmt(s.utilities[i]), f"{prop[i]:.3f}",
+                    _fmt(max(0.0, float(env[i].max()))))
+    out.print(tab)
+    et = Table(title="Envy matrix: row's gain from swapping for column's units and money")
+    et.add_column("")
+    for p in pr.parties:
+        et.add_column(escape(p), justify="right")
+    for i, p in enumerate(pr.parties):
+        et.add_row(escape(p), *[_fmt(float(x)) for x in env[i]])
+    out.print(et)
+    out.print(f"Nash welfare (product of values held): {s.nash_welfare:.6g}; envy-free: "
+              f"{s.is_envy_free()}; outside money: {_fmt(s.outside_money)} "
+              f"(budget {_fmt(pr.budget)}, {'within' if s.within_budget else 'OVER'} budget)")
+    for n in s.notes:
+        out.print(f"note: {escape(n)}")
+    if skipped:
+        out.print(f"note: {len(skipped)} disputed units are not in the territory and were left "
+                  f"out: {', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}")
+
+
+@app.command("run")
+def run_cmd(
+    method: Annotated[list[str] | None, typer.Option(
+        "--method", "-m", help="Method (repeatable; default every method that applies).")] = None,
+    values: Annotated[Path | None, typer.Option(
+        help="CSV of values entered by the user: unit_id, then one column per party.")] = None,
+    parties: Annotated[Path | None, typer.Option(
+        help="Parties JSON (constituencies, authorities, disputed units); default: the case's.")] = None,
+    case: CaseOpt = None,
+    project: ProjectOpt = None,
+    census: Annotated[str | None, typer.Option(help="Census for the derived values.")] = None,
+    budget: Annotated[float, typer.Option(help="Outside compensation fund (donor money).")] = 0.0,
+    split: Annotated[str, typer.Option(
+        help="Adjusted Winner's split unit: 'shared' administration or 'money'.")] = "shared",
+    plan: Annotated[str | None, typer.Option(
+        help="Base plan (file or scenario) to apply the settlement to.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Write the resulting plan here (.json, .csv, .gpkg); needs --plan and one method.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Allocate the disputed units with each method and report transfers, envy and welfare."""
+    from dayafter.settle import METHODS, adjusted_winner, settle, settlement_plan
+
+    problem, authorities, skipped = _problem(values, parties, case, project, census, budget)
+    methods = list(method) if method else [
+        m for m in METHODS if m != "adjusted-winner" or problem.n_parties == 2]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ConfigError(f"unknown settlement methods {unknown}", hint=f"use {sorted(METHODS)}")
+    if out is not None and (plan is None or len(methods) != 1):
+        raise ConfigError("--out writes one resulting plan: give --plan and exactly one --method")
+    results = []
+    for m in methods:
+        if m == "adjusted-winner":
+            results.append(adjusted_winner(problem, split=split))  # type: ignore[arg-type]
+        else:
+            results.append(settle(problem, m))
+    payload: dict[str, Any] = {"parties": list(problem.parties), "units": list(problem.unit_ids),
+                               "values": problem.values.tolist(), "value_unit": problem.value_unit,
+                               "budget": problem.budget, "skipped_units": skipped,
+                               "derivation": dict(problem.meta), "results": []}
+    plans = []
+    if plan is not None:
+        t = load_territory(case, project)
+        base = resolve_plan(plan, t, case=case)
+        for s in results:
+            new = settlement_plan(base, t, s, authorities=authorities)
+            plans.append(new)
+    for k, s in enumerate(results):
+        d = s.to_dict()
+        d["label"] = _LABELS.get(s.method, s.method)
+        if plans:
+            new = plans[k]
+            auth = new.authority_of_units()
+            idx = t.index(list(problem.unit_ids))
+            d["plan"] = {"name": new.name, "regions": [r.to_dict() for r in new.regions],
+                         "authority": {u: str(auth[i]) for u, i in zip(problem.unit_ids, idx,
+                                                                        strict=True)}}
+        payload["results"].append(d)
+    if out is not None:
+        from dayafter.io.plans import write_plan
+
+        write_plan(plans[0], t, out)
+        payload["written"] = str(out)
+    if json_out:
+        print_json(payload)
+        return
+    for s in results:
+        _print(s, skipped)
+    if out is not None:
+        console().print(f"wrote {out}")
+
+
+@app.command("methods")
+def methods_cmd(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the settlement methods."""
+    if json_out:
+        print_json(_LABELS)
+        return
+    for k, v in _LABELS.items():
+        console().print(f"{k:20s} {v}")
