@@ -1,0 +1,102 @@
+"""``dayafter security``: requirement, allocation, binding rules, infeasibility, JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dayafter.cli._common import run_guarded
+from dayafter.cli.main import app
+
+
+def run(args, capsys):
+    code = run_guarded(app, args=[str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def project(tmp_path, make_grid, capsys):
+    gdf = make_grid(3, 3)
+    layer = tmp_path / "units.geojson"
+    gdf.to_file(layer, driver="GeoJSON")
+    out = tmp_path / "proj.gpkg"
+    code, _, err = run(["territory", "build", layer, "--id-col", "uid", "--communities",
+                        "c0,c1,c2", "--census", "now=layer:{}", "--out", out, "--json"], capsys)
+    assert code == 0, err
+    return out
+
+
+@pytest.fixture
+def forces(tmp_path):
+    p = tmp_path / "forces.json"
+    p.write_text(json.dumps({
+        "name": "test forces", "min_accept_share": 0.3,
+        "forces": [{"key": "army", "name": "Army", "strength": 3},
+                   {"key": "militia", "name": "Militia", "strength": 2}],
+        "rules": [{"id": "M1", "kind": "accepted_only_by", "forces": ["militia"],
+                   "communities": ["c0"], "text": "local force", "sources": ["PS9"]},
+                  {"id": "A1", "kind": "exclude_units", "forces": ["army"], "units": ["C00*"],
+                   "text": "not in row 0", "sources": ["P99"]}]}))
+    return p
+
+
+def test_run_json(project, forces, capsys):
+    code, out, err = run(["security", "run", "--project", project, "--forces", forces,
+                          "--per-1000", "20", "--json", "--sensitivity"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["requirement_total"] == pytest.approx(sum(u["requirement"] for u in d["units"]))
+    assert d["covered_total"] <= 5 + 1e-9
+    assert d["shortfall_total"] == pytest.approx(d["requirement_total"] - d["covered_total"])
+    for u in d["units"]:
+        if u["unit_id"].startswith("C00"):
+            assert "army" not in u["forces"]
+    assert [s["per_1000"] for s in d["sensitivity"]] == [10, 20, 25, 30, 40]
+    assert {b["rule"] for b in d["binding"]} >= {"strength"}
+    assert {r["id"] for r in d["catalog"]["rules"]} == {"M1", "A1"}
+
+
+def test_run_table_and_drop_rule(project, forces, capsys):
+    code, out, err = run(["security", "run", "--project", project, "--forces", forces,
+                          "--per-1000", "1"], capsys)
+    assert code == 0, err
+    assert "Forces" in out and "Units" in out
+    code, out, err = run(["security", "run", "--project", project, "--forces", forces,
+                          "--per-1000", "1", "--drop-rule", "A1", "--min-share", "0", "--json"],
+                         capsys)
+    assert code == 0, err
+    assert json.loads(out)["catalog"]["min_accept_share"] == 0
+
+
+def test_require_full_exit_4(project, forces, capsys):
+    code, _, err = run(["security", "run", "--project", project, "--forces", forces,
+                        "--require-full"], capsys)
+    assert code == 4
+    assert "cannot be provided" in err and "Fix:" in err
+
+
+def test_bad_inputs_exit_3(tmp_path, project, forces, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    code, _, err = run(["security", "run", "--project", project, "--forces", bad], capsys)
+    assert code == 3 and "not valid JSON" in err
+    code, _, err = run(["security", "run", "--project", project, "--forces", forces,
+                        "--drop-rule", "Z9"], capsys)
+    assert code == 3 and "unknown rule" in err
+    mult = tmp_path / "m.csv"
+    mult.write_text("unit_id,multiplier\nC0000,2\nNOPE,1\n")
+    code, _, err = run(["security", "run", "--project", project, "--forces", forces,
+                        "--multipliers", mult], capsys)
+    assert code == 3 and "NOPE" in err
+
+
+def test_forces_listing(forces, capsys):
+    code, out, err = run(["security", "forces", "--forces", forces, "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert [f["key"] for f in d["forces"]] == ["army", "militia"]
+    code, out, err = run(["security", "forces", "--json"], capsys)  # the built-in case's file
+    assert code == 0, err
+    assert len(json.loads(out)["rules"]) >= 10
