@@ -1,0 +1,150 @@
+"""FastAPI application of the workbench: ``create_app(settings)``.
+
+The API only translates between HTTP and the library: the workspace (plans, draft, undo) lives in
+:mod:`dayafter.web.workspace`, metrics come from :func:`dayafter.metrics.evaluate`, files from
+:mod:`dayafter.io`. Every :class:`~dayafter.errors.DayafterError` becomes one JSON error body.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from dayafter.errors import ConfigError, DayafterError, InfeasibleError, InputDataError
+from dayafter.web.workspace import Workspace
+
+__all__ = ["Settings", "create_app", "workspace_from_settings"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the server shows and where it keeps plans.
+
+    Parameters
+    ----------
+    case
+        A built-in case name (used when ``project`` and ``workspace`` are not given).
+    project
+        A project GeoPackage (territory and plans) to open instead of a case.
+    plans_dir
+        Folder of saved plans. Default: ``<project>.plans`` next to a project, or
+        ``~/.local/share/dayafter/plans/<case>`` for a case.
+    workspace
+        A ready workspace (tests, notebooks); overrides ``case`` and ``project``.
+    jobs_workers
+        Number of jobs that run at the same time.
+    """
+
+    case: str | None = "northern-iraq"
+    project: Path | None = None
+    plans_dir: Path | None = None
+    workspace: Workspace | None = None
+    jobs_workers: int = 1
+
+
+def workspace_from_settings(settings: Settings) -> Workspace:
+    """Build the workspace a :class:`Settings` describes (loads the case or the project)."""
+    if settings.workspace is not None:
+        return settings.workspace
+    if settings.project is not None:
+        from dayafter.io.project import read_project
+
+        project = Path(settings.project)
+        proj = read_project(project)
+        plans_dir = settings.plans_dir or project.with_suffix(".plans")
+        return Workspace(proj.territory, scenarios=proj.plans, plans_dir=plans_dir,
+                         title=proj.territory.name or project.stem)
+    if settings.case is None:
+        raise ConfigError("nothing to serve", hint="pass a project GeoPackage or --case NAME")
+    from dayafter import cases
+
+    case = cases.load(settings.case)
+    plans_dir = settings.plans_dir or Path.home() / ".local" / "share" / "dayafter" / "plans" / case.name
+    return Workspace(
+        case.territory, scenarios=case.plans, reference=case.reference, criteria=case.criteria,
+        plans_dir=plans_dir, title=case.title,
+        community_labels={k: case.community_label(k) for k in case.territory.communities},
+        provenance=case.provenance, sources_md=case.sources_md)
+
+
+def _finite(obj: Any) -> Any:
+    """Replace NaN and infinities by ``None`` (JSON has no such numbers)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+class FastJSON(JSONResponse):
+    """Compact JSON; non-finite numbers become ``null``."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        except ValueError:
+            text = json.dumps(_finite(content), ensure_ascii=False, allow_nan=False,
+                              separators=(",", ":"))
+        return text.encode("utf-8")
+
+
+def _status(exc: DayafterError) -> int:
+    if isinstance(exc, InfeasibleError):
+        return 409
+    if isinstance(exc, InputDataError):
+        return 422
+    return 400
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The workbench application (API under ``/api``, the built front end at ``/``).
+
+    Parameters
+    ----------
+    settings
+        What to serve; the built-in northern-iraq case by default.
+
+    Returns
+    -------
+    fastapi.FastAPI
+    """
+    from dayafter.web.jobs import JobRunner
+    from dayafter.web.routes import router
+
+    settings = settings or Settings()
+    jobs = JobRunner(workers=settings.jobs_workers)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.shutdown()
+
+    app = FastAPI(title="dayafter workbench", default_response_class=FastJSON,
+                  docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None,
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.workspace = workspace_from_settings(settings)
+    app.state.jobs = jobs
+
+    @app.exception_handler(DayafterError)
+    async def _dayafter_error(request: Request, exc: DayafterError) -> Response:
+        return FastJSON(exc.to_dict(), status_code=_status(exc))
+
+    app.include_router(router, prefix="/api")
+    static = resources.files("dayafter.web") / "static"
+    with resources.as_file(static) as static_dir:
+        if Path(static_dir, "index.html").is_file():
+            app.mount("/", StaticFiles(directory=static_dir, html=True), name="static")
+    return app

@@ -1,0 +1,287 @@
+"""Long-running jobs of the workbench: a small queue, progress snapshots for SSE, cancellation.
+
+A :class:`Job` wraps a function ``work(report) -> results`` where ``report(done, total, message,
+partial)`` publishes progress and raises :class:`JobCancelled` once the user asked to stop, so a job
+stops at its next report. Jobs run in a thread pool of ``workers`` threads; their progress is read
+by the SSE endpoint as ``(sequence, snapshot)`` pairs.
+
+Job kinds are built from the engines' public APIs when those are installed (see
+:func:`available_kinds`); nothing here fakes a result.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from dayafter.errors import ConfigError, DayafterError, InputDataError
+from dayafter.plan import Plan
+
+__all__ = ["Job", "JobCancelled", "JobRunner", "available_kinds", "make_job"]
+
+Report = Callable[..., None]
+
+
+class JobCancelled(Exception):
+    """Raised inside a job's work function when the user cancelled the job."""
+
+
+class Job:
+    """One job: a work function, its state and its progress.
+
+    Parameters
+    ----------
+    kind
+        Job kind (``"ensemble"``, ...).
+    work
+        ``work(report) -> dict`` doing the job; it calls ``report(done, total, message=...,
+        partial=...)`` regularly.
+    params
+        The parameters, shown with the job.
+    """
+
+    _ids = itertools.count(1)
+
+    def __init__(self, kind: str, work: Callable[[Report], dict[str, Any]], *,
+                 params: Mapping[str, Any] | None = None, label: str = "") -> None:
+        self.id = f"job{next(self._ids)}"
+        self.kind = kind
+        self.label = label or kind
+        self.params = dict(params or {})
+        self._work = work
+        self._cancel = threading.Event()
+        self._cond = threading.Condition()
+        self._seq = 0
+        self.state = "queued"
+        self.done = 0
+        self.total = 0
+        self.message = ""
+        self.partial: dict[str, Any] = {}
+        self.results: dict[str, Any] | None = None
+        self.error: dict[str, Any] | None = None
+        self.created = time.time()
+        self.started: float | None = None
+        self.finished: float | None = None
+
+    def _update(self, **changes: Any) -> None:
+        with self._cond:
+            for k, v in changes.items():
+                setattr(self, k, v)
+            self._seq += 1
+            self._cond.notify_all()
+
+    def report(self, done: int, total: int, message: str = "", partial: dict[str, Any] | None = None) -> None:
+        """Publish progress; raises :class:`JobCancelled` when a cancel was requested."""
+        self._update(done=int(done), total=int(total), message=message,
+                     partial=partial if partial is not None else self.partial)
+        if self._cancel.is_set():
+            raise JobCancelled
+
+    def cancel(self) -> None:
+        """Ask the job to stop (a queued job never starts)."""
+        self._cancel.set()
+        if self.state == "queued":
+            self._update(state="cancelled", finished=time.time(), message="cancelled before it started")
+
+    def run(self) -> None:
+        """Run the work function (called by the runner's thread)."""
+        if self._cancel.is_set():
+            return
+        self._update(state="running", started=time.time())
+        try:
+            results = self._work(self.report)
+        except JobCancelled:
+            self._update(state="cancelled", finished=time.time(), message="cancelled")
+        except DayafterError as exc:
+            self._update(state="failed", finished=time.time(), error=exc.to_dict(),
+                         message=exc.one_line())
+        except Exception as exc:
+            self._update(state="failed", finished=time.time(),
+                         error={"error": type(exc).__name__, "message": str(exc),
+                                "traceback": traceback.format_exc(limit=5)},
+                         message=f"{type(exc).__name__}: {exc}")
+        else:
+            self._update(state="done", finished=time.time(), results=results, message="finished")
+
+    def snapshot(self) -> tuple[int, dict[str, Any]]:
+        """``(sequence number, state)``; the number grows with every change."""
+        with self._cond:
+            return self._seq, self.to_dict(results=self.state == "done")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job ends; False on timeout."""
+        end = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while self.state in ("queued", "running"):
+                left = None if end is None else end - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    def to_dict(self, *, results: bool = False) -> dict[str, Any]:
+        """JSON-ready state."""
+        out: dict[str, Any] = {
+            "id": self.id, "kind": self.kind, "label": self.label, "state": self.state,
+            "done": self.done, "total": self.total, "message": self.message, "params": self.params,
+            "partial": self.partial, "error": self.error, "created": self.created,
+            "started": self.started, "finished": self.finished,
+        }
+        if results:
+            out["results"] = self.results
+        return out
+
+
+class JobRunner:
+    """Runs jobs in a thread pool and keeps them for listing."""
+
+    def __init__(self, workers: int = 1) -> None:
+        if workers < 1:
+            raise ConfigError(f"jobs need at least one worker, got {workers}")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dayafter-job")
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, job: Job) -> dict[str, Any]:
+        """Queue a job; returns its state."""
+        with self._lock:
+            self._jobs[job.id] = job
+        self._pool.submit(job.run)
+        return job.to_dict()
+
+    def get(self, job_id: str) -> Job:
+        """A job by id."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise InputDataError(f"no job {job_id!r}", hint="list the jobs with GET /api/jobs")
+        return job
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Ask a job to stop; returns its state."""
+        job = self.get(job_id)
+        job.cancel()
+        return job.to_dict()
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every job, newest first."""
+        with self._lock:
+            jobs = sorted(self._jobs.values(), key=lambda j: -j.created)
+        return [j.to_dict(results=j.state == "done") for j in jobs]
+
+    def shutdown(self) -> None:
+        """Cancel every job and stop the threads."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for j in jobs:
+            j.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ------------------------------------------------------------------------------ job kinds
+def _ensemble_api() -> Any:
+    try:
+        from dayafter.ensemble import recom
+        from dayafter.ensemble.constraints import ChainConstraints
+    except ImportError:
+        return None
+    if not all(hasattr(recom, n) for n in ("ChainState", "Proposal", "run_steps")):
+        return None
+    return recom, ChainConstraints
+
+
+def available_kinds() -> list[dict[str, Any]]:
+    """Job kinds whose engine is installed, with their parameters and defaults."""
+    kinds = []
+    if _ensemble_api() is not None:
+        kinds.append({"kind": "ensemble", "label": "ReCom ensemble around the plan",
+                      "params": {"steps": 2000, "seed": 2718, "tolerance": 0.25, "census": None}})
+    return kinds
+
+
+def make_job(kind: str, workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
+    """Build a job of ``kind`` on ``plan`` (``workspace`` gives the territory)."""
+    names = [k["kind"] for k in available_kinds()]
+    if kind not in names:
+        raise ConfigError(f"job kind {kind!r} is not available here",
+                          hint=f"available: {names or 'none (no engine installed)'}")
+    return _ensemble_job(workspace.territory, plan, params)
+
+
+def _percentile(sample: np.ndarray, value: float) -> float:
+    """Share of the sample at or below ``value`` (0..1); mid-rank for ties."""
+    sample = np.asarray(sample, dtype=np.float64)
+    if sample.size == 0:
+        return float("nan")
+    below = np.sum(sample < value)
+    equal = np.sum(sample == value)
+    return float((below + 0.5 * equal) / sample.size)
+
+
+def _ensemble_job(territory: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
+    recom, ChainConstraints = _ensemble_api()
+    allowed = {"steps", "seed", "tolerance", "census", "chunk"}
+    unknown = set(params) - allowed
+    if unknown:
+        raise ConfigError(f"unknown ensemble parameters {sorted(unknown)}", hint=f"use {sorted(allowed)}")
+    steps = int(params.get("steps", 2000))
+    seed = int(params.get("seed", 2718))
+    chunk = max(1, int(params.get("chunk", 50)))
+    if not 1 <= steps <= 10_000_000:
+        raise ConfigError(f"steps must lie in 1..10,000,000, got {steps}")
+    if not plan.is_complete:
+        raise InputDataError("the plan leaves units unassigned; an ensemble needs a complete plan",
+                             hint="paint every unit into a region first")
+    census = params.get("census") or territory.census_names[0]
+    constraints = ChainConstraints.from_dict({"tolerance": params.get("tolerance", 0.25), "census": census})
+    # Built here, so a plan the chain cannot start from is refused at once with the engine's message.
+    chain = recom.ChainState(territory, plan.assignment, plan.k, proposal=recom.Proposal(),
+                             constraints=constraints, region_names=tuple(plan.region_names))
+    pop = np.asarray(chain.region_pop, dtype=np.float64)
+    plan_dev = float(np.max(np.abs(pop - pop.mean()) / pop.mean())) if pop.mean() > 0 else float("nan")
+    plan_cut = float(chain.cut_edges)
+
+    def work(report: Report) -> dict[str, Any]:
+        rng = np.random.default_rng(seed)
+        cut: list[np.ndarray] = []
+        dev: list[np.ndarray] = []
+        status: list[np.ndarray] = []
+        done = 0
+        t0 = time.perf_counter()
+        report(0, steps, "starting the chain")
+        while done < steps:
+            n = min(chunk, steps - done)
+            rec = recom.run_steps(chain, n, rng)
+            cut.append(rec.cut_edges)
+            dev.append(rec.max_abs_deviation)
+            status.append(rec.status)
+            done += n
+            c = np.concatenate(cut)
+            report(done, steps, f"{done} of {steps} steps",
+                   {"cut_edges_percentile": _percentile(c, plan_cut),
+                    "steps_per_second": done / max(time.perf_counter() - t0, 1e-9)})
+        c = np.concatenate(cut).astype(np.float64)
+        d = np.concatenate(dev)
+        s = np.concatenate(status)
+        qs = [0.05, 0.25, 0.5, 0.75, 0.95]
+        return {
+            "steps": steps, "seed": seed, "census": census,
+            "moved": int(np.sum(s == 0)), "self_loops": int(np.sum(s != 0)),
+            "plan": {"cut_edges": plan_cut, "max_abs_deviation": plan_dev},
+            "percentile": {"cut_edges": _percentile(c, plan_cut),
+                           "max_abs_deviation": _percentile(d, plan_dev)},
+            "quantiles": {"q": qs, "cut_edges": np.quantile(c, qs).tolist(),
+                          "max_abs_deviation": np.quantile(d, qs).tolist()},
+            "seconds": time.perf_counter() - t0,
+        }
+
+    return Job("ensemble", work, params={"steps": steps, "seed": seed, "census": census,
+                                         "tolerance": constraints.tolerance, "plan": plan.name},
+               label=f"ensemble of {steps} ReCom steps from {plan.name or 'the draft'}")

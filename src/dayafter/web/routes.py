@@ -1,0 +1,480 @@
+"""HTTP routes of the workbench (mounted under ``/api``)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, Field
+
+from dayafter.errors import InputDataError
+from dayafter.web.workspace import Workspace
+
+router = APIRouter()
+
+_PLAN_FORMATS = {"json": "application/json", "csv": "text/csv", "psv": "text/plain",
+                 "gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json"}
+
+
+def _ws(request: Request) -> Workspace:
+    return request.app.state.workspace  # type: ignore[no-any-return]
+
+
+# ------------------------------------------------------------------------------ territory
+@router.get("/meta")
+def meta(request: Request) -> dict[str, Any]:
+    """Territory summary, communities, censuses, admin levels, criteria and data sources."""
+    ws = _ws(request)
+    t = ws.territory
+    return {
+        "title": ws.title,
+        "territory": t.name,
+        "n_units": t.n_units,
+        "communities": [{"key": c, "label": ws.community_labels[c]} for c in t.communities],
+        "censuses": list(t.census_names),
+        "admin_levels": list(t.admin),
+        "labels": list(t.labels),
+        "reference": ws.reference,
+        "criteria": [{"name": c.name, "metric": c.metric, "bounds": c.bounds_text()} for c in ws.criteria],
+        "bounds": _bounds(request),
+        "sources_md": ws.sources_md,
+        "has_geometry": t.geometry is not None,
+    }
+
+
+def _geo4326(request: Request) -> Any:
+    cache = request.app.state
+    if getattr(cache, "geo4326", None) is None:
+        geom = _ws(request).territory.geometry
+        if geom is None:
+            raise InputDataError("this territory has no geometry to draw",
+                                 hint="use the unit table, or build the territory from polygons")
+        import shapely
+
+        g = geom.to_crs(4326)
+        arr = np.asarray(g.values)
+        try:  # keeps shared borders shared, unlike per-polygon simplification
+            arr = shapely.coverage_simplify(arr, 0.0005)
+        except Exception:
+            pass
+        cache.geo4326 = arr
+    return cache.geo4326
+
+
+def _bounds(request: Request) -> list[float] | None:
+    if _ws(request).territory.geometry is None:
+        return None
+    import shapely
+
+    b = shapely.total_bounds(_geo4326(request))
+    return [float(x) for x in b]
+
+
+@router.get("/units.geojson")
+def units_geojson(request: Request) -> Response:
+    """Unit polygons in WGS 84; feature ``id`` is the unit's index."""
+    state = request.app.state
+    if getattr(state, "geojson_bytes", None) is None:
+        import shapely
+
+        arr = _geo4326(request)
+        geo = shapely.to_geojson(arr, indent=None)
+        parts = [f'{{"type":"Feature","id":{i},"properties":{{"i":{i}}},"geometry":{gj}}}'
+                 for i, gj in enumerate(np.asarray(geo).tolist())]
+        state.geojson_bytes = ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode()
+    return Response(state.geojson_bytes, media_type="application/geo+json")
+
+
+@router.get("/units")
+def units(request: Request) -> dict[str, Any]:
+    """Per-unit table: ids, labels (names in every script), admin codes and census counts."""
+    t = _ws(request).territory
+    return {
+        "ids": t.unit_ids.astype(str).tolist(),
+        "labels": {k: [str(x) for x in v.tolist()] for k, v in t.labels.items()},
+        "admin": {k: [str(x) for x in v.tolist()] for k, v in t.admin.items()},
+        "censuses": {c: np.round(t.censuses[c], 1).tolist() for c in t.census_names},
+    }
+
+
+@router.get("/units/{index}")
+def unit(request: Request, index: int) -> dict[str, Any]:
+    """One unit: its labels, admin units, census figures, current region and their sources."""
+    ws = _ws(request)
+    t = ws.territory
+    if not 0 <= index < t.n_units:
+        raise InputDataError(f"unit index {index} out of range 0..{t.n_units - 1}")
+    uid = str(t.unit_ids[index])
+    region = int(ws.draft.plan.assignment[index])
+    out: dict[str, Any] = {
+        "index": index, "unit_id": uid,
+        "labels": {k: str(v[index]) for k, v in t.labels.items()},
+        "admin": {k: str(v[index]) for k, v in t.admin.items()},
+        "censuses": {c: {comm: float(t.censuses[c][index, j]) for j, comm in enumerate(t.communities)}
+                     for c in t.census_names},
+        "region": ws.draft.plan.regions[region].name if region >= 0 else None,
+        "sources": [],
+    }
+    prov = ws.provenance
+    if prov is not None and "unit_id" in getattr(prov, "columns", ()):
+        rows = prov[prov["unit_id"].astype(str) == uid]
+        out["sources"] = [{str(k): str(v) for k, v in r.items()} for r in rows.to_dict("records")]
+    return out
+
+
+# ------------------------------------------------------------------------------ plans
+class NameBody(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class RenameBody(BaseModel):
+    new_name: str = Field(min_length=1, max_length=200)
+
+
+@router.get("/plans")
+def list_plans(request: Request) -> list[dict[str, Any]]:
+    """Scenario and saved plans."""
+    return _ws(request).list_plans()
+
+
+@router.get("/plans/{name}")
+def get_plan(request: Request, name: str) -> dict[str, Any]:
+    """A plan's regions and assignment (region index per unit, -1 = unassigned)."""
+    plan = _ws(request).plan(name)
+    return {"name": plan.name, "notes": plan.notes, "regions": [r.to_dict() for r in plan.regions],
+            "assignment": plan.assignment.tolist()}
+
+
+@router.get("/plans/{name}/evaluation")
+def plan_evaluation(request: Request, name: str) -> dict[str, Any]:
+    """Every metric of a stored plan."""
+    ws = _ws(request)
+    return ws.evaluation(ws.plan(name))
+
+
+@router.post("/plans/{name}/open")
+def open_plan(request: Request, name: str) -> dict[str, Any]:
+    """Start editing a copy of the plan."""
+    ws = _ws(request)
+    ws.open(name)
+    return _draft_reply(ws)
+
+
+@router.post("/plans/{name}/duplicate")
+def duplicate_plan(request: Request, name: str, body: RenameBody) -> list[dict[str, Any]]:
+    """Copy a plan into a new saved plan; returns the plan list."""
+    ws = _ws(request)
+    ws.duplicate(name, body.new_name)
+    return ws.list_plans()
+
+
+@router.post("/plans/{name}/rename")
+def rename_plan(request: Request, name: str, body: RenameBody) -> list[dict[str, Any]]:
+    """Rename a saved plan; returns the plan list."""
+    ws = _ws(request)
+    ws.rename(name, body.new_name)
+    return ws.list_plans()
+
+
+@router.delete("/plans/{name}")
+def delete_plan(request: Request, name: str) -> list[dict[str, Any]]:
+    """Delete a saved plan; returns the plan list."""
+    ws = _ws(request)
+    ws.delete(name)
+    return ws.list_plans()
+
+
+# ------------------------------------------------------------------------------ draft
+class PaintBody(BaseModel):
+    region: int = Field(ge=-1, description="target region index; -1 erases")
+    units: list[int] = Field(default_factory=list, description="unit indices")
+    unit_ids: list[str] = Field(default_factory=list, description="unit ids (alternative)")
+    admin_level: str | None = None
+    admin_code: str | None = None
+
+
+class RegionBody(BaseModel):
+    name: str | None = None
+    authority: str | None = None
+    status: str | None = None
+
+
+class LockBody(BaseModel):
+    locked: bool
+
+
+def _draft_reply(ws: Workspace, *, assignment: bool = True, **extra: Any) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    out = {"draft": ws.draft_state(assignment=assignment), "evaluation": ws.evaluation()}
+    out["server_ms"] = (time.perf_counter() - t0) * 1e3
+    out.update(extra)
+    return out
+
+
+@router.get("/draft")
+def get_draft(request: Request) -> dict[str, Any]:
+    """The plan being edited, with its evaluation."""
+    return _draft_reply(_ws(request))
+
+
+@router.post("/draft/new")
+def new_draft(request: Request) -> dict[str, Any]:
+    """Start an empty plan (every unit unassigned, one region)."""
+    ws = _ws(request)
+    ws.new_plan()
+    return _draft_reply(ws)
+
+
+@router.post("/draft/paint")
+def paint(request: Request, body: PaintBody) -> dict[str, Any]:
+    """Move units (by index, by id, or a whole admin unit) to a region; returns the changes and
+    the new evaluation."""
+    t0 = time.perf_counter()
+    ws = _ws(request)
+    idx = list(body.units)
+    if body.unit_ids:
+        idx += ws.territory.index(body.unit_ids).tolist()
+    if body.admin_level is not None:
+        idx += ws.admin_units(body.admin_level, body.admin_code or "").tolist()
+    res = ws.paint(idx, body.region)
+    reply = _draft_reply(ws, assignment=False, **res)
+    reply["server_ms"] = (time.perf_counter() - t0) * 1e3
+    return reply
+
+
+@router.post("/draft/undo")
+def undo(request: Request) -> dict[str, Any]:
+    """Undo the last edit."""
+    ws = _ws(request)
+    return _draft_reply(ws, done=ws.undo())
+
+
+@router.post("/draft/redo")
+def redo(request: Request) -> dict[str, Any]:
+    """Redo the last undone edit."""
+    ws = _ws(request)
+    return _draft_reply(ws, done=ws.redo())
+
+
+@router.post("/draft/regions")
+def add_region(request: Request, body: RegionBody) -> dict[str, Any]:
+    """Add an empty region."""
+    ws = _ws(request)
+    ws.add_region(body.name or "", body.authority or "", body.status or "")
+    return _draft_reply(ws, assignment=False)
+
+
+@router.patch("/draft/regions/{index}")
+def edit_region(request: Request, index: int, body: RegionBody) -> dict[str, Any]:
+    """Change a region's name, authority or status."""
+    ws = _ws(request)
+    ws.edit_region(index, **{k: v for k, v in body.model_dump().items() if v is not None})
+    return _draft_reply(ws, assignment=False)
+
+
+@router.put("/draft/regions/{index}/lock")
+def lock_region(request: Request, index: int, body: LockBody) -> dict[str, Any]:
+    """Lock or unlock a region (locked regions neither gain nor lose units)."""
+    ws = _ws(request)
+    ws.set_lock(index, body.locked)
+    return {"draft": ws.draft_state(assignment=False)}
+
+
+@router.post("/draft/save")
+def save_draft(request: Request, body: NameBody) -> dict[str, Any]:
+    """Save the draft as a plan; returns the plan list."""
+    ws = _ws(request)
+    ws.save_draft(body.name)
+    return {"plans": ws.list_plans(), "draft": ws.draft_state(assignment=False)}
+
+
+# ------------------------------------------------------------------------------ comparison
+@router.get("/compare")
+def compare(request: Request, a: str, b: str) -> dict[str, Any]:
+    """Two plans side by side: assignments, evaluations and a table of metric deltas (b - a).
+
+    ``a`` or ``b`` may be ``"(draft)"`` for the plan being edited.
+    """
+    from dayafter.comparison import compare_plans, comparison_table
+
+    ws = _ws(request)
+    plans = [ws.draft.plan if x == "(draft)" else ws.plan(x) for x in (a, b)]
+    if plans[0].name == plans[1].name:
+        plans[1] = plans[1].renamed(plans[1].name + " (2)")
+    ref = ws.reference_plan()
+    evs = compare_plans(ws.territory, plans, reference=ref)
+    table = comparison_table(evs, community_labels=ws.community_labels, criteria=ws.criteria)
+    rows = []
+    for (section, metric), vals in table.iterrows():
+        va, vb = vals.iloc[0], vals.iloc[1]
+        row: dict[str, Any] = {"section": section, "metric": metric, "a": _cell(va), "b": _cell(vb)}
+        if isinstance(va, float) and isinstance(vb, float):
+            row["delta"] = _cell(vb - va)
+        rows.append(row)
+    return {
+        "plans": [{"name": p.name, "regions": [r.to_dict() for r in p.regions],
+                   "assignment": p.assignment.tolist()} for p in plans],
+        "table": rows,
+    }
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, float | np.floating):
+        return float(v) if np.isfinite(v) else None
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+
+# ------------------------------------------------------------------------------ import / export
+@router.get("/export/plan")
+def export_plan(request: Request, format: str = Query("json"), name: str | None = None) -> Response:
+    """Download a plan (the draft by default) as dayafter JSON, CSV, PSV, GeoPackage or regions
+    GeoJSON."""
+    from dayafter.io.export import write_regions_geojson
+    from dayafter.io.plans import write_plan
+
+    ws = _ws(request)
+    fmt = format.lower()
+    if fmt not in _PLAN_FORMATS:
+        raise InputDataError(f"unknown export format {format!r}", hint=f"use one of {sorted(_PLAN_FORMATS)}")
+    plan = ws.plan(name) if name else ws.draft.plan
+    plan = plan if plan.name else plan.renamed("plan")
+    with tempfile.TemporaryDirectory(prefix="dayafter-export-") as tmp:
+        path = Path(tmp) / f"plan.{fmt}"
+        if fmt == "gpkg":
+            from dayafter.io.project import write_project
+
+            write_project(ws.territory, path, plans=[plan])
+        elif fmt == "geojson":
+            write_regions_geojson(ws.territory, plan, path)
+        else:
+            write_plan(plan, ws.territory, path)
+        data = path.read_bytes()
+    stem = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in plan.name).strip("-") or "plan"
+    return Response(data, media_type=_PLAN_FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
+
+
+@router.get("/export/project")
+def export_project(request: Request) -> Response:
+    """Download the territory with every scenario and saved plan as one project GeoPackage."""
+    from dayafter.io.project import write_project
+
+    ws = _ws(request)
+    plans = list(ws.scenarios.values()) + [ws.saved[n] for n in sorted(ws.saved)]
+    with tempfile.TemporaryDirectory(prefix="dayafter-export-") as tmp:
+        path = Path(tmp) / "project.gpkg"
+        write_project(ws.territory, path, plans=plans)
+        data = path.read_bytes()
+    return Response(data, media_type=_PLAN_FORMATS["gpkg"],
+                    headers={"Content-Disposition": 'attachment; filename="project.gpkg"'})
+
+
+@router.post("/import/plan")
+async def import_plan(request: Request, filename: str = Query(min_length=1)) -> dict[str, Any]:
+    """Import a plan file (request body; dayafter JSON, Districtr JSON, CSV/PSV or GeoPackage).
+
+    Every plan in the file is added to the saved plans and the first one is opened.
+    """
+    from dayafter.io.plans import read_plan, read_plans_gpkg
+
+    ws = _ws(request)
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".json", ".csv", ".txt", ".psv", ".gpkg"):
+        raise InputDataError(f"unsupported plan file {filename!r}",
+                             hint="use .json (dayafter or Districtr), .csv, .psv or .gpkg")
+    data = await request.body()
+    if not data:
+        raise InputDataError("the uploaded file is empty", source=filename)
+
+    def work() -> list[str]:
+        with tempfile.TemporaryDirectory(prefix="dayafter-import-") as tmp:
+            path = Path(tmp) / f"{Path(filename).stem or 'plan'}{suffix}"
+            path.write_bytes(data)
+            try:
+                if suffix == ".gpkg":
+                    found = list(read_plans_gpkg(path, ws.territory).values())
+                    if not found:
+                        raise InputDataError("the GeoPackage holds no plans", source=filename)
+                else:
+                    found = [read_plan(path, ws.territory)]
+            except InputDataError as exc:
+                exc.source = filename
+                raise
+        added = [ws.add_plan(p, open_it=False).name for p in found]
+        ws.open(added[0])
+        return added
+
+    added = await asyncio.to_thread(work)
+    return {"added": added, "plans": ws.list_plans(), **_draft_reply(ws)}
+
+
+# ------------------------------------------------------------------------------ jobs
+class JobBody(BaseModel):
+    kind: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.get("/jobs/kinds")
+def job_kinds(request: Request) -> list[dict[str, Any]]:
+    """The kinds of job this installation can run (those whose engine is installed)."""
+    from dayafter.web.jobs import available_kinds
+
+    return available_kinds()
+
+
+@router.get("/jobs")
+def list_jobs(request: Request) -> list[dict[str, Any]]:
+    """Every job of this session, newest first."""
+    return request.app.state.jobs.list()  # type: ignore[no-any-return]
+
+
+@router.post("/jobs")
+def start_job(request: Request, body: JobBody) -> dict[str, Any]:
+    """Start a job on the draft plan."""
+    from dayafter.web.jobs import make_job
+
+    ws = _ws(request)
+    job = make_job(body.kind, ws, ws.draft.plan, body.params)
+    return request.app.state.jobs.submit(job)  # type: ignore[no-any-return]
+
+
+@router.get("/jobs/{job_id}")
+def get_job(request: Request, job_id: str) -> dict[str, Any]:
+    """A job's status, progress and (when finished) results."""
+    return request.app.state.jobs.get(job_id).to_dict(results=True)  # type: ignore[no-any-return]
+
+
+@router.post("/jobs/{job_id}/cancel")
+def cancel_job(request: Request, job_id: str) -> dict[str, Any]:
+    """Ask a job to stop (it stops at its next progress report)."""
+    return request.app.state.jobs.cancel(job_id)  # type: ignore[no-any-return]
+
+
+@router.get("/jobs/{job_id}/events")
+async def job_events(request: Request, job_id: str) -> StreamingResponse:
+    """Server-sent events: ``progress`` while the job runs, then one ``end`` event."""
+    job = request.app.state.jobs.get(job_id)
+
+    async def stream() -> Any:
+        last = -1
+        while True:
+            if await request.is_disconnected():
+                return
+            seq, snap = job.snapshot()
+            if seq != last:
+                last = seq
+                kind = "end" if snap["state"] in ("done", "failed", "cancelled") else "progress"
+                yield f"event: {kind}\ndata: {json.dumps(snap, allow_nan=False, default=str)}\n\n"
+                if kind == "end":
+                    return
+            await asyncio.sleep(0.1)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,108 @@
+"""Job machinery: queue, progress over server-sent events, cancel, results."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pytest
+
+from dayafter.web.jobs import Job, JobCancelled, JobRunner, _percentile, available_kinds
+
+
+def test_runner_runs_reports_and_cancels():
+    runner = JobRunner(workers=1)
+    gate = threading.Event()
+
+    def slow(report):
+        for i in range(10_000):
+            report(i, 10_000, "working")
+            gate.wait(0.01)
+        return {"never": True}
+
+    def quick(report):
+        report(1, 1)
+        return {"answer": 42}
+
+    a = Job("test", slow)
+    b = Job("test", quick)
+    c = Job("test", quick)
+    runner.submit(a)
+    runner.submit(b)
+    runner.submit(c)
+    c.cancel()  # cancelled while queued: never runs
+    assert c.state == "cancelled"
+    while a.done < 3:
+        gate.wait(0.01)
+    runner.cancel(a.id)
+    assert a.wait(10) and a.state == "cancelled" and a.results is None
+    assert b.wait(10) and b.state == "done" and b.results == {"answer": 42}
+    assert [j["id"] for j in runner.list()][-1] == a.id
+    runner.shutdown()
+
+
+def test_failure_is_reported_not_raised():
+    def broken(report):
+        raise ValueError("boom")
+
+    job = Job("test", broken)
+    job.run()
+    assert job.state == "failed" and job.error["error"] == "ValueError" and "boom" in job.message
+    with pytest.raises(JobCancelled):
+        cancelled = Job("test", broken)
+        cancelled.cancel()
+        cancelled.report(0, 1)
+
+
+def test_percentile_against_definition():
+    rng = np.random.default_rng(0)
+    s = rng.integers(0, 10, 500)
+    for v in (-1, 0, 3, 9, 12):
+        expect = (sum(x < v for x in s) + 0.5 * sum(x == v for x in s)) / len(s)
+        assert _percentile(s, v) == pytest.approx(expect)
+
+
+needs_ensemble = pytest.mark.skipif(not any(k["kind"] == "ensemble" for k in available_kinds()),
+                                    reason="dayafter.ensemble is not installed")
+
+
+@needs_ensemble
+def test_ensemble_job_over_http_with_sse(client):
+    kinds = client.get("/api/jobs/kinds").json()
+    assert "ensemble" in [k["kind"] for k in kinds]
+    r = client.post("/api/jobs", json={"kind": "ensemble", "params": {"steps": 400, "seed": 1}})
+    assert r.status_code == 200, r.text
+    jid = r.json()["id"]
+    events = []
+    with client.stream("GET", f"/api/jobs/{jid}/events") as s:
+        for line in s.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line[6:]))
+    assert events[-1]["state"] == "done"
+    res = client.get(f"/api/jobs/{jid}").json()["results"]
+    assert res["steps"] == 400 and res["moved"] + res["self_loops"] == 400
+    assert 0.0 <= res["percentile"]["cut_edges"] <= 1.0
+    q = res["quantiles"]["cut_edges"]
+    assert q == sorted(q)
+    # the starting plan (stripes) has 6 cut edges on a 6x6 grid: the reference count
+    assert res["plan"]["cut_edges"] == 6
+
+
+@needs_ensemble
+def test_ensemble_job_cancel_and_bad_input(client):
+    r = client.post("/api/jobs", json={"kind": "ensemble", "params": {"steps": 5_000_000, "chunk": 20}})
+    jid = r.json()["id"]
+    with client.stream("GET", f"/api/jobs/{jid}/events") as s:
+        for line in s.iter_lines():
+            if line.startswith("data: ") and json.loads(line[6:])["done"] > 0:
+                break
+    client.post(f"/api/jobs/{jid}/cancel")
+    with client.stream("GET", f"/api/jobs/{jid}/events") as s:
+        last = [json.loads(x[6:]) for x in s.iter_lines() if x.startswith("data: ")][-1]
+    assert last["state"] == "cancelled" and last["done"] < 5_000_000
+    # unassigned units: refused at once, with the reason
+    client.post("/api/draft/paint", json={"region": -1, "units": [0]})
+    bad = client.post("/api/jobs", json={"kind": "ensemble", "params": {"steps": 10}})
+    assert bad.status_code == 422 and "unassigned" in bad.json()["message"]
+    assert client.post("/api/jobs", json={"kind": "nope"}).status_code == 400
