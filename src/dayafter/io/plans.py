@@ -103,7 +103,7 @@ def plan_to_dict(plan: Plan, territory: Territory) -> dict[str, Any]:
         "format": PLAN_FORMAT,
         "version": 1,
         "name": plan.name,
-        "title": meta.pop("title", plan.name),
+        "title": meta.pop("title", ""),
         "notes": plan.notes,
         "sources": meta.pop("sources", []),
         "territory_hash": plan.territory_hash,
@@ -141,8 +141,13 @@ def plan_from_dict(
         if extra:
             raise InputDataError(f"region {r.get('name')!r} has unknown fields {sorted(extra)}",
                                  hint="regions have name, authority and status", source=source)
-        regions.append(Region(str(r["name"]), str(r.get("authority", "") or ""),
-                              str(r.get("status", "") or "")))
+        bad_fields = [k for k in ("name", "authority", "status")
+                      if r.get(k) is not None and not isinstance(r.get(k), str)]
+        if bad_fields or not r["name"]:
+            raise InputDataError(f"region {r.get('name')!r}: {bad_fields or ['name']} must be non-empty text",
+                                 hint="write regions as {\"name\": \"...\", \"authority\": \"...\"}",
+                                 source=source)
+        regions.append(Region(r["name"], r.get("authority") or "", r.get("status") or ""))
     by_name = {r.name: j for j, r in enumerate(regions)}
     if len(by_name) != len(regions):
         raise InputDataError("region names must be unique", hint="rename the duplicated regions", source=source)
@@ -164,11 +169,18 @@ def plan_from_dict(
         raise InputDataError(
             f"{len(bad)} units are assigned to regions the plan does not define: {first_ids(bad)}",
             hint="list every region in 'regions'", unit_ids=bad, source=source)
-    meta = dict(data.get("meta") or {})
+    raw_meta = data.get("meta") or {}
+    if not isinstance(raw_meta, Mapping):
+        raise InputDataError("'meta' must be an object", hint="write \"meta\": {...} or leave it out",
+                             source=source)
+    meta = dict(raw_meta)
     if data.get("title"):
         meta["title"] = str(data["title"])
     if data.get("sources"):
-        meta["sources"] = list(data["sources"])
+        if not isinstance(data["sources"], list):
+            raise InputDataError("'sources' must be a list of source ids", source=source,
+                                 hint="write \"sources\": [\"PS1\"]")
+        meta["sources"] = [str(x) for x in data["sources"]]
     return _finish(territory, pairs, regions, source=source, name=str(data.get("name", "")),
                    notes=str(data.get("notes", "") or ""), meta=meta,
                    territory_hash=None if rebind else data.get("territory_hash"),
