@@ -227,3 +227,13 @@ def test_problem_validation():
     pr = ClaimsProblem.from_table({"x": {"a": 1, "b": 2}, "y": {"b": 3}})
     assert pr.parties == ("a", "b")
     assert pr.values.tolist() == [[1.0, 0.0], [2.0, 3.0]]
+
+
+@pytest.mark.parametrize("p", [2, 3, 4])
+def test_min_subsidy_bound_is_tight(p):
+    # one unit everyone values at 1: the p - 1 losers are paid 1 each, Brustle et al.'s bound
+    s = min_subsidy(_problem(np.ones((p, 1))))
+    assert s.outside_money == pytest.approx(p - 1)
+    assert s.meta["bound_brustle"] == pytest.approx(p - 1)
+    rounds = envy_free_matching_rounds(_problem(np.ones((p, 1))))
+    assert rounds.outside_money == pytest.approx(p - 1)
