@@ -313,6 +313,9 @@ def _districtr_from_dict(data: Mapping[str, Any], territory: Territory, *, sourc
     for u, v in assignment.items():
         if isinstance(v, list):
             vals = [x for x in v if x is not None]
+            if not all(isinstance(x, int | float | str) and not isinstance(x, bool) for x in vals):
+                raise InputDataError(f"unit {u!r} has a malformed Districtr part {v!r}",
+                                     hint="parts are district numbers", unit_ids=[str(u)], source=source)
             if len(set(vals)) > 1:
                 multi.append(str(u))
                 continue
@@ -321,8 +324,12 @@ def _districtr_from_dict(data: Mapping[str, Any], territory: Territory, *, sourc
             pairs_raw.append((str(u), None))
             continue
         try:
+            if isinstance(v, bool):
+                raise TypeError
             iv = int(v)
-        except (TypeError, ValueError):
+            if iv < 0:
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
             raise InputDataError(f"unit {u!r} has a non-numeric Districtr part {v!r}",
                                  unit_ids=[str(u)], source=source) from None
         pairs_raw.append((str(u), iv))
