@@ -22,20 +22,34 @@ from dayafter.councils.indices import (
     seat_vote_table,
     shares_percent,
 )
+from dayafter.councils.simulate import (
+    AdminCouncils,
+    CouncilRules,
+    CouncilSimulation,
+    VotingModel,
+    read_admin_councils,
+    simulate_councils,
+)
 
 __all__ = [
     "DIVISOR_METHODS",
     "METHODS",
     "QUOTA_METHODS",
+    "AdminCouncils",
     "Apportionment",
     "BatchApportionment",
+    "CouncilRules",
+    "CouncilSimulation",
     "Tie",
+    "VotingModel",
     "apportion",
     "apportion_many",
     "effective_number",
     "gallagher",
     "loosemore_hanby",
     "normalize_method",
+    "read_admin_councils",
     "seat_vote_table",
     "shares_percent",
+    "simulate_councils",
 ]

@@ -1,0 +1,532 @@
+"""Council simulation: the council of every region of a plan, on every census.
+
+Per region, community populations are tallied from the plan (units with region ``-1`` are
+left out). A stated voting model turns them into votes: each community votes for its own list
+in proportion to its adult population and its turnout. The council size is fixed, given per
+region, one seat per ``N`` residents, or carried over from an admin-level table (Iraq's 2023
+provincial councils); the general seats are apportioned by the rule and the reserved seats go
+to their communities. The result is a tidy table of seats per region x community and the
+representation indices, for every census.
+
+>>> import numpy as np
+>>> from dayafter.graph import UnitGraph
+>>> from dayafter.plan import Plan, Region
+>>> from dayafter.territory import Territory
+>>> from dayafter.councils import CouncilRules, simulate_councils
+>>> t = Territory.from_arrays(["a", "b", "c"], ["arab", "kurd"],
+...     {"now": np.array([[900.0, 100.0], [200.0, 800.0], [500.0, 500.0]])},
+...     UnitGraph.from_edges(3, [0, 1], [1, 2]))
+>>> p = Plan(np.array([0, 1, 1]), (Region("West"), Region("East")), t.content_hash)
+>>> sim = simulate_councils(t, p, rules=CouncilRules(size=10, first_divisor=None))
+>>> sim.seats_table("now").tolist()
+[[9, 1], [4, 6]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from dayafter.councils.apportion import Apportionment, apportion, normalize_method
+from dayafter.councils.indices import effective_number, gallagher, loosemore_hanby
+from dayafter.errors import ConfigError, InputDataError
+from dayafter.plan import Plan
+from dayafter.territory import Territory
+
+__all__ = [
+    "AdminCouncils",
+    "CouncilRules",
+    "CouncilSimulation",
+    "VotingModel",
+    "read_admin_councils",
+    "simulate_councils",
+]
+
+DEFAULT_ADULT_SHARE = 0.55
+"""Assumption (not sourced): share of residents aged 18 or over, for every community."""
+
+DEFAULT_TURNOUT = 0.41
+"""Turnout of Iraq's 18 December 2023 provincial elections, 41% (IHEC) [E19]."""
+
+
+def _per_community(value: float | Mapping[str, float], communities: Sequence[str],
+                   what: str) -> NDArray[np.float64]:
+    if isinstance(value, Mapping):
+        unknown = sorted(set(value) - set(communities) - {"*"})
+        if unknown:
+            raise ConfigError(f"{what} names unknown communities {unknown}",
+                              hint=f"use some of {list(communities)}")
+        default = float(value.get("*", np.nan))
+        out = np.array([float(value.get(c, default)) for c in communities])
+        if np.isnan(out).any():
+            missing = [c for c, x in zip(communities, out, strict=True) if np.isnan(x)]
+            raise ConfigError(f"{what} has no value for {missing}",
+                              hint='give every community a value or a default under "*"')
+    else:
+        out = np.full(len(communities), float(value))
+    if np.any(out < 0) or np.any(out > 1):
+        raise ConfigError(f"{what} must be shares between 0 and 1, got {out.tolist()}")
+    return out
+
+
+@dataclass(frozen=True)
+class VotingModel:
+    """Each community votes for its own list: ``votes = population x adult_share x turnout``.
+
+    Parameters
+    ----------
+    adult_share
+        Share of residents who may vote, one value or ``{community: share}`` (``"*"`` default).
+        The default 0.55 is an assumption.
+    turnout
+        Share of voters who vote, one value or per community. Default 0.41 (Iraq 2023 [E19]).
+    """
+
+    adult_share: float | Mapping[str, float] = DEFAULT_ADULT_SHARE
+    turnout: float | Mapping[str, float] = DEFAULT_TURNOUT
+
+    def votes(self, P: NDArray[np.float64], communities: Sequence[str]) -> NDArray[np.int64]:
+        """Whole votes ``(k, g)`` from community populations ``P`` (rounded half to even)."""
+        w = (_per_community(self.adult_share, communities, "adult_share")
+             * _per_community(self.turnout, communities, "turnout"))
+        return np.rint(P * w[None, :]).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class AdminCouncils:
+    """Councils of existing admin units (e.g. Iraq's 2023 provincial councils), as a table.
+
+    Attributes
+    ----------
+    level
+        The territory's admin level the codes refer to (``"governorate"``).
+    general
+        Admin code to general seats.
+    quotas
+        Admin code to ``{community: reserved seats}``.
+    names
+        Admin code to display name.
+    residents_per_seat
+        General seats for territory units outside the table: one per this many residents.
+        ``None``: the average of the table's units present in the territory.
+    """
+
+    level: str
+    general: Mapping[str, int]
+    quotas: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)
+    residents_per_seat: float | None = None
+
+    def derive(self, territory: Territory, plan: Plan, census: str | None = None,
+               ) -> tuple[NDArray[np.int64], list[dict[str, int]], list[str]]:
+        """Per-region general seats and reserved seats carried over by population.
+
+        Returns ``(general[k], reserved[k] = {community: seats}, notes)``. See the module's
+        SOURCES note: each admin unit's general seats are split among regions by Sainte-Laguë
+        on population; each quota seat goes to the region with most of that community's members
+        in the admin unit; admin units outside the table get seats at ``residents_per_seat``.
+        """
+        if self.level not in territory.admin:
+            raise InputDataError(
+                f"territory has no admin level {self.level!r} to carry council rules over",
+                hint=f"use one of {sorted(territory.admin)}")
+        codes = territory.admin[self.level]
+        table = territory.census(census)
+        pop = table.sum(axis=1)
+        a = plan.assignment
+        k = plan.k
+        general = np.zeros(k, dtype=np.int64)
+        reserved: list[dict[str, int]] = [{} for _ in range(k)]
+        notes: list[str] = []
+        present = [c for c in dict.fromkeys(codes.tolist())]
+        seated_pop = 0.0
+        seated_seats = 0
+        unseated: list[str] = []
+        for code in present:
+            units = (codes == code) & (a >= 0)
+            if code not in self.general:
+                unseated.append(code)
+                continue
+            region_pop = np.bincount(a[units], weights=pop[units], minlength=k)
+            seats = int(self.general[code])
+            seated_pop += float(region_pop.sum())
+            seated_seats += seats
+            if region_pop.sum() <= 0:
+                notes.append(f"{self._name(code)}: no residents in the plan's regions; "
+                             f"its {seats} general seats are not carried over")
+                continue
+            r = apportion(np.rint(region_pop).astype(np.int64), seats, method="sainte-lague",
+                          rng=np.random.default_rng(0))
+            general += r.seats
+            if r.ties:
+                notes.append(f"{self._name(code)}: {r.ties[0].describe()}")
+            for comm, n in self.quotas.get(code, {}).items():
+                if comm not in territory.communities:
+                    notes.append(f"{self._name(code)}: {n} {comm} quota seat(s) not filled "
+                                 f"(the territory has no community {comm!r})")
+                    continue
+                j = territory.community_index(comm)
+                cpop = np.bincount(a[units], weights=table[units, j], minlength=k)
+                if cpop.max() <= 0:
+                    notes.append(f"{self._name(code)}: {n} {comm} quota seat(s) not filled "
+                                 f"(no {comm} residents on census {census})")
+                    continue
+                best = int(np.argmax(cpop))
+                reserved[best][comm] = reserved[best].get(comm, 0) + int(n)
+        if unseated:
+            rps = self.residents_per_seat
+            if rps is None:
+                if seated_seats == 0:
+                    raise InputDataError(
+                        f"no admin unit of the territory has a council in the table "
+                        f"({', '.join(unseated[:5])} are missing)",
+                        hint="give residents_per_seat for them")
+                rps = seated_pop / seated_seats
+            units = np.isin(codes, unseated) & (a >= 0)
+            region_pop = np.bincount(a[units], weights=pop[units], minlength=k)
+            extra = np.floor(region_pop / rps + 0.5).astype(np.int64)
+            general += extra
+            notes.append(
+                f"{', '.join(self._name(c) for c in unseated)}: no council in the table; "
+                f"general seats at one per {rps:,.0f} residents (assumption)")
+        return general, reserved, notes
+
+    def _name(self, code: str) -> str:
+        return self.names.get(code, code)
+
+
+def read_admin_councils(councils_csv: str | Path, quotas_csv: str | Path | None = None, *,
+                        level: str = "governorate", code_col: str = "governorate_pcode",
+                        name_col: str = "governorate") -> AdminCouncils:
+    """Read an admin-level council table (``general_seats`` per code) and its quota seats.
+
+    The quota table has one row per admin code and community with a ``seats`` column.
+    """
+    src = str(councils_csv)
+    df = pd.read_csv(councils_csv, dtype={code_col: str})
+    for col in (code_col, "general_seats"):
+        if col not in df.columns:
+            raise InputDataError(f"missing column {col!r}", source=src,
+                                 hint=f"columns found: {list(df.columns)}")
+    if df[code_col].duplicated().any():
+        raise InputDataError(f"duplicate codes {df[code_col][df[code_col].duplicated()].tolist()}",
+                             source=src)
+    general = {str(c): int(s) for c, s in zip(df[code_col], df["general_seats"], strict=True)}
+    names = ({str(c): str(n) for c, n in zip(df[code_col], df[name_col], strict=True)}
+             if name_col in df.columns else {})
+    quotas: dict[str, dict[str, int]] = {}
+    if quotas_csv is not None:
+        q = pd.read_csv(quotas_csv, dtype={code_col: str})
+        for _, row in q.iterrows():
+            quotas.setdefault(str(row[code_col]), {})[str(row["community"])] = int(row["seats"])
+    return AdminCouncils(level=level, general=general, quotas=quotas, names=names)
+
+
+@dataclass(frozen=True)
+class CouncilRules:
+    """How councils are sized and elected (all data, no code).
+
+    Parameters
+    ----------
+    method, first_divisor, threshold, threshold_exempt
+        The apportionment rule (see :func:`dayafter.councils.apportion`); the default is
+        Iraq's 2023 rule, Sainte-Laguë with first divisor 1.7 and no threshold.
+        ``threshold_exempt`` names communities whose lists are exempt.
+    size
+        Council size of every region (reserved seats included).
+    sizes
+        Council size by region name (overrides ``size``).
+    residents_per_seat, min_size
+        One seat per ``residents_per_seat`` residents (rounded half up), at least ``min_size``,
+        for regions without a fixed size (Iraq's constitution: one per 100,000 for parliament).
+    reserved
+        Reserved seats by region name: ``{"Nineveh Plains": {"christian": 1}}``.
+    reserved_default
+        Reserved seats of every region not named in ``reserved``.
+    admin
+        Carry sizes and reserved seats over from an admin-level table (used for regions without
+        ``sizes``; its reserved seats are added to ``reserved``).
+    voting
+        The voting model.
+    name, sources
+        Label and source ids.
+    """
+
+    method: str = "sainte-lague"
+    first_divisor: float | str | None = "1.7"
+    threshold: float | str | None = None
+    threshold_exempt: tuple[str, ...] = ()
+    size: int | None = None
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    residents_per_seat: float | None = None
+    min_size: int = 1
+    reserved: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    reserved_default: Mapping[str, int] = field(default_factory=dict)
+    admin: AdminCouncils | None = None
+    voting: VotingModel = field(default_factory=VotingModel)
+    name: str = ""
+    sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        m = normalize_method(self.method)
+        object.__setattr__(self, "method", m)
+        if self.first_divisor is not None and m != "sainte-lague":
+            object.__setattr__(self, "first_divisor", None)
+        if self.size is None and not self.sizes and self.residents_per_seat is None \
+                and self.admin is None:
+            raise ConfigError(
+                "council rules need a size: size, sizes by region, residents_per_seat or an "
+                "admin table", hint="e.g. CouncilRules(size=29) or residents_per_seat=100000")
+        if self.size is not None and self.size < 0:
+            raise ConfigError(f"council size must be >= 0, got {self.size}")
+        if self.residents_per_seat is not None and self.residents_per_seat <= 0:
+            raise ConfigError("residents_per_seat must be positive")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain form for manifests and JSON output."""
+        return {
+            "name": self.name, "method": self.method,
+            "first_divisor": None if self.first_divisor is None else str(Fraction(str(self.first_divisor))),
+            "threshold": self.threshold, "size": self.size, "sizes": dict(self.sizes),
+            "residents_per_seat": self.residents_per_seat, "min_size": self.min_size,
+            "reserved": {k: dict(v) for k, v in self.reserved.items()},
+            "reserved_default": dict(self.reserved_default),
+            "admin_level": self.admin.level if self.admin else None,
+            "adult_share": self.voting.adult_share, "turnout": self.voting.turnout,
+            "sources": list(self.sources),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class CouncilSimulation:
+    """Councils of every region of a plan, for every census.
+
+    Attributes
+    ----------
+    seats
+        Tidy table, one row per census x region x community: ``census, region, region_name,
+        authority, community, population, votes, general, reserved, seats, pop_share,
+        vote_share, seat_share``.
+    regions
+        One row per census x region: ``council_size, general_seats, reserved_seats, gallagher,
+        loosemore_hanby, enp_votes, enp_seats, largest_community, majority, ties``.
+    notes
+        Per census: what was assumed or could not be filled.
+    results
+        Per census: the :class:`Apportionment` of the general seats of each region (``None``
+        for regions without voters); reserved seats are in ``seats``.
+    """
+
+    plan_name: str
+    communities: tuple[str, ...]
+    region_names: tuple[str, ...]
+    seats: pd.DataFrame
+    regions: pd.DataFrame
+    notes: Mapping[str, tuple[str, ...]]
+    results: Mapping[str, tuple[Apportionment | None, ...]]
+    rules: CouncilRules
+
+    def seats_table(self, census: str) -> NDArray[np.int64]:
+        """``int64[k, g]`` seats per region x community on ``census``."""
+        d = self.seats[self.seats["census"] == census]
+        k, g = len(self.region_names), len(self.communities)
+        return d["seats"].to_numpy(dtype=np.int64).reshape(k, g)
+
+    def totals(self) -> pd.DataFrame:
+        """Seats and population per census x community summed over regions, with shares."""
+        d = self.seats.groupby(["census", "community"], sort=False)[["population", "seats"]].sum()
+        d = d.reset_index()
+        for col, new in (("population", "pop_share"), ("seats", "seat_share")):
+            tot = d.groupby("census")[col].transform("sum")
+            d[new] = np.where(tot > 0, d[col] / tot.where(tot > 0, 1.0), 0.0)
+        return d
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "plan": self.plan_name,
+            "rules": self.rules.to_dict(),
+            "seats": self.seats.to_dict(orient="records"),
+            "regions": self.regions.to_dict(orient="records"),
+            "totals": self.totals().to_dict(orient="records"),
+            "notes": {k: list(v) for k, v in self.notes.items()},
+        }
+
+
+def _council_sizes(rules: CouncilRules, names: Sequence[str], pop: NDArray[np.float64],
+                   admin_general: NDArray[np.int64] | None,
+                   reserved: list[dict[str, int]]) -> NDArray[np.int64]:
+    k = len(names)
+    out = np.zeros(k, dtype=np.int64)
+    unknown = sorted(set(rules.sizes) - set(names))
+    if unknown:
+        raise ConfigError(f"council sizes name regions the plan does not have: {unknown}",
+                          hint=f"use region names from {list(names)}")
+    for j, nm in enumerate(names):
+        if nm in rules.sizes:
+            out[j] = int(rules.sizes[nm])
+        elif admin_general is not None:
+            out[j] = int(admin_general[j]) + sum(reserved[j].values())
+        elif rules.size is not None:
+            out[j] = int(rules.size)
+        elif rules.residents_per_seat is not None:
+            out[j] = max(int(rules.min_size), int(np.floor(pop[j] / rules.residents_per_seat + 0.5)))
+        else:  # pragma: no cover - excluded by CouncilRules.__post_init__
+            raise ConfigError(f"no council size for region {nm!r}")
+    return out
+
+
+def simulate_councils(
+    territory: Territory,
+    plan: Plan,
+    *,
+    rules: CouncilRules,
+    census: str | Sequence[str] | None = None,
+    rng: np.random.Generator | None = None,
+) -> CouncilSimulation:
+    """Simulate the council of every region of ``plan`` on every census (or those named).
+
+    Parameters
+    ----------
+    territory, plan
+        The plan must belong to the territory; units with region ``-1`` are ignored.
+    rules
+        Council sizes, the apportionment rule, reserved seats and the voting model.
+    census
+        One census, several, or ``None`` for all.
+    rng
+        Breaks ties at the last seats by lot (reported); without it ties stay undecided and the
+        region's ``ties`` column says so.
+
+    Returns
+    -------
+    CouncilSimulation
+
+    Notes
+    -----
+    Each community is one list and votes only for it; a reserved seat goes to its community
+    when the community lives in the region (otherwise it returns to the general seats, with a
+    note). Real quota races are open to every voter and can be captured by large parties
+    ([E26] in the rules file), so the reserved seats are an upper bound of minority
+    representation under this model. ``O(censuses x k x S x g)``.
+    """
+    plan.check_territory(territory)
+    if census is None:
+        cens = list(territory.census_names)
+    elif isinstance(census, str):
+        cens = [census]
+    else:
+        cens = list(census)
+    comms = territory.communities
+    names = tuple(plan.region_names)
+    unknown = sorted(set(rules.reserved) - set(names))
+    if unknown:
+        raise ConfigError(f"reserved seats name regions the plan does not have: {unknown}",
+                          hint=f"use region names from {list(names)}")
+    bad = sorted({c for res in [*rules.reserved.values(), rules.reserved_default]
+                  for c in res} - set(comms))
+    if bad:
+        raise ConfigError(f"reserved seats name unknown communities {bad}",
+                          hint=f"use some of {list(comms)}")
+    bad_ex = sorted(set(rules.threshold_exempt) - set(comms))
+    if bad_ex:
+        raise ConfigError(f"threshold exemptions name unknown communities {bad_ex}")
+    a = plan.assignment
+    k, g = plan.k, len(comms)
+    seat_rows: list[dict[str, Any]] = []
+    region_rows: list[dict[str, Any]] = []
+    notes: dict[str, tuple[str, ...]] = {}
+    results: dict[str, tuple[Apportionment | None, ...]] = {}
+    for cname in cens:
+        table = territory.census(cname)
+        m = a >= 0
+        P = np.zeros((k, g))
+        for j in range(g):
+            P[:, j] = np.bincount(a[m], weights=table[m, j], minlength=k)
+        pop = P.sum(axis=1)
+        votes = rules.voting.votes(P, comms)
+        cnotes: list[str] = []
+        reserved: list[dict[str, int]] = [
+            dict(rules.reserved.get(nm, rules.reserved_default)) for nm in names]
+        admin_general = None
+        if rules.admin is not None:
+            admin_general, admin_res, admin_notes = rules.admin.derive(territory, plan, cname)
+            cnotes.extend(admin_notes)
+            for j in range(k):
+                if names[j] in rules.reserved:
+                    continue
+                for c, n in admin_res[j].items():
+                    reserved[j][c] = reserved[j].get(c, 0) + n
+        sizes = _council_sizes(rules, names, pop, admin_general, reserved)
+        res_list: list[Apportionment | None] = []
+        for j in range(k):
+            res_j = {c: n for c, n in reserved[j].items() if n > 0}
+            for c in list(res_j):
+                if votes[j, comms.index(c)] <= 0:
+                    cnotes.append(f"{names[j]}: {res_j[c]} reserved {c} seat(s) returned to the "
+                                  f"general seats (no {c} voters in the region)")
+                    del res_j[c]
+            size = int(sizes[j])
+            if size > 0 and sum(res_j.values()) > size:
+                raise ConfigError(
+                    f"region {names[j]!r} has {sum(res_j.values())} reserved seats but a council "
+                    f"of {size}", hint="enlarge the council or reduce the reserved seats")
+            r: Apportionment | None = None
+            gen = np.zeros(g, dtype=np.int64)
+            rsv = np.zeros(g, dtype=np.int64)
+            for c, n in res_j.items():
+                rsv[comms.index(c)] += n
+            ties = ""
+            if size > 0 and votes[j].sum() > 0:
+                # one list per community; the community's reserved seats are its quota race,
+                # which only its own list contests under this model
+                r = apportion(votes[j], size - int(rsv.sum()), method=rules.method,
+                              first_divisor=rules.first_divisor, threshold=rules.threshold,
+                              threshold_exempt=list(rules.threshold_exempt), lists=list(comms),
+                              communities=list(comms), rng=rng,
+                              source=f"region {names[j]!r}, census {cname!r}")
+                gen = r.general.copy()
+                ties = "; ".join(t.describe() for t in r.ties)
+            elif size > 0:
+                rsv[:] = 0
+                cnotes.append(f"{names[j]}: no voters; its {size} seats are not filled")
+            res_list.append(r)
+            st = gen + rsv
+            vs = votes[j] / votes[j].sum() if votes[j].sum() > 0 else np.zeros(g)
+            ss = st / st.sum() if st.sum() > 0 else np.zeros(g)
+            ps = P[j] / pop[j] if pop[j] > 0 else np.zeros(g)
+            for c in range(g):
+                seat_rows.append({
+                    "census": cname, "region": j, "region_name": names[j],
+                    "authority": plan.regions[j].authority, "community": comms[c],
+                    "population": float(P[j, c]), "votes": int(votes[j, c]),
+                    "general": int(gen[c]), "reserved": int(rsv[c]), "seats": int(st[c]),
+                    "pop_share": float(ps[c]), "vote_share": float(vs[c]),
+                    "seat_share": float(ss[c]),
+                })
+            top = int(np.argmax(st)) if st.sum() > 0 else -1
+            region_rows.append({
+                "census": cname, "region": j, "region_name": names[j],
+                "population": float(pop[j]), "council_size": size,
+                "general_seats": int(gen.sum()), "reserved_seats": int(rsv.sum()),
+                "gallagher": float(gallagher(votes[j], st)) if st.sum() else float("nan"),
+                "loosemore_hanby": float(loosemore_hanby(votes[j], st)) if st.sum() else float("nan"),
+                "enp_votes": float(effective_number(votes[j])),
+                "enp_seats": float(effective_number(st)),
+                "largest_community": comms[top] if top >= 0 else "",
+                "majority": bool(top >= 0 and 2 * st[top] > st.sum()),
+                "ties": ties,
+            })
+        notes[cname] = tuple(cnotes)
+        results[cname] = tuple(res_list)
+    return CouncilSimulation(
+        plan_name=plan.name, communities=comms, region_names=names,
+        seats=pd.DataFrame(seat_rows), regions=pd.DataFrame(region_rows), notes=notes,
+        results=results, rules=rules)
