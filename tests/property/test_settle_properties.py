@@ -13,6 +13,7 @@ from dayafter.settle import (
     efeq_transfers,
     envy_free_matching_rounds,
     knaster,
+    max_nash_welfare,
     min_subsidy,
 )
 
@@ -89,3 +90,26 @@ def test_adjusted_winner_equitable_envy_free_one_split(pr):
     money = adjusted_winner(pr, split="money")
     assert abs(money.transfers.sum()) <= 1e-9
     assert np.all(money.shares.max(axis=0) == 1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(claims(max_parties=3, max_units=7, integer=True))
+def test_mnw_is_ef1_and_beats_simple_allocations(pr):
+    s = max_nash_welfare(pr)
+    v = pr.values
+    held = s.values_held
+    if np.all(held > 0):
+        # Caragiannis et al. 2016: an MNW allocation is envy-free up to one unit
+        for i in range(pr.n_parties):
+            for k in range(pr.n_parties):
+                mine = s.owner == k
+                if i == k or not mine.any():
+                    continue
+                assert held[i] >= v[i, mine].sum() - v[i, mine].max() - 1e-9
+    # never below the welfare of giving each unit to its highest valuer, or of round robin
+    for owner in (v.argmax(axis=0), np.arange(pr.n_units) % pr.n_parties):
+        u = np.array([v[i, owner == i].sum() for i in range(pr.n_parties)])
+        npos = int((u > 0).sum())
+        assert npos <= int((held > 0).sum())
+        if npos == pr.n_parties and np.all(held > 0):
+            assert np.log(u).sum() <= s.log_nash_welfare + 1e-9
