@@ -58,7 +58,7 @@ def test_run_json(project, forces, capsys):
     assert {r["id"] for r in d["catalog"]["rules"]} == {"M1", "A1"}
 
 
-def test_run_table_and_drop_rule(project, forces, capsys):
+def test_run_table_and_drop_rule(tmp_path, project, forces, capsys):
     code, out, err = run(["security", "run", "--project", project, "--forces", forces,
                           "--per-1000", "1"], capsys)
     assert code == 0, err
@@ -68,6 +68,18 @@ def test_run_table_and_drop_rule(project, forces, capsys):
                          capsys)
     assert code == 0, err
     assert json.loads(out)["catalog"]["min_accept_share"] == 0
+    base = {u["unit_id"]: u["requirement"] for u in json.loads(out)["units"]}
+    mult = tmp_path / "m.csv"
+    mult.write_text("unit_id,multiplier\nC0000,2\n")
+    urb = tmp_path / "u.csv"
+    urb.write_text("unit_id,multiplier\nC0000,1.5\nC0101,0\n")
+    code, out, err = run(["security", "run", "--project", project, "--forces", forces,
+                          "--per-1000", "1", "--multipliers", mult, "--urban", urb, "--json"],
+                         capsys)
+    assert code == 0, err
+    req = {u["unit_id"]: u["requirement"] for u in json.loads(out)["units"]}
+    assert req["C0000"] == pytest.approx(3 * base["C0000"])
+    assert req["C0101"] == 0 and req["C0202"] == pytest.approx(base["C0202"])
 
 
 def test_require_full_exit_4(project, forces, capsys):

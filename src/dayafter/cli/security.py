@@ -65,7 +65,9 @@ def run_cmd(
     per_1000: Annotated[float, typer.Option(
         "--per-1000", help="Personnel per 1,000 residents (Quinlivan / FM 3-24: 20).")] = 20.0,
     multipliers: Annotated[Path | None, typer.Option(
-        help="CSV unit_id,multiplier (threat level, urban) applied to the requirement.")] = None,
+        help="CSV unit_id,multiplier: threat-level factors on the requirement (default 1).")] = None,
+    urban: Annotated[Path | None, typer.Option(
+        help="CSV unit_id,multiplier: urban factors on the requirement (default 1).")] = None,
     min_share: Annotated[float | None, typer.Option(
         help="Acceptance threshold: share of residents from accepting communities.")] = None,
     drop_rule: Annotated[list[str] | None, typer.Option(
@@ -88,7 +90,8 @@ def run_cmd(
 
     t = load_territory(case, project)
     cat = _catalog(forces, case, min_share, drop_rule)
-    req = force_requirement(t, census=census, per_1000=per_1000, threat=_multipliers(multipliers))
+    req = force_requirement(t, census=census, per_1000=per_1000, threat=_multipliers(multipliers),
+                           urban=_multipliers(urban))
     a = allocate_forces(t, cat, census=census, requirement=req, require_full=require_full)
     base = None
     if plan is not None:
