@@ -92,7 +92,8 @@ def load(name: str = "northern-iraq") -> Case:
     units = gpd.GeoDataFrame(units)
     with resources.as_file(pkg / "census.csv") as path:
         census = pd.read_csv(path, dtype={"unit_id": str, "census": str})
-    communities_df = pd.read_csv(pkg.joinpath("communities.csv").open(encoding="utf-8"), dtype=str)
+    with pkg.joinpath("communities.csv").open(encoding="utf-8") as fh:
+        communities_df = pd.read_csv(fh, dtype=str, keep_default_na=False)
     comms = communities_df["key"].tolist()
     tables = {c: g.set_index("unit_id")[comms] for c, g in census.groupby("census", sort=False)}
     order = [c for c in ("baseline", "current") if c in tables] + [c for c in tables if c not in
@@ -119,8 +120,8 @@ def load(name: str = "northern-iraq") -> Case:
             reference = plan.name
     crit_path = pkg.joinpath("criteria.json")
     criteria = criteria_from_spec(json.loads(crit_path.read_text(encoding="utf-8"))) if crit_path.is_file() else []
-    prov = pd.read_csv(pkg.joinpath("provenance.csv").open(encoding="utf-8"), dtype=str,
-                       keep_default_na=False)
+    with pkg.joinpath("provenance.csv").open(encoding="utf-8") as fh:
+        prov = pd.read_csv(fh, dtype=str, keep_default_na=False)
     return Case(
         name=name,
         title="Northern Iraq: Nineveh and the disputed territories",
