@@ -111,7 +111,8 @@ def _mnw_milp(
         return True
 
     for s in range(na):
-        lo, hi = minpos[s], tot_a[s]
+        hi = tot_a[s]
+        lo = max(minpos[s], hi * 1e-6)  # lower utilities get their tangent when they occur
         k = int(min(120, max(2, math.ceil(math.log(hi / lo) / math.log(1.08)) + 1)))
         for a in np.geomspace(lo, hi, k):
             add_cut(s, a)
