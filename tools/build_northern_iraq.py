@@ -1008,6 +1008,11 @@ def baseline_population(ctx: Ctx) -> dict[str, Fig]:
     fl("IQG10Q06N03", c(18000, "X47"), 2014, "X47")
     fl("IQG10Q03N01", c(29882, "X14"), 2010, "X14")
     ctx.floor = floor  # type: ignore[attr-defined]
+    # alternative, higher figures for a whole subdistrict (kept as the high end of its range)
+    ctx.alt_high = {  # type: ignore[attr-defined]
+        "IQG15Q05N04": (ctx.grow(c(1846500, "S42"), 2004), "S42"),
+        "IQG10Q05N02": (ctx.grow(c(175000, "X26"), 2008), "X26"),
+    }
 
     # rural median (R-PRIOR): sourced whole-subdistrict figures outside capitals and centres
     rural = [
@@ -1251,10 +1256,15 @@ def _split_district(ctx: Ctx, subs: list[Unit], df: Fig, fixed, floor, prior) ->
         if u.uid in floor:
             rules.append("R-TOWN-FLOOR")
             ids += floor[u.uid].ids
-        low = high = None
-        if cap is not None and u is cap and df.high is None:
-            pass
-        out[u.uid] = Fig(vals[u.uid], "imputed", _uniq(rules), _uniq(ids), "low", low, high)
+        v = vals[u.uid]
+        # the district's range, carried over in proportion
+        low = None if df.low is None else v * df.low / df.value
+        high = None if df.high is None else v * df.high / df.value
+        if u.uid in ctx.alt_high:  # type: ignore[attr-defined]
+            alt, sid = ctx.alt_high[u.uid]  # type: ignore[attr-defined]
+            high = max(high or v, alt)
+            ids.append(sid)
+        out[u.uid] = Fig(v, "imputed", _uniq(rules), _uniq(ids), "low", low, high)
     return out
 
 
@@ -2040,13 +2050,53 @@ def write_sources_md(ctx: Ctx, base, cur, latest) -> str:
             "Not applied",
             "Zummar's 7,000 Arab families displaced in 2017 [S26], Makhmur's deserted "
             "Kurdish villages [X37], Karamles returns (subdistrict not verified) [X16] and Arab "
-            "arrivals in Jalawla [X45] have no usable count or location; they are not applied.",
+            "arrivals in Jalawla [X45], Kurdish departures from Kirkuk city and the Dibis villages "
+            "after Oct 2017 [X36], and IDPs from Ninewa still living in Erbil and Duhok outside "
+            "the Sinjar caseload have no usable count or location; they are not applied.",
         ),
     ]
     for title, text in conflicts:
         a(f"- **{title}**: {text}")
     for n in ctx.notes:
         a(f"- Build note: {n}")
+    a("")
+    a("## Cross-checks against governorate-level sources")
+    a("")
+    a(
+        "Governorate shares of the result, next to governorate figures that were not used to "
+        "build the units they summarize (Niqash 2013 community counts for Ninewa divided by "
+        "~2.8M [S32]; MICS6 2018 language of household head [S62]). Percent; 'Arabs' for MICS "
+        "is the Arabic language share."
+    )
+    a("")
+    a("| check | Arabs | Kurds | Turkmen | Yazidis | Christians | Shabak |")
+    a("|---|---:|---:|---:|---:|---:|---:|")
+    for label, g, table, ref in (
+        ("Ninewa baseline", "IQG15", base, "S32: -, -, 10.7, 10.7, 7.1, 8.9"),
+        ("Kirkuk current", "IQG13", cur, "S62: 37.8, 29.8, 30.8, -, 1.6, -"),
+        ("Salah Al-Din current", "IQG16", cur, "S62: 96.6, 0.2, 3.3, -, -, -"),
+        ("Diyala current", "IQG10", cur, "S62: 96.4, 3.0, 0.6, -, -, -"),
+    ):
+        tot = gtot(table, g)
+        sh = {
+            k: 100 * sum(table[u.uid][k].value for u in units if u.gov == g) / tot
+            for k in COMMUNITIES
+        }
+        arabs = sh["sunni_arab"] + sh["shia_arab"]
+        a(
+            f"| {label} (this case) | {arabs:.1f} | {sh['kurd']:.1f} | {sh['turkmen']:.1f} | "
+            f"{sh['yazidi']:.1f} | {sh['christian']:.1f} | {sh['shabak']:.1f} |"
+        )
+        a(f"| {label} (source) | {' | '.join(ref.split(': ')[1].split(', '))} |")
+    a("")
+    a(
+        "Kirkuk is within 8 points of MICS for Arabs, Kurds and Turkmen (MICS is the default "
+        "profile of only three small Kirkuk subdistricts). Salah Al-Din and Diyala have more Turkmen and "
+        "Kurds than MICS because the disputed districts (Tuz, Khanaqin, Kifri, Mandali) carry "
+        "their own sourced or qualitative profiles, and MICS is known to under-reach Khanaqin's "
+        "Kurds [S62]. Ninewa has fewer Shabak than the Niqash community count (a community "
+        "claim)."
+    )
     a("")
     a("## Composition profiles (baseline, assumptions unless a source is marked)")
     a("")

@@ -343,6 +343,20 @@ def test_nineveh_plains_minorities(census) -> None:
     )
 
 
+def test_governorate_shares_against_independent_sources(census, admin) -> None:
+    """Aggregates vs governorate figures not used to build the units they summarize."""
+    ninewa = [u for u, p in admin.items() if p["governorate"] == "IQG15"]
+    # Niqash 2013 counts / ~2.8M [S32]: Yazidis 10.7%, Turkmen 10.7%, Christians 7.1%
+    assert abs(_group_share(census, "baseline", ninewa, ["yazidi"]) - 0.107) < 0.03
+    assert abs(_group_share(census, "baseline", ninewa, ["turkmen"]) - 0.107) < 0.03
+    assert abs(_group_share(census, "baseline", ninewa, ["christian"]) - 0.071) < 0.03
+    # MICS6 2018 language of household head, Kirkuk [S62]: Arabic 37.8, Kurdish 29.8, Turkmen 30.8
+    kirkuk = [u for u, p in admin.items() if p["governorate"] == "IQG13"]
+    assert abs(_group_share(census, "current", kirkuk, ARABS) - 0.378) < 0.10
+    assert abs(_group_share(census, "current", kirkuk, ["kurd"]) - 0.298) < 0.10
+    assert abs(_group_share(census, "current", kirkuk, ["turkmen"]) - 0.308) < 0.10
+
+
 # ---------------------------------------------------------------------------------------------
 # Reproducibility
 # ---------------------------------------------------------------------------------------------
