@@ -74,6 +74,10 @@ COMMUNITY_LABELS = {
     ),
 }
 
+ATTRIBUTION = (
+    "Administrative boundaries: Central Statistical Organization (CSO) Iraq / ITOS, via\n"
+    "  UN OCHA Iraq COD-AB (2019-06-03), CC BY-IGO 3.0"
+)
 BASE_YEAR = 2013  # the baseline census describes 2013, the last full year before June 2014
 STATUS_ORDER = {"sourced": 0, "derived": 1, "imputed": 2}
 CONF_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -294,7 +298,7 @@ RULES: dict[str, tuple[str, str]] = {
         "Tooz Khurmato district: current total 154,000 (2024) [X46], shared among its "
         "subdistricts in proportion to their grown baseline; of ~50,000 Kurds who fled in Oct "
         "2017, 17% had not returned (~8,500) [X39][X40]: removed from the Kurds of Markaz "
-        "Tooz Khurmato.",
+        "Tooz Khurmato before the district is scaled to 154,000.",
         "Sourced recent district total and Kurdish displacement.",
     ),
     "R-CUR-KIRKUK-2018": (
@@ -1049,7 +1053,8 @@ def baseline_population(ctx: Ctx) -> dict[str, Fig]:
         d = row["pcode"]
         v = float(row["population_pre2014"])
         yr = row["pre2014_year"]
-        ids = ["S02"] if d.startswith("IQG15") else row["source_ids"].split(";")[:1]
+        # the source of the pre-2014 district figure (2003 tables: S02 Ninewa, S07 Kirkuk)
+        ids = {"IQG15": ["S02"], "IQG13": ["S07"]}.get(d[:5], row["source_ids"].split(";")[:1])
         if d == "IQG15Q07":  # Sinjar: NRC c.2013-2014 figure, used as is
             dist_fig[d] = Fig(
                 v, "sourced", ["SRC"], ["S20"], "medium", c(166466, "S02"), c(300000, "X35")
@@ -1144,7 +1149,16 @@ def baseline_population(ctx: Ctx) -> dict[str, Fig]:
             shares_fig = _split_pool(ctx, g, pool, rest, prior, floor, gov[g])
             pop.update(shares_fig)
         for d, df in final_dist.items():
-            pop.update(_split_district(ctx, by_dist[d], df, fixed, floor, prior))
+            parts = _split_district(ctx, by_dist[d], df, fixed, floor, prior)
+            got = sum(f.value for f in parts.values())
+            if abs(got - df.value) > 1.0:
+                raise SystemExit(
+                    f"{d}: subdistricts sum to {got:,.0f}, district is {df.value:,.0f}"
+                )
+            pop.update(parts)
+        got = sum(pop[u.uid].value for u in ctx.units if u.gov == g)
+        if abs(got - G) > 1.0:
+            raise SystemExit(f"{g}: subdistricts sum to {got:,.0f}, governorate is {G:,.0f}")
     return pop
 
 
@@ -1600,6 +1614,8 @@ def build(shared: Path) -> dict[str, str]:
                 hi,
             )
     cur, latest = current_census(ctx, base)
+    if ATTRIBUTION not in inp.text:
+        raise SystemExit("the COD-AB attribution wording changed in shared/data/iraq/SOURCES.md")
     for tables in (base, cur):
         for cells in tables.values():
             for cell in cells.values():
@@ -1881,7 +1897,7 @@ def write_sources_md(ctx: Ctx, base, cur, latest) -> str:
     a("")
     a("This file is written by `tools/build_northern_iraq.py`; edit the script, not this file.")
     a("")
-    a("## These are estimates")
+    a("## These are ESTIMATES, with ranges")
     a("")
     a(
         "Iraq has had no census with ethnic or religious questions since 1957, and the 2024 census "
