@@ -185,9 +185,10 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "R-ARAB-SPLIT": (
         "Arabs whose sect a source does not give (arab_unspecified, MICS 'Arabic') are split "
-        "Sunni/Shia by governorate: Ninewa and the Kurdistan Region 100/0; Kirkuk and Salah "
-        "Al-Din 85/15; Diyala 50/50, except Khanaqin district 80/20 (the Arab tribes of Jalawla "
-        "and Saadiya, both held by IS in 2014). Hawija uses its sourced 'Sunni Arab' share.",
+        "Sunni/Shia by governorate: Ninewa, Salah Al-Din and the Kurdistan Region 100/0, except "
+        "Al-Dujeel (Salah Al-Din), the Shia town of Dujail, given 80% Shia Arabs; Kirkuk 85/15; "
+        "Diyala 50/50, except Khanaqin district 80/20 (the Arab tribes of Jalawla and Saadiya, "
+        "both held by IS in 2014). Hawija uses its sourced 'Sunni Arab' share.",
         "Assumption stated once; the sources give no sect shares for these Arabs (Arab "
         "Barometer [S63] only shows many answer 'just a Muslim').",
     ),
@@ -464,10 +465,6 @@ def max_status(a: str, b: str) -> str:
 
 def max_conf(a: str, b: str) -> str:
     return a if CONF_ORDER[a] >= CONF_ORDER[b] else b
-
-
-def _int(s: str) -> float:
-    return float(s.replace(",", ""))
 
 
 # --------------------------------------------------------------------------------------------
@@ -852,10 +849,10 @@ SUNNI_OF_ARABS = {
     "IQG11": 1.0,
     "IQG06": 1.0,
     "IQG13": 0.85,
-    "IQG16": 0.85,
+    "IQG16": 1.0,
     "IQG10": 0.5,
 }
-SUNNI_OF_ARABS_DISTRICT = {"IQG10Q05": 0.8}
+SUNNI_OF_ARABS_LOCAL = {"IQG10Q05": 0.8, "IQG16Q04N04": 0.2}
 
 
 def parse_shares(spec: str, sunni_frac: float) -> dict[str, float]:
@@ -894,6 +891,13 @@ class Ctx:
     rural_median: float = 0.0
     notes: list[str] = field(default_factory=list)
     closure: dict[str, float] = field(default_factory=dict)
+    gov_base: dict[str, Fig] = field(default_factory=dict)
+    gov_latest: dict[str, Fig] = field(default_factory=dict)
+    floor: dict[str, Fig] = field(default_factory=dict)
+    alt_high: dict[str, tuple[float, str]] = field(default_factory=dict)
+    k18: dict[str, float] = field(default_factory=dict)
+    sul_detail: tuple[float, float] = (0.0, 0.0)
+    idp_yazidi: float = 0.0
 
     def grow(self, v: float, year: float) -> float:
         return v * (1.0 + self.r) ** (BASE_YEAR - year)
@@ -951,8 +955,8 @@ def baseline_population(ctx: Ctx) -> dict[str, Fig]:
         ["S12", "S09", "S10", "S47"],
         "low",
     )
-    ctx.sul_detail = (sul2010, erb_duh_growth)  # type: ignore[attr-defined]
-    ctx.gov_base = gov  # type: ignore[attr-defined]
+    ctx.sul_detail = (sul2010, erb_duh_growth)
+    ctx.gov_base = gov
 
     # ---- sourced subdistrict figures: uid -> Fig (2013), and town floors uid -> Fig
     fixed: dict[str, Fig] = {}
@@ -1011,9 +1015,9 @@ def baseline_population(ctx: Ctx) -> dict[str, Fig]:
     fl("IQG10Q06N02", c(32870, "S17"), 2014, "S17")
     fl("IQG10Q06N03", c(18000, "X47"), 2014, "X47")
     fl("IQG10Q03N01", c(29882, "X14"), 2010, "X14")
-    ctx.floor = floor  # type: ignore[attr-defined]
+    ctx.floor = floor
     # alternative, higher figures for a whole subdistrict (kept as the high end of its range)
-    ctx.alt_high = {  # type: ignore[attr-defined]
+    ctx.alt_high = {
         "IQG15Q05N04": (ctx.grow(c(1846500, "S42"), 2004), "S42"),
         "IQG10Q05N02": (ctx.grow(c(175000, "X26"), 2008), "X26"),
     }
@@ -1034,7 +1038,7 @@ def baseline_population(ctx: Ctx) -> dict[str, Fig]:
     rural.sort()
     n = len(rural)
     ctx.rural_median = rural[n // 2] if n % 2 else 0.5 * (rural[n // 2 - 1] + rural[n // 2])
-    ctx.k18 = k18  # type: ignore[attr-defined]
+    ctx.k18 = k18
 
     def prior(u: Unit) -> float:
         if u.uid in floor:
@@ -1274,8 +1278,8 @@ def _split_district(ctx: Ctx, subs: list[Unit], df: Fig, fixed, floor, prior) ->
         # the district's range, carried over in proportion
         low = None if df.low is None else v * df.low / df.value
         high = None if df.high is None else v * df.high / df.value
-        if u.uid in ctx.alt_high:  # type: ignore[attr-defined]
-            alt, sid = ctx.alt_high[u.uid]  # type: ignore[attr-defined]
+        if u.uid in ctx.alt_high:
+            alt, sid = ctx.alt_high[u.uid]
             high = max(high or v, alt)
             ids.append(sid)
         out[u.uid] = Fig(v, "imputed", _uniq(rules), _uniq(ids), "low", low, high)
@@ -1304,7 +1308,9 @@ class Comp:
 
 
 def sunni_frac(u: Unit) -> float:
-    return SUNNI_OF_ARABS_DISTRICT.get(u.district, SUNNI_OF_ARABS[u.gov])
+    if u.uid in SUNNI_OF_ARABS_LOCAL:
+        return SUNNI_OF_ARABS_LOCAL[u.uid]
+    return SUNNI_OF_ARABS_LOCAL.get(u.district, SUNNI_OF_ARABS[u.gov])
 
 
 def base_profile(u: Unit) -> Comp:
@@ -1381,7 +1387,7 @@ def current_census(
 ) -> tuple[dict[str, dict[str, Cell]], dict[str, Fig]]:
     inp = ctx.inp
     c = lambda v, ids: cite(inp, v, ids)  # noqa: E731
-    gb = ctx.gov_base  # type: ignore[attr-defined]
+    gb = ctx.gov_base
     s09 = {
         g: float(inp.unit_row(g, "governorate")["population_pre2014"]) for g in ("IQG11", "IQG09")
     }
@@ -1422,9 +1428,8 @@ def current_census(
         gb["IQG16"].value * min(gd, gk, gn),
         gb["IQG16"].value * max(gd, gk, gn),
     )
-    ctx.gov_latest = latest  # type: ignore[attr-defined]
+    ctx.gov_latest = latest
 
-    units = {u.uid: u for u in ctx.units}
     cur: dict[str, dict[str, Cell]] = {}
     for u in ctx.units:
         g = latest[u.gov].value / gb[u.gov].value
@@ -1444,7 +1449,7 @@ def current_census(
         return base[uid][k].value
 
     # ---- Kirkuk: 2018 shape closed to 2024 total
-    k18: dict[str, float] = dict(ctx.k18)  # type: ignore[attr-defined]
+    k18: dict[str, float] = dict(ctx.k18)
     for d, _ids in (("IQG13Q01", "S07"), ("IQG13Q03", "S07"), ("IQG13Q02", "S07")):
         row = inp.unit_row(d, "district")
         v = float(row["population_latest"])
@@ -1485,7 +1490,7 @@ def current_census(
         add = idp_yazidi * sum(bval(u.uid, k) for k in COMMUNITIES) / htot
         cell.value += add
         cell.touch("R-CUR-IDP-DUHOK", "X35", "imputed")
-    ctx.idp_yazidi = idp_yazidi  # type: ignore[attr-defined]
+    ctx.idp_yazidi = idp_yazidi
 
     # ---- Tal Afar city
     cite_text(inp, ">half of Tal Afar city not returned by Aug 2019", "S51")
@@ -1581,7 +1586,6 @@ def current_census(
                     x.low *= k
                 if x.high is not None:
                     x.high *= k
-    del units
     return cur, latest
 
 
@@ -1598,7 +1602,7 @@ def build(shared: Path) -> dict[str, str]:
     base: dict[str, dict[str, Cell]] = {}
     for u in ctx.units:
         tf = pop[u.uid]
-        comp = baseline_composition(u, tf.value, ctx.floor)  # type: ignore[attr-defined]
+        comp = baseline_composition(u, tf.value, ctx.floor)
         base[u.uid] = {}
         for k in COMMUNITIES:
             lo = hi = None
@@ -1885,7 +1889,7 @@ def write_sources_md(ctx: Ctx, base, cur, latest) -> str:
     missing = sorted(used - set(SOURCE_DESC), key=_sid_key)
     if missing:
         raise SystemExit(f"no description for sources {missing}")
-    gb = ctx.gov_base  # type: ignore[attr-defined]
+    gb = ctx.gov_base
     names = {u.gov: u.props["governorate_en"] for u in units}
 
     def gtot(table, g):
@@ -1947,7 +1951,7 @@ def write_sources_md(ctx: Ctx, base, cur, latest) -> str:
         f"Growth rate r (R-GROWTH): {100 * ctx.r:.3f}% a year. Rural median (R-PRIOR): "
         f"{_fmt(ctx.rural_median)} persons."
     )
-    sul2010, edg = ctx.sul_detail  # type: ignore[attr-defined]
+    sul2010, edg = ctx.sul_detail
     a(
         f"Al-Sulaymaniyah 2010 (R-GOV-BASE): 2,401,724 / {edg:.4f} = {_fmt(sul2010)}; 2013: "
         f"{_fmt(gb['IQG06'].value)}."
@@ -2056,7 +2060,7 @@ def write_sources_md(ctx: Ctx, base, cur, latest) -> str:
         ),
         (
             "Sinjar/Duhok IDPs",
-            f"{_fmt(ctx.idp_yazidi)} Yazidis not returned to Sinjar and "  # type: ignore[attr-defined]
+            f"{_fmt(ctx.idp_yazidi)} Yazidis not returned to Sinjar and "
             "Al-Qahtanya are placed in Duhok (R-CUR-IDP-DUHOK); the shared sources give no camp "
             "locations. Displaced non-Yazidis of Sinjar, Tal Afar's non-returnees, and Kurds who "
             "left Diyala's disputed areas are not placed in a unit: that loss is noted here and the "
