@@ -138,6 +138,13 @@ class AdminCouncils:
                 f"territory has no admin level {self.level!r} to carry council rules over",
                 hint=f"use one of {sorted(territory.admin)}")
         codes = territory.admin[self.level]
+        label = territory.labels.get(f"{self.level}_en")
+        labels = ({} if label is None
+                  else dict(zip(codes.tolist(), label.tolist(), strict=True)))
+
+        def name(code: str) -> str:
+            return self.names.get(code) or labels.get(code) or code
+
         table = territory.census(census)
         pop = table.sum(axis=1)
         a = plan.assignment
@@ -159,23 +166,23 @@ class AdminCouncils:
             seated_pop += float(region_pop.sum())
             seated_seats += seats
             if region_pop.sum() <= 0:
-                notes.append(f"{self._name(code)}: no residents in the plan's regions; "
+                notes.append(f"{name(code)}: no residents in the plan's regions; "
                              f"its {seats} general seats are not carried over")
                 continue
             r = apportion(np.rint(region_pop).astype(np.int64), seats, method="sainte-lague",
                           rng=np.random.default_rng(0))
             general += r.seats
             if r.ties:
-                notes.append(f"{self._name(code)}: {r.ties[0].describe()}")
+                notes.append(f"{name(code)}: {r.ties[0].describe()}")
             for comm, n in self.quotas.get(code, {}).items():
                 if comm not in territory.communities:
-                    notes.append(f"{self._name(code)}: {n} {comm} quota seat(s) not filled "
+                    notes.append(f"{name(code)}: {n} {comm} quota seat(s) not filled "
                                  f"(the territory has no community {comm!r})")
                     continue
                 j = territory.community_index(comm)
                 cpop = np.bincount(a[units], weights=table[units, j], minlength=k)
                 if cpop.max() <= 0:
-                    notes.append(f"{self._name(code)}: {n} {comm} quota seat(s) not filled "
+                    notes.append(f"{name(code)}: {n} {comm} quota seat(s) not filled "
                                  f"(no {comm} residents on census {census})")
                     continue
                 best = int(np.argmax(cpop))
@@ -194,12 +201,9 @@ class AdminCouncils:
             extra = np.floor(region_pop / rps + 0.5).astype(np.int64)
             general += extra
             notes.append(
-                f"{', '.join(self._name(c) for c in unseated)}: no council in the table; "
+                f"{', '.join(name(c) for c in unseated)}: no council in the table; "
                 f"general seats at one per {rps:,.0f} residents (assumption)")
         return general, reserved, notes
-
-    def _name(self, code: str) -> str:
-        return self.names.get(code, code)
 
 
 def read_admin_councils(councils_csv: str | Path, quotas_csv: str | Path | None = None, *,
@@ -246,6 +250,7 @@ class CouncilRules:
     residents_per_seat, min_size
         One seat per ``residents_per_seat`` residents (rounded half up), at least ``min_size``,
         for regions without a fixed size (Iraq's constitution: one per 100,000 for parliament).
+        ``min_size`` also applies to regions with residents sized from ``admin``.
     reserved
         Reserved seats by region name: ``{"Nineveh Plains": {"christian": 1}}``.
     reserved_default
@@ -288,6 +293,44 @@ class CouncilRules:
             raise ConfigError(f"council size must be >= 0, got {self.size}")
         if self.residents_per_seat is not None and self.residents_per_seat <= 0:
             raise ConfigError("residents_per_seat must be positive")
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any], *, source: str = "",
+                  admin: AdminCouncils | None = None) -> CouncilRules:
+        """Rules from a plain mapping (a JSON or YAML file).
+
+        Keys: ``method, first_divisor, threshold, threshold_exempt, size, sizes,
+        residents_per_seat, min_size, reserved, reserved_default, voting {adult_share,
+        turnout}, name, sources``. Unknown keys raise :class:`~dayafter.errors.ConfigError`.
+        """
+        allowed = {"method", "first_divisor", "threshold", "threshold_exempt", "size", "sizes",
+                   "residents_per_seat", "min_size", "reserved", "reserved_default", "voting",
+                   "name", "sources", "title", "notes"}
+        unknown = sorted(set(spec) - allowed)
+        if unknown:
+            raise ConfigError(f"unknown keys in council rules: {unknown}", source=source,
+                              hint=f"use some of {sorted(allowed - {'title', 'notes'})}")
+        kw: dict[str, Any] = {k: spec[k] for k in allowed - {"voting", "title", "notes"}
+                              if k in spec and spec[k] is not None}
+        for key in ("threshold_exempt", "sources"):
+            if key in kw:
+                kw[key] = tuple(str(x) for x in kw[key])
+        if "voting" in spec:
+            v = dict(spec["voting"] or {})
+            bad = sorted(set(v) - {"adult_share", "turnout", "notes"})
+            if bad:
+                raise ConfigError(f"unknown keys in voting: {bad}", source=source,
+                                  hint="use adult_share and turnout")
+            kw["voting"] = VotingModel(adult_share=v.get("adult_share", DEFAULT_ADULT_SHARE),
+                                       turnout=v.get("turnout", DEFAULT_TURNOUT))
+        if admin is not None:
+            kw["admin"] = admin
+        try:
+            return cls(**kw)
+        except ConfigError as exc:
+            raise ConfigError(exc.message, hint=exc.hint, source=source) from None
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"bad council rules: {exc}", source=source) from None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain form for manifests and JSON output."""
@@ -374,6 +417,8 @@ def _council_sizes(rules: CouncilRules, names: Sequence[str], pop: NDArray[np.fl
             out[j] = int(rules.sizes[nm])
         elif admin_general is not None:
             out[j] = int(admin_general[j]) + sum(reserved[j].values())
+            if pop[j] > 0:
+                out[j] = max(out[j], int(rules.min_size))
         elif rules.size is not None:
             out[j] = int(rules.size)
         elif rules.residents_per_seat is not None:

@@ -1,0 +1,141 @@
+"""``dayafter councils``: apportion a vote table, simulate a plan's councils, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dayafter.cli._common import run_guarded
+from dayafter.cli.main import app
+
+DATA = Path(__file__).parents[1] / "unit" / "councils" / "data"
+
+
+def run(args, capsys):
+    code = run_guarded(app, args=[str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def qadisiyyah(tmp_path: Path) -> tuple[Path, list[int]]:
+    d = pd.read_csv(DATA / "iraq_2013_provincial.csv")
+    d = d[d["governorate"] == "Al-Qadisiyyah"]
+    path = tmp_path / "votes.csv"
+    d[["list", "votes"]].to_csv(path, index=False)
+    return path, d["seats"].tolist()
+
+
+def test_apportion_reproduces_published_table(qadisiyyah, capsys) -> None:
+    path, seats = qadisiyyah
+    code, out, err = run(["councils", "apportion", path, "--seats", 28, "--method", "webster",
+                          "--first-divisor", "1", "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert [r["seats"] for r in d["lists"]] == seats
+    assert d["decided"] and d["indices"]["gallagher"] > 0
+    code, out, err = run(["councils", "apportion", path, "--seats", 28], capsys)
+    assert code == 0 and "State of Law" in out and "Gallagher" in out
+
+
+def test_apportion_reserved_threshold_and_tie(tmp_path, capsys) -> None:
+    path = tmp_path / "v.csv"
+    path.write_text("list,votes,community,race\nA,600,arab,\nB,300,kurd,\nC,\"1,000\",arab,\n"
+                    "Chr-1,40,christian,Christian\nChr-2,30,christian,Christian\nS,20,shabak,\n",
+                    encoding="utf-8")
+    code, out, err = run(["councils", "apportion", path, "--seats", 10, "--reserved", "Christian=1",
+                          "--threshold", "0.05", "--exempt", "S", "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    seats = {r["list"]: r["seats"] for r in d["lists"]}
+    assert seats["Chr-1"] == 1 and seats["Chr-2"] == 0
+    assert sum(seats.values()) == 10
+    assert d["by_community"]["christian"]["reserved"] == 1
+    tie = tmp_path / "tie.csv"
+    tie.write_text("list,votes\nA,100\nB,100\n", encoding="utf-8")
+    code, out, err = run(["councils", "apportion", tie, "--seats", 1], capsys)
+    assert code == 0 and "undecided" in out
+    code, out, err = run(["councils", "apportion", tie, "--seats", 1, "--seed", 7, "--json"], capsys)
+    d = json.loads(out)
+    assert d["decided"] and d["ties"][0]["by_lot"] and d["ties"][0]["seed"] == 7
+
+
+@pytest.mark.parametrize(
+    "content,args,code,text",
+    [
+        ("", [], 3, "empty"),
+        ("list,votes\n", [], 3, "no lists"),
+        ("name,count\nA,1\n", [], 3, "no 'list' column"),
+        ("list,votes\nA,10\nB,-3\n", [], 3, "row 3 (list 'B') has negative votes"),
+        ("list,votes\nA,10\nB,x\n", [], 3, "row 3"),
+        ("list,votes\nA,10\nA,3\n", [], 3, "already appears on row 2"),
+        ("list,votes\nA,10\nB,3.5\n", [], 3, "whole number"),
+        ("list,votes,race\nA,10,\nB,3,X\n", ["--reserved", "X=9"], 4, "do not fit"),
+        ("list,votes\nA,10\nB,3\n", ["--method", "borda"], 3, "unknown apportionment method"),
+        ("list,votes\nA,10\nB,3\n", ["--reserved", "X"], 3, "RACE=SEATS"),
+    ],
+)
+def test_apportion_bad_input(tmp_path, capsys, content, args, code, text) -> None:
+    path = tmp_path / "votes.csv"
+    path.write_text(content, encoding="utf-8")
+    rc, _out, err = run(["councils", "apportion", path, "--seats", 5, *args], capsys)
+    assert rc == code
+    assert text in err and err.count("\n") == 1
+    assert "Fix:" in err or code == 3
+
+
+def test_methods(capsys) -> None:
+    code, out, _ = run(["councils", "methods", "--json"], capsys)
+    assert code == 0 and {m["method"] for m in json.loads(out)} >= {"dhondt", "droop"}
+
+
+def test_simulate_case_scenario(capsys) -> None:
+    code, out, err = run(["councils", "simulate", "nineveh-plains-sinjar-province", "--census",
+                          "current", "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    seats = pd.DataFrame(d["seats"])
+    assert set(seats["census"]) == {"current"}
+    regions = pd.DataFrame(d["regions"]).set_index("region_name")
+    # every quota seat of the 2023 table whose community the case has ends up somewhere:
+    # Ninewa's Christian, Yazidi and Shabak seats and Kirkuk's Christian seat
+    assert regions["reserved_seats"].sum() == 4
+    by_region = seats.groupby("region_name")["seats"].sum()
+    assert (by_region.reindex(regions.index) == regions["council_size"]).all()
+    assert d["rules"]["first_divisor"] == "17/10"
+
+
+def test_simulate_options_and_rules_file(tmp_path, capsys) -> None:
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"method": "dhondt", "size": 11,
+                                 "reserved_default": {"christian": 1},
+                                 "voting": {"turnout": {"*": 0.5, "kurd": 0.6}}}), encoding="utf-8")
+    out_csv = tmp_path / "seats.csv"
+    code, out, err = run(["councils", "simulate", "status-quo-2014", "--rules", rules, "--census",
+                          "baseline", "--out", out_csv], capsys)
+    assert code == 0, err
+    assert "Seats by community, census baseline" in out
+    seats = pd.read_csv(out_csv)
+    assert (seats.groupby("region_name")["seats"].sum() <= 11).all()
+    code, out, err = run(["councils", "simulate", "status-quo-2014", "--size", 7, "--json",
+                          "--census", "current"], capsys)
+    assert code == 0, err
+    regions = pd.DataFrame(json.loads(out)["regions"])
+    assert (regions["council_size"] == 7).all()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"size": 5, "colour": "red"}), encoding="utf-8")
+    code, out, err = run(["councils", "simulate", "status-quo-2014", "--rules", bad], capsys)
+    assert code == 3 and "colour" in err and "bad.json" in err
+    code, out, err = run(["councils", "simulate", "no-such-plan"], capsys)
+    assert code == 3 and "scenario" in err
+
+
+def test_help_subprocess() -> None:
+    r = subprocess.run([sys.executable, "-m", "dayafter.cli.main", "councils", "--help"],
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert r.returncode == 0 and "apportion" in r.stdout and "simulate" in r.stdout
