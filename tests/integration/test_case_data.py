@@ -360,17 +360,33 @@ def test_governorate_shares_against_independent_sources(census, admin) -> None:
 # ---------------------------------------------------------------------------------------------
 # Reproducibility
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.skipif(not ESTIMATES.is_dir(), reason="../shared data folder not available")
-def test_build_script_reproduces_shipped_files(tmp_path) -> None:
+def _load_tool():
     spec = importlib.util.spec_from_file_location("build_northern_iraq", TOOL)
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     sys.modules["build_northern_iraq"] = mod
     try:
         spec.loader.exec_module(mod)
-        rc = mod.main(["--shared", str(SHARED), "--out", str(tmp_path)])
     finally:
         sys.modules.pop("build_northern_iraq", None)
+    return mod
+
+
+@pytest.mark.skipif(not ESTIMATES.is_dir(), reason="../shared data folder not available")
+def test_build_script_rejects_invented_figures() -> None:
+    mod = _load_tool()
+    inp = mod.read_inputs(SHARED)
+    assert mod.cite(inp, 237073, "S20") == 237073.0
+    with pytest.raises(SystemExit, match="not found"):
+        mod.cite(inp, 237074, "S20")
+    with pytest.raises(SystemExit, match="unknown source id"):
+        mod.cite(inp, 237073, "S999")
+
+
+@pytest.mark.skipif(not ESTIMATES.is_dir(), reason="../shared data folder not available")
+def test_build_script_reproduces_shipped_files(tmp_path) -> None:
+    mod = _load_tool()
+    rc = mod.main(["--shared", str(SHARED), "--out", str(tmp_path)])
     assert rc == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(OUTPUTS)
     for name in OUTPUTS:
