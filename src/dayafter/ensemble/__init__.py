@@ -1,0 +1,25 @@
+"""Ensembles of plans: ReCom and reversible ReCom chains on CSR arrays.
+
+>>> from dayafter.ensemble import ReComSampler, Proposal, ChainConstraints
+"""
+
+from dayafter.ensemble.constraints import ChainConstraints
+from dayafter.ensemble.diagnostics import effective_sample_size, split_rhat
+from dayafter.ensemble.recom import CAUSES, ChainState, Proposal, StepRecord, run_steps
+from dayafter.ensemble.sampler import ReComSampler, ReplayResult, RunResult, replay, summarize
+
+__all__ = [
+    "CAUSES",
+    "ChainConstraints",
+    "ChainState",
+    "Proposal",
+    "ReComSampler",
+    "ReplayResult",
+    "RunResult",
+    "StepRecord",
+    "effective_sample_size",
+    "replay",
+    "run_steps",
+    "split_rhat",
+    "summarize",
+]

@@ -1,0 +1,603 @@
+"""Chain runs: several ReCom chains, one process each, with streamed results and a manifest.
+
+:class:`ReComSampler` holds the configuration (keyword-only, stored as given); :meth:`run` writes a
+run directory (see :mod:`dayafter.ensemble.store`) and returns a :class:`RunResult`. Each chain
+gets its own generator from ``np.random.SeedSequence(seed).spawn(chains)``; the root seed and the
+spawn keys go into ``manifest.json``. :func:`replay` reruns a run from its directory alone and
+checks that every array is identical; a run interrupted (Ctrl-C) or killed resumes from its last
+checkpoint and then equals the uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dayafter.ensemble import store
+from dayafter.ensemble.constraints import ChainConstraints
+from dayafter.ensemble.diagnostics import effective_sample_size, split_rhat
+from dayafter.ensemble.recom import CAUSES, ChainState, Proposal, run_steps
+from dayafter.errors import ConfigError, InputDataError
+from dayafter.manifest import (
+    MANIFEST_NAME,
+    now_utc,
+    platform_info,
+    read_manifest,
+    record,
+    sha256_arrays,
+    versions,
+    write_manifest,
+)
+from dayafter.plan import Plan
+from dayafter.territory import Territory
+
+__all__ = ["ProgressCallback", "ReComSampler", "ReplayResult", "RunResult", "replay",
+           "run_chain", "summarize"]
+
+ProgressCallback = Callable[[int, int, int], None]
+"""``progress(steps_done, steps_total, moves_done)``, called from the main process."""
+
+_FORMATS = ("npz", "parquet")
+_KERNEL_COLUMNS = ("status", "trees", "cut_edges", "max_abs_deviation", "plan_hash")
+
+
+class ReComSampler:
+    """Run ReCom chains on a territory from a starting plan.
+
+    Parameters
+    ----------
+    steps
+        Steps per chain.
+    chains
+        Number of chains (each in its own process, with its own spawned seed).
+    seed
+        Root seed of ``np.random.SeedSequence``.
+    method, pair_rule, tree, m_bound, max_tree_attempts
+        The proposal; see :class:`dayafter.ensemble.recom.Proposal`.
+    constraints
+        Mapping accepted by :meth:`ChainConstraints.from_dict` (population bounds, locks, caps on
+        admin splits); unknown keys are rejected.
+    metrics
+        Plan-level scalars recorded at every step besides ``cut_edges`` and
+        ``max_abs_deviation``: keys of :meth:`dayafter.metrics.CensusMetrics.scalars` such as
+        ``"theil_h"`` or ``"stranded:Yazidi"``, computed for each census in ``censuses``
+        (columns ``"<census>/<metric>"``).
+    censuses
+        Censuses the metrics are computed on (``None``: all).
+    threshold
+        Stranded-population threshold of the metrics.
+    thin
+        Keep every ``thin``-th plan as an ``int16`` assignment (0 keeps none).
+    format
+        ``"npz"`` or ``"parquet"`` for the per-step scalars.
+    checkpoint_every
+        Steps per block: results are streamed to disk and a checkpoint saved after each block.
+    n_jobs
+        Processes for local runs (``None``: one per chain up to the CPU count; 1 runs the chains
+        in this process one after the other).
+    scheduler
+        Address of a Dask scheduler (``tcp://host:8786``); chains then run as Dask tasks. The
+        run directory must be on a file system the workers share.
+
+    Examples
+    --------
+    >>> from dayafter.testing.grids import grid_territory, stripes
+    >>> from dayafter.plan import Plan, Region
+    >>> import tempfile
+    >>> t = grid_territory(6, 6)
+    >>> plan = Plan(stripes(6, 6, 3), tuple(Region(f"R{j}") for j in range(3)), t.content_hash)
+    >>> res = ReComSampler(steps=200, chains=2, seed=1, n_jobs=1,
+    ...                    constraints={"tolerance": 0.1}).run(t, plan, tempfile.mkdtemp())
+    >>> res.counts["proposals"]
+    400
+    """
+
+    def __init__(self, *, steps: int = 1000, chains: int = 2, seed: int = 0,
+                 method: str = "recom", pair_rule: str = "cut_edge", tree: str = "uniform",
+                 m_bound: int | None = None, max_tree_attempts: int = 1000,
+                 constraints: Mapping[str, Any] | None = None, metrics: Sequence[str] = (),
+                 censuses: Sequence[str] | None = None, threshold: float = 0.1, thin: int = 0,
+                 format: str = "npz", checkpoint_every: int = 10_000, n_jobs: int | None = None,
+                 scheduler: str | None = None) -> None:
+        self.steps = steps
+        self.chains = chains
+        self.seed = seed
+        self.method = method
+        self.pair_rule = pair_rule
+        self.tree = tree
+        self.m_bound = m_bound
+        self.max_tree_attempts = max_tree_attempts
+        self.constraints = constraints
+        self.metrics = metrics
+        self.censuses = censuses
+        self.threshold = threshold
+        self.thin = thin
+        self.format = format
+        self.checkpoint_every = checkpoint_every
+        self.n_jobs = n_jobs
+        self.scheduler = scheduler
+
+    # ------------------------------------------------------------------ configuration
+    def proposal(self) -> Proposal:
+        """The proposal these parameters describe."""
+        return Proposal(method=self.method, pair_rule=self.pair_rule, tree=self.tree,
+                        m_bound=self.m_bound, max_tree_attempts=self.max_tree_attempts)
+
+    def _validate(self) -> None:
+        for name in ("steps", "chains", "checkpoint_every"):
+            val = getattr(self, name)
+            if not isinstance(val, (int, np.integer)) or val < 1:
+                raise ConfigError(f"{name} must be a positive integer, got {val!r}")
+        if not isinstance(self.thin, (int, np.integer)) or self.thin < 0:
+            raise ConfigError(f"thin must be a non-negative integer, got {self.thin!r}")
+        if self.format not in _FORMATS:
+            raise ConfigError(f"unknown format {self.format!r}", hint=f"use one of {_FORMATS}")
+        if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+        self.proposal()
+        ChainConstraints.from_dict(self.constraints)
+
+    # ------------------------------------------------------------------ run
+    def run(self, territory: Territory, plan: Plan, out: str | os.PathLike[str], *,
+            resume: bool = False, progress: ProgressCallback | None = None,
+            input_files: Mapping[str, str] | None = None) -> RunResult:
+        """Run the chains and write the run directory ``out``.
+
+        Parameters
+        ----------
+        territory, plan
+            The territory and the starting plan (complete, contiguous, within the constraints).
+        out
+            Run directory (created; must be empty unless ``resume``).
+        resume
+            Continue an interrupted run in ``out`` from its checkpoints (parameters and inputs
+            must be the same).
+        progress
+            Called about twice a second with steps done, steps in all and moves done.
+        input_files
+            Names and paths of the files the inputs came from (hashed into the manifest).
+
+        Returns
+        -------
+        RunResult
+            Counts, diagnostics and the run directory; ``interrupted`` is True after Ctrl-C.
+
+        Raises
+        ------
+        ConfigError, InputDataError, InfeasibleError
+            Bad parameters, a plan that does not fit the territory or breaks the constraints.
+        """
+        self._validate()
+        run_dir = Path(out)
+        plan.check_territory(territory)
+        if not plan.is_complete:
+            raise InputDataError(f"plan {plan.name!r} leaves units unassigned",
+                                 hint="assign every unit before running an ensemble")
+        params = record(self)["params"]
+        params.pop("n_jobs")
+        params.pop("scheduler")
+        if resume:
+            old = read_manifest(run_dir)
+            if old.get("parameters") != json.loads(json.dumps(params)):
+                raise ConfigError(f"cannot resume {run_dir}: its parameters differ",
+                                  hint="resume with the parameters in its manifest.json")
+            if old.get("inputs", {}).get("territory_hash") != territory.content_hash:
+                raise ConfigError(f"cannot resume {run_dir}: the territory data differ")
+        elif run_dir.exists() and any(run_dir.iterdir()):
+            raise ConfigError(f"run directory {run_dir} is not empty",
+                              hint="choose a new --out, or pass --resume to continue it")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        # validate constraints and contiguity here, before any process starts
+        cons = ChainConstraints.from_dict(self.constraints)
+        ChainState(territory, plan.assignment, plan.k, proposal=self.proposal(),
+                   constraints=cons, region_names=tuple(plan.region_names))
+        _check_metrics(territory, self.metrics, self.censuses)
+        store.save_inputs(run_dir, territory, plan.assignment, plan.k, plan.region_names)
+        root = np.random.SeedSequence(int(self.seed))
+        children = root.spawn(int(self.chains))
+        manifest: dict[str, Any] = {
+            "kind": "dayafter.ensemble",
+            "status": "running",
+            "started": now_utc(),
+            "versions": versions(),
+            "platform": platform_info(),
+            "inputs": {
+                "territory_hash": territory.content_hash,
+                "territory_name": territory.name,
+                "plan_name": plan.name,
+                "plan_sha256": sha256_arrays({"assignment": plan.assignment}),
+                "files": {name: {"path": str(p), "sha256": _sha(p)}
+                          for name, p in (input_files or {}).items()},
+                "inputs_npz_sha256": _sha(run_dir / "inputs.npz"),
+            },
+            "parameters": params,
+            "constraints": cons.to_dict(),
+            "proposal": self.proposal().to_dict(),
+            "seeds": {"root_entropy": int(root.entropy),
+                      "spawn_keys": [list(c.spawn_key) for c in children]},
+            "execution": {"n_jobs": self.n_jobs, "scheduler": self.scheduler},
+        }
+        if resume:
+            manifest["resumed"] = now_utc()
+        write_manifest(run_dir / MANIFEST_NAME, manifest)
+        summaries, interrupted = _dispatch(run_dir, int(self.chains), self.n_jobs,
+                                           self.scheduler, int(self.steps), progress)
+        result = _finish(run_dir, manifest, summaries, interrupted)
+        self.result_ = result
+        return result
+
+
+# ---------------------------------------------------------------------------------- results
+@dataclass
+class RunResult:
+    """What a run produced.
+
+    Attributes
+    ----------
+    run_dir
+        The run directory.
+    counts
+        ``proposals``, ``moves``, ``trees`` and self-loops by cause, over all chains.
+    per_chain
+        The same per chain, with ``seconds`` and ``results_sha256``.
+    diagnostics
+        Per scalar column: ``rhat`` (split R-hat across chains), ``ess``, ``mean``.
+    unique_plans
+        Distinct plans visited (labels ignored), over all chains.
+    interrupted
+        True when the run stopped early (Ctrl-C); resume it with ``resume=True``.
+    """
+
+    run_dir: Path
+    counts: dict[str, int]
+    per_chain: list[dict[str, Any]]
+    diagnostics: dict[str, dict[str, float]] = field(default_factory=dict)
+    unique_plans: int = 0
+    interrupted: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"run_dir": str(self.run_dir), "counts": self.counts,
+                "per_chain": self.per_chain, "diagnostics": self.diagnostics,
+                "unique_plans": self.unique_plans, "interrupted": self.interrupted}
+
+
+def _sha(path: str | os.PathLike[str]) -> str:
+    from dayafter.manifest import sha256_file
+
+    return sha256_file(path)
+
+
+def _check_metrics(t: Territory, metrics: Sequence[str], censuses: Sequence[str] | None) -> None:
+    if not metrics:
+        return
+    from dayafter.metrics import evaluate_assignment
+
+    names = list(censuses) if censuses is not None else list(t.census_names)
+    for c in names:
+        t.census(c)
+    avail = evaluate_assignment(t, np.zeros(t.n_units, np.int32), 1,
+                                census=names[0]).scalars()
+    bad = [m for m in metrics if m not in avail]
+    if bad:
+        raise ConfigError(f"unknown metrics {bad}", hint=f"use keys such as {sorted(avail)[:8]}")
+
+
+def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | None,
+              steps: int, progress: ProgressCallback | None) -> tuple[list[dict[str, Any]], bool]:
+    """Run every chain (in this process, in local processes, or on Dask)."""
+    interrupted = False
+    summaries: list[dict[str, Any] | None] = [None] * chains
+    total = steps * chains
+
+    def poll() -> None:
+        if progress is None:
+            return
+        done = moves = 0
+        for i in range(chains):
+            p = run_dir / f"chain_{i:03d}.progress.json"
+            try:
+                d = json.loads(p.read_text())
+            except (OSError, ValueError):
+                continue
+            done += int(d.get("steps", 0))
+            moves += int(d.get("moves", 0))
+        progress(done, total, moves)
+
+    if scheduler is None and (n_jobs == 1 or (chains == 1 and n_jobs is None)):
+        for i in range(chains):
+            summaries[i] = run_chain(str(run_dir), i, _progress=poll if progress else None)
+            if summaries[i]["status"] == "interrupted":
+                interrupted = True
+                break
+        poll()
+        return [s for s in summaries if s is not None], interrupted
+    if scheduler is not None:
+        from distributed import Client
+
+        client = Client(scheduler)
+        try:
+            futures = [client.submit(run_chain, str(run_dir), i, pure=False)
+                       for i in range(chains)]
+            interrupted = _wait(futures, summaries, poll)
+        finally:
+            client.close()
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        workers = n_jobs or min(chains, os.cpu_count() or 1)
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=mp.get_context("spawn")) as pool:
+            futures = [pool.submit(run_chain, str(run_dir), i) for i in range(chains)]
+            interrupted = _wait(futures, summaries, poll)
+    return [s for s in summaries if s is not None], interrupted or any(
+        s is None or s["status"] == "interrupted" for s in summaries)
+
+
+def _wait(futures: list[Any], summaries: list[dict[str, Any] | None],
+          poll: Callable[[], None]) -> bool:
+    interrupted = False
+    try:
+        while not all(f.done() for f in futures):
+            poll()
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        interrupted = True
+        # workers got the same signal and save their checkpoints; collect what they return
+        for f in futures:
+            try:
+                f.result(timeout=120)
+            except BaseException:  # a worker that died leaves its checkpoint
+                continue
+    for i, f in enumerate(futures):
+        if not f.done() or f.cancelled():
+            continue
+        exc = f.exception()
+        if exc is None:
+            summaries[i] = f.result()
+        elif not interrupted:
+            raise exc
+    poll()
+    return interrupted
+
+
+def _finish(run_dir: Path, manifest: dict[str, Any], summaries: list[dict[str, Any]],
+            interrupted: bool) -> RunResult:
+    params = manifest["parameters"]
+    counts: dict[str, int] = {"proposals": 0, "trees": 0}
+    for cause in CAUSES:
+        counts[cause] = 0
+    for s in summaries:
+        for key in counts:
+            counts[key] += int(s["counts"].get(key, 0))
+    counts["moves"] = counts["moved"]
+    diagnostics: dict[str, dict[str, float]] = {}
+    unique = 0
+    done = [s for s in summaries if s["status"] == "complete"]
+    if not interrupted and len(done) == params["chains"]:
+        cols = [store.load_chain(run_dir, i, params["format"]) for i in range(params["chains"])]
+        unique = int(np.unique(np.concatenate([c["plan_hash"] for c in cols])).size)
+        for name in cols[0]:
+            if name in ("step", "status", "trees", "plan_hash"):
+                continue
+            x = np.stack([np.asarray(c[name], dtype=np.float64) for c in cols])
+            diagnostics[name] = {"rhat": split_rhat(x), "ess": effective_sample_size(x),
+                                 "mean": float(np.mean(x)), "sd": float(np.std(x))}
+    manifest["status"] = "interrupted" if interrupted else "complete"
+    manifest["finished"] = now_utc()
+    manifest["counts"] = counts
+    manifest["chains"] = summaries
+    manifest["diagnostics"] = diagnostics
+    manifest["unique_plans"] = unique
+    write_manifest(run_dir / MANIFEST_NAME, manifest)
+    return RunResult(run_dir, counts, summaries, diagnostics, unique, interrupted)
+
+
+# ---------------------------------------------------------------------------------- one chain
+def _metric_row(t: Territory, a: NDArray[np.int64], k: int, metrics: Sequence[str],
+                censuses: Sequence[str], threshold: float) -> list[float]:
+    from dayafter.metrics import evaluate_assignment
+
+    row: list[float] = []
+    for c in censuses:
+        sc = evaluate_assignment(t, a.astype(np.int32), k, census=c, threshold=threshold).scalars()
+        row.extend(sc[m] for m in metrics)
+    return row
+
+
+def run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None = None
+              ) -> dict[str, Any]:
+    """Run (or resume) chain ``chain`` of the run in ``run_dir``; the worker of every backend.
+
+    Reads ``manifest.json`` and ``inputs.npz``, streams blocks to ``chain_XXX.parts/``, saves a
+    checkpoint after each block and merges the blocks at the end. Returns the chain's summary.
+    """
+    rd = Path(run_dir)
+    man = read_manifest(rd)
+    prm = man["parameters"]
+    fmt = prm["format"]
+    final = store.chain_file(rd, chain, fmt)
+    ckpt = rd / f"chain_{chain:03d}.ckpt.npz"
+    if final.exists() and not ckpt.exists():  # finished earlier (resume)
+        return _chain_summary(rd, chain, fmt, seconds=0.0)
+    t, a0, k, names = store.load_inputs(rd)
+    proposal = Proposal(method=prm["method"], pair_rule=prm["pair_rule"], tree=prm["tree"],
+                        m_bound=prm["m_bound"], max_tree_attempts=prm["max_tree_attempts"])
+    state = ChainState(t, a0, k, proposal=proposal,
+                       constraints=ChainConstraints.from_dict(prm["constraints"]),
+                       region_names=tuple(names))
+    seeds = man["seeds"]
+    seq = np.random.SeedSequence(seeds["root_entropy"], spawn_key=tuple(seeds["spawn_keys"][chain]))
+    rng = np.random.Generator(np.random.PCG64(seq))
+    steps, block, thin = int(prm["steps"]), int(prm["checkpoint_every"]), int(prm["thin"])
+    metrics = list(prm["metrics"] or ())
+    censuses = list(prm["censuses"]) if prm["censuses"] is not None else list(t.census_names)
+    done, n_parts, moves = 0, 0, 0
+    if ckpt.exists():
+        with np.load(ckpt, allow_pickle=False) as z:
+            state.restore({name: z[name] for name in ChainState._MUTABLE})
+            rng.bit_generator.state = json.loads(str(z["rng_state"]))
+            done, n_parts, moves = int(z["done"]), int(z["n_parts"]), int(z["moves"])
+    store.drop_parts_from(rd, chain, n_parts)
+    progress_file = rd / f"chain_{chain:03d}.progress.json"
+    t0 = time.perf_counter()
+    last_note = 0.0
+    cur_metrics = _metric_row(t, state.assignment, k, metrics, censuses, prm["threshold"]) \
+        if metrics else []
+    try:
+        while done < steps:
+            b = min(block, steps - done)
+            recs = []
+            met = np.zeros((b, len(metrics) * len(censuses)))
+            snaps: list[NDArray[np.int16]] = []
+            snap_steps: list[int] = []
+            pos = 0
+            while pos < b:
+                if metrics:
+                    chunk = 1
+                elif thin:
+                    chunk = min(b - pos, thin - (done + pos) % thin)
+                else:
+                    chunk = min(b - pos, 2000)
+                rec = run_steps(state, chunk, rng)
+                recs.append(rec)
+                if metrics:
+                    if rec.status[0] == 0:
+                        cur_metrics = _metric_row(t, state.assignment, k, metrics, censuses,
+                                                  prm["threshold"])
+                    met[pos] = cur_metrics
+                pos += chunk
+                if thin and (done + pos) % thin == 0:
+                    snaps.append(state.assignment.astype(np.int16))
+                    snap_steps.append(done + pos)
+                if time.perf_counter() - last_note > 0.25 or pos == b:
+                    m_now = moves + int(sum(int(np.sum(r.status == 0)) for r in recs))
+                    store.atomic_json(progress_file, {"steps": done + pos, "moves": m_now})
+                    last_note = time.perf_counter()
+                    if _progress is not None:
+                        _progress()
+            cols: dict[str, NDArray[Any]] = {
+                "step": np.arange(done + 1, done + b + 1, dtype=np.int64)}
+            for name in _KERNEL_COLUMNS:
+                cols[name] = np.concatenate([getattr(r, name) for r in recs])
+            j = 0
+            for c in censuses:
+                for m in metrics:
+                    if metrics:
+                        cols[f"{c}/{m}"] = met[:, j].copy()
+                    j += 1
+            store.write_part(rd, chain, n_parts, cols,
+                             np.stack(snaps) if snaps else (np.zeros((0, t.n_units), np.int16)
+                                                            if thin else None),
+                             np.asarray(snap_steps, dtype=np.int64) if thin else None, fmt)
+            n_parts += 1
+            done += b
+            moves += int(np.sum(cols["status"] == 0))
+            snap = state.snapshot()
+            store._atomic_savez(ckpt, {**snap, "rng_state": np.asarray(
+                json.dumps(rng.bit_generator.state)), "done": np.asarray(done),
+                "n_parts": np.asarray(n_parts), "moves": np.asarray(moves)})
+            store.atomic_json(progress_file, {"steps": done, "moves": moves})
+    except KeyboardInterrupt:
+        return {"chain": chain, "status": "interrupted", "steps_done": done,
+                "counts": {}, "seconds": time.perf_counter() - t0}
+    store.merge_parts(rd, chain, n_parts, fmt)
+    ckpt.unlink(missing_ok=True)
+    return _chain_summary(rd, chain, fmt, seconds=time.perf_counter() - t0)
+
+
+def _chain_summary(rd: Path, chain: int, fmt: str, seconds: float) -> dict[str, Any]:
+    cols = store.load_chain(rd, chain, fmt)
+    arrays = dict(cols)
+    try:
+        a, s = store.load_assignments(rd, chain, fmt)
+        arrays[store.ASSIGN_KEY] = a
+        arrays[store.ASSIGN_STEP_KEY] = s
+    except InputDataError:
+        pass
+    status = np.asarray(cols["status"])
+    counts = {"proposals": int(status.size), "trees": int(np.sum(cols["trees"]))}
+    by = np.bincount(status.astype(np.int64), minlength=len(CAUSES))
+    for j, cause in enumerate(CAUSES):
+        counts[cause] = int(by[j])
+    return {"chain": chain, "status": "complete", "steps_done": int(status.size),
+            "counts": counts, "seconds": round(seconds, 3),
+            "results_sha256": sha256_arrays(arrays)}
+
+
+# ---------------------------------------------------------------------------------- replay
+@dataclass
+class ReplayResult:
+    """Outcome of :func:`replay`: whether every chain's arrays are identical."""
+
+    identical: bool
+    chains: list[dict[str, Any]]
+    replay_dir: Path
+
+
+def replay(run_dir: str | os.PathLike[str], out: str | os.PathLike[str],
+           *, progress: ProgressCallback | None = None, n_jobs: int | None = None
+           ) -> ReplayResult:
+    """Rerun a run from its directory alone into ``out`` and compare the results bit for bit."""
+    man = read_manifest(run_dir)
+    if man.get("status") != "complete":
+        raise InputDataError(f"run {run_dir} is not complete (status {man.get('status')!r})",
+                             hint="resume it first")
+    t, a, _k, names = store.load_inputs(Path(run_dir))
+    from dayafter.plan import Region
+
+    plan = Plan(a, tuple(Region(n) for n in names), t.content_hash,
+                name=man["inputs"].get("plan_name", ""))
+    prm = dict(man["parameters"])
+    sampler = ReComSampler(**prm, n_jobs=n_jobs)
+    res = sampler.run(t, plan, out, progress=progress)
+    chains = []
+    ok = not res.interrupted
+    for old, new in zip(man["chains"], res.per_chain, strict=False):
+        same = old.get("results_sha256") == new.get("results_sha256")
+        ok = ok and same
+        chains.append({"chain": old["chain"], "identical": same,
+                       "original": old.get("results_sha256"), "replay": new.get("results_sha256")})
+    ok = ok and len(chains) == len(man["chains"])
+    return ReplayResult(ok, chains, Path(out))
+
+
+# ---------------------------------------------------------------------------------- summary
+def summarize(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """Counts, rates, diagnostics and per-metric quantiles of a finished run (JSON-ready)."""
+    man = read_manifest(run_dir)
+    prm = man["parameters"]
+    out: dict[str, Any] = {
+        "run_dir": str(run_dir), "status": man.get("status"), "chains": prm["chains"],
+        "steps": prm["steps"], "counts": man.get("counts", {}),
+        "unique_plans": man.get("unique_plans"), "diagnostics": man.get("diagnostics", {}),
+    }
+    c = out["counts"]
+    if c.get("proposals"):
+        out["acceptance_rate"] = c.get("moved", 0) / c["proposals"]
+        out["self_loop_rate"] = 1.0 - out["acceptance_rate"]
+    secs = sum(float(s.get("seconds", 0.0)) for s in man.get("chains", []))
+    if secs > 0:
+        out["steps_per_second_per_chain"] = c.get("proposals", 0) / secs
+        out["moves_per_second_per_chain"] = c.get("moved", 0) / secs
+    if man.get("status") == "complete":
+        cols = [store.load_chain(Path(run_dir), i, prm["format"]) for i in range(prm["chains"])]
+        quant = {}
+        for name in cols[0]:
+            if name in ("step", "status", "trees", "plan_hash"):
+                continue
+            x = np.concatenate([np.asarray(col[name], dtype=np.float64) for col in cols])
+            q = np.quantile(x, [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0])
+            quant[name] = dict(zip(["min", "p05", "p25", "median", "p75", "p95", "max"],
+                                   q.tolist(), strict=True))
+        out["quantiles"] = quant
+    return out
