@@ -898,6 +898,7 @@ class Ctx:
     k18: dict[str, float] = field(default_factory=dict)
     sul_detail: tuple[float, float] = (0.0, 0.0)
     idp_yazidi: float = 0.0
+    rural_ids: list[str] = field(default_factory=list)
 
     def grow(self, v: float, year: float) -> float:
         return v * (1.0 + self.r) ** (BASE_YEAR - year)
@@ -1023,17 +1024,20 @@ def baseline_population(ctx: Ctx) -> dict[str, Fig]:
     }
 
     # rural median (R-PRIOR): sourced whole-subdistrict figures outside capitals and centres
-    rural = [
-        f.value
-        for uid, f in fixed.items()
-        if f.status in ("sourced", "derived") and "R-HH" not in f.rules
+    markaz = {u.uid for u in ctx.units if is_markaz(u)}
+    rural_ids = [
+        uid for uid, f in sorted(fixed.items()) if uid not in markaz and "R-HH" not in f.rules
     ]
+    rural = [fixed[uid].value for uid in rural_ids]
     k18 = {}
     for uid in ("IQG13Q04N04", "IQG13Q04N03", "IQG13Q04N01", "IQG13Q04N05", "IQG13Q04N07"):
         k18[uid] = float(inp.unit_row(uid, "subdistrict")["population_latest"])
         rural.append(ctx.grow(k18[uid], 2018))
+        rural_ids.append(uid)
     k18["IQG13Q04N02"] = c(19304, "X24")
     rural.append(ctx.grow(k18["IQG13Q04N02"], 2018))
+    rural_ids.append("IQG13Q04N02")
+    ctx.rural_ids = sorted(rural_ids)
     k18["IQG13Q04N06"] = float(inp.unit_row("IQG13Q04N06", "subdistrict")["population_latest"])
     rural.sort()
     n = len(rural)
@@ -1949,7 +1953,8 @@ def write_sources_md(ctx: Ctx, base, cur, latest) -> str:
     a("")
     a(
         f"Growth rate r (R-GROWTH): {100 * ctx.r:.3f}% a year. Rural median (R-PRIOR): "
-        f"{_fmt(ctx.rural_median)} persons."
+        f"{_fmt(ctx.rural_median)} persons, the median of {len(ctx.rural_ids)} subdistricts "
+        f"({', '.join(ctx.rural_ids)})."
     )
     sul2010, edg = ctx.sul_detail
     a(
