@@ -306,6 +306,7 @@ def allocate_forces(
     per_1000: float = DEFAULT_PER_1000,
     weights: ArrayLike | Mapping[str, float] | None = None,
     require_full: bool = False,
+    balance: bool = True,
 ) -> SecurityAssessment:
     """Allocate forces to units, minimising the weighted shortfall, by linear programming.
 
@@ -325,6 +326,10 @@ def allocate_forces(
         Weight of each unit's shortfall (default 1: every person short counts the same).
     require_full
         Raise :class:`InfeasibleError` unless every requirement can be covered.
+    balance
+        Among allocations with the least weighted shortfall, pick one that minimises the largest
+        uncovered share of any unit's requirement (a second LP), so gaps are spread rather than
+        left wherever the solver put them. The prices always come from the first LP.
 
     Returns
     -------
@@ -340,9 +345,11 @@ def allocate_forces(
     Notes
     -----
     Variables ``x[f, u] >= 0`` and shortfall ``s[u] >= 0``; minimise ``sum_u w_u s_u`` subject to
-    ``sum_u x[f, u] <= strength_f`` and ``sum_f x[f, u] + s_u = r_u``. A barred pair has the upper
-    bound 0 and a capped pair ``max_share * r_u``, so the reduced costs on these bounds price each
-    rule. Solved with HiGHS (:func:`scipy.optimize.linprog`); ``F * n + n`` variables.
+    ``sum_u x[f, u] <= strength_f`` and ``sum_f x[f, u] + s_u = r_u``; a capped pair has the upper
+    bound ``max_share * r_u``. Only the pairs a force may serve are variables. A rule is priced by
+    the reduced cost a barred pair would have (from the row duals), a cap by the dual of its
+    bound. Solved with HiGHS (:func:`scipy.optimize.linprog`):
+    at most ``F * n + n`` variables and ``F + n`` rows.
     """
     n = territory.n_units
     r = (force_requirement(territory, census=census, per_1000=per_1000)
@@ -353,35 +360,45 @@ def allocate_forces(
     shares, reason = acceptance_shares(territory, catalog, census=census)
     nf = len(catalog.forces)
     strength = np.array([f.strength for f in catalog.forces], dtype=np.float64)
-    ub = np.where(reason == ALLOWED, np.inf, 0.0)
     capped = np.zeros((nf, n), dtype=bool)
+    cap_ub = np.broadcast_to(r, (nf, n)).copy()  # never more than the unit needs
     for fi, f in enumerate(catalog.forces):
         if f.max_share is not None:
             cap = f.max_share * r
             capped[fi] = (reason[fi] == ALLOWED) & (cap < r)
-            ub[fi] = np.minimum(ub[fi], cap)
-    ub = np.minimum(ub, r[None, :])  # never more than the unit needs
-    nx = nf * n
+            cap_ub[fi] = np.minimum(cap_ub[fi], cap)
+    # only pairs a force may serve, in units that need someone, become variables
+    pf, pu = np.nonzero((reason == ALLOWED) & (r[None, :] > 0))
+    nx = pf.size
+    nv = nx + n
     c = np.concatenate([np.zeros(nx), w])
-    # strength rows: x[f, :] summed
-    a_ub = sparse.csr_matrix((np.ones(nx), (np.repeat(np.arange(nf), n), np.arange(nx))),
-                             shape=(nf, nx + n))
-    # coverage rows: x[:, u] summed + s_u
-    rows = np.concatenate([np.tile(np.arange(n), nf), np.arange(n)])
-    cols = np.concatenate([np.arange(nx), nx + np.arange(n)])
-    a_eq = sparse.csr_matrix((np.ones(nx + n), (rows, cols)), shape=(n, nx + n))
-    bounds = np.column_stack([np.zeros(nx + n), np.concatenate([ub.ravel(), r])])
+    a_ub = sparse.csr_matrix((np.ones(nx), (pf, np.arange(nx))), shape=(nf, nv))
+    rows = np.concatenate([pu, np.arange(n)])
+    a_eq = sparse.csr_matrix((np.ones(nv), (rows, np.arange(nv))), shape=(n, nv))
+    bounds = np.column_stack([np.zeros(nv), np.concatenate([cap_ub[pf, pu], r])])
     res = linprog(c, A_ub=a_ub, b_ub=strength, A_eq=a_eq, b_eq=r, bounds=bounds, method="highs")
     if res.status != 0:
         raise InfeasibleError(f"the force allocation LP failed (HiGHS: {res.message})",
                               hint="check strengths and requirements for huge or odd values")
-    x = res.x[:nx].reshape(nf, n)
-    x[x < 1e-9] = 0.0
-    s = np.clip(res.x[nx:], 0.0, None)
-    strength_price = -np.asarray(res.ineqlin.marginals)
-    unit_price = np.asarray(res.eqlin.marginals)
-    bound_price = -np.asarray(res.upper.marginals[:nx]).reshape(nf, n)
-    bound_price[(reason == ALLOWED) & ~capped] = 0.0  # the r_u bound is not a rule
+    sol = res.x
+    balanced = False
+    if balance and res.fun > 1e-9 and np.any(r > 0):
+        sol2 = _balance(c, a_ub, strength, a_eq, r, bounds, float(res.fun), nx, n)
+        if sol2 is not None:
+            sol, balanced = sol2, True
+    x = np.zeros((nf, n))
+    x[pf, pu] = np.where(sol[:nx] < 1e-9, 0.0, sol[:nx])
+    s = np.clip(sol[nx:nv], 0.0, None)
+    lam = np.asarray(res.ineqlin.marginals)  # d(objective) / d(strength), <= 0
+    mu = np.asarray(res.eqlin.marginals)  # d(objective) / d(requirement)
+    strength_price = -lam
+    unit_price = mu
+    # a pair barred by a rule: one person of f in u would change the objective by its reduced
+    # cost -(lam_f + mu_u); a capped pair: the marginal HiGHS reports on its upper bound
+    bound_price = np.where((reason != ALLOWED) & (r[None, :] > 0), lam[:, None] + mu[None, :], 0.0)
+    cap_marg = -np.asarray(res.upper.marginals[:nx])
+    on_cap = capped[pf, pu]
+    bound_price[pf[on_cap], pu[on_cap]] = cap_marg[on_cap]
     assessment = SecurityAssessment(
         unit_ids=territory.unit_ids,
         forces=tuple(catalog.keys),
@@ -401,11 +418,36 @@ def allocate_forces(
         rule_sources={SHARE_RULE: (), **{ru.id: ru.sources for ru in catalog.rules}},
         meta={"census": census or territory.census_names[0], "per_1000": per_1000
               if requirement is None else None, "min_accept_share": catalog.min_accept_share,
-              "solver": "HiGHS LP", "catalog": catalog.name},
+              "solver": "HiGHS LP", "catalog": catalog.name, "balanced": balanced},
     )
     if require_full and assessment.total_shortfall > 1e-6 * max(1.0, float(r.sum())):
         _explain_infeasible(assessment)
     return assessment
+
+
+def _balance(c: NDArray[np.float64], a_ub: sparse.csr_matrix, strength: NDArray[np.float64],
+             a_eq: sparse.csr_matrix, r: NDArray[np.float64], bounds: NDArray[np.float64],
+             best: float, nx: int, n: int) -> NDArray[np.float64] | None:
+    # nx: number of pair variables; the shortfall variables follow them
+    """Keep the weighted shortfall at its optimum and minimise the largest uncovered share."""
+    nv = nx + n
+    # variables [x, s, z]: minimise z with s_u - r_u z <= 0 and c.s <= best (1 + 1e-9)
+    c2 = np.zeros(nv + 1)
+    c2[-1] = 1.0
+    pos = np.flatnonzero(r > 0)
+    ratio = sparse.csr_matrix(
+        (np.concatenate([np.ones(pos.size), -r[pos]]),
+         (np.concatenate([np.arange(pos.size), np.arange(pos.size)]),
+          np.concatenate([nx + pos, np.full(pos.size, nv)]))),
+        shape=(pos.size, nv + 1))
+    obj_row = sparse.csr_matrix(np.concatenate([c, [0.0]])[None, :])
+    a_ub2 = sparse.vstack([sparse.hstack([a_ub, sparse.csr_matrix((a_ub.shape[0], 1))]),
+                           ratio, obj_row]).tocsr()
+    b_ub2 = np.concatenate([strength, np.zeros(pos.size), [best * (1 + 1e-9) + 1e-9]])
+    a_eq2 = sparse.hstack([a_eq, sparse.csr_matrix((n, 1))]).tocsr()
+    bounds2 = np.vstack([bounds, [0.0, 1.0]])
+    res = linprog(c2, A_ub=a_ub2, b_ub=b_ub2, A_eq=a_eq2, b_eq=r, bounds=bounds2, method="highs")
+    return None if res.status != 0 else res.x[:nv]
 
 
 def _explain_infeasible(a: SecurityAssessment) -> None:

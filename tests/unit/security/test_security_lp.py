@@ -203,3 +203,16 @@ def test_lp_equals_flow_and_brute_force(seed):
         assert a.objective == pytest.approx(_brute_optimum(req, strength, allowed, w), abs=1e-7)
     assert np.all(a.allocation[~a.allowed] == 0)
     assert np.all(a.used <= strength + 1e-9)
+
+
+def test_balance_spreads_the_gap():
+    # two identical units, one force that can cover only half of the total: without balancing the
+    # solver may leave one unit bare; with it each unit is covered to the same share
+    t = _territory([[1000, 0, 0], [1000, 0, 0]])
+    cat = ForceCatalog((Force("a", "A", 20.0),))
+    a = allocate_forces(t, cat)
+    np.testing.assert_allclose(a.shortfall, [10.0, 10.0])
+    assert a.meta["balanced"]
+    raw = allocate_forces(t, cat, balance=False)
+    assert raw.total_shortfall == pytest.approx(a.total_shortfall)
+    np.testing.assert_allclose(raw.strength_price, a.strength_price)
