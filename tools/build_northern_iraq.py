@@ -209,6 +209,12 @@ RULES: dict[str, tuple[str, str]] = {
         "flagged imputed.",
         "The compiler's own reading of a qualitative source; it is an assumption, not a figure.",
     ),
+    "R-SHARE-CALC": (
+        "Shares computed from sourced shares: Jalawla Kurds = the mean of two sourced values "
+        "(1997 census and KRG office), Arabs the rest; Al-Saadiya Kurds = the 2012 estimate, "
+        "Arabs and Turkmen sharing the rest in their 1997 census ratio.",
+        "Arithmetic on sourced numbers, with the conflicting values kept as the range.",
+    ),
     "R-TOWN-SHARES": (
         "Shares reported for a town are applied to the town's population and the rest of the "
         "subdistrict gets the profile given for it; where the town holds at least 75% of the "
@@ -673,15 +679,29 @@ COMP: dict[str, Profile] = {
     ),
     "IQG11Q04N04": P("kurd=0.50 sunni_arab=0.50", "R-QUAL", "S59", note="Gwer: mixed Kurd/Arab"),
     "IQG11Q02N02": P(
-        "kurd=0.88 christian=0.05 turkmen=0.05 sunni_arab=0.02", "R-KRI-PROFILE", "S09"
+        "kurd=0.88 christian=0.05 turkmen=0.05 sunni_arab=0.02",
+        "R-KRI-PROFILE",
+        "",
+        note="assumption (no source)",
     ),
     # ---- Duhok special subdistricts (R-KRI-PROFILE)
-    "IQG09Q03": P("kurd=0.75 yazidi=0.20 christian=0.04 sunni_arab=0.01", "R-KRI-PROFILE", "S09"),
+    "IQG09Q03": P(
+        "kurd=0.75 yazidi=0.20 christian=0.04 sunni_arab=0.01",
+        "R-KRI-PROFILE",
+        "",
+        note="assumption (no source)",
+    ),
     "IQG09Q01N01": P(
-        "kurd=0.88 christian=0.10 yazidi=0.01 sunni_arab=0.01", "R-KRI-PROFILE", "S09"
+        "kurd=0.88 christian=0.10 yazidi=0.01 sunni_arab=0.01",
+        "R-KRI-PROFILE",
+        "",
+        note="assumption (no source)",
     ),
     "IQG09Q01N03": P(
-        "kurd=0.88 christian=0.10 yazidi=0.01 sunni_arab=0.01", "R-KRI-PROFILE", "S09"
+        "kurd=0.88 christian=0.10 yazidi=0.01 sunni_arab=0.01",
+        "R-KRI-PROFILE",
+        "",
+        note="assumption (no source)",
     ),
     # ---- Kirkuk
     "IQG13Q01": P(
@@ -767,7 +787,7 @@ COMP: dict[str, Profile] = {
     ),
     "IQG10Q05N04": P(
         "arab=0.681 kurd=0.30 turkmen=0.019",
-        "R-QUAL",
+        "R-SHARE-CALC",
         "S16;S40",
         "low",
         "derived",
@@ -776,7 +796,7 @@ COMP: dict[str, Profile] = {
     ),
     "IQG10Q05N01": P(
         "arab=0.812 kurd=0.12 turkmen=0.068",
-        "R-QUAL",
+        "R-SHARE-CALC",
         "X23",
         "medium",
         "derived",
@@ -839,9 +859,24 @@ GOV_PROFILE: dict[str, Profile] = {
     ),
     "IQG16": P("arab=0.966 turkmen=0.033 kurd=0.002", "R-GOV-PROFILE", "S62", "low"),
     "IQG10": P("arab=0.964 kurd=0.030 turkmen=0.006", "R-GOV-PROFILE", "S62", "low"),
-    "IQG11": P("kurd=0.97 christian=0.01 turkmen=0.01 sunni_arab=0.01", "R-KRI-PROFILE", "S09"),
-    "IQG09": P("kurd=0.94 christian=0.03 yazidi=0.02 sunni_arab=0.01", "R-KRI-PROFILE", "S09"),
-    "IQG06": P("kurd=0.98 sunni_arab=0.01 christian=0.005 kakai=0.005", "R-KRI-PROFILE", "S12"),
+    "IQG11": P(
+        "kurd=0.97 christian=0.01 turkmen=0.01 sunni_arab=0.01",
+        "R-KRI-PROFILE",
+        "",
+        note="assumption (no source)",
+    ),
+    "IQG09": P(
+        "kurd=0.94 christian=0.03 yazidi=0.02 sunni_arab=0.01",
+        "R-KRI-PROFILE",
+        "",
+        note="assumption (no source)",
+    ),
+    "IQG06": P(
+        "kurd=0.98 sunni_arab=0.01 christian=0.005 kakai=0.005",
+        "R-KRI-PROFILE",
+        "",
+        note="assumption (no source)",
+    ),
 }
 SUNNI_OF_ARABS = {
     "IQG15": 1.0,
