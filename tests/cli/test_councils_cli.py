@@ -139,3 +139,28 @@ def test_help_subprocess() -> None:
     r = subprocess.run([sys.executable, "-m", "dayafter.cli.main", "councils", "--help"],
                        capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0 and "apportion" in r.stdout and "simulate" in r.stdout
+
+
+def test_simulate_on_a_project(tmp_path, make_grid, capsys) -> None:
+    """A project built from files: sizes must be given; one seat per N residents works."""
+    gdf = make_grid(4, 4)
+    layer = tmp_path / "units.geojson"
+    gdf.to_file(layer, driver="GeoJSON")
+    proj = tmp_path / "proj.gpkg"
+    code, _, err = run(["territory", "build", layer, "--id-col", "uid", "--communities", "c0,c1,c2",
+                        "--census", "now=layer:{}", "--out", proj], capsys)
+    assert code == 0, err
+    ids = [f"C{i:02d}{j:02d}" for i in range(4) for j in range(4)]
+    plan_csv = tmp_path / "a.csv"
+    plan_csv.write_text("unit_id,region\n" + "\n".join(f"{u},{1 + (k // 8)}" for k, u in enumerate(ids)))
+    code, _, err = run(["councils", "simulate", plan_csv, "--project", proj], capsys)
+    assert code == 3 and "--size" in err
+    code, out, err = run(["councils", "simulate", plan_csv, "--project", proj,
+                          "--residents-per-seat", 50, "--method", "dhondt", "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    regions = pd.DataFrame(d["regions"])
+    pops = gdf[["c0", "c1", "c2"]].sum(axis=1).to_numpy()
+    exp = [max(1, int(pops[:8].sum() / 50 + 0.5)), max(1, int(pops[8:].sum() / 50 + 0.5))]
+    assert regions["council_size"].tolist() == exp
+    assert d["rules"]["method"] == "dhondt" and d["rules"]["first_divisor"] is None

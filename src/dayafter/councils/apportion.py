@@ -352,7 +352,7 @@ def apportion(
         One of :data:`METHODS` or an alias (``jefferson``, ``webster``, ``hamilton``, ``hill``).
     first_divisor
         Sainte-Laguë only: the divisor for a list's first seat (1 by default; Iraq 2018-2025 1.7,
-        Norway and Sweden 1.4 and 1.2). Later divisors stay 3, 5, 7, ...
+        Norway 1.4). Later divisors stay 3, 5, 7, ...
     threshold
         Minimum share of the general-race votes a list needs, as a fraction (``0.05``).
     threshold_exempt
