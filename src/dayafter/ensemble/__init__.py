@@ -7,6 +7,7 @@ from dayafter.ensemble.constraints import ChainConstraints
 from dayafter.ensemble.diagnostics import effective_sample_size, split_rhat
 from dayafter.ensemble.recom import CAUSES, ChainState, Proposal, StepRecord, run_steps
 from dayafter.ensemble.sampler import ReComSampler, ReplayResult, RunResult, replay, summarize
+from dayafter.ensemble.seed import seed_plan
 
 __all__ = [
     "CAUSES",
@@ -20,6 +21,7 @@ __all__ = [
     "effective_sample_size",
     "replay",
     "run_steps",
+    "seed_plan",
     "split_rhat",
     "summarize",
 ]
