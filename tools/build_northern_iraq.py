@@ -1954,6 +1954,23 @@ def write_sources_md(ctx: Ctx, base, cur, latest) -> str:
         "numeric composition of their own; their values are imputed and flagged."
     )
     a("")
+    a("## Files")
+    a("")
+    a(
+        "- `units.geojson`: one feature per subdistrict; properties `unit_id, name_en, name_ar, "
+        "district, district_en, district_ar, governorate, governorate_en, governorate_ar`."
+    )
+    a(
+        "- `census.csv`: `census,unit_id,<9 community keys>`; persons rounded to whole numbers, "
+        "one row per unit for `baseline` and one for `current`."
+    )
+    a(
+        "- `provenance.csv`: `census,unit_id,field,value,low,high,status,rule,source_ids,"
+        "confidence`, one row per census value plus one `total` row per unit and census; "
+        "`rule` and `source_ids` may list several ids separated by `;`."
+    )
+    a("- `communities.csv`: `key,label_en,label_ar,description`.")
+    a("")
     a("## Boundaries")
     a("")
     a(
