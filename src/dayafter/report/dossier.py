@@ -1,0 +1,469 @@
+"""A settlement dossier: the evaluated plans and everything around them, ready to render.
+
+:func:`build_dossier` evaluates the plans (every metric, every census, change from the reference,
+criteria), draws the maps and ensemble charts once, and returns a :class:`Dossier` that the HTML,
+PDF and XLSX writers in :mod:`dayafter.report.render` turn into files. :func:`dossier_from_case`
+does the same for a built-in case.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import platform
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dayafter.criteria import Criterion, CriterionResult, check_criteria
+from dayafter.errors import InputDataError
+from dayafter.metrics import DEFAULT_THRESHOLD, Evaluation
+from dayafter.plan import Plan
+from dayafter.report.ensemble import EnsembleContext, plan_region_values
+from dayafter.report.palette import Palette
+from dayafter.territory import Territory
+
+__all__ = ["CouncilSpec", "Dossier", "PlanSection", "build_dossier", "dossier_from_case",
+           "plan_hash", "provenance_summary"]
+
+_DEPENDENCIES = ("numpy", "scipy", "pandas", "numba", "shapely", "geopandas", "matplotlib", "jinja2",
+                 "openpyxl", "weasyprint")
+
+
+@dataclass(frozen=True)
+class CouncilSpec:
+    """How to simulate a council in every region.
+
+    Stated voting assumption: each community votes for its own list, with one vote per resident on
+    the chosen census (populations rounded to whole people), and the seats are apportioned among
+    these lists by ``method``.
+
+    Parameters
+    ----------
+    seats
+        Council size per region.
+    method
+        An apportionment method of :mod:`dayafter.councils` (``sainte-lague``, ``dhondt``, ...).
+    first_divisor, threshold
+        Passed to :func:`dayafter.councils.apportion`.
+    census
+        Census giving the votes (the first census when ``None``).
+    """
+
+    seats: int
+    method: str = "sainte-lague"
+    first_divisor: float | None = None
+    threshold: float | None = None
+    census: str | None = None
+
+    def __post_init__(self) -> None:
+        from dayafter.errors import ConfigError
+
+        if self.seats < 1:
+            raise ConfigError(f"a council needs at least one seat, got {self.seats}",
+                              hint="pass --council-seats 1 or more")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dictionary (for the manifest)."""
+        return {"seats": self.seats, "method": self.method, "first_divisor": self.first_divisor,
+                "threshold": self.threshold, "census": self.census}
+
+
+@dataclass(frozen=True)
+class PlanSection:
+    """One plan of a dossier with its evaluation, criteria results, figures and councils."""
+
+    plan: Plan
+    evaluation: Evaluation
+    criteria: tuple[CriterionResult, ...]
+    is_reference: bool
+    figures: Mapping[str, bytes] = field(default_factory=dict)
+    councils: pd.DataFrame | None = None
+
+    @property
+    def title(self) -> str:
+        """The plan's title (its ``meta['title']``) or its name."""
+        return str(self.plan.meta.get("title") or self.plan.name)
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """Everything a report shows, computed once.
+
+    Attributes
+    ----------
+    title
+        Title of the report.
+    territory
+        The territory every plan belongs to.
+    sections
+        One :class:`PlanSection` per plan, in the order given.
+    reference
+        The plan changes are measured from (``None``: no change section).
+    criteria
+        The criteria checked.
+    labels
+        Community key to display label.
+    provenance
+        One row per census figure with a ``status`` column (sourced, derived, imputed), or ``None``.
+    sources_md
+        Data sources and licences (Markdown text), shown verbatim.
+    ensemble
+        Ensemble context (``None`` unless an ensemble was given).
+    ensemble_figures
+        Rendered ensemble charts by key (``distribution``, ``sorted:<metric key>``).
+    councils
+        The council simulation settings, or ``None``.
+    manifest
+        Versions, input hashes, parameters and seeds.
+    palette
+        The colours used throughout.
+    """
+
+    title: str
+    territory: Territory
+    sections: tuple[PlanSection, ...]
+    reference: Plan | None
+    criteria: tuple[Criterion, ...]
+    labels: Mapping[str, str]
+    provenance: pd.DataFrame | None
+    sources_md: str
+    ensemble: EnsembleContext | None
+    ensemble_figures: Mapping[str, bytes]
+    councils: CouncilSpec | None
+    manifest: Mapping[str, Any]
+    palette: Palette
+
+    @property
+    def plans(self) -> list[Plan]:
+        """The plans, in order."""
+        return [s.plan for s in self.sections]
+
+    @property
+    def evaluations(self) -> list[Evaluation]:
+        """The evaluations, in plan order."""
+        return [s.evaluation for s in self.sections]
+
+    @property
+    def census_names(self) -> list[str]:
+        """Censuses the plans were evaluated on."""
+        return list(self.sections[0].evaluation.censuses)
+
+    def label(self, community: str) -> str:
+        """Display label of a community key."""
+        return self.labels.get(community, community)
+
+    def comparison(self) -> pd.DataFrame:
+        """Side-by-side table (one column per plan) from :func:`dayafter.comparison.comparison_table`."""
+        from dayafter.comparison import comparison_table
+
+        return comparison_table(self.evaluations, community_labels=dict(self.labels),
+                                criteria=self.criteria)
+
+    def ensemble_table(self) -> pd.DataFrame:
+        """Per charted metric: the ensemble's median and 5-95% range, and each plan's value and
+        percentile rank in the ensemble."""
+        from dayafter.report.charts import chart_keys
+
+        ens = self.ensemble
+        if ens is None:
+            return pd.DataFrame()
+        keys = chart_keys(list(ens.scalars.columns), self.census_names, self.territory.communities)
+        rows = []
+        for key in keys:
+            x = ens.scalars[key].to_numpy(dtype=float)
+            fin = x[np.isfinite(x)]
+            row: dict[str, Any] = {
+                "metric": metric_title(key, self.labels),
+                "key": key,
+                "ensemble median": float(np.median(fin)) if fin.size else float("nan"),
+                "ensemble 5%": float(np.percentile(fin, 5)) if fin.size else float("nan"),
+                "ensemble 95%": float(np.percentile(fin, 95)) if fin.size else float("nan"),
+            }
+            for s in self.sections:
+                v = s.evaluation.scalars().get(key, float("nan"))
+                row[f"{s.plan.name}"] = float(v)
+                row[f"{s.plan.name} percentile"] = ens.percentile(key, float(v))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def metric_title(key: str, labels: Mapping[str, str]) -> str:
+    """Readable title of a scalar metric key such as ``baseline/stranded:yazidi``."""
+    census, _, metric = key.rpartition("/")
+    name, _, comm = metric.partition(":")
+    pretty = {
+        "cut_edges": "cut edges", "mean_polsby_popper": "mean Polsby-Popper",
+        "theil_h": "Theil H (segregation)", "mean_fractionalization": "mean fractionalization",
+        "max_abs_deviation": "max |population deviation|",
+        "empowerment_plurality": "empowered (plurality)", "empowerment_majority": "empowered (majority)",
+        "stranded": "stranded", "largest_share": "largest community share", "deviation": "deviation",
+        "fractionalization": "fractionalization", "polsby_popper": "Polsby-Popper", "share": "share",
+    }.get(name, name)
+    if comm:
+        pretty = f"{pretty}: {labels.get(comm, comm)}"
+    return f"{pretty} ({census})" if census else pretty
+
+
+def plan_hash(plan: Plan) -> str:
+    """SHA-256 of a plan's assignment and region table (names, authorities, statuses)."""
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(plan.assignment, dtype="<i4").tobytes())
+    for r in plan.regions:
+        h.update("\x1f".join((r.name, r.authority, r.status)).encode() + b"\x1e")
+    h.update(plan.territory_hash.encode())
+    return h.hexdigest()
+
+
+def provenance_summary(provenance: pd.DataFrame | None) -> pd.DataFrame:
+    """Figures by status (sourced, derived, imputed), with their share, per census if the table has
+    a ``census`` column and over all figures."""
+    if provenance is None or len(provenance) == 0 or "status" not in provenance.columns:
+        return pd.DataFrame(columns=["census", "status", "figures", "share"])
+    prov = provenance
+    parts = []
+    groups = [("all", prov)]
+    if "census" in prov.columns:
+        groups += [(str(c), g) for c, g in prov.groupby("census", sort=False)]
+    for name, g in groups:
+        counts = g["status"].astype(str).value_counts()
+        for status, n in counts.items():
+            parts.append({"census": name, "status": status, "figures": int(n),
+                          "share": float(n) / float(len(g))})
+    return pd.DataFrame(parts, columns=["census", "status", "figures", "share"])
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for dist in ("dayafter", *_DEPENDENCIES):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def _councils(territory: Territory, ev: Evaluation, spec: CouncilSpec,
+              labels: Mapping[str, str]) -> pd.DataFrame:
+    from dayafter.councils import apportion, effective_number, gallagher
+
+    census = spec.census or ev.census().census
+    cm = ev.census(census)
+    rows = []
+    for j, r in enumerate(ev.plan.regions):
+        votes = np.rint(cm.tally[j]).astype(np.int64)
+        row: dict[str, Any] = {"region": r.name, "authority": r.authority, "seats": spec.seats}
+        if votes.sum() <= 0:
+            rows.append(row)
+            continue
+        res = apportion(votes, spec.seats, method=spec.method, first_divisor=spec.first_divisor,
+                        threshold=spec.threshold, lists=[labels.get(c, c) for c in cm.communities],
+                        communities=list(cm.communities), source=f"council of {r.name}")
+        for i, c in enumerate(cm.communities):
+            row[labels.get(c, c)] = int(res.seats[i])
+        row["undecided (tie)"] = int(spec.seats - res.seats.sum())
+        row["Gallagher"] = float(gallagher(votes, res.seats))
+        row["effective parties (seats)"] = float(effective_number(res.seats))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def build_dossier(
+    territory: Territory,
+    plans: Sequence[Plan],
+    *,
+    reference: Plan | None = None,
+    criteria: Sequence[Criterion] = (),
+    labels: Mapping[str, str] | None = None,
+    provenance: pd.DataFrame | None = None,
+    sources_md: str = "",
+    title: str = "",
+    ensemble: EnsembleContext | None = None,
+    councils: CouncilSpec | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    censuses: Sequence[str] | None = None,
+    maps: bool = True,
+    inputs: Mapping[str, str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    created: str | None = None,
+) -> Dossier:
+    """Evaluate ``plans`` and assemble a dossier.
+
+    Parameters
+    ----------
+    territory
+        The territory (with geometry when ``maps`` is True).
+    plans
+        One or more plans of ``territory`` with distinct names.
+    reference
+        Plan to measure change from; the change panel of the maps and the change tables use it.
+    criteria
+        Criteria to check on every plan (pass/fail with the failing regions).
+    labels
+        Community key to display label.
+    provenance, sources_md
+        Provenance of the census figures (a ``status`` column) and the sources text.
+    title
+        Report title (default from the territory's name).
+    ensemble
+        Ensemble context: adds distributions with each plan's percentile and sorted-region boxplots.
+    councils
+        Council simulation settings: adds seats per community in every region.
+    threshold, censuses
+        Stranded threshold and censuses (all by default), passed to :func:`dayafter.evaluate`.
+    maps
+        Draw maps (needs the territory's geometry).
+    inputs
+        Input file path to SHA-256, recorded in the manifest.
+    parameters
+        Extra parameters to record in the manifest.
+    created
+        Timestamp to print (ISO 8601); the current UTC time by default.
+
+    Returns
+    -------
+    Dossier
+
+    Raises
+    ------
+    InputDataError
+        No plans, duplicate plan names, a plan made for other data, or maps without geometry.
+    """
+    import dayafter as da
+
+    plans = list(plans)
+    if not plans:
+        raise InputDataError("a report needs at least one plan", hint="name one or more plans")
+    names = [p.name for p in plans]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise InputDataError(f"plans in one report need distinct names, {dup} appear twice",
+                             hint="rename the plans (Plan.renamed) or pass each only once")
+    labels = dict(labels or {})
+    reock = maps and territory.geometry is not None
+    evs = [da.evaluate(territory, p, censuses=censuses, threshold=threshold, reference=reference,
+                       reock=reock) for p in plans]
+    palette = Palette([r.authority for p in [*plans, *([reference] if reference else [])]
+                       for r in p.regions], territory.communities)
+    ctx = None
+    if maps:
+        from dayafter.report.maps import MapContext
+
+        ctx = MapContext(territory)
+    sections = []
+    for p, ev in zip(plans, evs, strict=True):
+        figs: dict[str, bytes] = {}
+        if ctx is not None:
+            from dayafter.report import maps as m
+
+            figs["authority"] = m.authority_map(ctx, p, palette, reference=reference)
+            figs["community"] = m.community_map(ctx, ev, palette, labels=labels)
+            figs["stranded"] = m.stranded_map(ctx, ev)
+        council_df = _councils(territory, ev, councils, labels) if councils is not None else None
+        sections.append(PlanSection(
+            plan=p, evaluation=ev, criteria=tuple(check_criteria(ev, criteria)),
+            is_reference=reference is not None and p == reference, figures=figs,
+            councils=council_df))
+    ens_figs: dict[str, bytes] = {}
+    if ensemble is not None:
+        ens_figs = _ensemble_figures(ensemble, evs, labels, list(evs[0].censuses),
+                                     territory.communities)
+    manifest = {
+        "tool": "dayafter",
+        "versions": _versions(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "created": created or _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+        "territory": {"name": territory.name, "content_hash": territory.content_hash,
+                      "units": territory.n_units, "communities": list(territory.communities),
+                      "censuses": list(territory.census_names)},
+        "plans": [{"name": p.name, "regions": p.k, "sha256": plan_hash(p)} for p in plans],
+        "reference": None if reference is None else {"name": reference.name,
+                                                     "sha256": plan_hash(reference)},
+        "inputs": dict(inputs or {}),
+        "parameters": {
+            "threshold": threshold,
+            "censuses": list(evs[0].censuses),
+            "criteria": [c.name for c in criteria],
+            "maps": maps,
+            "councils": None if councils is None else councils.to_dict(),
+            **dict(parameters or {}),
+        },
+        "ensemble": None if ensemble is None else {"source": ensemble.source,
+                                                   "samples": ensemble.n_samples,
+                                                   "run": dict(ensemble.meta)},
+    }
+    return Dossier(
+        title=title or f"Settlement dossier: {territory.name or 'territory'}",
+        territory=territory,
+        sections=tuple(sections),
+        reference=reference,
+        criteria=tuple(criteria),
+        labels=labels,
+        provenance=provenance,
+        sources_md=sources_md,
+        ensemble=ensemble,
+        ensemble_figures=ens_figs,
+        councils=councils,
+        manifest=manifest,
+        palette=palette,
+    )
+
+
+def _ensemble_figures(ens: EnsembleContext, evs: Sequence[Evaluation], labels: Mapping[str, str],
+                      censuses: Sequence[str], communities: Sequence[str]) -> dict[str, bytes]:
+    from dayafter.report.charts import chart_keys, distribution_chart, sorted_region_chart
+
+    out: dict[str, bytes] = {}
+    keys = chart_keys(list(ens.scalars.columns), censuses, communities)
+    if keys:
+        samples = {k: ens.scalars[k].to_numpy(dtype=float) for k in keys}
+        plan_vals = {ev.plan.name: ev.scalars() for ev in evs}
+        out["distribution"] = distribution_chart(samples, plan_vals,
+                                                 titles={k: metric_title(k, labels) for k in keys})
+    plan_sorted = [(ev.plan.name, plan_region_values(ev)) for ev in evs]
+    wanted = ["polsby_popper", *[f"{c}/largest_share" for c in censuses]]
+    if censuses:
+        wanted += [f"{censuses[0]}/share:{g}" for g in communities]
+    for key in wanted:
+        if key not in ens.sorted_regions:
+            continue
+        S = ens.sorted_regions[key]
+        marks = {name: vals[key] for name, vals in plan_sorted
+                 if key in vals and vals[key].size == S.shape[1]}
+        out[f"sorted:{key}"] = sorted_region_chart(S, marks, title=metric_title(key, labels),
+                                                   ylabel="value")
+    return out
+
+
+def dossier_from_case(
+    case: Any,
+    plan_names: Sequence[str] | None = None,
+    *,
+    plans: Sequence[Plan] = (),
+    **kwargs: Any,
+) -> Dossier:
+    """A dossier for a built-in case (see :func:`dayafter.cases.load`).
+
+    ``plan_names`` picks scenarios (all by default); ``plans`` adds other plans of the case's
+    territory. The case's reference plan, criteria, community labels, provenance and sources are
+    used unless given in ``kwargs``.
+    """
+    chosen = [case.plans[n] for n in (plan_names if plan_names is not None else list(case.plans))
+              if n in case.plans]
+    missing = [n for n in (plan_names or []) if n not in case.plans]
+    if missing:
+        raise InputDataError(f"case {case.name!r} has no scenarios {missing}",
+                             hint=f"use some of {sorted(case.plans)}")
+    kwargs.setdefault("reference", case.reference_plan)
+    kwargs.setdefault("criteria", case.criteria)
+    kwargs.setdefault("labels", {k: case.community_label(k) for k in case.territory.communities})
+    kwargs.setdefault("provenance", case.provenance)
+    kwargs.setdefault("sources_md", case.sources_md)
+    kwargs.setdefault("title", f"Settlement dossier: {case.title}")
+    return build_dossier(case.territory, [*chosen, *plans], **kwargs)

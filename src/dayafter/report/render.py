@@ -1,0 +1,477 @@
+"""Render a :class:`~dayafter.report.dossier.Dossier` as one self-contained HTML file, a PDF of the
+same content, or an XLSX workbook of its tables.
+
+The HTML inlines its styles and images (PNG as ``data:`` URIs) and refers to nothing outside the
+file, so it opens offline. The PDF is made from the same HTML by WeasyPrint. Every write goes to a
+temporary file renamed into place.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dayafter.errors import ConfigError, DayafterError
+from dayafter.report import tables as T
+from dayafter.report.dossier import Dossier, provenance_summary
+
+__all__ = ["FORMATS", "pdf_available", "render_html", "render_pdf", "write_html", "write_pdf",
+           "write_report", "write_xlsx", "xlsx_tables"]
+
+FORMATS = ("html", "pdf", "xlsx")
+
+Formatter = Callable[[Any], str]
+
+
+# ------------------------------------------------------------------------------------ formatting
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and not math.isfinite(v))
+
+
+def _pct(v: Any) -> str:
+    return "-" if _missing(v) else f"{float(v):.1%}"
+
+
+def _int(v: Any) -> str:
+    return "-" if _missing(v) else f"{float(v):,.0f}"
+
+
+def _f3(v: Any) -> str:
+    return "-" if _missing(v) else f"{float(v):.3f}"
+
+
+def _f1(v: Any) -> str:
+    return "-" if _missing(v) else f"{float(v):,.1f}"
+
+
+def _text(v: Any) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def _column_format(col: str) -> Formatter:
+    c = col.lower()
+    if "percentile" in c:
+        return _f1
+    if any(w in c for w in ("share", "deviation", "empowered", "stranded", "fractionalization",
+                            "polarization")) and "people" not in c:
+        return _pct
+    if any(w in c for w in ("polsby", "reock", "theil", "gallagher", "effective")):
+        return _f3
+    if "km2" in c:
+        return _f1
+    return _int
+
+
+def _metric_format(metric: str) -> Formatter:
+    """Formatter for a row of the comparison table, chosen from the metric's name."""
+    m = metric.lower()
+    if m.startswith("criterion"):
+        return _text
+    if any(w in m for w in ("theil", "polsby")):
+        return _f3
+    if any(w in m for w in ("empowered", "stranded", "deviation", "fractionalization")) \
+            and "people" not in m:
+        return _pct
+    return _int
+
+
+def _ensemble_format(key: str) -> Formatter:
+    metric = key.rpartition("/")[2]
+    if metric.startswith(("empowerment", "stranded", "max_abs_deviation", "mean_fractionalization")):
+        return _pct
+    if metric in ("theil_h", "mean_polsby_popper"):
+        return _f3
+    return _f1
+
+
+def _esc(s: Any) -> str:
+    from markupsafe import escape
+
+    return str(escape(str(s)))
+
+
+def _cell(value: Any, fmt: Formatter | None, *, cls: str = "", attrs: str = "") -> str:
+    if isinstance(value, str) or fmt is None:
+        text = _text(value)
+        num = False
+    else:
+        text = fmt(value)
+        num = True
+    classes = " ".join(x for x in (cls, "num" if num else "") if x)
+    cattr = f' class="{classes}"' if classes else ""
+    return f"<td{cattr}{attrs}>{_esc(text)}</td>"
+
+
+def html_table(df: pd.DataFrame, *, formats: Mapping[str, Formatter] | None = None,
+               text_columns: Sequence[str] = (), cell_classes: Mapping[tuple[int, str], str] | None = None,
+               rtl_columns: Sequence[str] = (), caption: str = "", index: bool = False,
+               css: str = "", table_id: str = "") -> str:
+    """An HTML ``<table>`` of a DataFrame with per-column number formats (everything escaped)."""
+    formats = dict(formats or {})
+    cell_classes = cell_classes or {}
+    cols = list(df.columns)
+    attrs = (f' id="{_esc(table_id)}"' if table_id else "") + (f' class="{_esc(css)}"' if css else "")
+    out = [f"<table{attrs}>"]
+    if caption:
+        out.append(f"<caption>{_esc(caption)}</caption>")
+    head = "".join(f"<th>{_esc(n)}</th>" for n in ([*df.index.names] if index else []) + cols)
+    out.append(f"<thead><tr>{head}</tr></thead><tbody>")
+    for i, (idx, row) in enumerate(df.iterrows()):
+        cells = []
+        if index:
+            for part in (idx if isinstance(idx, tuple) else (idx,)):
+                cells.append(f"<th>{_esc(part)}</th>")
+        for c in cols:
+            v = row[c]
+            if c in text_columns or isinstance(v, str):
+                fmt = None
+            else:
+                fmt = formats.get(c) or _column_format(str(c))
+            attrs = ' dir="rtl" lang="ar"' if c in rtl_columns else ""
+            cells.append(_cell(v, fmt, cls=cell_classes.get((i, c), ""), attrs=attrs))
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{_esc(alt)}">'
+
+
+def _differs(a: Any, b: Any) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return str(a) != str(b)
+    fa, fb = float(a), float(b)
+    if math.isnan(fa) and math.isnan(fb):
+        return False
+    return not math.isclose(fa, fb, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def comparison_html(d: Dossier) -> str:
+    """The side-by-side comparison table with the cells that differ from the first plan marked."""
+    df = d.comparison()
+    cols = list(df.columns)
+    out = ['<table id="comparison-table" class="comparison"><thead><tr><th>section</th><th>metric</th>']
+    out += [f"<th>{_esc(c)}</th>" for c in cols]
+    out.append("</tr></thead><tbody>")
+    for (section, metric), row in df.iterrows():
+        fmt = _metric_format(str(metric))
+        base = row[cols[0]]
+        cells = [f"<th>{_esc(section)}</th><th>{_esc(metric)}</th>"]
+        for j, c in enumerate(cols):
+            v = row[c]
+            cls = ""
+            if isinstance(v, str) and v == "FAIL":
+                cls = "fail"
+            if j > 0 and not _missing(v) and not _missing(base) and _differs(v, base):
+                cls = (cls + " diff").strip()
+            cells.append(_cell(v, None if isinstance(v, str) else fmt, cls=cls))
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+# ------------------------------------------------------------------------------------ HTML
+
+
+def _context(d: Dossier) -> dict[str, Any]:
+    t = d.territory
+    plans = []
+    for s in d.sections:
+        ev = s.evaluation
+        censuses = []
+        for c in ev.censuses:
+            # authority and status are in the plan's region key already
+            rt = T.region_table(t, ev, c, labels=d.labels).drop(columns=["authority", "status"])
+            ct = T.community_table(ev, c, labels=d.labels).drop(columns=["key"])
+            pid = f"plan-{len(plans) + 1}"
+            censuses.append({
+                "name": c,
+                "threshold": ev.census(c).threshold,
+                "theil": ev.census(c).theil_h,
+                "regions": html_table(rt, text_columns=("region", "largest community"),
+                                      table_id=f"{pid}-{c}-regions"),
+                "communities": html_table(ct, text_columns=("community", "largest in"),
+                                          table_id=f"{pid}-{c}-communities"),
+            })
+        key = pd.DataFrame({"no.": [str(j + 1) for j in range(s.plan.k)],
+                            "region": s.plan.region_names,
+                            "authority": [r.authority for r in s.plan.regions],
+                            "status": [r.status for r in s.plan.regions],
+                            "units": [int(x) for x in ev.geometry.n_units]})
+        crit = T.criteria_table(s.criteria, labels=d.labels)
+        crit_classes = {(i, "result"): ("fail" if r == "FAIL" else "pass")
+                        for i, r in enumerate(crit["result"].tolist())}
+        change = T.change_table(ev) if ev.change is not None and not s.is_reference else None
+        plans.append({
+            "id": f"plan-{len(plans) + 1}",
+            "name": s.plan.name,
+            "title": s.title,
+            "notes": s.plan.notes,
+            "sources": ", ".join(str(x) for x in s.plan.meta.get("sources", []) or []),
+            "is_reference": s.is_reference,
+            "key": html_table(key, text_columns=("no.", "region", "authority", "status"),
+                              table_id=f"plan-{len(plans) + 1}-key"),
+            "maps": [_img(png, f"{s.plan.name}: {name} map") for name, png in s.figures.items()],
+            "censuses": censuses,
+            "criteria": html_table(crit.drop(columns=["description"]), css="criteria",
+                                   table_id=f"plan-{len(plans) + 1}-criteria",
+                                   cell_classes=crit_classes,
+                                   text_columns=("criterion", "census", "metric", "bounds", "result",
+                                                 "failing", "sources")) if len(crit) else "",
+            "change": None if change is None else {
+                "reference": ev.change.reference if ev.change else "",
+                "units": ev.change.units_moved if ev.change else 0,
+                "people": ev.change.people_moved if ev.change else {},
+                "table": html_table(change, text_columns=("from", "to"),
+                                    table_id=f"plan-{len(plans) + 1}-change"),
+            },
+            "splits": {lvl: [str(n) for n, c in zip(ev.geometry.admin_names[lvl],
+                                                     ev.geometry.split_detail[lvl], strict=True)
+                             if c > 1] for lvl in ev.geometry.splits},
+            "councils": None if s.councils is None else html_table(
+                s.councils, text_columns=("region", "authority"),
+                table_id=f"plan-{len(plans) + 1}-councils"),
+        })
+    ens = None
+    if d.ensemble is not None:
+        et = d.ensemble_table()
+        fmts: dict[str, Formatter] = {}
+        rows_fmt = [_ensemble_format(k) for k in et.get("key", pd.Series(dtype=str)).tolist()]
+        shown = et.drop(columns=["key"]) if "key" in et else et
+        # format each value column by the row's metric
+        cells = []
+        for i, row in shown.iterrows():
+            f = rows_fmt[int(i)]
+            cells.append({c: (v if isinstance(v, str) else (_f1(v) if c.endswith("percentile") else f(v)))
+                          for c, v in row.items()})
+        ens = {
+            "source": d.ensemble.source,
+            "samples": d.ensemble.n_samples,
+            "table": html_table(pd.DataFrame(cells, columns=shown.columns),
+                                text_columns=list(shown.columns), formats=fmts,
+                                table_id="ensemble-table"),
+            "distribution": _img(d.ensemble_figures["distribution"], "ensemble distributions")
+            if "distribution" in d.ensemble_figures else "",
+            "sorted": [_img(png, key) for key, png in d.ensemble_figures.items()
+                       if key.startswith("sorted:")],
+        }
+    units = T.units_table(t, d.plans)
+    prov = provenance_summary(d.provenance)
+    imputed = prov[(prov["census"] == "all") & (prov["status"] == "imputed")]["share"]
+    return {
+        "title": d.title,
+        "created": d.manifest.get("created", ""),
+        "territory": {"name": t.name, "units": t.n_units,
+                      "communities": [d.label(c) for c in t.communities],
+                      "censuses": {c: float(t.census(c).sum()) for c in t.census_names},
+                      "hash": t.content_hash},
+        "reference": d.reference.name if d.reference is not None else None,
+        "comparison": comparison_html(d),
+        "plans": plans,
+        "ensemble": ens,
+        "units": html_table(units, text_columns=list(units.columns), table_id="units-table",
+                            rtl_columns=[c for c in ("name_ar",) if c in units.columns]),
+        "provenance": html_table(prov, text_columns=("census", "status"),
+                                 table_id="provenance-table") if len(prov) else "",
+        "imputed_share": float(imputed.iloc[0]) if len(imputed) else (0.0 if len(prov) else None),
+        "sources_md": d.sources_md,
+        "manifest": json.dumps(d.manifest, indent=2, ensure_ascii=False, default=_json_default),
+        "councils": d.councils.to_dict() if d.councils is not None else None,
+        "fmt_int": _int,
+        "fmt_pct": _pct,
+        "fmt_f3": _f3,
+    }
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o) if np.isfinite(o) else None
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def render_html(dossier: Dossier) -> str:
+    """The dossier as one self-contained HTML document (styles and images inlined)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=PackageLoader("dayafter.report", "templates"),
+                      autoescape=select_autoescape(("html", "j2")), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    css = env.loader.get_source(env, "dossier.css")[0] if env.loader is not None else ""
+    tpl = env.get_template("dossier.html.j2")
+    return tpl.render(css=css, **_context(dossier))
+
+
+def write_html(dossier: Dossier, path: str | Path) -> Path:
+    """Write the HTML dossier to ``path`` (atomically)."""
+    from dayafter.io.atomic import atomic_write_text
+
+    atomic_write_text(path, render_html(dossier))
+    return Path(path)
+
+
+# ------------------------------------------------------------------------------------ PDF
+
+
+def pdf_available() -> tuple[bool, str]:
+    """Whether PDF output works here, and why not when it does not."""
+    try:
+        import weasyprint  # noqa: F401
+    except ImportError as exc:
+        return False, ("WeasyPrint is not installed (pip install weasyprint; apt-get install "
+                       f"libpango-1.0-0 libpangoft2-1.0-0): {exc}")
+    except OSError as exc:  # the Python package is there but pango is not
+        return False, f"WeasyPrint cannot load pango (apt-get install libpango-1.0-0 libpangoft2-1.0-0): {exc}"
+    return True, ""
+
+
+def render_pdf(dossier: Dossier) -> bytes:
+    """The dossier as PDF bytes, rendered from the same HTML by WeasyPrint."""
+    ok, why = pdf_available()
+    if not ok:
+        raise DayafterError(f"cannot write PDF: {why}", hint="write HTML instead (--out dossier.html)")
+    import logging
+
+    import weasyprint
+
+    # WeasyPrint logs every CSS property it ignores at WARNING; keep them out of the user's console.
+    logger = logging.getLogger("weasyprint")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        return weasyprint.HTML(string=render_html(dossier), base_url=None).write_pdf()
+    finally:
+        logger.setLevel(level)
+
+
+def write_pdf(dossier: Dossier, path: str | Path) -> Path:
+    """Write the PDF dossier to ``path`` (atomically)."""
+    from dayafter.io.atomic import atomic_write_bytes
+
+    atomic_write_bytes(path, render_pdf(dossier))
+    return Path(path)
+
+
+# ------------------------------------------------------------------------------------ XLSX
+
+
+def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
+    """The tables of the workbook, by sheet name, in long form (a ``plan`` and ``census`` column
+    where they apply)."""
+    d = dossier
+    t = d.territory
+    regions, comms, crits, changes, councils = [], [], [], [], []
+    for s in d.sections:
+        ev = s.evaluation
+        for c in ev.censuses:
+            rt = T.region_table(t, ev, c, labels=d.labels)
+            rt.insert(0, "census", c)
+            rt.insert(0, "plan", s.plan.name)
+            regions.append(rt)
+            ct = T.community_table(ev, c, labels=d.labels)
+            ct.insert(0, "census", c)
+            ct.insert(0, "plan", s.plan.name)
+            comms.append(ct)
+        cr = T.criteria_table(s.criteria, labels=d.labels)
+        cr.insert(0, "plan", s.plan.name)
+        crits.append(cr)
+        if ev.change is not None:
+            ch = T.change_table(ev)
+            ch.insert(0, "plan", s.plan.name)
+            changes.append(ch)
+        if s.councils is not None:
+            co = s.councils.copy()
+            co.insert(0, "plan", s.plan.name)
+            councils.append(co)
+    cmp_df = d.comparison().reset_index()
+    out: dict[str, pd.DataFrame] = {
+        "comparison": cmp_df,
+        "regions": pd.concat(regions, ignore_index=True),
+        "communities": pd.concat(comms, ignore_index=True),
+        "criteria": pd.concat(crits, ignore_index=True) if crits else pd.DataFrame(),
+    }
+    if changes:
+        out["changes"] = pd.concat(changes, ignore_index=True)
+    if councils:
+        out["councils"] = pd.concat(councils, ignore_index=True)
+    if d.ensemble is not None:
+        out["ensemble"] = d.ensemble_table()
+    out["units"] = T.units_table(t, d.plans)
+    prov = provenance_summary(d.provenance)
+    if len(prov):
+        out["provenance"] = prov
+    out["manifest"] = pd.DataFrame(
+        [{"key": k, "value": json.dumps(v, ensure_ascii=False, default=_json_default)
+          if not isinstance(v, str) else v} for k, v in d.manifest.items()])
+    return out
+
+
+def write_xlsx(dossier: Dossier, path: str | Path) -> Path:
+    """Write the tables to an XLSX workbook; unit ids and other text stay text cells."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    from dayafter.io.atomic import atomic_path
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, df in xlsx_tables(dossier).items():
+        ws = wb.create_sheet(name[:31])
+        ws.append([str(c) for c in df.columns])
+        text_cols = {j for j, c in enumerate(df.columns)
+                     if c in ("unit_id", "plan", "census", "region", "key")
+                     or df[c].dtype == object}
+        for row in df.itertuples(index=False):
+            vals = []
+            for j, v in enumerate(row):
+                if j in text_cols:
+                    vals.append("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+                elif isinstance(v, (float, np.floating)) and not np.isfinite(v):
+                    vals.append(None)
+                elif isinstance(v, np.integer):
+                    vals.append(int(v))
+                elif isinstance(v, np.floating):
+                    vals.append(float(v))
+                else:
+                    vals.append(v)
+            ws.append(vals)
+        for j in text_cols:
+            letter = get_column_letter(j + 1)
+            for cell in ws[letter][1:]:
+                cell.number_format = "@"
+        ws.freeze_panes = "A2"
+        for j, c in enumerate(df.columns):
+            ws.column_dimensions[get_column_letter(j + 1)].width = min(max(len(str(c)) + 2, 10), 40)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    return Path(path)
+
+
+# ------------------------------------------------------------------------------------ dispatch
+
+
+def write_report(dossier: Dossier, path: str | Path, *, format: str | None = None) -> Path:
+    """Write the dossier as HTML, PDF or XLSX, chosen by ``format`` or the file's extension."""
+    p = Path(path)
+    fmt = (format or p.suffix.lstrip(".")).lower()
+    if fmt == "htm":
+        fmt = "html"
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown report format {fmt!r} for {p}",
+                          hint="use a .html, .pdf or .xlsx file name, or --format html|pdf|xlsx")
+    writer = {"html": write_html, "pdf": write_pdf, "xlsx": write_xlsx}[fmt]
+    return writer(dossier, p)

@@ -1,0 +1,199 @@
+"""The dossier's tables as pandas DataFrames (one function per table, numbers straight from the API).
+
+Every value is read from an :class:`~dayafter.metrics.Evaluation` (or recomputed from its arrays with
+the same formula), so the HTML, PDF and XLSX outputs show exactly what ``dayafter.evaluate`` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from dayafter.criteria import CriterionResult
+from dayafter.metrics import CensusMetrics, Evaluation
+from dayafter.plan import Plan
+from dayafter.territory import Territory
+
+__all__ = [
+    "change_table",
+    "community_table",
+    "criteria_table",
+    "region_stranded_people",
+    "region_table",
+    "units_table",
+]
+
+
+def _label(labels: Mapping[str, str], key: str) -> str:
+    return labels.get(key, key)
+
+
+def region_stranded_people(cm: CensusMetrics) -> NDArray[np.float64]:
+    """People in each region who belong to a community below the stranded threshold there.
+
+    The per-region counterpart of :attr:`CensusMetrics.stranded_people`: summing it over regions
+    gives the sum of ``stranded_people`` over communities.
+    """
+    P = cm.tally
+    N = P.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.where(N[:, None] > 0, P / np.where(N[:, None] > 0, N[:, None], 1.0), 0.0)
+    mask = (s < cm.threshold) & (N > 0)[:, None]
+    return (P * mask).sum(axis=1)
+
+
+def region_splits(territory: Territory, ev: Evaluation, level: str) -> NDArray[np.int64]:
+    """For each region, the number of admin units of ``level`` it shares with another region."""
+    g = ev.geometry
+    codes, _ = territory.admin_codes(level)
+    split = np.asarray(g.split_detail[level]) > 1
+    a = ev.plan.assignment
+    out = np.zeros(ev.plan.k, dtype=np.int64)
+    for j in range(ev.plan.k):
+        present = np.unique(codes[a == j])
+        out[j] = int(split[present].sum())
+    return out
+
+
+def region_table(
+    territory: Territory,
+    ev: Evaluation,
+    census: str,
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """One row per region of the plan on one census.
+
+    Columns: region, authority, status, units, population, deviation, largest community and its
+    share, the share of every community, fractionalization, polarization, stranded people (people
+    of communities below the threshold in that region), area, Polsby-Popper, Reock (when computed),
+    pieces, and for each admin level the number of its units the region shares with another region.
+    """
+    labels = labels or {}
+    cm = ev.census(census)
+    g = ev.geometry
+    plan = ev.plan
+    comms = cm.communities
+    rows = []
+    stranded = region_stranded_people(cm)
+    splits = {lvl: region_splits(territory, ev, lvl) for lvl in g.splits}
+    for j, r in enumerate(plan.regions):
+        lg = int(cm.largest[j])
+        row: dict[str, object] = {
+            "region": r.name,
+            "authority": r.authority,
+            "status": r.status,
+            "units": int(g.n_units[j]),
+            "population": float(cm.population[j]),
+            "deviation": float(cm.deviation[j]),
+            "largest community": _label(labels, comms[lg]) if lg >= 0 else "",
+            "largest share": float(cm.largest_share[j]),
+        }
+        for i, c in enumerate(comms):
+            row[f"share: {_label(labels, c)}"] = float(cm.shares[j, i])
+        row.update({
+            "fractionalization": float(cm.fractionalization[j]),
+            "polarization": float(cm.polarization[j]),
+            "stranded people": float(stranded[j]),
+            "area km2": float(g.area[j] / 1e6),
+            "Polsby-Popper": float(g.polsby_popper[j]),
+        })
+        if ev.reock is not None:
+            row["Reock"] = float(ev.reock[j])
+        row["pieces"] = int(g.pieces[j])
+        for lvl, arr in splits.items():
+            row[f"{lvl}s shared"] = int(arr[j])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def community_table(
+    ev: Evaluation, census: str, *, labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """One row per community on one census: population, empowerment, stranded share and people,
+    and the regions where the community is the largest."""
+    labels = labels or {}
+    cm = ev.census(census)
+    names = ev.plan.region_names
+    tot = cm.community_totals()
+    rows = []
+    for i, c in enumerate(cm.communities):
+        rows.append({
+            "community": _label(labels, c),
+            "key": c,
+            "population": float(tot[i]),
+            "empowered (plurality)": float(cm.empowerment_plurality[i]),
+            "empowered (majority)": float(cm.empowerment_majority[i]),
+            "stranded": float(cm.stranded[i]),
+            "stranded people": float(cm.stranded_people[i]),
+            "largest in": ", ".join(names[j] for j in np.flatnonzero(cm.largest == i)),
+        })
+    return pd.DataFrame(rows)
+
+
+def criteria_table(results: Sequence[CriterionResult], *, labels: Mapping[str, str] | None = None
+                   ) -> pd.DataFrame:
+    """One row per criterion and census: metric, bounds, pass/fail and the failing items (with the
+    regions concerned)."""
+    labels = labels or {}
+    rows = []
+    for r in results:
+        fails = []
+        for f in r.failing:
+            item = _label(labels, str(f["item"]))
+            text = f"{item} = {f['value']:.3g}"
+            if f.get("regions"):
+                text += f" (in {', '.join(f['regions'])})"
+            fails.append(text)
+        rows.append({
+            "criterion": r.criterion.name,
+            "census": r.census,
+            "metric": r.criterion.metric,
+            "bounds": r.criterion.bounds_text(),
+            "result": "pass" if r.passed else "FAIL",
+            "checked": int(r.checked),
+            "failing": "; ".join(fails),
+            "description": r.criterion.description,
+            "sources": ", ".join(r.criterion.sources),
+        })
+    return pd.DataFrame(rows, columns=["criterion", "census", "metric", "bounds", "result", "checked",
+                                       "failing", "description", "sources"])
+
+
+def change_table(ev: Evaluation) -> pd.DataFrame:
+    """Units and people changing governing authority from the reference plan, by transition."""
+    ch = ev.change
+    cols = ["from", "to", "units"]
+    if ch is None:
+        return pd.DataFrame(columns=cols)
+    cols += [f"people ({c})" for c in ch.transition_people]
+    rows = []
+    m = len(ch.authorities)
+    for i in range(m):
+        for j in range(m):
+            if i != j and ch.transition_units[i, j] > 0:
+                row: dict[str, object] = {"from": ch.authorities[i] or "(none)",
+                                          "to": ch.authorities[j] or "(none)",
+                                          "units": int(ch.transition_units[i, j])}
+                for c, t in ch.transition_people.items():
+                    row[f"people ({c})"] = float(t[i, j])
+                rows.append(row)
+    return pd.DataFrame(rows, columns=cols)
+
+
+def units_table(territory: Territory, plans: Sequence[Plan]) -> pd.DataFrame:
+    """One row per unit: id (text), names in every script the territory has, admin codes, and the
+    region of the unit in each plan (one column per plan)."""
+    data: dict[str, object] = {"unit_id": territory.unit_ids.astype(str).tolist()}
+    for key in ("name_en", "name_ar"):
+        if key in territory.labels:
+            data[key] = territory.labels[key].tolist()
+    for lvl, codes in territory.admin.items():
+        data[lvl] = codes.tolist()
+    for p in plans:
+        names = np.array([*p.region_names, ""], dtype=object)
+        data[p.name or "plan"] = names[p.assignment].tolist()
+    return pd.DataFrame(data)
