@@ -414,7 +414,9 @@ def build_territory(
             warnings.warn(
                 f"{source + ': ' if source else ''}the adjacency graph has {n_comp} components: "
                 f"{len(others)} apart from the main one ({desc}). Fix: pass --link-islands "
-                "(link_islands=True) to join each to its nearest unit",
+                "(link_islands=True) to join each to its nearest unit"
+                + ("; so many pieces suggest neighbours whose borders do not share exact vertices: "
+                   "try --grid-size 0.01 (metres)" if n_comp > max(10, n // 100) else ""),
                 DataQualityWarning, stacklevel=2)
     notes["island_links"] = links
 
