@@ -112,3 +112,25 @@ def test_forces_listing(forces, capsys):
     code, out, err = run(["security", "forces", "--json"], capsys)  # the built-in case's file
     assert code == 0, err
     assert len(json.loads(out)["rules"]) >= 10
+
+
+def test_builtin_case_rules_hold(capsys):
+    code, out, err = run(["security", "run", "--case", "northern-iraq", "--census", "current",
+                          "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["plan"] == "status-quo-2014"
+    assert sum(r["requirement"] for r in d["regions"]) == pytest.approx(d["requirement_total"])
+    for u in d["units"]:
+        if u["unit_id"].startswith("IQG15"):
+            assert "pmf" not in u["forces"]  # R4
+        if u["unit_id"] == "IQG15Q05N04":
+            assert not {"pmf", "peshmerga"} & set(u["forces"])  # R3
+        if u["unit_id"].startswith("IQG15Q07"):
+            assert set(u["forces"]) <= {"iraqi_army", "federal_police", "cts", "sinjar_police",
+                                        "sunni_tribal", "npu"}  # R8
+        else:
+            assert "sinjar_police" not in u["forces"]  # R9
+    for b in d["binding"]:
+        if b["rule"].startswith("R"):
+            assert b["sources"]

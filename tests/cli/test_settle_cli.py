@@ -119,3 +119,21 @@ def test_project_parties_and_resulting_plan(tmp_path, project, capsys):
     code, out, err = run(["plan", "evaluate", out_plan, "--project", project, "--json"], capsys)
     assert code == 0, err
     assert len(json.loads(out)["regions"]) == 2
+
+
+def test_builtin_case_settlement_to_plan(tmp_path, capsys):
+    out_plan = tmp_path / "aw.json"
+    code, out, err = run(["settle", "run", "--case", "northern-iraq", "-m", "max-nash-welfare",
+                          "--plan", "status-quo-2014", "--out", out_plan, "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["parties"] == ["federal", "krg", "minority-council"]
+    assert d["derivation"]["census"] == "current"
+    r = d["results"][0]
+    auth = {"federal": "federal", "krg": "krg", "minority-council": "self-administered"}
+    for u in r["units"]:
+        assert r["plan"]["authority"][u["unit_id"]] == auth[u["holder"]]
+    code, out, err = run(["plan", "evaluate", out_plan, "--case", "northern-iraq", "--json"],
+                         capsys)
+    assert code == 0, err
+    assert "change" in json.loads(out)

@@ -95,7 +95,7 @@ def _fmt(x: float) -> str:
     return f"{x:,.2f}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
-def _print(s: Settlement, skipped: list[str]) -> None:
+def _print(s: Settlement, skipped: list[str], labels: dict[str, str]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -111,7 +111,7 @@ def _print(s: Settlement, skipped: list[str]) -> None:
         o = s.owner[j]
         holder = pr.parties[o] if o >= 0 else "shared: " + ", ".join(
             f"{pr.parties[i]} {s.shares[i, j]:.3f}" for i in range(pr.n_parties) if s.shares[i, j] > 0)
-        units.add_row(escape(u), escape(holder), *[_fmt(v) for v in pr.values[:, j]])
+        units.add_row(escape(labels.get(u, u)), escape(holder), *[_fmt(v) for v in pr.values[:, j]])
     out.print(units)
     tab = Table(title=f"Parties (values in {pr.value_unit or 'the units given'})")
     for col in ("party", "units held", "value held", "transfer", "utility", "proportionality",
@@ -208,8 +208,14 @@ def run_cmd(
     if json_out:
         print_json(payload)
         return
+    labels: dict[str, str] = {}
+    if values is None or plan is not None:
+        t = load_territory(case, project)
+        known = set(t.unit_ids.tolist())
+        ids = [u for u in problem.unit_ids if u in known]
+        labels = {u: t.unit_label(int(i)) for u, i in zip(ids, t.index(ids), strict=True)}
     for s in results:
-        _print(s, skipped)
+        _print(s, skipped, labels)
     if out is not None:
         console().print(f"wrote {out}")
 
