@@ -137,3 +137,27 @@ def test_builtin_case_settlement_to_plan(tmp_path, capsys):
                          capsys)
     assert code == 0, err
     assert "change" in json.loads(out)
+
+
+def test_resources_and_population_weight(tmp_path, project, capsys):
+    ids = [f"C{i:02d}{j:02d}" for i in range(3) for j in range(3)]
+    spec = {"parties": [{"name": "north", "constituency": ["c0"]},
+                        {"name": "south", "constituency": ["c1"]}],
+            "disputed_units": ids[:2], "census": "now"}
+    parties = tmp_path / "parties.json"
+    parties.write_text(json.dumps(spec))
+    code, out, err = run(["settle", "run", "--project", project, "--parties", parties,
+                          "-m", "knaster", "--json"], capsys)
+    assert code == 0, err
+    base = json.loads(out)["values"]
+    res = tmp_path / "res.csv"
+    res.write_text(f"unit_id,north,south\n{ids[0]},1000,0\nNOT-A-UNIT,5,5\n")
+    code, out, err = run(["settle", "run", "--project", project, "--parties", parties,
+                          "-m", "knaster", "--resources", res, "--population-weight", "2",
+                          "--json"], capsys)
+    assert code == 0, err
+    vals = json.loads(out)["values"]
+    assert vals[0][0] == pytest.approx(2 * base[0][0] + 1000)
+    assert vals[1][1] == pytest.approx(2 * base[1][1])
+    code, _, err = run(["settle", "run", "--values", res, "--population-weight", "2"], capsys)
+    assert code == 3 and "apply to derived values" in err

@@ -73,8 +73,13 @@ def _case_file(case: str | None, *parts: str) -> Path | None:
 
 
 def _problem(values: Path | None, parties: Path | None, case: str | None, project: Path | None,
-             census: str | None, budget: float) -> tuple[ClaimsProblem, dict[str, str], list[str]]:
+             census: str | None, budget: float, resources: Path | None = None,
+             population_weight: float | None = None,
+             ) -> tuple[ClaimsProblem, dict[str, str], list[str]]:
     if values is not None:
+        if resources is not None or population_weight is not None:
+            raise ConfigError("--resources and --population-weight apply to derived values, "
+                              "not to --values", hint="add resources to the values table itself")
         pr = read_values_csv(values, budget=budget)
         return pr, {p: p for p in pr.parties}, []
     from dayafter.settle import claims_from_spec
@@ -87,8 +92,14 @@ def _problem(values: Path | None, parties: Path | None, case: str | None, projec
         spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputDataError(f"not valid JSON: {exc}", source=str(spec_path)) from None
+    res = None
+    if resources is not None:
+        table = read_values_csv(resources, budget=0.0)
+        res = {p: dict(zip(table.unit_ids, table.values[i].tolist(), strict=True))
+               for i, p in enumerate(table.parties)}
     t = load_territory(case, project)
-    return claims_from_spec(t, spec, census=census, budget=budget, source=str(spec_path))
+    return claims_from_spec(t, spec, census=census, budget=budget, source=str(spec_path),
+                            resources=res, population_weight=population_weight)
 
 
 def _fmt(x: float) -> str:
@@ -153,6 +164,10 @@ def run_cmd(
     project: ProjectOpt = None,
     census: Annotated[str | None, typer.Option(help="Census for the derived values.")] = None,
     budget: Annotated[float, typer.Option(help="Outside compensation fund (donor money).")] = 0.0,
+    resources: Annotated[Path | None, typer.Option(
+        help="CSV unit_id,<party>,...: resource values added to the derived values.")] = None,
+    population_weight: Annotated[float | None, typer.Option(
+        help="Value of one constituency resident in the derived values (default 1).")] = None,
     split: Annotated[str, typer.Option(
         help="Adjusted Winner's split unit: 'shared' administration or 'money'.")] = "shared",
     plan: Annotated[str | None, typer.Option(
@@ -164,7 +179,8 @@ def run_cmd(
     """Allocate the disputed units with each method and report transfers, envy and welfare."""
     from dayafter.settle import METHODS, adjusted_winner, settle, settlement_plan
 
-    problem, authorities, skipped = _problem(values, parties, case, project, census, budget)
+    problem, authorities, skipped = _problem(values, parties, case, project, census, budget,
+                                             resources, population_weight)
     methods = list(method) if method else [
         m for m in METHODS if m != "adjusted-winner" or problem.n_parties == 2]
     unknown = [m for m in methods if m not in METHODS]

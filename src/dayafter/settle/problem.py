@@ -235,6 +235,8 @@ def claims_from_spec(
     *,
     census: str | None = None,
     budget: float = 0.0,
+    population_weight: float | None = None,
+    resources: Mapping[str, Mapping[str, float]] | None = None,
     source: str = "",
 ) -> tuple[ClaimsProblem, dict[str, str], list[str]]:
     """A claims problem from a parties specification (the JSON form the built-in case ships).
@@ -250,6 +252,11 @@ def claims_from_spec(
         Overrides the specification's census.
     budget
         Outside compensation fund.
+    population_weight
+        Value of one constituency resident; overrides the specification's ``population_weight``
+        (default 1).
+    resources
+        Extra resource values ``{party: {unit_id: value}}``, added to the specification's.
     source
         Name of the file, for messages.
 
@@ -275,11 +282,18 @@ def claims_from_spec(
         raise InputDataError(f"none of the {len(units)} disputed units is in the territory",
                              source=source, unit_ids=units[:5],
                              hint="check the unit ids against the territory")
-    res = {p: {u: float(x) for u, x in row.items() if u in known}
-           for p, row in dict(spec.get("resources") or {}).items()}
+    res: dict[str, dict[str, float]] = {}
+    for extra in (spec.get("resources") or {}, resources or {}):
+        for p, row in dict(extra).items():
+            for u, x in dict(row).items():
+                if u in known:
+                    res.setdefault(str(p), {})
+                    res[str(p)][str(u)] = res[str(p)].get(str(u), 0.0) + float(x)
+    weight = population_weight if population_weight is not None else float(
+        spec.get("population_weight", 1.0))
     problem = values_from_territory(
         territory, parties=parties, units=kept,
         census=census if census is not None else spec.get("census"),
-        resources=res or None, budget=budget,
+        resources=res or None, population_weight=weight, budget=budget,
     )
     return problem, authorities, skipped
