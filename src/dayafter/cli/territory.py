@@ -48,7 +48,8 @@ def build(
     from dayafter.io import read_territory, write_project
 
     comms = [c.strip() for c in communities.split(",")] if communities else None
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, console(stderr=True).status(
+            f"building the territory from {layer} (validation, adjacency, measures)"):
         warnings.simplefilter("always")
         t = read_territory(
             layer, id_col=id_col, communities=comms, censuses=_pairs(census, "--census") or None,
