@@ -10,8 +10,10 @@ assignments with the same metric code that evaluates a single plan
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -75,7 +77,8 @@ class EnsembleContext:
     scalars
         One row per sampled plan, one column per scalar metric key.
     sorted_regions
-        Metric key to ``float64[samples, k]``: each row holds one sample's region values sorted.
+        Metric key to ``float64[samples, k]``: each row holds one sample's region values sorted
+        (the samples may be a thinned subset of the scalar rows).
     source
         Where the ensemble comes from (run directory, description).
     meta
@@ -91,11 +94,10 @@ class EnsembleContext:
         if len(self.scalars) == 0:
             raise InputDataError("an ensemble context needs at least one sampled plan",
                                  hint="run the ensemble for more steps", source=self.source)
-        n = len(self.scalars)
         for key, arr in self.sorted_regions.items():
-            if np.ndim(arr) != 2 or np.shape(arr)[0] != n:
+            if np.ndim(arr) != 2 or np.shape(arr)[0] == 0:
                 raise InputDataError(
-                    f"sorted region values {key!r} have shape {np.shape(arr)}, expected ({n}, k)",
+                    f"sorted region values {key!r} have shape {np.shape(arr)}, expected (samples, k)",
                     source=self.source)
 
     @property
@@ -122,6 +124,59 @@ class EnsembleContext:
         """Wrap metric tables an ensemble run already holds (rows = samples)."""
         regs = {k: np.sort(np.asarray(v, dtype=float), axis=1) for k, v in (sorted_regions or {}).items()}
         return cls(scalars.reset_index(drop=True), regs, source=source, meta=dict(meta or {}))
+
+    @classmethod
+    def from_run(
+        cls,
+        run_dir: str | os.PathLike[str],
+        territory: Territory,
+        *,
+        censuses: Sequence[str] | None = None,
+    ) -> EnsembleContext:
+        """Read a finished ``dayafter ensemble run`` directory.
+
+        The scalars are the per-step metrics every chain recorded; sorted-region values are
+        computed from the thinned assignments when the run kept some (``thin > 0``).
+
+        Raises
+        ------
+        InputDataError
+            The run is unfinished or was made on other territory data.
+        """
+        from dayafter.ensemble import store
+        from dayafter.manifest import read_manifest
+
+        rd = Path(run_dir)
+        src = str(rd)
+        man = read_manifest(rd)
+        if man.get("status") != "complete":
+            raise InputDataError(f"ensemble run {rd} is not complete (status {man.get('status')!r})",
+                                 hint="resume or rerun it before reporting", source=src)
+        run_hash = man.get("inputs", {}).get("territory_hash")
+        if run_hash != territory.content_hash:
+            raise InputDataError(
+                f"ensemble run {rd} was made on other territory data "
+                f"({str(run_hash)[:12]}, not {territory.content_hash[:12]})",
+                hint="report plans of the territory the run used", source=src)
+        prm = man["parameters"]
+        chains = [store.load_chain(rd, i, prm["format"]) for i in range(int(prm["chains"]))]
+        skip = {"step", "status", "trees", "plan_hash"}
+        cols = [c for c in chains[0] if c not in skip]
+        scalars = pd.DataFrame({c: np.concatenate([np.asarray(ch[c], dtype=np.float64)
+                                                   for ch in chains]) for c in cols})
+        regions: dict[str, NDArray[np.float64]] = {}
+        if int(prm.get("thin", 0)) > 0:
+            _, _, k, _ = store.load_inputs(rd)
+            A = np.concatenate([store.load_assignments(rd, i, prm["format"])[0]
+                                for i in range(int(prm["chains"]))])
+            if A.shape[0]:
+                sub = cls.from_assignments(territory, A, k, censuses=censuses,
+                                           threshold=float(prm.get("threshold", DEFAULT_THRESHOLD)),
+                                           source=src)
+                regions = dict(sub.sorted_regions)
+        meta = {key: man.get(key) for key in ("parameters", "seeds", "counts", "versions",
+                                               "started", "finished") if key in man}
+        return cls(scalars, regions, source=src, meta=meta)
 
     @classmethod
     def from_assignments(

@@ -1,0 +1,94 @@
+"""``dayafter report PLAN [PLAN ...] --out dossier.html|dossier.pdf|dossier.xlsx``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dayafter.cli._common import console, load_territory, resolve_plan
+from dayafter.errors import InputDataError
+
+
+def report(
+    plans: Annotated[list[str] | None, typer.Argument(
+        help="Plan files (.json, .csv, .gpkg) or scenario names of the case.")] = None,
+    out: Annotated[list[Path] | None, typer.Option(
+        "--out", help="Output file: .html, .pdf or .xlsx (repeat for several formats).")] = None,
+    case: Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")] = None,
+    project: Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")] = None,
+    all_scenarios: Annotated[bool, typer.Option("--all-scenarios",
+                                                help="Include every scenario of the case.")] = False,
+    reference: Annotated[str | None, typer.Option(
+        help="Reference plan to measure change from (default: the case's status quo).")] = None,
+    no_reference: Annotated[bool, typer.Option("--no-reference", help="Leave out change from a reference.")] = False,
+    ensemble: Annotated[Path | None, typer.Option(
+        "--ensemble", help="Finished ensemble run directory (dayafter ensemble run --out).")] = None,
+    criteria: Annotated[Path | None, typer.Option(help="Criteria file (YAML or JSON).")] = None,
+    census: Annotated[list[str] | None, typer.Option("--census", help="Census to report (repeatable).")] = None,
+    threshold: Annotated[float, typer.Option(help="Stranded threshold (share).")] = 0.10,
+    council_seats: Annotated[int | None, typer.Option(
+        "--council-seats", help="Simulate a council of this size in every region.")] = None,
+    council_method: Annotated[str, typer.Option(
+        "--council-method", help="Apportionment method for the councils.")] = "sainte-lague",
+    maps: Annotated[bool, typer.Option("--maps/--no-maps", help="Draw maps (needs geometry).")] = True,
+    title: Annotated[str | None, typer.Option(help="Report title.")] = None,
+    format: Annotated[str | None, typer.Option(
+        "--format", help="html, pdf or xlsx when the --out name has another extension.")] = None,
+) -> None:
+    """Write a settlement dossier: maps, tables, criteria, comparison, ensemble context, provenance."""
+    from dayafter.manifest import sha256_file
+    from dayafter.report import CouncilSpec, build_dossier, write_report
+
+    if not out:
+        raise InputDataError("no output file given", hint="pass --out dossier.html (or .pdf, .xlsx)")
+    t = load_territory(case, project)
+    chosen = [resolve_plan(s, t, case=case, project=project) for s in plans or []]
+    kwargs: dict = {}
+    ref = None
+    if project is None:
+        from dayafter import cases
+
+        c = cases.load(case or "northern-iraq")
+        if all_scenarios:
+            chosen = list(c.plans.values()) + [p for p in chosen if p.name not in c.plans]
+        ref = c.reference_plan
+        kwargs.update(labels={k: c.community_label(k) for k in t.communities},
+                      provenance=c.provenance, sources_md=c.sources_md,
+                      criteria=c.criteria, title=title or f"Settlement dossier: {c.title}")
+    if not chosen:
+        raise InputDataError("no plans to report", hint="name plans or pass --all-scenarios")
+    if reference:
+        ref = resolve_plan(reference, t, case=case, project=project)
+    if no_reference:
+        ref = None
+    if criteria is not None:
+        from dayafter.criteria import criteria_from_spec
+        from dayafter.io.specs import read_spec
+
+        kwargs["criteria"] = criteria_from_spec(read_spec(criteria))
+    if title:
+        kwargs["title"] = title
+    inputs = {str(Path(s)): sha256_file(s) for s in [*(plans or []), *([reference] if reference else [])]
+              if Path(s).is_file()}
+    if criteria is not None:
+        inputs[str(criteria)] = sha256_file(criteria)
+    if project is not None:
+        inputs[str(project)] = sha256_file(project)
+    ens = None
+    if ensemble is not None:
+        from dayafter.report import EnsembleContext
+
+        ens = EnsembleContext.from_run(ensemble, t, censuses=census)
+    councils = CouncilSpec(seats=council_seats, method=council_method) if council_seats else None
+    dossier = build_dossier(
+        t, chosen, reference=ref, ensemble=ens, councils=councils, threshold=threshold,
+        censuses=census, maps=maps, inputs=inputs,
+        parameters={"case": None if project is not None else (case or "northern-iraq"),
+                    "project": str(project) if project is not None else None},
+        **kwargs)
+    err = console(stderr=True)
+    for path in out:
+        write_report(dossier, path, format=format)
+        err.print(f"wrote {path}")
