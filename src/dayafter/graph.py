@@ -1,4 +1,12 @@
-"""The unit adjacency graph as CSR arrays, and pure graph utilities (no geometry)."""
+"""The unit adjacency graph as CSR arrays, and pure graph utilities (no geometry).
+
+>>> import numpy as np
+>>> g = UnitGraph.from_edges(4, [0, 1, 2], [1, 2, 3], [5.0, 5.0, 2.0])   # a path 0-1-2-3
+>>> g.indptr.tolist(), g.indices.tolist()
+([0, 1, 3, 5, 6], [1, 0, 2, 1, 3, 2])
+>>> g.components(np.array([0, 0, 1, 0])).tolist()   # pieces when only same-label edges count
+[0, 0, 1, 2]
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,15 @@
 
 Geometry is only needed to *build* a territory (see :func:`dayafter.geo.build_territory`); once
 built, everything here is plain NumPy so engines never touch geopandas.
+
+>>> import numpy as np
+>>> from dayafter.graph import UnitGraph
+>>> t = Territory.from_arrays(["b", "a"], ["kurd", "arab"], {"2014": np.array([[5.0, 1], [2, 8]])},
+...                           UnitGraph.from_edges(2, [0], [1], [100.0]))
+>>> t.unit_ids.tolist(), t.population("2014").tolist()    # rows sorted by unit id
+(['a', 'b'], [10.0, 6.0])
+>>> t.index(["b"]).tolist()
+[1]
 """
 
 from __future__ import annotations
