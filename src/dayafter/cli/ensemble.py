@@ -1,0 +1,252 @@
+"""``dayafter ensemble run|summary|compare|replay``: ReCom ensembles from the command line."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from dayafter.cli._common import console, err_line, load_territory, print_json, resolve_plan
+from dayafter.errors import ConfigError
+
+app = typer.Typer(help="Run ReCom ensembles and place plans in them.", no_args_is_help=True)
+
+CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
+ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+def _constraints(path: Path | None, tolerance: float | None, census: str | None) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    if path is not None:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            spec = yaml.safe_load(text) or {}
+        else:
+            spec = json.loads(text)
+        if not isinstance(spec, dict):
+            raise ConfigError(f"constraints file {path} must hold a mapping", source=str(path))
+    if tolerance is not None:
+        spec["tolerance"] = tolerance
+    if census is not None:
+        spec["census"] = census
+    return spec
+
+
+class _Bar:
+    """rich progress bar with steps/s, moves/s and ETA (on stderr)."""
+
+    def __init__(self, total: int) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("[bold]ReCom[/bold]"), BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,} steps"),
+            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+            console=console(stderr=True), transient=False)
+        self.task = self.progress.add_task("run", total=total, rate="")
+        self.t0 = time.perf_counter()
+
+    def __enter__(self) -> _Bar:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def __call__(self, done: int, total: int, moves: int) -> None:
+        dt = max(time.perf_counter() - self.t0, 1e-9)
+        self.progress.update(self.task, completed=done,
+                             rate=f"{done / dt:,.0f} steps/s  {moves / dt:,.0f} moves/s")
+
+
+@app.command("run")
+def run_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Run directory to write (new, or with --resume).")],
+    plan: Annotated[str | None, typer.Option("--plan", help="Starting plan: file, project plan or case scenario.")] = None,
+    regions: Annotated[int | None, typer.Option("--regions", help="Start from a random seed plan with this many regions.")] = None,
+    case: CaseOpt = None,
+    project: ProjectOpt = None,
+    steps: Annotated[int, typer.Option(help="Steps per chain.")] = 10_000,
+    chains: Annotated[int, typer.Option(help="Number of chains (one process each).")] = 2,
+    seed: Annotated[int, typer.Option(help="Root seed.")] = 0,
+    method: Annotated[str, typer.Option(help="recom or reversible.")] = "recom",
+    pair_rule: Annotated[str, typer.Option(help="cut_edge or region_pair.")] = "cut_edge",
+    tree: Annotated[str, typer.Option(help="uniform (Wilson) or random_mst.")] = "uniform",
+    m_bound: Annotated[int | None, typer.Option(help="Reversible ReCom's bound M on balanced cuts per tree.")] = None,
+    max_tree_attempts: Annotated[int, typer.Option(help="Trees per ReCom step before a self-loop.")] = 1000,
+    tolerance: Annotated[float | None, typer.Option(help="Population tolerance around the ideal (0.05 = 5%).")] = None,
+    census: Annotated[str | None, typer.Option(help="Census balanced by the population bounds.")] = None,
+    constraints: Annotated[Path | None, typer.Option(help="Constraints file (YAML or JSON): tolerance, pop_min, pop_max, locked_units, locked_regions, max_splits.")] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", help="Scalar recorded per step (repeatable), e.g. theil_h or stranded:Yazidi.")] = None,
+    metric_census: Annotated[list[str] | None, typer.Option("--metric-census", help="Census of the metrics (repeatable; default all).")] = None,
+    thin: Annotated[int, typer.Option(help="Keep every N-th plan (int16); 0 keeps none.")] = 0,
+    fmt: Annotated[str, typer.Option("--format", help="npz or parquet.")] = "npz",
+    checkpoint_every: Annotated[int, typer.Option(help="Steps per streamed block and checkpoint.")] = 10_000,
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Local processes (default one per chain).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out.")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
+    json_out: JsonOpt = False,
+) -> int:
+    """Run ReCom chains from a plan (or a random seed plan) and write a run directory."""
+    import numpy as np
+
+    from dayafter.ensemble import ReComSampler, seed_plan
+
+    territory = load_territory(case, project)
+    cons = _constraints(constraints, tolerance, census)
+    if plan is not None:
+        start = resolve_plan(plan, territory, case=case, project=project)
+    elif regions is not None:
+        start = seed_plan(territory, regions, rng=np.random.default_rng(seed), constraints=cons)
+    else:
+        raise ConfigError("give a starting plan (--plan) or a number of regions (--regions)")
+    sampler = ReComSampler(
+        steps=steps, chains=chains, seed=seed, method=method, pair_rule=pair_rule, tree=tree,
+        m_bound=m_bound, max_tree_attempts=max_tree_attempts, constraints=cons,
+        metrics=tuple(metric or ()), censuses=metric_census, thin=thin, format=fmt,
+        checkpoint_every=checkpoint_every, n_jobs=jobs, scheduler=scheduler)
+    files = {"constraints": str(constraints)} if constraints is not None else {}
+    if plan is not None and Path(plan).exists():
+        files["plan"] = plan
+    if project is not None:
+        files["project"] = str(project)
+    t0 = time.perf_counter()
+    if progress and not json_out:
+        with _Bar(steps * chains) as bar:
+            res = sampler.run(territory, start, out, resume=resume, progress=bar,
+                              input_files=files)
+    else:
+        res = sampler.run(territory, start, out, resume=resume, input_files=files)
+    secs = time.perf_counter() - t0
+    if res.interrupted:
+        err_line(f"interrupted: checkpoints saved in {out}. Resume with the same command and "
+                 "--resume.")
+        return 130
+    if json_out:
+        print_json(res.to_dict())
+        return 0
+    c = res.counts
+    con = console()
+    con.print(f"wrote {out}: {c['proposals']:,} steps, {c['moved']:,} moves "
+              f"({c['moved'] / max(c['proposals'], 1):.1%}), {res.unique_plans:,} distinct plans, "
+              f"{secs:.1f} s")
+    _print_diagnostics(res.diagnostics)
+    return 0
+
+
+def _print_diagnostics(diag: dict[str, dict[str, float]]) -> None:
+    from rich.table import Table
+
+    if not diag:
+        return
+    tab = Table(title="diagnostics across chains")
+    for col in ("metric", "mean", "sd", "split R-hat", "ESS"):
+        tab.add_column(col, justify="left" if col == "metric" else "right")
+    for name, d in diag.items():
+        def f(x: Any, p: str = ".4g") -> str:
+            return "-" if x is None or x != x else format(x, p)
+
+        tab.add_row(name, f(d.get("mean")), f(d.get("sd")), f(d.get("rhat"), ".3f"),
+                    f(d.get("ess"), ",.0f"))
+    console().print(tab)
+
+
+@app.command("summary")
+def summary_cmd(
+    run: Annotated[Path, typer.Argument(help="Run directory.")],
+    json_out: JsonOpt = False,
+) -> int:
+    """Counts, self-loops by cause, diagnostics and metric quantiles of a run."""
+    from rich.table import Table
+
+    from dayafter.ensemble import summarize
+
+    s = summarize(run)
+    if json_out:
+        print_json(s)
+        return 0
+    con = console()
+    con.print(f"{run}: {s['status']}, {s['chains']} chains x {s['steps']:,} steps, "
+              f"{s.get('unique_plans') or 0:,} distinct plans")
+    tab = Table(title="proposals")
+    tab.add_column("outcome")
+    tab.add_column("count", justify="right")
+    for key, val in s["counts"].items():
+        if key != "moves":
+            tab.add_row(key, f"{val:,}")
+    con.print(tab)
+    if "steps_per_second_per_chain" in s:
+        con.print(f"{s['steps_per_second_per_chain']:,.0f} steps/s and "
+                  f"{s['moves_per_second_per_chain']:,.0f} moves/s per chain")
+    _print_diagnostics(s.get("diagnostics", {}))
+    if s.get("quantiles"):
+        q = Table(title="ensemble quantiles")
+        q.add_column("metric")
+        for col in ("min", "p05", "median", "p95", "max"):
+            q.add_column(col, justify="right")
+        for name, d in s["quantiles"].items():
+            q.add_row(name, *(f"{d[c]:.4g}" if d[c] == d[c] else "-"
+                              for c in ("min", "p05", "median", "p95", "max")))
+        con.print(q)
+    return 0
+
+
+@app.command("compare")
+def compare_cmd(
+    run: Annotated[Path, typer.Argument(help="Run directory.")],
+    plan: Annotated[str, typer.Option("--plan", help="Plan to place: file, project plan or case scenario.")],
+    case: CaseOpt = None,
+    project: ProjectOpt = None,
+    json_out: JsonOpt = False,
+) -> int:
+    """Where a plan sits in the ensemble: percentile per metric, sorted-region comparison."""
+    from rich.table import Table
+
+    from dayafter.ensemble.outliers import where_in_ensemble
+
+    territory = load_territory(case, project)
+    p = resolve_plan(plan, territory, case=case, project=project)
+    rep = where_in_ensemble(territory, p, run)
+    if json_out:
+        print_json(rep)
+        return 0
+    tab = Table(title=f"plan {p.name or plan} in ensemble {run}")
+    for col in ("metric", "plan", "p05", "median", "p95", "percentile"):
+        tab.add_column(col, justify="left" if col == "metric" else "right")
+    for name, d in rep["scalars"].items():
+        def f(x: Any) -> str:
+            return "-" if x is None or x != x else f"{x:.4g}"
+
+        tab.add_row(name, f(d["value"]), f(d["p05"]), f(d["median"]), f(d["p95"]),
+                    f(d["percentile"]))
+    console().print(tab)
+    return 0
+
+
+@app.command("replay")
+def replay_cmd(
+    run: Annotated[Path, typer.Argument(help="Run directory to reproduce.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the replay (default RUN.replay).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", help="Local processes.")] = None,
+    json_out: JsonOpt = False,
+) -> int:
+    """Rerun a run from its directory and check that every result array is identical."""
+    from dayafter.ensemble import replay
+
+    target = out or run.with_name(run.name + ".replay")
+    res = replay(run, target, n_jobs=jobs)
+    if json_out:
+        print_json({"identical": res.identical, "chains": res.chains, "replay_dir": str(target)})
+    elif res.identical:
+        console().print(f"replay in {target} is identical to {run} (bit for bit)")
+    else:
+        bad = [c["chain"] for c in res.chains if not c["identical"]]
+        err_line(f"replay differs from the original in chains {bad}")
+    return 0 if res.identical else 1
