@@ -90,8 +90,8 @@ def run_cmd(
 
     t = load_territory(case, project)
     cat = _catalog(forces, case, min_share, drop_rule)
-    req = force_requirement(t, census=census, per_1000=per_1000, threat=_multipliers(multipliers),
-                           urban=_multipliers(urban))
+    threat_f, urban_f = _multipliers(multipliers), _multipliers(urban)
+    req = force_requirement(t, census=census, per_1000=per_1000, threat=threat_f, urban=urban_f)
     a = allocate_forces(t, cat, census=census, requirement=req, require_full=require_full)
     base = None
     if plan is not None:
@@ -110,7 +110,8 @@ def run_cmd(
         payload["regions"] = a.by_region(base)
         payload["plan"] = base.name
     if sensitivity:
-        payload["sensitivity"] = requirement_sensitivity(t, cat, census=census)
+        payload["sensitivity"] = requirement_sensitivity(t, cat, census=census, threat=threat_f,
+                                                         urban=urban_f)
     if json_out:
         print_json(payload)
         return

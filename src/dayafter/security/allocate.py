@@ -476,11 +476,19 @@ def requirement_sensitivity(
     census: str | None = None,
     per_1000_values: Sequence[float] = (10.0, 20.0, 25.0, 30.0, 40.0),
     weights: ArrayLike | Mapping[str, float] | None = None,
+    threat: ArrayLike | Mapping[str, float] | None = None,
+    urban: ArrayLike | Mapping[str, float] | None = None,
 ) -> list[dict[str, float]]:
-    """Total requirement, coverage and shortfall for several force ratios (10-40 per 1,000)."""
+    """Total requirement, coverage and shortfall for several force ratios (10-40 per 1,000).
+
+    The multipliers are those of :func:`force_requirement`; each ratio is one LP (no balancing).
+    """
     out = []
     for k in per_1000_values:
-        a = allocate_forces(territory, catalog, census=census, per_1000=float(k), weights=weights)
+        req = force_requirement(territory, census=census, per_1000=float(k), threat=threat,
+                                urban=urban)
+        a = allocate_forces(territory, catalog, census=census, requirement=req, weights=weights,
+                            balance=False)
         out.append({"per_1000": float(k), "requirement": float(a.requirement.sum()),
                     "covered": float(a.covered.sum()), "shortfall": a.total_shortfall,
                     "units_short": int((a.shortfall > 1e-9).sum())})
