@@ -164,3 +164,34 @@ def test_simulate_on_a_project(tmp_path, make_grid, capsys) -> None:
     exp = [max(1, int(pops[:8].sum() / 50 + 0.5)), max(1, int(pops[8:].sum() / 50 + 0.5))]
     assert regions["council_size"].tolist() == exp
     assert d["rules"]["method"] == "dhondt" and d["rules"]["first_divisor"] is None
+
+
+def test_simulate_with_vote_table(tmp_path, capsys) -> None:
+    votes = tmp_path / "votes.csv"
+    votes.write_text(
+        "region,list,votes,community,race\n"
+        "Sinjar,Yazidi Progress,20000,yazidi,\n"
+        "Sinjar,KDP,8000,kurd,\n"
+        "Sinjar,Arab List,6000,sunni_arab,\n"
+        "Nineveh Plains,Babylon,9000,christian,christian\n"
+        "Nineveh Plains,Chaldean List,7000,christian,christian\n"
+        "Nineveh Plains,Shabak List,15000,shabak,\n"
+        "Nineveh Plains,Assyrian List,12000,christian,\n"
+        "Nineveh Plains,Arab List,20000,sunni_arab,\n", encoding="utf-8")
+    code, out, err = run(["councils", "simulate", "nineveh-plains-sinjar-province", "--votes", votes,
+                          "--size", 9, "--census", "current", "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["vote_source"] == "table"
+    lists = pd.DataFrame(d["lists"])
+    plains = lists[lists.region_name == "Nineveh Plains"].set_index("list")
+    # --size replaces the case's carried-over rules, so there are no reserved seats: the two
+    # lists in the christian race are dropped and noted
+    assert "Babylon" not in plains.index
+    assert plains["seats"].sum() == 9
+    assert any("dropped" in n for n in d["notes"]["current"])
+    bad = tmp_path / "bad.csv"
+    bad.write_text("region,list,votes,community\nNowhere,L,5,kurd\n", encoding="utf-8")
+    code, out, err = run(["councils", "simulate", "nineveh-plains-sinjar-province", "--votes", bad,
+                          "--size", 9], capsys)
+    assert code == 3 and "bad.csv" in err and "Nowhere" in err

@@ -251,6 +251,7 @@ def simulate_cmd(
     threshold: Annotated[float | None, typer.Option("--threshold")] = None,
     turnout: Annotated[float | None, typer.Option("--turnout", help="Turnout of every community (share).")] = None,
     adult_share: Annotated[float | None, typer.Option("--adult-share", help="Voting-age share of every community.")] = None,
+    votes: Annotated[Path | None, typer.Option("--votes", help="Vote table per region instead of the voting model: CSV with region,list,votes,community[,race].")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Break ties by lot with this seed (reported).")] = None,
     out_csv: Annotated[Path | None, typer.Option("--out", help="Write the seats table (census x region x community) as CSV.")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
@@ -264,7 +265,21 @@ def simulate_cmd(
     p = resolve_plan(plan, t, case=case, project=project)
     r = _rules(rules, project=project, size=size, residents_per_seat=residents_per_seat, method=method,
                first_divisor=first_divisor, threshold=threshold, turnout=turnout, adult_share=adult_share)
-    sim = simulate_councils(t, p, rules=r, census=census or None,
+    table = None
+    if votes is not None:
+        import pandas as pd
+
+        try:
+            table = pd.read_csv(votes, dtype={"region": str, "list": str, "community": str,
+                                              "race": str}, keep_default_na=False)
+        except pd.errors.EmptyDataError:
+            raise InputDataError("the vote table is empty", source=str(votes),
+                                 hint="give a header region,list,votes,community[,race]") from None
+        except pd.errors.ParserError as exc:
+            raise InputDataError(f"not a readable CSV: {exc}", source=str(votes)) from None
+        table = table.replace({"": None}) if "race" in table.columns else table
+    sim = simulate_councils(t, p, rules=r, census=census or None, votes=table,
+                            votes_source=str(votes or ""),
                             rng=np.random.default_rng(seed) if seed is not None else None)
     if out_csv is not None:
         from dayafter.io.atomic import atomic_path
@@ -318,4 +333,7 @@ def simulate_cmd(
                 out.print(f"[yellow]{escape(sim.region_names[j])}: {escape(txt)}[/]")
         for note in sim.notes[cname]:
             out.print(f"note: {escape(note)}")
-    out.print("(r) = reserved (quota) seats. Each community votes for its own list (model assumption).")
+    if sim.vote_source == "table":
+        out.print(f"(r) = reserved (quota) seats. Votes from {escape(str(votes))}.")
+    else:
+        out.print("(r) = reserved (quota) seats. Each community votes for its own list (model assumption).")

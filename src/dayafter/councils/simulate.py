@@ -360,6 +360,11 @@ class CouncilSimulation:
     regions
         One row per census x region: ``council_size, general_seats, reserved_seats, gallagher,
         loosemore_hanby, enp_votes, enp_seats, largest_community, majority, ties``.
+    lists
+        One row per census x region x list: ``list, community, race, votes, general,
+        reserved, seats`` (with the voting model, one list per community).
+    vote_source
+        ``"model"`` (voting model) or ``"table"`` (a vote table per region).
     notes
         Per census: what was assumed or could not be filled.
     results
@@ -375,6 +380,8 @@ class CouncilSimulation:
     notes: Mapping[str, tuple[str, ...]]
     results: Mapping[str, tuple[Apportionment | None, ...]]
     rules: CouncilRules
+    lists: pd.DataFrame = field(default_factory=pd.DataFrame)
+    vote_source: str = "model"
 
     def seats_table(self, census: str) -> NDArray[np.int64]:
         """``int64[k, g]`` seats per region x community on ``census``."""
@@ -398,6 +405,8 @@ class CouncilSimulation:
             "rules": self.rules.to_dict(),
             "seats": self.seats.to_dict(orient="records"),
             "regions": self.regions.to_dict(orient="records"),
+            "lists": self.lists.to_dict(orient="records"),
+            "vote_source": self.vote_source,
             "totals": self.totals().to_dict(orient="records"),
             "notes": {k: list(v) for k, v in self.notes.items()},
         }
@@ -434,6 +443,8 @@ def simulate_councils(
     *,
     rules: CouncilRules,
     census: str | Sequence[str] | None = None,
+    votes: pd.DataFrame | None = None,
+    votes_source: str = "",
     rng: np.random.Generator | None = None,
 ) -> CouncilSimulation:
     """Simulate the council of every region of ``plan`` on every census (or those named).
@@ -446,6 +457,13 @@ def simulate_councils(
         Council sizes, the apportionment rule, reserved seats and the voting model.
     census
         One census, several, or ``None`` for all.
+    votes
+        A vote table per region instead of the voting model: columns ``region`` (region name),
+        ``list``, ``votes``, ``community`` and optionally ``race`` (the reserved race a list
+        runs in). Council sizes still follow ``rules`` on each census; regions absent from the
+        table take their votes from the voting model (noted).
+    votes_source
+        Name of the vote table for error messages.
     rng
         Breaks ties at the last seats by lot (reported); without it ties stay undecided and the
         region's ``ties`` column says so.
@@ -487,6 +505,8 @@ def simulate_councils(
     k, g = plan.k, len(comms)
     seat_rows: list[dict[str, Any]] = []
     region_rows: list[dict[str, Any]] = []
+    list_rows: list[dict[str, Any]] = []
+    table_votes = None if votes is None else _read_vote_table(votes, names, comms, source=votes_source)
     notes: dict[str, tuple[str, ...]] = {}
     results: dict[str, tuple[Apportionment | None, ...]] = {}
     for cname in cens:
@@ -512,66 +532,185 @@ def simulate_councils(
         sizes = _council_sizes(rules, names, pop, admin_general, reserved)
         res_list: list[Apportionment | None] = []
         for j in range(k):
-            res_j = {c: n for c, n in reserved[j].items() if n > 0}
-            for c in list(res_j):
-                if votes[j, comms.index(c)] <= 0:
-                    cnotes.append(f"{names[j]}: {res_j[c]} reserved {c} seat(s) returned to the "
-                                  f"general seats (no {c} voters in the region)")
-                    del res_j[c]
-            size = int(sizes[j])
-            if size > 0 and sum(res_j.values()) > size:
-                raise ConfigError(
-                    f"region {names[j]!r} has {sum(res_j.values())} reserved seats but a council "
-                    f"of {size}", hint="enlarge the council or reduce the reserved seats")
-            r: Apportionment | None = None
-            gen = np.zeros(g, dtype=np.int64)
-            rsv = np.zeros(g, dtype=np.int64)
-            for c, n in res_j.items():
-                rsv[comms.index(c)] += n
-            ties = ""
-            if size > 0 and votes[j].sum() > 0:
-                # one list per community; the community's reserved seats are its quota race,
-                # which only its own list contests under this model
-                r = apportion(votes[j], size - int(rsv.sum()), method=rules.method,
-                              first_divisor=rules.first_divisor, threshold=rules.threshold,
-                              threshold_exempt=list(rules.threshold_exempt), lists=list(comms),
-                              communities=list(comms), rng=rng,
-                              source=f"region {names[j]!r}, census {cname!r}")
-                gen = r.general.copy()
-                ties = "; ".join(t.describe() for t in r.ties)
-            elif size > 0:
-                rsv[:] = 0
-                cnotes.append(f"{names[j]}: no voters; its {size} seats are not filled")
-            res_list.append(r)
+            if table_votes is not None and j not in table_votes:
+                cnotes.append(f"{names[j]}: not in the vote table; votes from the voting model")
+            el = _elect_region(
+                j, names[j], cname, comms, rules, int(sizes[j]), reserved[j], votes[j],
+                None if table_votes is None else table_votes.get(j), rng)
+            cnotes.extend(el["notes"])
+            res_list.append(el["result"])
+            gen, rsv, vc = el["general"], el["reserved"], el["votes"]
             st = gen + rsv
-            vs = votes[j] / votes[j].sum() if votes[j].sum() > 0 else np.zeros(g)
+            vs = vc / vc.sum() if vc.sum() > 0 else np.zeros(g)
             ss = st / st.sum() if st.sum() > 0 else np.zeros(g)
             ps = P[j] / pop[j] if pop[j] > 0 else np.zeros(g)
             for c in range(g):
                 seat_rows.append({
                     "census": cname, "region": j, "region_name": names[j],
                     "authority": plan.regions[j].authority, "community": comms[c],
-                    "population": float(P[j, c]), "votes": int(votes[j, c]),
+                    "population": float(P[j, c]), "votes": int(vc[c]),
                     "general": int(gen[c]), "reserved": int(rsv[c]), "seats": int(st[c]),
                     "pop_share": float(ps[c]), "vote_share": float(vs[c]),
                     "seat_share": float(ss[c]),
                 })
+            for rec in el["lists"]:
+                list_rows.append({"census": cname, "region": j, "region_name": names[j], **rec})
             top = int(np.argmax(st)) if st.sum() > 0 else -1
             region_rows.append({
                 "census": cname, "region": j, "region_name": names[j],
-                "population": float(pop[j]), "council_size": size,
+                "population": float(pop[j]), "council_size": int(sizes[j]),
                 "general_seats": int(gen.sum()), "reserved_seats": int(rsv.sum()),
-                "gallagher": float(gallagher(votes[j], st)) if st.sum() else float("nan"),
-                "loosemore_hanby": float(loosemore_hanby(votes[j], st)) if st.sum() else float("nan"),
-                "enp_votes": float(effective_number(votes[j])),
+                "gallagher": float(gallagher(vc, st)) if st.sum() else float("nan"),
+                "loosemore_hanby": float(loosemore_hanby(vc, st)) if st.sum() else float("nan"),
+                "enp_votes": float(effective_number(vc)),
                 "enp_seats": float(effective_number(st)),
                 "largest_community": comms[top] if top >= 0 else "",
                 "majority": bool(top >= 0 and 2 * st[top] > st.sum()),
-                "ties": ties,
+                "ties": el["ties"],
             })
         notes[cname] = tuple(cnotes)
         results[cname] = tuple(res_list)
     return CouncilSimulation(
         plan_name=plan.name, communities=comms, region_names=names,
-        seats=pd.DataFrame(seat_rows), regions=pd.DataFrame(region_rows), notes=notes,
-        results=results, rules=rules)
+        seats=pd.DataFrame(seat_rows), regions=pd.DataFrame(region_rows),
+        lists=pd.DataFrame(list_rows), notes=notes, results=results, rules=rules,
+        vote_source="table" if votes is not None else "model")
+
+
+_VoteRows = dict[int, dict[str, list[Any]]]
+
+
+def _read_vote_table(df: pd.DataFrame, names: Sequence[str], comms: Sequence[str], *,
+                     source: str = "") -> _VoteRows:
+    """Group a region x list vote table by region index, validating every row."""
+    cols = {str(c).strip().lower(): c for c in df.columns}
+    missing = [c for c in ("region", "list", "votes", "community") if c not in cols]
+    if missing:
+        raise InputDataError(f"the vote table has no column(s) {missing} (found {list(df.columns)})",
+                             source=source, hint="use columns region,list,votes,community[,race]")
+    if len(df) == 0:
+        raise InputDataError("the vote table is empty", source=source,
+                             hint="give one row per region and list")
+    index = {nm: j for j, nm in enumerate(names)}
+    out: _VoteRows = {}
+    seen: set[tuple[str, str]] = set()
+    for pos, row in enumerate(df.itertuples(index=False)):
+        rec = dict(zip(df.columns, row, strict=True))
+        where = f"data row {pos + 1}"
+        region = str(rec[cols["region"]]).strip()
+        name = str(rec[cols["list"]]).strip()
+        comm = "" if pd.isna(rec[cols["community"]]) else str(rec[cols["community"]]).strip()
+        race = ""
+        if "race" in cols and not pd.isna(rec[cols["race"]]):
+            race = str(rec[cols["race"]]).strip()
+        if region not in index:
+            raise InputDataError(f"{where}: region {region!r} is not in the plan", source=source,
+                                 hint=f"use region names from {list(names)[:8]}")
+        if comm not in comms:
+            raise InputDataError(f"{where}: community {comm!r} of list {name!r} is not a "
+                                 "community of the territory", source=source,
+                                 hint=f"use one of {list(comms)}")
+        if race and race not in comms:
+            raise InputDataError(f"{where}: race {race!r} is not a community of the territory",
+                                 source=source, hint="a reserved race is named by its community")
+        if (region, name) in seen:
+            raise InputDataError(f"{where}: list {name!r} appears twice in region {region!r}",
+                                 source=source, hint="give every list one row per region")
+        seen.add((region, name))
+        try:
+            v = float(rec[cols["votes"]])
+        except (TypeError, ValueError):
+            raise InputDataError(f"{where} (list {name!r}): votes {rec[cols['votes']]!r} is not a "
+                                 "number", source=source) from None
+        if not np.isfinite(v) or v < 0 or v != int(v):
+            raise InputDataError(f"{where} (list {name!r}): votes must be a whole number >= 0, "
+                                 f"got {rec[cols['votes']]!r}", source=source)
+        d = out.setdefault(index[region], {"list": [], "votes": [], "community": [], "race": []})
+        d["list"].append(name)
+        d["votes"].append(int(v))
+        d["community"].append(comm)
+        d["race"].append(race)
+    return out
+
+
+def _elect_region(j: int, name: str, census: str, comms: Sequence[str], rules: CouncilRules,
+                  size: int, reserved: Mapping[str, int], model_votes: NDArray[np.int64],
+                  table: Mapping[str, list[Any]] | None,
+                  rng: np.random.Generator | None) -> dict[str, Any]:
+    """Elect one region's council from the voting model or from its rows of a vote table."""
+    g = len(comms)
+    notes: list[str] = []
+    gen = np.zeros(g, dtype=np.int64)
+    rsv = np.zeros(g, dtype=np.int64)
+    vc = np.zeros(g, dtype=np.int64)
+    res_j = {c: int(n) for c, n in reserved.items() if int(n) > 0}
+    src = f"region {name!r}, census {census!r}"
+    if table is None and _no_votes(model_votes):
+        if size > 0:
+            notes.append(f"{name}: no voters; its {size} seats are not filled")
+        return {"result": None, "general": gen, "reserved": rsv, "votes": vc, "lists": [],
+                "ties": "", "notes": notes}
+    if table is not None:
+        lists, vv = list(table["list"]), list(table["votes"])
+        lcomm, race = list(table["community"]), list(table["race"])
+        present = {r for r in race if r}
+    else:
+        lists, vv, lcomm, race = list(comms), model_votes.tolist(), list(comms), [""] * g
+        present = {c for c in comms if model_votes[comms.index(c)] > 0}
+    for c in list(res_j):
+        if c not in present:
+            why = ("no list runs in its race" if table is not None
+                   else f"no {c} voters in the region")
+            notes.append(f"{name}: {res_j[c]} reserved {c} seat(s) returned to the general "
+                         f"seats ({why})")
+            del res_j[c]
+    if table is not None:
+        stray = sorted({r for r in race if r and r not in res_j})
+        if stray:
+            notes.append(f"{name}: lists in races {stray} dropped (no reserved seats for them)")
+            keep = [i for i, r in enumerate(race) if not (r and r not in res_j)]
+            lists = [lists[i] for i in keep]
+            vv = [vv[i] for i in keep]
+            lcomm = [lcomm[i] for i in keep]
+            race = [race[i] for i in keep]
+    n_res = sum(res_j.values())
+    if size > 0 and n_res > size:
+        raise ConfigError(f"region {name!r} has {n_res} reserved seats but a council of {size}",
+                          hint="enlarge the council or reduce the reserved seats")
+    general_votes = sum(v for v, r in zip(vv, race, strict=True) if not r)
+    if size == 0 or not lists or (general_votes == 0 and n_res == 0):
+        if size > 0:
+            notes.append(f"{name}: no votes; its {size} seats are not filled")
+        return {"result": None, "general": gen, "reserved": rsv, "votes": vc, "lists": [],
+                "ties": "", "notes": notes}
+    if table is None:
+        # one list per community; the community's reserved seats are its quota race, which
+        # only its own list contests under this model
+        for c, n in res_j.items():
+            rsv[comms.index(c)] += n
+        r = apportion(vv, size - n_res, method=rules.method, first_divisor=rules.first_divisor,
+                      threshold=rules.threshold, threshold_exempt=list(rules.threshold_exempt),
+                      lists=lists, communities=lcomm, rng=rng, source=src)
+        gen = r.general.copy()
+        vc = np.asarray(vv, dtype=np.int64)
+        recs = [{**x, "reserved": int(rsv[i]), "seats": int(x["seats"] + rsv[i])}
+                for i, x in enumerate(r.to_records())]
+    else:
+        exempt = [lists[i] for i in range(len(lists)) if lcomm[i] in rules.threshold_exempt]
+        r = apportion(vv, size, method=rules.method, first_divisor=rules.first_divisor,
+                      threshold=rules.threshold, threshold_exempt=exempt, lists=lists,
+                      communities=lcomm, races=race, reserved=res_j, rng=rng, source=src)
+        for i, c in enumerate(lcomm):
+            ci = comms.index(c)
+            gen[ci] += r.general[i]
+            rsv[ci] += r.reserved[i]
+            if not race[i]:
+                vc[ci] += r.votes[i]
+        recs = r.to_records()
+    return {"result": r, "general": gen, "reserved": rsv, "votes": vc, "lists": recs,
+            "ties": "; ".join(t.describe() for t in r.ties), "notes": notes}
+
+
+def _no_votes(model_votes: NDArray[np.int64]) -> bool:
+    """True when the voting model gives a region no votes at all."""
+    return bool(model_votes.sum() <= 0)

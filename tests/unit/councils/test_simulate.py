@@ -203,3 +203,69 @@ def test_ties_reported_in_region_rows() -> None:
     assert d["rules"]["method"] == "sainte-lague" and len(d["seats"]) == 2
     tot = sim2.totals()
     assert tot["seats"].sum() == 3 and tot["pop_share"].sum() == pytest.approx(1.0)
+
+
+def test_vote_table_per_region() -> None:
+    import pandas as pd
+
+    t = _territory()
+    p = _plan(t, [0] * 6 + [1] * 6, ["A", "B"])
+    votes = pd.DataFrame([
+        ("A", "Arab Bloc", 5000, "arab", ""), ("A", "Kurd List", 3000, "kurd", ""),
+        ("A", "Arab-Kurd Alliance", 1200, "kurd", ""),
+        ("A", "Chr-1", 300, "christian", "christian"), ("A", "Chr-2", 500, "christian", "christian"),
+        ("B", "Kurd List", 4000, "kurd", ""), ("B", "Yaz", 100, "yazidi", "yazidi"),
+    ], columns=["region", "list", "votes", "community", "race"])
+    rules = CouncilRules(size=10, first_divisor=None, reserved={"A": {"christian": 1}})
+    sim = simulate_councils(t, p, rules=rules, votes=votes, census="now")
+    assert sim.vote_source == "table"
+    la = sim.lists[sim.lists.region_name == "A"].set_index("list")
+    exp = apportion([5000, 3000, 1200, 300, 500], 10, races=["", "", "", "christian", "christian"],
+                    reserved={"christian": 1})
+    assert la["seats"].tolist() == exp.seats.tolist()
+    assert la.loc["Chr-2", "reserved"] == 1 and la.loc["Chr-1", "seats"] == 0
+    S = sim.seats_table("now")
+    ci = {c: i for i, c in enumerate(COMMS)}
+    assert S[0, ci["kurd"]] == exp.seats[1] + exp.seats[2]
+    assert S[0].sum() == 10 and S[1].sum() == 10 and S[1, ci["kurd"]] == 10
+    # B's yazidi list runs in a race without reserved seats there: dropped, noted
+    assert any("dropped" in n for n in sim.notes["now"])
+    row = sim.seats[(sim.seats.region == 0) & (sim.seats.community == "kurd")].iloc[0]
+    assert row.votes == 4200  # general-list votes only
+
+
+@pytest.mark.parametrize(
+    "rows,text",
+    [
+        ([("Z", "L", 5, "arab", "")], "region 'Z' is not in the plan"),
+        ([("A", "L", 5, "druze", "")], "community 'druze'"),
+        ([("A", "L", -5, "arab", "")], "whole number >= 0"),
+        ([("A", "L", 5, "arab", ""), ("A", "L", 6, "arab", "")], "appears twice"),
+        ([("A", "L", "many", "arab", "")], "not a number"),
+    ],
+)
+def test_vote_table_errors(rows, text) -> None:
+    import pandas as pd
+
+    t = _territory()
+    p = _plan(t, [0] * 12, ["A"])
+    df = pd.DataFrame(rows, columns=["region", "list", "votes", "community", "race"])
+    with pytest.raises(InputDataError, match=text):
+        simulate_councils(t, p, rules=CouncilRules(size=5), votes=df, votes_source="v.csv")
+    with pytest.raises(InputDataError, match="no column"):
+        simulate_councils(t, p, rules=CouncilRules(size=5), votes=df[["region", "list"]])
+
+
+def test_regions_missing_from_vote_table_use_the_model() -> None:
+    import pandas as pd
+
+    t = _territory()
+    p = _plan(t, [0] * 6 + [1] * 6, ["A", "B"])
+    votes = pd.DataFrame([("A", "L1", 10, "arab", ""), ("A", "L2", 5, "kurd", "")],
+                         columns=["region", "list", "votes", "community", "race"])
+    rules = CouncilRules(size=6, first_divisor=None)
+    sim = simulate_councils(t, p, rules=rules, votes=votes, census="now")
+    model = simulate_councils(t, p, rules=rules, census="now")
+    assert sim.seats_table("now")[1].tolist() == model.seats_table("now")[1].tolist()
+    assert sim.seats_table("now")[0].tolist()[:2] == [4, 2]
+    assert any("B: not in the vote table" in n for n in sim.notes["now"])
