@@ -227,7 +227,7 @@ def _int_votes(votes: ArrayLike, *, source: str, names: Sequence[str] | None) ->
 
 
 def _rows(idx: NDArray[np.int64], names: Sequence[str] | None) -> str:
-    if names is None:
+    if names is None or len(names) <= int(max(idx, default=0)):
         return "rows " + first_ids([int(i) + 1 for i in idx])
     return "lists " + first_ids([f"{names[int(i)]} (row {int(i) + 1})" for i in idx])
 

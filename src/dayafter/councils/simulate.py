@@ -474,9 +474,10 @@ def simulate_councils(
 
     Notes
     -----
-    Each community is one list and votes only for it; a reserved seat goes to its community
-    when the community lives in the region (otherwise it returns to the general seats, with a
-    note). Real quota races are open to every voter and can be captured by large parties
+    Under the voting model each community is one list and votes only for it; a reserved seat
+    goes to its community when the community lives in the region (otherwise it returns to the
+    general seats, with a note). With a vote table, a reserved seat goes to the most-voted list
+    of its race, and community seats are the sums over each community's lists. Real quota races are open to every voter and can be captured by large parties
     ([E26] in the rules file), so the reserved seats are an upper bound of minority
     representation under this model. ``O(censuses x k x S x g)``.
     """
@@ -516,7 +517,7 @@ def simulate_councils(
         for j in range(g):
             P[:, j] = np.bincount(a[m], weights=table[m, j], minlength=k)
         pop = P.sum(axis=1)
-        votes = rules.voting.votes(P, comms)
+        model_votes = rules.voting.votes(P, comms)
         cnotes: list[str] = []
         reserved: list[dict[str, int]] = [
             dict(rules.reserved.get(nm, rules.reserved_default)) for nm in names]
@@ -535,7 +536,7 @@ def simulate_councils(
             if table_votes is not None and j not in table_votes:
                 cnotes.append(f"{names[j]}: not in the vote table; votes from the voting model")
             el = _elect_region(
-                j, names[j], cname, comms, rules, int(sizes[j]), reserved[j], votes[j],
+                j, names[j], cname, comms, rules, int(sizes[j]), reserved[j], model_votes[j],
                 None if table_votes is None else table_votes.get(j), rng)
             cnotes.extend(el["notes"])
             res_list.append(el["result"])
