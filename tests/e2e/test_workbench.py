@@ -1,0 +1,223 @@
+"""The workbench in headless Chromium: paint, undo/redo, save/reload, compare, jobs, export,
+the keyboard path and an axe-core scan."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def unit_xy(pg, i: int) -> tuple[float, float]:
+    """Screen position of the centre of unit ``i`` (from its bounding box and the map's projection)."""
+    return tuple(pg.evaluate(
+        """(i) => { const S = window.dayafter; const b = S.bboxes[i];
+        const p = S.map.project([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]);
+        const r = S.map.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""", i))
+
+
+def region_pop_cell(pg, j: int) -> float:
+    """Population of region ``j`` on the first census, as the metrics table shows it."""
+    text = pg.locator("#metrics table").first.locator("tbody tr").nth(j).locator("td").nth(1).inner_text()
+    return float(text.replace(",", ""))
+
+
+def expected_pop(ws, assignment, j: int) -> float:
+    table = ws.territory.censuses["baseline"]
+    return float(np.round(table[np.asarray(assignment) == j].sum()))
+
+
+def test_paint_click_and_brush_update_metrics(page, grid_server):
+    ws = grid_server.workspace
+    a = list(ws.plan("stripes").assignment)
+    assert region_pop_cell(page, 1) == expected_pop(ws, a, 1)
+    page.get_by_role("radio", name="Stripe 2").check()
+    x, y = unit_xy(page, 0)
+    page.mouse.click(x, y)
+    page.wait_for_function("window.dayafter.draft.undo === 1")
+    a[0] = 1
+    assert region_pop_cell(page, 1) == expected_pop(ws, a, 1)
+    assert region_pop_cell(page, 0) == expected_pop(ws, a, 0)
+    # brush: one drag across a row paints several units in one undoable stroke
+    page.get_by_label("Brush (drag)").check()
+    x0, y0 = unit_xy(page, 6)
+    x1, y1 = unit_xy(page, 8)
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, y0, steps=5)
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    page.wait_for_function("window.dayafter.draft.undo === 2")
+    got = page.evaluate("window.dayafter.assignment")
+    assert got[6] == got[7] == got[8] == 1
+    assert region_pop_cell(page, 1) == expected_pop(ws, got, 1)
+    # whole district: the 2x2 block of unit 14
+    page.get_by_label("Whole district").check()
+    page.get_by_role("radio", name="Erase (unassign)").check()
+    x, y = unit_xy(page, 14)
+    page.mouse.click(x, y)
+    page.wait_for_function("window.dayafter.draft.undo === 3")
+    got = page.evaluate("window.dayafter.assignment")
+    block = np.flatnonzero(ws.territory.admin["district"] == ws.territory.admin["district"][14])
+    assert all(got[i] == -1 for i in block) and len(block) == 4
+
+
+def test_undo_redo_buttons_and_shortcuts(page, grid_server):
+    start = page.evaluate("window.dayafter.assignment")
+    page.get_by_role("radio", name="Stripe 2").check()
+    for i in (0, 1, 2):
+        x, y = unit_xy(page, i)
+        page.mouse.click(x, y)
+        page.wait_for_function(f"window.dayafter.draft.undo === {i + 1}")
+    painted = page.evaluate("window.dayafter.assignment")
+    page.get_by_role("button", name="Undo").click()
+    page.wait_for_function("window.dayafter.draft.undo === 2")
+    page.locator("body").focus()
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Control+z")
+    page.wait_for_function("window.dayafter.draft.undo === 0")
+    assert page.evaluate("window.dayafter.assignment") == start
+    assert page.get_by_role("button", name="Undo").is_disabled()
+    page.get_by_role("button", name="Redo").click()
+    page.keyboard.press("Control+y")
+    page.keyboard.press("Control+y")
+    page.wait_for_function("window.dayafter.draft.redo === 0")
+    assert page.evaluate("window.dayafter.assignment") == painted
+
+
+def test_save_and_reload_a_plan(page, grid_server, e2e):
+    page.get_by_role("radio", name="Stripe 2").check()
+    x, y = unit_xy(page, 0)
+    page.mouse.click(x, y)
+    page.wait_for_function("window.dayafter.draft.undo === 1")
+    page.get_by_label("Save as").fill("e2e plan")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_function("window.dayafter.plans.some(p => p.name === 'e2e plan')")
+    assert (Path(grid_server.workspace.plans_dir) / "e2e-plan.json").is_file()
+    painted = page.evaluate("window.dayafter.assignment")
+    page.reload()
+    e2e.wait_ready(page)
+    page.get_by_role("button", name="Open stripes").click()
+    page.wait_for_function("window.dayafter.draft.name === 'stripes'")
+    page.get_by_role("button", name="Open e2e plan").click()
+    page.wait_for_function("window.dayafter.draft.name === 'e2e plan'")
+    assert page.evaluate("window.dayafter.assignment") == painted
+
+
+def test_edit_region_and_lock(page, grid_server):
+    page.get_by_label("name").first.fill("West bank")
+    page.get_by_label("name").first.press("Enter")
+    page.wait_for_function("window.dayafter.draft.regions[0].name === 'West bank'")
+    assert "West bank" in page.locator("#metrics").inner_text()
+    page.locator("#region-0-lock").check()
+    page.get_by_role("radio", name="Stripe 2").check()
+    x, y = unit_xy(page, 0)  # unit 0 is in the locked region: it stays
+    page.mouse.click(x, y)
+    page.wait_for_function("document.getElementById('status').textContent.includes('locked')")
+    assert page.evaluate("window.dayafter.assignment[0]") == 0
+
+
+def test_compare_two_plans(page, grid_server):
+    page.get_by_label("Compare A").select_option("stripes")
+    page.get_by_label("with B").select_option("halves")
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.wait_for_selector("#compare:not([hidden]) #cmp-table tbody tr")
+    row = page.locator("#cmp-table tbody tr", has_text="cut edges").first
+    cells = row.locator("td").all_inner_texts()
+    ws = grid_server.workspace
+    u, v, _ = ws.territory.graph.edges()
+    cut = [int(np.sum(ws.plan(n).assignment[u] != ws.plan(n).assignment[v])) for n in ("stripes", "halves")]
+    assert [cells[1], cells[2]] == [str(cut[0]), str(cut[1])]
+    assert cells[3] == str(cut[1] - cut[0])
+    assert page.locator("#map-a canvas").count() == 1 and page.locator("#map-b canvas").count() == 1
+
+
+def test_export_downloads_a_plan_file(page, grid_server):
+    page.get_by_label("Export the draft as").select_option("csv")
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="Download", exact=True).click()
+    path = dl.value.path()
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("unit_id")
+    assert len(lines) == 37
+
+
+def test_keyboard_path_search_and_assign(page, grid_server):
+    ws = grid_server.workspace
+    target = str(ws.territory.unit_ids[20])
+    page.get_by_label("Search units (id, name, district)").focus()
+    page.keyboard.type(target)
+    page.wait_for_function("window.dayafter.filter.length === 1")
+    page.keyboard.press("Tab")  # the "assign all matches" button
+    page.keyboard.press("Tab")  # into the table: the region select of the only row
+    focused = page.evaluate("document.activeElement.id")
+    assert focused == "unit-region-20"
+    page.keyboard.press("Home")  # "unassigned"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the row's Assign button
+    page.wait_for_function("window.dayafter.assignment[20] === -1")
+    facts = page.locator("#facts").inner_text()
+    assert "Unassigned units: 1" in facts
+
+
+def test_job_start_progress_cancel(page, grid_server):
+    if page.locator("#job-start").count() == 0:
+        pytest.skip("no job engine installed")
+    page.get_by_role("spinbutton", name="Steps").fill("5000000")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_selector(".job[data-state='running']")
+    page.wait_for_function("document.querySelector('.job progress').value > 0")
+    page.locator(".job").first.get_by_role("button", name="Cancel").click()
+    page.wait_for_selector(".job[data-state='cancelled']", timeout=30_000)
+    # a short job runs to the end and lists its results
+    page.get_by_role("spinbutton", name="Steps").fill("200")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_selector(".job[data-state='done'] .job-results table", timeout=60_000)
+    assert "cut edges" in page.locator(".job[data-state='done']").inner_text()
+
+
+def test_axe_scan_has_no_serious_violations(page, grid_server, e2e):
+    page.add_script_tag(content=e2e.axe_source())
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length,
+                                       target: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    }""")
+    serious = [v for v in result if v["impact"] in ("serious", "critical")]
+    assert not serious, json.dumps(serious, indent=1)
+
+
+def test_built_in_case_and_screenshot(browser, tmp_path, e2e):
+    """The built-in case loads, paints, and gives the README its screenshot."""
+    from dayafter.web import Settings
+
+    with e2e.LiveServer(Settings(plans_dir=tmp_path / "plans")) as srv:
+        pg = browser.new_page(viewport={"width": 1500, "height": 1000})
+        pg.goto(srv.url)
+        e2e.wait_ready(pg)
+        assert pg.locator("#unit-table tbody tr").count() > 10
+        assert pg.locator("#unit-table td[lang='ar']").first.inner_text().strip()
+        before = pg.locator("#metrics").inner_text()
+        pg.get_by_label("Search units (id, name, district)").fill("Sinjar")
+        pg.wait_for_function("window.dayafter.filter.length > 0")
+        pg.get_by_role("button", name="Assign all matches to the active region").click()
+        pg.wait_for_function("window.dayafter.draft.undo === 1")
+        assert pg.locator("#metrics").inner_text() != before
+        pg.get_by_role("button", name="Undo").click()
+        pg.wait_for_function("window.dayafter.draft.undo === 0")
+        pg.get_by_label("Search units (id, name, district)").fill("")
+        pg.evaluate("const m = window.dayafter.map; m.once('idle', () => { document.body.dataset.idle = '1'; }); m.triggerRepaint();")
+        pg.wait_for_selector("body[data-idle='1']")
+        out = (ROOT / "web" / "screenshots" / "workbench.png"
+               if os.environ.get("DAYAFTER_UPDATE_SCREENSHOT") == "1" else tmp_path / "workbench.png")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(out))
+        assert out.stat().st_size > 10_000
+        pg.close()
