@@ -563,11 +563,12 @@ def apportion_many(
     threshold: float | str | Fraction | None = None,
     min_seats: int | ArrayLike = 0,
 ) -> BatchApportionment:
-    """Apportion many elections at once (rows of ``votes``) with a divisor method.
+    """Apportion many elections at once (rows of ``votes``).
 
-    Exact like :func:`apportion` (integer cross-multiplication in a numba kernel); ties are
-    counted per election, and the tied seats left unallocated (use :func:`apportion` on that
-    election for the lists concerned or a lot).
+    Exact like :func:`apportion` (integer cross-multiplication in a numba kernel for divisor
+    methods, integer remainders in NumPy for Hare and Droop); ties are counted per election,
+    and the tied seats left unallocated (use :func:`apportion` on that election for the lists
+    concerned or a lot).
 
     Parameters
     ----------
@@ -576,7 +577,8 @@ def apportion_many(
     seats
         Seats per election (scalar or ``E`` values).
     method, first_divisor, threshold, min_seats
-        As in :func:`apportion` (divisor methods only; min seats per list or per election x list).
+        As in :func:`apportion` (min seats per list or per election x list, divisor methods
+        only).
 
     Returns
     -------
@@ -589,9 +591,6 @@ def apportion_many(
     :class:`~dayafter.errors.InputDataError` (use :func:`apportion`, which has no limit).
     """
     m = normalize_method(method)
-    if m in QUOTA_METHODS:
-        raise ConfigError(f"apportion_many runs divisor methods; {m} is a quota method",
-                          hint="use apportion() per election for largest remainder")
     V = np.asarray(votes)
     if V.ndim != 2 or V.size == 0:
         raise InputDataError(f"votes must be a non-empty (elections, lists) table, got {V.shape}")
@@ -625,6 +624,17 @@ def apportion_many(
             elig &= V * t.denominator >= t.numerator * tot
         else:
             elig &= (V.astype(object) * t.denominator >= t.numerator * tot.astype(object))
+    if m in QUOTA_METHODS:
+        short = (~elig).all(axis=1) & (S > 0)
+        if short.any():
+            raise InfeasibleError(
+                f"no list is eligible in elections {first_ids(np.flatnonzero(short).tolist())}",
+                hint="check the votes and the threshold")
+        if np.any(np.asarray(min_seats) != 0):
+            raise ConfigError(f"minimum seats are defined for divisor methods, not {m}")
+        if first_divisor is not None:
+            raise ConfigError(f"a first divisor applies to sainte-lague only, not {m}")
+        return _largest_remainder_batch(V, S, elig, m)
     init = np.broadcast_to(np.asarray(min_seats, dtype=np.int64), (E, L)) * elig
     init = np.ascontiguousarray(init, dtype=np.int64)
     if np.any(init < 0):
@@ -654,3 +664,44 @@ def apportion_many(
                                         f.numerator, f.denominator)
     return BatchApportionment(seats=out, tied_seats=tied, tied_lists=n_tied, method=m,
                               first_divisor=f if m == "sainte-lague" else None)
+
+
+def _largest_remainder_batch(V: NDArray[np.int64], S: NDArray[np.int64], elig: NDArray[np.bool_],
+                             quota: str) -> BatchApportionment:
+    """Hare or Droop largest remainder for every row, in exact integer arithmetic."""
+    E = V.shape[0]
+    W = np.where(elig, V, 0)
+    tot = W.sum(axis=1)
+    if int(W.max(initial=0)) * (int(S.max(initial=0)) + 1) >= _INT64_SAFE:
+        raise InputDataError("votes times seats exceed int64 for the batch largest remainder",
+                             hint="use apportion() per election (exact Python integers)")
+    safe_tot = np.where(tot > 0, tot, 1)
+    if quota == "hare":  # v S / V: floor and remainder over the common denominator V
+        num = W * S[:, None]
+        low, rem = num // safe_tot[:, None], num % safe_tot[:, None]
+    else:
+        q = tot // (S + 1) + 1
+        low, rem = W // q[:, None], W % q[:, None]
+    low = np.where(elig, low, 0)
+    rem = np.where(elig, rem, -1)  # ineligible lists never take a remainder seat
+    left = S - low.sum(axis=1)
+    n_elig = elig.sum(axis=1)
+    if np.any(left > n_elig):
+        bad = np.flatnonzero(left > n_elig)
+        raise InfeasibleError(
+            f"the {quota} quota leaves more seats than lists in elections {first_ids(bad.tolist())}",
+            hint="use a divisor method or fewer seats")
+    order = np.sort(rem, axis=1)[:, ::-1]
+    rows = np.arange(E)
+    has = left > 0
+    cut = np.where(has, order[rows, np.maximum(left - 1, 0)], np.iinfo(np.int64).max)
+    above = rem > cut[:, None]
+    at = (rem == cut[:, None]) & has[:, None]
+    need = left - above.sum(axis=1)
+    n_at = at.sum(axis=1)
+    decided = n_at <= need
+    out = low + above + (at & decided[:, None])
+    tied = np.where(decided, 0, need).astype(np.int64)
+    n_tied = np.where(decided, 0, n_at).astype(np.int64)
+    return BatchApportionment(seats=out.astype(np.int64), tied_seats=tied, tied_lists=n_tied,
+                              method=quota, first_divisor=None)

@@ -212,9 +212,18 @@ def test_method_aliases() -> None:
     assert normalize_method("equal proportions") == "huntington-hill"
 
 
+def test_batch_largest_remainder() -> None:
+    r = apportion_many([[6, 6, 2], [6, 6, 2], [1, 1, 5]], [10, 11, 4], method="hamilton")
+    # the Alabama paradox rows, and a tie for the last seat between the two small lists
+    assert r.seats.tolist() == [[4, 4, 2], [5, 5, 1], [0, 0, 3]]
+    assert r.tied_seats.tolist() == [0, 0, 1] and r.tied_lists.tolist() == [0, 0, 2]
+    t = apportion_many([[100, 30, 60]], 5, method="droop", threshold=0.2)
+    assert t.seats.tolist() == [[3, 0, 2]]
+
+
 def test_batch_errors() -> None:
     with pytest.raises(ConfigError):
-        apportion_many([[1, 2]], 2, method="hare")
+        apportion_many([[1, 2]], 2, method="hare", min_seats=1)
     with pytest.raises(InputDataError):
         apportion_many([[1, -2]], 2)
     with pytest.raises(InputDataError, match="int64"):
