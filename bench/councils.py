@@ -20,7 +20,7 @@ import numpy as np
 from dayafter.councils import apportion, apportion_many
 
 _REF_NAMES = {"dhondt": "dhondt", "sainte-lague": "saintelague", "huntington-hill": "huntington",
-              "adams": "adams", "dean": "dean"}
+              "adams": "adams", "dean": "dean", "hare": "largest_remainder"}
 
 
 def main() -> None:
