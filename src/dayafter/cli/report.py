@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from dayafter.cli._common import console, load_territory, resolve_plan
-from dayafter.errors import InputDataError
+from dayafter.errors import ConfigError, InputDataError
 
 
 def report(
@@ -39,10 +39,22 @@ def report(
 ) -> None:
     """Write a settlement dossier: maps, tables, criteria, comparison, ensemble context, provenance."""
     from dayafter.manifest import sha256_file
-    from dayafter.report import CouncilSpec, build_dossier, write_report
+    from dayafter.report import (
+        CouncilSpec,
+        build_dossier,
+        pdf_available,
+        report_format,
+        write_report,
+    )
 
     if not out:
         raise InputDataError("no output file given", hint="pass --out dossier.html (or .pdf, .xlsx)")
+    for path in out:  # check every output before the (slow) work
+        if report_format(path, format) == "pdf":
+            ok, why = pdf_available()
+            if not ok:
+                raise ConfigError(f"cannot write {path}: {why}",
+                                  hint="install the report extra, or write .html instead")
     t = load_territory(case, project)
     chosen = [resolve_plan(s, t, case=case, project=project) for s in plans or []]
     kwargs: dict = {}

@@ -22,8 +22,8 @@ from dayafter.errors import ConfigError, DayafterError
 from dayafter.report import tables as T
 from dayafter.report.dossier import Dossier, provenance_summary
 
-__all__ = ["FORMATS", "pdf_available", "render_html", "render_pdf", "write_html", "write_pdf",
-           "write_report", "write_xlsx", "xlsx_tables"]
+__all__ = ["FORMATS", "pdf_available", "render_html", "render_pdf", "report_format", "write_html",
+           "write_pdf", "write_report", "write_xlsx", "xlsx_tables"]
 
 FORMATS = ("html", "pdf", "xlsx")
 
@@ -420,6 +420,10 @@ def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
     return out
 
 
+_TEXT_COLUMNS = frozenset({"unit_id", "plan", "census", "region", "key", "section", "metric",
+                           "name_en", "name_ar", "community", "authority", "status"})
+
+
 def write_xlsx(dossier: Dossier, path: str | Path) -> Path:
     """Write the tables to an XLSX workbook; unit ids and other text stay text cells."""
     from openpyxl import Workbook
@@ -432,13 +436,15 @@ def write_xlsx(dossier: Dossier, path: str | Path) -> Path:
     for name, df in xlsx_tables(dossier).items():
         ws = wb.create_sheet(name[:31])
         ws.append([str(c) for c in df.columns])
+        # id columns and all-text columns are text cells whatever they look like ("007" stays
+        # "007"); in mixed columns (numbers and "pass"/"FAIL") every cell keeps its own type
         text_cols = {j for j, c in enumerate(df.columns)
-                     if c in ("unit_id", "plan", "census", "region", "key")
-                     or df[c].dtype == object}
+                     if c in _TEXT_COLUMNS
+                     or (df[c].dtype == object and all(isinstance(v, str) for v in df[c]))}
         for row in df.itertuples(index=False):
-            vals = []
+            vals: list[Any] = []
             for j, v in enumerate(row):
-                if j in text_cols:
+                if j in text_cols or isinstance(v, str):
                     vals.append("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
                 elif isinstance(v, (float, np.floating)) and not np.isfinite(v):
                     vals.append(None)
@@ -464,8 +470,14 @@ def write_xlsx(dossier: Dossier, path: str | Path) -> Path:
 # ------------------------------------------------------------------------------------ dispatch
 
 
-def write_report(dossier: Dossier, path: str | Path, *, format: str | None = None) -> Path:
-    """Write the dossier as HTML, PDF or XLSX, chosen by ``format`` or the file's extension."""
+def report_format(path: str | Path, format: str | None = None) -> str:
+    """The output format for ``path``: ``format`` if given, else the file's extension.
+
+    Raises
+    ------
+    ConfigError
+        Neither names one of :data:`FORMATS`.
+    """
     p = Path(path)
     fmt = (format or p.suffix.lstrip(".")).lower()
     if fmt == "htm":
@@ -473,5 +485,12 @@ def write_report(dossier: Dossier, path: str | Path, *, format: str | None = Non
     if fmt not in FORMATS:
         raise ConfigError(f"unknown report format {fmt!r} for {p}",
                           hint="use a .html, .pdf or .xlsx file name, or --format html|pdf|xlsx")
+    return fmt
+
+
+def write_report(dossier: Dossier, path: str | Path, *, format: str | None = None) -> Path:
+    """Write the dossier as HTML, PDF or XLSX, chosen by ``format`` or the file's extension."""
+    p = Path(path)
+    fmt = report_format(p, format)
     writer = {"html": write_html, "pdf": write_pdf, "xlsx": write_xlsx}[fmt]
     return writer(dossier, p)

@@ -1,0 +1,72 @@
+"""``dayafter report`` end to end through the CLI entry point (exit codes, files written)."""
+
+from __future__ import annotations
+
+import pytest
+from tests.unit.report.htmlcheck import external_refs, read_html, table_dicts
+
+from dayafter.cli._common import run_guarded
+from dayafter.cli.main import app
+
+
+def test_report_scenario_html_and_xlsx(iraq, tmp_path, capsys):
+    out_html = tmp_path / "d.html"
+    out_xlsx = tmp_path / "d.xlsx"
+    rc = run_guarded(app, args=["report", "nineveh-plains-sinjar-province", "--out", str(out_html),
+                                "--out", str(out_xlsx), "--council-seats", "15", "--no-maps"])
+    assert rc == 0, capsys.readouterr().err
+    html = out_html.read_text(encoding="utf-8")
+    assert external_refs(html) == []
+    r = read_html(html)
+    councils = table_dicts(r.tables["plan-1-councils"])
+    plan = iraq.plans["nineveh-plains-sinjar-province"]
+    assert [c["region"] for c in councils] == plan.region_names
+    assert all(int(c["seats"]) == 15 for c in councils)
+    assert "plan-1-change" in r.tables  # measured from the case's status quo
+    assert out_xlsx.stat().st_size > 0
+    assert "wrote" in capsys.readouterr().err
+
+
+def test_report_plan_file_is_hashed(iraq, tmp_path):
+    from dayafter.io.plans import write_plan
+
+    plan = iraq.plans["krg-releases-claims"]
+    path = tmp_path / "mine.csv"
+    write_plan(plan.with_moves([0], int(plan.assignment[1])).renamed("mine"), iraq.territory, path)
+    out = tmp_path / "d.html"
+    rc = run_guarded(app, args=["report", str(path), "--out", str(out), "--no-maps", "--no-reference"])
+    assert rc == 0
+    from html import unescape
+
+    from dayafter.manifest import sha256_file
+
+    text = unescape(out.read_text(encoding="utf-8"))
+    assert sha256_file(path) in text
+    assert "plan-1-change" not in read_html(text).tables
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (["report", "status-quo-2014"], 3),                                   # no --out
+    (["report", "no-such-plan", "--out", "x.html"], 3),                   # unknown plan
+    (["report", "status-quo-2014", "--out", "x.docx", "--no-maps"], 3),   # unknown format
+])
+def test_report_errors(args, code, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    rc = run_guarded(app, args=args)
+    err = capsys.readouterr().err
+    assert rc == code, err
+    assert "error" in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_plan_order_is_kept(iraq, tmp_path):
+    out = tmp_path / "d.xlsx"
+    rc = run_guarded(app, args=["report", "local-deal-2015", "after-october-2017", "--out", str(out),
+                                "--no-maps"])
+    assert rc == 0
+    import pandas as pd
+
+    cmp_df = pd.read_excel(out, sheet_name="comparison")
+    assert list(cmp_df.columns[2:]) == ["local-deal-2015", "after-october-2017"]
+    assert float(cmp_df.iloc[0, 2]) > 0  # numbers stay numbers in mixed columns
+    assert cmp_df.iloc[0, 1] == "regions"
