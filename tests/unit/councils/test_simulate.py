@@ -43,9 +43,10 @@ def _plan(t: Territory, a: list[int], names: list[str]) -> Plan:
 
 
 def test_doctests_of_the_package() -> None:
-    for name in ("apportion", "indices", "simulate"):
+    for name in ("councils.apportion", "councils.indices", "councils.simulate",
+                 "cases.northern_iraq.councils"):
         # the package re-exports a function called ``apportion``: fetch the module itself
-        mod = importlib.import_module(f"dayafter.councils.{name}")
+        mod = importlib.import_module(f"dayafter.{name}")
         res = doctest.testmod(mod)
         assert res.failed == 0 and res.attempted > 0
 
