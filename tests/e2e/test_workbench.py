@@ -212,6 +212,11 @@ def test_built_in_case_and_screenshot(browser, tmp_path, e2e):
         assert pg.locator("#metrics").inner_text() != before
         pg.get_by_role("button", name="Undo").click()
         pg.wait_for_function("window.dayafter.draft.undo === 0")
+        pg.get_by_text("Councils (simulated seats per region)").click()
+        pg.wait_for_selector("#councils table tbody tr")
+        assert "Ninewa" in pg.locator("#councils").inner_text()
+        pg.get_by_text("Security (requisite forces and shortfall per region)").click()
+        pg.wait_for_selector("#security table tbody tr")
         pg.get_by_label("Search units (id, name, district)").fill("")
         pg.evaluate("const m = window.dayafter.map; m.once('idle', () => { document.body.dataset.idle = '1'; }); m.triggerRepaint();")
         pg.wait_for_selector("body[data-idle='1']")

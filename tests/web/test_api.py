@@ -240,3 +240,38 @@ def test_static_front_end_is_served(client):
     r = client.get("/")
     assert r.status_code == 200 and "<html" in r.text.lower()
     assert "https://" not in r.text and "http://" not in r.text  # nothing from a CDN
+
+
+def test_councils_panel_matches_the_engine(client, workspace):
+    from dayafter.councils import CouncilRules, simulate_councils
+
+    r = client.get("/api/draft/councils", params={"census": "current"})
+    assert r.status_code == 200
+    body = r.json()
+    sim = simulate_councils(workspace.territory, workspace.draft.plan,
+                            rules=CouncilRules(residents_per_seat=100_000), census="current")
+    assert [g["council_size"] for g in body["regions"]] == sim.regions["council_size"].tolist()
+    assert body["note"]  # default rules are announced
+    assert client.get("/api/draft/councils", params={"census": "nope"}).status_code == 422
+    # no force catalog on the grid: a clear error, and the meta says so
+    assert client.get("/api/meta").json()["engines"]["security"] is False
+    assert client.get("/api/draft/security").status_code == 422
+
+
+@pytest.mark.slow
+def test_security_panel_sums_the_allocation_by_region(tmp_path):
+    from dayafter.web.app import workspace_from_settings
+
+    ws = workspace_from_settings(Settings(plans_dir=tmp_path))
+    if ws.force_catalog is None:
+        pytest.skip("the built-in case ships no force catalog")
+    from dayafter.security import allocate_forces
+
+    with TestClient(create_app(Settings(workspace=ws))) as c:
+        body = c.get("/api/draft/security", params={"census": "current"}).json()
+    a = allocate_forces(ws.territory, ws.force_catalog, census="current")
+    plan = ws.draft.plan
+    for j, g in enumerate(body["regions"]):
+        sel = plan.assignment == j
+        assert g["requirement"] == pytest.approx(a.requirement[sel].sum())
+        assert g["shortfall"] == pytest.approx((a.requirement - a.covered)[sel].sum(), abs=1e-6)

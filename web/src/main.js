@@ -274,6 +274,8 @@ async function paint(target) {
   const body = { region: S.active, ...target };
   const r = await api("draft/paint", { method: "POST", json: body });
   for (const i of r.changed) S.assignment[i] = r.region;
+  // repaint what the stroke touched too: a brush preview over a locked region must be undone
+  r.changed = [...new Set([...r.changed, ...(target.units || [])])];
   applyDraft(r);
   const skipped = r.skipped_locked ? `, ${r.skipped_locked} left in locked regions` : "";
   status(`${r.changed.length} unit(s) moved${skipped}.`);
@@ -292,11 +294,57 @@ function applyDraft(r) {
   $("undo").textContent = `Undo (${S.draft.undo})`;
   $("redo").textContent = `Redo (${S.draft.redo})`;
   if (r.server_ms !== undefined) $("server-ms").textContent = `server ${r.server_ms.toFixed(1)} ms`;
-  paintMap(S.map, S.assignment);
+  if (r.changed && S.colorBy === "region" && S.map && S.map.getSource("units")) {
+    for (const i of r.changed) S.map.setFeatureState({ source: "units", id: i }, { color: regionColor(S.assignment[i]) });
+  } else paintMap(S.map, S.assignment);
   renderRegions();
   renderMetrics();
   renderUnitTable();
   fillColorBy();
+  refreshEngines();
+}
+
+// ------------------------------------------------------------------------------ engines
+let enginesTimer = null;
+function refreshEngines() {
+  clearTimeout(enginesTimer);
+  enginesTimer = setTimeout(async () => {
+    if ($("councils-box").open) renderCouncils(await api(`draft/councils?census=${encodeURIComponent(S.census)}`).catch(() => null));
+    if ($("security-box").open) renderSecurity(await api(`draft/security?census=${encodeURIComponent(S.census)}`).catch((e) => ({ error: e.message })));
+  }, 150);
+}
+
+function renderCouncils(r) {
+  const box = $("councils");
+  if (!r) return;
+  const t = el("table", {}, el("caption", { text: `Councils on ${r.census} (${r.rules})` }),
+    el("thead", {}, el("tr", {}, ...["Region", "Seats", "Reserved", "Seats by community", "Gallagher"].map((h) => el("th", { scope: "col", text: h })))));
+  const tb = el("tbody");
+  for (const g of r.regions) {
+    const seats = Object.entries(g.seats).map(([c, n]) => `${labelOf(c)} ${n}`).join(", ");
+    tb.append(el("tr", {}, el("th", { scope: "row", text: g.name }), el("td", { class: "num", text: String(g.council_size) }),
+      el("td", { class: "num", text: String(g.reserved_seats) }), el("td", { text: seats + (g.ties ? ` (tie: ${g.ties})` : "") }),
+      el("td", { class: "num", text: fmt(g.gallagher, 1) })));
+  }
+  t.append(tb);
+  box.replaceChildren(t);
+  if (r.note) box.append(el("p", { class: "small muted", text: r.note }));
+  for (const n of r.notes) box.append(el("p", { class: "small muted", text: n }));
+}
+
+function renderSecurity(r) {
+  const box = $("security");
+  if (r.error) { box.replaceChildren(el("p", { class: "small", text: r.error })); return; }
+  const t = el("table", {}, el("caption", { text: `Requisite forces on ${r.census}: ${fmt(r.requirement_total)} needed, ${fmt(r.shortfall_total)} short` }),
+    el("thead", {}, el("tr", {}, ...["Region", "Authority", "Needed", "Covered", "Short"].map((h) => el("th", { scope: "col", text: h })))));
+  const tb = el("tbody");
+  for (const g of r.regions) {
+    tb.append(el("tr", {}, el("th", { scope: "row", text: g.name }), el("td", { text: g.authority }), el("td", { class: "num", text: fmt(g.requirement) }),
+      el("td", { class: "num", text: fmt(g.covered) }), el("td", { class: "num", text: fmt(g.shortfall) })));
+  }
+  t.append(tb);
+  const f = el("ul", { class: "small" }, ...r.forces.map((x) => el("li", { text: `${x.name}: ${fmt(x.used)} of ${fmt(x.strength)} deployed` })));
+  box.replaceChildren(t, f);
 }
 
 async function undo() { applyDraft(await api("draft/undo", { method: "POST" })); status("Undone."); }
@@ -668,7 +716,8 @@ async function main() {
   $("undo").onclick = undo;
   $("redo").onclick = redo;
   $("save").onclick = save;
-  $("census").onchange = (e) => { S.census = e.target.value; paintMap(S.map, S.assignment); renderUnitTable(); };
+  $("census").onchange = (e) => { S.census = e.target.value; paintMap(S.map, S.assignment); renderUnitTable(); refreshEngines(); };
+  if (!meta.engines.security) $("security-box").hidden = true;
   $("color-by").onchange = (e) => { S.colorBy = e.target.value; paintMap(S.map, S.assignment); };
   for (const r of document.querySelectorAll("input[name=mode]")) r.onchange = (e) => { S.mode = e.target.value; };
   $("add-region").onsubmit = async (e) => {
@@ -685,6 +734,8 @@ async function main() {
   $("do-compare").onclick = compare;
   $("close-compare").onclick = () => { $("compare").hidden = true; };
   $("export-format").onchange = updateExportLink;
+  $("councils-box").addEventListener("toggle", refreshEngines);
+  $("security-box").addEventListener("toggle", refreshEngines);
   $("import-file").onchange = (e) => { if (e.target.files[0]) importFile(e.target.files[0]); };
   document.addEventListener("keydown", (e) => {
     if (e.target.matches("input, select, textarea")) return;

@@ -46,6 +46,7 @@ def meta(request: Request) -> dict[str, Any]:
         "bounds": _bounds(request),
         "sources_md": ws.sources_md,
         "has_geometry": t.geometry is not None,
+        "engines": {"councils": True, "security": ws.force_catalog is not None},
     }
 
 
@@ -293,6 +294,67 @@ def save_draft(request: Request, body: NameBody) -> dict[str, Any]:
     ws = _ws(request)
     ws.save_draft(body.name)
     return {"plans": ws.list_plans(), "draft": ws.draft_state(assignment=False)}
+
+
+# ------------------------------------------------------------------------------ engines
+@router.get("/draft/councils")
+def draft_councils(request: Request, census: str | None = None) -> dict[str, Any]:
+    """The simulated council of every region of the draft (dayafter.councils)."""
+    from dayafter.councils import CouncilRules, simulate_councils
+
+    ws = _ws(request)
+    t = ws.territory
+    census = census or t.census_names[0]
+    if census not in t.censuses:
+        raise InputDataError(f"unknown census {census!r}", hint=f"use one of {list(t.census_names)}")
+    rules = ws.council_rules
+    note = ""
+    if rules is None:
+        rules = CouncilRules(residents_per_seat=100_000, name="one seat per 100,000 residents")
+        note = "No council rules ship with this territory: one seat per 100,000 residents."
+    sim = simulate_councils(t, ws.draft.plan, rules=rules, census=census)
+    seats = sim.seats
+    regions = []
+    for row in sim.regions.to_dict("records"):
+        sub = seats[(seats["census"] == census) & (seats["region"] == row["region"])]
+        regions.append({
+            "name": row["region_name"], "council_size": int(row["council_size"]),
+            "reserved_seats": int(row["reserved_seats"]), "gallagher": float(row["gallagher"]),
+            "largest_community": row["largest_community"], "majority": bool(row["majority"]),
+            "ties": str(row["ties"] or ""),
+            "seats": {str(c): int(n) for c, n in zip(sub["community"], sub["seats"], strict=True) if n},
+        })
+    return {"census": census, "rules": rules.name or rules.method, "note": note, "regions": regions,
+            "notes": list(sim.notes.get(census, ()))}
+
+
+@router.get("/draft/security")
+def draft_security(request: Request, census: str | None = None) -> dict[str, Any]:
+    """Requisite forces and an acceptable allocation (dayafter.security), summed by draft region."""
+    ws = _ws(request)
+    if ws.force_catalog is None:
+        raise InputDataError("no force catalog ships with this territory",
+                             hint="use 'dayafter security run --forces FILE' for your own forces")
+    from dayafter.security import allocate_forces
+
+    t = ws.territory
+    census = census or t.census_names[-1]
+    cache = getattr(request.app.state, "security_cache", None)
+    if cache is None:
+        cache = request.app.state.security_cache = {}
+    if census not in cache:
+        cache[census] = allocate_forces(t, ws.force_catalog, census=census)
+    a = cache[census]
+    plan = ws.draft.plan
+    lab = np.where(plan.assignment >= 0, plan.assignment, plan.k)
+    req = np.bincount(lab, weights=a.requirement, minlength=plan.k + 1)
+    cov = np.bincount(lab, weights=a.covered, minlength=plan.k + 1)
+    regions = [{"name": r.name, "authority": r.authority, "requirement": float(req[j]),
+                "covered": float(cov[j]), "shortfall": float(req[j] - cov[j])}
+               for j, r in enumerate(plan.regions)]
+    summary = a.to_dict(units=False)
+    return {"census": census, "regions": regions, "forces": summary["forces"],
+            "requirement_total": summary["requirement_total"], "shortfall_total": summary["shortfall_total"]}
 
 
 # ------------------------------------------------------------------------------ comparison

@@ -69,6 +69,11 @@ class Workspace:
         figure; rows with a ``unit_id`` column are shown with that unit.
     sources_md
         Free text about the data sources (Markdown).
+    council_rules
+        :class:`dayafter.councils.CouncilRules` for the councils panel (``None``: one seat per
+        100,000 residents).
+    force_catalog
+        :class:`dayafter.security.ForceCatalog` for the security panel (``None``: no panel).
     """
 
     def __init__(
@@ -83,6 +88,8 @@ class Workspace:
         community_labels: Mapping[str, str] | None = None,
         provenance: Any = None,
         sources_md: str = "",
+        council_rules: Any = None,
+        force_catalog: Any = None,
     ) -> None:
         self.territory = territory
         self.scenarios: dict[str, Plan] = dict(scenarios or {})
@@ -92,6 +99,8 @@ class Workspace:
         self.community_labels = {c: (community_labels or {}).get(c, c) for c in territory.communities}
         self.provenance = provenance
         self.sources_md = sources_md
+        self.council_rules = council_rules
+        self.force_catalog = force_catalog
         self._lock = threading.RLock()
         self.saved: dict[str, Plan] = self._load_saved()
         if reference is not None and reference not in self.scenarios and reference not in self.saved:
