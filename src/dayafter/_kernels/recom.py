@@ -88,11 +88,39 @@ def induced_csr(indptr, indices, nodes, m, local, lptr, lind):  # pragma: no cov
 
 
 # ------------------------------------------------------------------------------- trees
+_TWO53 = 9007199254740992  # 2**53
+_MASK53 = 9007199254740991
+
+
+@njit(cache=True)
+def below_table(max_d):  # pragma: no cover - compiled
+    """``2**53 mod d`` for ``d = 0..max_d`` (rejection thresholds of :func:`below`)."""
+    t = np.zeros(max_d + 1, dtype=np.int64)
+    for d in range(1, max_d + 1):
+        t[d] = _TWO53 % d
+    return t
+
+
+@njit(cache=True, inline="always")
+def below(rng, d, tmod):  # pragma: no cover - compiled
+    """Exactly uniform integer in ``0..d-1`` from 53-bit draws (Lemire's multiply-shift method).
+
+    ``rng.random()`` is ``k / 2**53`` with ``k`` uniform on 53 bits; ``k * d`` splits into a high
+    part (the result) and a low part, rejected when below ``2**53 mod d`` so every result has the
+    same number of ``k``. It is several times faster than ``Generator.integers`` inside numba.
+    """
+    while True:
+        x = np.int64(rng.random() * 9007199254740992.0) * d
+        if (x & _MASK53) >= tmod[d]:
+            return x >> 53
+
+
 @njit(cache=True)
 def wilson_tree(lptr, lind, m, rng, parent, in_tree, nxt):  # pragma: no cover - compiled
-    """Uniform spanning tree of a connected local CSR graph (Wilson's algorithm, root 0).
+    """Uniform spanning tree by Wilson's algorithm rooted at local vertex 0.
 
-    Loop-erased random walks from each vertex in index order to the growing tree.
+    Kept with its original signature and random stream (``Generator.integers``) for other
+    engines that import it; chains use the faster :func:`wilson_tree_rooted`.
     Returns the number of random-walk steps taken.
     """
     for i in range(m):
@@ -114,6 +142,47 @@ def wilson_tree(lptr, lind, m, rng, parent, in_tree, nxt):  # pragma: no cover -
             parent[u] = nxt[u]
             u = nxt[u]
     return walk
+
+
+@njit(cache=True)
+def wilson_tree_rooted(lptr, lind, m, rng, parent, in_tree, nxt, root, tmod):  # pragma: no cover
+    """Uniform spanning tree of a connected local CSR graph (Wilson's algorithm).
+
+    Loop-erased random walks from each vertex in index order to the growing tree, which starts
+    as ``root`` alone (any root gives the uniform distribution; a well-connected root shortens
+    the walks). Returns the number of random-walk steps taken.
+    """
+    for i in range(m):
+        in_tree[i] = False
+    in_tree[root] = True
+    parent[root] = -1
+    walk = 0
+    for i in range(m):
+        u = i
+        while not in_tree[u]:
+            d = lptr[u + 1] - lptr[u]
+            nxt[u] = lind[lptr[u] + below(rng, d, tmod)]
+            u = nxt[u]
+            walk += 1
+        u = i
+        while not in_tree[u]:
+            in_tree[u] = True
+            parent[u] = nxt[u]
+            u = nxt[u]
+    return walk
+
+
+@njit(cache=True)
+def max_degree_node(lptr, m):  # pragma: no cover - compiled
+    """First local vertex of largest degree (Wilson's root)."""
+    best = 0
+    bd = -1
+    for i in range(m):
+        d = lptr[i + 1] - lptr[i]
+        if d > bd:
+            bd = d
+            best = i
+    return best
 
 
 @njit(cache=True)
@@ -524,6 +593,11 @@ def recom_steps(indptr, indices, src, pop, lo, hi, lock, region_locked, zob, adm
     oldlab = np.empty(n, dtype=np.int64)
     pair = np.zeros(2, dtype=np.int64)
     reversible = params[P_REVERSIBLE] == 1
+    max_d = 1
+    for u in range(n):
+        if indptr[u + 1] - indptr[u] > max_d:
+            max_d = indptr[u + 1] - indptr[u]
+    tmod = below_table(max_d)
     n_levels = adm_codes.shape[0]
     ideal = 0.0
     for r in range(k):
@@ -549,11 +623,12 @@ def recom_steps(indptr, indices, src, pop, lo, hi, lock, region_locked, zob, adm
                 lock_a[i] = 1 if lock[u] == a else 0
                 lock_b[i] = 1 if lock[u] == b else 0
             attempts = 1 if reversible else params[P_ATTEMPTS]
+            root = max_degree_node(lptr, m)
             count = 0
             while trees < attempts:
                 trees += 1
                 if params[P_TREE] == 0:
-                    wilson_tree(lptr, lind, m, rng, parent, in_tree, nxt)
+                    wilson_tree_rooted(lptr, lind, m, rng, parent, in_tree, nxt, root, tmod)
                 else:
                     random_mst_tree(lptr, lind, m, rng, parent, uf, tptr, tind, queue)
                 tree_order(parent, m, cptr, cind, order)

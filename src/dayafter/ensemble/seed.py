@@ -112,6 +112,7 @@ def seed_plan(territory: Territory, k: int, *, rng: np.random.Generator,
     slb = np.empty(n, np.int64)
     cand = np.empty(2 * n, np.int64)
     inside = np.empty(n, np.bool_)
+    tmod = _k.below_table(int(np.diff(indptr).max()) if n else 1)
     per_region = 20
     attempts = 0
     while attempts < max_attempts:
@@ -126,7 +127,8 @@ def seed_plan(territory: Territory, k: int, *, rng: np.random.Generator,
                 attempts += 1
                 m = _k.gather(assign, -1, -1, local, nodes)
                 _k.induced_csr(indptr, indices, nodes, m, local, lptr, lind)
-                _k.wilson_tree(lptr, lind, m, rng, parent, in_tree, nxt)
+                _k.wilson_tree_rooted(lptr, lind, m, rng, parent, in_tree, nxt,
+                                      _k.max_degree_node(lptr, m), tmod)
                 _k.tree_order(parent, m, cptr, cind, order)
                 count = _k.balanced_cuts(parent, order, m, pop[nodes[:m]], zeros, zeros,
                                          lo[r], hi[r], rest_lo, rest_hi, sub, sla, slb, cand)

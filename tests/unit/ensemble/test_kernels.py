@@ -64,8 +64,10 @@ def test_wilson_kernel_is_uniform_on_3x3(global_seed):
     nxt = np.empty(9, np.int64)
     n_draw = 192 * 60
     counts = Counter()
+    tmod = k.below_table(8)
+    root = int(rng.integers(9))  # any root gives the uniform distribution
     for _ in range(n_draw):
-        k.wilson_tree(lptr, lind, m, rng, parent, in_tree, nxt)
+        k.wilson_tree_rooted(lptr, lind, m, rng, parent, in_tree, nxt, root, tmod)
         counts[_tree_edges(parent, nd)] += 1
     g = ref.graph_of(t)
     trees = {frozenset(tr) for tr in ref.spanning_trees(g, range(9))}
@@ -82,6 +84,40 @@ def test_wilson_kernel_is_uniform_on_3x3(global_seed):
         k.random_mst_tree(lptr, lind, m, rng, parent, uf, tptr, tind, queue)
         mst[_tree_edges(parent, nd)] += 1
     assert chisquare([mst[tr] for tr in trees]).pvalue < 1e-6
+
+
+def test_legacy_wilson_kernel_is_uniform(global_seed):
+    t = grid_territory(2, 3)
+    nd, lptr, lind, m = _local(t, np.arange(6))
+    rng = np.random.default_rng(global_seed)
+    parent = np.empty(6, np.int64)
+    trees = {frozenset(tr) for tr in ref.spanning_trees(ref.graph_of(t), range(6))}
+    counts = Counter()
+    for _ in range(len(trees) * 80):
+        k.wilson_tree(lptr, lind, m, rng, parent, np.empty(6, np.bool_), np.empty(6, np.int64))
+        counts[_tree_edges(parent, nd)] += 1
+    assert set(counts) == trees
+    assert chisquare([counts[tr] for tr in trees]).pvalue > 1e-4
+
+
+def test_below_is_exactly_uniform(global_seed):
+    from numba import njit
+
+    @njit
+    def draw(rng, d, tmod, n):
+        out = np.zeros(d, np.int64)
+        for _ in range(n):
+            out[k.below(rng, d, tmod)] += 1
+        return out
+
+    tmod = k.below_table(13)
+    assert tmod[3] == 2**53 % 3 and tmod[1] == 0
+    rng = np.random.default_rng(global_seed)
+    for d in (1, 2, 3, 7, 13):
+        c = draw(rng, d, tmod, 70_000)
+        assert c.sum() == 70_000
+        if d > 1:
+            assert chisquare(c).pvalue > 1e-4
 
 
 def test_wilson_reference_is_uniform(global_seed):
@@ -131,7 +167,8 @@ def test_balanced_cuts_match_reference(global_seed, with_locks):
     parent = np.empty(12, np.int64)
     order = np.empty(12, np.int64)
     for _ in range(40):
-        k.wilson_tree(lptr, lind, m, rng, parent, np.empty(12, np.bool_), np.empty(12, np.int64))
+        k.wilson_tree_rooted(lptr, lind, m, rng, parent, np.empty(12, np.bool_),
+                             np.empty(12, np.int64), k.max_degree_node(lptr, m), k.below_table(4))
         k.tree_order(parent, m, np.empty(13, np.int64), np.empty(12, np.int64), order)
         pop = rng.integers(0, 6, size=12).astype(float)
         total = pop.sum()

@@ -1,0 +1,171 @@
+"""ReCom benchmark: dayafter against GerryChain 1.0 on the same graphs, proposal and tolerance.
+
+    .venv/bin/python bench/recom.py                      # all graphs, default step counts
+    .venv/bin/python bench/recom.py --graph pa --steps 20000 --gc-steps 300
+
+Graphs (../shared/data/bench/ relative to the repository root): Pennsylvania VTDs with 18
+districts at 2%, grids 40x40 (k=8) and 100x100 (k=10) at 5%, each from the seed plan in the file.
+Proposal: ReCom with uniform cut-edge pair selection and uniform spanning trees (GerryChain's
+``ReCom.cut_edges_ust``), population within epsilon of the ideal. Single core. Prints steps/s,
+moves/s (steps that changed the plan), self-loop rate, peak memory and the ratio of moves/s;
+then two chains on two processes against one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import random
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "bench"
+GRAPHS = {
+    "pa": ("PA_VTD2010_k18.json", 0.02),
+    "grid40": ("grid40x40_k8.json", 0.05),
+    "grid100": ("grid100x100_k10.json", 0.05),
+}
+
+
+def load(name: str):
+    """Territory, starting assignment and the raw networkx adjacency data of a bench graph."""
+    from dayafter.graph import UnitGraph
+    from dayafter.territory import Territory
+
+    fname, eps = GRAPHS[name]
+    data = json.loads((DATA / fname).read_text())
+    nodes = data["nodes"]
+    ids = [n["id"] for n in nodes]
+    pos = {v: i for i, v in enumerate(ids)}
+    u, v = [], []
+    for i, nbrs in enumerate(data["adjacency"]):
+        for e in nbrs:
+            j = pos[e["id"]]
+            if i < j:
+                u.append(i)
+                v.append(j)
+    n = len(nodes)
+    g = UnitGraph.from_edges(n, np.array(u), np.array(v), np.ones(len(u)))
+    pop = np.array([float(x["TOTPOP"]) for x in nodes])
+    labels = sorted({x["DISTRICT"] for x in nodes})
+    a = np.array([labels.index(x["DISTRICT"]) for x in nodes], dtype=np.int32)
+    t = Territory.from_arrays([f"{i:06d}" for i in range(n)], ["all"], {"pop": pop[:, None]}, g,
+                              name=name)
+    return t, a, len(labels), eps, data
+
+
+def bench_dayafter(name: str, steps: int, seed: int = 0) -> dict:
+    """Steps/s and moves/s of one dayafter chain (after a short warm-up that compiles)."""
+    from dayafter.ensemble.constraints import ChainConstraints
+    from dayafter.ensemble.recom import ChainState, Proposal, run_steps
+
+    t, a, k, eps, _ = load(name)
+    tracemalloc.start()
+    chain = ChainState(t, a, k, proposal=Proposal(pair_rule="cut_edge", tree="uniform"),
+                       constraints=ChainConstraints(tolerance=eps))
+    rng = np.random.default_rng(seed)
+    run_steps(chain, 20, rng)
+    t0 = time.perf_counter()
+    moved = 0
+    left = steps
+    while left:
+        b = min(left, 5000)
+        rec = run_steps(chain, b, rng)
+        moved += int(np.sum(rec.status == 0))
+        left -= b
+    dt = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"steps": steps, "seconds": dt, "steps_s": steps / dt, "moves_s": moved / dt,
+            "self_loops": 1 - moved / steps, "chain_peak_mib": peak / 2**20,
+            "process_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def bench_gerrychain(name: str, steps: int, seed: int = 0) -> dict:
+    """Steps/s and moves/s of GerryChain 1.0's ``ReCom.cut_edges_ust`` on the same graph."""
+    import networkx as nx
+    from gerrychain import Graph, MarkovChain, Partition
+    from gerrychain.accept import always_accept
+    from gerrychain.constraints import within_percent_of_ideal_population
+    from gerrychain.proposals import ReCom
+    from gerrychain.updaters import Tally, cut_edges
+
+    _, _, _, eps, data = load(name)
+    graph = Graph.from_networkx(nx.adjacency_graph(data))
+    part = Partition(graph, "DISTRICT", updaters={"population": Tally("TOTPOP", alias="population"),
+                                                  "cut_edges": cut_edges})
+    ideal = sum(part["population"].values()) / len(part)
+    proposal = ReCom.cut_edges_ust(pop_col="TOTPOP", pop_target=ideal, epsilon=eps)
+    chain = MarkovChain(proposal, [within_percent_of_ideal_population(part, eps)], always_accept,
+                        part, total_steps=steps + 1, rng=random.Random(seed))
+    t0 = time.perf_counter()
+    moved = 0
+    prev = None
+    for p in chain:
+        if prev is not None and any(p.assignment[u] != prev.assignment[u] for u in p.flips or ()):
+            moved += 1
+        prev = p
+    dt = time.perf_counter() - t0
+    return {"steps": steps, "seconds": dt, "steps_s": steps / dt, "moves_s": moved / dt,
+            "self_loops": 1 - moved / steps}
+
+
+def _one(args: tuple[str, int, int]) -> dict:
+    return bench_dayafter(*args)
+
+
+def parallel(name: str, steps: int) -> dict:
+    """Two chains in two processes against one chain alone (wall-clock throughput)."""
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        pool.map(_one, [(name, 200, 9)])  # start-up and cached compilation out of the timing
+        t0 = time.perf_counter()
+        pool.map(_one, [(name, steps, 1)])
+        one = time.perf_counter() - t0
+    with ctx.Pool(2) as pool:
+        pool.map(_one, [(name, 200, 9), (name, 200, 8)])
+        t0 = time.perf_counter()
+        pool.map(_one, [(name, steps, 1), (name, steps, 2)])
+        two = time.perf_counter() - t0
+    return {"one_chain_s": one, "two_chains_s": two, "speedup": 2 * one / two}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--graph", choices=[*GRAPHS, "all"], default="all")
+    ap.add_argument("--steps", type=int, default=20_000, help="dayafter steps per graph")
+    ap.add_argument("--gc-steps", type=int, default=200, help="GerryChain steps per graph")
+    ap.add_argument("--no-parallel", action="store_true", help="skip the two-process check")
+    args = ap.parse_args(argv)
+    names = list(GRAPHS) if args.graph == "all" else [args.graph]
+    rows = []
+    for name in names:
+        ours = bench_dayafter(name, args.steps)
+        theirs = bench_gerrychain(name, args.gc_steps)
+        rows.append((name, ours, theirs))
+        print(f"{name:8s} dayafter   {ours['steps_s']:9.1f} steps/s {ours['moves_s']:9.1f} moves/s "
+              f"self-loops {ours['self_loops']:.3f} chain peak {ours['chain_peak_mib']:.1f} MiB "
+              f"(process RSS {ours['process_rss_mib']:.0f} MiB)", flush=True)
+        print(f"{name:8s} gerrychain {theirs['steps_s']:9.1f} steps/s {theirs['moves_s']:9.1f} "
+              f"moves/s self-loops {theirs['self_loops']:.3f}", flush=True)
+    if not args.no_parallel:
+        par = parallel(names[0], args.steps)
+        print(f"{names[0]:8s} two chains on two processes: {par['speedup']:.2f}x one chain "
+              f"({par['one_chain_s']:.1f} s vs {par['two_chains_s']:.1f} s for twice the work)")
+    print()
+    print("graph     dayafter moves/s  gerrychain moves/s  ratio")
+    for name, ours, theirs in rows:
+        ratio = ours["moves_s"] / theirs["moves_s"] if theirs["moves_s"] else float("inf")
+        print(f"{name:8s}  {ours['moves_s']:16.1f}  {theirs['moves_s']:18.1f}  {ratio:6.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
