@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 import warnings
 from collections.abc import Callable
 from fractions import Fraction
@@ -63,6 +64,20 @@ def _max_positive_set(v: NDArray[np.float64]) -> int:
     graph = sparse.csr_matrix((v > 0).astype(np.int8))
     match = maximum_bipartite_matching(graph, perm_type="column")
     return int((match >= 0).sum())
+
+
+def _fallback_owner(v: NDArray[np.float64], active: list[int]) -> NDArray[np.int64]:
+    """A feasible allocation: one valued unit per active party (a matching), the rest greedily."""
+    m = v.shape[1]
+    sub = sparse.csr_matrix((v[active] > 0).astype(np.int8))
+    match = maximum_bipartite_matching(sub, perm_type="column")
+    owner = np.full(m, -1, dtype=np.int64)
+    for s, j in enumerate(match):
+        if j >= 0:
+            owner[j] = active[s]
+    rest = owner < 0
+    owner[rest] = np.asarray(active)[np.argmax(v[active][:, rest], axis=0)]
+    return owner
 
 
 def _mnw_milp(
@@ -127,9 +142,17 @@ def _mnw_milp(
     bound = np.inf
     it = 0
     converged = False
-    opts: dict[str, Any] = {"mip_rel_gap": _MIP_GAP}
-    if time_limit is not None:
-        opts["time_limit"] = float(time_limit)
+    # parties with identical values are interchangeable: order their utilities (symmetry)
+    sym_rows = []
+    for s in range(na - 1):
+        a, b = active[s], active[s + 1]
+        if np.array_equal(v[a], v[b]):
+            row = np.zeros(nvar)
+            row[a * m:(a + 1) * m] = v[a]
+            row[b * m:(b + 1) * m] = -v[b]
+            sym_rows.append(row)
+    deadline = None if time_limit is None else time.monotonic() + float(time_limit)
+    timed_out = False
     for _round in range(max_iter):
         it += 1
         cons = [
@@ -137,7 +160,19 @@ def _mnw_milp(
             LinearConstraint(a_pos, minpos, np.inf),
             LinearConstraint(sparse.vstack(cut_rows).tocsr(), -np.inf, np.array(cut_ub)),
         ]
+        if sym_rows:
+            cons.append(LinearConstraint(np.array(sym_rows), 0.0, np.inf))
+        opts: dict[str, Any] = {"mip_rel_gap": _MIP_GAP}
+        if deadline is not None:
+            opts["time_limit"] = max(0.05, deadline - time.monotonic())
         res = milp(c, constraints=cons, integrality=integrality, bounds=bounds, options=opts)
+        if res.x is None and res.status == 1:  # time limit before any solution in this round
+            timed_out = True
+            if best_owner is None:
+                best_owner = _fallback_owner(v, active)
+                u0 = (v * _onehot(best_owner, p)).sum(axis=1)
+                best_val = float(np.sum(np.log(u0[active])))
+            break
         _check_milp(res, "maximum Nash welfare")
         x = np.round(res.x[:nx]).reshape(p, m)
         owner = x.argmax(axis=0).astype(np.int64)
@@ -146,9 +181,13 @@ def _mnw_milp(
         if val > best_val:
             best_val, best_owner = val, owner
         dual = getattr(res, "mip_dual_bound", None)
-        bound = -float(dual) if dual is not None and np.isfinite(dual) else -float(res.fun)
+        rb = -float(dual) if dual is not None and np.isfinite(dual) else -float(res.fun)
+        bound = min(bound, rb)
         if bound - best_val <= 1e-9 * max(1.0, abs(best_val)) + 1e-12:
             converged = True
+            break
+        if res.status != 0:  # time limit: keep the best allocation found and its bound
+            timed_out = True
             break
         added = False
         w = res.x[nx:]
@@ -159,20 +198,25 @@ def _mnw_milp(
             converged = True
             break
     if not converged:
+        why = f"the time limit of {time_limit:g} s" if timed_out else f"{max_iter} rounds"
+        gap = (f"a gap of at most {bound - best_val:.3g} in log welfare (Nash welfare within a "
+               f"factor {math.exp(min(bound - best_val, 700.0)):.6g} of the optimum)"
+               if np.isfinite(bound) else "no bound on the optimum")
         warnings.warn(
-            f"maximum Nash welfare stopped after {max_iter} rounds with a gap of "
-            f"{bound - best_val:.3g} in log welfare; the allocation may not be optimal",
+            f"maximum Nash welfare stopped after {why} with {gap}; the allocation may not be "
+            "optimal",
             ConvergenceWarning,
             stacklevel=3,
         )
     assert best_owner is not None
-    info = {"iterations": it, "converged": converged, "log_gap": float(max(0.0, bound - best_val)),
+    info = {"iterations": it, "converged": converged, "timed_out": timed_out,
+            "log_gap": float(max(0.0, bound - best_val)) if np.isfinite(bound) else None,
             "cuts": int(sum(len(c) for c in cut_points))}
     return best_owner, best_val, info
 
 
 def max_nash_welfare(
-    problem: ClaimsProblem, *, max_iter: int = 200, time_limit: float | None = None
+    problem: ClaimsProblem, *, max_iter: int = 200, time_limit: float | None = 60.0
 ) -> Settlement:
     """Integral allocation maximising the product of the parties' values (no money).
 
@@ -183,12 +227,16 @@ def max_nash_welfare(
     max_iter
         Rounds of tangent cuts before giving up with a :class:`ConvergenceWarning`.
     time_limit
-        Seconds allowed to each MILP solve (``None``: no limit).
+        Seconds allowed to all MILP solves of one group of parties together (``None``: no
+        limit). When it is reached, the best allocation found is returned with a
+        :class:`ConvergenceWarning`, and ``meta["log_gap"]`` bounds how far its log Nash welfare
+        can be from the optimum.
 
     Returns
     -------
     Settlement
-        Labelled ``"max-nash-welfare"``; transfers are zero.
+        Labelled ``"max-nash-welfare"``; transfers are zero. ``meta["converged"]`` says whether
+        optimality was proved.
 
     Notes
     -----
@@ -241,7 +289,7 @@ def max_nash_welfare(
 
 
 # ---------------------------------------------------------------------- envy-free with subsidy
-def min_subsidy(problem: ClaimsProblem, *, time_limit: float | None = None) -> Settlement:
+def min_subsidy(problem: ClaimsProblem, *, time_limit: float | None = 60.0) -> Settlement:
     """Envy-free allocation with the smallest total outside subsidy.
 
     Parameters
@@ -249,7 +297,9 @@ def min_subsidy(problem: ClaimsProblem, *, time_limit: float | None = None) -> S
     problem
         The claims problem; values must be in money (subsidies are added to them).
     time_limit
-        Seconds allowed to each MILP solve.
+        Seconds allowed to each of the two MILP solves (``None``: no limit); past it the best
+        allocation found is used, with a :class:`ConvergenceWarning` and ``meta["converged"]``
+        False.
 
     Returns
     -------
@@ -298,6 +348,12 @@ def min_subsidy(problem: ClaimsProblem, *, time_limit: float | None = None) -> S
     res = milp(c1, constraints=cons, integrality=integrality, bounds=bounds, options=opts)
     _check_milp(res, "minimum subsidy")
     best = float(res.fun)
+    proved = res.status == 0
+    if not proved:
+        warnings.warn(
+            f"minimum subsidy stopped at the time limit of {time_limit:g} s: the total subsidy "
+            f"{best:.6g} may not be the smallest (solver bound {res.mip_dual_bound:.6g})",
+            ConvergenceWarning, stacklevel=2)
     scale = max(1.0, float(v.max(initial=0.0)))
     cons2 = [*cons, LinearConstraint(sparse.csr_matrix(c1), -np.inf, best + 1e-7 * scale)]
     c2 = np.concatenate([-v.ravel(), np.zeros(p)])
@@ -311,7 +367,7 @@ def min_subsidy(problem: ClaimsProblem, *, time_limit: float | None = None) -> S
         shares=_onehot(owner, p),
         transfers=subs,
         notes=("subsidies are paid from outside (the donor fund)",),
-        meta={"solver": "HiGHS MILP", "min_total_subsidy": float(subs.sum()),
+        meta={"solver": "HiGHS MILP", "min_total_subsidy": float(subs.sum()), "converged": proved,
               "bound_brustle": float((p - 1) * v.max(initial=0.0))},
     )
 
