@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from dayafter.cli._common import run_guarded
@@ -161,3 +162,16 @@ def test_resources_and_population_weight(tmp_path, project, capsys):
     assert vals[1][1] == pytest.approx(2 * base[1][1])
     code, _, err = run(["settle", "run", "--values", res, "--population-weight", "2"], capsys)
     assert code == 3 and "apply to derived values" in err
+
+
+def test_time_limit_reported_as_warning(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    base = rng.integers(1, 100, 30)
+    p = tmp_path / "v.csv"
+    p.write_text("unit_id,a,b,c\n" + "".join(f"u{j},{x},{x},{x}\n" for j, x in enumerate(base)))
+    code, out, err = run(["settle", "run", "--values", p, "-m", "max-nash-welfare",
+                          "--time-limit", "1", "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["warnings"] and "time limit" in d["warnings"][0]
+    assert d["results"][0]["meta"]["converged"] is False

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from dayafter.cli._common import console, load_territory, print_json, resolve_plan
-from dayafter.errors import ConfigError, InputDataError
+from dayafter.errors import ConfigError, ConvergenceWarning, InputDataError
 
 if TYPE_CHECKING:
     from dayafter.settle import ClaimsProblem, Settlement
@@ -174,6 +175,9 @@ def run_cmd(
         help="Base plan (file or scenario) to apply the settlement to.")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Write the resulting plan here (.json, .csv, .gpkg); needs --plan and one method.")] = None,
+    time_limit: Annotated[float, typer.Option(
+        help="Seconds for the MILP methods (max-nash-welfare, min-subsidy) before they return "
+        "their best allocation with a warning.")] = 60.0,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Allocate the disputed units with each method and report transfers, envy and welfare."""
@@ -189,15 +193,22 @@ def run_cmd(
     if out is not None and (plan is None or len(methods) != 1):
         raise ConfigError("--out writes one resulting plan: give --plan and exactly one --method")
     results = []
+    caught: list[str] = []
     for m in methods:
-        if m == "adjusted-winner":
-            results.append(adjusted_winner(problem, split=split))  # type: ignore[arg-type]
-        else:
-            results.append(settle(problem, m))
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always", ConvergenceWarning)
+            if m == "adjusted-winner":
+                results.append(adjusted_winner(problem, split=split))  # type: ignore[arg-type]
+            elif m in ("max-nash-welfare", "min-subsidy"):
+                results.append(settle(problem, m, time_limit=time_limit))
+            else:
+                results.append(settle(problem, m))
+        caught += [f"{m}: {w.message}" for w in got if issubclass(w.category, ConvergenceWarning)]
     payload: dict[str, Any] = {"parties": list(problem.parties), "units": list(problem.unit_ids),
                                "values": problem.values.tolist(), "value_unit": problem.value_unit,
                                "budget": problem.budget, "skipped_units": skipped,
-                               "derivation": dict(problem.meta), "results": []}
+                               "derivation": dict(problem.meta), "warnings": caught,
+                               "results": []}
     plans = []
     if plan is not None:
         t = load_territory(case, project)
@@ -232,6 +243,8 @@ def run_cmd(
         labels = {u: t.unit_label(int(i)) for u, i in zip(ids, t.index(ids), strict=True)}
     for s in results:
         _print(s, skipped, labels)
+    for w in caught:
+        console().print(f"[yellow]warning: {w}[/yellow]")
     if out is not None:
         console().print(f"wrote {out}")
 
