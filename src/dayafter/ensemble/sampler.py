@@ -6,6 +6,24 @@ gets its own generator from ``np.random.SeedSequence(seed).spawn(chains)``; the 
 spawn keys go into ``manifest.json``. :func:`replay` reruns a run from its directory alone and
 checks that every array is identical; a run interrupted (Ctrl-C) or killed resumes from its last
 checkpoint and then equals the uninterrupted run.
+
+Distributed runs
+----------------
+The same API runs each chain as a task on a Dask cluster: pass ``scheduler="tcp://host:8786"``
+(``dayafter ensemble run --scheduler tcp://host:8786``). To point it at a real cluster:
+
+1. Install the same environment (``pip install 'dayafter[distributed]'``, same versions, so the
+   manifest and the replay agree) on the scheduler and every worker.
+2. Start the scheduler (``dask scheduler``) and the workers (``dask worker tcp://host:8786
+   --nthreads 1 --nworkers N``; one thread per worker, since a chain uses one core), or use
+   ``dask_jobqueue`` / ``dask_kubernetes`` to start them through SLURM, PBS or Kubernetes.
+3. Put the run directory (``--out``) on a file system every worker mounts (NFS, Lustre, a shared
+   volume): workers read ``manifest.json`` and ``inputs.npz`` from it and write their blocks,
+   checkpoints and results into it.
+
+Chains are seeded by the run's ``SeedSequence`` alone, so a run on a cluster equals the same run
+on one machine bit for bit (``tests/unit/ensemble/test_dask.py`` checks this on a
+``distributed.LocalCluster``), and an interrupted cluster run resumes anywhere with ``--resume``.
 """
 
 from __future__ import annotations
