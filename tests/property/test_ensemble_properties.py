@@ -1,0 +1,91 @@
+"""Invariants of ReCom chains over generated grids, plans, proposals and constraints."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from dayafter.ensemble.constraints import ChainConstraints
+from dayafter.ensemble.recom import ChainState, Proposal, run_steps
+from dayafter.ensemble.seed import seed_plan
+from dayafter.errors import InfeasibleError
+from dayafter.metrics import geometry_metrics
+from dayafter.testing.grids import grid_territory
+
+PROPOSALS = [Proposal(), Proposal(pair_rule="region_pair"), Proposal(tree="random_mst"),
+             Proposal(method="reversible")]
+
+
+@st.composite
+def chains(draw):
+    rows = draw(st.integers(3, 7))
+    cols = draw(st.integers(3, 7))
+    k = draw(st.integers(2, min(5, rows * cols // 3)))
+    seed = draw(st.integers(0, 2**31))
+    rng = np.random.default_rng(seed)
+    pop = rng.integers(1, 10, size=rows * cols).astype(float)
+    admin = {"prov": np.array([f"P{(i % cols) // 2}{(i // cols) // 2}" for i in range(rows * cols)])}
+    t = grid_territory(rows, cols, population=pop, admin=admin)
+    tol = draw(st.sampled_from([0.2, 0.35, 0.5]))
+    try:
+        plan = seed_plan(t, k, rng=rng, constraints={"tolerance": tol}, max_attempts=2000)
+    except InfeasibleError:
+        assume(False)
+    prop = draw(st.sampled_from(PROPOSALS))
+    locked = draw(st.booleans())
+    cons = {"tolerance": tol}
+    if locked and k > 2:
+        cons["locked_regions"] = [0]
+    return t, plan, prop, ChainConstraints.from_dict(cons), seed
+
+
+@settings(max_examples=30, deadline=None)
+@given(chains())
+def test_steps_keep_regions_contiguous_balanced_and_tallies_exact(case):
+    t, plan, prop, cons, seed = case
+    k = plan.k
+    chain = ChainState(t, plan.assignment, k, proposal=prop, constraints=cons)
+    lo, hi = cons.bounds(t, k)
+    pop = t.population()
+    rng = np.random.default_rng(seed)
+    start = chain.assignment.copy()
+    for _ in range(25):
+        rec = run_steps(chain, 1, rng)
+        a = chain.assignment
+        assert np.bincount(a, minlength=k).min() > 0  # k regions, none empty
+        pieces = t.graph.components(a.astype(np.int32))
+        for r in range(k):
+            assert np.unique(pieces[a == r]).size == 1  # contiguous
+        rp = np.bincount(a, weights=pop, minlength=k)
+        assert np.all(rp >= lo - 1e-9) and np.all(rp <= hi + 1e-9)
+        if cons.locked_regions:
+            assert np.array_equal(a == 0, start == 0)
+        assert rec.cut_edges[0] == geometry_metrics(t, a.astype(np.int32), k).cut_edges
+    fresh = ChainState(t, chain.assignment, k, proposal=prop, constraints=cons)
+    assert np.array_equal(fresh.pair_cut, chain.pair_cut)
+    assert np.array_equal(fresh.state, chain.state)
+    assert np.array_equal(fresh.region_hash, chain.region_hash)
+    assert np.array_equal(fresh.adm_reg, chain.adm_reg)
+    assert np.allclose(fresh.region_pop, chain.region_pop, rtol=0, atol=1e-9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(chains(), st.randoms(use_true_random=False))
+def test_plan_hash_ignores_labels_and_same_seed_same_chain(case, rnd):
+    t, plan, prop, cons, seed = case
+    k = plan.k
+    perm = list(range(k))
+    rnd.shuffle(perm)
+    relabeled = np.array(perm)[plan.assignment]
+    c1 = ChainState(t, plan.assignment, k, proposal=prop, constraints=ChainConstraints(
+        tolerance=cons.tolerance))
+    c2 = ChainState(t, relabeled, k, proposal=prop, constraints=ChainConstraints(
+        tolerance=cons.tolerance))
+    assert c1.plan_hash == c2.plan_hash
+    r1 = run_steps(c1, 30, np.random.default_rng(seed))
+    c3 = ChainState(t, plan.assignment, k, proposal=prop, constraints=ChainConstraints(
+        tolerance=cons.tolerance))
+    r3 = run_steps(c3, 30, np.random.default_rng(seed))
+    assert np.array_equal(r1.plan_hash, r3.plan_hash) and np.array_equal(r1.status, r3.status)
+    assert np.array_equal(c1.assignment, c3.assignment)
