@@ -182,3 +182,45 @@ def test_pdf_pages_show_the_maps(iraq, tmp_path):
     ev = d.sections[1].evaluation
     assert f"{ev.census('baseline').population[0]:,.0f}" in text
     assert "nineveh-plains-sinjar-province" in text
+
+
+def test_security_and_settlement_sections_equal_the_engines(iraq, tmp_path):
+    import json
+    from importlib import resources
+    from pathlib import Path
+
+    from dayafter.security import allocate_forces, load_force_catalog
+    from dayafter.settle import claims_from_spec, settle
+
+    pkg = resources.files("dayafter.cases.northern_iraq")
+    t = iraq.territory
+    a = allocate_forces(t, load_force_catalog(Path(str(pkg / "security" / "forces.json"))))
+    problem, _, _ = claims_from_spec(t, json.loads((pkg / "settle" / "parties.json").read_text()))
+    st = settle(problem, "knaster")
+    names = [iraq.reference, "krg-releases-claims"]
+    d = dossier_from_case(iraq, names, security=a, settlements=[st], maps=False)
+    r = read_html(render_html(d))
+    forces = table_dicts(r.tables["security-forces"])
+    assert [f["force"] for f in forces] == list(a.force_names)
+    for f, used in zip(forces, a.used, strict=True):
+        assert _num(f["used"]) == pytest.approx(used, abs=0.5)
+    for i, name in enumerate(names, start=1):
+        rows = table_dicts(r.tables[f"plan-{i}-security"])
+        ref = a.by_region(iraq.plans[name])
+        assert [x["region"] for x in rows] == [x["region"] for x in ref]
+        for row, x in zip(rows, ref, strict=True):
+            assert _num(row["shortfall"]) == pytest.approx(x["shortfall"], abs=0.5)
+            assert _num(row["requirement"]) == pytest.approx(x["requirement"], abs=0.5)
+        # every unit's requirement is counted in exactly one region
+        assert sum(_num(x["requirement"]) for x in rows) == pytest.approx(a.requirement.sum(), abs=len(rows))
+    parties = table_dicts(r.tables["settlement-1-parties"])
+    assert [p["party"] for p in parties] == list(problem.parties)
+    for p, tr in zip(parties, st.transfers, strict=True):
+        assert _num(p["transfer"]) == pytest.approx(tr, abs=0.5)
+    units = table_dicts(r.tables["settlement-1-units"])
+    assert [(u["unit_id"], u["holder"]) for u in units] == [
+        (x["unit_id"], x["holder"]) for x in st.to_dict()["units"]]
+    path = write_report(d, tmp_path / "d.xlsx")
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert {"security forces", "security regions", "settlement parties", "settlement units"} <= set(sheets)
+    assert np.allclose(sheets["settlement parties"]["transfer"].to_numpy(), st.transfers)

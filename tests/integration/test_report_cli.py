@@ -70,3 +70,16 @@ def test_plan_order_is_kept(iraq, tmp_path):
     assert list(cmp_df.columns[2:]) == ["local-deal-2015", "after-october-2017"]
     assert float(cmp_df.iloc[0, 2]) > 0  # numbers stay numbers in mixed columns
     assert cmp_df.iloc[0, 1] == "regions"
+
+
+def test_report_with_security_and_settlement(tmp_path):
+    out = tmp_path / "d.html"
+    rc = run_guarded(app, args=["report", "krg-releases-claims", "--security", "--settle", "knaster",
+                                "--settle", "max-nash-welfare", "--no-maps", "--out", str(out)])
+    assert rc == 0
+    r = read_html(out.read_text(encoding="utf-8"))
+    assert {"security-forces", "plan-1-security", "settlement-1-parties", "settlement-2-units"} <= set(r.tables)
+    rc = run_guarded(app, args=["report", "krg-releases-claims", "--settle", "no-such-method",
+                                "--no-maps", "--out", str(tmp_path / "e.html")])
+    assert rc == 3
+    assert not (tmp_path / "e.html").exists()

@@ -32,6 +32,17 @@ def report(
         "--council-seats", help="Simulate a council of this size in every region.")] = None,
     council_method: Annotated[str, typer.Option(
         "--council-method", help="Apportionment method for the councils.")] = "sainte-lague",
+    security: Annotated[bool, typer.Option(
+        "--security", help="Add force requirements, allocation and gaps (dayafter.security).")] = False,
+    forces: Annotated[Path | None, typer.Option(
+        "--forces", help="Forces JSON for --security (default: the case's).")] = None,
+    per_1000: Annotated[float, typer.Option(
+        "--per-1000", help="Security personnel per 1,000 residents.")] = 20.0,
+    settle: Annotated[list[str] | None, typer.Option(
+        "--settle", help="Add a settlement of the disputed units by this method (repeatable).")] = None,
+    parties: Annotated[Path | None, typer.Option(
+        "--parties", help="Parties JSON for --settle (default: the case's).")] = None,
+    budget: Annotated[float, typer.Option(help="Outside compensation fund for --settle.")] = 0.0,
     maps: Annotated[bool, typer.Option("--maps/--no-maps", help="Draw maps (needs geometry).")] = True,
     title: Annotated[str | None, typer.Option(help="Report title.")] = None,
     format: Annotated[str | None, typer.Option(
@@ -94,13 +105,56 @@ def report(
 
         ens = EnsembleContext.from_run(ensemble, t, censuses=census)
     councils = CouncilSpec(seats=council_seats, method=council_method) if council_seats else None
+    assessment = None
+    if security:
+        from dayafter.security import allocate_forces, load_force_catalog
+
+        path = forces or _case_file(case, project, "security", "forces.json", "--forces")
+        inputs[str(path)] = sha256_file(path)
+        assessment = allocate_forces(t, load_force_catalog(path), census=census[0] if census else None,
+                                     per_1000=per_1000)
+    settlements = []
+    if settle:
+        import json
+
+        from dayafter.settle import claims_from_spec
+        from dayafter.settle import settle as run_settle
+
+        path = parties or _case_file(case, project, "settle", "parties.json", "--parties")
+        inputs[str(path)] = sha256_file(path)
+        try:
+            spec = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise InputDataError(f"not valid JSON: {exc}", source=str(path)) from None
+        problem, _, _ = claims_from_spec(t, spec, census=census[0] if census else None,
+                                         budget=budget, source=str(path))
+        settlements = [run_settle(problem, m) for m in settle]
     dossier = build_dossier(
         t, chosen, reference=ref, ensemble=ens, councils=councils, threshold=threshold,
+        security=assessment, settlements=settlements,
         censuses=census, maps=maps, inputs=inputs,
         parameters={"case": None if project is not None else (case or "northern-iraq"),
-                    "project": str(project) if project is not None else None},
+                    "project": str(project) if project is not None else None,
+                    "per_1000": per_1000 if security else None,
+                    "settle_methods": list(settle or []), "budget": budget if settle else None},
         **kwargs)
     err = console(stderr=True)
     for path in out:
         write_report(dossier, path, format=format)
         err.print(f"wrote {path}")
+
+
+def _case_file(case: str | None, project: Path | None, folder: str, name: str, option: str) -> Path:
+    """A data file shipped with the built-in case (``cases/<case>/<folder>/<name>``)."""
+    from importlib import resources
+
+    if project is None:
+        pkg_name = (case or "northern-iraq").replace("-", "_")
+        try:
+            ref = resources.files(f"dayafter.cases.{pkg_name}").joinpath(folder, name)
+        except ModuleNotFoundError:
+            ref = None
+        if ref is not None and ref.is_file():
+            return Path(str(ref))
+    raise InputDataError(f"no {folder} data: the case ships no {folder}/{name}",
+                         hint=f"pass {option} FILE")

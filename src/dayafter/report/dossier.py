@@ -74,7 +74,8 @@ class CouncilSpec:
 
 @dataclass(frozen=True)
 class PlanSection:
-    """One plan of a dossier with its evaluation, criteria results, figures and councils."""
+    """One plan of a dossier with its evaluation, criteria results, figures, councils and security
+    by region."""
 
     plan: Plan
     evaluation: Evaluation
@@ -82,6 +83,7 @@ class PlanSection:
     is_reference: bool
     figures: Mapping[str, bytes] = field(default_factory=dict)
     councils: pd.DataFrame | None = None
+    security: pd.DataFrame | None = None
 
     @property
     def title(self) -> str:
@@ -117,6 +119,10 @@ class Dossier:
         Rendered ensemble charts by key (``distribution``, ``sorted:<metric key>``).
     councils
         The council simulation settings, or ``None``.
+    security
+        A :class:`dayafter.security.SecurityAssessment`, or ``None``.
+    settlements
+        :class:`dayafter.settle.Settlement` results to show (may be empty).
     manifest
         Versions, input hashes, parameters and seeds.
     palette
@@ -136,6 +142,8 @@ class Dossier:
     councils: CouncilSpec | None
     manifest: Mapping[str, Any]
     palette: Palette
+    security: Any = None
+    settlements: tuple[Any, ...] = ()
 
     @property
     def plans(self) -> list[Plan]:
@@ -236,6 +244,12 @@ def provenance_summary(provenance: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame(parts, columns=["census", "status", "figures", "share"])
 
 
+def _jsonable(x: Any) -> Any:
+    from dayafter.manifest import to_jsonable
+
+    return to_jsonable(x)
+
+
 def _versions() -> dict[str, str]:
     from importlib import metadata
 
@@ -285,6 +299,8 @@ def build_dossier(
     title: str = "",
     ensemble: EnsembleContext | None = None,
     councils: CouncilSpec | None = None,
+    security: Any = None,
+    settlements: Sequence[Any] = (),
     threshold: float = DEFAULT_THRESHOLD,
     censuses: Sequence[str] | None = None,
     maps: bool = True,
@@ -314,6 +330,13 @@ def build_dossier(
         Ensemble context: adds distributions with each plan's percentile and sorted-region boxplots.
     councils
         Council simulation settings: adds seats per community in every region.
+    security
+        A :class:`dayafter.security.SecurityAssessment` (from
+        :func:`dayafter.security.allocate_forces`): adds requirement, allocation and gaps per
+        force and per region of every plan.
+    settlements
+        :class:`dayafter.settle.Settlement` results: adds the allocation of the disputed units and
+        the transfers.
     threshold, censuses
         Stranded threshold and censuses (all by default), passed to :func:`dayafter.evaluate`.
     maps
@@ -365,10 +388,15 @@ def build_dossier(
             figs["community"] = m.community_map(ctx, ev, palette, labels=labels)
             figs["stranded"] = m.stranded_map(ctx, ev)
         council_df = _councils(territory, ev, councils, labels) if councils is not None else None
+        sec_df = None
+        if security is not None:
+            from dayafter.report.tables import security_region_table
+
+            sec_df = security_region_table(security, p)
         sections.append(PlanSection(
             plan=p, evaluation=ev, criteria=tuple(check_criteria(ev, criteria)),
             is_reference=reference is not None and p == reference, figures=figs,
-            councils=council_df))
+            councils=council_df, security=sec_df))
     ens_figs: dict[str, bytes] = {}
     if ensemble is not None:
         ens_figs = _ensemble_figures(ensemble, evs, labels, list(evs[0].censuses),
@@ -392,6 +420,10 @@ def build_dossier(
             "criteria": [c.name for c in criteria],
             "maps": maps,
             "councils": None if councils is None else councils.to_dict(),
+            "security": None if security is None else _jsonable(dict(security.meta)),
+            "settlements": [{"method": x.method, "parties": list(x.problem.parties),
+                             "units": len(x.problem.unit_ids), "budget": x.problem.budget,
+                             "derivation": _jsonable(dict(x.problem.meta))} for x in settlements],
             **dict(parameters or {}),
         },
         "ensemble": None if ensemble is None else {"source": ensemble.source,
@@ -412,6 +444,8 @@ def build_dossier(
         councils=councils,
         manifest=manifest,
         palette=palette,
+        security=security,
+        settlements=tuple(settlements),
     )
 
 

@@ -64,7 +64,8 @@ def _column_format(col: str) -> Formatter:
     if any(w in c for w in ("share", "deviation", "empowered", "stranded", "fractionalization",
                             "polarization")) and "people" not in c:
         return _pct
-    if any(w in c for w in ("polsby", "reock", "theil", "gallagher", "effective")):
+    if any(w in c for w in ("polsby", "reock", "theil", "gallagher", "effective", "one more",
+                            "/ proportional")):
         return _f3
     if "km2" in c:
         return _f1
@@ -242,6 +243,9 @@ def _context(d: Dossier) -> dict[str, Any]:
             "councils": None if s.councils is None else html_table(
                 s.councils, text_columns=("region", "authority"),
                 table_id=f"plan-{len(plans) + 1}-councils"),
+            "security": None if s.security is None else html_table(
+                s.security, text_columns=("region", "authority"),
+                table_id=f"plan-{len(plans) + 1}-security"),
         })
     ens = None
     if d.ensemble is not None:
@@ -266,6 +270,28 @@ def _context(d: Dossier) -> dict[str, Any]:
             "sorted": [_img(png, key) for key, png in d.ensemble_figures.items()
                        if key.startswith("sorted:")],
         }
+    security = None
+    if d.security is not None:
+        a = d.security
+        security = {
+            "required": float(a.requirement.sum()), "covered": float(a.covered.sum()),
+            "shortfall": float(a.total_shortfall),
+            "units_short": int((a.shortfall > 1e-9).sum()),
+            "census": a.meta.get("census", ""), "per_1000": a.meta.get("per_1000"),
+            "forces": html_table(T.security_forces_table(a), text_columns=("force",),
+                                 table_id="security-forces"),
+        }
+    settlements = []
+    for i, st in enumerate(d.settlements, start=1):
+        settlements.append({
+            "method": st.method, "value_unit": st.problem.value_unit,
+            "budget": st.problem.budget, "notes": list(st.notes),
+            "parties": html_table(T.settlement_parties_table(st), text_columns=("party",),
+                                  table_id=f"settlement-{i}-parties"),
+            "units": html_table(T.settlement_units_table(st, t),
+                                text_columns=("unit_id", "name", "holder"),
+                                table_id=f"settlement-{i}-units"),
+        })
     units = T.units_table(t, d.plans)
     prov = provenance_summary(d.provenance)
     imputed = prov[(prov["census"] == "all") & (prov["status"] == "imputed")]["share"]
@@ -280,6 +306,8 @@ def _context(d: Dossier) -> dict[str, Any]:
         "comparison": comparison_html(d),
         "plans": plans,
         "ensemble": ens,
+        "security": security,
+        "settlements": settlements,
         "units": html_table(units, text_columns=list(units.columns), table_id="units-table",
                             rtl_columns=[c for c in ("name_ar",) if c in units.columns]),
         "provenance": html_table(prov, text_columns=("census", "status"),
@@ -410,6 +438,25 @@ def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
         out["councils"] = pd.concat(councils, ignore_index=True)
     if d.ensemble is not None:
         out["ensemble"] = d.ensemble_table()
+    if d.security is not None:
+        out["security forces"] = T.security_forces_table(d.security)
+        frames = []
+        for s in d.sections:
+            sec = T.security_region_table(d.security, s.plan)
+            sec.insert(0, "plan", s.plan.name)
+            frames.append(sec)
+        out["security regions"] = pd.concat(frames, ignore_index=True)
+    if d.settlements:
+        parts, units = [], []
+        for st in d.settlements:
+            pt = T.settlement_parties_table(st)
+            pt.insert(0, "method", st.method)
+            parts.append(pt)
+            ut = T.settlement_units_table(st, t)
+            ut.insert(0, "method", st.method)
+            units.append(ut)
+        out["settlement parties"] = pd.concat(parts, ignore_index=True)
+        out["settlement units"] = pd.concat(units, ignore_index=True)
     out["units"] = T.units_table(t, d.plans)
     prov = provenance_summary(d.provenance)
     if len(prov):
@@ -421,7 +468,8 @@ def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
 
 
 _TEXT_COLUMNS = frozenset({"unit_id", "plan", "census", "region", "key", "section", "metric",
-                           "name_en", "name_ar", "community", "authority", "status"})
+                           "name_en", "name_ar", "name", "community", "authority", "status",
+                           "method", "party", "holder", "force"})
 
 
 def write_xlsx(dossier: Dossier, path: str | Path) -> Path:

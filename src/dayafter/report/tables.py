@@ -7,6 +7,7 @@ the same formula), so the HTML, PDF and XLSX outputs show exactly what ``dayafte
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,10 @@ __all__ = [
     "criteria_table",
     "region_stranded_people",
     "region_table",
+    "security_forces_table",
+    "security_region_table",
+    "settlement_parties_table",
+    "settlement_units_table",
     "units_table",
 ]
 
@@ -196,4 +201,72 @@ def units_table(territory: Territory, plans: Sequence[Plan]) -> pd.DataFrame:
     for p in plans:
         names = np.array([*p.region_names, ""], dtype=object)
         data[p.name or "plan"] = names[p.assignment].tolist()
+    return pd.DataFrame(data)
+
+
+# ------------------------------------------------------------------------------ engines' results
+
+
+def security_forces_table(assessment: Any) -> pd.DataFrame:
+    """One row per force of a :class:`dayafter.security.SecurityAssessment`: strength, personnel
+    placed, spare, and the shortfall saved by one more member (the LP's price of its strength)."""
+    a = assessment
+    return pd.DataFrame({
+        "force": list(a.force_names),
+        "strength": np.asarray(a.strength, dtype=float),
+        "used": np.asarray(a.used, dtype=float),
+        "spare": np.asarray(a.strength - a.used, dtype=float),
+        "value of one more": np.asarray(a.strength_price, dtype=float),
+    })
+
+
+def security_region_table(assessment: Any, plan: Plan) -> pd.DataFrame:
+    """Requirement, coverage, shortfall (gap) and personnel of each force per region of ``plan``,
+    from :meth:`dayafter.security.SecurityAssessment.by_region`."""
+    a = assessment
+    names = dict(zip(a.forces, a.force_names, strict=True))
+    rows = []
+    for r in a.by_region(plan):
+        row: dict[str, Any] = {"region": r["region"], "authority": r["authority"],
+                               "requirement": r["requirement"], "covered": r["covered"],
+                               "shortfall": r["shortfall"]}
+        for key in a.forces:
+            row[names[key]] = float(r["forces"].get(key, 0.0))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def settlement_parties_table(settlement: Any) -> pd.DataFrame:
+    """One row per party of a :class:`dayafter.settle.Settlement`: units held, value of the units
+    held, money received (negative: paid), utility, proportional share and its ratio."""
+    s = settlement
+    pr = s.problem
+    owner = s.owner
+    return pd.DataFrame({
+        "party": list(pr.parties),
+        "units held": [int(np.sum(owner == i)) for i in range(len(pr.parties))],
+        "value held": np.asarray(s.values_held, dtype=float),
+        "transfer": np.asarray(s.transfers, dtype=float),
+        "utility": np.asarray(s.utilities, dtype=float),
+        "proportional share": np.asarray(s.fair_share, dtype=float),
+        "utility / proportional share": np.asarray(s.proportionality, dtype=float),
+    })
+
+
+def settlement_units_table(settlement: Any, territory: Territory | None = None) -> pd.DataFrame:
+    """One row per disputed unit: who holds it (``shared`` for a split unit) and its value to each
+    party."""
+    s = settlement
+    pr = s.problem
+    owner = s.owner
+    names: list[str] = [""] * len(pr.unit_ids)
+    if territory is not None and "name_en" in territory.labels:
+        known = set(territory.unit_ids.tolist())
+        for j, u in enumerate(pr.unit_ids):
+            if u in known:
+                names[j] = str(territory.labels["name_en"][territory.index(u)[0]])
+    data: dict[str, Any] = {"unit_id": [str(u) for u in pr.unit_ids], "name": names,
+                            "holder": [pr.parties[o] if o >= 0 else "shared" for o in owner]}
+    for i, p in enumerate(pr.parties):
+        data[f"value to {p}"] = np.asarray(pr.values[i], dtype=float)
     return pd.DataFrame(data)

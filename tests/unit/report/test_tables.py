@@ -159,3 +159,26 @@ def test_ensemble_rejects_bad_shapes(grid_territory):
     with pytest.raises(da.InputDataError, match="no metric"):
         EnsembleContext.from_assignments(grid_territory, np.zeros((2, 16), dtype=int), 1
                                          ).percentile("nope", 1.0)
+
+
+def test_ensemble_context_from_a_finished_run(grid_territory, plan3, tmp_path):
+    from dayafter.ensemble import ReComSampler
+
+    t = grid_territory
+    two = _plan(t, [0] * 8 + [1] * 8, name="two")
+    ReComSampler(steps=60, chains=1, seed=3, thin=6, metrics=["theil_h"], n_jobs=1,
+                 constraints={"tolerance": 0.6}).run(t, two, tmp_path / "run")
+    ens = EnsembleContext.from_run(tmp_path / "run", t)
+    assert ens.n_samples == 60
+    assert {"cut_edges", "now/theil_h", "before/theil_h"} <= set(ens.scalars.columns)
+    S = ens.sorted_regions["now/largest_share"]
+    assert S.shape == (10, 2)
+    assert np.all(np.diff(S, axis=1) >= 0)
+    with pytest.raises(da.InputDataError, match="other territory"):
+        from tests.conftest import grid_gdf
+
+        from dayafter.geo import build_territory
+
+        other = build_territory(grid_gdf(4, 4, seed=5), id_col="uid",
+                                censuses={"now": {"a": "c0", "b": "c1", "c": "c2"}})
+        EnsembleContext.from_run(tmp_path / "run", other)
