@@ -273,7 +273,11 @@ def max_nash_welfare(
             )
         best = (-np.inf, None, None, None)
         for cand in candidates:
-            o, val, inf = _mnw_milp(scaled, cand, max_iter=max_iter, time_limit=time_limit)
+            o, _, inf = _mnw_milp(scaled, cand, max_iter=max_iter, time_limit=time_limit)
+            # compare groups on the values as given: the per-party scaling changes the product
+            # by a factor that depends on the group
+            held = (v * _onehot(o, p)).sum(axis=1)[cand]
+            val = float(np.sum(np.log(held)))
             if val > best[0]:
                 best = (val, o, inf, cand)
         _, owner, info, active = best  # type: ignore[assignment]
