@@ -226,3 +226,18 @@ def test_built_in_case_and_screenshot(browser, tmp_path, e2e):
         pg.screenshot(path=str(out))
         assert out.stat().st_size > 10_000
         pg.close()
+
+
+def test_optimize_job_lists_and_opens_the_best_plan(page, grid_server):
+    if page.locator("#job-kind option[value='optimize']").count() == 0:
+        pytest.skip("dayafter.optimize is not installed")
+    page.get_by_label("Job", exact=True).select_option("optimize")
+    page.get_by_role("spinbutton", name="Steps").fill("2000")
+    page.get_by_label("Objective").select_option(label="Minimize stranded Gamma")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_selector(".job[data-state='done'] .job-results button", timeout=120_000)
+    button = page.locator(".job[data-state='done'] .job-results button").first
+    name = button.inner_text().removeprefix("Open ")
+    button.click()
+    page.wait_for_function("(n) => window.dayafter.draft.name === n", arg=name)
+    assert page.get_by_role("button", name=f"Open {name}").count() == 1

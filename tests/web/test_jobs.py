@@ -106,3 +106,29 @@ def test_ensemble_job_cancel_and_bad_input(client):
     bad = client.post("/api/jobs", json={"kind": "ensemble", "params": {"steps": 10}})
     assert bad.status_code == 422 and "unassigned" in bad.json()["message"]
     assert client.post("/api/jobs", json={"kind": "nope"}).status_code == 400
+
+
+needs_optimize = pytest.mark.skipif(not any(k["kind"] == "optimize" for k in available_kinds()),
+                                    reason="dayafter.optimize is not installed")
+
+
+@needs_optimize
+def test_optimize_job_saves_a_better_or_equal_plan(client, workspace):
+    from dayafter.metrics import evaluate
+
+    client.post("/api/plans/halves/open")
+    r = client.post("/api/jobs", json={"kind": "optimize", "params": {
+        "steps": 2000, "seed": 3, "minimize": [{"metric": "stranded", "communities": ["gamma"]}]}})
+    assert r.status_code == 200, r.text
+    job = client.app.state.jobs.get(r.json()["id"])
+    assert job.wait(120) and job.state == "done", job.error
+    res = job.results
+    start = evaluate(workspace.territory, workspace.plan("halves")).census("baseline").stranded[2]
+    best = workspace.plan(res["saved_as"])
+    got = evaluate(workspace.territory, best).census("baseline")
+    # the saved plan is what the job reports, and no worse than the starting plan
+    assert got.stranded[2] == pytest.approx(res["summary"]["values"]["stranded gamma"]
+                                            if "stranded gamma" in res["summary"]["values"]
+                                            else next(iter(res["summary"]["values"].values())))
+    assert got.stranded[2] <= start + 1e-12
+    assert [p["name"] for p in client.get("/api/plans").json()][-1] == res["saved_as"]

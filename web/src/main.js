@@ -42,7 +42,17 @@ function status(text, isError = false) {
   s.classList.toggle("error", isError);
 }
 
-async function api(path, opts = {}) {
+// Edits go to the server one at a time, in order, so a fast sequence of strokes, undos and redos
+// is applied (and its replies drawn) in the order the user made it.
+let editQueue = Promise.resolve();
+function api(path, opts = {}) {
+  if (!opts.method || opts.method === "GET") return request(path, opts);
+  const p = editQueue.then(() => request(path, opts));
+  editQueue = p.catch(() => {});
+  return p;
+}
+
+async function request(path, opts) {
   const init = { method: opts.method || "GET", headers: {} };
   if (opts.json !== undefined) {
     init.body = JSON.stringify(opts.json);
@@ -617,12 +627,34 @@ async function setupJobs() {
   const kindSel = el("select", { id: "job-kind" }, ...kinds.map((k) => el("option", { value: k.kind, text: k.label })));
   const steps = el("input", { id: "job-steps", type: "number", min: "1", value: String(kinds[0].params.steps ?? 1000), size: 8 });
   const seed = el("input", { id: "job-seed", type: "number", value: String(kinds[0].params.seed ?? 1), size: 6 });
+  const objectives = [["max|homogeneity|", "Maximize homogeneity"]];
+  for (const c of S.meta.communities) {
+    objectives.push([`max|empowerment_plurality|${c.key}`, `Maximize empowerment of ${c.label}`]);
+    objectives.push([`min|stranded|${c.key}`, `Minimize stranded ${c.label}`]);
+  }
+  const objSel = el("select", { id: "job-objective" }, ...objectives.map(([v, t]) => el("option", { value: v, text: t })));
+  const objLabel = el("label", { for: "job-objective", text: "Objective" });
+  const syncKind = () => {
+    const k = kinds.find((x) => x.kind === kindSel.value);
+    steps.value = String(k.params.steps ?? 1000);
+    objSel.hidden = objLabel.hidden = k.kind !== "optimize";
+  };
+  kindSel.onchange = syncKind;
   form.append(el("label", { for: "job-kind", text: "Job" }), kindSel, el("label", { for: "job-steps", text: "Steps" }), steps,
-    el("label", { for: "job-seed", text: "Seed" }), seed,
+    el("label", { for: "job-seed", text: "Seed" }), seed, objLabel, objSel,
     el("button", { id: "job-start", type: "button", text: "Start", onclick: async () => {
-      const job = await api("jobs", { method: "POST", json: { kind: kindSel.value, params: { steps: Number(steps.value), seed: Number(seed.value) } } });
+      const params = { steps: Number(steps.value), seed: Number(seed.value) };
+      if (kindSel.value === "optimize") {
+        const [dir, metric, com] = objSel.value.split("|");
+        const term = com ? { metric, communities: [com] } : { metric };
+        params[dir === "max" ? "maximize" : "minimize"] = [term];
+      }
+      const job = await api("jobs", { method: "POST", json: { kind: kindSel.value, params } });
       watchJob(job);
+      status(`Started: ${job.label}.`);
     } }));
+  syncKind();
+  for (const job of (await api("jobs")).reverse()) watchJob(job);
 }
 
 function watchJob(job) {
@@ -641,11 +673,27 @@ function watchJob(job) {
     const pc = s.partial && s.partial.cut_edges_percentile;
     msg.textContent = `${s.state}: ${s.message}${pc !== undefined ? ` · cut-edge percentile so far ${pct(pc)}` : ""}`;
     li.dataset.state = s.state;
-    if (s.state === "done" && s.results) out.replaceChildren(jobResults(s.results));
+    if (s.state === "done" && s.results) out.replaceChildren(s.kind === "optimize" ? optimizeResults(s.results) : jobResults(s.results));
     if (s.error) out.textContent = s.error.message;
   };
   es.addEventListener("progress", update);
   es.addEventListener("end", (ev) => { update(ev); es.close(); cancel.disabled = true; });
+}
+
+function optimizeResults(r) {
+  const s = r.summary;
+  const vals = Object.entries(s.values).map(([k, v]) => `${k} = ${fmt(v, 4)}`).join(", ");
+  const box = el("div", {}, el("p", { text: `Best objective ${fmt(s.objective, 4)} (${vals}); ${s.feasible ? "feasible" : `not feasible: ${s.failing.join("; ")}`}; ${s.stats.steps} steps in ${s.elapsed.toFixed(1)} s.` }));
+  if (r.top.length > 1) box.append(el("p", { text: `Best plans found: ${r.top.map((x) => fmt(x, 4)).join(", ")}` }));
+  if (r.saved_as) {
+    box.append(el("button", { type: "button", text: `Open ${r.saved_as}`, onclick: async () => {
+      applyDraft(await api(`plans/${encodeURIComponent(r.saved_as)}/open`, { method: "POST" }));
+      await loadPlans();
+      status(`Opened ${r.saved_as}.`);
+    } }));
+    loadPlans();
+  }
+  return box;
 }
 
 function jobResults(r) {

@@ -197,12 +197,26 @@ def _ensemble_api() -> Any:
     return recom, ChainConstraints
 
 
+def _optimize_api() -> Any:
+    try:
+        import dayafter.optimize as opt
+    except ImportError:
+        return None
+    if not all(hasattr(opt, n) for n in ("Problem", "ShortBurstOptimizer")):
+        return None
+    return opt
+
+
 def available_kinds() -> list[dict[str, Any]]:
     """Job kinds whose engine is installed, with their parameters and defaults."""
     kinds = []
     if _ensemble_api() is not None:
         kinds.append({"kind": "ensemble", "label": "ReCom ensemble around the plan",
                       "params": {"steps": 2000, "seed": 2718, "tolerance": 0.25, "census": None}})
+    if _optimize_api() is not None:
+        kinds.append({"kind": "optimize", "label": "Optimize the plan (short bursts)",
+                      "params": {"steps": 20000, "seed": 2718, "tolerance": 0.25, "census": None,
+                                 "maximize": [{"metric": "homogeneity"}], "minimize": []}})
     return kinds
 
 
@@ -212,7 +226,58 @@ def make_job(kind: str, workspace: Any, plan: Plan, params: Mapping[str, Any]) -
     if kind not in names:
         raise ConfigError(f"job kind {kind!r} is not available here",
                           hint=f"available: {names or 'none (no engine installed)'}")
+    if kind == "optimize":
+        return _optimize_job(workspace, plan, params)
     return _ensemble_job(workspace.territory, plan, params)
+
+
+def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
+    """Short-burst optimization starting from ``plan`` (its regions, names and authorities).
+
+    The best plan found is added to the workspace's saved plans as ``<plan> optimized (job N)``.
+    """
+    opt = _optimize_api()
+    allowed = {"steps", "seed", "tolerance", "census", "maximize", "minimize", "chunk"}
+    unknown = set(params) - allowed
+    if unknown:
+        raise ConfigError(f"unknown optimization parameters {sorted(unknown)}", hint=f"use {sorted(allowed)}")
+    steps = int(params.get("steps", 20000))
+    seed = int(params.get("seed", 2718))
+    chunk = max(1, int(params.get("chunk", 500)))
+    if not 1 <= steps <= 100_000_000:
+        raise ConfigError(f"steps must lie in 1..100,000,000, got {steps}")
+    maximize = list(params.get("maximize") or [])
+    minimize = list(params.get("minimize") or [])
+    if not maximize and not minimize:
+        raise ConfigError("an optimization needs an objective", hint="give maximize or minimize terms")
+    territory = workspace.territory
+    spec = {"regions": [r.to_dict() for r in plan.regions], "maximize": maximize, "minimize": minimize,
+            "constraints": {"tolerance": float(params.get("tolerance", 0.25))}}
+    if params.get("census"):
+        spec["census"] = str(params["census"])
+    problem = opt.Problem.from_dict(spec)
+    compiled = problem.compile(territory)  # refuses impossible problems at once, with the reason
+    initial = plan if plan.is_complete else None
+
+    def work(report: Report) -> dict[str, Any]:
+        def progress(info: Mapping[str, Any]) -> None:
+            report(int(info["steps"]), steps, f"{info['steps']} of {steps} steps, best {info['best']:.4g}"
+                   + ("" if info.get("feasible", True) else " (not yet feasible)"),
+                   {"best": float(info["best"]), "feasible": bool(info.get("feasible", True))})
+
+        report(0, steps, "starting")
+        optimizer = opt.ShortBurstOptimizer(steps=steps, seed=seed, initial=initial, progress=progress,
+                                            chunk=chunk)
+        res = optimizer.run(compiled)
+        base = f"{plan.name or 'plan'} optimized ({job.id})"
+        saved = workspace.add_plan(res.plan.renamed(base), open_it=False) if res.feasible else None
+        return {"summary": res.to_dict(), "saved_as": saved.name if saved is not None else None,
+                "top": [float(sc) for sc, _a in res.top]}
+
+    job = Job("optimize", work, params={"steps": steps, "seed": seed, "maximize": maximize,
+                                        "minimize": minimize, "plan": plan.name},
+              label=f"short-burst optimization of {plan.name or 'the draft'} ({steps} steps)")
+    return job
 
 
 def _percentile(sample: np.ndarray, value: float) -> float:
