@@ -240,4 +240,4 @@ def test_optimize_job_lists_and_opens_the_best_plan(page, grid_server):
     name = button.inner_text().removeprefix("Open ")
     button.click()
     page.wait_for_function("(n) => window.dayafter.draft.name === n", arg=name)
-    assert page.get_by_role("button", name=f"Open {name}").count() == 1
+    assert page.locator("#plans").get_by_role("button", name=f"Open {name}").count() == 1
