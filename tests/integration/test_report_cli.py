@@ -83,3 +83,32 @@ def test_report_with_security_and_settlement(tmp_path):
                                 "--no-maps", "--out", str(tmp_path / "e.html")])
     assert rc == 3
     assert not (tmp_path / "e.html").exists()
+
+
+def test_report_with_an_ensemble_run(iraq, tmp_path):
+    from dayafter.ensemble import ReComSampler
+    from dayafter.report import EnsembleContext
+    from dayafter.report.ensemble import percentile_of
+
+    plan = iraq.plans["nineveh-plains-sinjar-province"]
+    run = tmp_path / "run"
+    ReComSampler(steps=120, chains=1, seed=7, thin=12, metrics=["theil_h", "stranded:yazidi"],
+                 n_jobs=1, constraints={"tolerance": None, "pop_min": 0, "pop_max": 1e9}
+                 ).run(iraq.territory, plan, run)
+    out = tmp_path / "d.html"
+    rc = run_guarded(app, args=["report", "status-quo-2014", plan.name, "--ensemble", str(run),
+                                "--no-maps", "--out", str(out)])
+    assert rc == 0
+    html = out.read_text(encoding="utf-8")
+    assert external_refs(html) == []
+    rows = {row["key"] if "key" in row else row["metric"]: row
+            for row in table_dicts(read_html(html).tables["ensemble-table"])}
+    ens = EnsembleContext.from_run(run, iraq.territory)
+    import dayafter as da
+
+    v = da.evaluate(iraq.territory, plan).scalars()["current/stranded:yazidi"]
+    row = rows["stranded: Yazidis (current)"]
+    expected = percentile_of(ens.scalars["current/stranded:yazidi"].to_numpy(), v)
+    assert float(row[f"{plan.name} percentile"]) == pytest.approx(expected, abs=0.051)
+    assert "another number of regions" in html
+    assert html.count("data:image/png") == 1 + 1 + 2 + 9  # distributions, PP, 2 largest shares, 9 community shares

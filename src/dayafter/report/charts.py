@@ -33,6 +33,7 @@ def distribution_chart(
     *,
     titles: Mapping[str, str] | None = None,
     columns: int = 3,
+    colours: Mapping[str, str] | None = None,
 ) -> bytes:
     """Small multiples: one histogram per metric with a vertical line for each plan.
 
@@ -44,6 +45,8 @@ def distribution_chart(
         Plan name to ``{metric key: value}``.
     titles
         Display title per metric key.
+    colours
+        Colour per plan (default: :data:`PLAN_COLOURS` in plan order).
     """
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -54,6 +57,9 @@ def distribution_chart(
     fig = Figure(figsize=(10.5, 2.0 * rows + 0.6), dpi=_DPI)
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
     plans = list(plan_values)
+    colours = dict(colours or {})
+    for i, p in enumerate(plans):
+        colours.setdefault(p, PLAN_COLOURS[i % len(PLAN_COLOURS)])
     for ax, key in zip(axes, keys, strict=False):
         x = np.asarray(samples[key], dtype=float)
         x = x[np.isfinite(x)]
@@ -61,17 +67,16 @@ def distribution_chart(
             lo, hi = float(x.min()), float(x.max())
             bins = 30 if hi > lo else 1
             ax.hist(x, bins=bins, color="#999999", edgecolor="white", linewidth=0.3)
-        for i, p in enumerate(plans):
+        for p in plans:
             v = plan_values[p].get(key, float("nan"))
             if np.isfinite(v):
-                ax.axvline(v, color=PLAN_COLOURS[i % len(PLAN_COLOURS)], linewidth=1.6)
+                ax.axvline(v, color=colours[p], linewidth=1.6)
         ax.set_title(titles.get(key, key), fontsize=8)
         ax.tick_params(labelsize=7)
         ax.set_yticks([])
     for ax in axes[len(keys):]:
         ax.set_axis_off()
-    handles = [Line2D([0], [0], color=PLAN_COLOURS[i % len(PLAN_COLOURS)], lw=2, label=p)
-               for i, p in enumerate(plans)]
+    handles = [Line2D([0], [0], color=colours[p], lw=2, label=p) for p in plans]
     if handles:
         fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), fontsize=7.5,
                    frameon=False)
@@ -86,6 +91,7 @@ def sorted_region_chart(
     *,
     title: str,
     ylabel: str = "",
+    colours: Mapping[str, str] | None = None,
 ) -> bytes:
     """Boxplot of each sorted-region position across the ensemble, with each plan's sorted region
     values as markers (the "sorted-region" view of gerrymandering analysis)."""
@@ -100,12 +106,13 @@ def sorted_region_chart(
                patch_artist=True, boxprops={"facecolor": "#DDDDDD", "edgecolor": "#666666"},
                medianprops={"color": "#333333"})
     markers = ("o", "s", "D", "^", "v", "P", "X")
+    colours = dict(colours or {})
     for i, (p, vals) in enumerate(plan_sorted.items()):
         v = np.asarray(vals, dtype=float)
         if v.size == k:
+            colour = colours.get(p, PLAN_COLOURS[i % len(PLAN_COLOURS)])
             ax.scatter(np.arange(1, k + 1) + (i - (len(plan_sorted) - 1) / 2) * 0.08, v, s=18,
-                       marker=markers[i % len(markers)], color=PLAN_COLOURS[i % len(PLAN_COLOURS)],
-                       label=p, zorder=3)
+                       marker=markers[i % len(markers)], color=colour, label=p, zorder=3)
     ax.set_xlabel("regions, sorted by this metric", fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.set_title(title, fontsize=9)

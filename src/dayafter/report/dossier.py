@@ -451,14 +451,20 @@ def build_dossier(
 
 def _ensemble_figures(ens: EnsembleContext, evs: Sequence[Evaluation], labels: Mapping[str, str],
                       censuses: Sequence[str], communities: Sequence[str]) -> dict[str, bytes]:
-    from dayafter.report.charts import chart_keys, distribution_chart, sorted_region_chart
+    from dayafter.report.charts import (
+        PLAN_COLOURS,
+        chart_keys,
+        distribution_chart,
+        sorted_region_chart,
+    )
 
     out: dict[str, bytes] = {}
+    colours = {ev.plan.name: PLAN_COLOURS[i % len(PLAN_COLOURS)] for i, ev in enumerate(evs)}
     keys = chart_keys(list(ens.scalars.columns), censuses, communities)
     if keys:
         samples = {k: ens.scalars[k].to_numpy(dtype=float) for k in keys}
         plan_vals = {ev.plan.name: ev.scalars() for ev in evs}
-        out["distribution"] = distribution_chart(samples, plan_vals,
+        out["distribution"] = distribution_chart(samples, plan_vals, colours=colours,
                                                  titles={k: metric_title(k, labels) for k in keys})
     plan_sorted = [(ev.plan.name, plan_region_values(ev)) for ev in evs]
     wanted = ["polsby_popper", *[f"{c}/largest_share" for c in censuses]]
@@ -471,7 +477,7 @@ def _ensemble_figures(ens: EnsembleContext, evs: Sequence[Evaluation], labels: M
         marks = {name: vals[key] for name, vals in plan_sorted
                  if key in vals and vals[key].size == S.shape[1]}
         out[f"sorted:{key}"] = sorted_region_chart(S, marks, title=metric_title(key, labels),
-                                                   ylabel="value")
+                                                   ylabel="value", colours=colours)
     return out
 
 

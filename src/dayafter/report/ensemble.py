@@ -101,6 +101,13 @@ class EnsembleContext:
                     source=self.source)
 
     @property
+    def k(self) -> int | None:
+        """Number of regions of the sampled plans (``None`` when no region values are kept)."""
+        for arr in self.sorted_regions.values():
+            return int(np.shape(arr)[1])
+        return None
+
+    @property
     def n_samples(self) -> int:
         """Number of sampled plans."""
         return len(self.scalars)

@@ -259,9 +259,12 @@ def _context(d: Dossier) -> dict[str, Any]:
             f = rows_fmt[int(i)]
             cells.append({c: (v if isinstance(v, str) else (_f1(v) if c.endswith("percentile") else f(v)))
                           for c, v in row.items()})
+        k_ens = d.ensemble.k
         ens = {
             "source": d.ensemble.source,
             "samples": d.ensemble.n_samples,
+            "k": k_ens,
+            "other_k": [s.plan.name for s in d.sections if k_ens is not None and s.plan.k != k_ens],
             "table": html_table(pd.DataFrame(cells, columns=shown.columns),
                                 text_columns=list(shown.columns), formats=fmts,
                                 table_id="ensemble-table"),
