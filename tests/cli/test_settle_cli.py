@@ -175,3 +175,23 @@ def test_time_limit_reported_as_warning(tmp_path, capsys):
     d = json.loads(out)
     assert d["warnings"] and "time limit" in d["warnings"][0]
     assert d["results"][0]["meta"]["converged"] is False
+
+
+def test_user_values_with_plan_and_authorities(tmp_path, project, capsys):
+    ids = [f"C{i:02d}{j:02d}" for i in range(3) for j in range(3)]
+    vals = tmp_path / "v.csv"
+    vals.write_text(f"unit_id,Erbil,Baghdad\n{ids[4]},10,1\n{ids[5]},1,10\n")
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps({
+        "format": "dayafter.plan", "version": 1, "name": "base",
+        "regions": [{"name": "North", "authority": "krg"}, {"name": "South", "authority": "federal"}],
+        "assignment": {u: ("North" if k < 5 else "South") for k, u in enumerate(ids)}}))
+    code, out, err = run(["settle", "run", "--values", vals, "--project", project, "--plan", base,
+                          "-m", "knaster", "--authority", "Erbil=krg", "--authority",
+                          "Baghdad=federal", "--json"], capsys)
+    assert code == 0, err
+    r = json.loads(out)["results"][0]
+    assert r["plan"]["authority"] == {ids[4]: "krg", ids[5]: "federal"}
+    assert len(r["plan"]["regions"]) == 2  # no region had to be added
+    code, _, err = run(["settle", "run", "--values", vals, "--authority", "Nobody=x"], capsys)
+    assert code == 3 and "PARTY=AUTHORITY" in err

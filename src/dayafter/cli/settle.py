@@ -175,6 +175,9 @@ def run_cmd(
         help="Base plan (file or scenario) to apply the settlement to.")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Write the resulting plan here (.json, .csv, .gpkg); needs --plan and one method.")] = None,
+    authority: Annotated[list[str] | None, typer.Option(
+        help="PARTY=AUTHORITY: authority of the regions a party's units join (repeatable; "
+        "default: from the parties file, else the party's name).")] = None,
     time_limit: Annotated[float, typer.Option(
         help="Seconds for the MILP methods (max-nash-welfare, min-subsidy) before they return "
         "their best allocation with a warning.")] = 60.0,
@@ -185,6 +188,12 @@ def run_cmd(
 
     problem, authorities, skipped = _problem(values, parties, case, project, census, budget,
                                              resources, population_weight)
+    for item in authority or []:
+        party, sep, auth = item.partition("=")
+        if not sep or party not in problem.parties or not auth:
+            raise ConfigError(f"--authority {item!r} is not PARTY=AUTHORITY for a known party",
+                              hint=f"parties are {list(problem.parties)}")
+        authorities[party] = auth
     methods = list(method) if method else [
         m for m in METHODS if m != "adjusted-winner" or problem.n_parties == 2]
     unknown = [m for m in methods if m not in METHODS]
