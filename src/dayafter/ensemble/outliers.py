@@ -53,6 +53,8 @@ def _plan_scalars(t: Territory, a: NDArray[np.int32], k: int, columns: list[str]
         elif col == "max_abs_deviation":
             pop = np.bincount(a, weights=t.population(constraints.census), minlength=k)
             out[col] = float(np.max(np.abs(pop / pop.mean() - 1.0)))
+        elif col.startswith("geometry/"):
+            out[col] = float(geometry_metrics(t, a, k).scalars()[col.split("/", 1)[1]])
         elif "/" in col:
             census, metric = col.split("/", 1)
             out[col] = float(evaluate_assignment(t, a, k, census=census,

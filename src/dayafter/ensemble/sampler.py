@@ -294,19 +294,37 @@ def _sha(path: str | os.PathLike[str]) -> str:
     return sha256_file(path)
 
 
-def _check_metrics(t: Territory, metrics: Sequence[str], censuses: Sequence[str] | None) -> None:
+def _metric_columns(t: Territory, metrics: Sequence[str], censuses: Sequence[str] | None
+                    ) -> list[tuple[str, str | None, str]]:
+    """``(column, census or None, metric)`` for every recorded metric; unknown names raise.
+
+    Census metrics (keys of ``CensusMetrics.scalars``) give one column per census,
+    ``"<census>/<metric>"``; geometry metrics (keys of ``GeometryMetrics.scalars``, such as
+    ``mean_polsby_popper`` or ``splits:<level>``) one column ``"geometry/<metric>"``.
+    """
     if not metrics:
-        return
-    from dayafter.metrics import evaluate_assignment
+        return []
+    from dayafter.metrics import evaluate_assignment, geometry_metrics
 
     names = list(censuses) if censuses is not None else list(t.census_names)
     for c in names:
         t.census(c)
-    avail = evaluate_assignment(t, np.zeros(t.n_units, np.int32), 1,
-                                census=names[0]).scalars()
-    bad = [m for m in metrics if m not in avail]
+    zero = np.zeros(t.n_units, np.int32)
+    census_keys = evaluate_assignment(t, zero, 1, census=names[0]).scalars()
+    geo_keys = geometry_metrics(t, zero, 1).scalars()
+    bad = [m for m in metrics if m not in census_keys and m not in geo_keys]
     if bad:
-        raise ConfigError(f"unknown metrics {bad}", hint=f"use keys such as {sorted(avail)[:8]}")
+        raise ConfigError(f"unknown metrics {bad}",
+                          hint=f"use keys such as {sorted(census_keys)[:6] + sorted(geo_keys)[:4]}")
+    cols: list[tuple[str, str | None, str]] = []
+    for c in names:
+        cols.extend((f"{c}/{m}", c, m) for m in metrics if m in census_keys)
+    cols.extend((f"geometry/{m}", None, m) for m in metrics if m not in census_keys)
+    return cols
+
+
+def _check_metrics(t: Territory, metrics: Sequence[str], censuses: Sequence[str] | None) -> None:
+    _metric_columns(t, metrics, censuses)
 
 
 def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | None,
@@ -421,14 +439,19 @@ def _finish(run_dir: Path, manifest: dict[str, Any], summaries: list[dict[str, A
 
 
 # ---------------------------------------------------------------------------------- one chain
-def _metric_row(t: Territory, a: NDArray[np.int64], k: int, metrics: Sequence[str],
-                censuses: Sequence[str], threshold: float) -> list[float]:
-    from dayafter.metrics import evaluate_assignment
+def _metric_row(t: Territory, a: NDArray[np.int64], k: int,
+                columns: list[tuple[str, str | None, str]], threshold: float) -> list[float]:
+    from dayafter.metrics import evaluate_assignment, geometry_metrics
 
+    a32 = a.astype(np.int32)
+    cache: dict[str | None, dict[str, float]] = {}
     row: list[float] = []
-    for c in censuses:
-        sc = evaluate_assignment(t, a.astype(np.int32), k, census=c, threshold=threshold).scalars()
-        row.extend(sc[m] for m in metrics)
+    for _, census, metric in columns:
+        if census not in cache:
+            cache[census] = (geometry_metrics(t, a32, k).scalars() if census is None else
+                             evaluate_assignment(t, a32, k, census=census,
+                                                 threshold=threshold).scalars())
+        row.append(cache[census][metric])
     return row
 
 
@@ -469,13 +492,14 @@ def run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None 
     progress_file = rd / f"chain_{chain:03d}.progress.json"
     t0 = time.perf_counter()
     last_note = 0.0
-    cur_metrics = _metric_row(t, state.assignment, k, metrics, censuses, prm["threshold"]) \
+    columns = _metric_columns(t, metrics, censuses)
+    cur_metrics = _metric_row(t, state.assignment, k, columns, prm["threshold"]) \
         if metrics else []
     try:
         while done < steps:
             b = min(block, steps - done)
             recs = []
-            met = np.zeros((b, len(metrics) * len(censuses)))
+            met = np.zeros((b, len(columns)))
             snaps: list[NDArray[np.int16]] = []
             snap_steps: list[int] = []
             pos = 0
@@ -490,7 +514,7 @@ def run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None 
                 recs.append(rec)
                 if metrics:
                     if rec.status[0] == 0:
-                        cur_metrics = _metric_row(t, state.assignment, k, metrics, censuses,
+                        cur_metrics = _metric_row(t, state.assignment, k, columns,
                                                   prm["threshold"])
                     met[pos] = cur_metrics
                 pos += chunk
@@ -507,12 +531,8 @@ def run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None 
                 "step": np.arange(done + 1, done + b + 1, dtype=np.int64)}
             for name in _KERNEL_COLUMNS:
                 cols[name] = np.concatenate([getattr(r, name) for r in recs])
-            j = 0
-            for c in censuses:
-                for m in metrics:
-                    if metrics:
-                        cols[f"{c}/{m}"] = met[:, j].copy()
-                    j += 1
+            for j, (name, _, _) in enumerate(columns):
+                cols[name] = met[:, j].copy()
             store.write_part(rd, chain, n_parts, cols,
                              np.stack(snaps) if snaps else (np.zeros((0, t.n_units), np.int16)
                                                             if thin else None),

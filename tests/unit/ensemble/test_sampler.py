@@ -27,7 +27,8 @@ def grid():
 
 def _sampler(**kw):
     base = dict(steps=300, chains=2, seed=5, n_jobs=1, thin=25, checkpoint_every=100,
-                constraints={"tolerance": 0.25}, metrics=["theil_h", "stranded:a"])
+                constraints={"tolerance": 0.25},
+                metrics=["theil_h", "stranded:a", "mean_polsby_popper", "splits:province"])
     base.update(kw)
     return ReComSampler(**base)
 
@@ -47,7 +48,8 @@ def test_run_writes_results_and_manifest(grid, tmp_path):
                                           "rejected_splits", "pair_not_adjacent")) == 600
     cols = store.load_chain(tmp_path / "a", 0, "npz")
     assert set(cols) >= {"step", "status", "cut_edges", "max_abs_deviation", "plan_hash",
-                         "census/theil_h", "census/stranded:a"}
+                         "census/theil_h", "census/stranded:a", "geometry/mean_polsby_popper",
+                         "geometry/splits:province"}
     assert np.all(cols["max_abs_deviation"] <= 0.25 + 1e-12)
     a, steps = store.load_assignments(tmp_path / "a", 1, "npz")
     assert a.dtype == np.int16 and a.shape == (12, 36) and steps.tolist() == list(range(25, 301, 25))
@@ -60,7 +62,14 @@ def test_run_writes_results_and_manifest(grid, tmp_path):
         assert got == pytest.approx(want, abs=1e-12)
     assert 1 < res.unique_plans <= 600
     assert set(res.diagnostics) == {"cut_edges", "max_abs_deviation", "census/theil_h",
-                                    "census/stranded:a"}
+                                    "census/stranded:a", "geometry/mean_polsby_popper",
+                                    "geometry/splits:province"}
+    from dayafter.metrics import geometry_metrics
+
+    last = store.load_chain(tmp_path / "a", 1, "npz")
+    geo = geometry_metrics(t, a[-1].astype(np.int32), 3).scalars()
+    assert last["geometry/splits:province"][-1] == geo["splits:province"]
+    assert last["geometry/mean_polsby_popper"][-1] == pytest.approx(geo["mean_polsby_popper"])
     summ = summarize(tmp_path / "a")
     assert summ["quantiles"]["cut_edges"]["min"] >= 5
     assert 0 < summ["acceptance_rate"] <= 1
