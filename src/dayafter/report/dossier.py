@@ -227,21 +227,40 @@ def plan_hash(plan: Plan) -> str:
 
 
 def provenance_summary(provenance: pd.DataFrame | None) -> pd.DataFrame:
-    """Figures by status (sourced, derived, imputed), with their share, per census if the table has
-    a ``census`` column and over all figures."""
+    """Figures by status (sourced, derived, imputed) with their share, per census when the table
+    has a ``census`` column and over all figures.
+
+    When the table also has ``field`` and ``value`` columns, the rows with ``field == "total"``
+    (one unit's total population) give ``people`` and ``people share``: how many residents are
+    counted by a total of that status.
+    """
+    cols = ["census", "status", "figures", "share", "people", "people share"]
     if provenance is None or len(provenance) == 0 or "status" not in provenance.columns:
-        return pd.DataFrame(columns=["census", "status", "figures", "share"])
+        return pd.DataFrame(columns=cols)
     prov = provenance
+    has_people = {"field", "value"} <= set(prov.columns)
     parts = []
     groups = [("all", prov)]
     if "census" in prov.columns:
         groups += [(str(c), g) for c, g in prov.groupby("census", sort=False)]
     for name, g in groups:
         counts = g["status"].astype(str).value_counts()
+        totals = None
+        if has_people:
+            tot = g[g["field"].astype(str) == "total"]
+            vals = pd.to_numeric(tot["value"], errors="coerce").fillna(0.0)
+            totals = vals.groupby(tot["status"].astype(str)).sum()
+            all_people = float(vals.sum())
         for status, n in counts.items():
-            parts.append({"census": name, "status": status, "figures": int(n),
-                          "share": float(n) / float(len(g))})
-    return pd.DataFrame(parts, columns=["census", "status", "figures", "share"])
+            row: dict[str, Any] = {"census": name, "status": status, "figures": int(n),
+                                   "share": float(n) / float(len(g)),
+                                   "people": float("nan"), "people share": float("nan")}
+            if totals is not None and name != "all":
+                people = float(totals.get(status, 0.0))
+                row["people"] = people
+                row["people share"] = people / all_people if all_people > 0 else float("nan")
+            parts.append(row)
+    return pd.DataFrame(parts, columns=cols)
 
 
 def _jsonable(x: Any) -> Any:

@@ -61,6 +61,8 @@ def _column_format(col: str) -> Formatter:
     c = col.lower()
     if "percentile" in c:
         return _f1
+    if c.endswith("share"):
+        return _pct
     if any(w in c for w in ("share", "deviation", "empowered", "stranded", "fractionalization",
                             "polarization")) and "people" not in c:
         return _pct
@@ -313,9 +315,12 @@ def _context(d: Dossier) -> dict[str, Any]:
         "settlements": settlements,
         "units": html_table(units, text_columns=list(units.columns), table_id="units-table",
                             rtl_columns=[c for c in ("name_ar",) if c in units.columns]),
-        "provenance": html_table(prov, text_columns=("census", "status"),
+        "provenance": html_table(prov.dropna(axis=1, how="all"), text_columns=("census", "status"),
                                  table_id="provenance-table") if len(prov) else "",
         "imputed_share": float(imputed.iloc[0]) if len(imputed) else (0.0 if len(prov) else None),
+        "imputed_people": {str(r["census"]): float(r["people share"]) for _, r in prov.iterrows()
+                           if r["census"] != "all" and r["status"] == "imputed"
+                           and np.isfinite(r["people share"])},
         "sources_md": d.sources_md,
         "manifest": json.dumps(d.manifest, indent=2, ensure_ascii=False, default=_json_default),
         "councils": d.councils.to_dict() if d.councils is not None else None,

@@ -54,6 +54,8 @@ def dossier():
                                            meta={"seed": 0})
     crit = da.criteria_from_spec([{"name": "balanced", "metric": "deviation", "abs_max": 0.2}])
     prov = pd.DataFrame({"census": ["now", "now", "before", "before"],
+                         "field": ["total", "total", "total", "a"],
+                         "value": ["300", "100", "50", "7"],
                          "status": ["sourced", "imputed", "sourced", "sourced"]})
     return build_dossier(t, [ref, alt], reference=ref, criteria=crit, labels={"a": "Alpha"},
                          provenance=prov, sources_md="S1: survey <2014>, CC BY 4.0",
@@ -126,6 +128,10 @@ def test_criteria_councils_change_and_provenance(dossier, html):
     prov = table_dicts(r.tables["provenance-table"])
     imputed = next(p for p in prov if p["census"] == "all" and p["status"] == "imputed")
     assert imputed["share"] == "25.0%"
+    now = {p["status"]: p for p in prov if p["census"] == "now"}
+    assert now["imputed"]["people"] == "100"
+    assert now["imputed"]["people share"] == "25.0%"
+    assert "25.0% of the people of census now live in units whose total is imputed" in html
     units = table_dicts(r.tables["units-table"])
     assert units[0]["name_ar"] == "وحدة"
     assert 'dir="rtl" lang="ar"' in html
@@ -210,3 +216,21 @@ def test_build_dossier_rejects_bad_input(dossier):
     nomaps = build_dossier(bare, [Plan(p.assignment, p.regions, bare.content_hash, name="x")],
                            maps=False)
     assert external_refs(render_html(nomaps)) == []
+
+
+def test_unassigned_units_and_empty_regions_render(dossier, tmp_path):
+    d = dossier[0]
+    t = d.territory
+    a = np.array([0] * 6 + [-1] * 4 + [1] * 6)
+    p = Plan(a, (Region("North", "federal"), Region("South", "krg"), Region("Empty", "krg")),
+             t.content_hash, name="partial")
+    dd = build_dossier(t, [p], reference=d.plans[0])
+    html = render_html(dd)
+    r = read_html(html)
+    rows = table_dicts(r.tables["plan-1-now-regions"])
+    assert [row["region"] for row in rows] == ["North", "South", "Empty"]
+    assert rows[2]["population"] == "0"
+    assert rows[2]["largest community"] == ""
+    units = table_dicts(r.tables["units-table"])
+    assert [u["partial"] for u in units][6:10] == ["", "", "", ""]
+    write_report(dd, tmp_path / "p.xlsx")
