@@ -195,3 +195,40 @@ def test_user_values_with_plan_and_authorities(tmp_path, project, capsys):
     assert len(r["plan"]["regions"]) == 2  # no region had to be added
     code, _, err = run(["settle", "run", "--values", vals, "--authority", "Nobody=x"], capsys)
     assert code == 3 and "PARTY=AUTHORITY" in err
+
+
+def test_compensate_scenario_plan(capsys):
+    code, out, err = run(["settle", "compensate", "--case", "northern-iraq", "--plan",
+                          "krg-releases-claims", "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["plan"] == "krg-releases-claims"
+    assert [r["method"] for r in d["results"]] == ["compensate-min-subsidy", "compensate-knaster",
+                                                   "compensate-efeq"]
+    assert all(r["envy_free"] for r in d["results"])
+    assert d["results"][1]["outside_money"] == pytest.approx(0, abs=1e-6)
+    assert set(d["units"]).isdisjoint(d["left_out"])  # shared units are left out, not priced
+    code, out, err = run(["settle", "compensate", "--case", "northern-iraq", "--plan",
+                          "status-quo-2014", "--rule", "knaster"], capsys)
+    assert code == 0, err
+    assert "(compensate-knaster)" in out
+
+
+def test_compensate_not_envy_freeable_exit_4(tmp_path, project, capsys):
+    ids = [f"C{i:02d}{j:02d}" for i in range(3) for j in range(3)]
+    vals = tmp_path / "v.csv"
+    vals.write_text(f"unit_id,krg,federal\n{ids[0]},1,5\n{ids[8]},5,1\n")
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps({
+        "format": "dayafter.plan", "version": 1, "name": "base",
+        "regions": [{"name": "North", "authority": "krg"}, {"name": "South", "authority": "federal"}],
+        "assignment": {u: ("North" if k < 5 else "South") for k, u in enumerate(ids)}}))
+    code, _, err = run(["settle", "compensate", "--values", vals, "--project", project,
+                        "--plan", base, "--rule", "min-subsidy"], capsys)
+    assert code == 4 and "cycle" in err
+    code, out, err = run(["settle", "compensate", "--values", vals, "--project", project,
+                          "--plan", base, "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert "min-subsidy" in d["failures"]
+    assert [r["method"] for r in d["results"]] == ["compensate-knaster"]

@@ -103,6 +103,16 @@ def _problem(values: Path | None, parties: Path | None, case: str | None, projec
                             resources=res, population_weight=population_weight)
 
 
+def _set_authorities(authorities: dict[str, str], items: list[str] | None,
+                     parties: tuple[str, ...]) -> None:
+    for item in items or []:
+        party, sep, auth = item.partition("=")
+        if not sep or party not in parties or not auth:
+            raise ConfigError(f"--authority {item!r} is not PARTY=AUTHORITY for a known party",
+                              hint=f"parties are {list(parties)}")
+        authorities[party] = auth
+
+
 def _fmt(x: float) -> str:
     return f"{x:,.2f}" if abs(x) < 1000 else f"{x:,.0f}"
 
@@ -188,12 +198,7 @@ def run_cmd(
 
     problem, authorities, skipped = _problem(values, parties, case, project, census, budget,
                                              resources, population_weight)
-    for item in authority or []:
-        party, sep, auth = item.partition("=")
-        if not sep or party not in problem.parties or not auth:
-            raise ConfigError(f"--authority {item!r} is not PARTY=AUTHORITY for a known party",
-                              hint=f"parties are {list(problem.parties)}")
-        authorities[party] = auth
+    _set_authorities(authorities, authority, problem.parties)
     methods = list(method) if method else [
         m for m in METHODS if m != "adjusted-winner" or problem.n_parties == 2]
     unknown = [m for m in methods if m not in METHODS]
@@ -256,6 +261,70 @@ def run_cmd(
         console().print(f"[yellow]warning: {w}[/yellow]")
     if out is not None:
         console().print(f"wrote {out}")
+
+
+@app.command("compensate")
+def compensate_cmd(
+    plan: Annotated[str, typer.Option(help="Plan (file or scenario) whose allocation is priced.")],
+    rule: Annotated[list[str] | None, typer.Option(
+        "--rule", help="min-subsidy, knaster or efeq (repeatable; default all three).")] = None,
+    values: Annotated[Path | None, typer.Option(
+        help="CSV of values entered by the user: unit_id, then one column per party.")] = None,
+    parties: Annotated[Path | None, typer.Option(
+        help="Parties JSON (constituencies, authorities, disputed units); default: the case's.")] = None,
+    case: CaseOpt = None,
+    project: ProjectOpt = None,
+    census: Annotated[str | None, typer.Option(help="Census for the derived values.")] = None,
+    budget: Annotated[float, typer.Option(help="Outside compensation fund (donor money).")] = 0.0,
+    resources: Annotated[Path | None, typer.Option(
+        help="CSV unit_id,<party>,...: resource values added to the derived values.")] = None,
+    population_weight: Annotated[float | None, typer.Option(
+        help="Value of one constituency resident in the derived values (default 1).")] = None,
+    authority: Annotated[list[str] | None, typer.Option(
+        help="PARTY=AUTHORITY (repeatable; default: from the parties file, else the name).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Price a plan's allocation of the disputed units: the money that makes it acceptable."""
+    from dayafter.errors import InfeasibleError
+    from dayafter.settle import compensate, owner_from_plan
+
+    problem, authorities, skipped = _problem(values, parties, case, project, census, budget,
+                                             resources, population_weight)
+    _set_authorities(authorities, authority, problem.parties)
+    rules = list(rule) if rule else ["min-subsidy", "knaster", "efeq"]
+    bad = [r for r in rules if r not in ("min-subsidy", "knaster", "efeq")]
+    if bad:
+        raise ConfigError(f"unknown compensation rules {bad}", hint="use min-subsidy, knaster, efeq")
+    t = load_territory(case, project)
+    base = resolve_plan(plan, t, case=case)
+    sub, owner, left_out = owner_from_plan(problem, base, t, authorities=authorities)
+    results, failures = [], {}
+    for r in rules:
+        try:
+            results.append(compensate(sub, owner, rule=r))  # type: ignore[arg-type]
+        except InfeasibleError as exc:
+            if len(rules) == 1:
+                raise
+            failures[r] = exc.one_line()
+    if json_out:
+        print_json({"plan": base.name, "parties": list(sub.parties), "units": list(sub.unit_ids),
+                    "left_out": left_out, "skipped_units": skipped,
+                    "derivation": dict(problem.meta), "failures": failures,
+                    "results": [s.to_dict() for s in results]})
+        return
+    known = set(t.unit_ids.tolist())
+    ids = [u for u in sub.unit_ids if u in known]
+    labels = {u: t.unit_label(int(i)) for u, i in zip(ids, t.index(ids), strict=True)}
+    out = console()
+    out.print(f"[bold]Allocation of plan {base.name}[/bold]: {len(sub.unit_ids)} disputed units")
+    for s in results:
+        _print(s, skipped, labels)
+    for r, msg in failures.items():
+        out.print(f"[red]{r}: {msg}[/red]")
+    if left_out:
+        out.print(f"note: {len(left_out)} disputed units are held by no party's authority in this "
+                  f"plan and were left out: {', '.join(left_out[:8])}"
+                  f"{' ...' if len(left_out) > 8 else ''}")
 
 
 @app.command("methods")

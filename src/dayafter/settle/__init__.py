@@ -7,10 +7,11 @@
 ([0, 1], [-2.0, 2.0])
 """
 
-from dayafter.settle.apply import settlement_plan
+from dayafter.settle.apply import owner_from_plan, settlement_plan
 from dayafter.settle.methods import (
     METHODS,
     adjusted_winner,
+    compensate,
     efeq_transfers,
     envy_free_matching_rounds,
     knaster,
@@ -28,12 +29,14 @@ __all__ = [
     "Settlement",
     "adjusted_winner",
     "claims_from_spec",
+    "compensate",
     "efeq_transfers",
     "envy_free_matching_rounds",
     "knaster",
     "max_nash_welfare",
     "min_subsidy",
     "minimal_subsidies",
+    "owner_from_plan",
     "settle",
     "settlement_plan",
     "values_from_territory",

@@ -6,15 +6,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
 from dayafter.errors import InputDataError
 from dayafter.plan import Plan, Region
+from dayafter.settle.problem import ClaimsProblem
 from dayafter.settle.result import SHARED, Settlement
 
 if TYPE_CHECKING:
     from dayafter.territory import Territory
 
-__all__ = ["settlement_plan"]
+__all__ = ["owner_from_plan", "settlement_plan"]
 
 
 def _unique_name(plan: Plan, base: str) -> str:
@@ -120,3 +122,61 @@ def settlement_plan(
     return Plan(new.assignment, new.regions, plan.territory_hash,
                 name=name or f"{plan.name or 'plan'} + {settlement.method}", notes=notes,
                 meta=meta)
+
+
+def owner_from_plan(
+    problem: ClaimsProblem,
+    plan: Plan,
+    territory: Territory,
+    *,
+    authorities: Mapping[str, str] | None = None,
+) -> tuple[ClaimsProblem, NDArray[np.int64], list[str]]:
+    """The allocation a plan makes of the disputed units: each unit to the party of its authority.
+
+    Parameters
+    ----------
+    problem
+        The claims problem (its units must be units of ``territory``).
+    plan
+        A plan of ``territory`` (e.g. a scenario).
+    territory
+        The territory.
+    authorities
+        Party to authority, as in :func:`settlement_plan` (default: the party's name).
+
+    Returns
+    -------
+    problem, owner, left_out
+        The problem restricted to the units whose authority belongs to a party, the party
+        holding each of them, and the unit ids left out (unassigned, or an authority such as
+        ``"shared"`` that no party has).
+
+    Raises
+    ------
+    InputDataError
+        When two parties have the same authority, or no disputed unit is held by a party.
+    """
+    plan.check_territory(territory)
+    auth_of = {p: (authorities or {}).get(p, p) for p in problem.parties}
+    by_auth: dict[str, int] = {}
+    for i, p in enumerate(problem.parties):
+        a = auth_of[p]
+        if a in by_auth:
+            raise InputDataError(
+                f"parties {problem.parties[by_auth[a]]!r} and {p!r} both have authority {a!r}",
+                hint="give every party its own authority")
+        by_auth[a] = i
+    idx = territory.index(list(problem.unit_ids), source="claims")
+    unit_auth = plan.authority_of_units()[idx]
+    owner = np.array([by_auth.get(str(a), -1) for a in unit_auth], dtype=np.int64)
+    keep = owner >= 0
+    left_out = [u for u, k in zip(problem.unit_ids, keep, strict=True) if not k]
+    if not keep.any():
+        raise InputDataError(
+            f"plan {plan.name!r} gives none of the disputed units to an authority of the parties "
+            f"({sorted(by_auth)})", hint="map the parties to the plan's authorities")
+    sub = ClaimsProblem(problem.parties, tuple(u for u, k in zip(problem.unit_ids, keep,
+                                                                strict=True) if k),
+                        problem.values[:, keep], budget=problem.budget,
+                        value_unit=problem.value_unit, meta=problem.meta)
+    return sub, owner[keep], left_out

@@ -28,6 +28,7 @@ from dayafter.settle.result import Settlement, minimal_subsidies
 __all__ = [
     "METHODS",
     "adjusted_winner",
+    "compensate",
     "efeq_transfers",
     "envy_free_matching_rounds",
     "knaster",
@@ -508,6 +509,74 @@ def knaster(problem: ClaimsProblem) -> Settlement:
         meta={"fair_share": fair.tolist(), "first_settlement": first.tolist(),
               "surplus": float(surplus), "surplus_each": float(surplus / p)},
     )
+
+
+# ---------------------------------------------------------------------- a given allocation
+def compensate(
+    problem: ClaimsProblem,
+    owner: NDArray[np.int64],
+    *,
+    rule: Literal["min-subsidy", "knaster", "efeq"] = "min-subsidy",
+) -> Settlement:
+    """Money that makes a given allocation acceptable (e.g. a scenario plan's).
+
+    Parameters
+    ----------
+    problem
+        The claims problem; values in money.
+    owner
+        ``int[m]`` party holding each unit (e.g. from :func:`dayafter.settle.owner_from_plan`).
+    rule
+        ``"min-subsidy"``: the smallest outside payments that remove all envy (Halpern and Shah
+        2019); ``"knaster"``: budget-balanced, every party gets its fair share by its own values
+        plus an equal share of the surplus (Knaster's settlement applied to this allocation);
+        ``"efeq"``: budget-balanced, envy-free and equitable (Aziz 2021), when possible.
+
+    Returns
+    -------
+    Settlement
+        Labelled ``"compensate-<rule>"``.
+
+    Raises
+    ------
+    InfeasibleError
+        ``"min-subsidy"`` when the allocation is not envy-freeable (some parties would all gain by
+        swapping their units round a cycle, so no payment removes envy); ``"efeq"`` when the
+        condition of :func:`efeq_transfers` fails.
+    """
+    v = problem.values
+    p, m = v.shape
+    owner = np.asarray(owner, dtype=np.int64)
+    if owner.shape != (m,) or (m and (owner.min() < 0 or owner.max() >= p)):
+        raise InputDataError(f"owner must give a party 0..{p - 1} for each of the {m} units")
+    if rule == "efeq":
+        s = efeq_transfers(problem, owner)
+        return Settlement("compensate-efeq", problem, s.shares, s.transfers, s.notes, s.meta)
+    held = np.diag(v @ _onehot(owner, p).T)
+    if rule == "min-subsidy":
+        subs = minimal_subsidies(v, owner)
+        if np.isinf(subs).any():
+            raise InfeasibleError(
+                "no outside payment makes this allocation envy-free: some parties would all gain "
+                "by passing their units round a cycle (Halpern and Shah 2019)",
+                hint="use --rule knaster, or let a method choose the allocation",
+            )
+        return Settlement("compensate-min-subsidy", problem, _onehot(owner, p), subs,
+                          notes=("payments come from outside (the donor fund)",),
+                          meta={"total": float(subs.sum())})
+    if rule == "knaster":
+        fair = v.sum(axis=1) / p
+        first = fair - held
+        surplus = -first.sum()
+        t = first + surplus / p
+        notes = ["transfers are budget-balanced: what some pay, the others receive"]
+        if surplus < 0:
+            notes.append("the allocation is worth less than the parties' fair shares together: "
+                         "each party ends below its fair share by the same amount")
+        return Settlement("compensate-knaster", problem, _onehot(owner, p), t, notes=tuple(notes),
+                          meta={"fair_share": fair.tolist(), "surplus": float(surplus)})
+    raise ConfigError(f"unknown compensation rule {rule!r}",
+                      hint="use 'min-subsidy', 'knaster' or 'efeq'")
 
 
 # ---------------------------------------------------------------------- Adjusted Winner

@@ -14,6 +14,7 @@ from dayafter.settle import (
     METHODS,
     ClaimsProblem,
     adjusted_winner,
+    compensate,
     efeq_transfers,
     envy_free_matching_rounds,
     knaster,
@@ -257,3 +258,36 @@ def test_mnw_time_limit_returns_best_with_warning_and_gap():
     # whatever it returns is a complete allocation within the reported gap of the best bound
     assert s.shares.sum() == 30
     assert np.all(s.values_held > 0)
+
+
+def test_compensate_given_allocation():
+    v = np.array([[10.0, 4.0], [6.0, 6.0]])
+    pr = _problem(v)
+    # P0 takes both units: P1 envies by 12, so it must be paid 12 (P0 envies nobody)
+    s = compensate(pr, np.array([0, 0]))
+    assert s.method == "compensate-min-subsidy"
+    assert s.transfers.tolist() == [0.0, 12.0]
+    assert s.is_envy_free()
+    k = compensate(pr, np.array([0, 0]), rule="knaster")
+    # fair shares 7 and 6; P0 holds 14: pays 7, surplus 1 shared -> P0 -6.5, P1 +6.5
+    np.testing.assert_allclose(k.transfers, [-6.5, 6.5])
+    assert np.all(k.utilities >= k.fair_share)
+    e = compensate(pr, np.array([0, 1]), rule="efeq")
+    np.testing.assert_allclose(e.utilities, [8.0, 8.0])
+    with pytest.raises(InfeasibleError, match="cycle"):
+        compensate(_problem([[1.0, 5.0], [5.0, 1.0]]), np.array([0, 1]))
+    with pytest.raises(ConfigError, match="unknown compensation rule"):
+        compensate(pr, np.array([0, 1]), rule="lottery")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_compensate_min_subsidy_equals_lp(seed):
+    rng = np.random.default_rng(3000 + seed)
+    v = rng.integers(0, 9, size=(3, 4)).astype(float)
+    for o in (np.array([0, 1, 2, 0]), rng.integers(0, 3, 4)):
+        ref = _lp_subsidy(v, o)
+        if ref is None:
+            with pytest.raises(InfeasibleError):
+                compensate(_problem(v), o)
+        else:
+            assert compensate(_problem(v), o).outside_money == pytest.approx(ref, abs=1e-9)

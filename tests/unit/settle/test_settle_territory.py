@@ -13,6 +13,7 @@ from dayafter.settle import (
     Settlement,
     adjusted_winner,
     max_nash_welfare,
+    owner_from_plan,
     settlement_plan,
     values_from_territory,
 )
@@ -102,3 +103,14 @@ def test_plan_for_other_territory_is_refused(territory, base_plan):
     pr = ClaimsProblem(("krg", "federal"), ("B",), [[1.0], [2.0]])
     with pytest.raises(PlanMismatchError):
         settlement_plan(base_plan, other, max_nash_welfare(pr))
+
+
+def test_owner_from_plan(territory, base_plan):
+    pr = ClaimsProblem(("krg", "federal"), ("A", "B", "C"), [[5.0, 4.0, 1.0], [1.0, 2.0, 9.0]])
+    sub, owner, left = owner_from_plan(pr, base_plan, territory)
+    assert left == [] and owner.tolist() == [0, 0, 1]
+    shared = base_plan.with_region(1, authority="shared")
+    sub, owner, left = owner_from_plan(pr, shared, territory)
+    assert left == ["C"] and sub.unit_ids == ("A", "B") and owner.tolist() == [0, 0]
+    with pytest.raises(InputDataError, match="both have authority"):
+        owner_from_plan(pr, base_plan, territory, authorities={"krg": "x", "federal": "x"})
