@@ -7,9 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from dayafter.errors import InfeasibleError
 from dayafter.settle import (
     ClaimsProblem,
     adjusted_winner,
+    compensate,
     efeq_transfers,
     envy_free_matching_rounds,
     knaster,
@@ -113,3 +115,35 @@ def test_mnw_is_ef1_and_beats_simple_allocations(pr):
         assert npos <= int((held > 0).sum())
         if npos == pr.n_parties and np.all(held > 0):
             assert np.log(u).sum() <= s.log_nash_welfare + 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(claims(max_parties=4, max_units=6), st.randoms(use_true_random=False))
+def test_compensate_any_allocation(pr, rnd):
+    owner = np.array([rnd.randrange(pr.n_parties) for _ in range(pr.n_units)])
+    k = compensate(pr, owner, rule="knaster")
+    assert abs(k.transfers.sum()) <= _tol(pr)
+    gain = k.utilities - k.fair_share
+    assert np.ptp(gain) <= _tol(pr)  # every party gets the same surplus share
+    try:
+        s = compensate(pr, owner)
+    except InfeasibleError:
+        # not envy-freeable: some bundle permutation raises welfare (Halpern and Shah 2019)
+        held = pr.values @ _onehot(owner, pr.n_parties).T
+        assert _best_permutation(held) > np.trace(held) + 1e-9
+        return
+    assert s.max_envy <= _tol(pr)
+    assert s.transfers.min() >= -1e-12 and s.transfers.min() <= 1e-9
+
+
+def _onehot(owner, p):
+    out = np.zeros((p, owner.size))
+    out[owner, np.arange(owner.size)] = 1.0
+    return out
+
+
+def _best_permutation(held):
+    import itertools
+
+    p = held.shape[0]
+    return max(sum(held[i, perm[i]] for i in range(p)) for perm in itertools.permutations(range(p)))
