@@ -204,20 +204,30 @@ def test_built_in_case_and_screenshot(browser, tmp_path, e2e):
         e2e.wait_ready(pg)
         assert pg.locator("#unit-table tbody tr").count() > 10
         assert pg.locator("#unit-table td[lang='ar']").first.inner_text().strip()
-        before = pg.locator("#metrics").inner_text()
-        pg.get_by_label("Search units (id, name, district)").fill("Sinjar")
-        pg.wait_for_function("window.dayafter.filter.length > 0")
-        pg.get_by_role("button", name="Assign all matches to the active region").click()
-        pg.wait_for_function("window.dayafter.draft.undo === 1")
-        assert pg.locator("#metrics").inner_text() != before
-        pg.get_by_role("button", name="Undo").click()
-        pg.wait_for_function("window.dayafter.draft.undo === 0")
         pg.get_by_text("Councils (simulated seats per region)").click()
         pg.wait_for_selector("#councils table tbody tr")
         assert "Ninewa" in pg.locator("#councils").inner_text()
         pg.get_by_text("Security (requisite forces and shortfall per region)").click()
         pg.wait_for_selector("#security table tbody tr")
+        pg.get_by_text("Councils (simulated seats per region)").click()
+        pg.get_by_text("Security (requisite forces and shortfall per region)").click()
+        before = pg.locator("#metrics").inner_text()
+        # a Nineveh Plains and Sinjar region, painted from the keyboard table
+        pg.get_by_label("New region").fill("Plains and Sinjar")
+        pg.get_by_role("button", name="Add", exact=True).click()
+        pg.wait_for_function("window.dayafter.draft.regions.some(r => r.name === 'Plains and Sinjar')")
+        pg.get_by_role("radio", name="Plains and Sinjar").check()
+        for district in ("Sinjar", "Al-Hamdaniya", "Tilkaef"):
+            pg.get_by_label("Search units (id, name, district)").fill(district)
+            pg.wait_for_function("window.dayafter.filter.length > 0")
+            n = pg.evaluate("window.dayafter.draft.undo")
+            pg.get_by_role("button", name="Assign all matches to the active region").click()
+            pg.wait_for_function(f"window.dayafter.draft.undo > {n}")
+        assert pg.locator("#metrics").inner_text() != before
+        assert "Plains and Sinjar" in pg.locator("#metrics").inner_text()
         pg.get_by_label("Search units (id, name, district)").fill("")
+        pg.evaluate("document.querySelectorAll('.left, .right, .center').forEach(e => e.scrollTop = 0);"
+                    "window.scrollTo(0, 0);")
         pg.evaluate("const m = window.dayafter.map; m.once('idle', () => { document.body.dataset.idle = '1'; }); m.triggerRepaint();")
         pg.wait_for_selector("body[data-idle='1']")
         out = (ROOT / "web" / "screenshots" / "workbench.png"
@@ -241,3 +251,14 @@ def test_optimize_job_lists_and_opens_the_best_plan(page, grid_server):
     button.click()
     page.wait_for_function("(n) => window.dayafter.draft.name === n", arg=name)
     assert page.locator("#plans").get_by_role("button", name=f"Open {name}").count() == 1
+
+
+def test_colour_by_share_and_metric_with_legend(page, grid_server):
+    page.get_by_label("Colour by").select_option(label="Share of Gamma")
+    assert "Share of Gamma" in page.locator("#legend").inner_text()
+    colors = page.evaluate("[0, 1].map(i => window.dayafter.map.getFeatureState({source: 'units', id: i}).color)")
+    assert colors[0] != colors[1]  # gamma lives only in every third column (0, 3): none in column 1
+    page.get_by_label("Colour by").select_option(label="Region Polsby-Popper")
+    assert "polsby popper" in page.locator("#legend").inner_text()
+    page.get_by_label("Colour by").select_option("region")
+    assert page.evaluate("window.dayafter.map.getFeatureState({source: 'units', id: 0}).color") == "#E69F00"

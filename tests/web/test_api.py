@@ -275,3 +275,24 @@ def test_security_panel_sums_the_allocation_by_region(tmp_path):
         sel = plan.assignment == j
         assert g["requirement"] == pytest.approx(a.requirement[sel].sum())
         assert g["shortfall"] == pytest.approx((a.requirement - a.covered)[sel].sum(), abs=1e-6)
+
+
+def test_import_a_project_switches_the_territory(client, tmp_path):
+    from dayafter.io.project import write_project
+    from dayafter.web.demo import grid_plans, grid_territory_with_geometry
+
+    t = grid_territory_with_geometry(3, 4)
+    path = tmp_path / "small.gpkg"
+    write_project(t, path, plans=list(grid_plans(t, 4).values()))
+    r = client.post("/api/import/project", params={"filename": "small.gpkg"}, content=path.read_bytes())
+    assert r.status_code == 200, r.text
+    assert r.json()["n_units"] == 12
+    assert client.get("/api/meta").json()["n_units"] == 12
+    assert len(client.get("/api/units.geojson").json()["features"]) == 12
+    assert sorted(p["name"] for p in client.get("/api/plans").json()) == ["halves", "stripes"]
+    painted = client.post("/api/draft/paint", json={"region": 0, "units": [11]})
+    assert painted.status_code == 200
+    saved = client.post("/api/draft/save", json={"name": "on the small grid"})
+    assert saved.status_code == 200
+    bad = client.post("/api/import/project", params={"filename": "x.gpkg"}, content=b"not sqlite")
+    assert bad.status_code == 422 and bad.json()["source"] == "x.gpkg"

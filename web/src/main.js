@@ -6,8 +6,11 @@ import "maplibre-gl/dist/maplibre-gl.css";
 import "./style.css";
 
 // Okabe-Ito: a palette distinguishable with the common colour-vision deficiencies.
+// Beyond its seven colours, Paul Tol's muted and light schemes (also designed for colour-blind
+// readers) give regions 8-20 their own colour before the list repeats.
 const REGION_COLORS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
-  "#999933", "#882255", "#44AA99", "#117733", "#332288"];
+  "#999933", "#882255", "#44AA99", "#117733", "#332288", "#DDCC77", "#AA4499", "#88CCEE", "#CC6677",
+  "#BBCC33", "#EE8866", "#99DDFF", "#FFAABB"];
 const UNASSIGNED = "#ffffff";
 // viridis stops (perceptually uniform, colour-blind safe) for shares and metrics
 const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779",
@@ -89,12 +92,9 @@ function unitColors(assignment) {
     for (let i = 0; i < n; i++) out[i] = regionColor(assignment[i]);
   } else if (cb.startsWith("share:")) {
     const g = S.meta.communities.findIndex((c) => c.key === cb.slice(6));
-    const table = S.units.censuses[S.census];
-    for (let i = 0; i < n; i++) {
-      const row = table[i];
-      const tot = row.reduce((a, b) => a + b, 0);
-      out[i] = tot > 0 ? ramp(row[g] / tot) : "#dddddd";
-    }
+    const share = shares(g);
+    const hi = Math.max(...share.filter((v) => v !== null), 1e-9);
+    for (let i = 0; i < n; i++) out[i] = share[i] === null ? "#dddddd" : ramp(share[i] / hi);
   } else if (cb.startsWith("metric:")) {
     const key = cb.slice(7);
     const vals = regionMetric(key);
@@ -109,6 +109,13 @@ function unitColors(assignment) {
   return out;
 }
 
+function shares(g) {
+  return S.units.censuses[S.census].map((row) => {
+    const tot = row.reduce((a, b) => a + b, 0);
+    return tot > 0 ? row[g] / tot : null;
+  });
+}
+
 function regionMetric(key) {
   const ev = S.evaluation;
   if (!ev) return [];
@@ -118,7 +125,28 @@ function regionMetric(key) {
   return cen.map((r) => r[key]);
 }
 
+function updateLegend(lo, hi, what) {
+  const box = $("legend");
+  if (S.colorBy === "region") {
+    box.textContent = "Colours: regions (see the region list); white: unassigned.";
+    return;
+  }
+  const bar = el("span", { class: "bar", style: `background: linear-gradient(to right, ${VIRIDIS.join(", ")})` });
+  box.replaceChildren(`${what}: `, fmt(lo, 3), bar, fmt(hi, 3));
+}
+
 function paintMap(map, assignment) {
+  if (map === S.map) {
+    if (S.colorBy.startsWith("share:")) {
+      const g = S.meta.communities.findIndex((c) => c.key === S.colorBy.slice(6));
+      const hi = Math.max(...shares(g).filter((v) => v !== null), 0);
+      updateLegend(0, hi, `Share of ${labelOf(S.colorBy.slice(6))} in each unit (${S.census})`);
+    }
+    else if (S.colorBy.startsWith("metric:")) {
+      const vals = regionMetric(S.colorBy.slice(7)).filter((v) => v !== null && Number.isFinite(v));
+      updateLegend(Math.min(...vals, 0), Math.max(...vals, 0), `Region ${S.colorBy.slice(7).replaceAll("_", " ")}`);
+    } else updateLegend();
+  }
   if (!map || !map.getSource("units")) return;
   const colors = unitColors(assignment);
   for (let i = 0; i < colors.length; i++) map.setFeatureState({ source: "units", id: i }, { color: colors[i] });
@@ -785,6 +813,14 @@ async function main() {
   $("councils-box").addEventListener("toggle", refreshEngines);
   $("security-box").addEventListener("toggle", refreshEngines);
   $("import-file").onchange = (e) => { if (e.target.files[0]) importFile(e.target.files[0]); };
+  $("import-project").onchange = async (e) => {
+    const file = e.target.files[0];
+    if (!file) return;
+    status(`Opening ${file.name}…`);
+    const r = await api(`import/project?filename=${encodeURIComponent(file.name)}`, { method: "POST", body: await file.arrayBuffer() });
+    status(`Opened ${r.title} (${r.n_units} units); reloading.`);
+    window.location.reload();
+  };
   document.addEventListener("keydown", (e) => {
     if (e.target.matches("input, select, textarea")) return;
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") { e.preventDefault(); (e.shiftKey ? redo : undo)(); }

@@ -477,6 +477,50 @@ async def import_plan(request: Request, filename: str = Query(min_length=1)) -> 
     return {"added": added, "plans": ws.list_plans(), **_draft_reply(ws)}
 
 
+@router.post("/import/project")
+async def import_project(request: Request, filename: str = Query(min_length=1)) -> dict[str, Any]:
+    """Open another territory: a project GeoPackage (units, censuses and plans) sent as the body.
+
+    Its plans are listed as read-only scenarios; plans saved from then on go to a folder named after
+    the territory's content hash under the plan folder.
+    """
+    import hashlib
+
+    from dayafter.io.project import read_project
+
+    if Path(filename).suffix.lower() != ".gpkg":
+        raise InputDataError(f"unsupported project file {filename!r}",
+                             hint="export a project GeoPackage with 'dayafter territory build ... --out X.gpkg'")
+    data = await request.body()
+    if not data:
+        raise InputDataError("the uploaded file is empty", source=filename)
+    settings = request.app.state.settings
+    old = _ws(request)
+
+    def work() -> Workspace:
+        with tempfile.TemporaryDirectory(prefix="dayafter-import-") as tmp:
+            path = Path(tmp) / "project.gpkg"
+            path.write_bytes(data)
+            try:
+                proj = read_project(path)
+            except InputDataError as exc:
+                exc.source = filename
+                raise
+        t = proj.territory
+        root = Path(settings.plans_dir) if settings.plans_dir is not None else (
+            old.plans_dir.parent if old.plans_dir is not None else None)
+        key = hashlib.sha256(t.content_hash.encode()).hexdigest()[:12]
+        plans_dir = root / "imported" / f"{Path(filename).stem}-{key}" if root is not None else None
+        return Workspace(t, scenarios=proj.plans, plans_dir=plans_dir, title=t.name or Path(filename).stem)
+
+    ws = await asyncio.to_thread(work)
+    state = request.app.state
+    for attr in ("geo4326", "geojson_bytes", "security_cache"):
+        setattr(state, attr, None)
+    state.workspace = ws
+    return {"title": ws.title, "n_units": ws.territory.n_units, "plans": ws.list_plans()}
+
+
 # ------------------------------------------------------------------------------ jobs
 class JobBody(BaseModel):
     kind: str
