@@ -57,9 +57,14 @@ def _atomic_savez(path: Path, arrays: dict[str, NDArray[Any]]) -> None:
 def atomic_json(path: Path, data: dict[str, Any]) -> None:
     """Write a small JSON file atomically."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 # ------------------------------------------------------------------------------ inputs
