@@ -156,6 +156,11 @@ def _print_diagnostics(diag: dict[str, dict[str, float]]) -> None:
         tab.add_row(name, f(d.get("mean")), f(d.get("sd")), f(d.get("rhat"), ".3f"),
                     f(d.get("ess"), ",.0f"))
     console().print(tab)
+    high = [name for name, d in diag.items()
+            if d.get("rhat") is not None and d["rhat"] == d["rhat"] and d["rhat"] > 1.1]
+    if high:
+        err_line(f"warning: split R-hat above 1.1 for {', '.join(high)}: the chains have not "
+                 "mixed; run more steps (or more chains) before reading these metrics.")
 
 
 @app.command("summary")
