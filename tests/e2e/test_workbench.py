@@ -204,6 +204,10 @@ def test_built_in_case_and_screenshot(browser, tmp_path, e2e):
         e2e.wait_ready(pg)
         assert pg.locator("#unit-table tbody tr").count() > 10
         assert pg.locator("#unit-table td[lang='ar']").first.inner_text().strip()
+        pg.locator("#unit-table tbody tr").first.get_by_role("button", name="Details").click()
+        pg.wait_for_selector("#unit-detail .sources-table tbody tr")
+        assert "imputed" in pg.locator("#unit-detail .sources-table").inner_text() or \
+            "sourced" in pg.locator("#unit-detail .sources-table").inner_text()
         pg.get_by_text("Councils (simulated seats per region)").click()
         pg.wait_for_selector("#councils table tbody tr")
         assert "Ninewa" in pg.locator("#councils").inner_text()
@@ -262,3 +266,24 @@ def test_colour_by_share_and_metric_with_legend(page, grid_server):
     assert "polsby popper" in page.locator("#legend").inner_text()
     page.get_by_label("Colour by").select_option("region")
     assert page.evaluate("window.dayafter.map.getFeatureState({source: 'units', id: 0}).color") == "#E69F00"
+
+
+def test_duplicate_rename_and_unit_sources(page, grid_server):
+    answers = iter(["copy of halves", "renamed halves"])
+    page.on("dialog", lambda d: d.accept(next(answers)))
+    page.locator("#plans").get_by_role("button", name="Duplicate halves").click()
+    page.wait_for_function("window.dayafter.plans.some(p => p.name === 'copy of halves')")
+    page.locator("#plans").get_by_role("button", name="Rename copy of halves").click()
+    page.wait_for_function("window.dayafter.plans.some(p => p.name === 'renamed halves')")
+    names = page.evaluate("window.dayafter.plans.map(p => p.name)")
+    assert names == ["stripes", "halves", "renamed halves"]
+    assert grid_server.workspace.plan("renamed halves").assignment.tolist() == \
+        grid_server.workspace.plan("halves").assignment.tolist()
+    # inspect mode: a click shows the unit's figures and changes nothing
+    page.get_by_label("Inspect only").check()
+    x, y = unit_xy(page, 9)
+    page.mouse.click(x, y)
+    page.wait_for_selector("#unit-detail:not([hidden]) table")
+    assert str(grid_server.workspace.territory.unit_ids[9]) in page.locator("#detail-h").inner_text()
+    assert page.locator("#unit-detail dd[lang='ar']").first.inner_text().startswith("وحدة")
+    assert page.evaluate("window.dayafter.draft.undo") == 0

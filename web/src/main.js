@@ -299,9 +299,13 @@ async function showDetail(i) {
   t.append(body);
   box.append(t);
   if (d.sources.length) {
-    const ul = el("ul", { class: "small" });
-    for (const s of d.sources) ul.append(el("li", { text: Object.entries(s).map(([k, v]) => `${k}: ${v}`).join("; ") }));
-    box.append(el("h3", { text: "Sources of these figures" }), ul);
+    const cols = Object.keys(d.sources[0]).filter((k) => k !== "unit_id");
+    const st = el("table", { class: "sources-table" }, el("caption", { text: "Sources of these figures (ids refer to the data sources below)" }),
+      el("thead", {}, el("tr", {}, ...cols.map((c) => el("th", { scope: "col", text: c.replaceAll("_", " ") })))));
+    const sb = el("tbody");
+    for (const s of d.sources) sb.append(el("tr", {}, ...cols.map((c) => el("td", { text: s[c] }))));
+    st.append(sb);
+    box.append(el("div", { class: "table-wrap" }, st));
   } else {
     box.append(el("p", { class: "muted small", text: "Sources: see “Data sources” (no per-unit notes)." }));
   }
