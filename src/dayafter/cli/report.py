@@ -99,6 +99,10 @@ def report(
         inputs[str(criteria)] = sha256_file(criteria)
     if project is not None:
         inputs[str(project)] = sha256_file(project)
+    else:
+        from dayafter.report.dossier import case_input_hashes
+
+        inputs.update(case_input_hashes(case or "northern-iraq"))
     ens = None
     if ensemble is not None:
         from dayafter.report import EnsembleContext

@@ -26,8 +26,8 @@ from dayafter.report.ensemble import EnsembleContext, plan_region_values
 from dayafter.report.palette import Palette
 from dayafter.territory import Territory
 
-__all__ = ["CouncilSpec", "Dossier", "PlanSection", "build_dossier", "dossier_from_case",
-           "plan_hash", "provenance_summary"]
+__all__ = ["CouncilSpec", "Dossier", "PlanSection", "build_dossier", "case_input_hashes",
+           "dossier_from_case", "plan_hash", "provenance_summary"]
 
 _DEPENDENCIES = ("numpy", "scipy", "pandas", "numba", "shapely", "geopandas", "matplotlib", "jinja2",
                  "openpyxl", "weasyprint")
@@ -500,6 +500,32 @@ def _ensemble_figures(ens: EnsembleContext, evs: Sequence[Evaluation], labels: M
     return out
 
 
+def case_input_hashes(name: str) -> dict[str, str]:
+    """SHA-256 of every data file shipped with a built-in case (``case:<name>/<path>`` keys)."""
+    from importlib import resources
+
+    from dayafter.manifest import sha256_file
+
+    try:
+        root = resources.files(f"dayafter.cases.{name.replace('-', '_')}")
+    except ModuleNotFoundError:
+        return {}
+    out: dict[str, str] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        for child in sorted(node.iterdir(), key=lambda c: c.name):
+            if child.name.startswith((".", "__")) or child.name.endswith((".py", ".pyc")):
+                continue
+            if child.is_dir():
+                walk(child, f"{prefix}{child.name}/")
+            else:
+                with resources.as_file(child) as path:
+                    out[f"case:{name}/{prefix}{child.name}"] = sha256_file(path)
+
+    walk(root, "")
+    return out
+
+
 def dossier_from_case(
     case: Any,
     plan_names: Sequence[str] | None = None,
@@ -519,6 +545,7 @@ def dossier_from_case(
     if missing:
         raise InputDataError(f"case {case.name!r} has no scenarios {missing}",
                              hint=f"use some of {sorted(case.plans)}")
+    kwargs.setdefault("inputs", case_input_hashes(case.name))
     kwargs.setdefault("reference", case.reference_plan)
     kwargs.setdefault("criteria", case.criteria)
     kwargs.setdefault("labels", {k: case.community_label(k) for k in case.territory.communities})

@@ -234,3 +234,25 @@ def test_unassigned_units_and_empty_regions_render(dossier, tmp_path):
     units = table_dicts(r.tables["units-table"])
     assert [u["partial"] for u in units][6:10] == ["", "", "", ""]
     write_report(dd, tmp_path / "p.xlsx")
+
+
+def test_same_inputs_give_byte_identical_html(dossier):
+    d = dossier[0]
+    kw = {"reference": d.plans[0], "created": "2026-01-01T00:00:00+00:00",
+          "councils": CouncilSpec(seats=5)}
+    a = render_html(build_dossier(d.territory, d.plans, **kw))
+    b = render_html(build_dossier(d.territory, d.plans, **kw))
+    assert a == b
+
+
+def test_manifest_records_versions_hashes_and_parameters(dossier):
+    from dayafter.report import plan_hash
+
+    d = dossier[0]
+    m = d.manifest
+    assert m["territory"]["content_hash"] == d.territory.content_hash
+    assert [p["sha256"] for p in m["plans"]] == [plan_hash(p) for p in d.plans]
+    assert plan_hash(d.plans[0]) != plan_hash(d.plans[0].with_moves([0], 1))
+    assert m["parameters"]["councils"]["seats"] == 7
+    assert m["parameters"]["seed"] == 0
+    assert {"numpy", "matplotlib", "jinja2"} <= set(m["versions"])
