@@ -1,0 +1,304 @@
+"""Heuristic optimizers on the ensemble kernels: simulated annealing and short bursts.
+
+Both move through contiguous plans that meet the population bounds and locks, with a mix of
+single-unit flips and ReCom moves (merge two adjacent regions, draw a uniform spanning tree, cut a
+balanced edge). Criteria are handled as a penalty; the best *feasible* plan is kept. Runs are
+objects (configuration in ``__init__``, work in :meth:`run`, results in attributes ending in
+``_``), with restarts, a time limit, a progress callback and a record of the best plans found.
+
+References
+----------
+S. Cannon, A. Goldbloom-Helzner, V. Gupta, J. N. Matthews, B. Suwal, "Voting Rights, Markov
+Chains, and Optimization by Short Bursts", Methodology and Computing in Applied Probability 25
+(2023). S. Kirkpatrick, C. D. Gelatt, M. P. Vecchi, "Optimization by Simulated Annealing",
+Science 220 (1983).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dayafter.errors import ConfigError, InfeasibleError
+from dayafter.optimize import _kernels as _k
+from dayafter.optimize.problem import CompiledProblem, Problem
+from dayafter.optimize.result import OptimizeResult, Progress, kernel_args, make_plan
+from dayafter.plan import Plan
+from dayafter.territory import Territory
+
+__all__ = ["AnnealingOptimizer", "ShortBurstOptimizer", "seed_plan"]
+
+
+def seed_plan(cp: CompiledProblem, rng: np.random.Generator, *, attempts: int = 200,
+              restarts: int = 200) -> NDArray[np.int64]:
+    """A random contiguous plan meeting the population bounds and locks.
+
+    Regions are cut one by one off the unassigned units along balanced edges of uniform spanning
+    trees (recursive tree partitioning).
+
+    Raises
+    ------
+    InfeasibleError
+        No such plan was found in ``restarts`` tries (the bounds may admit no plan; the MIP can
+        prove it).
+    """
+    kw = kernel_args(cp)
+    a = np.full(cp.territory.n_units, -1, dtype=np.int64)
+    ok = _k.seed_partition(kw["indptr"], kw["indices"], kw["pop"], kw["lock"], kw["lo"],
+                           kw["hi"], rng, attempts, restarts, a)
+    if not ok:
+        raise InfeasibleError(
+            f"no contiguous plan of {cp.k} regions within the population bounds "
+            f"{cp.lo.min():,.0f}..{cp.hi.max():,.0f} was found in {restarts} tries of "
+            "recursive spanning-tree cuts",
+            hint="widen the tolerance, or run method 'mip' to prove whether any plan exists")
+    return a
+
+
+def _start(initial: Plan | NDArray[np.integer] | None, cp: CompiledProblem) -> NDArray[np.int64] | None:
+    if initial is None:
+        return None
+    a = np.asarray(initial.assignment if isinstance(initial, Plan) else initial, dtype=np.int64)
+    t = cp.territory
+    if a.shape != (t.n_units,) or a.min() < 0 or a.max() >= cp.k:
+        raise ConfigError(f"the initial plan must assign all {t.n_units} units to regions "
+                          f"0..{cp.k - 1}")
+    pieces = t.graph.components(a.astype(np.int32))
+    for r in range(cp.k):
+        if np.unique(pieces[a == r]).size != 1:
+            raise ConfigError(f"region {r} of the initial plan is empty or not contiguous",
+                              hint="start from a contiguous plan or leave the start random")
+    popk = np.bincount(a, weights=cp.pop, minlength=cp.k)
+    if np.any(popk < cp.lo - 1e-9) or np.any(popk > cp.hi + 1e-9):
+        raise ConfigError("the initial plan breaks the population bounds",
+                          hint="start from a balanced plan or leave the start random")
+    if np.any((cp.lock >= 0) & (a != cp.lock)):
+        raise ConfigError("the initial plan breaks the locks")
+    return a.copy()
+
+
+class _Search:
+    """Shared driver of the two heuristics."""
+
+    _mode = _k.MODE_ANNEAL
+    method = "search"
+
+    def __init__(self, *, steps: int = 20_000, time_limit: float | None = None,
+                 restarts: int = 1, p_flip: float = 0.5, tree_attempts: int = 20,
+                 seed: int | None = None, initial: Plan | NDArray[np.integer] | None = None,
+                 progress: Progress | None = None, chunk: int = 2_000, keep: int = 10,
+                 shaping: float = 0.1, **extra: Any) -> None:
+        self.steps = steps
+        self.time_limit = time_limit
+        self.restarts = restarts
+        self.p_flip = p_flip
+        self.tree_attempts = tree_attempts
+        self.seed = seed
+        self.initial = initial
+        self.progress = progress
+        self.chunk = chunk
+        self.keep = keep
+        self.shaping = shaping
+        for key, val in extra.items():
+            setattr(self, key, val)
+
+    def _validate(self) -> None:
+        if self.steps < 1 or self.restarts < 1 or self.chunk < 1:
+            raise ConfigError("steps, restarts and chunk must be at least 1")
+        if not 0.0 <= self.p_flip <= 1.0:
+            raise ConfigError(f"p_flip must lie in [0, 1], got {self.p_flip}")
+        if self.time_limit is not None and self.time_limit <= 0:
+            raise ConfigError("time_limit must be positive")
+        if self.shaping < 0:
+            raise ConfigError("shaping must be non-negative")
+
+    def _schedule(self, cp: CompiledProblem) -> tuple[float, float, int]:
+        return 1.0, 1.0, 1
+
+    def run(self, problem: Problem | CompiledProblem, territory: Territory | None = None
+            ) -> OptimizeResult:
+        """Search for the best plan; returns the result (also kept in ``result_``).
+
+        Parameters
+        ----------
+        problem
+            A :class:`Problem` (with ``territory``) or an already compiled problem.
+        territory
+            The territory (needed with a :class:`Problem`).
+
+        Raises
+        ------
+        InfeasibleError
+            The quick checks fail, or no starting plan meets the bounds and locks.
+        """
+        self._validate()
+        if isinstance(problem, Problem):
+            if territory is None:
+                raise ConfigError("run(problem, territory) needs the territory")
+            cp = problem.compile(territory)
+        else:
+            cp = problem
+        t_start = time.perf_counter()
+        rng = np.random.default_rng(self.seed)
+        kw = kernel_args(cp, shaping=float(self.shaping))
+        t0, t1, burst = self._schedule(cp)
+        n = cp.territory.n_units
+        best_a = np.zeros(n, dtype=np.int64)
+        best = np.array([-np.inf, np.inf])
+        counts = np.zeros(4, dtype=np.int64)
+        history: list[tuple[float, int, float]] = []
+        top: dict[bytes, tuple[float, float, NDArray[np.int64]]] = {}
+        steps_done = 0
+        deadline = None if self.time_limit is None else t_start + self.time_limit
+        start = _start(self.initial, cp)
+        for restart in range(self.restarts):
+            a = start.copy() if (restart == 0 and start is not None) else seed_plan(cp, rng)
+            if deadline is not None:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    break
+                restart_deadline = time.perf_counter() + left / (self.restarts - restart)
+            else:
+                restart_deadline = None
+            done = 0
+            while done < self.steps:
+                m = min(self.chunk, self.steps - done)
+                _k.search(self._mode, m, done, self.steps, t0, t1, self.p_flip, burst,
+                          self.tree_attempts, kw["indptr"], kw["indices"], kw["src"],
+                          kw["table"], kw["pop"], kw["area"], kw["lock"], kw["lo"], kw["hi"],
+                          kw["adm_codes"], kw["adm_offsets"], kw["totals"], kw["W"],
+                          kw["fpar"], kw["w_splits"], kw["split_caps"], kw["cut_cap"],
+                          kw["cc_kind"], kw["cc_g"], kw["cc_bound"], kw["rc_kind"],
+                          kw["rc_region"], kw["rc_c"], kw["rc_lo"], kw["rc_hi"], a, best_a,
+                          best, rng, counts)
+                done += m
+                steps_done += m
+                elapsed = time.perf_counter() - t_start
+                history.append((elapsed, steps_done, float(best[0])))
+                key = best_a.tobytes()
+                if key not in top:
+                    top[key] = (float(best[0]), float(best[1]), best_a.copy())
+                if self.progress is not None:
+                    self.progress({"method": self.method, "elapsed": elapsed,
+                                   "steps": steps_done, "restart": restart,
+                                   "best": float(best[0]),
+                                   "feasible": bool(best[1] <= _k.FEAS_TOL)})
+                if restart_deadline is not None and time.perf_counter() >= restart_deadline:
+                    break
+        elapsed = time.perf_counter() - t_start
+        stats = {"proposed": int(counts[0]), "invalid": int(counts[1]),
+                 "accepted": int(counts[2]), "improvements": int(counts[3]),
+                 "steps": steps_done, "restarts": self.restarts}
+        res = make_plan(cp, best_a, method=self.method, elapsed=elapsed, history=history,
+                        stats=stats, seed=self.seed)
+        ranked = sorted(top.values(), key=lambda x: (x[1] > _k.FEAS_TOL, -x[0]))
+        res.top = [(s, a.astype(np.int32)) for s, _v, a in ranked[: self.keep]]
+        self.result_ = res
+        self.best_plan_ = res.plan
+        self.best_score_ = res.objective
+        return res
+
+
+class AnnealingOptimizer(_Search):
+    """Simulated annealing over flip and ReCom moves.
+
+    Parameters
+    ----------
+    steps
+        Moves per restart.
+    time_limit
+        Seconds for the whole run (shared equally among restarts); ``None`` for none.
+    restarts
+        Independent runs; the first starts from ``initial`` when given, the others from random
+        plans (recursive spanning-tree cuts).
+    p_flip
+        Probability that a move is a single-unit flip (else a ReCom move).
+    t_start, t_end
+        Temperatures (in objective units) at the first and last step; geometric schedule.
+        ``None`` scales them to the objective: ``0.05`` and ``1e-4`` times the sum of the
+        absolute weights (cut-edge weights times 4, split weights times 2).
+    tree_attempts
+        Spanning trees drawn per ReCom move before it counts as invalid.
+    seed
+        Seed of the ``np.random.Generator``.
+    initial
+        Starting plan (a :class:`~dayafter.plan.Plan` or assignment).
+    progress
+        Called after each chunk of ``chunk`` steps with a dictionary of the state.
+    keep
+        Number of best plans kept in ``result_.top``.
+    shaping
+        Weight of a smooth guidance term added to the score the chain follows (not to the
+        objective reported): how close each weighted community comes to being the largest, to a
+        majority, or to the stranded threshold. Helps on the plateaus of step-like metrics.
+
+    Attributes
+    ----------
+    result_, best_plan_, best_score_
+        Filled by :meth:`run`.
+
+    Examples
+    --------
+    >>> from dayafter.testing.grids import grid_territory
+    >>> t = grid_territory(3, 3)
+    >>> p = Problem.from_dict({"regions": 3, "minimize": ["cut_edges"],
+    ...                        "constraints": {"tolerance": 0.0}})
+    >>> AnnealingOptimizer(steps=2000, seed=1).run(p, t).objective
+    -6.0
+    """
+
+    _mode = _k.MODE_ANNEAL
+    method = "anneal"
+
+    def __init__(self, *, steps: int = 20_000, time_limit: float | None = None,
+                 restarts: int = 1, p_flip: float = 0.5, t_start: float | None = None,
+                 t_end: float | None = None, tree_attempts: int = 20, seed: int | None = None,
+                 initial: Plan | NDArray[np.integer] | None = None,
+                 progress: Progress | None = None, chunk: int = 2_000, keep: int = 10,
+                 shaping: float = 0.1) -> None:
+        super().__init__(steps=steps, time_limit=time_limit, restarts=restarts, p_flip=p_flip,
+                         tree_attempts=tree_attempts, seed=seed, initial=initial,
+                         progress=progress, chunk=chunk, keep=keep, shaping=shaping,
+                         t_start=t_start,
+                         t_end=t_end)
+
+    def _schedule(self, cp: CompiledProblem) -> tuple[float, float, int]:
+        scale = (np.abs(cp.w_plur).sum() + np.abs(cp.w_maj).sum() + np.abs(cp.w_str).sum()
+                 + abs(cp.w_homog) + 4.0 * abs(cp.w_cut) + 2.0 * np.abs(cp.w_splits).sum())
+        scale = float(scale) if scale > 0 else 1.0
+        t0 = 0.05 * scale if self.t_start is None else float(self.t_start)
+        t1 = 1e-4 * scale if self.t_end is None else float(self.t_end)
+        if not 0 < t1 <= t0:
+            raise ConfigError("temperatures need 0 < t_end <= t_start")
+        return t0, t1, 1
+
+
+class ShortBurstOptimizer(_Search):
+    """Short bursts (Cannon et al.): unbiased chains of ``burst_length`` steps, each restarting
+    from the best plan of the previous burst.
+
+    Parameters are those of :class:`AnnealingOptimizer` without temperatures, plus
+    ``burst_length`` (10 by default, the length Cannon et al. found effective).
+    """
+
+    _mode = _k.MODE_BURSTS
+    method = "bursts"
+
+    def __init__(self, *, steps: int = 20_000, time_limit: float | None = None,
+                 restarts: int = 1, burst_length: int = 10, p_flip: float = 0.2,
+                 tree_attempts: int = 20, seed: int | None = None,
+                 initial: Plan | NDArray[np.integer] | None = None,
+                 progress: Progress | None = None, chunk: int = 2_000, keep: int = 10,
+                 shaping: float = 0.1) -> None:
+        super().__init__(steps=steps, time_limit=time_limit, restarts=restarts, p_flip=p_flip,
+                         tree_attempts=tree_attempts, seed=seed, initial=initial,
+                         progress=progress, chunk=chunk, keep=keep, shaping=shaping,
+                         burst_length=burst_length)
+
+    def _schedule(self, cp: CompiledProblem) -> tuple[float, float, int]:
+        if self.burst_length < 1:
+            raise ConfigError("burst_length must be at least 1")
+        return 1.0, 1.0, int(self.burst_length)
