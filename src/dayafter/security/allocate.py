@@ -346,10 +346,12 @@ def allocate_forces(
     -----
     Variables ``x[f, u] >= 0`` and shortfall ``s[u] >= 0``; minimise ``sum_u w_u s_u`` subject to
     ``sum_u x[f, u] <= strength_f`` and ``sum_f x[f, u] + s_u = r_u``; a capped pair has the upper
-    bound ``max_share * r_u``. Only the pairs a force may serve are variables. A rule is priced by
-    the reduced cost a barred pair would have (from the row duals), a cap by the dual of its
-    bound. Solved with HiGHS (:func:`scipy.optimize.linprog`):
-    at most ``F * n + n`` variables and ``F + n`` rows.
+    bound ``max_share * r_u``. Units with the same allowed forces and weight are interchangeable,
+    so the LP is solved for such groups (at most ``n``, usually far fewer) and each group's
+    allocation and shortfall are shared in proportion to requirement; this is exact, and within a
+    group every unit is covered to the same share. Only the pairs a force may serve are
+    variables. A rule is priced by the reduced cost a barred pair would have (from the row duals),
+    a cap by the dual of its bound. Solved with HiGHS (:func:`scipy.optimize.linprog`).
     """
     n = territory.n_units
     r = (force_requirement(territory, census=census, per_1000=per_1000)
@@ -360,45 +362,52 @@ def allocate_forces(
     shares, reason = acceptance_shares(territory, catalog, census=census)
     nf = len(catalog.forces)
     strength = np.array([f.strength for f in catalog.forces], dtype=np.float64)
-    capped = np.zeros((nf, n), dtype=bool)
-    cap_ub = np.broadcast_to(r, (nf, n)).copy()  # never more than the unit needs
-    for fi, f in enumerate(catalog.forces):
-        if f.max_share is not None:
-            cap = f.max_share * r
-            capped[fi] = (reason[fi] == ALLOWED) & (cap < r)
-            cap_ub[fi] = np.minimum(cap_ub[fi], cap)
-    # only pairs a force may serve, in units that need someone, become variables
-    pf, pu = np.nonzero((reason == ALLOWED) & (r[None, :] > 0))
-    nx = pf.size
-    nv = nx + n
-    c = np.concatenate([np.zeros(nx), w])
-    a_ub = sparse.csr_matrix((np.ones(nx), (pf, np.arange(nx))), shape=(nf, nv))
-    rows = np.concatenate([pu, np.arange(n)])
-    a_eq = sparse.csr_matrix((np.ones(nv), (rows, np.arange(nv))), shape=(n, nv))
-    bounds = np.column_stack([np.zeros(nv), np.concatenate([cap_ub[pf, pu], r])])
-    res = linprog(c, A_ub=a_ub, b_ub=strength, A_eq=a_eq, b_eq=r, bounds=bounds, method="highs")
+    allowed = reason == ALLOWED
+    cap_share = np.array([1.0 if f.max_share is None else min(1.0, f.max_share)
+                          for f in catalog.forces])
+    capped = allowed & (cap_share[:, None] < 1.0) & (r[None, :] > 0)
+    # Units with the same allowed forces and the same weight are interchangeable: solve for
+    # groups of them, then share each group's allocation in proportion to requirement.
+    keys = np.column_stack([allowed.T.astype(np.float64), w])
+    group = np.asarray(np.unique(keys, axis=0, return_inverse=True)[1]).ravel()
+    first = np.unique(group, return_index=True)[1]
+    ng = first.size
+    req_g = np.bincount(group, weights=r, minlength=ng)
+    w_g = w[first]
+    gf, gg = np.nonzero(allowed[:, first])
+    nx = gf.size
+    nv = nx + ng
+    c = np.concatenate([np.zeros(nx), w_g])
+    a_ub = sparse.csr_matrix((np.ones(nx), (gf, np.arange(nx))), shape=(nf, nv))
+    rows = np.concatenate([gg, np.arange(ng)])
+    a_eq = sparse.csr_matrix((np.ones(nv), (rows, np.arange(nv))), shape=(ng, nv))
+    bounds = np.column_stack([np.zeros(nv), np.concatenate([cap_share[gf] * req_g[gg], req_g])])
+    res = linprog(c, A_ub=a_ub, b_ub=strength, A_eq=a_eq, b_eq=req_g, bounds=bounds,
+                  method="highs")
     if res.status != 0:
         raise InfeasibleError(f"the force allocation LP failed (HiGHS: {res.message})",
                               hint="check strengths and requirements for huge or odd values")
     sol = res.x
     balanced = False
-    if balance and res.fun > 1e-9 and np.any(r > 0):
-        sol2 = _balance(c, a_ub, strength, a_eq, r, bounds, float(res.fun), nx, n)
+    if balance and res.fun > 1e-9 and np.any(req_g > 0):
+        sol2 = _balance(c, a_ub, strength, a_eq, req_g, bounds, float(res.fun), nx, ng)
         if sol2 is not None:
             sol, balanced = sol2, True
-    x = np.zeros((nf, n))
-    x[pf, pu] = np.where(sol[:nx] < 1e-9, 0.0, sol[:nx])
-    s = np.clip(sol[nx:nv], 0.0, None)
+    xg = np.zeros((nf, ng))
+    xg[gf, gg] = np.where(sol[:nx] < 1e-9, 0.0, sol[:nx])
+    share = np.divide(r, req_g[group], out=np.zeros(n), where=req_g[group] > 0)
+    x = xg[:, group] * share[None, :]
+    s = np.clip(sol[nx:nv], 0.0, None)[group] * share
     lam = np.asarray(res.ineqlin.marginals)  # d(objective) / d(strength), <= 0
-    mu = np.asarray(res.eqlin.marginals)  # d(objective) / d(requirement)
+    mu = np.asarray(res.eqlin.marginals)[group]  # d(objective) / d(requirement), per unit
     strength_price = -lam
     unit_price = mu
     # a pair barred by a rule: one person of f in u would change the objective by its reduced
-    # cost -(lam_f + mu_u); a capped pair: the marginal HiGHS reports on its upper bound
-    bound_price = np.where((reason != ALLOWED) & (r[None, :] > 0), lam[:, None] + mu[None, :], 0.0)
-    cap_marg = -np.asarray(res.upper.marginals[:nx])
-    on_cap = capped[pf, pu]
-    bound_price[pf[on_cap], pu[on_cap]] = cap_marg[on_cap]
+    # cost -(lam_f + mu_u); a capped pair: the marginal HiGHS reports on its group's bound
+    bound_price = np.where(~allowed & (r[None, :] > 0), lam[:, None] + mu[None, :], 0.0)
+    cap_g = np.zeros((nf, ng))
+    cap_g[gf, gg] = -np.asarray(res.upper.marginals[:nx])
+    bound_price = np.where(capped, cap_g[:, group], bound_price)
     assessment = SecurityAssessment(
         unit_ids=territory.unit_ids,
         forces=tuple(catalog.keys),

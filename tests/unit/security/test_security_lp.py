@@ -216,3 +216,20 @@ def test_balance_spreads_the_gap():
     raw = allocate_forces(t, cat, balance=False)
     assert raw.total_shortfall == pytest.approx(a.total_shortfall)
     np.testing.assert_allclose(raw.strength_price, a.strength_price)
+
+
+def test_grouped_solution_matches_ungrouped():
+    # units with the same allowed forces are solved as one group; distinct weights (1 + tiny)
+    # keep every unit apart, and the optimum must be the same
+    rng = np.random.default_rng(7)
+    table = rng.integers(0, 3, size=(30, 3)).astype(float) * 1000
+    t = _territory(table)
+    cat = ForceCatalog((Force("a", "A", 200.0, accepted_by=("sunni_arab",)),
+                        Force("b", "B", 150.0, accepted_by=("kurd", "yazidi"), max_share=0.6),
+                        Force("c", "C", 60.0)), min_accept_share=0.4)
+    grouped = allocate_forces(t, cat, balance=False)
+    apart = allocate_forces(t, cat, balance=False, weights=1.0 + np.arange(30) * 1e-12)
+    assert grouped.total_shortfall == pytest.approx(apart.total_shortfall, abs=1e-6)
+    np.testing.assert_allclose(grouped.strength_price, apart.strength_price, atol=1e-6)
+    assert np.all(grouped.allocation[~grouped.allowed] == 0)
+    assert np.all(grouped.allocation[1] <= 0.6 * grouped.requirement + 1e-9)
