@@ -260,7 +260,7 @@ def check_criteria(evaluation: Evaluation, criteria: Sequence[Criterion]) -> lis
                         hint="use a region metric " + str(list(REGION_METRICS)) + ", a community metric "
                         + str(list(COMMUNITY_METRICS)) + ", or a plan metric " + str(sorted(scal)))
                 v = np.array([scal[crit.metric]])
-                ok = bool(crit._ok(v)[0])
-                failing_t = () if ok else ({"item": "plan", "value": float(v[0])},)
-                results.append(CriterionResult(crit, cname, ok, failing_t, 1))
+                passed = bool(crit._ok(v)[0])
+                failing_t = () if passed else ({"item": "plan", "value": float(v[0])},)
+                results.append(CriterionResult(crit, cname, passed, failing_t, 1))
     return results

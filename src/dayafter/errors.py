@@ -6,7 +6,7 @@ The CLI maps them to exit codes (3 for bad input, 4 for infeasible problems) and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 __all__ = [
     "ConfigError",
@@ -109,7 +109,7 @@ class ConvergenceWarning(UserWarning):
     """A stochastic or iterative run may not have converged."""
 
 
-def first_ids(ids: Sequence[object], limit: int = 5) -> str:
+def first_ids(ids: Iterable[object], limit: int = 5) -> str:
     """Format up to ``limit`` ids for a message: ``'A', 'B' and 3 more`` (row numbers unquoted)."""
     ids = list(ids)
     shown = ", ".join(str(i) if isinstance(i, int) else repr(str(i)) for i in ids[:limit])

@@ -176,7 +176,7 @@ class Plan:
         if to_arr.size and (to_arr.min() < UNASSIGNED or to_arr.max() >= self.k):
             raise InputDataError(f"target region outside 0..{self.k - 1} in with_moves")
         a[units] = to_arr
-        return replace(self, assignment=a)
+        return replace(self, assignment=a.astype(np.int32))
 
     def with_regions(self, regions: Sequence[Region]) -> Plan:
         """A new plan with new region attributes (same number of regions or more)."""
@@ -204,7 +204,7 @@ class Plan:
         inv = np.empty(self.k + 1, dtype=np.int64)
         inv[order_arr] = np.arange(self.k)
         inv[-1] = UNASSIGNED
-        return replace(self, assignment=inv[self.assignment],
+        return replace(self, assignment=inv[self.assignment].astype(np.int32),
                        regions=tuple(self.regions[j] for j in order_arr))
 
     # ------------------------------------------------------------------ comparison
@@ -271,4 +271,5 @@ class Plan:
                 f"{len(missing)} units of the territory are missing from the plan: "
                 f"{first_ids(missing)}", unit_ids=missing, source=source,
                 hint="assign them or allow unassigned units")
-        return cls(a, regions, territory.content_hash, name=name, notes=notes, meta=meta or {})
+        return cls(a.astype(np.int32), regions, territory.content_hash, name=name, notes=notes,
+                   meta=meta or {})

@@ -113,7 +113,7 @@ class Territory:
             if bad.any():
                 raise InputDataError(
                     f"census {name!r} has missing, negative or infinite values for units "
-                    f"{first_ids(ids[bad])}",
+                    f"{first_ids(ids[bad].tolist())}",
                     unit_ids=ids[bad].tolist(),
                 )
             cens[str(name)] = _ro(arr)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -26,7 +26,7 @@ __all__ = ["CensusSpec", "build_territory", "choose_crs", "normalise_ids"]
 MAX_UNIT_POPULATION = 1e10
 """Populations above this in one unit are rejected as a data error (more than the world's people)."""
 
-CensusSpec = Mapping[str, str] | pd.DataFrame
+CensusSpec: TypeAlias = Mapping[str, str] | pd.DataFrame
 """A census is either ``{community: column in the layer}`` or a DataFrame indexed by unit id whose
 columns are the communities."""
 
@@ -457,7 +457,7 @@ def _columns(gdf: pd.DataFrame, cols: Mapping[str, str] | Sequence[str], *, sour
 
 def _warn_gaps(pgeoms: np.ndarray, ids: np.ndarray, *, source: str) -> None:
     union = shapely.union_all(pgeoms)
-    holes = []
+    holes: list[shapely.Polygon] = []
     for poly in shapely.get_parts(union):
         holes.extend(shapely.Polygon(ring) for ring in poly.interiors)
     if not holes:

@@ -77,7 +77,7 @@ def _finish(
             f"{source}: {len(absent)} units of the territory are not in the plan file and stay "
             f"unassigned: {first_ids(absent)}",
             DataQualityWarning, stacklevel=3)
-    plan = Plan(a, tuple(regions), territory.content_hash, name=name, notes=notes, meta=meta or {})
+    plan = Plan(a.astype(np.int32), tuple(regions), territory.content_hash, name=name, notes=notes, meta=meta or {})
     if territory_hash and territory_hash != territory.content_hash:
         raise PlanMismatchError(
             f"the plan was made for other territory data (hash {territory_hash[:12]}, this territory "

@@ -319,7 +319,7 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary of every metric (regions by name, communities by key)."""
         plan = self.plan
-        regions = [r.to_dict() for r in plan.regions]
+        regions: list[dict[str, Any]] = [dict(r.to_dict()) for r in plan.regions]
         g = self.geometry
         for j, r in enumerate(regions):
             r.update(
@@ -510,7 +510,8 @@ def compare_to_reference(
     moved = ai != ri
     pops = {c: territory.population(c) for c in names}
     trans_people = {
-        c: np.bincount(flat, weights=p, minlength=m * m).reshape(m, m) for c, p in pops.items()
+        c: np.bincount(flat, weights=p, minlength=m * m).astype(np.float64).reshape(m, m)
+        for c, p in pops.items()
     }
     # region matching: maximise shared units between plan regions and reference regions
     pa, ra = plan.assignment, reference.assignment
