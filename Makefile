@@ -6,6 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# modules held to mypy (the core model, metrics, I/O and geometry edge)
+TYPED := src/dayafter/errors.py src/dayafter/graph.py src/dayafter/territory.py src/dayafter/plan.py \
+	src/dayafter/metrics src/dayafter/criteria.py src/dayafter/io src/dayafter/geo \
+	src/dayafter/cases/__init__.py src/dayafter/comparison.py
 
 .PHONY: run test lint bench clean install
 
@@ -25,6 +29,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/lint-imports
+	$(BIN)/mypy $(TYPED)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
 
