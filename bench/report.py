@@ -5,7 +5,7 @@ phase (case load, evaluation with maps and charts, HTML, XLSX, PDF) in one proce
 reference point measured in the same run, the bare evaluation of the five plans with
 ``dayafter.evaluate`` (what any report has to compute anyway).
 
-    python bench/report.py [--out-dir /tmp/dossier] [--no-pdf] [--councils 15]
+    python bench/report.py [--out-dir /tmp/dossier] [--no-pdf] [--councils]
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out-dir", type=Path, default=None)
     ap.add_argument("--no-pdf", action="store_true", help="skip the PDF (no WeasyPrint here)")
-    ap.add_argument("--councils", type=int, default=0, help="council size per region (0: none)")
+    ap.add_argument("--councils", action="store_true", help="add the case's 2023 council rules")
     args = ap.parse_args()
 
     import dayafter as da
-    from dayafter.report import CouncilSpec, dossier_from_case, pdf_available, write_report
+    from dayafter.report import dossier_from_case, pdf_available, write_report
 
     out = args.out_dir or Path(tempfile.mkdtemp(prefix="dayafter-report-"))
     times: dict[str, float] = {}
@@ -42,7 +42,12 @@ def main() -> None:
     start = time.perf_counter()
     cpu0 = time.process_time()
     t0 = start
-    d = dossier_from_case(case, councils=CouncilSpec(args.councils) if args.councils else None)
+    rules = None
+    if args.councils:
+        from dayafter.cases.northern_iraq.councils import provincial_rules_2023
+
+        rules = provincial_rules_2023()
+    d = dossier_from_case(case, councils=rules)
     times["dossier (evaluation, maps, charts)"] = time.perf_counter() - t0
     sizes = {}
     formats = ["html", "xlsx"]

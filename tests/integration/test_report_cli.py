@@ -20,8 +20,8 @@ def test_report_scenario_html_and_xlsx(iraq, tmp_path, capsys):
     r = read_html(html)
     councils = table_dicts(r.tables["plan-1-councils"])
     plan = iraq.plans["nineveh-plains-sinjar-province"]
-    assert [c["region"] for c in councils] == plan.region_names
-    assert all(int(c["seats"]) == 15 for c in councils)
+    assert [c["region"] for c in councils] == plan.region_names * 2  # two censuses
+    assert all(int(c["council size"]) == 15 for c in councils)
     assert "plan-1-change" in r.tables  # measured from the case's status quo
     assert out_xlsx.stat().st_size > 0
     assert "wrote" in capsys.readouterr().err
@@ -112,3 +112,24 @@ def test_report_with_an_ensemble_run(iraq, tmp_path):
     assert float(row[f"{plan.name} percentile"]) == pytest.approx(expected, abs=0.051)
     assert "another number of regions" in html
     assert html.count("data:image/png") == 1 + 1 + 2 + 9  # distributions, PP, 2 largest shares, 9 community shares
+
+
+def test_report_with_the_case_council_rules(iraq, tmp_path):
+    from dayafter.cases.northern_iraq.councils import provincial_rules_2023
+    from dayafter.councils import simulate_councils
+
+    plan = iraq.plans["nineveh-plains-sinjar-province"]
+    out = tmp_path / "d.html"
+    rc = run_guarded(app, args=["report", plan.name, "--councils", "iraq-2023", "--no-maps",
+                                "--out", str(out)])
+    assert rc == 0
+    rows = table_dicts(read_html(out.read_text(encoding="utf-8")).tables["plan-1-councils"])
+    sim = simulate_councils(iraq.territory, plan, rules=provincial_rules_2023())
+    label = {k: iraq.community_label(k) for k in iraq.territory.communities}
+    for census in iraq.territory.census_names:
+        got = [r for r in rows if r["census"] == census]
+        seats = sim.seats_table(census)
+        for j, r in enumerate(got):
+            assert [int(r[label[c]]) for c in sim.communities] == seats[j].tolist()
+    assert run_guarded(app, args=["report", plan.name, "--council-method", "dhondt", "--no-maps",
+                                  "--out", str(tmp_path / "x.html")]) == 3

@@ -28,10 +28,12 @@ def report(
     criteria: Annotated[Path | None, typer.Option(help="Criteria file (YAML or JSON).")] = None,
     census: Annotated[list[str] | None, typer.Option("--census", help="Census to report (repeatable).")] = None,
     threshold: Annotated[float, typer.Option(help="Stranded threshold (share).")] = 0.10,
+    councils: Annotated[str | None, typer.Option(
+        "--councils", help="Simulate councils: 'iraq-2023' (the case's rules) or a rules file.")] = None,
     council_seats: Annotated[int | None, typer.Option(
-        "--council-seats", help="Simulate a council of this size in every region.")] = None,
-    council_method: Annotated[str, typer.Option(
-        "--council-method", help="Apportionment method for the councils.")] = "sainte-lague",
+        "--council-seats", help="Simulate a council of this fixed size in every region.")] = None,
+    council_method: Annotated[str | None, typer.Option(
+        "--council-method", help="Apportionment method for the councils.")] = None,
     security: Annotated[bool, typer.Option(
         "--security", help="Add force requirements, allocation and gaps (dayafter.security).")] = False,
     forces: Annotated[Path | None, typer.Option(
@@ -51,7 +53,6 @@ def report(
     """Write a settlement dossier: maps, tables, criteria, comparison, ensemble context, provenance."""
     from dayafter.manifest import sha256_file
     from dayafter.report import (
-        CouncilSpec,
         build_dossier,
         pdf_available,
         report_format,
@@ -108,7 +109,7 @@ def report(
         from dayafter.report import EnsembleContext
 
         ens = EnsembleContext.from_run(ensemble, t, censuses=census)
-    councils = CouncilSpec(seats=council_seats, method=council_method) if council_seats else None
+    rules = _council_rules(councils, council_seats, council_method, inputs)
     assessment = None
     if security:
         from dayafter.security import allocate_forces, load_force_catalog
@@ -134,7 +135,7 @@ def report(
                                          budget=budget, source=str(path))
         settlements = [run_settle(problem, m) for m in settle]
     dossier = build_dossier(
-        t, chosen, reference=ref, ensemble=ens, councils=councils, threshold=threshold,
+        t, chosen, reference=ref, ensemble=ens, councils=rules, threshold=threshold,
         security=assessment, settlements=settlements,
         censuses=census, maps=maps, inputs=inputs,
         parameters={"case": None if project is not None else (case or "northern-iraq"),
@@ -162,3 +163,37 @@ def _case_file(case: str | None, project: Path | None, folder: str, name: str, o
             return Path(str(ref))
     raise InputDataError(f"no {folder} data: the case ships no {folder}/{name}",
                          hint=f"pass {option} FILE")
+
+
+def _council_rules(spec: str | None, seats: int | None, method: str | None,
+                   inputs: dict[str, str]) -> object | None:
+    """Council rules from --councils (a name or a file), --council-seats and --council-method."""
+    from dataclasses import replace
+
+    if spec is None and seats is None:
+        if method is not None:
+            raise ConfigError("--council-method needs --councils or --council-seats",
+                              hint="add --council-seats N")
+        return None
+    from dayafter.councils import CouncilRules
+
+    if spec == "iraq-2023":
+        from dayafter.cases.northern_iraq.councils import provincial_rules_2023
+
+        rules = provincial_rules_2023()
+    elif spec is not None:
+        from dayafter.io.specs import read_spec
+        from dayafter.manifest import sha256_file
+
+        data = read_spec(spec)
+        if not isinstance(data, dict):
+            raise InputDataError("council rules must be a mapping of keys to values", source=spec)
+        rules = CouncilRules.from_dict(data, source=spec)
+        inputs[spec] = sha256_file(spec)
+    else:
+        rules = CouncilRules(size=seats, first_divisor=None)
+    if seats is not None and spec is not None:
+        rules = replace(rules, size=seats, admin=None, sizes={}, residents_per_seat=None)
+    if method is not None:
+        rules = replace(rules, method=method, first_divisor=None)
+    return rules

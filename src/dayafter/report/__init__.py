@@ -10,7 +10,6 @@ Matplotlib, Jinja2 and WeasyPrint are imported only by the functions that need t
 """
 
 from dayafter.report.dossier import (
-    CouncilSpec,
     Dossier,
     PlanSection,
     build_dossier,
@@ -34,7 +33,6 @@ from dayafter.report.render import (
 
 __all__ = [
     "FORMATS",
-    "CouncilSpec",
     "Dossier",
     "EnsembleContext",
     "PlanSection",

@@ -26,50 +26,11 @@ from dayafter.report.ensemble import EnsembleContext, plan_region_values
 from dayafter.report.palette import Palette
 from dayafter.territory import Territory
 
-__all__ = ["CouncilSpec", "Dossier", "PlanSection", "build_dossier", "case_input_hashes",
+__all__ = ["Dossier", "PlanSection", "build_dossier", "case_input_hashes",
            "dossier_from_case", "plan_hash", "provenance_summary"]
 
 _DEPENDENCIES = ("numpy", "scipy", "pandas", "numba", "shapely", "geopandas", "matplotlib", "jinja2",
                  "openpyxl", "weasyprint")
-
-
-@dataclass(frozen=True)
-class CouncilSpec:
-    """How to simulate a council in every region.
-
-    Stated voting assumption: each community votes for its own list, with one vote per resident on
-    the chosen census (populations rounded to whole people), and the seats are apportioned among
-    these lists by ``method``.
-
-    Parameters
-    ----------
-    seats
-        Council size per region.
-    method
-        An apportionment method of :mod:`dayafter.councils` (``sainte-lague``, ``dhondt``, ...).
-    first_divisor, threshold
-        Passed to :func:`dayafter.councils.apportion`.
-    census
-        Census giving the votes (the first census when ``None``).
-    """
-
-    seats: int
-    method: str = "sainte-lague"
-    first_divisor: float | None = None
-    threshold: float | None = None
-    census: str | None = None
-
-    def __post_init__(self) -> None:
-        from dayafter.errors import ConfigError
-
-        if self.seats < 1:
-            raise ConfigError(f"a council needs at least one seat, got {self.seats}",
-                              hint="pass --council-seats 1 or more")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dictionary (for the manifest)."""
-        return {"seats": self.seats, "method": self.method, "first_divisor": self.first_divisor,
-                "threshold": self.threshold, "census": self.census}
 
 
 @dataclass(frozen=True)
@@ -83,6 +44,7 @@ class PlanSection:
     is_reference: bool
     figures: Mapping[str, bytes] = field(default_factory=dict)
     councils: pd.DataFrame | None = None
+    council_notes: tuple[str, ...] = ()
     security: pd.DataFrame | None = None
 
     @property
@@ -118,7 +80,7 @@ class Dossier:
     ensemble_figures
         Rendered ensemble charts by key (``distribution``, ``sorted:<metric key>``).
     councils
-        The council simulation settings, or ``None``.
+        The :class:`dayafter.councils.CouncilRules` the councils were simulated with, or ``None``.
     security
         A :class:`dayafter.security.SecurityAssessment`, or ``None``.
     settlements
@@ -139,7 +101,7 @@ class Dossier:
     sources_md: str
     ensemble: EnsembleContext | None
     ensemble_figures: Mapping[str, bytes]
-    councils: CouncilSpec | None
+    councils: Any
     manifest: Mapping[str, Any]
     palette: Palette
     security: Any = None
@@ -281,31 +243,6 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _councils(territory: Territory, ev: Evaluation, spec: CouncilSpec,
-              labels: Mapping[str, str]) -> pd.DataFrame:
-    from dayafter.councils import apportion, effective_number, gallagher
-
-    census = spec.census or ev.census().census
-    cm = ev.census(census)
-    rows = []
-    for j, r in enumerate(ev.plan.regions):
-        votes = np.rint(cm.tally[j]).astype(np.int64)
-        row: dict[str, Any] = {"region": r.name, "authority": r.authority, "seats": spec.seats}
-        if votes.sum() <= 0:
-            rows.append(row)
-            continue
-        res = apportion(votes, spec.seats, method=spec.method, first_divisor=spec.first_divisor,
-                        threshold=spec.threshold, lists=[labels.get(c, c) for c in cm.communities],
-                        communities=list(cm.communities), source=f"council of {r.name}")
-        for i, c in enumerate(cm.communities):
-            row[labels.get(c, c)] = int(res.seats[i])
-        row["undecided (tie)"] = int(spec.seats - res.seats.sum())
-        row["Gallagher"] = float(gallagher(votes, res.seats))
-        row["effective parties (seats)"] = float(effective_number(res.seats))
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
 def build_dossier(
     territory: Territory,
     plans: Sequence[Plan],
@@ -317,7 +254,7 @@ def build_dossier(
     sources_md: str = "",
     title: str = "",
     ensemble: EnsembleContext | None = None,
-    councils: CouncilSpec | None = None,
+    councils: Any = None,
     security: Any = None,
     settlements: Sequence[Any] = (),
     threshold: float = DEFAULT_THRESHOLD,
@@ -348,7 +285,9 @@ def build_dossier(
     ensemble
         Ensemble context: adds distributions with each plan's percentile and sorted-region boxplots.
     councils
-        Council simulation settings: adds seats per community in every region.
+        :class:`dayafter.councils.CouncilRules`: adds the council of every region (seats per
+        community, reserved seats, disproportionality) from
+        :func:`dayafter.councils.simulate_councils`.
     security
         A :class:`dayafter.security.SecurityAssessment` (from
         :func:`dayafter.security.allocate_forces`): adds requirement, allocation and gaps per
@@ -406,7 +345,14 @@ def build_dossier(
             figs["authority"] = m.authority_map(ctx, p, palette, reference=reference)
             figs["community"] = m.community_map(ctx, ev, palette, labels=labels)
             figs["stranded"] = m.stranded_map(ctx, ev)
-        council_df = _councils(territory, ev, councils, labels) if councils is not None else None
+        council_df, council_notes = None, ()
+        if councils is not None:
+            from dayafter.councils import simulate_councils
+            from dayafter.report.tables import councils_table
+
+            sim = simulate_councils(territory, p, rules=councils, census=list(ev.censuses))
+            council_df = councils_table(sim, labels=labels)
+            council_notes = tuple(f"{c}: {n}" for c, notes in sim.notes.items() for n in notes)
         sec_df = None
         if security is not None:
             from dayafter.report.tables import security_region_table
@@ -415,7 +361,7 @@ def build_dossier(
         sections.append(PlanSection(
             plan=p, evaluation=ev, criteria=tuple(check_criteria(ev, criteria)),
             is_reference=reference is not None and p == reference, figures=figs,
-            councils=council_df, security=sec_df))
+            councils=council_df, council_notes=council_notes, security=sec_df))
     ens_figs: dict[str, bytes] = {}
     if ensemble is not None:
         ens_figs = _ensemble_figures(ensemble, evs, labels, list(evs[0].censuses),
@@ -438,7 +384,7 @@ def build_dossier(
             "censuses": list(evs[0].censuses),
             "criteria": [c.name for c in criteria],
             "maps": maps,
-            "councils": None if councils is None else councils.to_dict(),
+            "councils": None if councils is None else _jsonable(councils.to_dict()),
             "security": None if security is None else _jsonable(dict(security.meta)),
             "settlements": [{"method": x.method, "parties": list(x.problem.parties),
                              "units": len(x.problem.unit_ids), "budget": x.problem.budget,

@@ -243,8 +243,9 @@ def _context(d: Dossier) -> dict[str, Any]:
                                                      ev.geometry.split_detail[lvl], strict=True)
                              if c > 1] for lvl in ev.geometry.splits},
             "councils": None if s.councils is None else html_table(
-                s.councils, text_columns=("region", "authority"),
+                s.councils, text_columns=("census", "region", "majority", "ties"),
                 table_id=f"plan-{len(plans) + 1}-councils"),
+            "council_notes": list(s.council_notes),
             "security": None if s.security is None else html_table(
                 s.security, text_columns=("region", "authority"),
                 table_id=f"plan-{len(plans) + 1}-security"),
@@ -323,11 +324,23 @@ def _context(d: Dossier) -> dict[str, Any]:
                            and np.isfinite(r["people share"])},
         "sources_md": d.sources_md,
         "manifest": json.dumps(d.manifest, indent=2, ensure_ascii=False, default=_json_default),
-        "councils": d.councils.to_dict() if d.councils is not None else None,
+        "councils": _council_rules(d.councils) if d.councils is not None else None,
         "fmt_int": _int,
         "fmt_pct": _pct,
         "fmt_f3": _f3,
     }
+
+
+def _council_rules(rules: Any) -> dict[str, Any]:
+    d = rules.to_dict()
+    size = ("fixed size " + str(d["size"]) if d.get("size") else
+            "sizes of the existing councils (" + str(d.get("admin_level")) + ")" if d.get("admin_level")
+            else f"one seat per {d['residents_per_seat']:,.0f} residents"
+            if d.get("residents_per_seat") else "sizes per region")
+    return {"name": d.get("name") or "", "method": d.get("method", ""),
+            "first_divisor": d.get("first_divisor"), "threshold": d.get("threshold"),
+            "size": size, "adult_share": d.get("adult_share"), "turnout": d.get("turnout"),
+            "sources": ", ".join(d.get("sources") or [])}
 
 
 def _json_default(o: Any) -> Any:

@@ -21,6 +21,7 @@ from dayafter.territory import Territory
 __all__ = [
     "change_table",
     "community_table",
+    "councils_table",
     "criteria_table",
     "region_stranded_people",
     "region_table",
@@ -270,3 +271,30 @@ def settlement_units_table(settlement: Any, territory: Territory | None = None) 
     for i, p in enumerate(pr.parties):
         data[f"value to {p}"] = np.asarray(pr.values[i], dtype=float)
     return pd.DataFrame(data)
+
+
+def councils_table(simulation: Any, *, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per census and region of a :class:`dayafter.councils.CouncilSimulation`: council
+    size, seats of each community (reserved seats included), reserved seats, Gallagher's index,
+    effective number of parties by seats, whether one community holds a majority, and ties."""
+    labels = labels or {}
+    sim = simulation
+    reg = sim.regions
+    rows = []
+    for census in dict.fromkeys(reg["census"].tolist()):
+        seats = sim.seats_table(census)
+        sub = reg[reg["census"] == census].reset_index(drop=True)
+        for j, r in sub.iterrows():
+            row: dict[str, Any] = {"census": census, "region": sim.region_names[j],
+                                   "council size": int(r["council_size"])}
+            for i, c in enumerate(sim.communities):
+                row[labels.get(c, c)] = int(seats[j, i])
+            row.update({
+                "reserved seats": int(r["reserved_seats"]),
+                "Gallagher": float(r["gallagher"]),
+                "effective parties (seats)": float(r["enp_seats"]),
+                "majority": "yes" if bool(r["majority"]) else "no",
+                "ties": str(r["ties"] or ""),
+            })
+            rows.append(row)
+    return pd.DataFrame(rows)

@@ -11,9 +11,9 @@ import pytest
 from tests.unit.report.htmlcheck import external_refs, read_html, table_dicts
 
 import dayafter as da
+from dayafter.councils import CouncilRules
 from dayafter.plan import Plan, Region
 from dayafter.report import (
-    CouncilSpec,
     EnsembleContext,
     build_dossier,
     render_html,
@@ -59,7 +59,7 @@ def dossier():
                          "status": ["sourced", "imputed", "sourced", "sourced"]})
     return build_dossier(t, [ref, alt], reference=ref, criteria=crit, labels={"a": "Alpha"},
                          provenance=prov, sources_md="S1: survey <2014>, CC BY 4.0",
-                         ensemble=None, councils=CouncilSpec(seats=7), created="2026-01-01T00:00:00+00:00",
+                         ensemble=None, councils=CouncilRules(size=7, first_divisor=None), created="2026-01-01T00:00:00+00:00",
                          parameters={"seed": 0}), ens
 
 
@@ -122,6 +122,7 @@ def test_criteria_councils_change_and_provenance(dossier, html):
     assert [c["result"] for c in crit] == ["pass" if x.passed else "FAIL" for x in res]
     councils = table_dicts(r.tables["plan-1-councils"])
     assert all(sum(int(row[k]) for k in ("Alpha", "b", "c")) == 7 for row in councils)
+    assert "Voting model: each community votes for its own list" in html
     change = table_dicts(r.tables["plan-2-change"])
     assert sum(int(row["units"]) for row in change) == d.sections[1].evaluation.change.units_moved
     assert "plan-1-change" not in r.tables  # the reference has no change section
@@ -140,15 +141,23 @@ def test_criteria_councils_change_and_provenance(dossier, html):
     assert '"content_hash": "' + d.territory.content_hash in unescape(html)
 
 
-def test_councils_match_apportion(dossier):
-    from dayafter.councils import apportion
+def test_councils_match_apportion(dossier, html):
+    from dayafter.councils import apportion, simulate_councils
 
     d = dossier[0]
     s = d.sections[1]
-    cm = s.evaluation.census("now")
-    for j, row in s.councils.iterrows():
-        res = apportion(np.rint(cm.tally[j]).astype(np.int64), 7, method="sainte-lague")
-        assert [row["Alpha"], row["b"], row["c"]] == res.seats.tolist()
+    for census in ("now", "before"):
+        cm = s.evaluation.census(census)
+        sub = s.councils[s.councils["census"] == census].reset_index(drop=True)
+        sim = simulate_councils(d.territory, s.plan, rules=d.councils, census=census)
+        assert np.array_equal(sub[["Alpha", "b", "c"]].to_numpy(), sim.seats_table(census))
+        for j, row in sub.iterrows():
+            # the voting model: one list per community, votes = residents x 0.55 x 0.41
+            votes = np.rint(cm.tally[j] * 0.55 * 0.41).astype(np.int64)
+            res = apportion(votes, 7, method="sainte-lague")
+            assert [row["Alpha"], row["b"], row["c"]] == res.seats.tolist()
+    rows = table_dicts(read_html(html).tables["plan-2-councils"])
+    assert [r["region"] for r in rows] == s.plan.region_names * 2
 
 
 def test_ensemble_section(dossier):
@@ -239,7 +248,7 @@ def test_unassigned_units_and_empty_regions_render(dossier, tmp_path):
 def test_same_inputs_give_byte_identical_html(dossier):
     d = dossier[0]
     kw = {"reference": d.plans[0], "created": "2026-01-01T00:00:00+00:00",
-          "councils": CouncilSpec(seats=5)}
+          "councils": CouncilRules(size=5, first_divisor=None)}
     a = render_html(build_dossier(d.territory, d.plans, **kw))
     b = render_html(build_dossier(d.territory, d.plans, **kw))
     assert a == b
@@ -253,6 +262,6 @@ def test_manifest_records_versions_hashes_and_parameters(dossier):
     assert m["territory"]["content_hash"] == d.territory.content_hash
     assert [p["sha256"] for p in m["plans"]] == [plan_hash(p) for p in d.plans]
     assert plan_hash(d.plans[0]) != plan_hash(d.plans[0].with_moves([0], 1))
-    assert m["parameters"]["councils"]["seats"] == 7
+    assert m["parameters"]["councils"]["size"] == 7
     assert m["parameters"]["seed"] == 0
     assert {"numpy", "matplotlib", "jinja2"} <= set(m["versions"])
