@@ -74,8 +74,13 @@ class ChainConstraints:
     max_splits: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any] | None) -> ChainConstraints:
+    def from_dict(cls, spec: Mapping[str, Any] | ChainConstraints | None) -> ChainConstraints:
         """Build from a plain mapping; unknown keys raise :class:`ConfigError`."""
+        if isinstance(spec, ChainConstraints):
+            return spec
+        if spec is not None and not isinstance(spec, Mapping):
+            raise ConfigError(f"constraints must be a mapping, got {type(spec).__name__}",
+                              hint='e.g. {"tolerance": 0.05}')
         spec = dict(spec or {})
         unknown = sorted(set(spec) - set(_KEYS))
         if unknown:

@@ -144,6 +144,17 @@ def test_constraints_hold_along_the_chain(grid, tmp_path):
 
 def test_bad_configuration_is_rejected(grid, tmp_path):
     t, plan = grid
+    from dayafter.ensemble.constraints import ChainConstraints
+
+    c = ChainConstraints(tolerance=0.3)
+    assert ChainConstraints.from_dict(c) is c
+    assert ChainConstraints.from_dict(c.to_dict()) == c
+    with pytest.raises(ConfigError, match="must be a mapping"):
+        ChainConstraints.from_dict([0.1])
+    with pytest.raises(ConfigError, match="tolerance"):
+        ChainConstraints.from_dict({"tolerance": 1.5})
+    with pytest.raises(ConfigError, match="steps"):
+        _sampler(steps=0).run(t, plan, tmp_path / "v")
     with pytest.raises(ConfigError, match="unknown constraint keys"):
         _sampler(constraints={"tolerence": 0.1}).run(t, plan, tmp_path / "x")
     with pytest.raises(ConfigError, match="unknown metrics"):
