@@ -53,6 +53,7 @@ def test_run_json(project, forces, capsys):
     for u in d["units"]:
         if u["unit_id"].startswith("C00"):
             assert "army" not in u["forces"]
+            assert u["barred"]["army"] == "A1"
     assert [s["per_1000"] for s in d["sensitivity"]] == [10, 20, 25, 30, 40]
     assert {b["rule"] for b in d["binding"]} >= {"strength"}
     assert {r["id"] for r in d["catalog"]["rules"]} == {"M1", "A1"}

@@ -291,7 +291,9 @@ class SecurityAssessment:
                 {"unit_id": str(uid), "requirement": float(self.requirement[u]),
                  "covered": float(self.covered[u]), "shortfall": float(self.shortfall[u]),
                  "forces": {k: float(self.allocation[f, u]) for f, k in enumerate(self.forces)
-                            if self.allocation[f, u] > 0}}
+                            if self.allocation[f, u] > 0},
+                 "barred": {k: str(self.reason[f, u]) for f, k in enumerate(self.forces)
+                            if self.reason[f, u] != ALLOWED}}
                 for u, uid in enumerate(self.unit_ids)
             ]
         return out
