@@ -54,7 +54,7 @@ def test_all_five_scenarios_are_reported(iraq, dossier):
 
 def test_html_has_no_external_references(html):
     assert external_refs(html) == []
-    assert read_html(html).img_count == 15  # three maps for each of the five plans
+    assert read_html(html).img_count == 16  # three maps for each of the five plans, one overview
 
 
 def test_region_and_community_tables_equal_the_api(iraq, dossier, html):
@@ -164,7 +164,7 @@ def test_pdf_pages_show_the_maps(iraq, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF-")
     listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
                              check=True).stdout.splitlines()[2:]
-    assert len([ln for ln in listing if " image " in ln]) >= 6  # three maps per plan
+    assert len([ln for ln in listing if " image " in ln]) >= 7  # overview, three maps per plan
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) >= 4

@@ -79,6 +79,8 @@ class Dossier:
         Ensemble context (``None`` unless an ensemble was given).
     ensemble_figures
         Rendered ensemble charts by key (``distribution``, ``sorted:<metric key>``).
+    overview
+        PNG of every plan's regions by authority side by side (empty without maps).
     councils
         The :class:`dayafter.councils.CouncilRules` the councils were simulated with, or ``None``.
     security
@@ -106,6 +108,7 @@ class Dossier:
     palette: Palette
     security: Any = None
     settlements: tuple[Any, ...] = ()
+    overview: bytes = b""
 
     @property
     def plans(self) -> list[Plan]:
@@ -362,6 +365,11 @@ def build_dossier(
             plan=p, evaluation=ev, criteria=tuple(check_criteria(ev, criteria)),
             is_reference=reference is not None and p == reference, figures=figs,
             councils=council_df, council_notes=council_notes, security=sec_df))
+    overview = b""
+    if ctx is not None and len(plans) > 1:
+        from dayafter.report.maps import overview_map
+
+        overview = overview_map(ctx, plans, palette)
     ens_figs: dict[str, bytes] = {}
     if ensemble is not None:
         ens_figs = _ensemble_figures(ensemble, evs, labels, list(evs[0].censuses),
@@ -411,6 +419,7 @@ def build_dossier(
         palette=palette,
         security=security,
         settlements=tuple(settlements),
+        overview=overview,
     )
 
 

@@ -26,7 +26,7 @@ from dayafter.report.palette import NEUTRAL, Palette
 from dayafter.report.tables import region_stranded_people
 from dayafter.territory import Territory
 
-__all__ = ["MapContext", "authority_map", "community_map", "stranded_map"]
+__all__ = ["MapContext", "authority_map", "community_map", "overview_map", "stranded_map"]
 
 _DPI = 96
 
@@ -71,8 +71,14 @@ class MapContext:
     _regions: dict[int, tuple[list[Any], np.ndarray]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        from dayafter.errors import InputDataError
+        from dayafter.errors import ConfigError, InputDataError
 
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise ConfigError("maps need matplotlib, which is not installed",
+                              hint="pip install 'dayafter[report]', or leave maps out "
+                                   "(maps=False, --no-maps)") from None
         geom = self.territory.geometry
         if geom is None:
             raise InputDataError(
@@ -172,7 +178,10 @@ def _png(fig: Any) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.16, wspace=0.04)
+    height = fig.get_figheight()
+    # keep about 0.85 in at the bottom for the legend and 0.35 in at the top for the titles
+    fig.subplots_adjust(left=0.01, right=0.99, top=1.0 - min(0.1, 0.35 / height),
+                        bottom=min(0.3, 0.85 / height), wspace=0.04, hspace=0.12)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=_DPI, metadata={"Software": None})
     return buf.getvalue()
@@ -293,3 +302,34 @@ def _short(x: float) -> str:
     if x >= 1e3:
         return f"{x / 1e3:.0f}k"
     return f"{x:.0f}"
+
+
+def overview_map(ctx: MapContext, plans: Sequence[Plan], palette: Palette, *, columns: int = 3) -> bytes:
+    """Small multiples: every plan's regions by authority, side by side, for comparison."""
+    from matplotlib.figure import Figure
+
+    n = len(plans)
+    cols = max(1, min(columns, n))
+    rows = -(-n // cols)
+    x0, y0, x1, y1 = ctx.bounds
+    h_over_w = (y1 - y0) * ctx.aspect / max(x1 - x0, 1e-12)
+    width = 10.5
+    height = rows * min(max(width / cols * h_over_w, 2.0), 5.0) + 0.9
+    fig = Figure(figsize=(width, height), dpi=_DPI)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel().tolist()
+    used: set[str] = set()
+    for ax, plan in zip(axes, plans, strict=False):
+        paths, _ = ctx.regions(plan)
+        ax.set_aspect(ctx.aspect)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_axis_off()
+        _fill(ax, ctx.unit_paths, [NEUTRAL] * len(ctx.unit_paths), lw=0.15)
+        _fill(ax, paths, [palette.authority_colour(r.authority) for r in plan.regions], lw=0.0)
+        _outline(ax, paths, lw=0.7)
+        used |= {r.authority for r in plan.regions if r.authority}
+        ax.set_title(plan.name, fontsize=8.5)
+    for ax in axes[n:]:
+        ax.set_axis_off()
+    _legend(fig, [(a, palette.authority_colour(a)) for a in sorted(used)], title="authority")
+    return _png(fig)

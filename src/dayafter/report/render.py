@@ -310,6 +310,7 @@ def _context(d: Dossier) -> dict[str, Any]:
                       "hash": t.content_hash},
         "reference": d.reference.name if d.reference is not None else None,
         "comparison": comparison_html(d),
+        "overview": _img(d.overview, "every plan's regions by authority") if d.overview else "",
         "plans": plans,
         "ensemble": ens,
         "security": security,
