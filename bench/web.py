@@ -74,8 +74,24 @@ def main() -> None:
         with TestClient(app) as c:
             strokes(c, gws.territory.n_units, gws.draft.plan.k, 5, args.stroke_size, args.seed)
             t = strokes(c, gws.territory.n_units, gws.draft.plan.k, args.strokes, args.stroke_size, args.seed)
-        results.append(report(f"grid {args.grid}x{args.grid} ({gws.territory.n_units} units, k=10, "
-                              f"2 censuses; built in {build:.1f} s)", t, 200.0))
+            results.append(report(f"grid {args.grid}x{args.grid} ({gws.territory.n_units} units, k=10, "
+                                  f"2 censuses; built in {build:.1f} s)", t, 200.0))
+            # the same strokes while an ensemble job runs (in its own process) on the same server
+            from dayafter.web.jobs import available_kinds
+
+            if any(k["kind"] == "ensemble" for k in available_kinds()):
+                c.post("/api/plans/stripes/open")
+                r = c.post("/api/jobs", json={"kind": "ensemble", "params": {"steps": 10_000_000}})
+                job = app.state.jobs.get(r.json()["id"])
+                while job.done == 0 and job.state in ("queued", "running"):
+                    time.sleep(0.05)
+                t = strokes(c, gws.territory.n_units, gws.draft.plan.k, args.strokes, args.stroke_size,
+                            args.seed)
+                steps_seen = job.done
+                c.post(f"/api/jobs/{job.id}/cancel")
+                job.wait(30)
+                results.append(report(f"grid {args.grid}x{args.grid} during an ensemble job "
+                                      f"({steps_seen} chain steps meanwhile)", t, 200.0))
     print("all targets met" if all(results) else "some targets MISSED")
 
 

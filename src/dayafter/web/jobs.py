@@ -2,8 +2,14 @@
 
 A :class:`Job` wraps a function ``work(report) -> results`` where ``report(done, total, message,
 partial)`` publishes progress and raises :class:`JobCancelled` once the user asked to stop, so a job
-stops at its next report. Jobs run in a thread pool of ``workers`` threads; their progress is read
+stops at its next report. Jobs are started by a pool of ``workers`` threads; their progress is read
 by the SSE endpoint as ``(sequence, snapshot)`` pairs.
+
+The engine jobs (ensembles, optimizations) run their compiled loops in a child process
+(:class:`ChildProcessWork`, ``spawn`` start method): compiled kernels hold the GIL for a whole
+chunk of steps, and in a thread of the server they would stall every paint stroke. The child gets
+the territory's arrays (no geometry) and sends progress messages back; a cancelled child that does
+not stop within a few seconds is terminated.
 
 Job kinds are built from the engines' public APIs when those are installed (see
 :func:`available_kinds`); nothing here fakes a result.
@@ -12,6 +18,8 @@ Job kinds are built from the engines' public APIs when those are installed (see
 from __future__ import annotations
 
 import itertools
+import multiprocessing
+import queue
 import threading
 import time
 import traceback
@@ -84,6 +92,11 @@ class Job:
         if self._cancel.is_set():
             raise JobCancelled
 
+    @property
+    def cancel_requested(self) -> bool:
+        """True once :meth:`cancel` was called."""
+        return self._cancel.is_set()
+
     def cancel(self) -> None:
         """Ask the job to stop (a queued job never starts)."""
         self._cancel.set()
@@ -96,12 +109,17 @@ class Job:
             return
         self._update(state="running", started=time.time())
         try:
-            results = self._work(self.report)
+            if isinstance(self._work, ChildProcessWork):
+                results = self._work.run(self)
+            else:
+                results = self._work(self.report)
         except JobCancelled:
             self._update(state="cancelled", finished=time.time(), message="cancelled")
         except DayafterError as exc:
             self._update(state="failed", finished=time.time(), error=exc.to_dict(),
                          message=exc.one_line())
+        except _ChildError as exc:
+            self._update(state="failed", finished=time.time(), error=exc.error, message=exc.line)
         except Exception as exc:
             self._update(state="failed", finished=time.time(),
                          error={"error": type(exc).__name__, "message": str(exc),
@@ -185,6 +203,149 @@ class JobRunner:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+# ------------------------------------------------------------------------------ child processes
+class _ChildError(Exception):
+    """A job's child process failed; carries the JSON error and its one-line message."""
+
+    def __init__(self, error: dict[str, Any], line: str) -> None:
+        super().__init__(line)
+        self.error = error
+        self.line = line
+
+
+def _child_main(fn: Callable[..., dict[str, Any]], args: tuple[Any, ...], out: Any, cancel: Any) -> None:
+    """Entry point of a job's child process: run ``fn(*args, report)`` and send what happens."""
+    last = [0.0]
+
+    def report(done: int, total: int, message: str = "", partial: dict[str, Any] | None = None) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.1 or done >= total:  # at most ten messages a second
+            last[0] = now
+            out.put(("progress", int(done), int(total), message, partial))
+        if cancel.is_set():
+            raise JobCancelled
+
+    try:
+        out.put(("done", fn(*args, report)))
+    except JobCancelled:
+        out.put(("cancelled",))
+    except DayafterError as exc:
+        out.put(("error", exc.to_dict(), exc.one_line()))
+    except BaseException as exc:  # reported to the parent, with the traceback
+        out.put(("error", {"error": type(exc).__name__, "message": str(exc),
+                           "traceback": traceback.format_exc(limit=8)}, f"{type(exc).__name__}: {exc}"))
+
+
+class ChildProcessWork:
+    """A job's work done by ``fn(*args, report)`` in a child process.
+
+    Parameters
+    ----------
+    fn
+        A module-level function (it is pickled by reference).
+    args
+        Picklable arguments.
+    on_done
+        Called in the server process with the child's results; its return value becomes the
+        job's results (e.g. to save a plan the child found).
+    grace
+        Seconds a cancelled child gets to stop by itself before it is terminated.
+    """
+
+    def __init__(self, fn: Callable[..., dict[str, Any]], args: tuple[Any, ...], *,
+                 on_done: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                 grace: float = 5.0) -> None:
+        self.fn = fn
+        self.args = args
+        self.on_done = on_done
+        self.grace = grace
+
+    def run(self, job: Job) -> dict[str, Any]:
+        """Start the child, relay its progress into ``job``, return its results."""
+        ctx = multiprocessing.get_context("spawn")
+        out = ctx.Queue()
+        cancel = ctx.Event()
+        proc = ctx.Process(target=_child_main, args=(self.fn, self.args, out, cancel), daemon=True,
+                           name=f"dayafter-{job.id}")
+        proc.start()
+        cancelled_at: float | None = None
+        try:
+            while True:
+                if job.cancel_requested and cancelled_at is None:
+                    cancel.set()
+                    cancelled_at = time.monotonic()
+                try:
+                    msg = out.get(timeout=0.1)
+                except queue.Empty:
+                    if cancelled_at is not None and time.monotonic() - cancelled_at > self.grace:
+                        proc.terminate()
+                        raise JobCancelled from None
+                    if not proc.is_alive() and out.empty():
+                        raise _ChildError({"error": "ChildProcessError",
+                                           "message": f"the job's process ended with code {proc.exitcode}"},
+                                          f"the job's process ended with code {proc.exitcode}") from None
+                    continue
+                if msg[0] == "progress":
+                    _, done, total, message, partial = msg
+                    job._update(done=done, total=total, message=message,
+                                partial=partial if partial is not None else job.partial)
+                elif msg[0] == "done":
+                    results = msg[1]
+                    return self.on_done(results) if self.on_done is not None else results
+                elif msg[0] == "cancelled":
+                    raise JobCancelled
+                else:
+                    raise _ChildError(msg[1], msg[2])
+        finally:
+            proc.join(timeout=self.grace)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(timeout=self.grace)
+            out.close()
+            out.join_thread()
+
+
+def _territory_state(t: Any) -> dict[str, Any]:
+    """The territory as plain picklable parts (no geometry: engines do not need it)."""
+    return {"unit_ids": np.asarray(t.unit_ids, dtype=object), "communities": tuple(t.communities),
+            "censuses": {k: np.asarray(v) for k, v in t.censuses.items()},
+            "graph": (np.asarray(t.graph.indptr), np.asarray(t.graph.indices), np.asarray(t.graph.border_length)),
+            "area": np.asarray(t.area), "outer_border": np.asarray(t.outer_border),
+            "admin": {k: np.asarray(v, dtype=object) for k, v in t.admin.items()},
+            "labels": {k: np.asarray(v, dtype=object) for k, v in t.labels.items()},
+            "crs": str(t.crs), "name": t.name, "meta": _plain(t.meta)}
+
+
+def _territory_from_state(d: dict[str, Any]) -> Any:
+    from dayafter.graph import UnitGraph
+    from dayafter.territory import Territory
+
+    return Territory(unit_ids=d["unit_ids"], communities=d["communities"], censuses=d["censuses"],
+                     graph=UnitGraph(*d["graph"]), area=d["area"], outer_border=d["outer_border"],
+                     admin=d["admin"], labels=d["labels"], crs=d["crs"], name=d["name"], meta=d["meta"])
+
+
+def _plain(m: Any) -> Any:
+    """Mappings (including read-only proxies) as dicts, recursively, so they pickle."""
+    if isinstance(m, Mapping):
+        return {k: _plain(v) for k, v in m.items()}
+    if isinstance(m, list | tuple):
+        return type(m)(_plain(v) for v in m)
+    return m
+
+
+def _plan_state(p: Plan) -> dict[str, Any]:
+    return {"assignment": np.asarray(p.assignment), "regions": [r.to_dict() for r in p.regions],
+            "territory_hash": p.territory_hash, "name": p.name, "notes": p.notes, "meta": _plain(p.meta)}
+
+
+def _plan_from_state(d: dict[str, Any]) -> Plan:
+    from dayafter.plan import Region
+
+    return Plan(d["assignment"], tuple(Region(**r) for r in d["regions"]), d["territory_hash"],
+                name=d["name"], notes=d["notes"], meta=d["meta"])
+
+
 # ------------------------------------------------------------------------------ job kinds
 def _ensemble_api() -> Any:
     try:
@@ -250,34 +411,53 @@ def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     minimize = list(params.get("minimize") or [])
     if not maximize and not minimize:
         raise ConfigError("an optimization needs an objective", hint="give maximize or minimize terms")
-    territory = workspace.territory
-    spec = {"regions": [r.to_dict() for r in plan.regions], "maximize": maximize, "minimize": minimize,
-            "constraints": {"tolerance": float(params.get("tolerance", 0.25))}}
+    spec: dict[str, Any] = {"regions": [r.to_dict() for r in plan.regions], "maximize": maximize,
+                            "minimize": minimize,
+                            "constraints": {"tolerance": float(params.get("tolerance", 0.25))}}
     if params.get("census"):
         spec["census"] = str(params["census"])
-    problem = opt.Problem.from_dict(spec)
-    compiled = problem.compile(territory)  # refuses impossible problems at once, with the reason
-    initial = plan if plan.is_complete else None
+    # compiled here too, so an impossible problem is refused at once with the engine's reason
+    opt.Problem.from_dict(spec).compile(workspace.territory)
 
-    def work(report: Report) -> dict[str, Any]:
-        def progress(info: Mapping[str, Any]) -> None:
-            report(int(info["steps"]), steps, f"{info['steps']} of {steps} steps, best {info['best']:.4g}"
-                   + ("" if info.get("feasible", True) else " (not yet feasible)"),
-                   {"best": float(info["best"]), "feasible": bool(info.get("feasible", True))})
+    def save(results: dict[str, Any]) -> dict[str, Any]:
+        best = _plan_from_state(results.pop("plan"))
+        saved = None
+        if results["summary"]["feasible"]:
+            saved = workspace.add_plan(best.renamed(f"{plan.name or 'plan'} optimized ({job.id})"),
+                                       open_it=False)
+        results["saved_as"] = saved.name if saved is not None else None
+        return results
 
-        report(0, steps, "starting")
-        optimizer = opt.ShortBurstOptimizer(steps=steps, seed=seed, initial=initial, progress=progress,
-                                            chunk=chunk)
-        res = optimizer.run(compiled)
-        base = f"{plan.name or 'plan'} optimized ({job.id})"
-        saved = workspace.add_plan(res.plan.renamed(base), open_it=False) if res.feasible else None
-        return {"summary": res.to_dict(), "saved_as": saved.name if saved is not None else None,
-                "top": [float(sc) for sc, _a in res.top]}
-
+    work = ChildProcessWork(_optimize_work, (_territory_state(workspace.territory), _plan_state(plan),
+                                             spec, {"steps": steps, "seed": seed, "chunk": chunk}),
+                            on_done=save)
     job = Job("optimize", work, params={"steps": steps, "seed": seed, "maximize": maximize,
                                         "minimize": minimize, "plan": plan.name},
               label=f"short-burst optimization of {plan.name or 'the draft'} ({steps} steps)")
     return job
+
+
+def _optimize_work(tstate: dict[str, Any], pstate: dict[str, Any], spec: dict[str, Any],
+                   params: dict[str, Any], report: Report) -> dict[str, Any]:
+    """Child-process side of an optimization job."""
+    opt = _optimize_api()
+    territory = _territory_from_state(tstate)
+    plan = _plan_from_state(pstate)
+    steps = params["steps"]
+    compiled = opt.Problem.from_dict(spec).compile(territory)
+
+    def progress(info: Mapping[str, Any]) -> None:
+        report(int(info["steps"]), steps, f"{info['steps']} of {steps} steps, best {info['best']:.4g}"
+               + ("" if info.get("feasible", True) else " (not yet feasible)"),
+               {"best": float(info["best"]), "feasible": bool(info.get("feasible", True))})
+
+    report(0, steps, "starting")
+    optimizer = opt.ShortBurstOptimizer(steps=steps, seed=params["seed"],
+                                        initial=plan if plan.is_complete else None,
+                                        progress=progress, chunk=params["chunk"])
+    res = optimizer.run(compiled)
+    return {"summary": _plain(res.to_dict()), "plan": _plan_state(res.plan),
+            "top": [float(sc) for sc, _a in res.top]}
 
 
 def _percentile(sample: np.ndarray, value: float) -> float:
@@ -298,55 +478,65 @@ def _ensemble_job(territory: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
         raise ConfigError(f"unknown ensemble parameters {sorted(unknown)}", hint=f"use {sorted(allowed)}")
     steps = int(params.get("steps", 2000))
     seed = int(params.get("seed", 2718))
-    chunk = max(1, int(params.get("chunk", 50)))
+    chunk = max(1, int(params.get("chunk", 200)))
     if not 1 <= steps <= 10_000_000:
         raise ConfigError(f"steps must lie in 1..10,000,000, got {steps}")
     if not plan.is_complete:
         raise InputDataError("the plan leaves units unassigned; an ensemble needs a complete plan",
                              hint="paint every unit into a region first")
     census = params.get("census") or territory.census_names[0]
-    constraints = ChainConstraints.from_dict({"tolerance": params.get("tolerance", 0.25), "census": census})
-    # Built here, so a plan the chain cannot start from is refused at once with the engine's message.
+    cspec = {"tolerance": params.get("tolerance", 0.25), "census": census}
+    # Built here too, so a plan the chain cannot start from is refused at once with the engine's message.
+    recom.ChainState(territory, plan.assignment, plan.k, proposal=recom.Proposal(),
+                     constraints=ChainConstraints.from_dict(cspec), region_names=tuple(plan.region_names))
+    work = ChildProcessWork(_ensemble_work, (_territory_state(territory), _plan_state(plan), cspec,
+                                             {"steps": steps, "seed": seed, "chunk": chunk}))
+    return Job("ensemble", work, params={"steps": steps, "seed": seed, "census": census,
+                                         "tolerance": cspec["tolerance"], "plan": plan.name},
+               label=f"ensemble of {steps} ReCom steps from {plan.name or 'the draft'}")
+
+
+def _ensemble_work(tstate: dict[str, Any], pstate: dict[str, Any], cspec: dict[str, Any],
+                   params: dict[str, Any], report: Report) -> dict[str, Any]:
+    """Child-process side of an ensemble job: run the chain, place the plan in it."""
+    recom, ChainConstraints = _ensemble_api()
+    territory = _territory_from_state(tstate)
+    plan = _plan_from_state(pstate)
+    steps, chunk = params["steps"], params["chunk"]
     chain = recom.ChainState(territory, plan.assignment, plan.k, proposal=recom.Proposal(),
-                             constraints=constraints, region_names=tuple(plan.region_names))
+                             constraints=ChainConstraints.from_dict(cspec),
+                             region_names=tuple(plan.region_names))
     pop = np.asarray(chain.region_pop, dtype=np.float64)
     plan_dev = float(np.max(np.abs(pop - pop.mean()) / pop.mean())) if pop.mean() > 0 else float("nan")
     plan_cut = float(chain.cut_edges)
-
-    def work(report: Report) -> dict[str, Any]:
-        rng = np.random.default_rng(seed)
-        cut: list[np.ndarray] = []
-        dev: list[np.ndarray] = []
-        status: list[np.ndarray] = []
-        done = 0
-        t0 = time.perf_counter()
-        report(0, steps, "starting the chain")
-        while done < steps:
-            n = min(chunk, steps - done)
-            rec = recom.run_steps(chain, n, rng)
-            cut.append(rec.cut_edges)
-            dev.append(rec.max_abs_deviation)
-            status.append(rec.status)
-            done += n
-            c = np.concatenate(cut)
-            report(done, steps, f"{done} of {steps} steps",
-                   {"cut_edges_percentile": _percentile(c, plan_cut),
-                    "steps_per_second": done / max(time.perf_counter() - t0, 1e-9)})
-        c = np.concatenate(cut).astype(np.float64)
-        d = np.concatenate(dev)
-        s = np.concatenate(status)
-        qs = [0.05, 0.25, 0.5, 0.75, 0.95]
-        return {
-            "steps": steps, "seed": seed, "census": census,
-            "moved": int(np.sum(s == 0)), "self_loops": int(np.sum(s != 0)),
-            "plan": {"cut_edges": plan_cut, "max_abs_deviation": plan_dev},
-            "percentile": {"cut_edges": _percentile(c, plan_cut),
-                           "max_abs_deviation": _percentile(d, plan_dev)},
-            "quantiles": {"q": qs, "cut_edges": np.quantile(c, qs).tolist(),
-                          "max_abs_deviation": np.quantile(d, qs).tolist()},
-            "seconds": time.perf_counter() - t0,
-        }
-
-    return Job("ensemble", work, params={"steps": steps, "seed": seed, "census": census,
-                                         "tolerance": constraints.tolerance, "plan": plan.name},
-               label=f"ensemble of {steps} ReCom steps from {plan.name or 'the draft'}")
+    rng = np.random.default_rng(params["seed"])
+    cut = np.empty(steps, dtype=np.float64)
+    dev = np.empty(steps, dtype=np.float64)
+    status = np.empty(steps, dtype=np.int8)
+    done = 0
+    below = equal = 0
+    t0 = time.perf_counter()
+    report(0, steps, "starting the chain")
+    while done < steps:
+        n = min(chunk, steps - done)
+        rec = recom.run_steps(chain, n, rng)
+        cut[done:done + n] = rec.cut_edges
+        dev[done:done + n] = rec.max_abs_deviation
+        status[done:done + n] = rec.status
+        below += int(np.sum(rec.cut_edges < plan_cut))
+        equal += int(np.sum(rec.cut_edges == plan_cut))
+        done += n
+        report(done, steps, f"{done} of {steps} steps",
+               {"cut_edges_percentile": (below + 0.5 * equal) / done,
+                "steps_per_second": done / max(time.perf_counter() - t0, 1e-9)})
+    qs = [0.05, 0.25, 0.5, 0.75, 0.95]
+    return {
+        "steps": steps, "seed": params["seed"], "census": cspec["census"],
+        "moved": int(np.sum(status == 0)), "self_loops": int(np.sum(status != 0)),
+        "plan": {"cut_edges": plan_cut, "max_abs_deviation": plan_dev},
+        "percentile": {"cut_edges": _percentile(cut, plan_cut),
+                       "max_abs_deviation": _percentile(dev, plan_dev)},
+        "quantiles": {"q": qs, "cut_edges": np.quantile(cut, qs).tolist(),
+                      "max_abs_deviation": np.quantile(dev, qs).tolist()},
+        "seconds": time.perf_counter() - t0,
+    }
