@@ -173,6 +173,47 @@ def wilson_tree_rooted(lptr, lind, m, rng, parent, in_tree, nxt, root, tmod):  #
 
 
 @njit(cache=True)
+def wilson_tree_ordered(lptr, lind, m, rng, parent, in_tree, nxt, root, tmod,
+                        order):  # pragma: no cover - compiled
+    """:func:`wilson_tree_rooted` that also writes a root-first order of the tree to ``order``.
+
+    Each loop-erased path joins the tree at a vertex already placed, so writing the path in
+    reverse (from its end at the tree back to its start) puts every parent before its
+    children; this replaces a separate breadth-first pass (:func:`tree_order`). Same random
+    stream and the same tree as :func:`wilson_tree_rooted`.
+    """
+    for i in range(m):
+        in_tree[i] = False
+    in_tree[root] = True
+    parent[root] = -1
+    order[0] = root
+    pos = 1
+    walk = 0
+    for i in range(m):
+        u = i
+        while not in_tree[u]:
+            d = lptr[u + 1] - lptr[u]
+            nxt[u] = lind[lptr[u] + below(rng, d, tmod)]
+            u = nxt[u]
+            walk += 1
+        length = 0
+        u = i
+        while not in_tree[u]:
+            length += 1
+            u = nxt[u]
+        u = i
+        j = pos + length - 1
+        while not in_tree[u]:
+            in_tree[u] = True
+            parent[u] = nxt[u]
+            order[j] = u
+            j -= 1
+            u = nxt[u]
+        pos += length
+    return walk
+
+
+@njit(cache=True)
 def max_degree_node(lptr, m):  # pragma: no cover - compiled
     """First local vertex of largest degree (Wilson's root)."""
     best = 0
@@ -628,10 +669,11 @@ def recom_steps(indptr, indices, src, pop, lo, hi, lock, region_locked, zob, adm
             while trees < attempts:
                 trees += 1
                 if params[P_TREE] == 0:
-                    wilson_tree_rooted(lptr, lind, m, rng, parent, in_tree, nxt, root, tmod)
+                    wilson_tree_ordered(lptr, lind, m, rng, parent, in_tree, nxt, root, tmod,
+                                        order)
                 else:
                     random_mst_tree(lptr, lind, m, rng, parent, uf, tptr, tind, queue)
-                tree_order(parent, m, cptr, cind, order)
+                    tree_order(parent, m, cptr, cind, order)
                 count = balanced_cuts(parent, order, m, lpop, lock_a, lock_b, lo[a], hi[a],
                                       lo[b], hi[b], sub, sub_la, sub_lb, cand)
                 if count > 0:

@@ -86,6 +86,27 @@ def test_wilson_kernel_is_uniform_on_3x3(global_seed):
     assert chisquare([mst[tr] for tr in trees]).pvalue < 1e-6
 
 
+def test_wilson_ordered_gives_same_tree_and_a_parent_first_order(global_seed):
+    t = grid_territory(5, 6)
+    _nd, lptr, lind, m = _local(t, np.arange(30))
+    tmod = k.below_table(4)
+    for rep in range(20):
+        root = (global_seed + rep) % 30
+        p1, p2, order = np.empty(30, np.int64), np.empty(30, np.int64), np.empty(30, np.int64)
+        w1 = k.wilson_tree_rooted(lptr, lind, m, np.random.default_rng(rep), p1,
+                                  np.empty(30, np.bool_), np.empty(30, np.int64), root, tmod)
+        w2 = k.wilson_tree_ordered(lptr, lind, m, np.random.default_rng(rep), p2,
+                                   np.empty(30, np.bool_), np.empty(30, np.int64), root, tmod,
+                                   order)
+        assert w1 == w2 and np.array_equal(p1, p2)
+        assert sorted(order.tolist()) == list(range(30)) and order[0] == root
+        place = np.empty(30, np.int64)
+        place[order] = np.arange(30)
+        for v in range(30):
+            if v != root:
+                assert place[p2[v]] < place[v]
+
+
 def test_legacy_wilson_kernel_is_uniform(global_seed):
     t = grid_territory(2, 3)
     nd, lptr, lind, m = _local(t, np.arange(6))
