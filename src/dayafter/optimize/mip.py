@@ -30,6 +30,7 @@ districting models", Operations Research 70 (2022).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,7 +51,7 @@ from dayafter.optimize.result import OptimizeResult, Progress, make_plan
 from dayafter.plan import Plan
 from dayafter.territory import Territory
 
-__all__ = ["MIPModel", "MIPOptimizer", "build_model"]
+__all__ = ["MIPModel", "MIPOptimizer", "Solution", "build_model", "solve_model"]
 
 _MAJ_EPS = 1e-7
 
@@ -59,7 +60,7 @@ _MAJ_EPS = 1e-7
 class _Builder:
     lb: list[float] = field(default_factory=list)
     ub: list[float] = field(default_factory=list)
-    cost: list[float] = field(default_factory=list)
+    costs: list[list[float]] = field(default_factory=lambda: [[]])
     integ: list[int] = field(default_factory=list)
     rows_lo: list[float] = field(default_factory=list)
     rows_hi: list[float] = field(default_factory=list)
@@ -73,7 +74,8 @@ class _Builder:
         start = len(self.lb)
         self.lb += [lb] * size
         self.ub += [ub] * size
-        self.cost += [0.0] * size
+        for c in self.costs:
+            c += [0.0] * size
         self.integ += [1 if integer else 0] * size
         return np.arange(start, start + size, dtype=np.int64).reshape(shape)
 
@@ -102,6 +104,8 @@ class MIPModel:
     n_rows: int
     blocks: dict[str, NDArray[np.int64]]
     conds: list[tuple[str, int, int, float, int, NDArray[np.int64]]] = field(default_factory=list)
+    costs: NDArray[np.float64] | None = None
+    offsets: list[float] = field(default_factory=list)
 
     def warm_values(self, assignment: NDArray[np.integer]) -> NDArray[np.float64] | None:
         """A full solution vector for ``assignment`` (``None`` when it is not contiguous)."""
@@ -117,11 +121,18 @@ def _check_natural(cp: CompiledProblem) -> None:
             hint="use a heuristic (method 'anneal' or 'bursts') for this objective")
 
 
-def build_model(cp: CompiledProblem) -> MIPModel:
-    """Build the MIP of a compiled problem (see the module docstring)."""
+def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = ()) -> MIPModel:
+    """Build the MIP of a compiled problem (see the module docstring).
+
+    ``objectives`` (compiled on the same territory and census, their admin levels included in
+    ``cp``'s) gives several objectives whose cost vectors are kept in ``MIPModel.costs``; the
+    first is the one optimized. By default the objective is ``cp``'s own.
+    """
     import highspy
 
-    _check_natural(cp)
+    objs = list(objectives) or [cp]
+    for o in objs:
+        _check_natural(o)
     t = cp.territory
     n, g = cp.table.shape
     k = cp.k
@@ -134,7 +145,7 @@ def build_model(cp: CompiledProblem) -> MIPModel:
     ind = np.asarray(t.graph.indices, dtype=np.int64)
     src = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
     U = float(n - k + 1)
-    b = _Builder()
+    b = _Builder(costs=[[] for _ in objs])
     x = b.add_vars((n, k), 0, 1, integer=True)
     root = b.add_vars((n, k), 0, 1, integer=True)
     flow = b.add_vars((ind.size, k), 0, U)
@@ -198,7 +209,12 @@ def build_model(cp: CompiledProblem) -> MIPModel:
             mine = np.flatnonzero(cp.lock == r)
             if mine.size:
                 b.lb[root[mine[0], r]] = 1.0
-    offset = 0.0
+    offsets = [0.0] * len(objs)
+
+    def add_cost(idx: int, values: Sequence[float]) -> None:
+        for j, v in enumerate(values):
+            if v:
+                b.costs[j][idx] += v
 
     conds: list[tuple[str, int, int, float, int, NDArray[np.int64]]] = []
 
@@ -226,9 +242,9 @@ def build_model(cp: CompiledProblem) -> MIPModel:
 
     pop_s = cp.pop / total
     # community indicators: which communities need which blocks
-    need_plur = set(np.flatnonzero(cp.w_plur > 0).tolist())
-    need_maj = set(np.flatnonzero(cp.w_maj > 0).tolist())
-    need_str = set(np.flatnonzero(cp.w_str < 0).tolist())
+    need_plur = {c for o in objs for c in np.flatnonzero(o.w_plur > 0).tolist()}
+    need_maj = {c for o in objs for c in np.flatnonzero(o.w_maj > 0).tolist()}
+    need_str = {c for o in objs for c in np.flatnonzero(o.w_str < 0).tolist()}
     for kind, c in zip(cp.cc_kind.tolist(), cp.cc_g.tolist(), strict=True):
         (need_plur if kind == CC_EMP_PLUR else need_maj if kind == CC_EMP_MAJ
          else need_str).add(c)
@@ -245,19 +261,20 @@ def build_model(cp: CompiledProblem) -> MIPModel:
                     for h in others:
                         if h != c:
                             b.add_row(w, C[:, c] - C[:, h], -1e-12, np.inf)
-                    coef = cp.w_plur[c] / T[c]
+                    coef = [o.w_plur[c] / T[c] for o in objs]
                 elif kind_name == "maj":  # c above half
                     b.add_row(np.concatenate([w, [_z]]),
                               np.concatenate([C[:, c] - 0.5 * pop_s, [-_MAJ_EPS]]),
                               0.0, np.inf)
-                    coef = cp.w_maj[c] / T[c]
+                    coef = [o.w_maj[c] / T[c] for o in objs]
                 else:  # c at least the threshold share: not stranded
                     b.add_row(w, C[:, c] - thr * pop_s, -1e-12, np.inf)
-                    coef = -cp.w_str[c] / T[c]
+                    coef = [-o.w_str[c] / T[c] for o in objs]
                 for i in range(n):
-                    b.cost[w[i]] += coef * C[i, c]
+                    add_cost(int(w[i]), [cf * C[i, c] for cf in coef])
             if kind_name == "str":
-                offset += cp.w_str[c]
+                for j, o in enumerate(objs):
+                    offsets[j] += o.w_str[c]
     for kind, c, bound in zip(cp.cc_kind.tolist(), cp.cc_g.tolist(), cp.cc_bound.tolist(),
                               strict=True):
         key = ("plur" if kind == CC_EMP_PLUR else "maj" if kind == CC_EMP_MAJ else "str", c)
@@ -269,7 +286,7 @@ def build_model(cp: CompiledProblem) -> MIPModel:
             b.add_row(ws, coefs, (1.0 - bound) * T[c] - 1e-9, np.inf)
         else:
             b.add_row(ws, coefs, T[c] - bound / total - 1e-9, np.inf)
-    if cp.w_homog > 0:
+    if any(o.w_homog > 0 for o in objs):
         for r in range(k):
             zs = []
             for c in range(g):
@@ -278,7 +295,7 @@ def build_model(cp: CompiledProblem) -> MIPModel:
                 z, w = conditional(r, f"homog{c}_{r}", "homog", c)
                 zs.append(z)
                 for i in range(n):
-                    b.cost[w[i]] += cp.w_homog * C[i, c]
+                    add_cost(int(w[i]), [o.w_homog * C[i, c] for o in objs])
             b.add_row(zs, 1.0, -np.inf, 1.0)
     for j in range(cp.rc_kind.size):
         r = int(cp.rc_region[j])
@@ -306,13 +323,13 @@ def build_model(cp: CompiledProblem) -> MIPModel:
                 b.add_row(w, C[:, c] - rlo * pop_s, -1e-12, np.inf)
             b.add_row(zs, 1.0, 1.0, np.inf)
     eu, ev, _w = t.graph.edges()
-    if cp.w_cut < 0 or cp.cut_cap >= 0:
+    if any(o.w_cut < 0 for o in objs) or cp.cut_cap >= 0:
         ce = b.add_vars((eu.size,), 0, 1)
         blocks["cut"] = ce
         for e in range(eu.size):
             for r in range(k):
                 b.add_row([ce[e], x[eu[e], r], x[ev[e], r]], [1.0, -1.0, 1.0], 0.0, np.inf)
-            b.cost[ce[e]] += cp.w_cut
+            add_cost(int(ce[e]), [o.w_cut for o in objs])
         if cp.cut_cap >= 0:
             b.add_row(ce, 1.0, -np.inf, float(cp.cut_cap))
     for lev, level in enumerate(cp.adm_levels):
@@ -330,7 +347,8 @@ def build_model(cp: CompiledProblem) -> MIPModel:
                     b.add_row([R[r], x[i, r]], [1.0, -1.0], 0.0, np.inf)
             b.add_row(np.concatenate([R, [s]]), np.concatenate([np.ones(k), [-(k - 1.0)]]),
                       -np.inf, 1.0)
-            b.cost[s] += cp.w_splits[lev]
+            add_cost(int(s), [o.w_splits[o.adm_levels.index(level)]
+                              if level in o.adm_levels else 0.0 for o in objs])
             svars.append(s)
         blocks[f"splits_{level}"] = np.asarray(svars, dtype=np.int64)
         if cp.split_caps[lev] >= 0 and svars:
@@ -341,7 +359,7 @@ def build_model(cp: CompiledProblem) -> MIPModel:
     nr = len(b.rows_lo)
     lp.num_col_ = nv
     lp.num_row_ = nr
-    lp.col_cost_ = np.asarray(b.cost, dtype=np.float64)
+    lp.col_cost_ = np.asarray(b.costs[0], dtype=np.float64)
     lp.col_lower_ = np.asarray(b.lb, dtype=np.float64)
     lp.col_upper_ = np.asarray(b.ub, dtype=np.float64)
     lp.row_lower_ = np.asarray(b.rows_lo, dtype=np.float64)
@@ -362,8 +380,9 @@ def build_model(cp: CompiledProblem) -> MIPModel:
     lp.integrality_ = [highspy.HighsVarType.kInteger if z else highspy.HighsVarType.kContinuous
                        for z in b.integ]
     lp.sense_ = highspy.ObjSense.kMaximize
-    return MIPModel(cp=cp, lp=lp, x=x, offset=offset, symmetric=symmetric, n_vars=nv,
-                    n_rows=nr, blocks=blocks, conds=conds)
+    return MIPModel(cp=cp, lp=lp, x=x, offset=offsets[0], symmetric=symmetric, n_vars=nv,
+                    n_rows=nr, blocks=blocks, conds=conds,
+                    costs=np.asarray(b.costs, dtype=np.float64), offsets=offsets)
 
 
 def canonical_labels(a: NDArray[np.integer], k: int) -> NDArray[np.int64]:
@@ -528,8 +547,6 @@ class MIPOptimizer:
         ConfigError
             An objective term goes against its metric's natural direction.
         """
-        import highspy
-
         if self.time_limit <= 0:
             raise ConfigError("time_limit must be positive")
         if isinstance(problem, Problem):
@@ -541,73 +558,110 @@ class MIPOptimizer:
         t_start = time.perf_counter()
         model = build_model(cp)
         self.model_ = model
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", bool(self.verbose))
-        h.setOptionValue("log_to_console", bool(self.verbose))
-        h.setOptionValue("time_limit", float(max(self.time_limit - (time.perf_counter()
-                                                                     - t_start), 1.0)))
-        h.setOptionValue("mip_rel_gap", float(self.mip_rel_gap))
-        h.setOptionValue("random_seed", 0)
-        if self.lp_solver not in ("choose", "simplex", "ipm"):
-            raise ConfigError(f"unknown lp_solver {self.lp_solver!r}",
-                              hint="use 'choose', 'simplex' or 'ipm'")
-        h.setOptionValue("mip_lp_solver", self.lp_solver)
-        if self.threads is not None:
-            h.setOptionValue("threads", int(self.threads))
-        h.passModel(model.lp)
-        warm_used = False
-        if self.warm_start is not None:
-            wa = np.asarray(self.warm_start.assignment if isinstance(self.warm_start, Plan)
-                            else self.warm_start, dtype=np.int64)
-            vals = model.warm_values(wa)
-            if vals is not None:
-                sol = highspy.HighsSolution()
-                sol.col_value = vals.tolist()
-                sol.value_valid = True
-                h.setSolution(sol)
-                warm_used = True
         if self.progress is not None:
             self.progress({"method": "mip", "elapsed": time.perf_counter() - t_start,
                            "variables": model.n_vars, "rows": model.n_rows})
-        h.run()
-        status = h.getModelStatus()
-        info = h.getInfo()
+        sol = solve_model(model, time_limit=self.time_limit - (time.perf_counter() - t_start),
+                          mip_rel_gap=self.mip_rel_gap, warm_start=self.warm_start,
+                          threads=self.threads, lp_solver=self.lp_solver, verbose=self.verbose)
         elapsed = time.perf_counter() - t_start
-        names = {highspy.HighsModelStatus.kOptimal: "optimal",
-                 highspy.HighsModelStatus.kTimeLimit: "time_limit",
-                 highspy.HighsModelStatus.kInfeasible: "infeasible"}
-        sname = names.get(status, h.modelStatusToString(status).lower().replace(" ", "_"))
-        if status == highspy.HighsModelStatus.kInfeasible:
+        if sol.status == "infeasible":
             raise InfeasibleError(
                 f"HiGHS proved that no contiguous plan of {cp.k} regions meets the population "
                 f"bounds{', locks' if np.any(cp.lock >= 0) else ''}"
                 f"{' and criteria' if cp.has_constraints else ''} (census {cp.census!r})",
                 hint="widen the tolerance, drop locks or relax the criteria")
-        has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
-        bound = float(info.mip_dual_bound) + model.offset
-        if not np.isfinite(bound):
-            bound = None  # type: ignore[assignment]
-        stats = {"nodes": int(info.mip_node_count), "variables": model.n_vars,
-                 "rows": model.n_rows, "symmetry_broken": model.symmetric,
-                 "warm_start": warm_used, "highs_objective": None}
-        if not has_sol:
+        if sol.assignment is None:
             raise InfeasibleError(
-                f"HiGHS found no plan within {self.time_limit:g} s (status {sname}); this is "
-                "not a proof that none exists",
+                f"HiGHS found no plan within {self.time_limit:g} s (status {sol.status}); this "
+                "is not a proof that none exists",
                 hint="raise the time limit, or give a warm start from a heuristic run")
-        col = np.asarray(h.getSolution().col_value)
-        xv = col[model.x].reshape(cp.territory.n_units, cp.k)
-        a = xv.argmax(axis=1).astype(np.int64)
-        stats["highs_objective"] = float(info.objective_function_value) + model.offset
-        if status == highspy.HighsModelStatus.kOptimal:
-            sname = "optimal"
-        res = make_plan(cp, a, method="mip", status=sname, bound=bound, elapsed=elapsed,
-                        stats=stats)
-        if status == highspy.HighsModelStatus.kOptimal and res.gap is not None \
-                and res.gap <= max(self.mip_rel_gap, 1e-9) * 10:
-            res.gap = res.gap if res.gap > 1e-9 else 0.0
+        stats = {"nodes": sol.nodes, "variables": model.n_vars, "rows": model.n_rows,
+                 "symmetry_broken": model.symmetric, "warm_start": sol.warm_used,
+                 "highs_objective": sol.objective}
+        res = make_plan(cp, sol.assignment, method="mip", status=sol.status, bound=sol.bound,
+                        elapsed=elapsed, stats=stats)
+        if sol.status == "optimal" and res.gap is not None and res.gap <= 1e-9:
+            res.gap = 0.0
         if self.progress is not None:
-            self.progress({"method": "mip", "elapsed": elapsed, "status": sname,
-                           "best": res.objective, "bound": bound, "gap": res.gap})
+            self.progress({"method": "mip", "elapsed": elapsed, "status": sol.status,
+                           "best": res.objective, "bound": sol.bound, "gap": res.gap})
         self.result_ = res
         return res
+
+
+@dataclass
+class Solution:
+    """What one HiGHS run returned (objective and bound in objective units)."""
+
+    status: str
+    assignment: NDArray[np.int64] | None
+    objective: float | None
+    bound: float | None
+    nodes: int
+    warm_used: bool
+
+
+def solve_model(model: MIPModel, *, time_limit: float, mip_rel_gap: float = 1e-6,
+                warm_start: Plan | NDArray[np.integer] | None = None,
+                objective: int = 0, bounds: Sequence[tuple[int, float]] = (),
+                threads: int | None = None, lp_solver: str = "choose",
+                verbose: bool = False) -> Solution:
+    """Run HiGHS on a model, maximizing cost vector ``objective`` of ``model.costs``.
+
+    ``bounds`` adds rows ``objective_j >= value`` for other cost vectors (the
+    epsilon-constraint method). Status is ``optimal``, ``time_limit``, ``infeasible`` or HiGHS's
+    own wording.
+    """
+    import highspy
+
+    if lp_solver not in ("choose", "simplex", "ipm"):
+        raise ConfigError(f"unknown lp_solver {lp_solver!r}",
+                          hint="use 'choose', 'simplex' or 'ipm'")
+    costs = model.costs if model.costs is not None else np.asarray([model.lp.col_cost_])
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(verbose))
+    h.setOptionValue("log_to_console", bool(verbose))
+    h.setOptionValue("time_limit", float(max(time_limit, 1.0)))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_lp_solver", lp_solver)
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    lp = model.lp
+    lp.col_cost_ = np.ascontiguousarray(costs[objective])
+    h.passModel(lp)
+    for j, value in bounds:
+        nz = np.flatnonzero(costs[j])
+        h.addRow(float(value - model.offsets[j]), highspy.kHighsInf, int(nz.size),
+                 nz.astype(np.int32), costs[j][nz])
+    warm_used = False
+    if warm_start is not None:
+        wa = np.asarray(warm_start.assignment if isinstance(warm_start, Plan) else warm_start,
+                        dtype=np.int64)
+        vals = model.warm_values(wa)
+        if vals is not None:
+            sol = highspy.HighsSolution()
+            sol.col_value = vals.tolist()
+            sol.value_valid = True
+            h.setSolution(sol)
+            warm_used = True
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    names = {highspy.HighsModelStatus.kOptimal: "optimal",
+             highspy.HighsModelStatus.kTimeLimit: "time_limit",
+             highspy.HighsModelStatus.kInfeasible: "infeasible"}
+    sname = names.get(status, h.modelStatusToString(status).lower().replace(" ", "_"))
+    offset = model.offsets[objective] if model.offsets else model.offset
+    bound = float(info.mip_dual_bound) + offset
+    a = None
+    obj = None
+    if status != highspy.HighsModelStatus.kInfeasible and info.primal_solution_status == 2:
+        col = np.asarray(h.getSolution().col_value)
+        xv = col[model.x].reshape(model.x.shape)
+        a = xv.argmax(axis=1).astype(np.int64)
+        obj = float(info.objective_function_value) + offset
+    return Solution(status=sname, assignment=a, objective=obj,
+                    bound=bound if np.isfinite(bound) else None,
+                    nodes=int(info.mip_node_count), warm_used=warm_used)
