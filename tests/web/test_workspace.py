@@ -73,3 +73,26 @@ def test_evaluation_regions_match_a_direct_sum():
         table = ws.territory.censuses[census]
         for j, reg in enumerate(ev["censuses"][census]["regions"]):
             assert reg["population"] == np.float64(table[a == j].sum())
+
+
+def test_damaged_or_foreign_saved_plans_are_skipped_with_a_warning(tmp_path):
+    import json
+
+    import pytest
+
+    from dayafter.errors import DataQualityWarning
+    from dayafter.io.plans import plan_to_dict
+
+    ws = grid_workspace(4, 4, plans_dir=tmp_path)
+    ws.save_draft("good")
+    ws.save_draft("good/also")  # sanitises like another name would: its own file
+    (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
+    other = grid_workspace(3, 3)
+    (tmp_path / "other.json").write_text(json.dumps(plan_to_dict(other.plan("stripes"), other.territory)),
+                                         encoding="utf-8")
+    with pytest.warns(DataQualityWarning) as rec:
+        again = grid_workspace(4, 4, plans_dir=tmp_path)
+    assert sorted(again.saved) == ["good", "good/also"]
+    skipped = [str(w.message) for w in rec if str(w.message).startswith("saved plan skipped")]
+    assert len(skipped) == 2 and len(again.skipped_files) == 2
+    assert any("broken.json" in m for m in skipped) and any("other territory" in m for m in skipped)

@@ -9,8 +9,10 @@ FastAPI runs plain endpoints in a thread pool.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dayafter.criteria import Criterion, check_criteria
-from dayafter.errors import ConfigError, InputDataError
+from dayafter.errors import ConfigError, DataQualityWarning, InputDataError
 from dayafter.metrics import evaluate
 from dayafter.plan import UNASSIGNED, Plan, Region
 from dayafter.territory import Territory
@@ -118,10 +120,16 @@ class Workspace:
         from dayafter.io.plans import read_plan
 
         out: dict[str, Plan] = {}
+        self.skipped_files: list[str] = []
         if self.plans_dir is None or not self.plans_dir.is_dir():
             return out
         for path in sorted(self.plans_dir.glob("*.json")):
-            plan = read_plan(path, self.territory)
+            try:
+                plan = read_plan(path, self.territory)
+            except InputDataError as exc:  # a damaged file, or a plan for other data: keep going
+                self.skipped_files.append(exc.one_line())
+                warnings.warn(f"saved plan skipped: {exc.one_line()}", DataQualityWarning, stacklevel=3)
+                continue
             out[plan.name or path.stem] = plan
         return out
 
@@ -140,7 +148,8 @@ class Workspace:
         # two names that sanitise alike get distinct files
         other = [n for n in self.saved if n != name and _file_stem(n) == stem]
         if other:
-            path = self.plans_dir / f"{stem}-{abs(hash(name)) % 10**8}.json"
+            digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+            path = self.plans_dir / f"{stem}-{digest}.json"
         return path
 
     def _remove_saved_file(self, name: str) -> None:
