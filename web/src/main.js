@@ -830,7 +830,7 @@ async function main() {
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") { e.preventDefault(); (e.shiftKey ? redo : undo)(); }
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "y") { e.preventDefault(); redo(); }
   });
-  status("Ready.");
+  status(meta.warnings.length ? `Ready. Skipped saved plans: ${meta.warnings.join(" | ")}` : "Ready.", meta.warnings.length > 0);
 }
 
 main().catch((e) => status(`Could not start: ${e.message}`, true));

@@ -47,6 +47,7 @@ def meta(request: Request) -> dict[str, Any]:
         "sources_md": ws.sources_md,
         "has_geometry": t.geometry is not None,
         "engines": {"councils": True, "security": ws.force_catalog is not None},
+        "warnings": list(getattr(ws, "skipped_files", [])),
     }
 
 
