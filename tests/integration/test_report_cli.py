@@ -133,3 +133,36 @@ def test_report_with_the_case_council_rules(iraq, tmp_path):
             assert [int(r[label[c]]) for c in sim.communities] == seats[j].tolist()
     assert run_guarded(app, args=["report", plan.name, "--council-method", "dhondt", "--no-maps",
                                   "--out", str(tmp_path / "x.html")]) == 3
+
+
+def test_report_from_a_project_with_criteria_file(grid_territory, tmp_path):
+    import json
+
+    import numpy as np
+
+    from dayafter.io.project import write_project
+    from dayafter.plan import Plan, Region
+
+    t = grid_territory
+    p = Plan(np.array([0] * 8 + [1] * 8), (Region("N", "federal"), Region("S", "krg")),
+             t.content_hash, name="two")
+    q = p.with_moves([7], 1).renamed("moved")
+    project = tmp_path / "p.gpkg"
+    write_project(t, project, plans=[p, q])
+    crit = tmp_path / "crit.json"
+    crit.write_text(json.dumps([{"name": "small", "metric": "population", "max": 10}]))
+    out = tmp_path / "d.html"
+    rc = run_guarded(app, args=["report", "two", "moved", "--project", str(project), "--reference",
+                                "two", "--criteria", str(crit), "--out", str(out)])
+    assert rc == 0
+    html = out.read_text(encoding="utf-8")
+    assert external_refs(html) == []
+    r = read_html(html)
+    crit_rows = table_dicts(r.tables["plan-2-criteria"])
+    assert {c["criterion"] for c in crit_rows} == {"small"}
+    assert all(c["result"] == "FAIL" for c in crit_rows)
+    change = table_dicts(r.tables["plan-2-change"])
+    assert change == [{"from": "federal", "to": "krg", "units": "1",
+                       "people (now)": f"{t.population('now')[7]:,.0f}",
+                       "people (before)": f"{t.population('before')[7]:,.0f}"}]
+    assert "provenance-table" not in r.tables
