@@ -253,15 +253,13 @@ def _context(d: Dossier) -> dict[str, Any]:
     ens = None
     if d.ensemble is not None:
         et = d.ensemble_table()
-        fmts: dict[str, Formatter] = {}
-        rows_fmt = [_ensemble_format(k) for k in et.get("key", pd.Series(dtype=str)).tolist()]
+        keys = et["key"].tolist() if "key" in et else []
         shown = et.drop(columns=["key"]) if "key" in et else et
-        # format each value column by the row's metric
-        cells = []
-        for i, row in shown.iterrows():
-            f = rows_fmt[int(i)]
-            cells.append({c: (v if isinstance(v, str) else (_f1(v) if c.endswith("percentile") else f(v)))
-                          for c, v in row.items()})
+        # values follow the row's metric (shares as percentages); percentiles have one decimal
+        cells = [{c: v if isinstance(v, str) else
+                  (_f1(v) if c.endswith("percentile") else _ensemble_format(key)(v))
+                  for c, v in row.items()}
+                 for key, (_, row) in zip(keys, shown.iterrows(), strict=True)]
         k_ens = d.ensemble.k
         ens = {
             "source": d.ensemble.source,
@@ -269,8 +267,7 @@ def _context(d: Dossier) -> dict[str, Any]:
             "k": k_ens,
             "other_k": [s.plan.name for s in d.sections if k_ens is not None and s.plan.k != k_ens],
             "table": html_table(pd.DataFrame(cells, columns=shown.columns),
-                                text_columns=list(shown.columns), formats=fmts,
-                                table_id="ensemble-table"),
+                                text_columns=list(shown.columns), table_id="ensemble-table"),
             "distribution": _img(d.ensemble_figures["distribution"], "ensemble distributions")
             if "distribution" in d.ensemble_figures else "",
             "sorted": [_img(png, key) for key, png in d.ensemble_figures.items()
