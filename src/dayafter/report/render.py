@@ -9,6 +9,7 @@ temporary file renamed into place.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -22,8 +23,8 @@ from dayafter.errors import ConfigError, DayafterError
 from dayafter.report import tables as T
 from dayafter.report.dossier import Dossier, provenance_summary
 
-__all__ = ["FORMATS", "pdf_available", "render_html", "render_pdf", "report_format", "write_html",
-           "write_pdf", "write_report", "write_xlsx", "xlsx_tables"]
+__all__ = ["FORMATS", "pdf_available", "render_html", "render_pdf", "render_xlsx", "report_format",
+           "write_html", "write_pdf", "write_report", "write_xlsx", "xlsx_tables"]
 
 FORMATS = ("html", "pdf", "xlsx")
 
@@ -491,12 +492,9 @@ _TEXT_COLUMNS = frozenset({"unit_id", "plan", "census", "region", "key", "sectio
                            "method", "party", "holder", "force"})
 
 
-def write_xlsx(dossier: Dossier, path: str | Path) -> Path:
-    """Write the tables to an XLSX workbook; unit ids and other text stay text cells."""
+def _workbook(dossier: Dossier) -> Any:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
-
-    from dayafter.io.atomic import atomic_path
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -529,6 +527,21 @@ def write_xlsx(dossier: Dossier, path: str | Path) -> Path:
         ws.freeze_panes = "A2"
         for j, c in enumerate(df.columns):
             ws.column_dimensions[get_column_letter(j + 1)].width = min(max(len(str(c)) + 2, 10), 40)
+    return wb
+
+
+def render_xlsx(dossier: Dossier) -> bytes:
+    """The workbook of the dossier's tables as XLSX bytes (for a web download)."""
+    buf = io.BytesIO()
+    _workbook(dossier).save(buf)
+    return buf.getvalue()
+
+
+def write_xlsx(dossier: Dossier, path: str | Path) -> Path:
+    """Write the tables to an XLSX workbook; unit ids and other text stay text cells."""
+    from dayafter.io.atomic import atomic_path
+
+    wb = _workbook(dossier)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return Path(path)

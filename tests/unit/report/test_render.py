@@ -199,6 +199,13 @@ def test_xlsx_keeps_text_and_numbers(dossier, tmp_path):
     sub = regions[(regions["plan"] == "option-b") & (regions["census"] == "before")]
     assert np.allclose(sub["population"].to_numpy(), ev.census("before").population)
     assert set(xlsx_tables(d)) == set(wb.sheetnames)
+    import io
+
+    from dayafter.report import render_xlsx
+
+    wb2 = load_workbook(io.BytesIO(render_xlsx(d)))
+    assert wb2.sheetnames == wb.sheetnames
+    assert [c.value for c in wb2["units"]["A"]] == [c.value for c in ws["A"]]
 
 
 def test_write_html_and_formats(dossier, tmp_path):
