@@ -30,6 +30,7 @@ def _register() -> None:
     # --- sub-apps of the engines: one line each, keep this block sorted ---
     app.add_typer(__import__("dayafter.cli.councils", fromlist=["app"]).app, name="councils")
     app.add_typer(__import__("dayafter.cli.ensemble", fromlist=["app"]).app, name="ensemble")
+    app.add_typer(__import__("dayafter.cli.optimize", fromlist=["app"]).app, name="optimize")
     app.command("report")(__import__("dayafter.cli.report", fromlist=["report"]).report)
     app.add_typer(__import__("dayafter.cli.security", fromlist=["app"]).app, name="security")
     app.command("serve")(__import__("dayafter.cli.serve", fromlist=["serve"]).serve)

@@ -95,7 +95,7 @@ def _scaled(obj: Objective, w: float) -> list[Term]:
 
 
 def pareto_front(problem: Problem, territory: Territory, second: Objective, *,
-                 method: str = "mip", max_points: int = 25, delta: float = 1e-6,
+                 method: str = "mip", max_points: int = 25, delta: float = 1e-5,
                  time_limit: float = 60.0, weights: int = 9, seed: int | None = None,
                  heuristic_steps: int = 20_000, progress: Progress | None = None) -> ParetoFront:
     """Non-dominated plans for ``problem.objective`` (first) and ``second``, both maximized.
@@ -113,7 +113,8 @@ def pareto_front(problem: Problem, territory: Territory, second: Objective, *,
     max_points
         MIP: stop after this many points (the front is then marked incomplete).
     delta
-        MIP: the second objective must improve by at least this much from one point to the next.
+        MIP: the second objective must improve by at least this much from one point to the next
+        (above HiGHS's feasibility tolerance of 1e-6); points closer than that are not told apart.
     time_limit
         MIP: seconds per solve; a solve stopped by the limit makes its point inexact.
     weights
@@ -167,6 +168,7 @@ def _mip_front(problem: Problem, territory: Territory, second: Objective, cp_uni
     complete = False
     solves = 0
     warm = None
+    step = delta
     while len(points) < max_points:
         bounds = [] if not np.isfinite(eps) else [(1, eps)]
         s1 = solve_model(model, time_limit=time_limit, mip_rel_gap=0.0, objective=0,
@@ -187,6 +189,13 @@ def _mip_front(problem: Problem, territory: Territory, second: Objective, cp_uni
         solves += 1
         a = s2.assignment if s2.assignment is not None else s1.assignment
         f1, f2 = _values(problem, second, territory, a)
+        if points and f2 <= points[-1].second + 1e-12:
+            # the solver's feasibility tolerance let the old point through: step further
+            step *= 10.0
+            eps = points[-1].second + step
+            if step > 1e-2:
+                break
+            continue
         exact = s1.status == "optimal" and s2.status == "optimal"
         res = make_plan(cp1, a, method="mip-pareto", status="optimal" if exact else s2.status,
                         elapsed=time.perf_counter() - t0)
@@ -197,7 +206,8 @@ def _mip_front(problem: Problem, territory: Territory, second: Objective, cp_uni
         if progress is not None:
             progress({"method": "mip", "points": len(points), "first": f1, "second": f2,
                       "elapsed": time.perf_counter() - t0})
-        eps = f2 + max(delta, 1e-9 * max(1.0, abs(f2)))
+        step = max(delta, 1e-9 * max(1.0, abs(f2)))
+        eps = f2 + step
         warm = None
     vals = np.array([[p.first, p.second] for p in points]) if points else np.zeros((0, 2))
     keep = _nondominated(vals, tol=1e-7) if points else np.zeros(0, dtype=np.int64)

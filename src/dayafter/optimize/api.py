@@ -1,0 +1,82 @@
+"""One entry point: run a heuristic, the MIP, or both (heuristic first, then a warm-started MIP)."""
+
+from __future__ import annotations
+
+import time
+
+from dayafter.errors import ConfigError
+from dayafter.optimize.heuristics import AnnealingOptimizer, ShortBurstOptimizer
+from dayafter.optimize.mip import MIPOptimizer
+from dayafter.optimize.problem import Problem
+from dayafter.optimize.result import OptimizeResult, Progress
+from dayafter.territory import Territory
+
+__all__ = ["METHODS", "optimize"]
+
+METHODS = ("auto", "anneal", "bursts", "mip")
+
+
+def optimize(problem: Problem, territory: Territory, *, method: str = "auto",
+             time_limit: float = 60.0, seed: int | None = None, steps: int = 200_000,
+             restarts: int = 4, heuristic_share: float = 0.25,
+             progress: Progress | None = None) -> OptimizeResult:
+    """Find the best plan for ``problem`` on ``territory``.
+
+    Parameters
+    ----------
+    method
+        ``"anneal"`` or ``"bursts"`` (heuristics), ``"mip"`` (exact, HiGHS), or ``"auto"``:
+        short bursts for ``heuristic_share`` of the time, then the MIP warm-started from the
+        best plan (the heuristic result alone when the MIP cannot model the objective).
+    time_limit
+        Seconds in all.
+    seed
+        Seed of the heuristics.
+    steps, restarts
+        Heuristics: steps per restart (the annealing schedule's length) and restarts.
+    progress
+        Progress callback (see :data:`dayafter.optimize.result.Progress`).
+
+    Returns
+    -------
+    OptimizeResult
+        The best plan with its objective values; with the MIP, the bound and gap.
+
+    Raises
+    ------
+    InfeasibleError
+        The specification admits no plan (quick checks, or proved by the MIP).
+    """
+    if method not in METHODS:
+        raise ConfigError(f"unknown optimization method {method!r}", hint=f"use one of {METHODS}")
+    if time_limit <= 0:
+        raise ConfigError("time_limit must be positive")
+    cp = problem.compile(territory)
+    t0 = time.perf_counter()
+    kw = {"steps": steps, "restarts": restarts, "seed": seed, "progress": progress}
+    if method == "anneal":
+        return AnnealingOptimizer(time_limit=time_limit, **kw).run(cp)
+    if method == "bursts":
+        return ShortBurstOptimizer(time_limit=time_limit, **kw).run(cp)
+    if method == "mip":
+        return MIPOptimizer(time_limit=time_limit, progress=progress).run(cp)
+    if not problem.objective.natural:
+        return ShortBurstOptimizer(time_limit=time_limit, **kw).run(cp)
+    heur = ShortBurstOptimizer(time_limit=max(time_limit * heuristic_share, 0.5), **kw).run(cp)
+    left = time_limit - (time.perf_counter() - t0)
+    if left < 1.0:
+        return heur
+    exact = MIPOptimizer(time_limit=left, warm_start=heur.plan if heur.feasible else None,
+                         progress=progress).run(cp)
+    exact.stats["heuristic_objective"] = heur.objective
+    exact.stats["heuristic_elapsed"] = heur.elapsed
+    if heur.feasible and heur.objective > exact.objective + 1e-12:
+        # HiGHS may stop before re-finding the warm start: keep the better plan, with the bound
+        from dayafter.optimize.result import make_plan
+
+        better = make_plan(cp, heur.plan.assignment, method="bursts+mip", status=exact.status,
+                           bound=exact.bound, elapsed=time.perf_counter() - t0,
+                           stats=exact.stats, seed=seed)
+        return better
+    exact.method = "bursts+mip"
+    return exact

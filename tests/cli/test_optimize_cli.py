@@ -1,0 +1,94 @@
+"""``dayafter optimize run|pareto`` on the built-in case, with plans written and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dayafter.cli._common import run_guarded
+from dayafter.cli.main import app
+
+SPEC = """\
+census: current
+name: kirkuk-optimized
+regions:
+  - {name: North, authority: krg}
+  - {name: South, authority: federal}
+maximize:
+  - {metric: empowerment_plurality, communities: [turkmen, kurd]}
+minimize:
+  - {metric: stranded, communities: [sunni_arab]}
+constraints:
+  tolerance: 0.5
+second:
+  maximize: [homogeneity]
+"""
+
+
+def run(args, capsys):
+    code = run_guarded(app, args=[str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def spec(tmp_path):
+    p = tmp_path / "spec.yaml"
+    p.write_text(SPEC)
+    return p
+
+
+def test_run_writes_a_plan_with_its_certificate(tmp_path, spec, capsys, iraq):
+    from dayafter.io.plans import read_plan
+    from dayafter.optimize.subset import subset_territory
+
+    out = tmp_path / "plan.json"
+    code, stdout, err = run(["optimize", "run", spec, "--subset", "governorate=IQG13",
+                             "--time-limit", "20", "--out", out, "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(stdout)
+    assert d["status"] == "optimal" and d["gap"] == 0.0 and d["feasible"]
+    assert d["objective"] == pytest.approx(d["bound"], abs=1e-6)
+    assert [r["name"] for r in d["regions"]] == ["North", "South"]
+    t = subset_territory(iraq.territory, level="governorate", codes=["IQG13"])
+    plan = read_plan(out, t)
+    assert plan.name == "kirkuk-optimized" and "gap 0.000%" in plan.notes
+    assert plan.regions[0].authority == "krg"
+    # the human-readable form
+    code, stdout, err = run(["optimize", "run", spec, "--subset", "governorate=IQG13",
+                             "--method", "bursts", "--time-limit", "2", "--steps", "2000"],
+                            capsys)
+    assert code == 0, err
+    assert "Objective terms" in stdout and "no bound" in stdout
+
+
+def test_pareto_writes_one_plan_per_point(tmp_path, spec, capsys):
+    out = tmp_path / "front"
+    code, stdout, err = run(["optimize", "pareto", spec, "--subset", "governorate=IQG13",
+                             "--time-limit", "20", "--out", out, "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(stdout)
+    assert d["complete"] and len(d["points"]) >= 1
+    assert all((out / f"{p['plan']}.json").exists() for p in d["points"])
+
+
+def test_infeasible_spec_exits_4_with_an_explanation(tmp_path, capsys):
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps({"regions": 5, "maximize": ["homogeneity"],
+                             "constraints": {"tolerance": 0.01}}))
+    code, _out, err = run(["optimize", "run", p, "--subset", "governorate=IQG09"], capsys)
+    assert code == 4
+    assert "more people than any region" in err or "no contiguous plan" in err
+
+
+def test_bad_spec_exits_3(tmp_path, capsys):
+    p = tmp_path / "bad.yaml"
+    p.write_text("maximize: [happiness]\n")
+    code, _out, err = run(["optimize", "run", p], capsys)
+    assert code == 3 and "unknown objective metric" in err
+    p.write_text("maximize: [homogeneity]\n")
+    code, _out, err = run(["optimize", "pareto", p], capsys)
+    assert code == 3 and "'second' objective" in err
+    code, _out, err = run(["optimize", "run", p, "--subset", "governorate"], capsys)
+    assert code == 3 and "LEVEL=CODE" in err
