@@ -156,7 +156,9 @@ def test_keyboard_path_search_and_assign(page, grid_server):
     page.keyboard.type(target)
     page.wait_for_function("window.dayafter.filter.length === 1")
     page.keyboard.press("Tab")  # the "assign all matches" button
-    page.keyboard.press("Tab")  # into the table: the region select of the only row
+    page.keyboard.press("Tab")  # the table's scrollable region (focusable, for keyboard scrolling)
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Unit table"
+    page.keyboard.press("Tab")  # the region select of the only row
     focused = page.evaluate("document.activeElement.id")
     assert focused == "unit-region-20"
     page.keyboard.press("Home")  # "unassigned"
@@ -230,6 +232,11 @@ def test_built_in_case_and_screenshot(browser, tmp_path, e2e):
         assert pg.locator("#metrics").inner_text() != before
         assert "Plains and Sinjar" in pg.locator("#metrics").inner_text()
         pg.get_by_label("Search units (id, name, district)").fill("")
+        pg.add_script_tag(content=e2e.axe_source())
+        violations = pg.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+            .violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => ({id: v.id, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))""")
+        assert not violations, violations
         pg.evaluate("document.querySelectorAll('.left, .right, .center').forEach(e => e.scrollTop = 0);"
                     "window.scrollTo(0, 0);")
         pg.evaluate("const m = window.dayafter.map; m.once('idle', () => { document.body.dataset.idle = '1'; }); m.triggerRepaint();")

@@ -305,7 +305,7 @@ async function showDetail(i) {
     const sb = el("tbody");
     for (const s of d.sources) sb.append(el("tr", {}, ...cols.map((c) => el("td", { text: s[c] }))));
     st.append(sb);
-    box.append(el("div", { class: "table-wrap" }, st));
+    box.append(el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Sources of the figures" }, st));
   } else {
     box.append(el("p", { class: "muted small", text: "Sources: see “Data sources” (no per-unit notes)." }));
   }

@@ -37,7 +37,9 @@ def serve(
     else:
         settings = Settings(case=None if project else case, project=project, plans_dir=plans_dir)
     app = create_app(settings)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    # open event streams (job progress) must not hold Ctrl+C up: give them two seconds
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
+                            timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
 
     import threading
