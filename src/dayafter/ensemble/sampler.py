@@ -363,7 +363,9 @@ def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | N
         try:
             futures = [client.submit(run_chain, str(run_dir), i, pure=False)
                        for i in range(chains)]
-            interrupted = _wait(futures, summaries, poll)
+            interrupted = _wait(futures, summaries, poll, wait_on_interrupt=False)
+            if interrupted:
+                client.cancel(futures)
         finally:
             client.close()
     else:
@@ -374,13 +376,13 @@ def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | N
         with ProcessPoolExecutor(max_workers=workers,
                                  mp_context=mp.get_context("spawn")) as pool:
             futures = [pool.submit(run_chain, str(run_dir), i) for i in range(chains)]
-            interrupted = _wait(futures, summaries, poll)
+            interrupted = _wait(futures, summaries, poll, wait_on_interrupt=True)
     return [s for s in summaries if s is not None], interrupted or any(
         s is None or s["status"] == "interrupted" for s in summaries)
 
 
 def _wait(futures: list[Any], summaries: list[dict[str, Any] | None],
-          poll: Callable[[], None]) -> bool:
+          poll: Callable[[], None], *, wait_on_interrupt: bool) -> bool:
     interrupted = False
     try:
         while not all(f.done() for f in futures):
@@ -388,7 +390,10 @@ def _wait(futures: list[Any], summaries: list[dict[str, Any] | None],
             time.sleep(0.5)
     except KeyboardInterrupt:
         interrupted = True
-        # workers got the same signal and save their checkpoints; collect what they return
+        if not wait_on_interrupt:
+            # remote workers do not see the signal: their last block checkpoint stays on disk
+            return True
+        # local workers got the same signal and stop at once; collect what they return
         for f in futures:
             try:
                 f.result(timeout=120)
@@ -468,7 +473,8 @@ def run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None 
     fmt = prm["format"]
     final = store.chain_file(rd, chain, fmt)
     ckpt = rd / f"chain_{chain:03d}.ckpt.npz"
-    if final.exists() and not ckpt.exists():  # finished earlier (resume)
+    if final.exists():  # finished earlier (the merged file is written last, atomically)
+        ckpt.unlink(missing_ok=True)
         return _chain_summary(rd, chain, fmt, seconds=0.0)
     t, a0, k, names = store.load_inputs(rd)
     proposal = Proposal(method=prm["method"], pair_rule=prm["pair_rule"], tree=prm["tree"],

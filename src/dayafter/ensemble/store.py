@@ -166,16 +166,17 @@ def merge_parts(run_dir: Path, chain: int, n_parts: int, fmt: str) -> dict[str, 
     out = chain_file(run_dir, chain, fmt)
     scalars = {k: v for k, v in arrays.items() if k not in (ASSIGN_KEY, ASSIGN_STEP_KEY)}
     assigns = {k: v for k, v in arrays.items() if k in (ASSIGN_KEY, ASSIGN_STEP_KEY)}
+    # the scalar file is written last: once it exists the chain's results are complete
     if fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        if assigns:
+            _atomic_savez(Path(run_dir) / f"chain_{chain:03d}_assignments.npz", assigns)
         table = pa.table({k: pa.array(v) for k, v in scalars.items()})
         tmp = out.with_suffix(".parquet.tmp")
         pq.write_table(table, tmp)
         os.replace(tmp, out)
-        if assigns:
-            _atomic_savez(Path(run_dir) / f"chain_{chain:03d}_assignments.npz", assigns)
     else:
         _atomic_savez(out, arrays)
     shutil.rmtree(folder, ignore_errors=True)
