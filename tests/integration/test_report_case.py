@@ -74,6 +74,7 @@ def test_region_and_community_tables_equal_the_api(iraq, dossier, html):
             comm = table_dicts(r.tables[f"plan-{i}-{census}-communities"])
             for row, (key, ref) in zip(comm, cd["communities"].items(), strict=True):
                 assert row["community"] == labels[key]
+                assert row["community_ar"] == iraq.communities[key]["label_ar"]
                 assert _num(row["stranded people"]) == pytest.approx(ref["stranded_people"], abs=0.5)
                 if ref["empowerment_plurality"] is not None:
                     assert _num(row["empowered (plurality)"]) == pytest.approx(
@@ -124,6 +125,8 @@ def test_names_in_latin_and_arabic_and_provenance(iraq, html):
     assert [u["unit_id"] for u in units] == t.unit_ids.tolist()
     assert [u["name_ar"] for u in units] == t.labels["name_ar"].tolist()
     assert [u["name_en"] for u in units] == t.labels["name_en"].tolist()
+    assert [u["governorate_ar"] for u in units] == t.labels["governorate_ar"].tolist()
+    assert html.count('dir="rtl" lang="ar"') >= 3 * t.n_units
     prov = table_dicts(r.tables["provenance-table"])
     status = iraq.provenance["status"]
     share = float((status == "imputed").mean())

@@ -71,6 +71,8 @@ class Dossier:
         The criteria checked.
     labels
         Community key to display label.
+    labels_ar
+        Community key to its name in Arabic script (may be empty).
     provenance
         One row per census figure with a ``status`` column (sourced, derived, imputed), or ``None``.
     sources_md
@@ -109,6 +111,7 @@ class Dossier:
     security: Any = None
     settlements: tuple[Any, ...] = ()
     overview: bytes = b""
+    labels_ar: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def plans(self) -> list[Plan]:
@@ -253,6 +256,7 @@ def build_dossier(
     reference: Plan | None = None,
     criteria: Sequence[Criterion] = (),
     labels: Mapping[str, str] | None = None,
+    labels_ar: Mapping[str, str] | None = None,
     provenance: pd.DataFrame | None = None,
     sources_md: str = "",
     title: str = "",
@@ -279,8 +283,8 @@ def build_dossier(
         Plan to measure change from; the change panel of the maps and the change tables use it.
     criteria
         Criteria to check on every plan (pass/fail with the failing regions).
-    labels
-        Community key to display label.
+    labels, labels_ar
+        Community key to display label, and to its name in Arabic script.
     provenance, sources_md
         Provenance of the census figures (a ``status`` column) and the sources text.
     title
@@ -420,6 +424,7 @@ def build_dossier(
         security=security,
         settlements=tuple(settlements),
         overview=overview,
+        labels_ar=dict(labels_ar or {}),
     )
 
 
@@ -504,6 +509,8 @@ def dossier_from_case(
     kwargs.setdefault("reference", case.reference_plan)
     kwargs.setdefault("criteria", case.criteria)
     kwargs.setdefault("labels", {k: case.community_label(k) for k in case.territory.communities})
+    kwargs.setdefault("labels_ar", {k: v.get("label_ar", "") for k, v in case.communities.items()
+                                    if v.get("label_ar")})
     kwargs.setdefault("provenance", case.provenance)
     kwargs.setdefault("sources_md", case.sources_md)
     kwargs.setdefault("title", f"Settlement dossier: {case.title}")

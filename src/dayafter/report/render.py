@@ -197,7 +197,7 @@ def _context(d: Dossier) -> dict[str, Any]:
         for c in ev.censuses:
             # authority and status are in the plan's region key already
             rt = T.region_table(t, ev, c, labels=d.labels).drop(columns=["authority", "status"])
-            ct = T.community_table(ev, c, labels=d.labels).drop(columns=["key"])
+            ct = T.community_table(ev, c, labels=d.labels, labels_ar=d.labels_ar).drop(columns=["key"])
             pid = f"plan-{len(plans) + 1}"
             censuses.append({
                 "name": c,
@@ -205,7 +205,8 @@ def _context(d: Dossier) -> dict[str, Any]:
                 "theil": ev.census(c).theil_h,
                 "regions": html_table(rt, text_columns=("region", "largest community"),
                                       table_id=f"{pid}-{c}-regions"),
-                "communities": html_table(ct, text_columns=("community", "largest in"),
+                "communities": html_table(ct, text_columns=("community", "community_ar", "largest in"),
+                                          rtl_columns=("community_ar",),
                                           table_id=f"{pid}-{c}-communities"),
             })
         key = pd.DataFrame({"no.": [str(j + 1) for j in range(s.plan.k)],
@@ -314,7 +315,7 @@ def _context(d: Dossier) -> dict[str, Any]:
         "security": security,
         "settlements": settlements,
         "units": html_table(units, text_columns=list(units.columns), table_id="units-table",
-                            rtl_columns=[c for c in ("name_ar",) if c in units.columns]),
+                            rtl_columns=[c for c in units.columns if str(c).endswith("_ar")]),
         "provenance": html_table(prov.dropna(axis=1, how="all"), text_columns=("census", "status"),
                                  table_id="provenance-table") if len(prov) else "",
         "imputed_share": float(imputed.iloc[0]) if len(imputed) else (0.0 if len(prov) else None),
@@ -430,7 +431,7 @@ def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
             rt.insert(0, "census", c)
             rt.insert(0, "plan", s.plan.name)
             regions.append(rt)
-            ct = T.community_table(ev, c, labels=d.labels)
+            ct = T.community_table(ev, c, labels=d.labels, labels_ar=d.labels_ar)
             ct.insert(0, "census", c)
             ct.insert(0, "plan", s.plan.name)
             comms.append(ct)
@@ -488,7 +489,8 @@ def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
 
 
 _TEXT_COLUMNS = frozenset({"unit_id", "plan", "census", "region", "key", "section", "metric",
-                           "name_en", "name_ar", "name", "community", "authority", "status",
+                           "name_en", "name_ar", "name", "community", "community_ar", "authority",
+                           "status",
                            "method", "party", "holder", "force"})
 
 

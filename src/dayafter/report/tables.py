@@ -117,10 +117,11 @@ def region_table(
 
 
 def community_table(
-    ev: Evaluation, census: str, *, labels: Mapping[str, str] | None = None
+    ev: Evaluation, census: str, *, labels: Mapping[str, str] | None = None,
+    labels_ar: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per community on one census: population, empowerment, stranded share and people,
-    and the regions where the community is the largest."""
+    and the regions where the community is the largest (with the Arabic name when given)."""
     labels = labels or {}
     cm = ev.census(census)
     names = ev.plan.region_names
@@ -129,6 +130,7 @@ def community_table(
     for i, c in enumerate(cm.communities):
         rows.append({
             "community": _label(labels, c),
+            **({"community_ar": labels_ar.get(c, "")} if labels_ar else {}),
             "key": c,
             "population": float(tot[i]),
             "empowered (plurality)": float(cm.empowerment_plurality[i]),
@@ -191,12 +193,13 @@ def change_table(ev: Evaluation) -> pd.DataFrame:
 
 
 def units_table(territory: Territory, plans: Sequence[Plan]) -> pd.DataFrame:
-    """One row per unit: id (text), names in every script the territory has, admin codes, and the
-    region of the unit in each plan (one column per plan)."""
+    """One row per unit: id (text), every label column of the territory (names in Latin and Arabic
+    script, ``name_en`` and ``name_ar`` first), admin codes, and the region of the unit in each
+    plan (one column per plan)."""
     data: dict[str, object] = {"unit_id": territory.unit_ids.astype(str).tolist()}
-    for key in ("name_en", "name_ar"):
-        if key in territory.labels:
-            data[key] = territory.labels[key].tolist()
+    first = [k for k in ("name_en", "name_ar") if k in territory.labels]
+    for key in [*first, *(k for k in territory.labels if k not in first)]:
+        data[key] = territory.labels[key].tolist()
     for lvl, codes in territory.admin.items():
         data[lvl] = codes.tolist()
     for p in plans:
