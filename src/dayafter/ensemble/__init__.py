@@ -5,6 +5,7 @@
 
 from dayafter.ensemble.constraints import ChainConstraints
 from dayafter.ensemble.diagnostics import effective_sample_size, split_rhat
+from dayafter.ensemble.outliers import where_in_ensemble
 from dayafter.ensemble.recom import CAUSES, ChainState, Proposal, StepRecord, run_steps
 from dayafter.ensemble.sampler import ReComSampler, ReplayResult, RunResult, replay, summarize
 from dayafter.ensemble.seed import seed_plan
@@ -24,4 +25,5 @@ __all__ = [
     "seed_plan",
     "split_rhat",
     "summarize",
+    "where_in_ensemble",
 ]

@@ -139,3 +139,23 @@ def test_random_mst_one_step_matches_networkx_reference():
     if (~keep).any():
         table = np.column_stack([table[:, keep], table[:, ~keep].sum(axis=1)])
     assert chi2_contingency(table).pvalue > ALPHA
+
+
+@pytest.mark.parametrize("pair_rule", ["cut_edge", "region_pair"])
+def test_recom_one_step_with_a_locked_region(pair_rule):
+    t = grid_territory(4, 4)
+    g = ref.graph_of(t)
+    plan = LSHAPES
+    cons = ChainConstraints(tolerance=0.0, locked_regions=(1,))
+    chain = ChainState(t, np.array(plan), 4, proposal=Proposal(pair_rule=pair_rule,
+                                                               max_tree_attempts=2),
+                       constraints=cons)
+    lo = hi = [4.0] * 4
+    row = ref.exact_recom_row(g, [1] * 16, plan, 4, lo, hi, pair_rule=pair_rule, attempts=2,
+                              locked_regions=(1,))
+    free = ref.exact_recom_row(g, [1] * 16, plan, 4, lo, hi, pair_rule=pair_rule, attempts=2)
+    n = 5000
+    counts = _sample(chain, n, seed=21)
+    assert all(np.array_equal(np.array(q) == 1, np.array(plan) == 1) for q in counts)
+    assert ref.pooled_chisquare(counts, row, n) > ALPHA
+    assert ref.pooled_chisquare(counts, free, n) < ALPHA
