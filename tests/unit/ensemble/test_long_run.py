@@ -113,3 +113,21 @@ def test_reversible_long_run_matches_and_mst_is_rejected(exact):
     p_bad = (1 + np.sum(null_stats >= bad)) / (N_NULL + 1)
     assert p_good > 0.01, (good, np.quantile(null_stats, [0.5, 0.99]))
     assert p_bad <= 1 / (N_NULL + 1), (bad, np.quantile(null_stats, [0.5, 0.99]))
+
+
+def test_chain_on_5x5_visits_only_and_nearly_all_of_the_4006_plans():
+    t = grid_territory(5, 5)
+    g = ref.graph_of(t)
+    plans = ref.balanced_partitions(g, [1] * 25, 5, 5, 5)
+    assert len(plans) == 4006
+    cons = ChainConstraints(tolerance=0.0)
+    prop = Proposal(pair_rule="region_pair")
+    known = {ChainState(t, np.array(p), 5, proposal=prop, constraints=cons).plan_hash
+             for p in plans}
+    assert len(known) == 4006
+    start = np.repeat(np.arange(5), 5)  # horizontal stripes
+    chain = ChainState(t, start, 5, proposal=prop, constraints=cons)
+    rec = run_steps(chain, 200_000, np.random.default_rng(31))
+    seen = {int(h) for h in rec.plan_hash}
+    assert seen <= known  # every plan visited is a balanced contiguous partition
+    assert len(seen) > 0.95 * 4006  # and the chain reaches nearly all of them
