@@ -132,3 +132,56 @@ def test_optimize_job_saves_a_better_or_equal_plan(client, workspace):
                                             else next(iter(res["summary"]["values"].values())))
     assert got.stranded[2] <= start + 1e-12
     assert [p["name"] for p in client.get("/api/plans").json()][-1] == res["saved_as"]
+
+
+@needs_ensemble
+def test_ensemble_bounds_around_the_plan_or_equal(client, workspace):
+    from dayafter.web.jobs import _balance
+
+    plan = workspace.plan("halves")
+    pop = workspace.territory.population("baseline")
+    b = _balance(workspace.territory, plan, {"tolerance": 0.1}, "baseline")
+    for j in range(plan.k):
+        total = pop[plan.assignment == j].sum()
+        assert b["pop_min"][j] == pytest.approx(0.9 * total) and b["pop_max"][j] == pytest.approx(1.1 * total)
+    assert _balance(workspace.territory, plan, {"balance": "equal", "tolerance": 0.1}, "baseline") == {"tolerance": 0.1}
+    assert client.post("/api/jobs", json={"kind": "ensemble", "params": {"balance": "odd"}}).status_code == 400
+    assert client.post("/api/jobs", json={"kind": "ensemble", "params": {"tolerance": 1.5}}).status_code == 400
+    # a zero-width band around the plan is a valid (if very tight) constraint: the job completes
+    r = client.post("/api/jobs", json={"kind": "ensemble", "params": {"steps": 50, "tolerance": 0.0}})
+    job = client.app.state.jobs.get(r.json()["id"])
+    assert job.wait(120) and job.state == "done", job.error
+    assert job.results["moved"] + job.results["self_loops"] == 50
+
+
+@pytest.mark.slow
+@needs_ensemble
+@needs_optimize
+def test_jobs_run_on_the_built_in_case_with_default_bounds(tmp_path):
+    """Scenario regions differ in size by a factor of ten: the default bounds follow the plan."""
+    from fastapi.testclient import TestClient
+
+    from dayafter.metrics import evaluate
+    from dayafter.web import Settings, create_app
+
+    app = create_app(Settings(plans_dir=tmp_path))
+    ws = app.state.workspace
+    with TestClient(app) as c:
+        ens = c.post("/api/jobs", json={"kind": "ensemble", "params": {"steps": 300, "seed": 5}})
+        opt = c.post("/api/jobs", json={"kind": "optimize", "params": {
+            "steps": 1500, "seed": 5, "maximize": [{"metric": "empowerment_plurality", "communities": ["yazidi"]}]}})
+        assert ens.status_code == 200 and opt.status_code == 200, (ens.text, opt.text)
+        e = app.state.jobs.get(ens.json()["id"])
+        o = app.state.jobs.get(opt.json()["id"])
+        assert e.wait(180) and e.state == "done", e.error
+        assert o.wait(180) and o.state == "done", o.error
+    start = evaluate(ws.territory, ws.plan(ws.reference)).census("baseline")
+    best = evaluate(ws.territory, ws.plan(o.results["saved_as"])).census("baseline")
+    y = start.communities.index("yazidi")
+    assert best.empowerment_plurality[y] >= start.empowerment_plurality[y]
+    # every region of the optimized plan stays within 25% of its population in the scenario
+    a0, a1 = ws.plan(ws.reference).assignment, ws.plan(o.results["saved_as"]).assignment
+    pop = ws.territory.population("baseline")
+    p0 = np.bincount(a0, weights=pop, minlength=start.population.size)
+    p1 = np.bincount(a1, weights=pop, minlength=start.population.size)
+    assert np.all(p1 >= 0.75 * p0 - 1e-6) and np.all(p1 <= 1.25 * p0 + 1e-6)

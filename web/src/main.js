@@ -672,10 +672,15 @@ async function setupJobs() {
     objSel.hidden = objLabel.hidden = k.kind !== "optimize";
   };
   kindSel.onchange = syncKind;
+  const tol = el("input", { id: "job-tolerance", type: "number", min: "0", max: "0.99", step: "0.05", value: "0.25", size: 5 });
+  const balance = el("select", { id: "job-balance" },
+    el("option", { value: "plan", text: "each region within the tolerance of its population now" }),
+    el("option", { value: "equal", text: "every region within the tolerance of equal populations" }));
   form.append(el("label", { for: "job-kind", text: "Job" }), kindSel, el("label", { for: "job-steps", text: "Steps" }), steps,
-    el("label", { for: "job-seed", text: "Seed" }), seed, objLabel, objSel,
+    el("label", { for: "job-seed", text: "Seed" }), seed, el("label", { for: "job-tolerance", text: "Tolerance" }), tol,
+    el("label", { for: "job-balance", text: "Population bounds" }), balance, objLabel, objSel,
     el("button", { id: "job-start", type: "button", text: "Start", onclick: async () => {
-      const params = { steps: Number(steps.value), seed: Number(seed.value) };
+      const params = { steps: Number(steps.value), seed: Number(seed.value), tolerance: Number(tol.value), balance: balance.value };
       if (kindSel.value === "optimize") {
         const [dir, metric, com] = objSel.value.split("|");
         const term = com ? { metric, communities: [com] } : { metric };

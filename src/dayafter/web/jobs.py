@@ -373,10 +373,12 @@ def available_kinds() -> list[dict[str, Any]]:
     kinds = []
     if _ensemble_api() is not None:
         kinds.append({"kind": "ensemble", "label": "ReCom ensemble around the plan",
-                      "params": {"steps": 2000, "seed": 2718, "tolerance": 0.25, "census": None}})
+                      "params": {"steps": 2000, "seed": 2718, "tolerance": 0.25, "balance": "plan",
+                                 "census": None}})
     if _optimize_api() is not None:
         kinds.append({"kind": "optimize", "label": "Optimize the plan (short bursts)",
-                      "params": {"steps": 20000, "seed": 2718, "tolerance": 0.25, "census": None,
+                      "params": {"steps": 20000, "seed": 2718, "tolerance": 0.25, "balance": "plan",
+                                 "census": None,
                                  "maximize": [{"metric": "homogeneity"}], "minimize": []}})
     return kinds
 
@@ -398,7 +400,7 @@ def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     The best plan found is added to the workspace's saved plans as ``<plan> optimized (job N)``.
     """
     opt = _optimize_api()
-    allowed = {"steps", "seed", "tolerance", "census", "maximize", "minimize", "chunk"}
+    allowed = {"steps", "seed", "tolerance", "census", "maximize", "minimize", "chunk", "balance"}
     unknown = set(params) - allowed
     if unknown:
         raise ConfigError(f"unknown optimization parameters {sorted(unknown)}", hint=f"use {sorted(allowed)}")
@@ -411,11 +413,10 @@ def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     minimize = list(params.get("minimize") or [])
     if not maximize and not minimize:
         raise ConfigError("an optimization needs an objective", hint="give maximize or minimize terms")
+    census = str(params.get("census") or workspace.territory.census_names[0])
     spec: dict[str, Any] = {"regions": [r.to_dict() for r in plan.regions], "maximize": maximize,
-                            "minimize": minimize,
-                            "constraints": {"tolerance": float(params.get("tolerance", 0.25))}}
-    if params.get("census"):
-        spec["census"] = str(params["census"])
+                            "minimize": minimize, "census": census,
+                            "constraints": _balance(workspace.territory, plan, params, census)}
     # compiled here too, so an impossible problem is refused at once with the engine's reason
     opt.Problem.from_dict(spec).compile(workspace.territory)
 
@@ -460,6 +461,25 @@ def _optimize_work(tstate: dict[str, Any], pstate: dict[str, Any], spec: dict[st
             "top": [float(sc) for sc, _a in res.top]}
 
 
+def _balance(territory: Any, plan: Plan, params: Mapping[str, Any], census: str) -> dict[str, Any]:
+    """Population bounds of a job: ``balance="plan"`` (default) keeps every region within
+    ``tolerance`` of its population in the plan (regions of very different sizes, as in real
+    settlements); ``balance="equal"`` within ``tolerance`` of the ideal ``total / k``."""
+    tol = float(params.get("tolerance", 0.25))
+    if not 0.0 <= tol < 1.0:
+        raise ConfigError(f"tolerance must lie in [0, 1), got {tol}", hint="e.g. 0.25 for 25%")
+    mode = str(params.get("balance", "plan"))
+    if mode == "equal":
+        return {"tolerance": tol}
+    if mode != "plan":
+        raise ConfigError(f"unknown balance {mode!r}", hint="use 'plan' or 'equal'")
+    pop = territory.population(census)
+    a = plan.assignment
+    per_region = np.bincount(a[a >= 0], weights=pop[a >= 0], minlength=plan.k)
+    return {"tolerance": None, "pop_min": [float(x) for x in per_region * (1 - tol)],
+            "pop_max": [float(x) for x in per_region * (1 + tol)]}
+
+
 def _percentile(sample: np.ndarray, value: float) -> float:
     """Share of the sample at or below ``value`` (0..1); mid-rank for ties."""
     sample = np.asarray(sample, dtype=np.float64)
@@ -472,7 +492,7 @@ def _percentile(sample: np.ndarray, value: float) -> float:
 
 def _ensemble_job(territory: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     recom, ChainConstraints = _ensemble_api()
-    allowed = {"steps", "seed", "tolerance", "census", "chunk"}
+    allowed = {"steps", "seed", "tolerance", "census", "chunk", "balance"}
     unknown = set(params) - allowed
     if unknown:
         raise ConfigError(f"unknown ensemble parameters {sorted(unknown)}", hint=f"use {sorted(allowed)}")
@@ -485,14 +505,15 @@ def _ensemble_job(territory: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
         raise InputDataError("the plan leaves units unassigned; an ensemble needs a complete plan",
                              hint="paint every unit into a region first")
     census = params.get("census") or territory.census_names[0]
-    cspec = {"tolerance": params.get("tolerance", 0.25), "census": census}
+    cspec = {"census": census, **_balance(territory, plan, params, census)}
     # Built here too, so a plan the chain cannot start from is refused at once with the engine's message.
     recom.ChainState(territory, plan.assignment, plan.k, proposal=recom.Proposal(),
                      constraints=ChainConstraints.from_dict(cspec), region_names=tuple(plan.region_names))
     work = ChildProcessWork(_ensemble_work, (_territory_state(territory), _plan_state(plan), cspec,
                                              {"steps": steps, "seed": seed, "chunk": chunk}))
     return Job("ensemble", work, params={"steps": steps, "seed": seed, "census": census,
-                                         "tolerance": cspec["tolerance"], "plan": plan.name},
+                                         "tolerance": float(params.get("tolerance", 0.25)),
+                                         "balance": str(params.get("balance", "plan")), "plan": plan.name},
                label=f"ensemble of {steps} ReCom steps from {plan.name or 'the draft'}")
 
 
