@@ -68,6 +68,7 @@ def test_region_and_community_tables_equal_the_api(iraq, dossier, html):
             assert [row["region"] for row in rows] == [x["name"] for x in cd["regions"]]
             for row, ref in zip(rows, cd["regions"], strict=True):
                 assert _num(row["population"]) == pytest.approx(ref["population"], abs=0.5)
+                assert "imputed share" in row
                 if ref["largest"] is not None:
                     assert row["largest community"] == labels[ref["largest"]]
                     assert _num(row["largest share"]) == pytest.approx(100 * ref["largest_share"], abs=0.051)

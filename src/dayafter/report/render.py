@@ -196,13 +196,16 @@ def _context(d: Dossier) -> dict[str, Any]:
         censuses = []
         for c in ev.censuses:
             # authority and status are in the plan's region key already
-            rt = T.region_table(t, ev, c, labels=d.labels).drop(columns=["authority", "status"])
+            rt = T.region_table(t, ev, c, labels=d.labels,
+                                imputed=T.imputed_units(d.provenance, t, c)
+                                ).drop(columns=["authority", "status"])
             ct = T.community_table(ev, c, labels=d.labels, labels_ar=d.labels_ar).drop(columns=["key"])
             pid = f"plan-{len(plans) + 1}"
             censuses.append({
                 "name": c,
                 "threshold": ev.census(c).threshold,
                 "theil": ev.census(c).theil_h,
+                "imputed": "imputed share" in rt.columns,
                 "regions": html_table(rt, text_columns=("region", "largest community"),
                                       table_id=f"{pid}-{c}-regions"),
                 "communities": html_table(ct, text_columns=("community", "community_ar", "largest in"),
@@ -427,7 +430,8 @@ def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
     for s in d.sections:
         ev = s.evaluation
         for c in ev.censuses:
-            rt = T.region_table(t, ev, c, labels=d.labels)
+            rt = T.region_table(t, ev, c, labels=d.labels,
+                                imputed=T.imputed_units(d.provenance, t, c))
             rt.insert(0, "census", c)
             rt.insert(0, "plan", s.plan.name)
             regions.append(rt)

@@ -23,6 +23,7 @@ __all__ = [
     "community_table",
     "councils_table",
     "criteria_table",
+    "imputed_units",
     "region_stranded_people",
     "region_table",
     "security_forces_table",
@@ -64,12 +65,32 @@ def region_splits(territory: Territory, ev: Evaluation, level: str) -> NDArray[n
     return out
 
 
+def imputed_units(provenance: pd.DataFrame | None, territory: Territory, census: str
+                  ) -> NDArray[np.bool_] | None:
+    """Units whose total population on ``census`` is an imputed figure, from a provenance table
+    with ``census``, ``unit_id``, ``field`` and ``status`` columns (``None`` without one)."""
+    need = {"census", "unit_id", "field", "status"}
+    if provenance is None or not need <= set(provenance.columns):
+        return None
+    rows = provenance[(provenance["census"].astype(str) == census)
+                      & (provenance["field"].astype(str) == "total")]
+    if rows.empty:
+        return None
+    known = set(territory.unit_ids.tolist())
+    rows = rows[rows["unit_id"].astype(str).isin(known)]
+    out = np.zeros(territory.n_units, dtype=bool)
+    idx = territory.index(rows["unit_id"].astype(str).tolist())
+    out[idx] = (rows["status"].astype(str) == "imputed").to_numpy()
+    return out
+
+
 def region_table(
     territory: Territory,
     ev: Evaluation,
     census: str,
     *,
     labels: Mapping[str, str] | None = None,
+    imputed: NDArray[np.bool_] | None = None,
 ) -> pd.DataFrame:
     """One row per region of the plan on one census.
 
@@ -77,6 +98,8 @@ def region_table(
     share, the share of every community, fractionalization, polarization, stranded people (people
     of communities below the threshold in that region), area, Polsby-Popper, Reock (when computed),
     pieces, and for each admin level the number of its units the region shares with another region.
+    With ``imputed`` (units whose total is imputed, see :func:`imputed_units`), also the share of
+    the region's people living in such units.
     """
     labels = labels or {}
     cm = ev.census(census)
@@ -86,6 +109,15 @@ def region_table(
     rows = []
     stranded = region_stranded_people(cm)
     splits = {lvl: region_splits(territory, ev, lvl) for lvl in g.splits}
+    imputed_share = None
+    if imputed is not None:
+        pop = territory.population(census)
+        a = ev.plan.assignment
+        ok = a >= 0
+        imp = np.bincount(a[ok], weights=pop[ok] * imputed[ok], minlength=plan.k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            imputed_share = np.where(cm.population > 0, imp / np.where(cm.population > 0,
+                                                                        cm.population, 1.0), np.nan)
     for j, r in enumerate(plan.regions):
         lg = int(cm.largest[j])
         row: dict[str, object] = {
@@ -110,6 +142,8 @@ def region_table(
         if ev.reock is not None:
             row["Reock"] = float(ev.reock[j])
         row["pieces"] = int(g.pieces[j])
+        if imputed_share is not None:
+            row["imputed share"] = float(imputed_share[j])
         for lvl, arr in splits.items():
             row[f"{lvl}s shared"] = int(arr[j])
         rows.append(row)

@@ -182,3 +182,24 @@ def test_ensemble_context_from_a_finished_run(grid_territory, plan3, tmp_path):
         other = build_territory(grid_gdf(4, 4, seed=5), id_col="uid",
                                 censuses={"now": {"a": "c0", "b": "c1", "c": "c2"}})
         EnsembleContext.from_run(tmp_path / "run", other)
+
+
+def test_imputed_share_brute_force(grid_territory, plan3, global_seed):
+    import pandas as pd
+
+    t = grid_territory
+    rng = np.random.default_rng(global_seed)
+    status = rng.choice(["sourced", "imputed", "derived"], size=t.n_units)
+    prov = pd.DataFrame({"census": "now", "unit_id": t.unit_ids.tolist(), "field": "total",
+                         "value": "1", "status": status})
+    prov = pd.concat([prov, prov.assign(field="a", status="imputed")])  # community rows ignored
+    mask = T.imputed_units(prov, t, "now")
+    assert mask.tolist() == (status == "imputed").tolist()
+    assert T.imputed_units(prov, t, "before") is None
+    ev = da.evaluate(t, plan3)
+    df = T.region_table(t, ev, "now", imputed=mask)
+    pop = t.population("now")
+    for j in range(plan3.k):
+        members = [i for i in range(t.n_units) if plan3.assignment[i] == j]
+        expected = sum(pop[i] for i in members if status[i] == "imputed") / sum(pop[i] for i in members)
+        assert df.loc[j, "imputed share"] == pytest.approx(expected)
