@@ -163,7 +163,7 @@ def _labels(ax: Any, pts: np.ndarray, texts: Sequence[str], *, size: float = 7.5
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
 
 
-def _legend(fig: Any, items: Sequence[tuple[str, str]], *, title: str, hatch: str | None = None,
+def _legend(fig: Any, items: Sequence[tuple[str, str]], *, title: str,
             extra: Sequence[tuple[str, str, str]] = ()) -> None:
     from matplotlib.patches import Patch
 
