@@ -113,12 +113,17 @@ def page(browser, grid_server):
     context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
     pg = context.new_page()
     errors: list[str] = []
+    requests: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("request", lambda r: requests.append(r.url))
     pg.goto(grid_server.url)
     wait_ready(pg)
     yield pg
     context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
+    # offline: nothing but the local server (and in-page blob:/data: URLs) is ever requested
+    foreign = [u for u in requests if not u.startswith((grid_server.url, "blob:", "data:"))]
+    assert not foreign, f"requests to other hosts: {foreign[:5]}"
 
 
 def wait_ready(pg) -> None:
