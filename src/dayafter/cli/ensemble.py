@@ -89,7 +89,7 @@ def run_cmd(
     fmt: Annotated[str, typer.Option("--format", help="npz or parquet.")] = "npz",
     checkpoint_every: Annotated[int, typer.Option(help="Steps per streamed block and checkpoint.")] = 10_000,
     jobs: Annotated[int | None, typer.Option("--jobs", help="Local processes (default one per chain).")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786); --out must be on a file system the workers share.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
     json_out: JsonOpt = False,
