@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from dayafter.errors import ConfigError
+from dayafter.errors import ConfigError, InfeasibleError
 from dayafter.optimize.heuristics import AnnealingOptimizer, ShortBurstOptimizer
 from dayafter.optimize.mip import MIPOptimizer
 from dayafter.optimize.problem import Problem
@@ -66,8 +66,15 @@ def optimize(problem: Problem, territory: Territory, *, method: str = "auto",
     left = time_limit - (time.perf_counter() - t0)
     if left < 1.0:
         return heur
-    exact = MIPOptimizer(time_limit=left, warm_start=heur.plan if heur.feasible else None,
-                         progress=progress).run(cp)
+    try:
+        exact = MIPOptimizer(time_limit=left, warm_start=heur.plan if heur.feasible else None,
+                             progress=progress).run(cp)
+    except InfeasibleError as exc:
+        if not heur.feasible:
+            raise
+        # a feasible plan exists, so HiGHS only ran out of time before finding one
+        heur.stats["mip"] = exc.message
+        return heur
     exact.stats["heuristic_objective"] = heur.objective
     exact.stats["heuristic_elapsed"] = heur.elapsed
     if heur.feasible and heur.objective > exact.objective + 1e-12:

@@ -160,13 +160,19 @@ class _Search:
                 left = deadline - time.perf_counter()
                 if left <= 0:
                     break
-                restart_deadline = time.perf_counter() + left / (self.restarts - restart)
+                restart_t0 = time.perf_counter()
+                restart_deadline = restart_t0 + left / (self.restarts - restart)
             else:
                 restart_deadline = None
             done = 0
             while done < self.steps:
                 m = min(self.chunk, self.steps - done)
-                _k.search(self._mode, m, done, self.steps, t0, t1, self.p_flip, burst,
+                pos = done
+                if restart_deadline is not None and self._mode == _k.MODE_ANNEAL:
+                    # cool on the clock as well as on the step count, whichever is further
+                    tfrac = (time.perf_counter() - restart_t0) / (restart_deadline - restart_t0)
+                    pos = min(max(done, int(tfrac * self.steps)), self.steps - m)
+                _k.search(self._mode, m, pos, self.steps, t0, t1, self.p_flip, burst,
                           self.tree_attempts, kw["indptr"], kw["indices"], kw["src"],
                           kw["table"], kw["pop"], kw["area"], kw["lock"], kw["lo"], kw["hi"],
                           kw["adm_codes"], kw["adm_offsets"], kw["totals"], kw["W"],
@@ -210,7 +216,8 @@ class AnnealingOptimizer(_Search):
     steps
         Moves per restart.
     time_limit
-        Seconds for the whole run (shared equally among restarts); ``None`` for none.
+        Seconds for the whole run (shared equally among restarts); ``None`` for none. With a
+        limit, the temperature falls with the time used as well as with the steps taken.
     restarts
         Independent runs; the first starts from ``initial`` when given, the others from random
         plans (recursive spanning-tree cuts).
