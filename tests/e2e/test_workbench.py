@@ -44,6 +44,10 @@ def test_paint_click_and_brush_update_metrics(page, grid_server):
     page.wait_for_function("window.dayafter.draft.undo === 1")
     a[0] = 1
     assert region_pop_cell(page, 1) == expected_pop(ws, a, 1)
+    # the region boundary now runs around unit 0: its borders with units 1 and 6 are drawn
+    cut = page.evaluate("""() => { const S = window.dayafter; return S.unitEdges[0].map(e =>
+        [S.edgeEnds.get(e), S.map.getFeatureState({source: 'borders', id: e}).cut]); }""")
+    assert sorted((tuple(ends), flag) for ends, flag in cut) == [((0, 1), True), ((0, 6), True)]
     assert region_pop_cell(page, 0) == expected_pop(ws, a, 0)
     # brush: one drag across a row paints several units in one undoable stroke
     page.get_by_label("Brush (drag)").check()

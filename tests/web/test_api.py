@@ -296,3 +296,11 @@ def test_import_a_project_switches_the_territory(client, tmp_path):
     assert saved.status_code == 200
     bad = client.post("/api/import/project", params={"filename": "x.gpkg"}, content=b"not sqlite")
     assert bad.status_code == 422 and bad.json()["source"] == "x.gpkg"
+
+
+def test_borders_are_the_graph_edges(client, workspace):
+    gj = client.get("/api/borders.geojson").json()
+    u, v, _ = workspace.territory.graph.edges()
+    assert sorted((f["properties"]["u"], f["properties"]["v"]) for f in gj["features"]) == \
+        sorted(zip(u.tolist(), v.tolist(), strict=True))
+    assert all(f["geometry"]["type"] == "LineString" for f in gj["features"])  # squares share one side

@@ -150,6 +150,7 @@ function paintMap(map, assignment) {
   if (!map || !map.getSource("units")) return;
   const colors = unitColors(assignment);
   for (let i = 0; i < colors.length; i++) map.setFeatureState({ source: "units", id: i }, { color: colors[i] });
+  paintBorders(map, assignment);
 }
 
 // ------------------------------------------------------------------------------ map
@@ -177,8 +178,25 @@ function makeMap(container, interactive = true) {
         "line-width": ["case", ["boolean", ["feature-state", "hover"], false], 3, 0.5],
       },
     });
+    if (S.borders) {
+      map.addSource("borders", { type: "geojson", data: S.borders });
+      map.addLayer({
+        id: "region-borders", type: "line", source: "borders",
+        paint: { "line-color": "#000000", "line-width": ["case", ["boolean", ["feature-state", "cut"], false], 2.2, 0] },
+      });
+    }
   });
   return map;
+}
+
+// Region boundaries: the shared borders whose two units lie in different regions.
+function paintBorders(map, assignment, units = null) {
+  if (!map || !S.borders || !map.getSource("borders")) return;
+  const edges = units === null ? S.borders.features.map((f) => f.id) : [...new Set(units.flatMap((i) => S.unitEdges[i] || []))];
+  for (const e of edges) {
+    const [u, v] = S.edgeEnds.get(e);
+    map.setFeatureState({ source: "borders", id: e }, { cut: assignment[u] !== assignment[v] });
+  }
 }
 
 function setupMainMap() {
@@ -338,6 +356,7 @@ function applyDraft(r) {
   if (r.server_ms !== undefined) $("server-ms").textContent = `server ${r.server_ms.toFixed(1)} ms`;
   if (r.changed && S.colorBy === "region" && S.map && S.map.getSource("units")) {
     for (const i of r.changed) S.map.setFeatureState({ source: "units", id: i }, { color: regionColor(S.assignment[i]) });
+    paintBorders(S.map, S.assignment, r.changed);
   } else paintMap(S.map, S.assignment);
   renderRegions();
   renderMetrics();
@@ -788,8 +807,16 @@ async function main() {
   await loadPlans(plans);
   updateExportLink();
   if (meta.has_geometry) {
-    S.geojson = await api("units.geojson");
+    [S.geojson, S.borders] = await Promise.all([api("units.geojson"), api("borders.geojson")]);
     S.bboxes = bboxes(S.geojson);
+    S.unitEdges = [];
+    S.edgeEnds = new Map();
+    for (const f of S.borders.features) {
+      const { u, v } = f.properties;
+      S.edgeEnds.set(f.id, [u, v]);
+      (S.unitEdges[u] ||= []).push(f.id);
+      (S.unitEdges[v] ||= []).push(f.id);
+    }
     setupMainMap();
   } else {
     $("map").textContent = "This territory has no geometry: use the unit table.";

@@ -94,6 +94,31 @@ def units_geojson(request: Request) -> Response:
     return Response(state.geojson_bytes, media_type="application/geo+json")
 
 
+@router.get("/borders.geojson")
+def borders_geojson(request: Request) -> Response:
+    """The shared border of every pair of adjacent units (``properties.u`` and ``v`` are unit
+    indices), so the map can draw region boundaries: the borders whose two units are in different
+    regions."""
+    state = request.app.state
+    if getattr(state, "borders_bytes", None) is None:
+        import shapely
+
+        arr = _geo4326(request)
+        u, v, _ = _ws(request).territory.graph.edges()
+        shared = shapely.intersection(arr[u], arr[v])
+        parts = []
+        for e, (a, b, g) in enumerate(zip(u.tolist(), v.tolist(), shared.tolist(), strict=True)):
+            lines = [p for p in shapely.get_parts(g).tolist()
+                     if p.geom_type in ("LineString", "LinearRing", "MultiLineString")]
+            if not lines:  # a point contact or an island link: nothing to draw
+                continue
+            geom = shapely.line_merge(shapely.multilinestrings(lines)) if len(lines) > 1 else lines[0]
+            parts.append(f'{{"type":"Feature","id":{e},"properties":{{"u":{a},"v":{b}}},'
+                         f'"geometry":{shapely.to_geojson(geom)}}}')
+        state.borders_bytes = ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode()
+    return Response(state.borders_bytes, media_type="application/geo+json")
+
+
 @router.get("/units")
 def units(request: Request) -> dict[str, Any]:
     """Per-unit table: ids, labels (names in every script), admin codes and census counts."""
@@ -516,7 +541,7 @@ async def import_project(request: Request, filename: str = Query(min_length=1)) 
 
     ws = await asyncio.to_thread(work)
     state = request.app.state
-    for attr in ("geo4326", "geojson_bytes", "security_cache"):
+    for attr in ("geo4326", "geojson_bytes", "borders_bytes", "security_cache"):
         setattr(state, attr, None)
     state.workspace = ws
     return {"title": ws.title, "n_units": ws.territory.n_units, "plans": ws.list_plans()}
