@@ -304,3 +304,19 @@ def test_borders_are_the_graph_edges(client, workspace):
     assert sorted((f["properties"]["u"], f["properties"]["v"]) for f in gj["features"]) == \
         sorted(zip(u.tolist(), v.tolist(), strict=True))
     assert all(f["geometry"]["type"] == "LineString" for f in gj["features"])  # squares share one side
+
+
+def test_serving_a_project_geopackage(tmp_path):
+    from dayafter.io.project import write_project
+    from dayafter.web.demo import grid_plans, grid_territory_with_geometry
+
+    t = grid_territory_with_geometry(4, 4, name="four by four")
+    path = tmp_path / "proj.gpkg"
+    write_project(t, path, plans=list(grid_plans(t, 4).values()))
+    with TestClient(create_app(Settings(project=path))) as c:
+        meta = c.get("/api/meta").json()
+        assert meta["n_units"] == 16 and meta["title"] == "four by four"
+        assert {p["name"]: p["kind"] for p in c.get("/api/plans").json()} == {"halves": "scenario",
+                                                                              "stripes": "scenario"}
+        c.post("/api/draft/save", json={"name": "mine"})
+    assert (tmp_path / "proj.plans" / "mine.json").is_file()  # saved next to the project
