@@ -23,6 +23,9 @@ def test_report_scenario_html_and_xlsx(iraq, tmp_path, capsys):
     assert [c["region"] for c in councils] == plan.region_names * 2  # two censuses
     assert all(int(c["council size"]) == 15 for c in councils)
     assert "plan-1-change" in r.tables  # measured from the case's status quo
+    comm = table_dicts(r.tables["plan-1-baseline-communities"])
+    assert [c["community_ar"] for c in comm] == [iraq.communities[k]["label_ar"]
+                                                 for k in iraq.territory.communities]
     assert out_xlsx.stat().st_size > 0
     assert "wrote" in capsys.readouterr().err
 

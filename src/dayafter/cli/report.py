@@ -79,6 +79,8 @@ def report(
             chosen = list(c.plans.values()) + [p for p in chosen if p.name not in c.plans]
         ref = c.reference_plan
         kwargs.update(labels={k: c.community_label(k) for k in t.communities},
+                      labels_ar={k: v["label_ar"] for k, v in c.communities.items()
+                                 if v.get("label_ar")},
                       provenance=c.provenance, sources_md=c.sources_md,
                       criteria=c.criteria, title=title or f"Settlement dossier: {c.title}")
     if not chosen:

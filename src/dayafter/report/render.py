@@ -148,18 +148,18 @@ def html_table(df: pd.DataFrame, *, formats: Mapping[str, Formatter] | None = No
 
 
 def community_legend(d: Dossier, table_id: str = "") -> str:
-    """Colour key of the community maps with each community's name in Latin and Arabic script
-    (HTML shapes Arabic text, which the map images cannot)."""
-    rows = []
-    for c in d.territory.communities:
-        colour = d.palette.community_colour(c)
-        ar = d.labels_ar.get(c, "")
-        rows.append(f'<tr><td><span class="swatch" style="background-color: {_esc(colour)}"></span></td>'
-                    f"<td>{_esc(d.label(c))}</td>"
-                    + (f'<td dir="rtl" lang="ar">{_esc(ar)}</td>' if d.labels_ar else "") + "</tr>")
+    """Colour key of the community maps with each community's name in Latin and, below it, in
+    Arabic script (HTML shapes Arabic text, which the map images cannot)."""
+    comms = d.territory.communities
+    latin = "".join(
+        f'<td><span class="swatch" style="background-color: {_esc(d.palette.community_colour(c))}">'
+        f"</span> {_esc(d.label(c))}</td>" for c in comms)
+    rows = [f"<tr><th>communities</th>{latin}</tr>"]
+    if d.labels_ar:
+        arabic = "".join(f'<td dir="rtl" lang="ar">{_esc(d.labels_ar.get(c, ""))}</td>' for c in comms)
+        rows.append(f'<tr><th lang="ar" dir="rtl">المكونات</th>{arabic}</tr>')
     tid = f' id="{_esc(table_id)}"' if table_id else ""
-    return (f'<table class="legend"{tid}><caption>Communities on the maps</caption>'
-            "<tbody>" + "".join(rows) + "</tbody></table>")
+    return f'<table class="legend"{tid}><tbody>{"".join(rows)}</tbody></table>'
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -245,7 +245,7 @@ def _context(d: Dossier) -> dict[str, Any]:
             "is_reference": s.is_reference,
             "key": html_table(key, text_columns=("no.", "region", "authority", "status"),
                               table_id=f"plan-{len(plans) + 1}-key"),
-            "maps": [_img(png, f"{s.plan.name}: {name} map") for name, png in s.figures.items()],
+            "maps": [(name, _img(png, f"{s.plan.name}: {name} map")) for name, png in s.figures.items()],
             "legend": community_legend(d, f"plan-{len(plans) + 1}-legend") if s.figures else "",
             "censuses": censuses,
             "criteria": html_table(crit.drop(columns=["description"]), css="criteria",
