@@ -45,6 +45,11 @@ def test_report_plan_file_is_hashed(iraq, tmp_path):
 
     text = unescape(out.read_text(encoding="utf-8"))
     assert sha256_file(path) in text
+    from importlib import resources
+
+    census = resources.files("dayafter.cases.northern_iraq") / "census.csv"
+    with resources.as_file(census) as p:
+        assert f'"case:northern-iraq/census.csv": "{sha256_file(p)}"' in text
     assert "plan-1-change" not in read_html(text).tables
 
 

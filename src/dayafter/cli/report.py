@@ -77,12 +77,10 @@ def report(
         c = cases.load(case or "northern-iraq")
         if all_scenarios:
             chosen = list(c.plans.values()) + [p for p in chosen if p.name not in c.plans]
-        ref = c.reference_plan
-        kwargs.update(labels={k: c.community_label(k) for k in t.communities},
-                      labels_ar={k: v["label_ar"] for k, v in c.communities.items()
-                                 if v.get("label_ar")},
-                      provenance=c.provenance, sources_md=c.sources_md,
-                      criteria=c.criteria, title=title or f"Settlement dossier: {c.title}")
+        from dayafter.report.dossier import case_context
+
+        kwargs.update(case_context(c))
+        ref = kwargs.pop("reference")
     if not chosen:
         raise InputDataError("no plans to report", hint="name plans or pass --all-scenarios")
     if reference:
@@ -96,16 +94,13 @@ def report(
         kwargs["criteria"] = criteria_from_spec(read_spec(criteria))
     if title:
         kwargs["title"] = title
-    inputs = {str(Path(s)): sha256_file(s) for s in [*(plans or []), *([reference] if reference else [])]
-              if Path(s).is_file()}
+    inputs: dict[str, str] = kwargs.pop("inputs", {})
+    inputs.update({str(Path(s)): sha256_file(s)
+                   for s in [*(plans or []), *([reference] if reference else [])] if Path(s).is_file()})
     if criteria is not None:
         inputs[str(criteria)] = sha256_file(criteria)
     if project is not None:
         inputs[str(project)] = sha256_file(project)
-    else:
-        from dayafter.report.dossier import case_input_hashes
-
-        inputs.update(case_input_hashes(case or "northern-iraq"))
     ens = None
     if ensemble is not None:
         from dayafter.report import EnsembleContext

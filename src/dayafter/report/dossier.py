@@ -26,7 +26,7 @@ from dayafter.report.ensemble import EnsembleContext, plan_region_values
 from dayafter.report.palette import Palette
 from dayafter.territory import Territory
 
-__all__ = ["Dossier", "PlanSection", "build_dossier", "case_input_hashes",
+__all__ = ["Dossier", "PlanSection", "build_dossier", "case_context", "case_input_hashes",
            "dossier_from_case", "plan_hash", "provenance_summary"]
 
 _DEPENDENCIES = ("numpy", "scipy", "pandas", "numba", "shapely", "geopandas", "matplotlib", "jinja2",
@@ -486,6 +486,22 @@ def case_input_hashes(name: str) -> dict[str, str]:
     return out
 
 
+def case_context(case: Any) -> dict[str, Any]:
+    """The :func:`build_dossier` arguments a built-in case supplies: reference plan, criteria,
+    community labels (Latin and Arabic script), provenance, sources, title and input hashes."""
+    t = case.territory
+    return {
+        "reference": case.reference_plan,
+        "criteria": case.criteria,
+        "labels": {k: case.community_label(k) for k in t.communities},
+        "labels_ar": {k: v["label_ar"] for k, v in case.communities.items() if v.get("label_ar")},
+        "provenance": case.provenance,
+        "sources_md": case.sources_md,
+        "title": f"Settlement dossier: {case.title}",
+        "inputs": case_input_hashes(case.name),
+    }
+
+
 def dossier_from_case(
     case: Any,
     plan_names: Sequence[str] | None = None,
@@ -505,13 +521,6 @@ def dossier_from_case(
     if missing:
         raise InputDataError(f"case {case.name!r} has no scenarios {missing}",
                              hint=f"use some of {sorted(case.plans)}")
-    kwargs.setdefault("inputs", case_input_hashes(case.name))
-    kwargs.setdefault("reference", case.reference_plan)
-    kwargs.setdefault("criteria", case.criteria)
-    kwargs.setdefault("labels", {k: case.community_label(k) for k in case.territory.communities})
-    kwargs.setdefault("labels_ar", {k: v.get("label_ar", "") for k, v in case.communities.items()
-                                    if v.get("label_ar")})
-    kwargs.setdefault("provenance", case.provenance)
-    kwargs.setdefault("sources_md", case.sources_md)
-    kwargs.setdefault("title", f"Settlement dossier: {case.title}")
+    for key, value in case_context(case).items():
+        kwargs.setdefault(key, value)
     return build_dossier(case.territory, [*chosen, *plans], **kwargs)
