@@ -13,7 +13,7 @@ from dayafter.optimize.mip import MIPOptimizer
 from dayafter.optimize.subset import subset_territory
 
 OPTIMIZERS = {
-    "anneal": lambda seed: AnnealingOptimizer(steps=10_000, restarts=6, seed=seed),
+    "anneal": lambda seed: AnnealingOptimizer(steps=20_000, restarts=6, seed=seed),
     "bursts": lambda seed: ShortBurstOptimizer(steps=10_000, restarts=6, seed=seed),
 }
 
