@@ -272,3 +272,29 @@ def test_manifest_records_versions_hashes_and_parameters(dossier):
     assert m["parameters"]["councils"]["size"] == 7
     assert m["parameters"]["seed"] == 0
     assert {"numpy", "matplotlib", "jinja2"} <= set(m["versions"])
+
+
+def test_any_names_are_escaped_and_round_trip(grid_territory):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    t = grid_territory
+    text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(names=st.lists(text, min_size=2, max_size=2, unique_by=str.strip), auth=text,
+           plan_name=text, notes=text)
+    def check(names, auth, plan_name, notes):
+        names = [n.strip() or f"r{i}" for i, n in enumerate(names)]
+        p = Plan(np.array([0] * 8 + [1] * 8), (Region(names[0], auth), Region(names[1], "x")),
+                 t.content_hash, name=plan_name.strip() or "p", notes=notes)
+        d = build_dossier(t, [p], maps=False, created="2026-01-01T00:00:00+00:00")
+        html = render_html(d)
+        assert external_refs(html) == []
+        r = read_html(html)
+        rows = table_dicts(r.tables["plan-1-now-regions"])
+        assert [row["region"] for row in rows] == [n.strip() for n in names]
+        key = table_dicts(r.tables["plan-1-key"])
+        assert key[0]["authority"] == auth.strip()
+
+    check()
