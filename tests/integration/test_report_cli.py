@@ -67,14 +67,18 @@ def test_report_errors(args, code, tmp_path, monkeypatch, capsys):
     assert not any(tmp_path.iterdir())
 
 
-def test_plan_order_is_kept(iraq, tmp_path):
+def test_plan_order_is_kept(iraq, tmp_path, capsys):
+    import json
+
     out = tmp_path / "d.xlsx"
     rc = run_guarded(app, args=["report", "local-deal-2015", "after-october-2017", "--out", str(out),
-                                "--no-maps"])
+                                "--no-maps", "--json"])
     assert rc == 0
     import pandas as pd
 
     cmp_df = pd.read_excel(out, sheet_name="comparison")
+    assert [p["name"] for p in json.loads(capsys.readouterr().out)["manifest"]["plans"]] == [
+        "local-deal-2015", "after-october-2017"]
     assert list(cmp_df.columns[2:]) == ["local-deal-2015", "after-october-2017"]
     assert float(cmp_df.iloc[0, 2]) > 0  # numbers stay numbers in mixed columns
     assert cmp_df.iloc[0, 1] == "regions"

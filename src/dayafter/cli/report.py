@@ -49,6 +49,8 @@ def report(
     title: Annotated[str | None, typer.Option(help="Report title.")] = None,
     format: Annotated[str | None, typer.Option(
         "--format", help="html, pdf or xlsx when the --out name has another extension.")] = None,
+    json_out: Annotated[bool, typer.Option(
+        "--json", help="Print the files written and the run manifest as JSON.")] = False,
 ) -> None:
     """Write a settlement dossier: maps, tables, criteria, comparison, ensemble context, provenance."""
     from dayafter.manifest import sha256_file
@@ -143,7 +145,12 @@ def report(
     err = console(stderr=True)
     for path in out:
         write_report(dossier, path, format=format)
-        err.print(f"wrote {path}")
+        if not json_out:
+            err.print(f"wrote {path}")
+    if json_out:
+        from dayafter.cli._common import print_json
+
+        print_json({"written": [str(p) for p in out], "manifest": dict(dossier.manifest)})
 
 
 def _case_file(case: str | None, project: Path | None, folder: str, name: str, option: str) -> Path:
