@@ -92,3 +92,17 @@ def test_bad_spec_exits_3(tmp_path, capsys):
     assert code == 3 and "'second' objective" in err
     code, _out, err = run(["optimize", "run", p, "--subset", "governorate"], capsys)
     assert code == 3 and "LEVEL=CODE" in err
+
+
+def test_heuristic_without_a_feasible_plan_exits_4(tmp_path, capsys):
+    p = tmp_path / "hard.yaml"
+    p.write_text("census: current\nregions: 2\nmaximize: [homogeneity]\nconstraints:\n"
+                 "  tolerance: 0.5\n  criteria:\n"
+                 "    - {name: all-yazidi, metric: empowerment_plurality, min: 1.0,\n"
+                 "       where: {communities: [yazidi, christian]}}\n")
+    code, out, err = run(["optimize", "run", p, "--subset", "governorate=IQG15", "--method",
+                          "bursts", "--time-limit", "2", "--steps", "2000"], capsys)
+    assert code == 4 and "FAIL" in out and "not a proof" in err
+    code, out, err = run(["optimize", "run", p, "--subset", "governorate=IQG15", "--method",
+                          "mip", "--time-limit", "60"], capsys)
+    assert code == 4 and "proved that no contiguous plan" in err

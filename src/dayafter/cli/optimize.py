@@ -85,7 +85,7 @@ def run_cmd(
     progress: ProgressOpt = False,
 ) -> None:
     """Find the best plan for a specification; the objective values and the certificate (bound,
-    gap) go into the plan's notes."""
+    gap) go into the plan's notes. Exit code 4 when no plan meets the constraints."""
     from dayafter.optimize.api import optimize
     from dayafter.optimize.problem import Problem
 
@@ -111,6 +111,8 @@ def run_cmd(
         if out is not None:
             d_out["out"] = str(out)
         print_json(d_out)
+        if not res.feasible:
+            raise typer.Exit(4)
         return
     from rich.markup import escape
     from rich.table import Table
@@ -134,6 +136,11 @@ def run_cmd(
         con.print(f"[red]FAIL[/red] {escape(line)}")
     if out is not None:
         con.print(f"plan written to {escape(str(out))}")
+    if not res.feasible:
+        err_line("error: the best plan found does not meet every constraint (see FAIL above); "
+                 "this is not a proof that none does. Fix: run --method mip to decide, or relax "
+                 "the criteria.")
+        raise typer.Exit(4)
 
 
 @app.command("pareto")
