@@ -658,7 +658,14 @@ async function compare() {
     if (S[key]) S[key].remove();
     const m = makeMap(id, true);
     S[key] = m;
-    const asg = r.plans[k].assignment;
+    // regions of B that share a name with a region of A take A's colour
+    let asg = r.plans[k].assignment;
+    if (k === 1) {
+      const namesA = r.plans[0].regions.map((x) => x.name);
+      let next = namesA.length;
+      const remap = r.plans[1].regions.map((x) => (namesA.includes(x.name) ? namesA.indexOf(x.name) : next++));
+      asg = asg.map((j) => (j < 0 ? j : remap[j]));
+    }
     m.on("load", () => paintMap(m, asg));
   }
   S.colorBy = saved;

@@ -9,7 +9,9 @@ The engine jobs (ensembles, optimizations) run their compiled loops in a child p
 (:class:`ChildProcessWork`, ``spawn`` start method): compiled kernels hold the GIL for a whole
 chunk of steps, and in a thread of the server they would stall every paint stroke. The child gets
 the territory's arrays (no geometry) and sends progress messages back; a cancelled child that does
-not stop within a few seconds is terminated.
+not stop within a few seconds is terminated. As with any use of ``multiprocessing``'s ``spawn``, a
+script that builds the app itself (rather than ``dayafter serve``) must guard its entry point
+with ``if __name__ == "__main__":``, because the child imports the main module.
 
 Job kinds are built from the engines' public APIs when those are installed (see
 :func:`available_kinds`); nothing here fakes a result.
