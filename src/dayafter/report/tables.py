@@ -276,7 +276,8 @@ def security_region_table(assessment: Any, plan: Plan) -> pd.DataFrame:
 
 def settlement_parties_table(settlement: Any) -> pd.DataFrame:
     """One row per party of a :class:`dayafter.settle.Settlement`: units held, value of the units
-    held, money received (negative: paid), utility, proportional share and its ratio."""
+    held, money received (negative: paid), utility, the proportional value (its value of all
+    disputed units over the number of parties) and the ratio of utility to it."""
     s = settlement
     pr = s.problem
     owner = s.owner
@@ -286,8 +287,8 @@ def settlement_parties_table(settlement: Any) -> pd.DataFrame:
         "value held": np.asarray(s.values_held, dtype=float),
         "transfer": np.asarray(s.transfers, dtype=float),
         "utility": np.asarray(s.utilities, dtype=float),
-        "proportional share": np.asarray(s.fair_share, dtype=float),
-        "utility / proportional share": np.asarray(s.proportionality, dtype=float),
+        "proportional value": np.asarray(s.fair_share, dtype=float),
+        "utility / proportional value": np.asarray(s.proportionality, dtype=float),
     })
 
 
