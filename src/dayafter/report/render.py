@@ -356,8 +356,16 @@ def _council_rules(rules: Any) -> dict[str, Any]:
             "sizes of the existing councils (" + str(d.get("admin_level")) + ")" if d.get("admin_level")
             else f"one seat per {d['residents_per_seat']:,.0f} residents"
             if d.get("residents_per_seat") else "sizes per region")
+    def num(x: Any) -> Any:  # "17/10" -> 1.7 for display
+        from fractions import Fraction
+
+        try:
+            return f"{float(Fraction(str(x))):g}" if x is not None else None
+        except (ValueError, ZeroDivisionError):
+            return x
+
     return {"name": d.get("name") or "", "method": d.get("method", ""),
-            "first_divisor": d.get("first_divisor"), "threshold": d.get("threshold"),
+            "first_divisor": num(d.get("first_divisor")), "threshold": num(d.get("threshold")),
             "size": size, "adult_share": d.get("adult_share"), "turnout": d.get("turnout"),
             "sources": ", ".join(d.get("sources") or [])}
 
