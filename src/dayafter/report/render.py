@@ -28,6 +28,10 @@ __all__ = ["FORMATS", "pdf_available", "render_html", "render_pdf", "render_xlsx
 
 FORMATS = ("html", "pdf", "xlsx")
 
+MAX_UNIT_ROWS = 3000
+"""Territories with more units list them in the XLSX workbook only (an HTML or PDF table of tens
+of thousands of rows helps nobody and takes minutes to lay out)."""
+
 Formatter = Callable[[Any], str]
 
 
@@ -334,7 +338,9 @@ def _context(d: Dossier) -> dict[str, Any]:
         "security": security,
         "settlements": settlements,
         "units": html_table(units, text_columns=list(units.columns), table_id="units-table",
-                            rtl_columns=[c for c in units.columns if str(c).endswith("_ar")]),
+                            rtl_columns=[c for c in units.columns if str(c).endswith("_ar")])
+        if len(units) <= MAX_UNIT_ROWS else "",
+        "n_units": len(units),
         "provenance": html_table(prov.dropna(axis=1, how="all"), text_columns=("census", "status"),
                                  table_id="provenance-table") if len(prov) else "",
         "imputed_share": float(imputed.iloc[0]) if len(imputed) else (0.0 if len(prov) else None),

@@ -298,3 +298,14 @@ def test_any_names_are_escaped_and_round_trip(grid_territory):
         assert key[0]["authority"] == auth.strip()
 
     check()
+
+
+def test_long_unit_lists_go_to_the_workbook_only(dossier, monkeypatch):
+    from dayafter.report import render
+
+    d = dossier[0]
+    monkeypatch.setattr(render, "MAX_UNIT_ROWS", 10)
+    html = render_html(d)
+    assert "units-table" not in read_html(html).tables
+    assert "their table is in the XLSX workbook" in html
+    assert len(xlsx_tables(d)["units"]) == d.territory.n_units
