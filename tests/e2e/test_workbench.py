@@ -219,8 +219,16 @@ def test_built_in_case_and_screenshot(browser, tmp_path, e2e):
         assert "Ninewa" in pg.locator("#councils").inner_text()
         pg.get_by_text("Security (requisite forces and shortfall per region)").click()
         pg.wait_for_selector("#security table tbody tr")
-        pg.get_by_text("Councils (simulated seats per region)").click()
-        pg.get_by_text("Security (requisite forces and shortfall per region)").click()
+        pg.get_by_text("Settlement of the disputed units (with compensation)").click()
+        pg.get_by_label("Method", exact=True).select_option("knaster")
+        pg.get_by_role("button", name="Apply to the draft").click()
+        pg.wait_for_function("window.dayafter.draft.undo === 1")
+        assert "knaster" in pg.locator("#settle").inner_text()
+        pg.get_by_role("button", name="Undo").click()
+        pg.wait_for_function("window.dayafter.draft.undo === 0")
+        for box in ("Councils (simulated seats per region)", "Security (requisite forces and shortfall per region)",
+                    "Settlement of the disputed units (with compensation)"):
+            pg.get_by_text(box).click()
         before = pg.locator("#metrics").inner_text()
         # a Nineveh Plains and Sinjar region, painted from the keyboard table
         pg.get_by_label("New region").fill("Plains and Sinjar")

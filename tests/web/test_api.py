@@ -320,3 +320,34 @@ def test_serving_a_project_geopackage(tmp_path):
                                                                               "stripes": "scenario"}
         c.post("/api/draft/save", json={"name": "mine"})
     assert (tmp_path / "proj.plans" / "mine.json").is_file()  # saved next to the project
+
+
+@pytest.mark.slow
+def test_settlement_panel_on_the_built_in_case(tmp_path):
+    from dayafter.settle import claims_from_spec, settle, settlement_plan
+    from dayafter.web.app import workspace_from_settings
+
+    ws = workspace_from_settings(Settings(plans_dir=tmp_path))
+    if ws.parties_spec is None:
+        pytest.skip("the built-in case ships no parties")
+    with TestClient(create_app(Settings(workspace=ws))) as c:
+        info = c.get("/api/settle").json()
+        assert info["available"] and "knaster" in info["methods"]
+        shown = c.post("/api/draft/settle", json={"method": "knaster"}).json()
+        assert shown["applied"] is False and c.get("/api/draft").json()["draft"]["undo"] == 0
+        problem, auth, _ = claims_from_spec(ws.territory, ws.parties_spec)
+        direct = settle(problem, "knaster")
+        assert shown["settlement"]["transfers"] == pytest.approx(dict(zip(problem.parties, direct.transfers.tolist(),
+                                                                          strict=True)))
+        expected = settlement_plan(ws.draft.plan, ws.territory, direct, authorities=auth)
+        applied = c.post("/api/draft/settle", json={"method": "knaster", "apply": True}).json()
+        assert applied["draft"]["undo"] == 1
+        assert c.get("/api/draft").json()["draft"]["assignment"] == expected.assignment.tolist()
+        c.post("/api/draft/undo")
+        assert c.get("/api/draft").json()["draft"]["assignment"] == ws.plan(ws.reference).assignment.tolist()
+        assert c.post("/api/draft/settle", json={"method": "nope"}).status_code == 422
+
+
+def test_settlement_is_unavailable_without_parties(client):
+    assert client.get("/api/settle").json()["available"] is False
+    assert client.post("/api/draft/settle", json={"method": "knaster"}).status_code == 422

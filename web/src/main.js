@@ -365,6 +365,38 @@ function applyDraft(r) {
   refreshEngines();
 }
 
+// ------------------------------------------------------------------------------ settlement
+async function setupSettle() {
+  const info = await api("settle");
+  if (!info.available) { $("settle-box").hidden = true; return; }
+  const method = el("select", { id: "settle-method" }, ...info.methods.map((m) => el("option", { value: m, text: m })));
+  const budget = el("input", { id: "settle-budget", type: "number", min: "0", value: "0" });
+  const run = (apply) => async () => {
+    const r = await api("draft/settle", { method: "POST", json: { method: method.value, budget: Number(budget.value), census: S.census, apply } });
+    renderSettlement(r, info);
+    if (apply) { applyDraft(r); status(`Settlement applied (${r.units_changing_region} units change region); undo reverts it.`); }
+  };
+  $("settle-form").replaceChildren(el("span", { class: "small", text: `${info.units} disputed units among ${info.parties.join(", ")}.` }),
+    el("label", { for: "settle-method", text: "Method" }), method,
+    el("label", { for: "settle-budget", text: "Outside fund" }), budget,
+    el("button", { type: "button", text: "Show the allocation", onclick: run(false) }),
+    el("button", { type: "button", text: "Apply to the draft", onclick: run(true) }));
+}
+
+function renderSettlement(r, info) {
+  const s = r.settlement;
+  const t = el("table", {}, el("caption", { text: `${s.method}: ${s.envy_free ? "envy-free" : "not envy-free"}, ${s.proportional ? "proportional" : "not proportional"}; values in ${info.value_unit}` }),
+    el("thead", {}, el("tr", {}, ...["Party", "Units held", "Value held", "Transfer", "Utility"].map((h) => el("th", { scope: "col", text: h })))));
+  const tb = el("tbody");
+  for (const p of s.parties) {
+    tb.append(el("tr", {}, el("th", { scope: "row", text: p }), el("td", { class: "num", text: String(r.holders[p]) }),
+      el("td", { class: "num", text: fmt(s.values_held[p]) }), el("td", { class: "num", text: fmt(s.transfers[p]) }),
+      el("td", { class: "num", text: fmt(s.utilities[p]) })));
+  }
+  t.append(tb);
+  $("settle").replaceChildren(t, el("p", { class: "small", text: `${r.units_changing_region} units would change region${r.applied ? " (applied)" : ""}. ${s.notes.join(" ")}` }));
+}
+
 // ------------------------------------------------------------------------------ engines
 let enginesTimer = null;
 function refreshEngines() {
@@ -831,6 +863,7 @@ async function main() {
     document.body.dataset.ready = "1";
   }
   await setupJobs();
+  await setupSettle();
 
   $("undo").onclick = undo;
   $("redo").onclick = redo;

@@ -70,18 +70,18 @@ def workspace_from_settings(settings: Settings) -> Workspace:
 
     case = cases.load(settings.case)
     plans_dir = settings.plans_dir or Path.home() / ".local" / "share" / "dayafter" / "plans" / case.name
-    rules, catalog = _case_engines(case.name)
+    rules, catalog, parties = _case_engines(case.name)
     return Workspace(
         case.territory, scenarios=case.plans, reference=case.reference, criteria=case.criteria,
         plans_dir=plans_dir, title=case.title,
         community_labels={k: case.community_label(k) for k in case.territory.communities},
         provenance=case.provenance, sources_md=case.sources_md,
-        council_rules=rules, force_catalog=catalog)
+        council_rules=rules, force_catalog=catalog, parties_spec=parties)
 
 
-def _case_engines(name: str) -> tuple[Any, Any]:
-    """Council rules and force catalog a built-in case ships (``None`` where it ships none)."""
-    rules = catalog = None
+def _case_engines(name: str) -> tuple[Any, Any, Any]:
+    """Council rules, force catalog and parties a built-in case ships (``None`` where it ships none)."""
+    rules = catalog = parties = None
     if name == "northern-iraq":
         try:
             from dayafter.cases.northern_iraq.councils import provincial_rules_2023
@@ -89,15 +89,20 @@ def _case_engines(name: str) -> tuple[Any, Any]:
             rules = provincial_rules_2023()
         except ImportError:
             rules = None
-    pkg = resources.files(f"dayafter.cases.{name.replace('-', '_')}") / "security" / "forces.json"
-    if pkg.is_file():
+    pkg = resources.files(f"dayafter.cases.{name.replace('-', '_')}")
+    forces = pkg / "security" / "forces.json"
+    if forces.is_file():
         try:
             from dayafter.security import load_force_catalog
         except ImportError:
-            return rules, None
-        with resources.as_file(pkg) as path:
-            catalog = load_force_catalog(path)
-    return rules, catalog
+            load_force_catalog = None
+        if load_force_catalog is not None:
+            with resources.as_file(forces) as path:
+                catalog = load_force_catalog(path)
+    spec = pkg / "settle" / "parties.json"
+    if spec.is_file():
+        parties = json.loads(spec.read_text(encoding="utf-8"))
+    return rules, catalog, parties
 
 
 def _finite(obj: Any) -> Any:

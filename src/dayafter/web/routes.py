@@ -383,6 +383,71 @@ def draft_security(request: Request, census: str | None = None) -> dict[str, Any
             "requirement_total": summary["requirement_total"], "shortfall_total": summary["shortfall_total"]}
 
 
+_MILP_SETTLE = ("max-nash-welfare", "min-subsidy")
+
+
+@router.get("/settle")
+def settle_info(request: Request) -> dict[str, Any]:
+    """The settlement panel: parties, disputed units and the methods that apply."""
+    ws = _ws(request)
+    if ws.parties_spec is None:
+        return {"available": False, "methods": [], "parties": [], "units": 0}
+    from dayafter.settle import METHODS
+
+    problem, _auth, skipped = _claims(ws, None, 0.0)
+    methods = [m for m in METHODS if m != "adjusted-winner" or problem.n_parties == 2]
+    return {"available": True, "methods": methods, "parties": list(problem.parties),
+            "units": len(problem.unit_ids), "skipped_units": skipped, "value_unit": problem.value_unit}
+
+
+def _claims(ws: Workspace, census: str | None, budget: float) -> Any:
+    from dayafter.settle import claims_from_spec
+
+    return claims_from_spec(ws.territory, ws.parties_spec or {}, census=census, budget=budget,
+                            source="parties of the territory")
+
+
+class SettleBody(BaseModel):
+    method: str
+    census: str | None = None
+    budget: float = Field(0.0, ge=0.0)
+    apply: bool = False
+
+
+@router.post("/draft/settle")
+def settle_draft(request: Request, body: SettleBody) -> dict[str, Any]:
+    """Allocate the disputed units among the parties (dayafter.settle) and show, or apply, the plan
+    that results from the draft (applying is one undoable edit)."""
+    ws = _ws(request)
+    if ws.parties_spec is None:
+        raise InputDataError("no parties and disputed units ship with this territory",
+                             hint="use 'dayafter settle run --parties FILE' with your own")
+    from dayafter.settle import METHODS, settle, settlement_plan
+
+    if body.method not in METHODS:
+        raise InputDataError(f"unknown settlement method {body.method!r}", hint=f"use one of {sorted(METHODS)}")
+    problem, authorities, _skipped = _claims(ws, body.census, body.budget)
+    kw = {"time_limit": 20.0} if body.method in _MILP_SETTLE else {}
+    result = settle(problem, body.method, **kw)
+    draft = ws.draft.plan
+    new = settlement_plan(draft, ws.territory, result, authorities=authorities)
+    summary = result.to_dict()
+    changed = np.flatnonzero(new.assignment[: draft.n_units] != draft.assignment)
+    out: dict[str, Any] = {
+        "settlement": {k: summary[k] for k in ("method", "parties", "value_unit", "transfers", "values_held",
+                                               "utilities", "envy_free", "proportional", "outside_money",
+                                               "budget", "within_budget", "notes")},
+        "holders": {p: sum(1 for u in summary["units"] if u["holder"] == p)
+                    for p in [*problem.parties, "shared"]},
+        "units_changing_region": int(changed.size),
+        "applied": bool(body.apply),
+    }
+    if body.apply:
+        ws.apply_plan(new)
+        out.update(_draft_reply(ws))
+    return out
+
+
 # ------------------------------------------------------------------------------ comparison
 @router.get("/compare")
 def compare(request: Request, a: str, b: str) -> dict[str, Any]:

@@ -76,6 +76,9 @@ class Workspace:
         100,000 residents).
     force_catalog
         :class:`dayafter.security.ForceCatalog` for the security panel (``None``: no panel).
+    parties_spec
+        Parties and disputed units (the case's ``settle/parties.json`` form) for the settlement
+        panel (``None``: no panel).
     """
 
     def __init__(
@@ -92,6 +95,7 @@ class Workspace:
         sources_md: str = "",
         council_rules: Any = None,
         force_catalog: Any = None,
+        parties_spec: Mapping[str, Any] | None = None,
     ) -> None:
         self.territory = territory
         self.scenarios: dict[str, Plan] = dict(scenarios or {})
@@ -103,6 +107,7 @@ class Workspace:
         self.sources_md = sources_md
         self.council_rules = council_rules
         self.force_catalog = force_catalog
+        self.parties_spec = parties_spec
         self._lock = threading.RLock()
         self.saved: dict[str, Plan] = self._load_saved()
         if reference is not None and reference not in self.scenarios and reference not in self.saved:
@@ -351,6 +356,12 @@ class Workspace:
             self.draft.plan = self.draft.redo.pop()
             self.draft.dirty = True
             return True
+
+    def apply_plan(self, plan: Plan) -> None:
+        """Make ``plan`` (built from the draft, e.g. by a settlement) the draft, as one undoable edit."""
+        with self._lock:
+            plan.check_territory(self.territory)
+            self._commit(plan.renamed(self.draft.plan.name))
 
     def add_region(self, name: str, authority: str = "", status: str = "") -> int:
         """Add an empty region to the draft; returns its index."""
