@@ -351,3 +351,11 @@ def test_settlement_panel_on_the_built_in_case(tmp_path):
 def test_settlement_is_unavailable_without_parties(client):
     assert client.get("/api/settle").json()["available"] is False
     assert client.post("/api/draft/settle", json={"method": "knaster"}).status_code == 422
+
+
+def test_openapi_lists_the_routes_and_no_cdn_page(client):
+    spec = client.get("/api/openapi.json").json()
+    for path in ("/api/draft/paint", "/api/plans", "/api/compare", "/api/jobs/{job_id}/events",
+                 "/api/export/plan", "/api/import/plan"):
+        assert path in spec["paths"]
+    assert client.get("/api/docs").status_code == 404

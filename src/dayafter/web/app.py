@@ -160,7 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jobs.shutdown()
 
     app = FastAPI(title="dayafter workbench", default_response_class=FastJSON,
-                  docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None,
+                  # no Swagger page: it loads its scripts from a CDN, and the app must work offline
+                  docs_url=None, openapi_url="/api/openapi.json", redoc_url=None,
                   lifespan=lifespan)
     app.state.settings = settings
     app.state.workspace = workspace_from_settings(settings)
