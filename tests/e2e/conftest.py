@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE_JS = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_JS = Path(os.environ.get("DAYAFTER_AXE_JS") or ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js")
 REQUIRE = os.environ.get("DAYAFTER_REQUIRE_BROWSER") == "1"
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
