@@ -306,3 +306,15 @@ def test_duplicate_rename_and_unit_sources(page, grid_server):
     assert str(grid_server.workspace.territory.unit_ids[9]) in page.locator("#detail-h").inner_text()
     assert page.locator("#unit-detail dd[lang='ar']").first.inner_text().startswith("وحدة")
     assert page.evaluate("window.dayafter.draft.undo") == 0
+
+
+def test_composition_follows_the_census(page, grid_server):
+    ws = grid_server.workspace
+    plan = ws.plan("stripes")
+    for census in ("baseline", "current"):
+        page.get_by_label("Census", exact=True).select_option(census)
+        page.wait_for_function("(c) => document.querySelector('#composition caption').textContent.includes(c)",
+                               arg=census)
+        cells = page.locator("#composition tbody tr").first.locator("td").all_inner_texts()
+        table = ws.territory.censuses[census][plan.assignment == 0].sum(axis=0)
+        assert cells == [f"{100 * x / table.sum():.1f}%" for x in table]

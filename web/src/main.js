@@ -543,6 +543,18 @@ function renderMetrics() {
   }
   t2.append(b2);
   box.append(t2);
+  // composition of every region on the census chosen in the toolbar
+  const comms = S.meta.communities;
+  const t3 = el("table", { class: "metrics", id: "composition" }, el("caption", { text: `Composition of each region (${S.census}), share of its population` }));
+  t3.append(el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Region" }), ...comms.map((c) => el("th", { scope: "col", text: c.label })))));
+  const b3 = el("tbody");
+  ev.censuses[S.census].regions.forEach((r) => {
+    const tot = r.population;
+    b3.append(el("tr", {}, el("th", { scope: "row", text: r.name }),
+      ...comms.map((c) => el("td", { class: "num", text: tot > 0 ? pct(r.composition[c.key] / tot) : "–" }))));
+  });
+  t3.append(b3);
+  box.append(el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Composition table" }, t3));
   const g = ev.geometry;
   const facts = [`Cut edges: ${g.cut_edges}`, `Unassigned units: ${g.unassigned_units}`,
     ...Object.entries(g.splits).map(([lvl, v]) => `${lvl}s split: ${v}`)];
@@ -868,7 +880,7 @@ async function main() {
   $("undo").onclick = undo;
   $("redo").onclick = redo;
   $("save").onclick = save;
-  $("census").onchange = (e) => { S.census = e.target.value; paintMap(S.map, S.assignment); renderUnitTable(); refreshEngines(); };
+  $("census").onchange = (e) => { S.census = e.target.value; paintMap(S.map, S.assignment); renderUnitTable(); renderMetrics(); refreshEngines(); };
   if (!meta.engines.security) $("security-box").hidden = true;
   $("color-by").onchange = (e) => { S.colorBy = e.target.value; paintMap(S.map, S.assignment); };
   for (const r of document.querySelectorAll("input[name=mode]")) r.onchange = (e) => { S.mode = e.target.value; };
