@@ -479,9 +479,10 @@ def compare(request: Request, a: str, b: str) -> dict[str, Any]:
 
 
 def _cell(v: Any) -> Any:
+    """A table cell as JSON: finite numbers, text, or ``None`` (missing or not finite)."""
     if isinstance(v, float | np.floating):
         return float(v) if np.isfinite(v) else None
-    return None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+    return None if v is None else str(v)
 
 
 # ------------------------------------------------------------------------------ import / export
