@@ -318,3 +318,23 @@ def test_composition_follows_the_census(page, grid_server):
         cells = page.locator("#composition tbody tr").first.locator("td").all_inner_texts()
         table = ws.territory.censuses[census][plan.assignment == 0].sum(axis=0)
         assert cells == [f"{100 * x / table.sum():.1f}%" for x in table]
+
+
+def test_open_a_units_layer_from_the_form(page, grid_server, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    boxes = [shapely.box(44 + 0.1 * c, 36 + 0.1 * r, 44.1 + 0.1 * c, 36.1 + 0.1 * r) for r in range(2) for c in range(3)]
+    gdf = gpd.GeoDataFrame({"code": [f"U{i}" for i in range(6)], "kurd": [10.0] * 6, "arab": [5.0 * i for i in range(6)]},
+                           geometry=boxes, crs=4326)
+    path = tmp_path / "six.geojson"
+    gdf.to_file(path, driver="GeoJSON")
+    page.get_by_text("Open a units layer as a new territory").click()
+    page.locator("#layer-file").set_input_files(str(path))
+    page.get_by_label("Unit id column").fill("code")
+    page.get_by_label("Community columns (comma-separated)").fill("kurd, arab")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open the territory").click()
+    page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+    assert page.evaluate("window.dayafter.meta.n_units") == 6
+    assert page.locator("#title").inner_text() == "six"

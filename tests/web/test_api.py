@@ -359,3 +359,39 @@ def test_openapi_lists_the_routes_and_no_cdn_page(client):
                  "/api/export/plan", "/api/import/plan"):
         assert path in spec["paths"]
     assert client.get("/api/docs").status_code == 404
+
+
+def test_import_a_units_layer_as_a_territory(client, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from dayafter.geo.build import build_territory
+
+    # a 3x3 grid of squares with two communities in two censuses, as a GIS user would have it
+    boxes = [shapely.box(44 + 0.1 * c, 36 + 0.1 * r, 44.1 + 0.1 * c, 36.1 + 0.1 * r) for r in range(3) for c in range(3)]
+    gdf = gpd.GeoDataFrame({"code": [f"U{i}" for i in range(9)], "gov": ["A"] * 5 + ["B"] * 4,
+                            "name_en": [f"Unit {i}" for i in range(9)],
+                            "kurd_2014": [100.0 * (i + 1) for i in range(9)], "arab_2014": [50.0] * 9,
+                            "kurd_2023": [90.0 * (i + 1) for i in range(9)], "arab_2023": [60.0] * 9},
+                           geometry=boxes, crs=4326)
+    path = tmp_path / "units.geojson"
+    gdf.to_file(path, driver="GeoJSON")
+    r = client.post("/api/import/territory", content=path.read_bytes(), params={
+        "filename": "units.geojson", "id_col": "code", "communities": "kurd,arab",
+        "censuses": "baseline={}_2014; current={}_2023", "admin": "gov", "labels": "name_en"})
+    assert r.status_code == 200, r.text
+    meta = client.get("/api/meta").json()
+    assert meta["n_units"] == 9 and meta["censuses"] == ["baseline", "current"]
+    assert meta["admin_levels"] == ["gov"] and [c["key"] for c in meta["communities"]] == ["kurd", "arab"]
+    # the same territory built directly: same content hash, so plans made on either attach to both
+    direct = build_territory(gdf, id_col="code", censuses={
+        "baseline": {"kurd": "kurd_2014", "arab": "arab_2014"}, "current": {"kurd": "kurd_2023", "arab": "arab_2023"}},
+        admin_cols=["gov"], label_cols=["name_en"])
+    assert client.app.state.workspace.territory.content_hash == direct.content_hash
+    assert client.post("/api/draft/paint", json={"region": 0, "units": list(range(9))}).status_code == 200
+    bad = client.post("/api/import/territory", content=path.read_bytes(), params={
+        "filename": "units.geojson", "id_col": "nope", "communities": "kurd,arab"})
+    assert bad.status_code == 422 and bad.json()["source"] == "units.geojson"
+    spec = client.post("/api/import/territory", content=path.read_bytes(), params={
+        "filename": "units.geojson", "id_col": "code", "communities": "kurd", "censuses": "baseline"})
+    assert spec.status_code == 422 and "TEMPLATE" in spec.json()["message"]

@@ -901,6 +901,19 @@ async function main() {
   $("councils-box").addEventListener("toggle", refreshEngines);
   $("security-box").addEventListener("toggle", refreshEngines);
   $("import-file").onchange = (e) => { if (e.target.files[0]) importFile(e.target.files[0]); };
+  $("layer-form").onsubmit = async (e) => {
+    e.preventDefault();
+    const file = $("layer-file").files[0];
+    if (!file) return;
+    const q = new URLSearchParams({ filename: file.name, id_col: $("layer-id").value.trim(), communities: $("layer-communities").value.trim() });
+    for (const [k, id] of [["censuses", "layer-censuses"], ["admin", "layer-admin"], ["labels", "layer-labels"]]) {
+      if ($(id).value.trim()) q.set(k, $(id).value.trim());
+    }
+    status(`Building a territory from ${file.name}…`);
+    const r = await api(`import/territory?${q}`, { method: "POST", body: await file.arrayBuffer() });
+    status(`Opened ${r.title} (${r.n_units} units); reloading.`);
+    window.location.reload();
+  };
   $("import-project").onchange = async (e) => {
     const file = e.target.files[0];
     if (!file) return;

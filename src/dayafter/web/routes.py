@@ -576,8 +576,6 @@ async def import_project(request: Request, filename: str = Query(min_length=1)) 
     Its plans are listed as read-only scenarios; plans saved from then on go to a folder named after
     the territory's content hash under the plan folder.
     """
-    import hashlib
-
     from dayafter.io.project import read_project
 
     if Path(filename).suffix.lower() != ".gpkg":
@@ -586,9 +584,6 @@ async def import_project(request: Request, filename: str = Query(min_length=1)) 
     data = await request.body()
     if not data:
         raise InputDataError("the uploaded file is empty", source=filename)
-    settings = request.app.state.settings
-    old = _ws(request)
-
     def work() -> Workspace:
         with tempfile.TemporaryDirectory(prefix="dayafter-import-") as tmp:
             path = Path(tmp) / "project.gpkg"
@@ -599,18 +594,89 @@ async def import_project(request: Request, filename: str = Query(min_length=1)) 
                 exc.source = filename
                 raise
         t = proj.territory
-        root = Path(settings.plans_dir) if settings.plans_dir is not None else (
-            old.plans_dir.parent if old.plans_dir is not None else None)
-        key = hashlib.sha256(t.content_hash.encode()).hexdigest()[:12]
-        plans_dir = root / "imported" / f"{Path(filename).stem}-{key}" if root is not None else None
-        return Workspace(t, scenarios=proj.plans, plans_dir=plans_dir, title=t.name or Path(filename).stem)
+        return Workspace(t, scenarios=proj.plans, plans_dir=_imported_dir(request, Path(filename).stem,
+                                                                            t.content_hash),
+                         title=t.name or Path(filename).stem)
 
     ws = await asyncio.to_thread(work)
+    return _switch(request, ws)
+
+
+def _switch(request: Request, ws: Workspace) -> dict[str, Any]:
+    """Serve another workspace from now on (the map's caches are dropped)."""
     state = request.app.state
     for attr in ("geo4326", "geojson_bytes", "borders_bytes", "security_cache"):
         setattr(state, attr, None)
     state.workspace = ws
     return {"title": ws.title, "n_units": ws.territory.n_units, "plans": ws.list_plans()}
+
+
+def _imported_dir(request: Request, stem: str, content_hash: str) -> Path | None:
+    import hashlib
+
+    settings = request.app.state.settings
+    old = _ws(request)
+    root = Path(settings.plans_dir) if settings.plans_dir is not None else (
+        old.plans_dir.parent if old.plans_dir is not None else None)
+    key = hashlib.sha256(content_hash.encode()).hexdigest()[:12]
+    return root / "imported" / f"{stem}-{key}" if root is not None else None
+
+
+_LAYER_SUFFIXES = (".geojson", ".json", ".gpkg", ".fgb", ".zip", ".shp")
+
+
+def _split(text: str | None) -> list[str]:
+    return [x.strip() for x in (text or "").split(",") if x.strip()]
+
+
+@router.post("/import/territory")
+async def import_territory(
+    request: Request,
+    filename: str = Query(min_length=1),
+    id_col: str = Query(min_length=1, description="column with the unit ids"),
+    communities: str = Query(min_length=1, description="comma-separated community columns"),
+    censuses: str | None = Query(None, description="'name=template; ...', e.g. "
+                                 "'baseline={}_2014; current={}_2023' ({} stands for a community)"),
+    admin: str | None = Query(None, description="comma-separated admin-level columns"),
+    labels: str | None = Query(None, description="comma-separated name columns (name_en, name_ar, ...)"),
+) -> dict[str, Any]:
+    """Open another territory built from a units layer (GeoJSON, GeoPackage, FlatGeobuf or a zipped
+    shapefile) whose attribute table holds the population of each community."""
+    from dayafter.io.units import read_territory
+
+    suffix = Path(filename).suffix.lower()
+    if suffix not in _LAYER_SUFFIXES:
+        raise InputDataError(f"unsupported units layer {filename!r}",
+                             hint="use GeoJSON, GeoPackage, FlatGeobuf or a zipped shapefile")
+    data = await request.body()
+    if not data:
+        raise InputDataError("the uploaded file is empty", source=filename)
+    comms = _split(communities)
+    spec: dict[str, str] = {}
+    for part in (censuses or "").split(";"):
+        if not part.strip():
+            continue
+        name, sep, tmpl = part.partition("=")
+        if not sep or not name.strip() or "{}" not in tmpl:
+            raise InputDataError(f"census spec {part.strip()!r} is not NAME=TEMPLATE with {{}}",
+                                 hint="e.g. baseline={}_2014; current={}_2023")
+        spec[name.strip()] = "layer:" + tmpl.strip()
+
+    def work() -> Workspace:
+        with tempfile.TemporaryDirectory(prefix="dayafter-import-") as tmp:
+            path = Path(tmp) / f"units{suffix}"
+            path.write_bytes(data)
+            try:
+                t = read_territory(path, id_col=id_col, communities=comms, censuses=spec or None,
+                                   admin_cols=_split(admin), label_cols=_split(labels),
+                                   name=Path(filename).stem)
+            except InputDataError as exc:
+                exc.source = filename
+                raise
+        return Workspace(t, plans_dir=_imported_dir(request, Path(filename).stem, t.content_hash),
+                         title=Path(filename).stem)
+
+    return _switch(request, await asyncio.to_thread(work))
 
 
 # ------------------------------------------------------------------------------ jobs
