@@ -1,5 +1,6 @@
 # dayafter: two commands set everything up on a fresh machine (Python >= 3.11, pip, make).
-#   make run   evaluates the built-in northern-iraq scenarios and prints their comparison
+#   make run   prints the comparison of the built-in northern-iraq scenarios, then starts the workbench
+#              (dayafter serve on 127.0.0.1; it prints the address, no browser needed)
 #   make test  runs the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -18,13 +19,14 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,mip,distributed]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,mip,distributed,report,web]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/dayafter plan compare --case northern-iraq --all-scenarios
+	$(BIN)/dayafter serve --case northern-iraq
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
