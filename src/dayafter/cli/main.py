@@ -22,20 +22,29 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from dayafter.cli import case, plan, territory
+    from dayafter.cli import (
+        case,
+        councils,
+        ensemble,
+        optimize,
+        plan,
+        report,
+        security,
+        serve,
+        settle,
+        territory,
+    )
 
     app.add_typer(case.app, name="case")
     app.add_typer(territory.app, name="territory")
     app.add_typer(plan.app, name="plan")
-    # --- sub-apps of the engines: one line each, keep this block sorted ---
-    app.add_typer(__import__("dayafter.cli.councils", fromlist=["app"]).app, name="councils")
-    app.add_typer(__import__("dayafter.cli.ensemble", fromlist=["app"]).app, name="ensemble")
-    app.add_typer(__import__("dayafter.cli.optimize", fromlist=["app"]).app, name="optimize")
-    app.command("report")(__import__("dayafter.cli.report", fromlist=["report"]).report)
-    app.add_typer(__import__("dayafter.cli.security", fromlist=["app"]).app, name="security")
-    app.command("serve")(__import__("dayafter.cli.serve", fromlist=["serve"]).serve)
-    app.add_typer(__import__("dayafter.cli.settle", fromlist=["app"]).app, name="settle")
-    # --- end of engine sub-apps ---
+    app.add_typer(councils.app, name="councils")
+    app.add_typer(ensemble.app, name="ensemble")
+    app.add_typer(optimize.app, name="optimize")
+    app.command("report")(report.report)
+    app.add_typer(security.app, name="security")
+    app.command("serve")(serve.serve)
+    app.add_typer(settle.app, name="settle")
 
 
 _register()
