@@ -105,6 +105,7 @@ class MIPModel:
     blocks: dict[str, NDArray[np.int64]]
     conds: list[tuple[str, int, int, float, int, NDArray[np.int64]]] = field(default_factory=list)
     costs: NDArray[np.float64] | None = None
+    contiguity: bool = True
     offsets: list[float] = field(default_factory=list)
 
     def warm_values(self, assignment: NDArray[np.integer]) -> NDArray[np.float64] | None:
@@ -121,8 +122,12 @@ def _check_natural(cp: CompiledProblem) -> None:
             hint="use a heuristic (method 'anneal' or 'bursts') for this objective")
 
 
-def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = ()) -> MIPModel:
+def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (), *,
+                contiguity: bool = True) -> MIPModel:
     """Build the MIP of a compiled problem (see the module docstring).
+
+    With ``contiguity=False`` the flow constraints are left out: the model is then a relaxation
+    whose optimum bounds the true one from above (smaller and faster, used for bounds only).
 
     ``objectives`` (compiled on the same territory and census, their admin levels included in
     ``cp``'s) gives several objectives whose cost vectors are kept in ``MIPModel.costs``; the
@@ -148,7 +153,7 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = ())
     b = _Builder(costs=[[] for _ in objs])
     x = b.add_vars((n, k), 0, 1, integer=True)
     root = b.add_vars((n, k), 0, 1, integer=True)
-    flow = b.add_vars((ind.size, k), 0, U)
+    flow = b.add_vars((ind.size, k), 0, U if contiguity else 0.0)
     P = b.add_vars((k, g), 0, 1)
     for r in range(k):
         for c in range(g):
@@ -170,7 +175,7 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = ())
     for p in range(ind.size):
         out[src[p]].append(p)
         into[ind[p]].append(p)
-    for r in range(k):
+    for r in range(k if contiguity else 0):
         for p in range(ind.size):
             b.add_row([flow[p, r], x[src[p], r]], [1.0, -U], -np.inf, 0.0)
             b.add_row([flow[p, r], x[ind[p], r]], [1.0, -U], -np.inf, 0.0)
@@ -381,7 +386,7 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = ())
                        for z in b.integ]
     lp.sense_ = highspy.ObjSense.kMaximize
     return MIPModel(cp=cp, lp=lp, x=x, offset=offsets[0], symmetric=symmetric, n_vars=nv,
-                    n_rows=nr, blocks=blocks, conds=conds,
+                    n_rows=nr, blocks=blocks, conds=conds, contiguity=contiguity,
                     costs=np.asarray(b.costs, dtype=np.float64), offsets=offsets)
 
 
@@ -435,7 +440,8 @@ def _warm_values(model: MIPModel, a: NDArray[np.int64]) -> NDArray[np.float64] |
         sub = {u: 1.0 for u in order}
         for u in reversed(order[1:]):
             p = parent_entry[u]
-            val[bl["flow"][p, r]] = sub[u]
+            if model.contiguity:
+                val[bl["flow"][p, r]] = sub[u]
             par = int(np.searchsorted(indptr, p, side="right") - 1)
             sub[par] += sub[u]
     P = np.zeros((k, g))

@@ -87,3 +87,16 @@ def test_mip_refuses_unnatural_objectives():
 
 def test_canonical_labels():
     assert canonical_labels(np.array([2, 2, 0, 1, 0]), 3).tolist() == [0, 0, 1, 2, 1]
+
+
+@pytest.mark.parametrize("key", ["a", "b"])
+def test_model_without_contiguity_is_a_relaxation(key, optima):
+    from dayafter.optimize.mip import solve_model
+
+    t, p = INSTANCES[key]()
+    model = build_model(p.compile(t), contiguity=False)
+    sol = solve_model(model, time_limit=60, mip_rel_gap=0.0)
+    assert sol.status == "optimal"
+    assert sol.objective >= optima[key][0] - 1e-7
+    # warm values of a contiguous plan are still feasible there
+    assert model.warm_values(optima[key][1][0]) is not None
