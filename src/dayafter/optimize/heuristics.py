@@ -61,6 +61,8 @@ def seed_plan(cp: CompiledProblem, rng: np.random.Generator, *, attempts: int = 
 def _start(initial: Plan | NDArray[np.integer] | None, cp: CompiledProblem) -> NDArray[np.int64] | None:
     if initial is None:
         return None
+    if isinstance(initial, Plan):
+        initial.check_territory(cp.territory, source="initial plan")
     a = np.asarray(initial.assignment if isinstance(initial, Plan) else initial, dtype=np.int64)
     t = cp.territory
     if a.shape != (t.n_units,) or a.min() < 0 or a.max() >= cp.k:
