@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 import typer
 
-from dayafter.errors import DayafterError, InputDataError
+from dayafter.errors import ConvergenceWarning, DataQualityWarning, DayafterError, InputDataError
 
 if TYPE_CHECKING:
     from dayafter.plan import Plan
@@ -21,7 +22,15 @@ if TYPE_CHECKING:
 def run_guarded(app: typer.Typer, *, debug: bool = False, args: list[str] | None = None) -> int:
     """Run the Typer app and map exceptions to exit codes with a one-line message on stderr."""
     try:
-        rv = app(args=args, standalone_mode=False)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("ignore")  # library deprecations are not the user's business
+            warnings.simplefilter("always", DataQualityWarning)
+            warnings.simplefilter("always", ConvergenceWarning)
+            try:
+                rv = app(args=args, standalone_mode=False)
+            finally:
+                for w in caught:  # data-quality notes: one line each, after the command's output
+                    err_line(f"warning: {w.message}")
         return int(rv) if isinstance(rv, int) else 0
     except DayafterError as exc:
         if debug:

@@ -230,13 +230,18 @@ def read_assignment_csv(
         try:
             int(float(s))
             return float(s) == int(float(s))
-        except ValueError:
+        except (ValueError, OverflowError):
             return False
 
     numeric = all(v == "" or is_int(v) for v in values)
     pairs: list[tuple[str, int]] = []
     if numeric:
         nums = sorted({int(float(v)) for v in values if v != "" and int(float(v)) > 0})
+        limit = max(territory.n_units, len(regions or ()))
+        if nums and nums[-1] > limit:
+            raise InputDataError(
+                f"region number {nums[-1]} is larger than the number of units ({territory.n_units})",
+                hint="number regions from 1 (a plan has at most one region per unit)", source=src)
         if regions is not None:
             regs = list(regions)
             too_big = [x for x in nums if x > len(regs)]
@@ -337,9 +342,22 @@ def _districtr_from_dict(data: Mapping[str, Any], territory: Territory, *, sourc
     if multi:
         raise InputDataError(f"{len(multi)} units are painted in several districts: {first_ids(multi)}",
                              hint="keep one district per unit in Districtr", unit_ids=multi, source=source)
-    parts_meta = {int(pt["id"]): pt for pt in data.get("parts", []) if isinstance(pt, Mapping) and "id" in pt}
+    parts_raw = data.get("parts") or []
     problem = data.get("problem") or {}
-    k = max([int(problem.get("numberOfParts", 0) or 0), *(i + 1 for i in part_ids), *(i + 1 for i in parts_meta)])
+    if not isinstance(parts_raw, list) or not isinstance(problem, Mapping):
+        raise InputDataError("malformed Districtr plan: 'parts' must be a list and 'problem' an object",
+                             hint="export the plan from Districtr again", source=source)
+    try:
+        parts_meta = {int(pt["id"]): pt for pt in parts_raw if isinstance(pt, Mapping) and "id" in pt}
+        n_parts = int(problem.get("numberOfParts", 0) or 0)
+    except (TypeError, ValueError, OverflowError):
+        raise InputDataError("malformed Districtr plan: part ids and numberOfParts must be whole numbers",
+                             hint="export the plan from Districtr again", source=source) from None
+    k = max([n_parts, *(i + 1 for i in part_ids), *(i + 1 for i in parts_meta)])
+    if k > max(territory.n_units, 1) or min([0, *parts_meta]) < 0:
+        raise InputDataError(
+            f"the Districtr plan numbers {k} districts for {territory.n_units} units",
+            hint="district numbers must lie in 0..number of units - 1", source=source)
     regions = [
         Region(str(parts_meta.get(j, {}).get("name") or f"District {j + 1}")) for j in range(k)
     ]
