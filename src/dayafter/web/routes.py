@@ -7,10 +7,10 @@ import json
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -675,6 +675,100 @@ async def import_territory(
                 raise
         return Workspace(t, plans_dir=_imported_dir(request, Path(filename).stem, t.content_hash),
                          title=Path(filename).stem)
+
+    return _switch(request, await asyncio.to_thread(work))
+
+
+_TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+
+
+@router.post("/import/territory/files")
+async def import_territory_files(
+    request: Request,
+    layer: Annotated[UploadFile, File(description="the units layer (GeoJSON, GeoPackage, FlatGeobuf, "
+                                      "zipped shapefile)")],
+    id_col: Annotated[str, Form(min_length=1, description="column with the unit ids")],
+    communities: Annotated[str | None, Form(description="comma-separated community columns (optional when "
+                                            "every census is a table: its numeric columns are then the "
+                                            "communities)")] = None,
+    censuses: Annotated[str | None, Form(description="layer censuses, 'name=template; ...' as in "
+                                         "/import/territory")] = None,
+    tables: Annotated[list[UploadFile] | None, File(description="census tables (CSV or XLSX) joined on the "
+                                                    "unit id, one per census")] = None,
+    table_censuses: Annotated[list[str] | None, Form(description="the census name of each table, in the "
+                                                     "order of 'tables'")] = None,
+    table_id_col: Annotated[str | None, Form(description="id column of the tables (default: id_col)")] = None,
+    admin: Annotated[str | None, Form(description="comma-separated admin-level columns")] = None,
+    labels: Annotated[str | None, Form(description="comma-separated name columns (name_en, name_ar, ...)")] = None,
+) -> dict[str, Any]:
+    """Open another territory built from a units layer plus census tables kept in separate CSV/XLSX
+    files (multipart upload). Each table holds one census: a row per unit, keyed by the unit id, and a
+    column per community. Layer censuses (column templates) may be given alongside."""
+    from dayafter.io.units import read_territory
+
+    lname = layer.filename or "units"
+    suffix = Path(lname).suffix.lower()
+    if suffix not in _LAYER_SUFFIXES:
+        raise InputDataError(f"unsupported units layer {lname!r}",
+                             hint="use GeoJSON, GeoPackage, FlatGeobuf or a zipped shapefile", source=lname)
+    data = await layer.read()
+    if not data:
+        raise InputDataError("the uploaded file is empty", source=lname)
+    comms = _split(communities)
+    spec: dict[str, str] = {}
+    for part in (censuses or "").split(";"):
+        if not part.strip():
+            continue
+        name, sep, tmpl = part.partition("=")
+        if not sep or not name.strip() or "{}" not in tmpl:
+            raise InputDataError(f"census spec {part.strip()!r} is not NAME=TEMPLATE with {{}}",
+                                 hint="e.g. baseline={}_2014; current={}_2023")
+        spec[name.strip()] = "layer:" + tmpl.strip()
+    tables = tables or []
+    table_censuses = table_censuses or []
+    if len(table_censuses) != len(tables):
+        raise InputDataError(f"{len(tables)} census tables but {len(table_censuses)} census names",
+                             hint="give one census name per table")
+    uploads: list[tuple[str, str, bytes]] = []  # (census, file name, bytes)
+    for cname, up in zip(table_censuses, tables, strict=True):
+        fname = up.filename or "table"
+        cname = cname.strip()
+        if not cname:
+            raise InputDataError("a census table has no census name", hint="name its census, e.g. baseline",
+                                 source=fname)
+        if cname in spec or any(cname == u[0] for u in uploads):
+            raise InputDataError(f"census {cname!r} is given twice", hint="give each census one name",
+                                 source=fname)
+        if Path(fname).suffix.lower() not in _TABLE_SUFFIXES:
+            raise InputDataError(f"unsupported census table {fname!r}", hint="use CSV or XLSX", source=fname)
+        blob = await up.read()
+        if not blob:
+            raise InputDataError("the uploaded file is empty", source=fname)
+        uploads.append((cname, fname, blob))
+
+    def work() -> Workspace:
+        with tempfile.TemporaryDirectory(prefix="dayafter-import-") as tmp:
+            path = Path(tmp) / f"units{suffix}"
+            path.write_bytes(data)
+            full: dict[str, str] = dict(spec)
+            by_path: dict[str, str] = {}
+            by_census: dict[str, str] = {}
+            for i, (cname, fname, blob) in enumerate(uploads):
+                tpath = Path(tmp) / f"table{i}{Path(fname).suffix.lower()}"
+                tpath.write_bytes(blob)
+                full[cname] = str(tpath)
+                by_path[str(tpath)] = fname
+                by_census[cname] = fname
+            try:
+                t = read_territory(path, id_col=id_col, communities=comms or None, censuses=full or None,
+                                   table_id_col=table_id_col or None, admin_cols=_split(admin),
+                                   label_cols=_split(labels), name=Path(lname).stem)
+            except InputDataError as exc:
+                exc.source = by_path.get(exc.source) or next(
+                    (f for c, f in by_census.items() if exc.message.startswith(f"census {c!r}")), lname)
+                raise
+        return Workspace(t, plans_dir=_imported_dir(request, Path(lname).stem, t.content_hash),
+                         title=Path(lname).stem)
 
     return _switch(request, await asyncio.to_thread(work))
 
