@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import numpy as np
 import typer
 
 from dayafter.cli._common import console, load_territory, print_json, resolve_plan
@@ -66,7 +67,10 @@ def read_votes_csv(path: Path) -> dict[str, list[Any]]:
             v = float(raw)
         except ValueError:
             raise InputDataError(f"row {k} (list {name!r}): votes {row[ix['votes']]!r} is not a "
-                                 "number", source=str(path)) from None
+                                 "number", source=str(path), hint="write plain vote counts") from None
+        if not np.isfinite(v) or v > 1e15:
+            raise InputDataError(f"row {k} (list {name!r}): votes {raw} is not a usable count",
+                                 source=str(path), hint="write a finite whole vote count")
         if v < 0:
             raise InputDataError(f"row {k} (list {name!r}) has negative votes ({raw})",
                                  source=str(path), hint="vote counts must be zero or more")

@@ -42,7 +42,8 @@ def read_values_csv(path: Path, *, budget: float) -> ClaimsProblem:
         rows = list(csv.reader(fh))
     if len(rows) < 2 or len(rows[0]) < 3 or rows[0][0].strip().lower() != "unit_id":
         raise InputDataError("a values table needs a header 'unit_id,<party>,<party>,...' and "
-                             "one row per disputed unit", source=str(path))
+                             "one row per disputed unit", source=str(path),
+                             hint="write 'unit_id,federal,krg' and one row per unit")
     parties = [p.strip() for p in rows[0][1:]]
     units, vals = [], []
     for k, row in enumerate(rows[1:], start=2):
@@ -50,12 +51,17 @@ def read_values_csv(path: Path, *, budget: float) -> ClaimsProblem:
             continue
         if len(row) != len(parties) + 1:
             raise InputDataError(f"row {k} has {len(row)} cells, expected {len(parties) + 1}",
-                                 source=str(path))
+                                 source=str(path), hint="give one value per party on every row")
         try:
             vals.append([float(c) if c.strip() else 0.0 for c in row[1:]])
         except ValueError:
             raise InputDataError(f"row {k} has a value that is not a number: {row[1:]}",
-                                 source=str(path), unit_ids=[row[0]]) from None
+                                 source=str(path), unit_ids=[row[0]],
+                                 hint="write plain numbers (0 for a unit a party does not want)") from None
+        if not all(np.isfinite(x) and x >= 0 for x in vals[-1]):
+            raise InputDataError(f"row {k} (unit {row[0].strip()!r}) has a value that is not finite and non-negative",
+                                 source=str(path), unit_ids=[row[0].strip()],
+                                 hint="units are goods here: give 0 to a unit a party does not want")
         units.append(row[0].strip())
     return ClaimsProblem(tuple(parties), tuple(units), np.array(vals).T, budget=budget,
                          meta={"source": str(path)})

@@ -622,10 +622,11 @@ def _read_vote_table(df: pd.DataFrame, names: Sequence[str], comms: Sequence[str
             v = float(rec[cols["votes"]])
         except (TypeError, ValueError):
             raise InputDataError(f"{where} (list {name!r}): votes {rec[cols['votes']]!r} is not a "
-                                 "number", source=source) from None
+                                 "number", source=source, hint="write plain vote counts") from None
         if not np.isfinite(v) or v < 0 or v != int(v):
             raise InputDataError(f"{where} (list {name!r}): votes must be a whole number >= 0, "
-                                 f"got {rec[cols['votes']]!r}", source=source)
+                                 f"got {rec[cols['votes']]!r}", source=source,
+                                 hint="write whole, non-negative vote counts")
         d = out.setdefault(index[region], {"list": [], "votes": [], "community": [], "race": []})
         d["list"].append(name)
         d["votes"].append(int(v))

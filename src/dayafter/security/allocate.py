@@ -84,7 +84,8 @@ def force_requirement(
         ``float64[n]`` personnel.
     """
     if not np.isfinite(per_1000) or per_1000 < 0:
-        raise ConfigError(f"per_1000 must be >= 0, got {per_1000}")
+        raise ConfigError(f"per_1000 must be >= 0, got {per_1000}",
+                          hint="pass --per-1000 in the 10-40 range (20 is the FM 3-24 benchmark)")
     pop = territory.population(census)
     return (pop / 1000.0 * float(per_1000) * _per_unit(territory, threat, "threat multipliers")
             * _per_unit(territory, urban, "urban multipliers"))

@@ -267,5 +267,6 @@ def load_force_catalog(path: str | Path) -> ForceCatalog:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise InputDataError(f"not valid JSON: {exc}", source=str(path)) from None
+        raise InputDataError(f"not valid JSON: {exc}", source=str(path),
+                             hint="fix the JSON syntax (see the shipped forces.json)") from None
     return catalog_from_dict(data, source=str(path))
