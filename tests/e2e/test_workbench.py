@@ -338,3 +338,33 @@ def test_open_a_units_layer_from_the_form(page, grid_server, tmp_path):
     page.wait_for_selector("body[data-ready='1']", timeout=60_000)
     assert page.evaluate("window.dayafter.meta.n_units") == 6
     assert page.locator("#title").inner_text() == "six"
+
+
+def test_open_a_units_layer_with_a_census_table_from_the_form(page, grid_server, tmp_path):
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    boxes = [shapely.box(44 + 0.1 * c, 36 + 0.1 * r, 44.1 + 0.1 * c, 36.1 + 0.1 * r) for r in range(2) for c in range(3)]
+    gdf = gpd.GeoDataFrame({"code": [f"U{i}" for i in range(6)]}, geometry=boxes, crs=4326)
+    path = tmp_path / "six.geojson"
+    gdf.to_file(path, driver="GeoJSON")
+    table = pd.DataFrame({"code": [f"U{i}" for i in reversed(range(6))], "kurd": [10.0] * 6,
+                          "arab": [5.0 * i for i in range(6)]})
+    csv = tmp_path / "census_2014.csv"
+    table.to_csv(csv, index=False)
+    page.get_by_text("Open a units layer as a new territory").click()
+    page.locator("#layer-file").set_input_files(str(path))
+    page.get_by_label("Unit id column").fill("code")
+    page.get_by_label("Table 1", exact=True).set_input_files(str(csv))
+    page.get_by_label("Census name of table 1").fill("baseline")
+    page.get_by_role("button", name="Add another table").click()
+    assert page.locator("#census-tables .census-table").count() == 3
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open the territory").click()
+    page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+    meta = page.evaluate("window.dayafter.meta")
+    assert meta["n_units"] == 6 and meta["censuses"] == ["baseline"]
+    assert [c["key"] for c in meta["communities"]] == ["kurd", "arab"]
+    t = grid_server.app.state.workspace.territory
+    assert t.population("baseline").sum() == table[["kurd", "arab"]].to_numpy().sum()

@@ -62,12 +62,13 @@ async function request(path, opts) {
     init.headers["Content-Type"] = "application/json";
   } else if (opts.body !== undefined) {
     init.body = opts.body;
-    init.headers["Content-Type"] = "application/octet-stream";
+    // a FormData body sets its own multipart Content-Type (with the boundary)
+    if (!(opts.body instanceof FormData)) init.headers["Content-Type"] = "application/octet-stream";
   }
   const r = await fetch(`api/${path}`, init);
   const data = r.headers.get("content-type")?.includes("json") ? await r.json() : await r.text();
   if (!r.ok) {
-    const msg = data && data.message ? `${data.message}${data.hint ? ` Fix: ${data.hint}` : ""}` : `HTTP ${r.status}`;
+    const msg = data && data.message ? `${data.source ? `${data.source}: ` : ""}${data.message}${data.hint ? ` Fix: ${data.hint}` : ""}` : `HTTP ${r.status}`;
     status(msg, true);
     throw new Error(msg);
   }
@@ -901,16 +902,38 @@ async function main() {
   $("councils-box").addEventListener("toggle", refreshEngines);
   $("security-box").addEventListener("toggle", refreshEngines);
   $("import-file").onchange = (e) => { if (e.target.files[0]) importFile(e.target.files[0]); };
+  $("add-census-table").onclick = () => {
+    const n = document.querySelectorAll("#census-tables .census-table").length + 1;
+    const row = document.createElement("div");
+    row.className = "census-table";
+    row.innerHTML = `<label for="table-file-${n}">Table ${n}</label><input id="table-file-${n}" class="table-file" type="file" accept=".csv,.txt,.tsv,.xlsx,.xlsm">` +
+      `<label for="table-census-${n}">Census name of table ${n}</label><input id="table-census-${n}" class="table-census" type="text">`;
+    $("add-census-table").before(row);
+    row.querySelector("input").focus();
+  };
   $("layer-form").onsubmit = async (e) => {
     e.preventDefault();
     const file = $("layer-file").files[0];
     if (!file) return;
-    const q = new URLSearchParams({ filename: file.name, id_col: $("layer-id").value.trim(), communities: $("layer-communities").value.trim() });
-    for (const [k, id] of [["censuses", "layer-censuses"], ["admin", "layer-admin"], ["labels", "layer-labels"]]) {
-      if ($(id).value.trim()) q.set(k, $(id).value.trim());
+    const form = new FormData();
+    form.append("layer", file, file.name);
+    form.append("id_col", $("layer-id").value.trim());
+    for (const [k, id] of [["communities", "layer-communities"], ["censuses", "layer-censuses"], ["admin", "layer-admin"],
+      ["labels", "layer-labels"], ["table_id_col", "table-id"]]) {
+      if ($(id).value.trim()) form.append(k, $(id).value.trim());
     }
-    status(`Building a territory from ${file.name}…`);
-    const r = await api(`import/territory?${q}`, { method: "POST", body: await file.arrayBuffer() });
+    const names = [];
+    for (const row of document.querySelectorAll("#census-tables .census-table")) {
+      const table = row.querySelector(".table-file").files[0];
+      const census = row.querySelector(".table-census").value.trim();
+      if (!table) continue;
+      if (!census) { status(`${table.name}: name its census (e.g. baseline).`, true); return; }
+      form.append("tables", table, table.name);
+      form.append("table_censuses", census);
+      names.push(table.name);
+    }
+    status(`Building a territory from ${[file.name, ...names].join(", ")}…`);
+    const r = await api("import/territory/files", { method: "POST", body: form });
     status(`Opened ${r.title} (${r.n_units} units); reloading.`);
     window.location.reload();
   };
