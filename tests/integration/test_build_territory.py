@@ -191,3 +191,13 @@ def test_point_contacts_not_edges_unless_queen(make_grid):
     assert t.graph.n_edges == 4 and t.meta["point_contacts"] == 2
     tq = _build(gdf, queen=True)
     assert tq.graph.n_edges == 6
+
+
+def test_censuses_keep_one_community_order(make_grid):
+    gdf = make_grid(2, 2)
+    t = build_territory(gdf, id_col="uid", censuses={"c1": {"a": "c0", "b": "c1"},
+                                                     "c2": {"b": "c1_old", "a": "c0_old"}})
+    assert t.communities == ("a", "b")
+    assert t.census("c2")[:, 0].tolist() == gdf.sort_values("uid")["c0_old"].tolist()
+    with pytest.raises(InputDataError, match="same communities"):
+        build_territory(gdf, id_col="uid", censuses={"c1": {"a": "c0", "b": "c1"}, "c2": {"a": "c0", "z": "c1"}})

@@ -81,8 +81,25 @@ def console(*, stderr: bool = False):
 
 
 def print_json(data: Any) -> None:
-    """Machine-readable output on stdout."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+    """Machine-readable output on stdout (NaN and infinities become null: strict JSON)."""
+    sys.stdout.write(json.dumps(_finite(data), indent=2, ensure_ascii=False, default=_json_default,
+                                allow_nan=False) + "\n")
+
+
+def _finite(o: Any) -> Any:
+    import math
+
+    import numpy as np
+
+    if isinstance(o, float | np.floating):
+        return float(o) if math.isfinite(float(o)) else None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_finite(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return _finite(o.tolist())
+    return o
 
 
 def _json_default(o: Any) -> Any:

@@ -189,6 +189,11 @@ def _census_table(
                 f"{where} lists units more than once: {first_ids(table.index[dup].tolist())}",
                 hint="keep one row per unit", unit_ids=table.index[dup].tolist(), source=source)
         comms = list(communities) if communities is not None else [str(c) for c in table.columns]
+        extra = [str(c) for c in table.columns if str(c) not in comms]
+        if communities is not None and extra:
+            raise InputDataError(
+                f"{where} has columns {extra} that the first census does not have",
+                hint="give every census the same communities", source=source)
         absent = [c for c in comms if c not in table.columns]
         if absent:
             raise InputDataError(
@@ -207,7 +212,11 @@ def _census_table(
                 hint="add rows for them (0 if nobody lives there)", unit_ids=lacking, source=source)
         raw = table.loc[ids.tolist(), comms]
     else:
-        comms = list(spec)
+        if communities is not None and set(spec) != set(communities):
+            raise InputDataError(
+                f"{where} names communities {sorted(spec)}, the first census {sorted(communities)}",
+                hint="give every census the same communities", source=source)
+        comms = list(communities) if communities is not None else list(spec)
         cols = [spec[c] for c in comms]
         absent = [c for c in cols if c not in layer.columns]
         if absent:

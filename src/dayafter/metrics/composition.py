@@ -83,16 +83,18 @@ def polarization(P: Tally) -> NDArray[np.float64]:
     return 4.0 * np.sum(s * s * (1.0 - s), axis=1)
 
 
-def _community_totals(P: Tally) -> NDArray[np.float64]:
-    return P.sum(axis=0)
+def _community_totals(P: Tally, totals: NDArray[np.float64] | None) -> NDArray[np.float64]:
+    return P.sum(axis=0) if totals is None else np.asarray(totals, dtype=np.float64)
 
 
-def empowerment(P: Tally, *, majority: bool = False) -> NDArray[np.float64]:
+def empowerment(P: Tally, *, majority: bool = False,
+                totals: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     """Territorial empowerment: share of each community living in regions where it is largest.
 
     With ``majority=True``, only regions where the community holds an absolute majority (share above
-    one half) count. A community tied for largest counts as largest. Communities with no people
-    give NaN.
+    one half) count. A community tied for largest counts as largest. ``totals`` are the
+    communities' whole populations (default: the people in ``P``); people in units outside every
+    region count in the denominator, never as empowered. Communities with no people give NaN.
     """
     s = shares(P)
     occupied = P.sum(axis=1) > 0
@@ -101,19 +103,21 @@ def empowerment(P: Tally, *, majority: bool = False) -> NDArray[np.float64]:
     else:
         top = np.where(occupied, np.nanmax(np.where(occupied[:, None], s, 0.0), axis=1), np.inf)
         mask = (s >= top[:, None]) & occupied[:, None] & (P > 0)
-    tot = _community_totals(P)
+    tot = _community_totals(P, totals)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(tot > 0, (P * mask).sum(axis=0) / np.where(tot > 0, tot, 1.0), np.nan)
 
 
-def stranded(P: Tally, *, threshold: float = 0.10) -> NDArray[np.float64]:
+def stranded(P: Tally, *, threshold: float = 0.10,
+             totals: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     """Share of each community living in regions where its share is below ``threshold``.
 
-    Empty regions hold nobody and are ignored; communities with no people give NaN.
+    ``totals`` as in :func:`empowerment`. Empty regions hold nobody and are ignored; communities with
+    no people give NaN.
     """
     s = shares(P)
     mask = (s < threshold) & (P.sum(axis=1) > 0)[:, None]
-    tot = _community_totals(P)
+    tot = _community_totals(P, totals)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(tot > 0, (P * mask).sum(axis=0) / np.where(tot > 0, tot, 1.0), np.nan)
 

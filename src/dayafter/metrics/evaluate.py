@@ -162,10 +162,12 @@ class CensusMetrics:
     dissimilarity: NDArray[np.float64]
     threshold: float
     unassigned_population: float
+    totals: NDArray[np.float64] | None = None
 
     def community_totals(self) -> NDArray[np.float64]:
-        """People of each community in assigned units."""
-        return self.tally.sum(axis=0)
+        """People of each community in the whole territory (assigned or not): the denominators of
+        empowerment and stranded shares."""
+        return self.tally.sum(axis=0) if self.totals is None else self.totals
 
     def scalars(self) -> dict[str, float]:
         """Plan-level scalars (for ensembles, optimizers and comparison tables).
@@ -421,6 +423,7 @@ def census_metrics(
     table = t.census(census)
     P = _k.tally(a, table, k)
     N = P.sum(axis=1)
+    totals = table.sum(axis=0)
     largest, top = comp.largest_community(P)
     unassigned = float(table[a < 0].sum()) if np.any(a < 0) else 0.0
     return CensusMetrics(
@@ -434,14 +437,15 @@ def census_metrics(
         largest_share=top,
         fractionalization=comp.fractionalization(P),
         polarization=comp.polarization(P),
-        empowerment_plurality=comp.empowerment(P),
-        empowerment_majority=comp.empowerment(P, majority=True),
-        stranded=comp.stranded(P, threshold=threshold),
+        empowerment_plurality=comp.empowerment(P, totals=totals),
+        empowerment_majority=comp.empowerment(P, majority=True, totals=totals),
+        stranded=comp.stranded(P, threshold=threshold, totals=totals),
         stranded_people=comp.stranded_population(P, threshold=threshold),
         theil_h=comp.theil_h(P),
         dissimilarity=comp.dissimilarity(P),
         threshold=float(threshold),
         unassigned_population=unassigned,
+        totals=totals,
     )
 
 

@@ -79,6 +79,12 @@ def test_noncontiguous_and_unassigned(six):
     assert ev.geometry.unassigned_units == 1
     assert ev.census().unassigned_population == 100.0
     assert ev.census().population.sum() == 500.0
+    # shares are of each community's whole population, unassigned units included (DESIGN.md)
+    cm = ev.census()
+    assert cm.community_totals().tolist() == [220, 210, 170]
+    # A = a, c: x 60, y 130, z 10 ; B = b, d, f: x 150, y 70, z 80 ; e (10, 10, 80) unassigned
+    assert cm.empowerment_plurality == pytest.approx([150 / 220, 130 / 210, 0.0])
+    assert cm.stranded == pytest.approx([0.0, 0.0, 10 / 170])
 
 
 def test_change_from_reference(six):
