@@ -143,12 +143,12 @@ def test_save_reload_rename_duplicate_delete(tmp_path):
         assert names == ["stripes", "halves", "my plan", "renamed copy"]
         assert c.get("/api/plans/renamed copy").json()["assignment"] == painted
         files = sorted(p.name for p in (tmp_path / "plans").glob("*.json"))
-        assert files == ["my-plan.json", "renamed-copy.json"]
-        plan = read_plan(tmp_path / "plans" / "renamed-copy.json", ws2.territory)
+        assert len(files) == 2 and files[0].startswith("my-plan-") and files[1].startswith("renamed-copy-")
+        plan = read_plan(tmp_path / "plans" / files[1], ws2.territory)
         assert plan.name == "renamed copy" and plan.assignment.tolist() == painted
         assert c.post("/api/plans/stripes/rename", json={"new_name": "x"}).status_code == 422
         c.delete("/api/plans/renamed copy")
-        assert [p.name for p in (tmp_path / "plans").glob("*.json")] == ["my-plan.json"]
+        assert [p.name for p in (tmp_path / "plans").glob("*.json")] == [files[0]]
 
 
 def test_compare_deltas(client, workspace):

@@ -109,6 +109,8 @@ def below(rng, d, tmod):  # pragma: no cover - compiled
     part (the result) and a low part, rejected when below ``2**53 mod d`` so every result has the
     same number of ``k``. It is several times faster than ``Generator.integers`` inside numba.
     """
+    if d >= 1024:  # k * d would overflow 64 bits: fall back to the generator's own bounded draw
+        return rng.integers(0, d)
     while True:
         x = np.int64(rng.random() * 9007199254740992.0) * d
         if (x & _MASK53) >= tmod[d]:

@@ -49,11 +49,16 @@ def _multipliers(path: Path | None) -> dict[str, float] | None:
         rows = list(csv.DictReader(fh))
     if not rows or "unit_id" not in rows[0] or "multiplier" not in rows[0]:
         raise InputDataError("a multipliers table needs the columns unit_id and multiplier",
-                             source=str(path))
-    try:
-        return {r["unit_id"].strip(): float(r["multiplier"]) for r in rows}
-    except ValueError:
-        raise InputDataError("a multiplier is not a number", source=str(path)) from None
+                             hint="write the header 'unit_id,multiplier'", source=str(path))
+    out: dict[str, float] = {}
+    for i, r in enumerate(rows, start=2):
+        try:
+            out[(r["unit_id"] or "").strip()] = float(r["multiplier"])
+        except (TypeError, ValueError):
+            raise InputDataError(f"row {i}: multiplier {r.get('multiplier')!r} is not a number",
+                                 hint="write unit_id,multiplier with a number on every row",
+                                 source=str(path)) from None
+    return out
 
 
 @app.command("run")

@@ -312,6 +312,9 @@ def compensate_cmd(
             if len(rules) == 1:
                 raise
             failures[r] = exc.one_line()
+    if not results:
+        raise InfeasibleError("no compensation rule applies: " + "; ".join(failures.values()),
+                              hint="raise the budget (--budget) or choose another rule")
     if json_out:
         print_json({"plan": base.name, "parties": list(sub.parties), "units": list(sub.unit_ids),
                     "left_out": left_out, "skipped_units": skipped,

@@ -71,8 +71,9 @@ def _per_community(value: float | Mapping[str, float], communities: Sequence[str
                               hint='give every community a value or a default under "*"')
     else:
         out = np.full(len(communities), float(value))
-    if np.any(out < 0) or np.any(out > 1):
-        raise ConfigError(f"{what} must be shares between 0 and 1, got {out.tolist()}")
+    if not np.isfinite(out).all() or np.any(out < 0) or np.any(out > 1):
+        raise ConfigError(f"{what} must be shares between 0 and 1, got {out.tolist()}",
+                          hint="give a share such as 0.55")
     return out
 
 

@@ -110,6 +110,14 @@ def where_in_ensemble(territory: Territory, plan: Plan, run_dir: str | os.PathLi
         raise InputDataError(f"run {rd} was made on other territory data",
                              hint="compare plans of the territory the run used")
     k = plan.k
+    if np.any(plan.assignment < 0):
+        missing = territory.unit_ids[plan.assignment < 0].tolist()
+        raise InputDataError(f"plan {plan.name!r} leaves {len(missing)} units unassigned "
+                             f"({', '.join(missing[:5])})", hint="assign every unit before comparing")
+    run_k = _run_regions(rd)
+    if run_k is not None and run_k != k:
+        raise InputDataError(f"plan {plan.name!r} has {k} regions, the ensemble in {rd} has {run_k}",
+                             hint="compare a plan with the run's number of regions")
     cols = [store.load_chain(rd, i, prm["format"]) for i in range(prm["chains"])]
     names = [c for c in cols[0] if c not in ("step", "status", "trees", "plan_hash")]
     cons = ChainConstraints.from_dict(prm["constraints"])
@@ -149,3 +157,12 @@ def where_in_ensemble(territory: Territory, plan: Plan, run_dir: str | os.PathLi
                         np.nan_to_num(mine[:, g] / mine_total))
     return {"run_dir": str(rd), "plan": plan.name, "scalars": scalars, "regions": regions,
             "samples": int(sum(c["status"].size for c in cols))}
+
+
+def _run_regions(run_dir: Path) -> int | None:
+    """Number of regions of the run's plans (read from its ``inputs.npz``), or None if absent."""
+    path = Path(run_dir) / "inputs.npz"
+    if not path.exists():
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        return int(z["k"]) if "k" in z.files else None

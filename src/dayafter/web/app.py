@@ -171,6 +171,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _dayafter_error(request: Request, exc: DayafterError) -> Response:
         return FastJSON(exc.to_dict(), status_code=_status(exc))
 
+    @app.exception_handler(Exception)
+    async def _unexpected_error(request: Request, exc: Exception) -> Response:
+        # anything else is a bug: still a JSON body with the message, never a bare 500 page
+        return FastJSON({"error": type(exc).__name__, "message": str(exc) or type(exc).__name__,
+                         "hint": "this is an internal error: please report it", "unit_ids": [],
+                         "source": ""}, status_code=500)
+
     app.include_router(router, prefix="/api")
     static = resources.files("dayafter.web") / "static"
     with resources.as_file(static) as static_dir:

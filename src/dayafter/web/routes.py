@@ -15,6 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from dayafter.errors import InputDataError
+from dayafter.web.app import _finite
 from dayafter.web.workspace import Workspace
 
 router = APIRouter()
@@ -510,9 +511,13 @@ def export_plan(request: Request, format: str = Query("json"), name: str | None 
         else:
             write_plan(plan, ws.territory, path)
         data = path.read_bytes()
-    stem = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in plan.name).strip("-") or "plan"
-    return Response(data, media_type=_PLAN_FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
+    from urllib.parse import quote
+
+    stem = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-"
+                   for ch in plan.name).strip("-.") or "plan"
+    disposition = (f"attachment; filename*=UTF-8''{quote(plan.name or 'plan', safe='')}.{fmt}; "
+                   f'filename="{stem}.{fmt}"')
+    return Response(data, media_type=_PLAN_FORMATS[fmt], headers={"Content-Disposition": disposition})
 
 
 @router.get("/export/project")
@@ -829,7 +834,8 @@ async def job_events(request: Request, job_id: str) -> StreamingResponse:
             if seq != last:
                 last = seq
                 kind = "end" if snap["state"] in ("done", "failed", "cancelled") else "progress"
-                yield f"event: {kind}\ndata: {json.dumps(snap, allow_nan=False, default=str)}\n\n"
+                body = json.dumps(_finite(snap), allow_nan=False, default=str)
+                yield f"event: {kind}\ndata: {body}\n\n"
                 if kind == "end":
                     return
             await asyncio.sleep(0.1)

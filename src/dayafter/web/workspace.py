@@ -149,13 +149,12 @@ class Workspace:
     def _plan_path(self, name: str) -> Path:
         assert self.plans_dir is not None
         stem = _file_stem(name)
-        path = self.plans_dir / f"{stem}.json"
-        # two names that sanitise alike get distinct files
-        other = [n for n in self.saved if n != name and _file_stem(n) == stem]
-        if other:
-            digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
-            path = self.plans_dir / f"{stem}-{digest}.json"
-        return path
+        if stem == name:
+            return self.plans_dir / f"{stem}.json"
+        # a name that sanitising changed (spaces, Arabic script...) always gets its own digest, so the
+        # same name maps to the same file on every save and two names never share one
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+        return self.plans_dir / f"{stem}-{digest}.json"
 
     def _remove_saved_file(self, name: str) -> None:
         if self.plans_dir is None:
@@ -257,9 +256,10 @@ class Workspace:
             if new_name in self.saved and new_name != name:
                 raise InputDataError(f"a saved plan is already called {new_name!r}",
                                      hint="choose another name")
-            plan = self.saved.pop(name).renamed(new_name)
+            plan = self.saved[name].renamed(new_name)
+            self._write_saved(plan)  # the new file first: a failed write loses nothing
             self._remove_saved_file(name)
-            self._write_saved(plan)
+            del self.saved[name]
             self.saved[new_name] = plan
             if self.reference == name:
                 self.reference = new_name
