@@ -21,21 +21,41 @@ def serve(
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser tab.")] = False,
     demo_grid: Annotated[int, typer.Option("--demo-grid", help="Serve a synthetic N x N grid instead (demos, benchmarks).",
                                            min=0, hidden=True)] = 0,
+    token: Annotated[str | None, typer.Option(
+        "--token", envvar="DAYAFTER_TOKEN", show_envvar=True,
+        help="Access token every request must carry (default beyond 127.0.0.1: a generated one, printed "
+             "at start; on 127.0.0.1: none).")] = None,
+    no_token: Annotated[bool, typer.Option(
+        "--no-token", help="Serve without a token: refused unless the address is this machine's.")] = False,
+    max_upload_mb: Annotated[float, typer.Option("--max-upload-mb", min=0.001,
+                                                 help="Largest upload (request body) accepted, in MiB.")] = 64.0,
+    max_jobs_queued: Annotated[int, typer.Option("--max-jobs-queued", min=0,
+                                                 help="Jobs that may wait for a worker; more are refused (429).")] = 8,
 ) -> None:
-    """Start the workbench (FastAPI + uvicorn) and print its address; Ctrl+C stops it."""
+    """Start the workbench (FastAPI + uvicorn) and print its address; Ctrl+C stops it.
+
+    On 127.0.0.1 (the default) no token is needed. Any other address (--host 0.0.0.0 to serve a
+    network) requires an access token on every request: one is generated and printed at start, with
+    the address to open (it carries ?token=...; the browser then keeps it in a cookie).
+    """
     try:
         import uvicorn
     except ImportError:
         raise ConfigError("the web workbench needs fastapi and uvicorn",
                           hint="pip install 'dayafter[web]'") from None
     from dayafter.web import Settings, create_app
+    from dayafter.web.security import resolve_token
 
+    # before anything is loaded: refuse a network address without a token at once
+    access = resolve_token(host, token, disabled=no_token)
+    limits = {"host": host, "token": access, "max_upload_bytes": max(1, int(max_upload_mb * 2**20)),
+              "max_jobs_queued": max_jobs_queued}
     if demo_grid:
         from dayafter.web.demo import grid_workspace
 
-        settings = Settings(workspace=grid_workspace(demo_grid, demo_grid, plans_dir=plans_dir))
+        settings = Settings(workspace=grid_workspace(demo_grid, demo_grid, plans_dir=plans_dir), **limits)
     else:
-        settings = Settings(case=None if project else case, project=project, plans_dir=plans_dir)
+        settings = Settings(case=None if project else case, project=project, plans_dir=plans_dir, **limits)
     app = create_app(settings)
     # open event streams (job progress) must not hold Ctrl+C up: give them two seconds
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
@@ -53,8 +73,16 @@ def serve(
             for s in server.servers:
                 for sock in s.sockets:
                     sock_port = sock.getsockname()[1]
-            url = f"http://{host}:{sock_port}/"
+            shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+            url = f"http://{shown}:{sock_port}/"
+            if access is not None:
+                from urllib.parse import quote
+
+                url += f"?token={quote(access, safe='')}"
             err_line(f"dayafter workbench: {url}  (Ctrl+C to stop)")
+            if access is not None:
+                err_line(f"access token: {access}  (every request needs it: open the address above, or send "
+                         "'Authorization: Bearer TOKEN'; anyone with the token can edit the plans)")
             if open_browser:
                 import webbrowser
 

@@ -12,15 +12,19 @@ import json
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dayafter.errors import ConfigError, DayafterError, InfeasibleError, InputDataError
+from dayafter.web.security import BodyLimitMiddleware, TokenMiddleware, is_loopback
 from dayafter.web.workspace import Workspace
 
 __all__ = ["Settings", "create_app", "workspace_from_settings"]
@@ -43,6 +47,16 @@ class Settings:
         A ready workspace (tests, notebooks); overrides ``case`` and ``project``.
     jobs_workers
         Number of jobs that run at the same time.
+    host
+        The address the server listens on. Beyond loopback (127.0.0.0/8, ::1, ``localhost``) a
+        ``token`` is required: :func:`create_app` refuses to build the app without one.
+    token
+        Access token every request must carry (header, ``?token=`` or the cookie set from it);
+        ``None``: no token (loopback only).
+    max_upload_bytes
+        Largest request body accepted (413 above it).
+    max_jobs_queued
+        Jobs that may wait for a worker; one more is refused with 429.
     """
 
     case: str | None = "northern-iraq"
@@ -50,6 +64,10 @@ class Settings:
     plans_dir: Path | None = None
     workspace: Workspace | None = None
     jobs_workers: int = 1
+    host: str = "127.0.0.1"
+    token: str | None = None
+    max_upload_bytes: int = 64 * 2**20
+    max_jobs_queued: int = 8
 
 
 def workspace_from_settings(settings: Settings) -> Workspace:
@@ -129,11 +147,52 @@ class FastJSON(JSONResponse):
 
 
 def _status(exc: DayafterError) -> int:
+    status = getattr(exc, "http_status", None)
+    if isinstance(status, int):
+        return status
     if isinstance(exc, InfeasibleError):
         return 409
     if isinstance(exc, InputDataError):
         return 422
     return 400
+
+
+_KIND_HINTS = {
+    "missing": "add the field {f}",
+    "extra_forbidden": "remove the field {f} (not one of this request's fields)",
+    "json_invalid": "send a valid JSON body",
+    "model_attributes_type": "send a JSON object",
+    "dict_type": "send a JSON object",
+}
+
+
+def validation_error_body(errors: Any) -> dict[str, Any]:
+    """One JSON error (the shape of :meth:`DayafterError.to_dict`) for pydantic's request errors:
+    a one-line message naming the first bad field, and how many more there are."""
+    errors = list(errors)
+    if not errors:
+        return {"error": "RequestValidationError", "message": "the request is not valid",
+                "hint": "see /api/openapi.json", "unit_ids": [], "source": "request"}
+    first = errors[0]
+    loc = [str(x) for x in first.get("loc", ())]
+    where_kind = {"body": "body field", "query": "query parameter", "path": "path parameter",
+                  "header": "header", "cookie": "cookie"}.get(loc[0] if loc else "", "field")
+    field = ".".join(loc[1:]) if len(loc) > 1 else ""
+    kind = str(first.get("type", ""))
+    if kind == "json_invalid":
+        where = "the JSON body"
+    elif field:
+        where = f"{where_kind} {field!r}"
+    else:
+        where = "the request body" if loc[:1] == ["body"] else "the request"
+    msg = str(first.get("msg", "is not valid")).replace("\n", " ")
+    if msg[:1].isupper() and not msg[:2].isupper():
+        msg = msg[0].lower() + msg[1:]
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    hint = _KIND_HINTS.get(kind, "fix {f}: the request's fields and their types are in /api/openapi.json")
+    return {"error": "RequestValidationError", "message": f"{where}: {msg}{more}",
+            "hint": hint.format(f=repr(field) if field else "the request"), "unit_ids": [],
+            "source": "request"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -152,7 +211,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from dayafter.web.routes import router
 
     settings = settings or Settings()
-    jobs = JobRunner(workers=settings.jobs_workers)
+    if settings.token is None and not is_loopback(settings.host):
+        raise ConfigError(f"the workbench would be served on {settings.host} without an access token",
+                          hint="give Settings a token (dayafter serve makes one), or serve on 127.0.0.1")
+    jobs = JobRunner(workers=settings.jobs_workers, max_queued=settings.max_jobs_queued)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -169,7 +231,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(DayafterError)
     async def _dayafter_error(request: Request, exc: DayafterError) -> Response:
-        return FastJSON(exc.to_dict(), status_code=_status(exc))
+        status = _status(exc)
+        headers = {"Retry-After": str(getattr(exc, "retry_after", 5))} if status == 429 else None
+        return FastJSON(exc.to_dict(), status_code=status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return FastJSON(validation_error_body(exc.errors()), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # unknown addresses, wrong methods, unreadable bodies: the same JSON shape as every error
+        try:
+            phrase = HTTPStatus(exc.status_code).phrase
+        except ValueError:
+            phrase = "HTTP error"
+        detail = exc.detail if isinstance(exc.detail, str) else phrase
+        hints = {404: "check the address: the API lives under /api (see /api/openapi.json)",
+                 405: "check the HTTP method in /api/openapi.json"}
+        return FastJSON({"error": phrase.replace(" ", ""), "message": detail,
+                         "hint": hints.get(exc.status_code, "check the request"), "unit_ids": [],
+                         "source": "request"}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected_error(request: Request, exc: Exception) -> Response:
@@ -178,6 +260,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                          "hint": "this is an internal error: please report it", "unit_ids": [],
                          "source": ""}, status_code=500)
 
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(TokenMiddleware, token=settings.token)  # outermost: nothing runs before it
     app.include_router(router, prefix="/api")
     static = resources.files("dayafter.web") / "static"
     with resources.as_file(static) as static_dir:

@@ -34,13 +34,26 @@ import numpy as np
 from dayafter.errors import ConfigError, DayafterError, InputDataError
 from dayafter.plan import Plan
 
-__all__ = ["Job", "JobCancelled", "JobRunner", "available_kinds", "make_job"]
+__all__ = ["Job", "JobCancelled", "JobQueueFull", "JobRunner", "JobsClosed", "available_kinds", "make_job"]
 
 Report = Callable[..., None]
 
 
 class JobCancelled(Exception):
     """Raised inside a job's work function when the user cancelled the job."""
+
+
+class JobQueueFull(DayafterError):
+    """Too many jobs wait for a worker (HTTP 429: try again later)."""
+
+    http_status = 429
+    retry_after = 10
+
+
+class JobsClosed(DayafterError):
+    """The runner no longer takes jobs: the server is stopping (HTTP 503)."""
+
+    http_status = 503
 
 
 class Job:
@@ -160,20 +173,64 @@ class Job:
 
 
 class JobRunner:
-    """Runs jobs in a thread pool and keeps them for listing."""
+    """Runs jobs in a thread pool and keeps them for listing.
 
-    def __init__(self, workers: int = 1) -> None:
+    Parameters
+    ----------
+    workers
+        Jobs that run at the same time.
+    max_queued
+        Jobs that may wait for a worker; :meth:`submit` refuses one more with
+        :class:`JobQueueFull`. After :meth:`shutdown` it refuses every job with :class:`JobsClosed`.
+    """
+
+    def __init__(self, workers: int = 1, *, max_queued: int = 8) -> None:
         if workers < 1:
             raise ConfigError(f"jobs need at least one worker, got {workers}")
+        if max_queued < 0:
+            raise ConfigError(f"the job queue cannot hold {max_queued} jobs", hint="use 0 or more")
+        self.workers = workers
+        self.max_queued = max_queued
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dayafter-job")
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+        self._closed = False
+
+    def _waiting(self) -> int:
+        """Jobs accepted but not started yet (call with the lock held)."""
+        return sum(1 for j in self._jobs.values() if j.state == "queued" and not j.cancel_requested)
+
+    def _active(self) -> int:
+        return sum(1 for j in self._jobs.values() if j.state in ("queued", "running")
+                   and not j.cancel_requested)
 
     def submit(self, job: Job) -> dict[str, Any]:
-        """Queue a job; returns its state."""
+        """Queue a job; returns its state.
+
+        Raises
+        ------
+        JobQueueFull
+            When ``max_queued`` jobs already wait for a worker.
+        JobsClosed
+            After :meth:`shutdown`.
+        """
         with self._lock:
+            if self._closed:
+                raise JobsClosed("the server is stopping and takes no new jobs",
+                                 hint="start the server again, then resubmit the job")
+            # the jobs beyond the running ones wait; a worker may be about to take one, so count
+            # every active job against workers + max_queued
+            if self._active() >= self.workers + self.max_queued:
+                raise JobQueueFull(f"{self._waiting()} jobs already wait for a worker (the queue holds "
+                                   f"{self.max_queued})",
+                                   hint="wait for a job to finish or cancel one, then try again")
             self._jobs[job.id] = job
-        self._pool.submit(job.run)
+            try:
+                self._pool.submit(job.run)
+            except RuntimeError:  # the pool was shut down under us
+                del self._jobs[job.id]
+                raise JobsClosed("the server is stopping and takes no new jobs",
+                                 hint="start the server again, then resubmit the job") from None
         return job.to_dict()
 
     def get(self, job_id: str) -> Job:
@@ -197,8 +254,9 @@ class JobRunner:
         return [j.to_dict(results=j.state == "done") for j in jobs]
 
     def shutdown(self) -> None:
-        """Cancel every job and stop the threads."""
+        """Cancel every job and stop the threads; no job is accepted afterwards."""
         with self._lock:
+            self._closed = True
             jobs = list(self._jobs.values())
         for j in jobs:
             j.cancel()

@@ -4,24 +4,54 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from dayafter.errors import InputDataError
 from dayafter.web.app import _finite
-from dayafter.web.workspace import Workspace
+from dayafter.web.workspace import Workspace, file_stem
 
 router = APIRouter()
 
+# Request bodies are pydantic models that refuse unknown fields and bound every value, so a bad body
+# is a 422 naming its field (see app.validation_error_body) before any library code runs.
+_NAME_MAX = 200  # plan, region and census names
+_FILENAME_MAX = 255
+_MAX_UNITS = 10_000_000  # more unit indices than any territory has
+_NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"  # no NUL, tabs, line breaks or other control characters
+Name = Annotated[str, Field(min_length=1, max_length=_NAME_MAX, pattern=_NO_CONTROL)]
+ShortText = Annotated[str, Field(max_length=_NAME_MAX, pattern=_NO_CONTROL)]
+FileName = Annotated[str, Query(min_length=1, max_length=_FILENAME_MAX)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
 _PLAN_FORMATS = {"json": "application/json", "csv": "text/csv", "psv": "text/plain",
                  "gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json"}
+
+
+def _upload_name(filename: str) -> str:
+    """The client's name of an uploaded file, made safe to use in a path and in messages: its last
+    component only (``/`` and ``\\`` both separate), no control characters (NUL...), the stem cut to
+    120 UTF-8 bytes. The file is only ever written into a fresh temporary folder under this name."""
+    name = re.split(r"[/\\]", filename)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    if name in ("", ".", ".."):
+        return "upload"
+    p = Path(name)
+    stem, suffix = p.stem, p.suffix[:16]
+    while len(stem.encode("utf-8")) > 120:
+        stem = stem[:-1]
+    return f"{stem or 'upload'}{suffix}"
 
 
 def _ws(request: Request) -> Workspace:
@@ -158,12 +188,12 @@ def unit(request: Request, index: int) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ plans
-class NameBody(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+class NameBody(_Body):
+    name: Name
 
 
-class RenameBody(BaseModel):
-    new_name: str = Field(min_length=1, max_length=200)
+class RenameBody(_Body):
+    new_name: Name
 
 
 @router.get("/plans")
@@ -172,22 +202,17 @@ def list_plans(request: Request) -> list[dict[str, Any]]:
     return _ws(request).list_plans()
 
 
-@router.get("/plans/{name}")
-def get_plan(request: Request, name: str) -> dict[str, Any]:
-    """A plan's regions and assignment (region index per unit, -1 = unassigned)."""
-    plan = _ws(request).plan(name)
-    return {"name": plan.name, "notes": plan.notes, "regions": [r.to_dict() for r in plan.regions],
-            "assignment": plan.assignment.tolist()}
-
-
-@router.get("/plans/{name}/evaluation")
+# Plan names are free text and may hold "/" (sent as %2F, which arrives decoded): the routes take the
+# name as a path and the ones with a suffix come before the bare GET. Names only ever select a plan
+# in the workspace; the file a saved plan lives in is derived from the name (Workspace._plan_path).
+@router.get("/plans/{name:path}/evaluation")
 def plan_evaluation(request: Request, name: str) -> dict[str, Any]:
     """Every metric of a stored plan."""
     ws = _ws(request)
     return ws.evaluation(ws.plan(name))
 
 
-@router.post("/plans/{name}/open")
+@router.post("/plans/{name:path}/open")
 def open_plan(request: Request, name: str) -> dict[str, Any]:
     """Start editing a copy of the plan."""
     ws = _ws(request)
@@ -195,7 +220,7 @@ def open_plan(request: Request, name: str) -> dict[str, Any]:
     return _draft_reply(ws)
 
 
-@router.post("/plans/{name}/duplicate")
+@router.post("/plans/{name:path}/duplicate")
 def duplicate_plan(request: Request, name: str, body: RenameBody) -> list[dict[str, Any]]:
     """Copy a plan into a new saved plan; returns the plan list."""
     ws = _ws(request)
@@ -203,7 +228,7 @@ def duplicate_plan(request: Request, name: str, body: RenameBody) -> list[dict[s
     return ws.list_plans()
 
 
-@router.post("/plans/{name}/rename")
+@router.post("/plans/{name:path}/rename")
 def rename_plan(request: Request, name: str, body: RenameBody) -> list[dict[str, Any]]:
     """Rename a saved plan; returns the plan list."""
     ws = _ws(request)
@@ -211,7 +236,15 @@ def rename_plan(request: Request, name: str, body: RenameBody) -> list[dict[str,
     return ws.list_plans()
 
 
-@router.delete("/plans/{name}")
+@router.get("/plans/{name:path}")
+def get_plan(request: Request, name: str) -> dict[str, Any]:
+    """A plan's regions and assignment (region index per unit, -1 = unassigned)."""
+    plan = _ws(request).plan(name)
+    return {"name": plan.name, "notes": plan.notes, "regions": [r.to_dict() for r in plan.regions],
+            "assignment": plan.assignment.tolist()}
+
+
+@router.delete("/plans/{name:path}")
 def delete_plan(request: Request, name: str) -> list[dict[str, Any]]:
     """Delete a saved plan; returns the plan list."""
     ws = _ws(request)
@@ -220,21 +253,23 @@ def delete_plan(request: Request, name: str) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------ draft
-class PaintBody(BaseModel):
-    region: int = Field(ge=-1, description="target region index; -1 erases")
-    units: list[int] = Field(default_factory=list, description="unit indices")
-    unit_ids: list[str] = Field(default_factory=list, description="unit ids (alternative)")
-    admin_level: str | None = None
-    admin_code: str | None = None
+class PaintBody(_Body):
+    region: int = Field(ge=-1, le=_MAX_UNITS, description="target region index; -1 erases")
+    units: list[Annotated[int, Field(ge=0, le=_MAX_UNITS)]] = Field(
+        default_factory=list, max_length=_MAX_UNITS, description="unit indices")
+    unit_ids: list[ShortText] = Field(default_factory=list, max_length=_MAX_UNITS,
+                                      description="unit ids (alternative)")
+    admin_level: ShortText | None = None
+    admin_code: ShortText | None = None
 
 
-class RegionBody(BaseModel):
-    name: str | None = None
-    authority: str | None = None
-    status: str | None = None
+class RegionBody(_Body):
+    name: ShortText | None = None
+    authority: ShortText | None = None
+    status: ShortText | None = None
 
 
-class LockBody(BaseModel):
+class LockBody(_Body):
     locked: bool
 
 
@@ -325,7 +360,7 @@ def save_draft(request: Request, body: NameBody) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------ engines
 @router.get("/draft/councils")
-def draft_councils(request: Request, census: str | None = None) -> dict[str, Any]:
+def draft_councils(request: Request, census: Annotated[str | None, Query(max_length=_NAME_MAX)] = None) -> dict[str, Any]:
     """The simulated council of every region of the draft (dayafter.councils)."""
     from dayafter.councils import CouncilRules, simulate_councils
 
@@ -356,7 +391,7 @@ def draft_councils(request: Request, census: str | None = None) -> dict[str, Any
 
 
 @router.get("/draft/security")
-def draft_security(request: Request, census: str | None = None) -> dict[str, Any]:
+def draft_security(request: Request, census: Annotated[str | None, Query(max_length=_NAME_MAX)] = None) -> dict[str, Any]:
     """Requisite forces and an acceptable allocation (dayafter.security), summed by draft region."""
     ws = _ws(request)
     if ws.force_catalog is None:
@@ -408,10 +443,10 @@ def _claims(ws: Workspace, census: str | None, budget: float) -> Any:
                             source="parties of the territory")
 
 
-class SettleBody(BaseModel):
-    method: str
-    census: str | None = None
-    budget: float = Field(0.0, ge=0.0)
+class SettleBody(_Body):
+    method: Annotated[str, Field(min_length=1, max_length=64)]
+    census: Name | None = None
+    budget: float = Field(0.0, ge=0.0, le=1e15, allow_inf_nan=False)
     apply: bool = False
 
 
@@ -451,7 +486,8 @@ def settle_draft(request: Request, body: SettleBody) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------ comparison
 @router.get("/compare")
-def compare(request: Request, a: str, b: str) -> dict[str, Any]:
+def compare(request: Request, a: Annotated[str, Query(max_length=_NAME_MAX)],
+            b: Annotated[str, Query(max_length=_NAME_MAX)]) -> dict[str, Any]:
     """Two plans side by side: assignments, evaluations and a table of metric deltas (b - a).
 
     ``a`` or ``b`` may be ``"(draft)"`` for the plan being edited.
@@ -488,7 +524,8 @@ def _cell(v: Any) -> Any:
 
 # ------------------------------------------------------------------------------ import / export
 @router.get("/export/plan")
-def export_plan(request: Request, format: str = Query("json"), name: str | None = None) -> Response:
+def export_plan(request: Request, format: Annotated[str, Query(max_length=16)] = "json",
+                name: Annotated[str | None, Query(max_length=_NAME_MAX)] = None) -> Response:
     """Download a plan (the draft by default) as dayafter JSON, CSV, PSV, GeoPackage or regions
     GeoJSON."""
     from dayafter.io.export import write_regions_geojson
@@ -536,7 +573,7 @@ def export_project(request: Request) -> Response:
 
 
 @router.post("/import/plan")
-async def import_plan(request: Request, filename: str = Query(min_length=1)) -> dict[str, Any]:
+async def import_plan(request: Request, filename: FileName) -> dict[str, Any]:
     """Import a plan file (request body; dayafter JSON, Districtr JSON, CSV/PSV or GeoPackage).
 
     Every plan in the file is added to the saved plans and the first one is opened.
@@ -544,6 +581,7 @@ async def import_plan(request: Request, filename: str = Query(min_length=1)) -> 
     from dayafter.io.plans import read_plan, read_plans_gpkg
 
     ws = _ws(request)
+    filename = _upload_name(filename)
     suffix = Path(filename).suffix.lower()
     if suffix not in (".json", ".csv", ".txt", ".psv", ".gpkg"):
         raise InputDataError(f"unsupported plan file {filename!r}",
@@ -575,7 +613,7 @@ async def import_plan(request: Request, filename: str = Query(min_length=1)) -> 
 
 
 @router.post("/import/project")
-async def import_project(request: Request, filename: str = Query(min_length=1)) -> dict[str, Any]:
+async def import_project(request: Request, filename: FileName) -> dict[str, Any]:
     """Open another territory: a project GeoPackage (units, censuses and plans) sent as the body.
 
     Its plans are listed as read-only scenarios; plans saved from then on go to a folder named after
@@ -583,6 +621,7 @@ async def import_project(request: Request, filename: str = Query(min_length=1)) 
     """
     from dayafter.io.project import read_project
 
+    filename = _upload_name(filename)
     if Path(filename).suffix.lower() != ".gpkg":
         raise InputDataError(f"unsupported project file {filename!r}",
                              hint="export a project GeoPackage with 'dayafter territory build ... --out X.gpkg'")
@@ -624,7 +663,8 @@ def _imported_dir(request: Request, stem: str, content_hash: str) -> Path | None
     root = Path(settings.plans_dir) if settings.plans_dir is not None else (
         old.plans_dir.parent if old.plans_dir is not None else None)
     key = hashlib.sha256(content_hash.encode()).hexdigest()[:12]
-    return root / "imported" / f"{stem}-{key}" if root is not None else None
+    # the stem comes from the client: only safe characters, so the folder stays under root/imported
+    return root / "imported" / f"{file_stem(stem)[:64]}-{key}" if root is not None else None
 
 
 _LAYER_SUFFIXES = (".geojson", ".json", ".gpkg", ".fgb", ".zip", ".shp")
@@ -637,7 +677,7 @@ def _split(text: str | None) -> list[str]:
 @router.post("/import/territory")
 async def import_territory(
     request: Request,
-    filename: str = Query(min_length=1),
+    filename: FileName,
     id_col: str = Query(min_length=1, description="column with the unit ids"),
     communities: str = Query(min_length=1, description="comma-separated community columns"),
     censuses: str | None = Query(None, description="'name=template; ...', e.g. "
@@ -649,6 +689,7 @@ async def import_territory(
     shapefile) whose attribute table holds the population of each community."""
     from dayafter.io.units import read_territory
 
+    filename = _upload_name(filename)
     suffix = Path(filename).suffix.lower()
     if suffix not in _LAYER_SUFFIXES:
         raise InputDataError(f"unsupported units layer {filename!r}",
@@ -711,7 +752,7 @@ async def import_territory_files(
     column per community. Layer censuses (column templates) may be given alongside."""
     from dayafter.io.units import read_territory
 
-    lname = layer.filename or "units"
+    lname = _upload_name(layer.filename or "units")
     suffix = Path(lname).suffix.lower()
     if suffix not in _LAYER_SUFFIXES:
         raise InputDataError(f"unsupported units layer {lname!r}",
@@ -736,7 +777,7 @@ async def import_territory_files(
                              hint="give one census name per table")
     uploads: list[tuple[str, str, bytes]] = []  # (census, file name, bytes)
     for cname, up in zip(table_censuses, tables, strict=True):
-        fname = up.filename or "table"
+        fname = _upload_name(up.filename or "table")
         cname = cname.strip()
         if not cname:
             raise InputDataError("a census table has no census name", hint="name its census, e.g. baseline",
@@ -779,9 +820,32 @@ async def import_territory_files(
 
 
 # ------------------------------------------------------------------------------ jobs
-class JobBody(BaseModel):
-    kind: str
-    params: dict[str, Any] = Field(default_factory=dict)
+MetricName = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ObjectiveTerm(_Body):
+    metric: Annotated[str, Field(min_length=1, max_length=64)]
+    communities: list[ShortText] | None = Field(None, max_length=100)
+    weight: float | None = Field(None, allow_inf_nan=False, ge=-1e6, le=1e6)
+    level: ShortText | None = None
+
+
+class JobParams(_Body):
+    """Parameters of a job; the kinds check which of them apply (an ensemble takes no objective)."""
+
+    steps: int = Field(2000, ge=1, le=100_000_000)
+    seed: int = Field(2718, ge=0, le=2**63 - 1)
+    tolerance: float = Field(0.25, ge=0.0, lt=1.0, allow_inf_nan=False)
+    balance: Literal["plan", "equal"] = "plan"
+    census: Name | None = None
+    chunk: int = Field(200, ge=1, le=1_000_000)
+    maximize: list[ObjectiveTerm | MetricName] = Field(default_factory=list, max_length=20)
+    minimize: list[ObjectiveTerm | MetricName] = Field(default_factory=list, max_length=20)
+
+
+class JobBody(_Body):
+    kind: Annotated[str, Field(min_length=1, max_length=64)]
+    params: JobParams = Field(default_factory=JobParams)
 
 
 @router.get("/jobs/kinds")
@@ -804,7 +868,9 @@ def start_job(request: Request, body: JobBody) -> dict[str, Any]:
     from dayafter.web.jobs import make_job
 
     ws = _ws(request)
-    job = make_job(body.kind, ws, ws.draft.plan, body.params)
+    # only what the client sent: the kinds have their own defaults and refuse what does not apply
+    params = body.params.model_dump(exclude_unset=True, exclude_none=True)
+    job = make_job(body.kind, ws, ws.draft.plan, params)
     return request.app.state.jobs.submit(job)  # type: ignore[no-any-return]
 
 

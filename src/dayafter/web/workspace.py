@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import unicodedata
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,9 @@ __all__ = ["Workspace"]
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _file_stem(name: str) -> str:
+def file_stem(name: str) -> str:
+    """``name`` reduced to a file stem of ASCII letters, digits, ``.``, ``_`` and ``-`` that neither
+    starts nor ends with ``.`` or ``-`` (so never ``..``, never a path): ``"plan"`` when nothing is left."""
     stem = _SAFE_NAME.sub("-", name).strip("-.")
     return stem or "plan"
 
@@ -128,7 +131,7 @@ class Workspace:
         self.skipped_files: list[str] = []
         if self.plans_dir is None or not self.plans_dir.is_dir():
             return out
-        for path in sorted(self.plans_dir.glob("*.json")):
+        for path in self._plan_files(report=True):
             try:
                 plan = read_plan(path, self.territory)
             except InputDataError as exc:  # a damaged file, or a plan for other data: keep going
@@ -136,6 +139,23 @@ class Workspace:
                 warnings.warn(f"saved plan skipped: {exc.one_line()}", DataQualityWarning, stacklevel=3)
                 continue
             out[plan.name or path.stem] = plan
+        return out
+
+    def _plan_files(self, *, report: bool = False) -> list[Path]:
+        """The plan folder's ``*.json`` files, leaving out links that lead outside the folder (the
+        workbench reads and writes nothing outside it)."""
+        if self.plans_dir is None or not self.plans_dir.is_dir():
+            return []
+        root = self.plans_dir.resolve()
+        out = []
+        for path in sorted(self.plans_dir.glob("*.json")):
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                if report:
+                    msg = f"{path.name}: a link to a file outside the plan folder; not read"
+                    self.skipped_files.append(msg)
+                    warnings.warn(f"saved plan skipped: {msg}", DataQualityWarning, stacklevel=4)
+                continue
+            out.append(path)
         return out
 
     def _write_saved(self, plan: Plan) -> None:
@@ -148,7 +168,7 @@ class Workspace:
 
     def _plan_path(self, name: str) -> Path:
         assert self.plans_dir is not None
-        stem = _file_stem(name)
+        stem = file_stem(name)
         if stem == name:
             return self.plans_dir / f"{stem}.json"
         # a name that sanitising changed (spaces, Arabic script...) always gets its own digest, so the
@@ -161,7 +181,7 @@ class Workspace:
             return
         from dayafter.io.plans import read_plan
 
-        for path in self.plans_dir.glob("*.json"):
+        for path in self._plan_files():
             try:
                 if read_plan(path, self.territory).name == name:
                     path.unlink()
@@ -198,6 +218,11 @@ class Workspace:
         name = name.strip()
         if not name:
             raise InputDataError("a plan needs a name", hint="type a name")
+        if name in (".", ".."):
+            raise InputDataError(f"a plan cannot be called {name!r}", hint="choose another name")
+        if any(unicodedata.category(ch) == "Cc" for ch in name):
+            raise InputDataError(f"the plan name {name!r} holds control characters (line breaks, tabs, NUL)",
+                                 hint="type the name on one line, with letters, digits and punctuation")
         if name in self.scenarios:
             raise InputDataError(f"{name!r} is a built-in scenario and cannot be overwritten",
                                  hint="choose another name")

@@ -1,0 +1,249 @@
+"""Access control and request limits of the workbench, as plain ASGI middleware.
+
+- :class:`TokenMiddleware`: when the server has an access token (it must, once it listens beyond
+  this machine), every request carries it: ``Authorization: Bearer <token>``, an
+  ``X-Dayafter-Token`` header, or ``?token=`` in the address (the browser's first page load), after
+  which the ``HttpOnly``, ``SameSite=Strict`` cookie the server sets is accepted. Tokens are compared
+  with :func:`hmac.compare_digest`.
+- :class:`BodyLimitMiddleware`: a request body larger than the limit is refused with 413 before it
+  is read whole: by its ``Content-Length`` when it has one, else by counting the bytes as they come.
+
+Both answer in the JSON error shape of the API: ``{error, message, hint, unit_ids, source}``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl
+
+from dayafter.errors import ConfigError
+
+__all__ = ["COOKIE", "BodyLimitMiddleware", "TokenMiddleware", "error_body", "is_loopback", "resolve_token"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+COOKIE = "dayafter_token"
+MIN_TOKEN_LENGTH = 16
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` only reaches this machine (127.0.0.0/8, ::1, ``localhost``).
+
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("localhost"), is_loopback("0.0.0.0")
+    (True, True, True, False)
+    """
+    h = host.strip().strip("[]").lower()
+    if h in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to anything
+
+
+def resolve_token(host: str, token: str | None, *, disabled: bool = False) -> str | None:
+    """The access token a server listening on ``host`` uses.
+
+    Parameters
+    ----------
+    host
+        The address the server listens on.
+    token
+        A token the user chose (``--token`` or ``DAYAFTER_TOKEN``); ``None`` to generate one when
+        one is needed.
+    disabled
+        The user asked for no token (``--no-token``); refused beyond loopback.
+
+    Returns
+    -------
+    str or None
+        ``None`` on loopback without a given token (no token needed), else the token.
+
+    Raises
+    ------
+    ConfigError
+        When the token is disabled or empty beyond loopback, or too short.
+    """
+    loop = is_loopback(host)
+    if disabled or token == "":
+        if not loop:
+            raise ConfigError(f"the server would listen on {host} without an access token",
+                              hint="drop --no-token (a token is generated and printed), or listen on 127.0.0.1")
+        return None
+    if token is not None:
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise ConfigError(f"the access token is {len(token)} characters long; at least "
+                              f"{MIN_TOKEN_LENGTH} are needed",
+                              hint="leave --token out to get a generated one")
+        return token
+    return None if loop else secrets.token_urlsafe(32)
+
+
+def error_body(error: str, message: str, hint: str) -> bytes:
+    """The API's JSON error shape, encoded."""
+    return json.dumps({"error": error, "message": message, "hint": hint, "unit_ids": [], "source": "request"},
+                      ensure_ascii=False).encode("utf-8")
+
+
+async def _send_error(send: Send, status: int, body: bytes,
+                      extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+               *(extra or [])]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for k, v in scope.get("headers", ()):
+        if k.lower() == name:
+            return bytes(v).decode("latin-1")
+    return None
+
+
+class TokenMiddleware:
+    """Refuse (401) every request that does not carry ``token``.
+
+    Parameters
+    ----------
+    app
+        The application to protect.
+    token
+        The access token; ``None`` lets every request through (loopback).
+    """
+
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
+        self.app = app
+        self.token = token.encode("utf-8") if token else None
+
+    def _ok(self, candidate: str | None) -> bool:
+        if not candidate or self.token is None:
+            return False
+        return hmac.compare_digest(candidate.encode("utf-8", "surrogateescape"), self.token)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.token is None or scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        auth = _header(scope, b"authorization") or ""
+        bearer = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+        query = dict(parse_qsl(bytes(scope.get("query_string", b"")).decode("latin-1"),
+                               keep_blank_values=True))
+        cookie: str | None = None
+        raw_cookie = _header(scope, b"cookie")
+        if raw_cookie:
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(raw_cookie)
+            except Exception:  # a malformed Cookie header only means: no token there
+                jar = SimpleCookie()
+            if COOKIE in jar:
+                cookie = jar[COOKIE].value
+        from_query = self._ok(query.get("token"))
+        if not (self._ok(bearer) or self._ok(_header(scope, b"x-dayafter-token")) or self._ok(cookie)
+                or from_query):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            given = any(x is not None for x in (bearer, _header(scope, b"x-dayafter-token"), cookie,
+                                                query.get("token")))
+            await _send_error(send, 401, error_body(
+                "Unauthorized",
+                "this request carries a wrong access token" if given else "this server needs its access token",
+                "open the address 'dayafter serve' printed (it ends in ?token=...), or send the header "
+                "'Authorization: Bearer TOKEN'"), [(b"www-authenticate", b'Bearer realm="dayafter"')])
+            return
+        if not from_query or (cookie is not None and self._ok(cookie)):
+            await self.app(scope, receive, send)
+            return
+        # the first page load (?token=...): hand the browser a cookie so later requests need no token
+        assert self.token is not None
+        set_cookie = (f"{COOKIE}={self.token.decode()}; Path=/; HttpOnly; SameSite=Strict").encode("latin-1")
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = dict(message)
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", set_cookie)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+class BodyLimitMiddleware:
+    """Refuse (413) request bodies larger than ``max_bytes``, before reading them whole.
+
+    A ``Content-Length`` above the limit is refused at once. Otherwise the bytes are counted as the
+    application reads them; once the count passes the limit the 413 answer is sent and the
+    application sees the client as gone (what it sends from then on is dropped).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        if max_bytes < 1:
+            raise ConfigError(f"the upload limit must be positive, got {max_bytes} bytes")
+        self.app = app
+        self.max_bytes = int(max_bytes)
+
+    def _body(self) -> bytes:
+        mib = self.max_bytes / 2**20
+        limit = f"{mib:g} MiB" if mib >= 1 else f"{self.max_bytes} bytes"
+        return error_body("RequestTooLarge", f"the request body is larger than the upload limit of {limit}",
+                          "send a smaller file, or start the server with a larger --max-upload-mb")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = _header(scope, b"content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                declared = -1
+            if declared < 0:
+                await _send_error(send, 400, error_body("BadRequest", f"invalid Content-Length {length!r}",
+                                                        "send a whole number of bytes"))
+                return
+            if declared > self.max_bytes:
+                await _send_error(send, 413, self._body())
+                return
+        seen = 0
+        refused = False
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    refused = True
+                    if not started:
+                        await _send_error(send, 413, self._body())
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 answer went out already
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+            # the application failed on the cut-off body (ClientDisconnect...): the 413 went out
