@@ -249,6 +249,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         detail = exc.detail if isinstance(exc.detail, str) else phrase
         hints = {404: "check the address: the API lives under /api (see /api/openapi.json)",
                  405: "check the HTTP method in /api/openapi.json"}
+        if exc.status_code == 400 and "parsing the body" in detail:
+            detail = "the request body could not be read (not UTF-8 JSON, or a broken form)"
+            hints[400] = "send a valid UTF-8 JSON body, or a complete multipart form"
         return FastJSON({"error": phrase.replace(" ", ""), "message": detail,
                          "hint": hints.get(exc.status_code, "check the request"), "unit_ids": [],
                          "source": "request"}, status_code=exc.status_code, headers=exc.headers)

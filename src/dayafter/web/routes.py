@@ -54,6 +54,15 @@ def _upload_name(filename: str) -> str:
     return f"{stem or 'upload'}{suffix}"
 
 
+def _name_upload(exc: InputDataError, paths: dict[str, str], default: str) -> None:
+    """Point an error about a temporary copy of an upload at the client's file: the source becomes
+    the file's name and the temporary paths in the message (GDAL quotes them) become names too."""
+    for tmp_path, name in paths.items():
+        exc.message = exc.message.replace(tmp_path, name)
+        exc.hint = exc.hint.replace(tmp_path, name)
+    exc.source = paths.get(exc.source, default)
+
+
 def _ws(request: Request) -> Workspace:
     return request.app.state.workspace  # type: ignore[no-any-return]
 
@@ -584,11 +593,12 @@ async def import_plan(request: Request, filename: FileName) -> dict[str, Any]:
     filename = _upload_name(filename)
     suffix = Path(filename).suffix.lower()
     if suffix not in (".json", ".csv", ".txt", ".psv", ".gpkg"):
-        raise InputDataError(f"unsupported plan file {filename!r}",
-                             hint="use .json (dayafter or Districtr), .csv, .psv or .gpkg")
+        raise InputDataError(f"unsupported plan format {suffix or 'without extension'!r}",
+                             hint="use .json (dayafter or Districtr), .csv (assignment), .psv or .gpkg",
+                             source=filename)
     data = await request.body()
-    if not data:
-        raise InputDataError("the uploaded file is empty", source=filename)
+    if not data and suffix in (".json", ".gpkg"):  # (the assignment readers say so themselves)
+        raise InputDataError("the file is empty", hint="export the plan again", source=filename)
 
     def work() -> list[str]:
         with tempfile.TemporaryDirectory(prefix="dayafter-import-") as tmp:
@@ -602,7 +612,7 @@ async def import_plan(request: Request, filename: FileName) -> dict[str, Any]:
                 else:
                     found = [read_plan(path, ws.territory)]
             except InputDataError as exc:
-                exc.source = filename
+                _name_upload(exc, {str(path): filename}, filename)
                 raise
         added = [ws.add_plan(p, open_it=False).name for p in found]
         ws.open(added[0])
@@ -623,11 +633,12 @@ async def import_project(request: Request, filename: FileName) -> dict[str, Any]
 
     filename = _upload_name(filename)
     if Path(filename).suffix.lower() != ".gpkg":
-        raise InputDataError(f"unsupported project file {filename!r}",
+        raise InputDataError("a project is a GeoPackage (.gpkg)", source=filename,
                              hint="export a project GeoPackage with 'dayafter territory build ... --out X.gpkg'")
     data = await request.body()
     if not data:
-        raise InputDataError("the uploaded file is empty", source=filename)
+        raise InputDataError("the file is empty", hint="export the project again", source=filename)
+
     def work() -> Workspace:
         with tempfile.TemporaryDirectory(prefix="dayafter-import-") as tmp:
             path = Path(tmp) / "project.gpkg"
@@ -635,7 +646,7 @@ async def import_project(request: Request, filename: FileName) -> dict[str, Any]
             try:
                 proj = read_project(path)
             except InputDataError as exc:
-                exc.source = filename
+                _name_upload(exc, {str(path): filename}, filename)
                 raise
         t = proj.territory
         return Workspace(t, scenarios=proj.plans, plans_dir=_imported_dir(request, Path(filename).stem,
@@ -668,6 +679,7 @@ def _imported_dir(request: Request, stem: str, content_hash: str) -> Path | None
 
 
 _LAYER_SUFFIXES = (".geojson", ".json", ".gpkg", ".fgb", ".zip", ".shp")
+_LAYER_HINT = "use a GeoPackage (.gpkg), GeoJSON (.geojson), zipped shapefile (.zip) or FlatGeobuf (.fgb)"
 
 
 def _split(text: str | None) -> list[str]:
@@ -692,11 +704,11 @@ async def import_territory(
     filename = _upload_name(filename)
     suffix = Path(filename).suffix.lower()
     if suffix not in _LAYER_SUFFIXES:
-        raise InputDataError(f"unsupported units layer {filename!r}",
-                             hint="use GeoJSON, GeoPackage, FlatGeobuf or a zipped shapefile")
+        raise InputDataError(f"unsupported layer format {suffix or 'without extension'!r}", source=filename,
+                             hint=_LAYER_HINT)
     data = await request.body()
     if not data:
-        raise InputDataError("the uploaded file is empty", source=filename)
+        raise InputDataError("the file is empty", hint="export the layer again", source=filename)
     comms = _split(communities)
     spec: dict[str, str] = {}
     for part in (censuses or "").split(";"):
@@ -717,7 +729,7 @@ async def import_territory(
                                    admin_cols=_split(admin), label_cols=_split(labels),
                                    name=Path(filename).stem)
             except InputDataError as exc:
-                exc.source = filename
+                _name_upload(exc, {str(path): filename}, filename)
                 raise
         return Workspace(t, plans_dir=_imported_dir(request, Path(filename).stem, t.content_hash),
                          title=Path(filename).stem)
@@ -755,11 +767,11 @@ async def import_territory_files(
     lname = _upload_name(layer.filename or "units")
     suffix = Path(lname).suffix.lower()
     if suffix not in _LAYER_SUFFIXES:
-        raise InputDataError(f"unsupported units layer {lname!r}",
-                             hint="use GeoJSON, GeoPackage, FlatGeobuf or a zipped shapefile", source=lname)
+        raise InputDataError(f"unsupported layer format {suffix or 'without extension'!r}",
+                             hint=_LAYER_HINT, source=lname)
     data = await layer.read()
     if not data:
-        raise InputDataError("the uploaded file is empty", source=lname)
+        raise InputDataError("the file is empty", hint="export the layer again", source=lname)
     comms = _split(communities)
     spec: dict[str, str] = {}
     for part in (censuses or "").split(";"):
@@ -789,7 +801,7 @@ async def import_territory_files(
             raise InputDataError(f"unsupported census table {fname!r}", hint="use CSV or XLSX", source=fname)
         blob = await up.read()
         if not blob:
-            raise InputDataError("the uploaded file is empty", source=fname)
+            raise InputDataError("the file is empty", hint="export the table again", source=fname)
         uploads.append((cname, fname, blob))
 
     def work() -> Workspace:
@@ -810,8 +822,10 @@ async def import_territory_files(
                                    table_id_col=table_id_col or None, admin_cols=_split(admin),
                                    label_cols=_split(labels), name=Path(lname).stem)
             except InputDataError as exc:
-                exc.source = by_path.get(exc.source) or next(
+                source = by_path.get(exc.source) or next(
                     (f for c, f in by_census.items() if exc.message.startswith(f"census {c!r}")), lname)
+                _name_upload(exc, {**by_path, str(path): lname}, source)
+                exc.source = source
                 raise
         return Workspace(t, plans_dir=_imported_dir(request, Path(lname).stem, t.content_hash),
                          title=Path(lname).stem)
