@@ -130,6 +130,12 @@ def run_cmd(
     con.print(tab)
     if res.bound is not None:
         con.print(f"MIP {res.status}: bound {res.bound:.6g}, gap {res.gap:.3%}")
+        dec = res.stats.get("decomposition")
+        if dec:
+            terms = ", ".join(f"{escape(d['community'])} <= {d['bound']:.6g} ({d['status']})"
+                              for d in dec["terms"])
+            con.print(f"  bound by community (packing relaxation, {dec['elapsed']:.1f}s): "
+                      f"{dec['bound']:.6g} = {terms}")
     else:
         con.print(f"{res.method}: no bound ({res.stats.get('steps', 0):,} steps)")
     for line in res.failing:

@@ -30,7 +30,7 @@ districting models", Operations Research 70 (2022).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,6 +90,38 @@ class _Builder:
         self.r_val.append(np.array(val_a))
         self.r_row.append(np.full(idx_a.size, r, dtype=np.int64))
 
+    def to_lp(self, objective: int = 0) -> object:
+        """The HiGHS model (maximization of cost vector ``objective``), column-wise."""
+        import highspy
+
+        lp = highspy.HighsLp()
+        nv = len(self.lb)
+        nr = len(self.rows_lo)
+        lp.num_col_ = nv
+        lp.num_row_ = nr
+        lp.col_cost_ = np.asarray(self.costs[objective], dtype=np.float64)
+        lp.col_lower_ = np.asarray(self.lb, dtype=np.float64)
+        lp.col_upper_ = np.asarray(self.ub, dtype=np.float64)
+        lp.row_lower_ = np.asarray(self.rows_lo, dtype=np.float64)
+        lp.row_upper_ = np.asarray(self.rows_hi, dtype=np.float64)
+        rows = np.concatenate(self.r_row) if self.r_row else np.zeros(0, dtype=np.int64)
+        cols = np.concatenate(self.r_idx) if self.r_idx else np.zeros(0, dtype=np.int64)
+        vals = np.concatenate(self.r_val) if self.r_val else np.zeros(0)
+        order = np.lexsort((rows, cols))
+        rows, cols, vals = rows[order], cols[order], vals[order]
+        start = np.zeros(nv + 1, dtype=np.int32)
+        np.cumsum(np.bincount(cols, minlength=nv), out=start[1:])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = start
+        lp.a_matrix_.index_ = rows.astype(np.int32)
+        lp.a_matrix_.value_ = vals
+        lp.a_matrix_.num_col_ = nv
+        lp.a_matrix_.num_row_ = nr
+        lp.integrality_ = [highspy.HighsVarType.kInteger if z else highspy.HighsVarType.kContinuous
+                           for z in self.integ]
+        lp.sense_ = highspy.ObjSense.kMaximize
+        return lp
+
 
 @dataclass
 class MIPModel:
@@ -123,7 +155,8 @@ def _check_natural(cp: CompiledProblem) -> None:
 
 
 def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (), *,
-                contiguity: bool = True) -> MIPModel:
+                contiguity: bool = True, term_caps: Mapping[int, float] | None = None
+                ) -> MIPModel:
     """Build the MIP of a compiled problem (see the module docstring).
 
     With ``contiguity=False`` the flow constraints are left out: the model is then a relaxation
@@ -132,9 +165,11 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
     ``objectives`` (compiled on the same territory and census, their admin levels included in
     ``cp``'s) gives several objectives whose cost vectors are kept in ``MIPModel.costs``; the
     first is the one optimized. By default the objective is ``cp``'s own.
-    """
-    import highspy
 
+    ``term_caps`` maps a community to an upper bound on its weighted empowerment terms in ``cp``'s
+    objective (e.g. from :func:`dayafter.optimize.bounds.decomposition_bound`); each becomes a row
+    (a valid inequality: it cuts no plan off, and it tightens the linear relaxation).
+    """
     objs = list(objectives) or [cp]
     for o in objs:
         _check_natural(o)
@@ -280,6 +315,14 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
             if kind_name == "str":
                 for j, o in enumerate(objs):
                     offsets[j] += o.w_str[c]
+    for c, cap in (term_caps or {}).items():
+        parts, coefs_c = [], []
+        for kind_name, wt in (("plur", cp.w_plur[c]), ("maj", cp.w_maj[c])):
+            if wt > 0 and (kind_name, c) in counted:
+                parts.append(np.concatenate(counted[(kind_name, c)]))
+                coefs_c.append(np.tile(wt * C[:, c] / T[c], k))
+        if parts:
+            b.add_row(np.concatenate(parts), np.concatenate(coefs_c), -np.inf, float(cap))
     for kind, c, bound in zip(cp.cc_kind.tolist(), cp.cc_g.tolist(), cp.cc_bound.tolist(),
                               strict=True):
         key = ("plur" if kind == CC_EMP_PLUR else "maj" if kind == CC_EMP_MAJ else "str", c)
@@ -359,32 +402,9 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
         if cp.split_caps[lev] >= 0 and svars:
             b.add_row(svars, 1.0, -np.inf, float(cp.split_caps[lev]))
 
-    lp = highspy.HighsLp()
+    lp = b.to_lp()
     nv = len(b.lb)
     nr = len(b.rows_lo)
-    lp.num_col_ = nv
-    lp.num_row_ = nr
-    lp.col_cost_ = np.asarray(b.costs[0], dtype=np.float64)
-    lp.col_lower_ = np.asarray(b.lb, dtype=np.float64)
-    lp.col_upper_ = np.asarray(b.ub, dtype=np.float64)
-    lp.row_lower_ = np.asarray(b.rows_lo, dtype=np.float64)
-    lp.row_upper_ = np.asarray(b.rows_hi, dtype=np.float64)
-    rows = np.concatenate(b.r_row)
-    cols = np.concatenate(b.r_idx)
-    vals = np.concatenate(b.r_val)
-    order = np.lexsort((rows, cols))
-    rows, cols, vals = rows[order], cols[order], vals[order]
-    start = np.zeros(nv + 1, dtype=np.int32)
-    np.cumsum(np.bincount(cols, minlength=nv), out=start[1:])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = start
-    lp.a_matrix_.index_ = rows.astype(np.int32)
-    lp.a_matrix_.value_ = vals
-    lp.a_matrix_.num_col_ = nv
-    lp.a_matrix_.num_row_ = nr
-    lp.integrality_ = [highspy.HighsVarType.kInteger if z else highspy.HighsVarType.kContinuous
-                       for z in b.integ]
-    lp.sense_ = highspy.ObjSense.kMaximize
     return MIPModel(cp=cp, lp=lp, x=x, offset=offsets[0], symmetric=symmetric, n_vars=nv,
                     n_rows=nr, blocks=blocks, conds=conds, contiguity=contiguity,
                     costs=np.asarray(b.costs, dtype=np.float64), offsets=offsets)
@@ -508,6 +528,15 @@ class MIPOptimizer:
         Called once before and once after the solve.
     lp_solver
         LP solver HiGHS uses inside branch and bound: ``"choose"``, ``"simplex"`` or ``"ipm"``.
+    decompose
+        Bound the objective community by community first
+        (:func:`dayafter.optimize.bounds.decomposition_bound`, a packing relaxation far smaller
+        than the full model) and add each community's bound to the MIP as a valid inequality;
+        the reported bound is the smaller of HiGHS's and the decomposition's. ``"auto"``: when
+        the objective decomposes and the territory has at least 40 units (small models close
+        without it).
+    decompose_share
+        Share of ``time_limit`` given to the decomposition (unused time goes to the MIP).
     verbose
         Let HiGHS write its log to the console (off by default: the library never prints).
 
@@ -515,6 +544,9 @@ class MIPOptimizer:
     ----------
     result_, model_
         Filled by :meth:`run`.
+    decomposition_
+        The :class:`~dayafter.optimize.bounds.DecompositionBound` computed by :meth:`run`
+        (``None`` when none was).
 
     Examples
     --------
@@ -532,8 +564,11 @@ class MIPOptimizer:
     def __init__(self, *, time_limit: float = 600.0, mip_rel_gap: float = 1e-6,
                  warm_start: Plan | NDArray[np.integer] | None = None,
                  threads: int | None = None, progress: Progress | None = None,
-                 lp_solver: str = "choose", verbose: bool = False) -> None:
+                 lp_solver: str = "choose", decompose: bool | str = "auto",
+                 decompose_share: float = 0.3, verbose: bool = False) -> None:
         self.time_limit = time_limit
+        self.decompose = decompose
+        self.decompose_share = decompose_share
         self.mip_rel_gap = mip_rel_gap
         self.warm_start = warm_start
         self.threads = threads
@@ -562,7 +597,26 @@ class MIPOptimizer:
         else:
             cp = problem
         t_start = time.perf_counter()
-        model = build_model(cp)
+        if self.decompose not in (True, False, "auto"):
+            raise ConfigError(f"decompose must be True, False or 'auto', not {self.decompose!r}")
+        if not 0.0 < self.decompose_share < 1.0:
+            raise ConfigError("decompose_share must be between 0 and 1 (exclusive)")
+        from dayafter.optimize.bounds import decomposable, decomposition_bound
+
+        db = None
+        if (self.decompose is True or (self.decompose == "auto" and cp.territory.n_units >= 40)) \
+                and decomposable(cp):
+            db = decomposition_bound(cp, time_limit=self.time_limit * self.decompose_share,
+                                     threads=self.threads)
+            if self.progress is not None:
+                self.progress({"method": "mip", "elapsed": time.perf_counter() - t_start,
+                               "decomposition_bound": db.value})
+        self.decomposition_ = db
+        caps = None
+        if db is not None:
+            names = list(cp.territory.communities)
+            caps = {names.index(tb.community): tb.value for tb in db.terms}
+        model = build_model(cp, term_caps=caps)
         self.model_ = model
         if self.progress is not None:
             self.progress({"method": "mip", "elapsed": time.perf_counter() - t_start,
@@ -582,10 +636,20 @@ class MIPOptimizer:
                 f"HiGHS found no plan within {self.time_limit:g} s (status {sol.status}); this "
                 "is not a proof that none exists",
                 hint="raise the time limit, or give a warm start from a heuristic run")
-        stats = {"nodes": sol.nodes, "variables": model.n_vars, "rows": model.n_rows,
-                 "symmetry_broken": model.symmetric, "warm_start": sol.warm_used,
-                 "highs_objective": sol.objective}
-        res = make_plan(cp, sol.assignment, method="mip", status=sol.status, bound=sol.bound,
+        stats: dict[str, object] = {
+            "nodes": sol.nodes, "variables": model.n_vars, "rows": model.n_rows,
+            "symmetry_broken": model.symmetric, "warm_start": sol.warm_used,
+            "highs_objective": sol.objective, "highs_bound": sol.bound}
+        bound = sol.bound
+        if db is not None:
+            stats["decomposition"] = {
+                "bound": db.value, "elapsed": db.elapsed,
+                "terms": [{"community": tb.community, "bound": tb.value, "status": tb.status,
+                           "regions": tb.slots, "nodes": tb.nodes, "elapsed": tb.elapsed}
+                          for tb in db.terms]}
+            if sol.status != "optimal":
+                bound = db.value if bound is None else min(bound, db.value)
+        res = make_plan(cp, sol.assignment, method="mip", status=sol.status, bound=bound,
                         elapsed=elapsed, stats=stats)
         if sol.status == "optimal" and res.gap is not None and res.gap <= 1e-9:
             res.gap = 0.0
