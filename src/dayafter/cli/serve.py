@@ -57,6 +57,14 @@ def serve(
     else:
         settings = Settings(case=None if project else case, project=project, plans_dir=plans_dir, **limits)
     app = create_app(settings)
+    # The territory, its geometry and the libraries make a heap of long-lived objects that every
+    # full garbage collection walks again: ~120 ms each on the built-in case, a stall of every
+    # request in flight every couple of seconds under load (bench/load.py). This process is ours:
+    # move what exists now out of the collector's way (gc.freeze); new objects are collected as usual.
+    import gc
+
+    gc.collect()
+    gc.freeze()
     # open event streams (job progress) must not hold Ctrl+C up: give them two seconds
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
                             timeout_graceful_shutdown=2)

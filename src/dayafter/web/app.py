@@ -57,6 +57,12 @@ class Settings:
         Largest request body accepted (413 above it).
     max_jobs_queued
         Jobs that may wait for a worker; one more is refused with 429.
+    request_threads
+        Threads that run the other endpoints (exports, comparisons, engines...).
+    compute_threads
+        Where evaluations (paint strokes, the draft, plan metrics) are computed: 0 (default) on the
+        event loop, which is fastest under load because the work holds the GIL anyway (see
+        ``bench/load.py`` and :func:`dayafter.web.routes.compute`); N > 0 in N threads of their own.
     """
 
     case: str | None = "northern-iraq"
@@ -68,6 +74,8 @@ class Settings:
     token: str | None = None
     max_upload_bytes: int = 64 * 2**20
     max_jobs_queued: int = 8
+    request_threads: int = 4
+    compute_threads: int = 0
 
 
 def workspace_from_settings(settings: Settings) -> Workspace:
@@ -134,16 +142,20 @@ def _finite(obj: Any) -> Any:
     return obj
 
 
+def json_bytes(content: Any) -> bytes:
+    """Compact UTF-8 JSON; non-finite numbers become ``null``."""
+    try:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        text = json.dumps(_finite(content), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
 class FastJSON(JSONResponse):
     """Compact JSON; non-finite numbers become ``null``."""
 
     def render(self, content: Any) -> bytes:
-        try:
-            text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        except ValueError:
-            text = json.dumps(_finite(content), ensure_ascii=False, allow_nan=False,
-                              separators=(",", ":"))
-        return text.encode("utf-8")
+        return json_bytes(content)
 
 
 def _status(exc: DayafterError) -> int:
@@ -218,6 +230,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        # The plain (def) endpoints run in anyio's thread pool, 40 threads by default. Their work is
+        # NumPy and Python under the GIL: many threads only take turns with it, and under load the
+        # switching costs more than the work. The evaluations (paint, draft, plan metrics) run on
+        # the event loop (routes.compute); the other endpoints share a few threads.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         yield
         jobs.shutdown()
 

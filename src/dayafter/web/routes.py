@@ -16,7 +16,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from dayafter.errors import InputDataError
-from dayafter.web.app import _finite
+from dayafter.web.app import _finite, json_bytes
 from dayafter.web.workspace import Workspace, file_stem
 
 router = APIRouter()
@@ -215,18 +215,22 @@ def list_plans(request: Request) -> list[dict[str, Any]]:
 # name as a path and the ones with a suffix come before the bare GET. Names only ever select a plan
 # in the workspace; the file a saved plan lives in is derived from the name (Workspace._plan_path).
 @router.get("/plans/{name:path}/evaluation")
-def plan_evaluation(request: Request, name: str) -> dict[str, Any]:
+async def plan_evaluation(request: Request, name: str) -> Response:
     """Every metric of a stored plan."""
     ws = _ws(request)
-    return ws.evaluation(ws.plan(name))
+    plan = ws.plan(name)
+    data = ws.cached_evaluation_json(plan)
+    if data is None:
+        data = await compute(request, ws.evaluation_json, plan)
+    return Response(data, media_type="application/json")
 
 
 @router.post("/plans/{name:path}/open")
-def open_plan(request: Request, name: str) -> dict[str, Any]:
+def open_plan(request: Request, name: str) -> Response:
     """Start editing a copy of the plan."""
     ws = _ws(request)
     ws.open(name)
-    return _draft_reply(ws)
+    return _draft_response(ws)
 
 
 @router.post("/plans/{name:path}/duplicate")
@@ -284,30 +288,79 @@ class LockBody(_Body):
 
 def _draft_reply(ws: Workspace, *, assignment: bool = True, **extra: Any) -> dict[str, Any]:
     t0 = time.perf_counter()
-    out = {"draft": ws.draft_state(assignment=assignment), "evaluation": ws.evaluation()}
+    state, plan = ws.draft_snapshot(assignment=assignment)
+    out = {"draft": state, "evaluation": ws.evaluation(plan)}
     out["server_ms"] = (time.perf_counter() - t0) * 1e3
     out.update(extra)
     return out
 
 
+def _draft_response(ws: Workspace, *, assignment: bool = True, t0: float | None = None,
+                    **extra: Any) -> Response:
+    """:func:`_draft_reply` as a ready response: the evaluation's JSON is kept with it by the
+    workspace, so a draft seen before (after undo, or asked for again) is not encoded again."""
+    t0 = time.perf_counter() if t0 is None else t0
+    state, plan = ws.draft_snapshot(assignment=assignment)
+    return _draft_bytes(state, ws.evaluation_json(plan), t0, extra)
+
+
+def _draft_bytes(state: dict[str, Any], evaluation: bytes, t0: float, extra: dict[str, Any]) -> Response:
+    tail = {"server_ms": (time.perf_counter() - t0) * 1e3, **extra}
+    body = b"".join((b'{"draft":', json_bytes(state), b',"evaluation":', evaluation, b",",
+                     json_bytes(tail)[1:]))
+    return Response(body, media_type="application/json")
+
+
+async def compute(request: Request, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn(*args, **kwargs)``, an evaluation, where ``Settings.compute_threads`` says.
+
+    With 0 (the default) it runs on the event loop, after one turn of the loop so that the requests
+    already in (other strokes) are applied first and find its evaluation ready: the work holds the
+    GIL either way, and a thread would only add the switching between it and the loop (under load,
+    the loop and a busy thread hand the GIL back and forth every 5 ms, and every answer waits).
+    With 1 or more it runs in that many threads of its own.
+    """
+    import functools
+
+    call = functools.partial(fn, *args, **kwargs)
+    state = request.app.state
+    if state.settings.compute_threads == 0:
+        await asyncio.sleep(0)
+        return call()
+    import anyio
+    import anyio.to_thread
+
+    limiter = getattr(state, "compute_limiter", None)
+    if limiter is None:
+        limiter = state.compute_limiter = anyio.CapacityLimiter(state.settings.compute_threads)
+    return await anyio.to_thread.run_sync(call, limiter=limiter)
+
+
 @router.get("/draft")
-def get_draft(request: Request) -> dict[str, Any]:
+async def get_draft(request: Request) -> Response:
     """The plan being edited, with its evaluation."""
-    return _draft_reply(_ws(request))
+    return await _current_draft(request, _ws(request), time.perf_counter())
 
 
 @router.post("/draft/new")
-def new_draft(request: Request) -> dict[str, Any]:
+def new_draft(request: Request) -> Response:
     """Start an empty plan (every unit unassigned, one region)."""
     ws = _ws(request)
     ws.new_plan()
-    return _draft_reply(ws)
+    return _draft_response(ws)
 
 
 @router.post("/draft/paint")
-def paint(request: Request, body: PaintBody) -> dict[str, Any]:
+async def paint(request: Request, body: PaintBody) -> Response:
     """Move units (by index, by id, or a whole admin unit) to a region; returns the changes and
-    the new evaluation."""
+    the evaluation of the draft as it is when the answer is made.
+
+    The stroke is applied at once (a quick array update); the evaluation follows through
+    :func:`compute`. When several strokes arrive together (several people, or clients, painting the
+    same draft), the first evaluation made covers all of them and the others find it ready: under
+    load the metrics are computed once per batch of strokes instead of once per stroke, and every
+    answer carries the evaluation of the current draft.
+    """
     t0 = time.perf_counter()
     ws = _ws(request)
     idx = list(body.units)
@@ -316,39 +369,51 @@ def paint(request: Request, body: PaintBody) -> dict[str, Any]:
     if body.admin_level is not None:
         idx += ws.admin_units(body.admin_level, body.admin_code or "").tolist()
     res = ws.paint(idx, body.region)
-    reply = _draft_reply(ws, assignment=False, **res)
-    reply["server_ms"] = (time.perf_counter() - t0) * 1e3
-    return reply
+    return await _current_draft(request, ws, t0, assignment=False, **res)
+
+
+async def _current_draft(request: Request, ws: Workspace, t0: float, *, assignment: bool = True,
+                         **extra: Any) -> Response:
+    """The draft as it is now with its evaluation: at once when it was evaluated before, else
+    through :func:`compute` (which evaluates the draft as it is when it gets to it)."""
+    state, plan = ws.draft_snapshot(assignment=assignment)
+    data = ws.cached_evaluation_json(plan)
+    if data is not None:
+        return _draft_bytes(state, data, t0, extra)
+    return await compute(request, _draft_response, ws, assignment=assignment, t0=t0,  # type: ignore[no-any-return]
+                         **extra)
 
 
 @router.post("/draft/undo")
-def undo(request: Request) -> dict[str, Any]:
+async def undo(request: Request) -> Response:
     """Undo the last edit."""
+    t0 = time.perf_counter()
     ws = _ws(request)
-    return _draft_reply(ws, done=ws.undo())
+    return await _current_draft(request, ws, t0, done=ws.undo())
 
 
 @router.post("/draft/redo")
-def redo(request: Request) -> dict[str, Any]:
+async def redo(request: Request) -> Response:
     """Redo the last undone edit."""
+    t0 = time.perf_counter()
     ws = _ws(request)
-    return _draft_reply(ws, done=ws.redo())
+    return await _current_draft(request, ws, t0, done=ws.redo())
 
 
 @router.post("/draft/regions")
-def add_region(request: Request, body: RegionBody) -> dict[str, Any]:
+def add_region(request: Request, body: RegionBody) -> Response:
     """Add an empty region."""
     ws = _ws(request)
     ws.add_region(body.name or "", body.authority or "", body.status or "")
-    return _draft_reply(ws, assignment=False)
+    return _draft_response(ws, assignment=False)
 
 
 @router.patch("/draft/regions/{index}")
-def edit_region(request: Request, index: int, body: RegionBody) -> dict[str, Any]:
+def edit_region(request: Request, index: int, body: RegionBody) -> Response:
     """Change a region's name, authority or status."""
     ws = _ws(request)
     ws.edit_region(index, **{k: v for k, v in body.model_dump().items() if v is not None})
-    return _draft_reply(ws, assignment=False)
+    return _draft_response(ws, assignment=False)
 
 
 @router.put("/draft/regions/{index}/lock")

@@ -2,9 +2,9 @@
 
 A :class:`Workspace` holds the scenario plans (read-only), the user's saved plans (kept as dayafter
 JSON files in a plan folder), and a *draft*: the plan being edited, with unbounded undo and redo
-stacks of whole :class:`~dayafter.plan.Plan` values (a plan is an immutable ``int32`` array plus
-region rows, so a stack entry costs ``4 n`` bytes). Every method is thread-safe (one lock), because
-FastAPI runs plain endpoints in a thread pool.
+stacks of whole plans (a plan is an immutable ``int32`` array plus region rows, so a stack entry
+costs ``4 n`` bytes; the stacks keep a plan's parts, see ``_pack``). Every method is thread-safe
+(one lock), because FastAPI runs plain endpoints in a thread pool.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 import threading
 import unicodedata
 import warnings
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +41,33 @@ def file_stem(name: str) -> str:
     return stem or "plan"
 
 
+# An undo or redo entry: a plan's parts (assignment, regions, name, notes, meta, territory hash). A
+# stack entry is one tuple, and consecutive entries share their regions and meta objects when they
+# are equal (a stroke changes neither): the stacks grow by one object per edit, not by the handful a
+# Plan is, so a long session does not slow every garbage collection down (see bench/load.py).
+_Snap = tuple[Any, ...]
+
+
+def _pack(plan: Plan, stack: list[_Snap]) -> _Snap:
+    regions, meta = plan.regions, plan.meta
+    if stack:
+        top = stack[-1]
+        regions = top[1] if top[1] == regions else regions
+        meta = top[4] if top[4] == meta else meta
+    return (plan.assignment, regions, plan.name, plan.notes, meta, plan.territory_hash)
+
+
+def _unpack(snap: _Snap) -> Plan:
+    assignment, regions, name, notes, meta, territory_hash = snap
+    return Plan(assignment, regions, territory_hash, name=name, notes=notes, meta=meta)
+
+
 @dataclass
 class _Draft:
     plan: Plan
     base: str
-    undo: list[Plan] = field(default_factory=list)
-    redo: list[Plan] = field(default_factory=list)
+    undo: list[_Snap] = field(default_factory=list)
+    redo: list[_Snap] = field(default_factory=list)
     locked: set[int] = field(default_factory=set)
     dirty: bool = False
 
@@ -84,6 +106,9 @@ class Workspace:
         panel (``None``: no panel).
     """
 
+    EVALUATIONS_KEPT = 64
+    """How many plan evaluations :meth:`evaluation` keeps (the undo stack's recent states, scenarios)."""
+
     def __init__(
         self,
         territory: Territory,
@@ -112,6 +137,7 @@ class Workspace:
         self.force_catalog = force_catalog
         self.parties_spec = parties_spec
         self._lock = threading.RLock()
+        self._evaluations: OrderedDict[int, list[Any]] = OrderedDict()
         self.saved: dict[str, Plan] = self._load_saved()
         if reference is not None and reference not in self.scenarios and reference not in self.saved:
             raise ConfigError(f"reference plan {reference!r} is not among the plans",
@@ -321,7 +347,7 @@ class Workspace:
             return plan
 
     def _commit(self, plan: Plan) -> None:
-        self.draft.undo.append(self.draft.plan)
+        self.draft.undo.append(_pack(self.draft.plan, self.draft.undo))
         self.draft.redo.clear()
         self.draft.plan = plan
         self.draft.dirty = True
@@ -367,8 +393,8 @@ class Workspace:
         with self._lock:
             if not self.draft.undo:
                 return False
-            self.draft.redo.append(self.draft.plan)
-            self.draft.plan = self.draft.undo.pop()
+            self.draft.redo.append(_pack(self.draft.plan, self.draft.redo))
+            self.draft.plan = _unpack(self.draft.undo.pop())
             self.draft.dirty = True
             return True
 
@@ -377,8 +403,8 @@ class Workspace:
         with self._lock:
             if not self.draft.redo:
                 return False
-            self.draft.undo.append(self.draft.plan)
-            self.draft.plan = self.draft.redo.pop()
+            self.draft.undo.append(_pack(self.draft.plan, self.draft.undo))
+            self.draft.plan = _unpack(self.draft.redo.pop())
             self.draft.dirty = True
             return True
 
@@ -433,6 +459,12 @@ class Workspace:
             else:
                 self.draft.locked.discard(index)
 
+    def draft_snapshot(self, *, assignment: bool = True) -> tuple[dict[str, Any], Plan]:
+        """:meth:`draft_state` and the draft plan it describes, read together (another request may
+        paint in between two separate reads)."""
+        with self._lock:
+            return self.draft_state(assignment=assignment), self.draft.plan
+
     def draft_state(self, *, assignment: bool = True) -> dict[str, Any]:
         """The draft as JSON: regions, locks, undo/redo depth, and (optionally) the assignment."""
         with self._lock:
@@ -448,15 +480,66 @@ class Workspace:
 
     # ------------------------------------------------------------------ metrics
     def evaluation(self, plan: Plan | None = None) -> dict[str, Any]:
-        """Every metric of a plan (the draft by default), criteria and contiguity problems."""
+        """Every metric of a plan (the draft by default), criteria and contiguity problems.
+
+        Plans are immutable, so the result is kept for the last :attr:`EVALUATIONS_KEPT` plan objects
+        evaluated (with the reference plan they were measured from): asking again for a scenario's
+        metrics, or for the draft's after the stroke that made it, costs a look-up. The returned
+        dict is shared: read it, do not change it.
+        """
+        entry = self._evaluation_entry(plan)
+        out = entry[2]
+        if out is None:  # only its JSON was kept
+            import json
+
+            out = json.loads(entry[3])
+        return out  # type: ignore[no-any-return]
+
+    def evaluation_json(self, plan: Plan | None = None) -> bytes:
+        """:meth:`evaluation` as compact JSON (UTF-8; NaN and infinities as ``null``), kept too.
+
+        Once encoded, only the JSON is kept: one bytes object, which the garbage collector does
+        not walk, where the dict is thousands of objects (under load, the full collections that
+        walked those kept dicts stalled every request for tens of milliseconds).
+        """
+        entry = self._evaluation_entry(plan)
+        if entry[3] is None:
+            from dayafter.web.app import json_bytes
+
+            entry[3] = json_bytes(entry[2])
+            entry[2] = None
+        return entry[3]  # type: ignore[no-any-return]
+
+    def cached_evaluation_json(self, plan: Plan) -> bytes | None:
+        """:meth:`evaluation_json` when it is at hand (no computing), else ``None``."""
+        with self._lock:
+            hit = self._evaluations.get(id(plan))
+            if hit is None or hit[0] is not plan or hit[1] is not self.reference_plan() or hit[3] is None:
+                return None
+            self._evaluations.move_to_end(id(plan))
+            return hit[3]  # type: ignore[no-any-return]
+
+    def _evaluation_entry(self, plan: Plan | None) -> list[Any]:
+        """``[plan, reference, evaluation, json or None]`` from the cache, or computed and kept."""
         with self._lock:
             plan = self.draft.plan if plan is None else plan
             ref = self.reference_plan()
+            hit = self._evaluations.get(id(plan))
+            if hit is not None and hit[0] is plan and hit[1] is ref:
+                self._evaluations.move_to_end(id(plan))
+                return hit
         ev = evaluate(self.territory, plan, reference=ref if ref is not None and ref is not plan else None)
         out = ev.to_dict()
         out["criteria"] = [r.to_dict() for r in check_criteria(ev, self.criteria)] if self.criteria else []
         out["contiguity"] = self.contiguity_problems(plan, ev.geometry.pieces)
-        return out
+        entry: list[Any] = [plan, ref, out, None]
+        with self._lock:
+            # the entry holds the plan itself, so its id() cannot be reused while the entry lives
+            self._evaluations[id(plan)] = entry
+            self._evaluations.move_to_end(id(plan))
+            while len(self._evaluations) > self.EVALUATIONS_KEPT:
+                self._evaluations.popitem(last=False)
+        return entry
 
     def contiguity_problems(self, plan: Plan, pieces: NDArray[np.int64]) -> list[dict[str, Any]]:
         """For each region in several pieces: the units of every piece but the largest."""
