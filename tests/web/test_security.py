@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.web._threads import run_async
 
 from dayafter.errors import ConfigError
 from dayafter.web import Settings, create_app
@@ -167,7 +167,7 @@ def _run_asgi(app, headers, chunks):
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/", "headers": headers, "query_string": b""}
-    asyncio.run(app(scope, receive, send))
+    run_async(lambda: app(scope, receive, send))
     return sent, read
 
 
@@ -212,6 +212,6 @@ def test_token_middleware_passes_lifespan_and_guards_websockets():
     async def receive():
         return {"type": "websocket.connect"}
 
-    asyncio.run(mw({"type": "lifespan"}, receive, send))
-    asyncio.run(mw({"type": "websocket", "headers": [], "query_string": b""}, receive, send))
+    run_async(lambda: mw({"type": "lifespan"}, receive, send))
+    run_async(lambda: mw({"type": "websocket", "headers": [], "query_string": b""}, receive, send))
     assert seen == ["lifespan"] and sent == [{"type": "websocket.close", "code": 1008}]
