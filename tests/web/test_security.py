@@ -13,6 +13,7 @@ from dayafter.web import Settings, create_app
 from dayafter.web.security import (
     COOKIE,
     BodyLimitMiddleware,
+    HostCheckMiddleware,
     TokenMiddleware,
     is_loopback,
     resolve_token,
@@ -215,3 +216,45 @@ def test_token_middleware_passes_lifespan_and_guards_websockets():
     run_async(lambda: mw({"type": "lifespan"}, receive, send))
     run_async(lambda: mw({"type": "websocket", "headers": [], "query_string": b""}, receive, send))
     assert seen == ["lifespan"] and sent == [{"type": "websocket.close", "code": 1008}]
+
+
+@pytest.mark.parametrize("base, ok", [("http://127.0.0.1:8765", True), ("http://localhost:8765", True),
+                                      ("http://[::1]:8765", True), ("http://127.0.0.1", True),
+                                      ("http://evil.example:8765", False), ("http://192.168.1.9", False),
+                                      ("http://testserver", False)])
+def test_host_check_against_dns_rebinding(workspace, base, ok):
+    app = create_app(Settings(workspace=workspace, check_host=True))
+    with TestClient(app, base_url=base) as c:
+        r = c.get("/api/meta")
+    if ok:
+        assert r.status_code == 200, r.text
+    else:
+        assert r.status_code == 403
+        body = r.json()
+        assert set(body) == SHAPE and body["error"] == "Forbidden"
+        assert "127.0.0.1" in body["hint"]
+
+
+def test_host_check_accepts_the_served_host_name_and_needs_a_host():
+    seen = []
+
+    async def inner(scope, receive, send):
+        seen.append(scope["path"])
+
+    mw = HostCheckMiddleware(inner, extra=("Workbench.LAN",))
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    for host, passes in ((b"workbench.lan:80", True), (b"", False), (b"[::1]", True)):
+        scope = {"type": "http", "path": "/x", "headers": [(b"host", host)] if host else []}
+        sent.clear()
+        run_async(lambda scope=scope: mw(scope, receive, send))
+        assert (sent == []) is passes
+        if not passes:
+            assert sent[0]["status"] == 403
+    assert seen == ["/x", "/x"]

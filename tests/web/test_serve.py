@@ -11,6 +11,7 @@ import sys
 import urllib.error
 import urllib.request
 
+import pytest
 from typer.testing import CliRunner
 
 from dayafter.cli.main import app
@@ -41,6 +42,12 @@ def test_serve_prints_address_and_answers(tmp_path):
         assert meta["n_units"] == 16
         with urllib.request.urlopen(m.group(0), timeout=10) as r:
             assert b"<html" in r.read().lower()
+        # without a token, only requests addressed to this machine (DNS rebinding)
+        req = urllib.request.Request(f"{m.group(0)}api/meta", headers={"Host": "evil.example"})
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(req, timeout=10)
+        assert info.value.code == 403
+        assert "evil.example" in json.load(info.value)["message"]
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)

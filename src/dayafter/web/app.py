@@ -24,7 +24,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dayafter.errors import ConfigError, DayafterError, InfeasibleError, InputDataError
-from dayafter.web.security import BodyLimitMiddleware, TokenMiddleware, is_loopback
+from dayafter.web.security import (
+    BodyLimitMiddleware,
+    HostCheckMiddleware,
+    TokenMiddleware,
+    is_loopback,
+)
 from dayafter.web.workspace import Workspace
 
 __all__ = ["Settings", "create_app", "workspace_from_settings"]
@@ -59,6 +64,10 @@ class Settings:
         Jobs that may wait for a worker; one more is refused with 429.
     request_threads
         Threads that run the other endpoints (exports, comparisons, engines...).
+    check_host
+        Answer only requests whose ``Host`` header names this machine (loopback names, plus
+        ``host``): against DNS rebinding when there is no token. ``dayafter serve`` turns it on
+        whenever it serves without a token; off by default for tests and notebooks.
     compute_threads
         Where evaluations (paint strokes, the draft, plan metrics) are computed: 0 (default) on the
         event loop, which is fastest under load because the work holds the GIL anyway (see
@@ -76,6 +85,7 @@ class Settings:
     max_jobs_queued: int = 8
     request_threads: int = 4
     compute_threads: int = 0
+    check_host: bool = False
 
 
 def workspace_from_settings(settings: Settings) -> Workspace:
@@ -283,7 +293,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                          "source": ""}, status_code=500)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
-    app.add_middleware(TokenMiddleware, token=settings.token)  # outermost: nothing runs before it
+    app.add_middleware(TokenMiddleware, token=settings.token)
+    if settings.check_host:  # outermost: nothing runs before it
+        app.add_middleware(HostCheckMiddleware, extra=(settings.host,))
     app.include_router(router, prefix="/api")
     static = resources.files("dayafter.web") / "static"
     with resources.as_file(static) as static_dir:

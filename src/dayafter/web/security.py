@@ -8,7 +8,11 @@
 - :class:`BodyLimitMiddleware`: a request body larger than the limit is refused with 413 before it
   is read whole: by its ``Content-Length`` when it has one, else by counting the bytes as they come.
 
-Both answer in the JSON error shape of the API: ``{error, message, hint, unit_ids, source}``.
+- :class:`HostCheckMiddleware`: a server without a token (loopback) answers only requests whose
+  ``Host`` names this machine, so a web page whose domain was re-pointed at 127.0.0.1 (DNS
+  rebinding) cannot read or change the user's plans through the browser.
+
+All answer in the JSON error shape of the API: ``{error, message, hint, unit_ids, source}``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from urllib.parse import parse_qsl
 
 from dayafter.errors import ConfigError
 
-__all__ = ["COOKIE", "BodyLimitMiddleware", "TokenMiddleware", "error_body", "is_loopback", "resolve_token"]
+__all__ = ["COOKIE", "BodyLimitMiddleware", "HostCheckMiddleware", "TokenMiddleware", "error_body", "is_loopback", "resolve_token"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -247,3 +251,44 @@ class BodyLimitMiddleware:
             if not refused:
                 raise
             # the application failed on the cut-off body (ClientDisconnect...): the 413 went out
+
+
+def _host_name(host_header: str) -> str:
+    """The host part of a ``Host`` header (no port; IPv6 without brackets)."""
+    h = host_header.strip()
+    if h.startswith("["):
+        return h[1:h.find("]")] if "]" in h else h[1:]
+    return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
+
+
+class HostCheckMiddleware:
+    """Refuse (403) requests whose ``Host`` header does not name this machine.
+
+    Parameters
+    ----------
+    app
+        The application to protect.
+    extra
+        Host names accepted besides the loopback ones (``localhost``, 127.0.0.0/8, ``::1``).
+    """
+
+    def __init__(self, app: ASGIApp, extra: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.extra = {h.lower() for h in extra}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        name = _host_name(_header(scope, b"host") or "")
+        if name and (is_loopback(name) or name.lower() in self.extra):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await _send_error(send, 403, error_body(
+            "Forbidden",
+            f"this server only answers requests addressed to this machine, not to host {name!r}",
+            "open http://127.0.0.1:PORT/ as 'dayafter serve' printed it; to serve other machines, "
+            "listen on their network (--host 0.0.0.0) with the access token"))
