@@ -136,6 +136,18 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
 
     See the module docstring. Locks and criteria are dropped (a relaxation), the population
     bounds are the widest of all regions'.
+
+    Parameters
+    ----------
+    slots
+        Use at most this many regions instead of the counting argument's number (the result then
+        bounds only plans with at most ``slots`` such regions).
+    min_used
+        Require at least this many regions (with ``feasibility=True``: can ``min_used`` regions
+        with ``c`` largest exist at all?).
+    feasibility
+        Drop the objective: HiGHS only looks for a packing (``regions`` is empty when none was
+        found; ``status`` tells whether that was proved).
     """
     import highspy
 
