@@ -47,7 +47,9 @@ class TermBound:
         Upper bound on ``w_plur * plurality_empowerment + w_maj * majority_empowerment``.
     status
         ``"optimal"`` (the packing relaxation was solved), ``"time_limit"`` (HiGHS's dual bound
-        at the time limit) or ``"counting"`` (no region can hold the community as largest).
+        at the time limit), ``"infeasible"`` (HiGHS proved that no packing exists: with
+        ``min_used`` = 0 that is a region where the community is largest) or ``"counting"`` (no
+        region can hold the community as largest, by the counting argument).
     slots
         Most regions in which the community can be largest (counting argument).
     nodes, elapsed
@@ -256,7 +258,7 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
     if status == highspy.HighsModelStatus.kOptimal:
         value, sname = float(info.objective_function_value), "optimal"
     elif status == highspy.HighsModelStatus.kInfeasible:
-        value, sname = 0.0, "optimal"  # not even one slot fits: the term is 0 in every plan
+        value, sname = 0.0, "infeasible"  # no packing at all: the term is 0 in every plan
     else:
         value = float(info.mip_dual_bound)
         sname = "time_limit"

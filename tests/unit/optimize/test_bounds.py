@@ -57,7 +57,7 @@ def test_one_region_packing_is_the_enumerated_optimum(seed):
         cp = p.compile(t)
         tb = packing_bound(cp, c, time_limit=30, slots=1)
         ref = _best_single_region(t, c, float(cp.lo.min()), float(cp.hi.max()))
-        assert tb.status in ("optimal", "counting")
+        assert tb.status in ("optimal", "counting", "infeasible")
         assert tb.value == pytest.approx(ref, abs=1e-6)
         if tb.regions:
             members = np.zeros(t.n_units, dtype=bool)
