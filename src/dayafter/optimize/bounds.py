@@ -173,10 +173,6 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
     t = cp.territory
     indptr = np.asarray(t.graph.indptr, dtype=np.int64)
     ind = np.asarray(t.graph.indices, dtype=np.int64)
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
-    into: list[list[int]] = [[] for _ in range(n)]
-    for p in range(ind.size):
-        into[ind[p]].append(p)
     U = float(n)
     b = _Builder()
     x = b.add_vars((n, m), 0, 1, integer=True)
@@ -195,14 +191,7 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
         for i in range(n):
             b.add_row([x[i, r], used[r]], [1.0, -1.0], -np.inf, 0.0)
             b.add_row([root[i, r], x[i, r]], [1.0, -1.0], -np.inf, 0.0)
-        for p in range(ind.size):
-            b.add_row([flow[p, r], x[src[p], r]], [1.0, -U], -np.inf, 0.0)
-            b.add_row([flow[p, r], x[ind[p], r]], [1.0, -U], -np.inf, 0.0)
-        for v in range(n):
-            ins = [int(flow[p, r]) for p in into[v]]
-            outs = [int(flow[p, r]) for p in range(indptr[v], indptr[v + 1])]
-            b.add_row(ins + outs + [int(x[v, r]), int(root[v, r])],
-                      [1.0] * len(ins) + [-1.0] * len(outs) + [-1.0, U], 0.0, np.inf)
+        b.add_flow_contiguity(indptr, ind, x[:, r], root[:, r], flow[:, r], U)
         b.add_row(np.concatenate([x[:, r], [used[r]]]), np.concatenate([pop, [-lo]]),
                   -1e-12, np.inf)
         b.add_row(np.concatenate([x[:, r], [used[r]]]), np.concatenate([pop, [-hi]]),

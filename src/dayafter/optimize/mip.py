@@ -90,6 +90,28 @@ class _Builder:
         self.r_val.append(np.array(val_a))
         self.r_row.append(np.full(idx_a.size, r, dtype=np.int64))
 
+    def add_flow_contiguity(self, indptr: NDArray[np.int64], ind: NDArray[np.int64],
+                            x: NDArray[np.int64], root: NDArray[np.int64],
+                            flow: NDArray[np.int64], cap: float) -> None:
+        """Single-commodity flow rows making one region connected (Shirabe 2009).
+
+        ``x``, ``root`` (per unit) and ``flow`` (per CSR arc) are the region's variable columns:
+        flow only runs on arcs inside the region (at most ``cap``), the root sends it out and every
+        other member absorbs one unit.
+        """
+        n = indptr.size - 1
+        src = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+        into: list[list[int]] = [[] for _ in range(n)]
+        for p in range(ind.size):
+            into[int(ind[p])].append(p)
+            self.add_row([flow[p], x[src[p]]], [1.0, -cap], -np.inf, 0.0)
+            self.add_row([flow[p], x[ind[p]]], [1.0, -cap], -np.inf, 0.0)
+        for v in range(n):
+            ins = [int(flow[p]) for p in into[v]]
+            outs = [int(flow[p]) for p in range(indptr[v], indptr[v + 1])]
+            self.add_row(ins + outs + [int(x[v]), int(root[v])],
+                         [1.0] * len(ins) + [-1.0] * len(outs) + [-1.0, cap], 0.0, np.inf)
+
     def to_lp(self, objective: int = 0) -> object:
         """The HiGHS model (maximization of cost vector ``objective``), column-wise."""
         import highspy
@@ -183,7 +205,6 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
     hi = np.minimum(cp.hi / total, 1.0)
     indptr = np.asarray(t.graph.indptr, dtype=np.int64)
     ind = np.asarray(t.graph.indices, dtype=np.int64)
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
     U = float(n - k + 1)
     b = _Builder(costs=[[] for _ in objs])
     x = b.add_vars((n, k), 0, 1, integer=True)
@@ -205,20 +226,8 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
         for i in range(n):
             b.add_row([root[i, r], x[i, r]], [1.0, -1.0], -np.inf, 0.0)
     # flows
-    into = [[] for _ in range(n)]
-    out = [[] for _ in range(n)]
-    for p in range(ind.size):
-        out[src[p]].append(p)
-        into[ind[p]].append(p)
     for r in range(k if contiguity else 0):
-        for p in range(ind.size):
-            b.add_row([flow[p, r], x[src[p], r]], [1.0, -U], -np.inf, 0.0)
-            b.add_row([flow[p, r], x[ind[p], r]], [1.0, -U], -np.inf, 0.0)
-        for v in range(n):
-            idx = [flow[p, r] for p in into[v]] + [flow[p, r] for p in out[v]] + \
-                [x[v, r], root[v, r]]
-            val = [1.0] * len(into[v]) + [-1.0] * len(out[v]) + [-1.0, U]
-            b.add_row(idx, val, 0.0, np.inf)
+        b.add_flow_contiguity(indptr, ind, x[:, r], root[:, r], flow[:, r], U)
     # tallies and bounds
     for r in range(k):
         for c in range(g):
