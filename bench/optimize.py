@@ -91,12 +91,18 @@ def whole(territory, k: int, tol: float, h_time: float, m_time: float, seed: int
           f"{dt:.1f}s", flush=True)
     dec = exact.stats.get("decomposition")
     if dec:
-        print(f"        bound by community (packing relaxation, {dec['elapsed']:.1f}s): "
+        print(f"        decomposition bound ({dec['elapsed']:.1f}s): "
               f"{dec['bound']:.6f}; HiGHS's own bound "
               f"{exact.stats['highs_bound'] if exact.stats['highs_bound'] is not None else float('nan'):.6f}")
         for d in dec["terms"]:
             print(f"          {d['community']:10s} <= {d['bound']:.6f} ({d['status']}, at most "
                   f"{d['regions']} regions, {d['nodes']} nodes, {d['elapsed']:.1f}s)")
+        print(f"        their sum {dec['sum']:.6f}; branching on shared units "
+              f"({', '.join(dec['joint']) or 'none'}): {dec['branches']} branches, "
+              f"{dec['open']} open")
+        for tie in dec["ties"]:
+            print(f"        plans where {' and '.join(tie['communities'])} tie for largest: "
+                  f"<= {tie['bound']:.6f}")
     if exact.bound is not None:
         gap = (exact.bound - best.objective) / max(abs(best.objective), 1e-9)
         print(f"heuristic ({best.method}, {h_time:g}s) gap to the MIP bound: {gap:.2%} "

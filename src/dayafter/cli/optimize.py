@@ -135,7 +135,14 @@ def run_cmd(
             terms = ", ".join(f"{escape(d['community'])} <= {d['bound']:.6g} ({d['status']})"
                               for d in dec["terms"])
             con.print(f"  bound by community (packing relaxation, {dec['elapsed']:.1f}s): "
-                      f"{dec['bound']:.6g} = {terms}")
+                      f"{dec['sum']:.6g} = {terms}")
+            if dec.get("joint"):
+                con.print(f"  regions of {escape(', '.join(dec['joint']))} made disjoint by "
+                          f"branching ({dec['branches']} branches, {dec['open']} open): "
+                          f"{dec['bound']:.6g}")
+            for tie in dec.get("ties", []):
+                con.print(f"  plans where {escape(' and '.join(tie['communities']))} tie for "
+                          f"largest: <= {tie['bound']:.6g}")
     else:
         con.print(f"{res.method}: no bound ({res.stats.get('steps', 0):,} steps)")
     for line in res.failing:

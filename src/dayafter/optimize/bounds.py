@@ -22,8 +22,10 @@ at least ``p`` people of ``c``, with ``p`` the least value such that ``sum_h min
 
 from __future__ import annotations
 
+import heapq
 import time
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -74,11 +76,43 @@ class TermBound:
 @dataclass(frozen=True)
 class DecompositionBound:
     """Upper bound on the whole objective: the sum of the community terms' bounds (the other
-    terms can never be positive)."""
+    terms can never be positive), tightened by branching on units that two communities' best
+    packings share.
+
+    Attributes
+    ----------
+    value
+        The bound: the largest over the open branches of the sum of their community bounds.
+    terms
+        Each community's bound without branching (their sum is ``root``).
+    elapsed
+        Seconds.
+    root
+        The sum of ``terms``.
+    joint
+        Communities whose regions were made disjoint by branching (pairs that cannot tie for
+        largest in one region).
+    nodes
+        Branches explored (each solves two packings).
+    open
+        Branches still open at the end; ``value`` is the largest of theirs.
+    leaf
+        The community bounds of the branch that gives ``value``.
+    ties
+        ``(a, b, bound)`` for each pair that may tie for largest in one region: the bound over
+        the plans in which they do (their packings with a tied region). ``value`` is never
+        below these.
+    """
 
     value: float
     terms: tuple[TermBound, ...]
     elapsed: float
+    root: float = float("nan")
+    joint: tuple[str, ...] = ()
+    nodes: int = 0
+    open: int = 0
+    leaf: tuple[TermBound, ...] = ()
+    ties: tuple[tuple[str, str, float], ...] = ()
 
 
 def decomposable(cp: CompiledProblem) -> bool:
@@ -131,9 +165,54 @@ def _least_share(totals: NDArray[np.float64], c: int, lo: float, *, majority: bo
     return lo_p
 
 
+
+def _slot_rows(b: _Builder, indptr: NDArray[np.int64], ind: NDArray[np.int64],
+               pop: NDArray[np.float64], lo: float, hi: float, x: NDArray[np.int64],
+               root: NDArray[np.int64], used: int, flow: NDArray[np.int64]) -> None:
+    """Rows of one packing slot: one root when used, members only when used, the root a member,
+    connected by flow, population within ``[lo, hi]`` when used (nothing when not)."""
+    n = x.size
+    b.add_row(np.concatenate([root, [used]]), np.concatenate([np.ones(n), [-1.0]]), 0.0, 0.0)
+    for i in range(n):
+        b.add_row([x[i], used], [1.0, -1.0], -np.inf, 0.0)
+        b.add_row([root[i], x[i]], [1.0, -1.0], -np.inf, 0.0)
+    b.add_flow_contiguity(indptr, ind, x, root, flow, float(n))
+    b.add_row(np.concatenate([x, [used]]), np.concatenate([pop, [-lo]]), -1e-12, np.inf)
+    b.add_row(np.concatenate([x, [used]]), np.concatenate([pop, [-hi]]), -np.inf, 1e-12)
+
+
+
+def _conflicts(indptr: NDArray[np.int64], ind: NDArray[np.int64], weights: NDArray[np.float64],
+               caps: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Pairs of units ``(i, j)``, ``i < j``, that no connected region can hold together when
+    column ``h`` of ``weights`` summed over the region may not exceed ``caps[h]``.
+
+    A connected region holding ``i`` and ``j`` holds a path between them, so it holds at least
+    the least weight of such a path (each unit counted once, both ends included) in every
+    column; a pair whose least path weight exceeds a cap is a conflict.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    n = indptr.size - 1
+    src = np.repeat(np.arange(n), np.diff(indptr))
+    bad = np.zeros((n, n), dtype=bool)
+    for h in range(weights.shape[1]):
+        w = weights[:, h]
+        if not np.isfinite(caps[h]) or w.sum() <= caps[h]:
+            continue
+        # arc u -> v costs v's weight (a hair more, so that no arc is dropped as empty)
+        g = csr_matrix((w[ind] + 1e-12, (src, ind)), shape=(n, n))
+        d = dijkstra(g, directed=True) + w[:, None]
+        bad |= d > caps[h] * (1 + 1e-9) + 1e-12 * (n + 1)
+    i, j = np.nonzero(np.triu(bad | bad.T, 1))
+    return np.column_stack([i, j]).astype(np.int64)
+
+
 def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
                   threads: int | None = None, slots: int | None = None,
-                  min_used: int = 0, feasibility: bool = False) -> TermBound:
+                  min_used: int = 0, feasibility: bool = False,
+                  exclude: Collection[int] = (), tie_with: int | None = None) -> TermBound:
     """Bound community ``c``'s weighted empowerment terms by the packing relaxation.
 
     See the module docstring. Locks and criteria are dropped (a relaxation), the population
@@ -150,6 +229,12 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
     feasibility
         Drop the objective: HiGHS only looks for a packing (``regions`` is empty when none was
         found; ``status`` tells whether that was proved).
+    exclude
+        Units no region may hold (the branches of :func:`decomposition_bound`).
+    tie_with
+        Another community: the first region must hold it tied with ``c`` (at least as many
+        people; with ``c`` largest that is a tie). This bounds ``c``'s term over the plans in
+        which the two tie somewhere (the tie case of :func:`decomposition_bound`).
     """
     import highspy
 
@@ -181,21 +266,20 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
     flow = b.add_vars((ind.size, m), 0, U)
     for i in range(n):
         b.add_row(x[i], 1.0, -np.inf, 1.0)
-    for r in range(min(min_used, m)):
+    for i in exclude:
+        for col in (*x[int(i)], *root[int(i)]):
+            b.ub[int(col)] = 0.0
+    for r in range(min(max(min_used, 1 if tie_with is not None else 0), m)):
         b.lb[used[r]] = 1.0
     others = [h for h in range(g) if h != c and T[h] > 0]
+    if tie_with is not None:
+        if T[tie_with] <= 0 or tie_with == c:
+            return TermBound(name, 0.0, "counting", m, 0, time.perf_counter() - t0)
+        # the tied region's people of the other community reach c's (half a person of slack)
+        b.add_row(x[:, 0], C[:, tie_with] - C[:, c], -0.5 / total, np.inf)
     big = hi  # |sum_i (C_ic - C_ih) x_i| is at most the region's population
     for r in range(m):
-        b.add_row(np.concatenate([root[:, r], [used[r]]]),
-                  np.concatenate([np.ones(n), [-1.0]]), 0.0, 0.0)
-        for i in range(n):
-            b.add_row([x[i, r], used[r]], [1.0, -1.0], -np.inf, 0.0)
-            b.add_row([root[i, r], x[i, r]], [1.0, -1.0], -np.inf, 0.0)
-        b.add_flow_contiguity(indptr, ind, x[:, r], root[:, r], flow[:, r], U)
-        b.add_row(np.concatenate([x[:, r], [used[r]]]), np.concatenate([pop, [-lo]]),
-                  -1e-12, np.inf)
-        b.add_row(np.concatenate([x[:, r], [used[r]]]), np.concatenate([pop, [-hi]]),
-                  -np.inf, 1e-12)
+        _slot_rows(b, indptr, ind, pop, lo, hi, x[:, r], root[:, r], used[r], flow[:, r])
         # a used slot holds at least p_min people of c (the counting argument, per slot)
         b.add_row(np.concatenate([x[:, r], [used[r]]]), np.concatenate([C[:, c], [-p_min]]),
                   -1e-12, np.inf)
@@ -205,8 +289,9 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
         else:
             for h in others:
                 b.add_row(x[:, r], C[:, c] - C[:, h], -1e-12, np.inf)
-        if r > 0:
-            # used slots come first, their roots in increasing unit order
+        if r > 0 and not (r == 1 and tie_with is not None):
+            # used slots come first, their roots in increasing unit order (the tied region,
+            # first, is not ordered with the others)
             b.add_row([used[r], used[r - 1]], [1.0, -1.0], -np.inf, 0.0)
             idx = np.concatenate([root[:, r - 1], root[:, r], [used[r]]])
             val = np.concatenate([np.arange(n, dtype=np.float64),
@@ -266,12 +351,145 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
                      tuple(regions), found)
 
 
+def tie_possible(cp: CompiledProblem, a: int, b: int, *, time_limit: float = 10.0,
+                 threads: int | None = None) -> str:
+    """Can one region hold communities ``a`` and ``b`` tied for largest?
+
+    A tie counts the region for both communities (see
+    :func:`dayafter.metrics.composition.empowerment`), so their regions may overlap only where a
+    tie is possible. One connected region within the widest population bounds, in which ``a`` and
+    ``b`` are at least every other community and within half a person of each other (a
+    relaxation of an exact tie), is looked for.
+
+    Returns ``"no"`` (HiGHS proved none exists), ``"yes"`` (one was found) or ``"unknown"``.
+    """
+    import highspy
+
+    n, g = cp.table.shape
+    total = float(cp.pop.sum())
+    C = cp.table / total
+    T = C.sum(axis=0)
+    if T[a] <= 0 or T[b] <= 0:
+        return "no"
+    pop = cp.pop / total
+    lo = float(cp.lo.min()) / total
+    hi = float(min(cp.hi.max() / total, 1.0))
+    t = cp.territory
+    indptr = np.asarray(t.graph.indptr, dtype=np.int64)
+    ind = np.asarray(t.graph.indices, dtype=np.int64)
+    bld = _Builder()
+    x = bld.add_vars((n,), 0, 1, integer=True)
+    root = bld.add_vars((n,), 0, 1, integer=True)
+    used = int(bld.add_vars((1,), 1, 1, integer=True)[0])
+    flow = bld.add_vars((ind.size,), 0, float(n))
+    _slot_rows(bld, indptr, ind, pop, lo, hi, x, root, used, flow)
+    for h in range(g):
+        if h not in (a, b) and T[h] > 0:
+            bld.add_row(x, C[:, a] - C[:, h], -1e-12, np.inf)
+            bld.add_row(x, C[:, b] - C[:, h], -1e-12, np.inf)
+    eps = 0.5 / total
+    bld.add_row(x, C[:, a] - C[:, b], -eps, eps)
+    # each of the two holds at least p with 2p + sum_h min(p, T_h) >= lo (the counting argument)
+    rest = np.delete(T, [a, b])
+    lo_p, hi_p = 0.0, float(min(T[a], T[b]))
+    if 2 * hi_p + np.minimum(rest, hi_p).sum() < lo * (1 - 1e-12):
+        return "no"
+    for _ in range(100):
+        mid = 0.5 * (lo_p + hi_p)
+        if 2 * mid + np.minimum(rest, mid).sum() >= lo:
+            hi_p = mid
+        else:
+            lo_p = mid
+    bld.add_row(x, C[:, a], lo_p - eps, np.inf)
+    bld.add_row(x, C[:, b], lo_p - eps, np.inf)
+    # no other community may exceed the smaller of the two totals: units holding more are out,
+    # and so are pairs of units that no path joins without more
+    cap = float(min(T[a], T[b])) + eps
+    for i in np.flatnonzero((np.delete(C, [a, b], axis=1) > cap).any(axis=1)):
+        bld.ub[int(x[i])] = 0.0
+        bld.ub[int(root[i])] = 0.0
+    wts = np.column_stack([pop, np.delete(C, [a, b], axis=1)])
+    caps = np.concatenate([[hi], np.full(g - 2, cap)])
+    for i, j in _conflicts(indptr, ind, wts, caps):
+        bld.add_row([x[i], x[j]], [1.0, 1.0], -np.inf, 1.0)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(max(time_limit, 0.5)))
+    h.setOptionValue("random_seed", 0)
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    h.passModel(bld.to_lp())
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return "no"
+    if h.getInfo().primal_solution_status == 2:
+        return "yes"
+    return "unknown"
+
+
+@dataclass(order=True)
+class _Node:
+    neg_value: float
+    seq: int
+    excl: dict[int, frozenset[int]] = field(compare=False)
+    terms: dict[int, TermBound] = field(compare=False)
+
+
+def _branch_unit(node: _Node, pairs: list[tuple[int, int]], share: NDArray[np.float64]
+                 ) -> tuple[int, int, int] | None:
+    """The unit to branch on, with its pair of communities; ``None`` when there is none.
+
+    A unit held by the best packings of both communities, worth most to them (``share[u, c]``:
+    the weighted term ``u`` carries for ``c``). When a packing was not solved to optimality its
+    bound may rest on units its best packing does not hold, so a unit of the other community's
+    packing that it may still use counts too, for what it carries for it.
+    """
+    best: tuple[float, int, int, int] | None = None
+    for a, b in pairs:
+        ra = {u for reg in node.terms[a].regions for u in reg}
+        rb = {u for reg in node.terms[b].regions for u in reg}
+        loose_a = node.terms[a].status != "optimal"
+        loose_b = node.terms[b].status != "optimal"
+        for u in ra | rb:
+            if u in ra and u in rb:
+                score = float(share[u, a] + share[u, b]) + 1e-9  # units of neither count too
+            elif u in ra and loose_b and u not in node.excl[b]:
+                score = float(share[u, b])
+            elif u in rb and loose_a and u not in node.excl[a]:
+                score = float(share[u, a])
+            else:
+                continue
+            if score > 0 and (best is None or (score, -u) > (best[0], -best[1])):
+                best = (score, u, a, b)
+    return None if best is None else best[1:]
+
+
 def decomposition_bound(cp: CompiledProblem, *, time_limit: float = 120.0,
-                        threads: int | None = None) -> DecompositionBound | None:
+                        threads: int | None = None, branch: bool = True,
+                        root_share: float = 0.4, solve_share: float = 0.1
+                        ) -> DecompositionBound | None:
     """Upper bound on ``cp``'s objective from per-community packing relaxations.
 
-    ``None`` when the objective does not decompose (see :func:`decomposable`). The time limit is
-    shared among the communities (unused time passes on to the next one).
+    ``None`` when the objective does not decompose (see :func:`decomposable`).
+
+    1. Each community's packing relaxation is solved on its own (``root_share`` of the time,
+       shared among the communities; unused time passes on). Their sum bounds the objective.
+    2. With ``branch``, the sum is tightened. In a plan, the regions where two communities are
+       largest are disjoint unless the two tie for largest in one region (a tie counts for
+       both). The plans split into cases:
+
+       - for each pair that may tie (:func:`tie_possible` does not rule it out), the plans in
+         which they do: bounded by the two communities' packings with a tied region
+         (``tie_with``), the others' as in step 1;
+       - the plans without ties, in which every pair's regions are disjoint: when the best
+         packings of two communities share a unit ``u``, every such plan has ``u`` outside the
+         regions of one or the other, so the bound is the larger of two branches, each
+         forbidding ``u`` to one of them (its packing solved again, with at most
+         ``solve_share`` of the time). Branches are explored best first until the best one's
+         packings are disjoint, its bound falls to the tie cases' or the time runs out.
+
+       The bound is the largest over the tie cases and the open branches.
 
     Examples
     --------
@@ -288,6 +506,8 @@ def decomposition_bound(cp: CompiledProblem, *, time_limit: float = 120.0,
     """
     if not decomposable(cp):
         return None
+    if not (0.0 < root_share <= 1.0 and 0.0 < solve_share <= 1.0):
+        raise ValueError("root_share and solve_share must lie in (0, 1]")
     t0 = time.perf_counter()
     comms = [int(c) for c in np.flatnonzero((cp.w_plur > 0) | (cp.w_maj > 0))]
     total = float(cp.pop.sum())
@@ -298,11 +518,84 @@ def decomposition_bound(cp: CompiledProblem, *, time_limit: float = 120.0,
     slots = {c: max_plurality_regions(T, c, lo, cp.k, majority=bool(cp.w_plur[c] <= 0))
              for c in comms}
     comms.sort(key=lambda c: (slots[c], c))
-    terms = {}
+    terms: dict[int, TermBound] = {}
+    root_time = time_limit * (root_share if branch else 1.0)
     for j, c in enumerate(comms):
-        left = time_limit - (time.perf_counter() - t0)
+        left = root_time - (time.perf_counter() - t0)
         share = max(left / (len(comms) - j), 0.5)
         terms[c] = packing_bound(cp, c, time_limit=share, threads=threads)
     ordered = tuple(terms[c] for c in sorted(terms))
-    return DecompositionBound(float(sum(tb.value for tb in ordered)), ordered,
-                              time.perf_counter() - t0)
+    root = float(sum(tb.value for tb in ordered))
+
+    def done(value: float, joint: tuple[str, ...] = (), nodes: int = 0, n_open: int = 0,
+             leaf: dict[int, TermBound] | None = None,
+             ties: tuple[tuple[str, str, float], ...] = ()) -> DecompositionBound:
+        return DecompositionBound(value, ordered, time.perf_counter() - t0, root, joint, nodes,
+                                  n_open, tuple(leaf[c] for c in sorted(leaf)) if leaf else (),
+                                  ties)
+
+    names = cp.territory.communities
+    # communities whose term can be positive; the pairs of them, with those that may tie
+    live = [c for c in comms if terms[c].value > 1e-6 * max(cp.w_plur[c] + cp.w_maj[c], 1e-12)]
+    pairs: list[tuple[int, int]] = []
+    ties: list[tuple[str, str, float]] = []
+    floor = -np.inf  # the largest bound over the plans in which some pair ties
+    for ia, a in enumerate(live):
+        for b in live[ia + 1:]:
+            if not branch or time_limit - (time.perf_counter() - t0) < 1.0:
+                break
+            pairs.append((a, b))
+            if cp.w_plur[a] <= 0 or cp.w_plur[b] <= 0:
+                continue  # a majority region has no other largest community
+            left = time_limit - (time.perf_counter() - t0)
+            if tie_possible(cp, a, b, time_limit=min(5.0, 0.1 * left), threads=threads) == "no":
+                continue
+            # plans in which a and b tie somewhere: each holds a region tied with the other
+            tie_terms = dict(terms)
+            for c, o in ((a, b), (b, a)):
+                left = time_limit - (time.perf_counter() - t0)
+                tb = packing_bound(cp, c, tie_with=o, threads=threads,
+                                   time_limit=max(min(left, solve_share * time_limit), 0.5))
+                tie_terms[c] = min(tb, terms[c], key=lambda x: x.value)
+            bound = float(sum(tb.value for tb in tie_terms.values()))
+            ties.append((names[a], names[b], bound))
+            floor = max(floor, bound)
+    if not pairs or floor >= root:
+        return done(root, ties=tuple(ties))
+    joint = tuple(sorted({names[c] for pair in pairs for c in pair}))
+    share_u = np.zeros_like(cp.table, dtype=np.float64)
+    for c in live:
+        share_u[:, c] = (cp.w_plur[c] + cp.w_maj[c]) * cp.table[:, c] / (T[c] * total)
+    cache: dict[tuple[int, frozenset[int]], TermBound] = {}
+    seq = 0
+    heap = [_Node(-root, seq, {c: frozenset() for c in comms}, dict(terms))]
+    nodes = 0
+    while True:
+        node = heap[0]
+        left = time_limit - (time.perf_counter() - t0)
+        pick = _branch_unit(node, pairs, share_u)
+        if pick is None or left < 1.0 or -node.neg_value <= floor:
+            break
+        heapq.heappop(heap)
+        nodes += 1
+        u, a, b = pick
+        for c in (a, b):
+            excl = dict(node.excl)
+            excl[c] = node.excl[c] | {u}
+            key = (c, excl[c])
+            if key not in cache:
+                left = time_limit - (time.perf_counter() - t0)
+                tb = packing_bound(cp, c, exclude=sorted(excl[c]), threads=threads,
+                                   time_limit=max(min(left, solve_share * time_limit), 0.5))
+                # a branch holds fewer plans than its parent: its bound is never higher
+                if tb.value > node.terms[c].value:
+                    tb = TermBound(tb.community, node.terms[c].value, tb.status, tb.slots,
+                                   tb.nodes, tb.elapsed, tb.regions, tb.found)
+                cache[key] = tb
+            child = dict(node.terms)
+            child[c] = cache[key]
+            seq += 1
+            heapq.heappush(heap, _Node(-float(sum(tb.value for tb in child.values())), seq,
+                                       excl, child))
+    top = heap[0]
+    return done(max(-top.neg_value, floor), joint, nodes, len(heap), top.terms, tuple(ties))
