@@ -143,27 +143,29 @@ def max_plurality_regions(totals: NDArray[np.float64], c: int, lo: float, k: int
     return int(min(k, np.floor(tc / p * (1 + 1e-9)))) if p > 0 else k
 
 
-def _least_share(totals: NDArray[np.float64], c: int, lo: float, *, majority: bool) -> float:
+def _least_share(totals: NDArray[np.float64], c: int, lo: float, *, majority: bool,
+                 tied: int | None = None) -> float:
     """Least number of people of ``c`` in a region of at least ``lo`` people where ``c`` is
-    largest (or above half); ``inf`` when no such region can exist."""
-    tc = float(totals[c])
+    largest (or above half), or, with ``tied``, where ``c`` and ``tied`` are largest together with
+    as many people each; ``inf`` when no such region can exist."""
+    tc = float(totals[c]) if tied is None else float(min(totals[c], totals[tied]))
     if lo <= 0:
         return 0.0
     if majority:
         return lo / 2.0 if tc >= lo / 2.0 * (1 - 1e-12) else float("inf")
-    others = np.delete(np.asarray(totals, dtype=np.float64), c)
-    # least p with p + sum_h min(p, T_h) >= lo (the region's own community counts p)
-    if tc + np.minimum(others, tc).sum() < lo * (1 - 1e-12):
+    own = [c] if tied is None else [c, tied]
+    others = np.delete(np.asarray(totals, dtype=np.float64), own)
+    # least p with len(own) * p + sum_h min(p, T_h) >= lo (each own community counts p)
+    if len(own) * tc + np.minimum(others, tc).sum() < lo * (1 - 1e-12):
         return float("inf")
     lo_p, hi_p = 0.0, tc
     for _ in range(100):
         mid = 0.5 * (lo_p + hi_p)
-        if mid + np.minimum(others, mid).sum() >= lo:
+        if len(own) * mid + np.minimum(others, mid).sum() >= lo:
             hi_p = mid
         else:
             lo_p = mid
     return lo_p
-
 
 
 def _slot_rows(b: _Builder, indptr: NDArray[np.int64], ind: NDArray[np.int64],
@@ -389,17 +391,10 @@ def tie_possible(cp: CompiledProblem, a: int, b: int, *, time_limit: float = 10.
             bld.add_row(x, C[:, b] - C[:, h], -1e-12, np.inf)
     eps = 0.5 / total
     bld.add_row(x, C[:, a] - C[:, b], -eps, eps)
-    # each of the two holds at least p with 2p + sum_h min(p, T_h) >= lo (the counting argument)
-    rest = np.delete(T, [a, b])
-    lo_p, hi_p = 0.0, float(min(T[a], T[b]))
-    if 2 * hi_p + np.minimum(rest, hi_p).sum() < lo * (1 - 1e-12):
+    # each of the two holds at least the counting argument's share for a tie
+    lo_p = _least_share(T, a, lo, majority=False, tied=b)
+    if not np.isfinite(lo_p):
         return "no"
-    for _ in range(100):
-        mid = 0.5 * (lo_p + hi_p)
-        if 2 * mid + np.minimum(rest, mid).sum() >= lo:
-            hi_p = mid
-        else:
-            lo_p = mid
     bld.add_row(x, C[:, a], lo_p - eps, np.inf)
     bld.add_row(x, C[:, b], lo_p - eps, np.inf)
     # no other community may exceed the smaller of the two totals: units holding more are out,
