@@ -18,6 +18,14 @@ term from above, and the sum over communities bounds the objective. The model ne
 plurality (a slot that is not used holds no unit, so its tally rows read ``0 >= 0``), and the slot
 count ``m`` comes from a counting argument: a ``c``-plurality region of at least ``lo`` people holds
 at least ``p`` people of ``c``, with ``p`` the least value such that ``sum_h min(p, T_h) >= lo``.
+
+Flow contiguity with a free root has a weak relaxation. Every region has a *head*, its unit with
+the most people of ``c`` (ties by index), and :func:`plurality_heads` proves most units unable to
+head one (too few people of ``c`` within reach, or HiGHS finds no region). The slots are then
+rooted at the few heads that remain, holding nothing ranked above their head; with no more heads
+than slots each slot gets its own head and the flow is rooted. On the built-in case this leaves
+three Turkmen heads and two Yazidi ones, and the branches of :func:`decomposition_bound` that
+timed out at their linear bound are solved to optimality.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from dayafter.optimize.mip import _Builder
 from dayafter.optimize.problem import CompiledProblem
 
 __all__ = ["DecompositionBound", "TermBound", "decomposable", "decomposition_bound",
-           "max_plurality_regions", "packing_bound"]
+           "max_plurality_regions", "packing_bound", "plurality_heads"]
 
 
 @dataclass(frozen=True)
@@ -211,10 +219,77 @@ def _conflicts(indptr: NDArray[np.int64], ind: NDArray[np.int64], weights: NDArr
     return np.column_stack([i, j]).astype(np.int64)
 
 
+def _head_rank(table: NDArray[np.float64], c: int) -> NDArray[np.int64]:
+    """Each unit's rank by its people of ``c`` (most first, ties by index): a region's *head* is
+    its best-ranked unit."""
+    n = table.shape[0]
+    order = np.lexsort((np.arange(n), -table[:, c]))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    return rank
+
+
+def plurality_heads(cp: CompiledProblem, c: int, *, time_limit: float = 30.0,
+                    threads: int | None = None) -> tuple[int, ...]:
+    """The units that can head a region in which ``c`` is largest (or above half, for a
+    majority-only term): the region's unit with the most people of ``c`` (ties by index).
+
+    Every such region has one head, so regions are counted by their heads and each can be
+    rooted there (:func:`packing_bound` with ``heads``). A unit is ruled out when the units
+    ranked below it that a path of at most the population bound reaches from it hold fewer than
+    the least people of ``c`` such a region needs, or when HiGHS proves that no region headed
+    by it exists. Units left undecided when ``time_limit`` runs out are kept (the result is a
+    superset of the true heads, which keeps every bound built on it valid).
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    t0 = time.perf_counter()
+    n = cp.table.shape[0]
+    total = float(cp.pop.sum())
+    T = cp.table.sum(axis=0) / total
+    lo = float(cp.lo.min()) / total
+    hi = float(cp.hi.max()) / total
+    only_maj = float(cp.w_plur[c]) <= 0
+    p_min = _least_share(T, c, lo, majority=only_maj)
+    if T[c] <= 0 or not np.isfinite(p_min):
+        return ()
+    rank = _head_rank(cp.table, c)
+    pop = cp.pop / total
+    share = cp.table[:, c] / total
+    indptr = np.asarray(cp.territory.graph.indptr, dtype=np.int64)
+    ind = np.asarray(cp.territory.graph.indices, dtype=np.int64)
+    src = np.repeat(np.arange(n), np.diff(indptr))
+    heads: list[int] = []
+    for u in np.argsort(rank):
+        u = int(u)
+        if share[u] <= 0:
+            break  # a head holds people of c (it holds the region's most)
+        left = time_limit - (time.perf_counter() - t0)
+        allowed = rank >= rank[u]
+        w = np.where(allowed, pop, np.inf)
+        keep = np.isfinite(w[ind])
+        g = csr_matrix((w[ind][keep] + 1e-12, (src[keep], ind[keep])), shape=(n, n))
+        d = dijkstra(g, directed=True, indices=u) + pop[u]
+        reach = allowed & (d <= hi * (1 + 1e-9))
+        if share[reach].sum() < p_min * (1 - 1e-9):
+            continue
+        if left < 0.5:
+            heads.append(u)  # undecided: kept
+            continue
+        tb = packing_bound(cp, c, time_limit=min(left, max(2.0, 0.2 * time_limit)),
+                           threads=threads, slots=1, min_used=1, feasibility=True,
+                           exclude=np.flatnonzero(~reach).tolist(), heads=[u])
+        if tb.status != "infeasible":
+            heads.append(u)
+    return tuple(heads)
+
+
 def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
                   threads: int | None = None, slots: int | None = None,
                   min_used: int = 0, feasibility: bool = False,
-                  exclude: Collection[int] = (), tie_with: int | None = None) -> TermBound:
+                  exclude: Collection[int] = (), tie_with: int | None = None,
+                  heads: Collection[int] | None = None) -> TermBound:
     """Bound community ``c``'s weighted empowerment terms by the packing relaxation.
 
     See the module docstring. Locks and criteria are dropped (a relaxation), the population
@@ -237,6 +312,10 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
         Another community: the first region must hold it tied with ``c`` (at least as many
         people; with ``c`` largest that is a tie). This bounds ``c``'s term over the plans in
         which the two tie somewhere (the tie case of :func:`decomposition_bound`).
+    heads
+        The units that can head a region (:func:`plurality_heads`). Each region is rooted at
+        its head, and holds no unit ranked above it. With no more heads than slots, each slot
+        is given its own head (a rooted flow, much tighter than a free root).
     """
     import highspy
 
@@ -257,6 +336,20 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
         m = min(m, slots)
     if m == 0 or T[c] <= 0 or (a_w <= 0 and m_w <= 0):
         return TermBound(name, 0.0, "counting", m, 0, time.perf_counter() - t0)
+    fixed: list[int] | None = None
+    free_heads: list[int] | None = None
+    rank = _head_rank(cp.table, c)
+    if heads is not None:
+        gone = {int(i) for i in exclude}
+        hs = sorted({int(u) for u in heads} - gone, key=lambda u: rank[u])
+        if not hs:
+            # HiGHS proved that no unit left can head such a region
+            return TermBound(name, 0.0, "infeasible", 0, 0, time.perf_counter() - t0)
+        if tie_with is None and len(hs) <= m:
+            fixed = hs
+        else:
+            free_heads = hs
+        m = min(m, len(hs))
     t = cp.territory
     indptr = np.asarray(t.graph.indptr, dtype=np.int64)
     ind = np.asarray(t.graph.indices, dtype=np.int64)
@@ -271,8 +364,12 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
     for i in exclude:
         for col in (*x[int(i)], *root[int(i)]):
             b.ub[int(col)] = 0.0
-    for r in range(min(max(min_used, 1 if tie_with is not None else 0), m)):
-        b.lb[used[r]] = 1.0
+    if fixed is not None:
+        if min_used > 0:  # slots are not ordered: count them
+            b.add_row(used, np.ones(m), float(min(min_used, m)), np.inf)
+    else:
+        for r in range(min(max(min_used, 1 if tie_with is not None else 0), m)):
+            b.lb[used[r]] = 1.0
     others = [h for h in range(g) if h != c and T[h] > 0]
     if tie_with is not None:
         if T[tie_with] <= 0 or tie_with == c:
@@ -280,6 +377,26 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
         # the tied region's people of the other community reach c's (half a person of slack)
         b.add_row(x[:, 0], C[:, tie_with] - C[:, c], -0.5 / total, np.inf)
     big = hi  # |sum_i (C_ic - C_ih) x_i| is at most the region's population
+    if fixed is not None:
+        # slot r is the region headed by fixed[r]: rooted there, nothing ranked above it
+        for r, u in enumerate(fixed):
+            for i in range(n):
+                if i != u:
+                    b.ub[int(root[i, r])] = 0.0
+                if rank[i] < rank[u]:
+                    b.ub[int(x[i, r])] = 0.0
+    elif free_heads is not None:
+        # a region is rooted at its head: no member ranks above its root
+        hset = set(free_heads)
+        below = sorted(free_heads, key=lambda u: rank[u])
+        for r in range(m):
+            for i in range(n):
+                if i not in hset:
+                    b.ub[int(root[i, r])] = 0.0
+            for i in range(n):
+                lower = [int(root[u, r]) for u in below if rank[u] > rank[i]]
+                if lower:
+                    b.add_row([int(x[i, r]), *lower], np.ones(len(lower) + 1), -np.inf, 1.0)
     for r in range(m):
         _slot_rows(b, indptr, ind, pop, lo, hi, x[:, r], root[:, r], used[r], flow[:, r])
         # a used slot holds at least p_min people of c (the counting argument, per slot)
@@ -291,7 +408,7 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
         else:
             for h in others:
                 b.add_row(x[:, r], C[:, c] - C[:, h], -1e-12, np.inf)
-        if r > 0 and not (r == 1 and tie_with is not None):
+        if r > 0 and fixed is None and not (r == 1 and tie_with is not None):
             # used slots come first, their roots in increasing unit order (the tied region,
             # first, is not ordered with the others)
             b.add_row([used[r], used[r - 1]], [1.0, -1.0], -np.inf, 0.0)
@@ -462,14 +579,16 @@ def _branch_unit(node: _Node, pairs: list[tuple[int, int]], share: NDArray[np.fl
 
 def decomposition_bound(cp: CompiledProblem, *, time_limit: float = 120.0,
                         threads: int | None = None, branch: bool = True,
-                        root_share: float = 0.4, solve_share: float = 0.1
+                        root_share: float = 0.2, solve_share: float = 0.1
                         ) -> DecompositionBound | None:
     """Upper bound on ``cp``'s objective from per-community packing relaxations.
 
     ``None`` when the objective does not decompose (see :func:`decomposable`).
 
     1. Each community's packing relaxation is solved on its own (``root_share`` of the time,
-       shared among the communities; unused time passes on). Their sum bounds the objective.
+       shared among the communities; unused time passes on), its regions rooted at the units
+       that can head them (:func:`plurality_heads`, found in part of that time). Their sum
+       bounds the objective.
     2. With ``branch``, the sum is tightened. In a plan, the regions where two communities are
        largest are disjoint unless the two tie for largest in one region (a tie counts for
        both). The plans split into cases:
@@ -515,10 +634,16 @@ def decomposition_bound(cp: CompiledProblem, *, time_limit: float = 120.0,
     comms.sort(key=lambda c: (slots[c], c))
     terms: dict[int, TermBound] = {}
     root_time = time_limit * (root_share if branch else 1.0)
+    heads: dict[int, tuple[int, ...] | None] = {}
     for j, c in enumerate(comms):
         left = root_time - (time.perf_counter() - t0)
         share = max(left / (len(comms) - j), 0.5)
-        terms[c] = packing_bound(cp, c, time_limit=share, threads=threads)
+        s0 = time.perf_counter()
+        # the units that can head a region of c: each region is rooted at its head
+        heads[c] = (plurality_heads(cp, c, time_limit=0.4 * share, threads=threads)
+                    if slots[c] > 0 else None)
+        share = max(share - (time.perf_counter() - s0), 0.5)
+        terms[c] = packing_bound(cp, c, time_limit=share, threads=threads, heads=heads[c])
     ordered = tuple(terms[c] for c in sorted(terms))
     root = float(sum(tb.value for tb in ordered))
 
@@ -549,7 +674,7 @@ def decomposition_bound(cp: CompiledProblem, *, time_limit: float = 120.0,
             tie_terms = dict(terms)
             for c, o in ((a, b), (b, a)):
                 left = time_limit - (time.perf_counter() - t0)
-                tb = packing_bound(cp, c, tie_with=o, threads=threads,
+                tb = packing_bound(cp, c, tie_with=o, threads=threads, heads=heads[c],
                                    time_limit=max(min(left, solve_share * time_limit), 0.5))
                 tie_terms[c] = min(tb, terms[c], key=lambda x: x.value)
             bound = float(sum(tb.value for tb in tie_terms.values()))
@@ -581,6 +706,7 @@ def decomposition_bound(cp: CompiledProblem, *, time_limit: float = 120.0,
             if key not in cache:
                 left = time_limit - (time.perf_counter() - t0)
                 tb = packing_bound(cp, c, exclude=sorted(excl[c]), threads=threads,
+                                   heads=heads[c],
                                    time_limit=max(min(left, solve_share * time_limit), 0.5))
                 # a branch holds fewer plans than its parent: its bound is never higher
                 if tb.value > node.terms[c].value:

@@ -19,6 +19,7 @@ from dayafter.optimize.bounds import (
     decomposition_bound,
     max_plurality_regions,
     packing_bound,
+    plurality_heads,
     tie_possible,
 )
 from dayafter.optimize.mip import MIPOptimizer
@@ -242,3 +243,64 @@ def test_conflicting_pairs_against_enumeration():
             if (lightest[i, j] > caps).any()}
     assert got == want
     assert want  # the caps do cut some pairs
+
+
+def _head_sets(t, c: int, lo: float, hi: float, majority: bool = False) -> set[int]:
+    """Every unit that heads (holds the most people of ``c``, ties by index) some connected set
+    within [lo, hi] in which ``c`` is largest (or above half)."""
+    table = t.census(t.census_names[0])
+    order = np.lexsort((np.arange(t.n_units), -table[:, c]))
+    heads = set()
+    for bits in itertools.product((False, True), repeat=t.n_units):
+        m = np.array(bits)
+        if not m.any():
+            continue
+        tally = table[m].sum(axis=0)
+        pop = tally.sum()
+        if pop < lo - 1e-9 or pop > hi + 1e-9:
+            continue
+        if (tally[c] < 0.5 * pop - 1e-9) if majority else (tally[c] < tally.max()):
+            continue
+        if tally[c] <= 0 or not _connected(t, m):
+            continue
+        heads.add(int(next(u for u in order if m[u])))
+    return heads
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_plurality_heads_against_enumeration(seed):
+    t = grid(3, 3, 3, seed=40 + seed)
+    for c in range(3):
+        for majority in (False, True):
+            metric = "empowerment_majority" if majority else "empowerment_plurality"
+            p = Problem.from_dict({"regions": 3, "maximize": [
+                {"metric": metric, "communities": [t.communities[c]]}],
+                "constraints": {"tolerance": 0.5}})
+            cp = p.compile(t)
+            ref = _head_sets(t, c, float(cp.lo.min()), float(cp.hi.max()), majority)
+            assert set(plurality_heads(cp, c, time_limit=60)) == ref
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_packing_with_heads_equals_packing_without(seed):
+    """Rooting regions at their heads changes the model, not its optimum: with one slot per head
+    (fixed roots) and with fewer slots than heads (free roots among the heads)."""
+    t = grid(3, 4, 3, seed=60 + seed)
+    for c in range(3):
+        p = Problem.from_dict({"regions": 4, "maximize": [
+            {"metric": "empowerment_plurality", "communities": [t.communities[c]]}],
+            "constraints": {"tolerance": 0.6}})
+        cp = p.compile(t)
+        hs = plurality_heads(cp, c, time_limit=60)
+        for slots in (1, 2, None):
+            free = packing_bound(cp, c, time_limit=60, slots=slots)
+            rooted = packing_bound(cp, c, time_limit=60, slots=slots, heads=hs)
+            assert free.status in ("optimal", "counting", "infeasible")
+            assert rooted.status in ("optimal", "counting", "infeasible")
+            assert rooted.value == pytest.approx(free.value, abs=1e-6), (c, slots, hs)
+        if len(hs) <= 1:
+            continue
+        # a single slot over one region's best: the enumeration agrees
+        one = packing_bound(cp, c, time_limit=60, slots=1, heads=hs)
+        ref = _best_single_region(t, c, float(cp.lo.min()), float(cp.hi.max()))
+        assert one.value == pytest.approx(ref, abs=1e-6)
