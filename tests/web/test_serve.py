@@ -25,16 +25,9 @@ def test_serve_help_lists_the_options():
 
 
 def test_serve_prints_address_and_answers(tmp_path):
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dayafter.cli.main", "serve", "--demo-grid", "4", "--port", "0",
-         "--plans-dir", str(tmp_path)], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    proc = _start(["--plans-dir", str(tmp_path)])
     try:
-        line = ""
-        for _ in range(50):
-            line = proc.stderr.readline()
-            if "http://" in line or not line:
-                break
+        line = _read_until(proc, "http://")
         m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
         assert m, f"no address printed: {line!r}"
         with urllib.request.urlopen(f"{m.group(0)}api/meta", timeout=10) as r:
@@ -49,9 +42,7 @@ def test_serve_prints_address_and_answers(tmp_path):
         assert info.value.code == 403
         assert "evil.example" in json.load(info.value)["message"]
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=20)
-        proc.stderr.close()
+        _stop(proc)
     assert proc.returncode in (0, -signal.SIGINT, 130)
 
 
@@ -77,6 +68,17 @@ def _start(args, env=None):
                              *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
 
 
+def _read_until(proc, marker: str, limit: int = 50) -> str:
+    """The server's stderr up to the first line holding ``marker`` (or its end)."""
+    lines = []
+    for _ in range(limit):
+        line = proc.stderr.readline()
+        lines.append(line)
+        if marker in line or not line:
+            break
+    return "".join(lines)
+
+
 def _stop(proc):
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=20)
@@ -87,13 +89,7 @@ def test_serve_beyond_loopback_prints_a_token_and_requires_it(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DAYAFTER_TOKEN"}
     proc = _start(["--host", "0.0.0.0", "--plans-dir", str(tmp_path), "--max-upload-mb", "0.01"], env)
     try:
-        lines = []
-        for _ in range(50):
-            line = proc.stderr.readline()
-            lines.append(line)
-            if "access token:" in line or not line:
-                break
-        text = "".join(lines)
+        text = _read_until(proc, "access token:")
         m = re.search(r"http://0\.0\.0\.0:(\d+)/\?token=([A-Za-z0-9_\-%]+)", text)
         assert m, text
         port, token = m.group(1), m.group(2)
@@ -125,11 +121,7 @@ def test_serve_takes_the_token_from_the_environment(tmp_path):
     token = "from-the-environment-0123456789"
     proc = _start(["--plans-dir", str(tmp_path)], dict(os.environ, DAYAFTER_TOKEN=token))
     try:
-        line = ""
-        for _ in range(50):
-            line = proc.stderr.readline()
-            if "http://" in line or not line:
-                break
+        line = _read_until(proc, "http://")
         m = re.search(r"(http://127\.0\.0\.1:\d+/)\?token=", line)
         assert m, line
         try:
