@@ -338,8 +338,8 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
         return TermBound(name, 0.0, "counting", m, 0, time.perf_counter() - t0)
     fixed: list[int] | None = None
     free_heads: list[int] | None = None
-    rank = _head_rank(cp.table, c)
     if heads is not None:
+        rank = _head_rank(cp.table, c)
         gone = {int(i) for i in exclude}
         hs = sorted({int(u) for u in heads} - gone, key=lambda u: rank[u])
         if not hs:
@@ -387,14 +387,13 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
                     b.ub[int(x[i, r])] = 0.0
     elif free_heads is not None:
         # a region is rooted at its head: no member ranks above its root
-        hset = set(free_heads)
-        below = sorted(free_heads, key=lambda u: rank[u])
+        hset = set(free_heads)  # in rank order
         for r in range(m):
             for i in range(n):
                 if i not in hset:
                     b.ub[int(root[i, r])] = 0.0
             for i in range(n):
-                lower = [int(root[u, r]) for u in below if rank[u] > rank[i]]
+                lower = [int(root[u, r]) for u in free_heads if rank[u] > rank[i]]
                 if lower:
                     b.add_row([int(x[i, r]), *lower], np.ones(len(lower) + 1), -np.inf, 1.0)
     for r in range(m):
