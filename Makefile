@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # modules held to mypy (the core model, metrics, I/O and geometry edge)
 TYPED := src/dayafter/errors.py src/dayafter/graph.py src/dayafter/territory.py src/dayafter/plan.py \
 	src/dayafter/metrics src/dayafter/criteria.py src/dayafter/io src/dayafter/geo \
-	src/dayafter/cases/__init__.py src/dayafter/comparison.py
+	src/dayafter/cases/__init__.py src/dayafter/comparison.py src/dayafter/_util src/dayafter/validation.py
 
 .PHONY: run test test-fast deps lint bench clean install
 

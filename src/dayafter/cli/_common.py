@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
 import warnings
@@ -82,36 +81,9 @@ def console(*, stderr: bool = False):
 
 def print_json(data: Any) -> None:
     """Machine-readable output on stdout (NaN and infinities become null: strict JSON)."""
-    sys.stdout.write(json.dumps(_finite(data), indent=2, ensure_ascii=False, default=_json_default,
-                                allow_nan=False) + "\n")
+    from dayafter._util import json_dumps
 
-
-def _finite(o: Any) -> Any:
-    import math
-
-    import numpy as np
-
-    if isinstance(o, float | np.floating):
-        return float(o) if math.isfinite(float(o)) else None
-    if isinstance(o, dict):
-        return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_finite(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return _finite(o.tolist())
-    return o
-
-
-def _json_default(o: Any) -> Any:
-    import numpy as np
-
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return None if not np.isfinite(o) else float(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
+    sys.stdout.write(json_dumps(data, indent=2) + "\n")
 
 
 def _project(path: Path):

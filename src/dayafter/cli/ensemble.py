@@ -11,6 +11,7 @@ import typer
 
 from dayafter.cli._common import console, err_line, load_territory, print_json, resolve_plan
 from dayafter.errors import ConfigError
+from dayafter.validation import PARAMETERS
 
 app = typer.Typer(help="Run ReCom ensembles and place plans in them.", no_args_is_help=True)
 
@@ -80,7 +81,7 @@ def run_cmd(
     tree: Annotated[str, typer.Option(help="uniform (Wilson) or random_mst.")] = "uniform",
     m_bound: Annotated[int | None, typer.Option(help="Reversible ReCom's bound M on balanced cuts per tree.")] = None,
     max_tree_attempts: Annotated[int, typer.Option(help="Trees per ReCom step before a self-loop.")] = 1000,
-    tolerance: Annotated[float | None, typer.Option(help="Population tolerance around the ideal (0.05 = 5%).")] = None,
+    tolerance: Annotated[float | None, typer.Option(help=PARAMETERS["tolerance"].help())] = None,
     census: Annotated[str | None, typer.Option(help="Census balanced by the population bounds.")] = None,
     constraints: Annotated[Path | None, typer.Option(help="Constraints file (YAML or JSON): tolerance, pop_min, pop_max, locked_units, locked_regions, max_splits.")] = None,
     metric: Annotated[list[str] | None, typer.Option("--metric", help="Scalar recorded per step (repeatable), e.g. theil_h or stranded:Yazidi.")] = None,

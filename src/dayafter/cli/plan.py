@@ -10,6 +10,7 @@ import typer
 
 from dayafter.cli._common import console, load_territory, print_json, resolve_plan
 from dayafter.errors import ConfigError, InputDataError
+from dayafter.validation import PARAMETERS
 
 app = typer.Typer(help="Evaluate, compare and export plans.", no_args_is_help=True)
 
@@ -65,7 +66,7 @@ def evaluate_cmd(
     project: ProjectOpt = None,
     census: CensusOpt = None,
     criteria: Annotated[Path | None, typer.Option(help="Criteria file (YAML or JSON).")] = None,
-    threshold: Annotated[float, typer.Option(help="Stranded threshold (share).")] = 0.10,
+    threshold: Annotated[float, typer.Option(help=PARAMETERS["threshold"].help())] = PARAMETERS["threshold"].default,
     reference: Annotated[str | None, typer.Option(help="Reference plan to measure change from.")] = None,
     reock: Annotated[bool, typer.Option(help="Also compute Reock compactness (geometry).")] = False,
     require_contiguous: Annotated[bool, typer.Option(help="Fail (exit 3) when a region is not contiguous.")] = False,
@@ -158,7 +159,7 @@ def compare_cmd(
     project: ProjectOpt = None,
     all_scenarios: Annotated[bool, typer.Option("--all-scenarios", help="Compare every scenario of the case.")] = False,
     census: CensusOpt = None,
-    threshold: Annotated[float, typer.Option(help="Stranded threshold (share).")] = 0.10,
+    threshold: Annotated[float, typer.Option(help=PARAMETERS["threshold"].help())] = PARAMETERS["threshold"].default,
     criteria: Annotated[Path | None, typer.Option(help="Criteria file (YAML or JSON).")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:

@@ -9,6 +9,7 @@ import typer
 
 from dayafter.cli._common import console, load_territory, resolve_plan
 from dayafter.errors import ConfigError, InputDataError
+from dayafter.validation import PARAMETERS
 
 
 def report(
@@ -27,7 +28,7 @@ def report(
         "--ensemble", help="Finished ensemble run directory (dayafter ensemble run --out).")] = None,
     criteria: Annotated[Path | None, typer.Option(help="Criteria file (YAML or JSON).")] = None,
     census: Annotated[list[str] | None, typer.Option("--census", help="Census to report (repeatable).")] = None,
-    threshold: Annotated[float, typer.Option(help="Stranded threshold (share).")] = 0.10,
+    threshold: Annotated[float, typer.Option(help=PARAMETERS["threshold"].help())] = PARAMETERS["threshold"].default,
     councils: Annotated[str | None, typer.Option(
         "--councils", help="Simulate councils: 'iraq-2023' (the case's rules) or a rules file.")] = None,
     council_seats: Annotated[int | None, typer.Option(

@@ -37,6 +37,7 @@ from dayafter.errors import ConfigError, InfeasibleError, first_ids
 from dayafter.metrics.evaluate import DEFAULT_THRESHOLD, Evaluation
 from dayafter.plan import Region
 from dayafter.territory import Territory
+from dayafter.validation import DEFAULT_TOLERANCE, PARAMETERS
 
 __all__ = ["METRICS", "CompiledProblem", "Objective", "Problem", "Term"]
 
@@ -245,7 +246,7 @@ class Problem:
 
     objective: Objective
     regions: tuple[Region, ...]
-    tolerance: float | None = 0.25
+    tolerance: float | None = DEFAULT_TOLERANCE
     pop_min: float | tuple[float, ...] | None = None
     pop_max: float | tuple[float, ...] | None = None
     locked: Mapping[str, int] = field(default_factory=dict)
@@ -258,8 +259,7 @@ class Problem:
         names = [r.name for r in self.regions]
         if len(set(names)) != len(names):
             raise ConfigError(f"region names must be unique: {names}")
-        if self.tolerance is not None and not 0.0 <= self.tolerance:
-            raise ConfigError(f"population tolerance must be non-negative, got {self.tolerance}")
+        PARAMETERS["tolerance"].check(self.tolerance, "Problem")
         for u, r in self.locked.items():
             if not 0 <= int(r) < len(self.regions):
                 raise ConfigError(f"unit {u!r} is locked to region {r}, outside 0..{self.k - 1}")
@@ -324,7 +324,7 @@ class Problem:
                 return None
             return tuple(float(x) for x in v) if isinstance(v, (list, tuple)) else float(v)
 
-        tol = cons.get("tolerance", 0.25)
+        tol = PARAMETERS["tolerance"].check(cons.get("tolerance", DEFAULT_TOLERANCE), "Problem")
         return cls(Objective.from_dict(spec), regions,
                    tolerance=None if tol is None else float(tol),
                    pop_min=bound("pop_min"), pop_max=bound("pop_max"), locked=locked,

@@ -232,7 +232,7 @@ def provenance_summary(provenance: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _jsonable(x: Any) -> Any:
-    from dayafter.manifest import to_jsonable
+    from dayafter._util import to_jsonable
 
     return to_jsonable(x)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dayafter._util import json_dumps
 from dayafter.errors import ConfigError, DayafterError
 from dayafter.report import tables as T
 from dayafter.report.dossier import Dossier, provenance_summary
@@ -348,7 +348,7 @@ def _context(d: Dossier) -> dict[str, Any]:
                            if r["census"] != "all" and r["status"] == "imputed"
                            and np.isfinite(r["people share"])},
         "sources_md": d.sources_md,
-        "manifest": json.dumps(d.manifest, indent=2, ensure_ascii=False, default=_json_default),
+        "manifest": json_dumps(d.manifest, indent=2),
         "councils": _council_rules(d.councils) if d.councils is not None else None,
         "fmt_int": _int,
         "fmt_pct": _pct,
@@ -374,16 +374,6 @@ def _council_rules(rules: Any) -> dict[str, Any]:
             "first_divisor": num(d.get("first_divisor")), "threshold": num(d.get("threshold")),
             "size": size, "adult_share": d.get("adult_share"), "turnout": d.get("turnout"),
             "sources": ", ".join(d.get("sources") or [])}
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o) if np.isfinite(o) else None
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
 
 
 def render_html(dossier: Dossier) -> str:
@@ -517,7 +507,7 @@ def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
     if len(prov):
         out["provenance"] = prov
     out["manifest"] = pd.DataFrame(
-        [{"key": k, "value": json.dumps(v, ensure_ascii=False, default=_json_default)
+        [{"key": k, "value": json_dumps(v, separators=(", ", ": "))
           if not isinstance(v, str) else v} for k, v in d.manifest.items()])
     return out
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -23,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dayafter._util import json_bytes
 from dayafter.errors import ConfigError, DayafterError, InfeasibleError, InputDataError
 from dayafter.web.security import (
     BodyLimitMiddleware,
@@ -139,26 +139,6 @@ def _case_engines(name: str) -> tuple[Any, Any, Any]:
     if spec.is_file():
         parties = json.loads(spec.read_text(encoding="utf-8"))
     return rules, catalog, parties
-
-
-def _finite(obj: Any) -> Any:
-    """Replace NaN and infinities by ``None`` (JSON has no such numbers)."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    return obj
-
-
-def json_bytes(content: Any) -> bytes:
-    """Compact UTF-8 JSON; non-finite numbers become ``null``."""
-    try:
-        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    except ValueError:
-        text = json.dumps(_finite(content), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.encode("utf-8")
 
 
 class FastJSON(JSONResponse):

@@ -31,8 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from dayafter._util import percentile_rank
 from dayafter.errors import ConfigError, DayafterError, InputDataError
 from dayafter.plan import Plan
+from dayafter.validation import DEFAULT_TOLERANCE, PARAMETERS
 
 __all__ = ["Job", "JobCancelled", "JobQueueFull", "JobRunner", "JobsClosed", "available_kinds", "make_job"]
 
@@ -433,11 +435,11 @@ def available_kinds() -> list[dict[str, Any]]:
     kinds = []
     if _ensemble_api() is not None:
         kinds.append({"kind": "ensemble", "label": "ReCom ensemble around the plan",
-                      "params": {"steps": 2000, "seed": 2718, "tolerance": 0.25, "balance": "plan",
+                      "params": {"steps": 2000, "seed": 2718, "tolerance": DEFAULT_TOLERANCE, "balance": "plan",
                                  "census": None}})
     if _optimize_api() is not None:
         kinds.append({"kind": "optimize", "label": "Optimize the plan (short bursts)",
-                      "params": {"steps": 20000, "seed": 2718, "tolerance": 0.25, "balance": "plan",
+                      "params": {"steps": 20000, "seed": 2718, "tolerance": DEFAULT_TOLERANCE, "balance": "plan",
                                  "census": None,
                                  "maximize": [{"metric": "homogeneity"}], "minimize": []}})
     return kinds
@@ -525,14 +527,10 @@ def _balance(territory: Any, plan: Plan, params: Mapping[str, Any], census: str)
     """Population bounds of a job: ``balance="plan"`` (default) keeps every region within
     ``tolerance`` of its population in the plan (regions of very different sizes, as in real
     settlements); ``balance="equal"`` within ``tolerance`` of the ideal ``total / k``."""
-    tol = float(params.get("tolerance", 0.25))
-    if not 0.0 <= tol < 1.0:
-        raise ConfigError(f"tolerance must lie in [0, 1), got {tol}", hint="e.g. 0.25 for 25%")
-    mode = str(params.get("balance", "plan"))
+    tol = float(PARAMETERS["tolerance"].check(params.get("tolerance", DEFAULT_TOLERANCE), "job"))
+    mode = PARAMETERS["balance"].check(params.get("balance", "plan"), "job")
     if mode == "equal":
         return {"tolerance": tol}
-    if mode != "plan":
-        raise ConfigError(f"unknown balance {mode!r}", hint="use 'plan' or 'equal'")
     pop = territory.population(census)
     a = plan.assignment
     per_region = np.bincount(a[a >= 0], weights=pop[a >= 0], minlength=plan.k)
@@ -542,12 +540,7 @@ def _balance(territory: Any, plan: Plan, params: Mapping[str, Any], census: str)
 
 def _percentile(sample: np.ndarray, value: float) -> float:
     """Share of the sample at or below ``value`` (0..1); mid-rank for ties."""
-    sample = np.asarray(sample, dtype=np.float64)
-    if sample.size == 0:
-        return float("nan")
-    below = np.sum(sample < value)
-    equal = np.sum(sample == value)
-    return float((below + 0.5 * equal) / sample.size)
+    return percentile_rank(sample, value, scale=1.0)
 
 
 def _ensemble_job(territory: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
@@ -572,7 +565,7 @@ def _ensemble_job(territory: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     work = ChildProcessWork(_ensemble_work, (_territory_state(territory), _plan_state(plan), cspec,
                                              {"steps": steps, "seed": seed, "chunk": chunk}))
     return Job("ensemble", work, params={"steps": steps, "seed": seed, "census": census,
-                                         "tolerance": float(params.get("tolerance", 0.25)),
+                                         "tolerance": float(params.get("tolerance", DEFAULT_TOLERANCE)),
                                          "balance": str(params.get("balance", "plan")), "plan": plan.name},
                label=f"ensemble of {steps} ReCom steps from {plan.name or 'the draft'}")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import tempfile
 import time
@@ -15,8 +14,9 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from dayafter._util import finite, json_bytes, json_dumps
 from dayafter.errors import InputDataError
-from dayafter.web.app import _finite, json_bytes
+from dayafter.validation import PARAMETERS
 from dayafter.web.workspace import Workspace, file_stem
 
 router = APIRouter()
@@ -592,7 +592,7 @@ def compare(request: Request, a: Annotated[str, Query(max_length=_NAME_MAX)],
 def _cell(v: Any) -> Any:
     """A table cell as JSON: finite numbers, text, or ``None`` (missing or not finite)."""
     if isinstance(v, float | np.floating):
-        return float(v) if np.isfinite(v) else None
+        return finite(v)
     return None if v is None else str(v)
 
 
@@ -914,7 +914,7 @@ class JobParams(_Body):
 
     steps: int = Field(2000, ge=1, le=100_000_000)
     seed: int = Field(2718, ge=0, le=2**63 - 1)
-    tolerance: float = Field(0.25, ge=0.0, lt=1.0, allow_inf_nan=False)
+    tolerance: float = PARAMETERS["tolerance"].field()
     balance: Literal["plan", "equal"] = "plan"
     census: Name | None = None
     chunk: int = Field(200, ge=1, le=1_000_000)
@@ -979,7 +979,7 @@ async def job_events(request: Request, job_id: str) -> StreamingResponse:
             if seq != last:
                 last = seq
                 kind = "end" if snap["state"] in ("done", "failed", "cancelled") else "progress"
-                body = json.dumps(_finite(snap), allow_nan=False, default=str)
+                body = json_dumps(snap)
                 yield f"event: {kind}\ndata: {body}\n\n"
                 if kind == "end":
                     return

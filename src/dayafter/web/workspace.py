@@ -504,7 +504,7 @@ class Workspace:
         """
         entry = self._evaluation_entry(plan)
         if entry[3] is None:
-            from dayafter.web.app import json_bytes
+            from dayafter._util import json_bytes
 
             entry[3] = json_bytes(entry[2])
             entry[2] = None
