@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # modules held to mypy (the core model, metrics, I/O and geometry edge)
 TYPED := src/dayafter/errors.py src/dayafter/graph.py src/dayafter/territory.py src/dayafter/plan.py \
 	src/dayafter/metrics src/dayafter/criteria.py src/dayafter/io src/dayafter/geo \
-	src/dayafter/cases/__init__.py src/dayafter/comparison.py
+	src/dayafter/cases/__init__.py src/dayafter/comparison.py src/dayafter/uncertainty
 
 .PHONY: run test lint bench clean install
 
