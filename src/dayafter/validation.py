@@ -5,8 +5,8 @@ A public entry point states what each parameter may be, once, as a list of const
 objects, dataclasses) checks the arguments before any work and raises one
 :class:`~dayafter.errors.ConfigError` in one form::
 
-    The 'tolerance' parameter of ChainConstraints must be a float in the range [0, 1) or None.
-    Got 1.5 instead.
+    The 'tolerance' parameter of ChainConstraints must be a float in the range [0, 1] or None.
+    Got 1.5 instead. Fix: use e.g. tolerance=0.05 or 0.25.
 
 Parameters shared by several engines (the population tolerance, the stranded threshold, seeds and
 step counts) are described once in :data:`PARAMETERS`: their constraints, default and help text.
@@ -39,7 +39,7 @@ Examples
 >>> half(2)
 Traceback (most recent call last):
 ...
-dayafter.errors.ConfigError: The 'share' parameter of half must be a float in the range [0, 1]. Got 2 instead.
+dayafter.errors.ConfigError: The 'share' parameter of half must be a float in the range [0, 1]. Got 2 instead. Fix: use e.g. share=0.5.
 """
 
 from __future__ import annotations
@@ -83,6 +83,10 @@ class _Constraint:
     def schema(self) -> dict[str, Any]:
         """Keywords for a pydantic ``Field`` or a JSON schema (bounds, choices)."""
         return {}
+
+    def example(self) -> Any:
+        """A value that satisfies the constraint (for the hint of an error)."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,18 @@ class Interval(_Constraint):
         rb = "]" if self.closed in ("both", "right") and self.right is not None else ")"
         return f"{kind} in the range {lb}{lo}, {hi}{rb}"
 
+    def example(self) -> Any:
+        lo, hi = self.left, self.right
+        if lo is not None and hi is not None:
+            x = (lo + hi) / 2
+        elif lo is not None:
+            x = lo + 1 if self.closed in ("right", "neither") else lo
+        elif hi is not None:
+            x = hi - 1 if self.closed in ("left", "neither") else hi
+        else:
+            x = 0
+        return int(x) if self.type is Integral else float(x)
+
     def schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.left is not None:
@@ -175,6 +191,9 @@ class StrOptions(_Constraint):
 
     def schema(self) -> dict[str, Any]:
         return {"pattern": "^(" + "|".join(sorted(self.options)) + ")$"}
+
+    def example(self) -> Any:
+        return sorted(self.options)[0]
 
 
 class _NoneConstraint(_Constraint):
@@ -274,8 +293,8 @@ def validate_parameter_constraints(parameter_constraints: Mapping[str, Any], par
     caller_name
         The function or class named in the message.
     hints
-        What to try, by parameter name (the error's hint); none by default, as the message
-        already says what is allowed.
+        What to try, by parameter name (the error's hint); by default an allowed value, e.g.
+        ``use e.g. threshold=0.5``.
 
     Raises
     ------
@@ -289,9 +308,12 @@ def validate_parameter_constraints(parameter_constraints: Mapping[str, Any], par
         objs = [make_constraint(c) for c in constraints]
         if any(c.is_satisfied_by(value) for c in objs):
             continue
+        examples = [e for e in (c.example() for c in objs) if e is not None]
+        hint = (hints or {}).get(name) or (f"use e.g. {name}={examples[0]!r}" if examples else
+                                           f"give {name} as {describe(objs)}")
         raise ConfigError(
             f"The {name!r} parameter of {caller_name} must be {describe(objs)}. Got {value!r} instead.",
-            hint=(hints or {}).get(name, ""))
+            hint=hint)
 
 
 def validate_params(parameter_constraints: Mapping[str, Any]) -> Callable[[F], F]:
@@ -351,7 +373,8 @@ class Parameter:
         >>> PARAMETERS["tolerance"].check(0.1, "f")
         0.1
         """
-        hint = f"e.g. {' or '.join(map(repr, self.examples))}" if self.examples else ""
+        hint = (f"use e.g. {self.name}={' or '.join(map(repr, self.examples))}" if self.examples
+                else "")
         validate_parameter_constraints({self.name: list(self.constraints)}, {self.name: value},
                                        caller_name, hints={self.name: hint})
         return value

@@ -6,16 +6,22 @@ import sys
 import traceback
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 import typer
 
-from dayafter.errors import ConvergenceWarning, DataQualityWarning, DayafterError, InputDataError
+from dayafter.errors import ConvergenceWarning, DataQualityWarning, DayafterError
+from dayafter.project import DEFAULT_CASE
 
 if TYPE_CHECKING:
-    from dayafter.plan import Plan
-    from dayafter.territory import Territory
+    from dayafter.project import Project
+
+
+CaseOpt = Annotated[str | None, typer.Option("--case", help=f"Built-in case (default {DEFAULT_CASE}).")]
+"""The ``--case`` option of every command that reads a territory."""
+ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
+"""The ``--project`` option of every command that reads a territory."""
 
 
 def run_guarded(app: typer.Typer, *, debug: bool = False, args: list[str] | None = None) -> int:
@@ -86,49 +92,8 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json_dumps(data, indent=2) + "\n")
 
 
-def _project(path: Path):
-    from dayafter.io.project import read_project
+def open_project(case: str | None, project: Path | None) -> Project:
+    """The project file given with ``--project``, else the built-in case of ``--case``."""
+    from dayafter.project import Project
 
-    key = (str(Path(path).resolve()), Path(path).stat().st_mtime_ns if Path(path).exists() else 0)
-    if key not in _PROJECTS:
-        _PROJECTS.clear()
-        _PROJECTS[key] = read_project(path)
-    return _PROJECTS[key]
-
-
-_PROJECTS: dict[tuple[str, int], Any] = {}
-
-
-def load_territory(case: str | None, project: Path | None) -> Territory:
-    """The territory of a built-in case or of a project GeoPackage."""
-    if project is not None:
-        return _project(project).territory
-    from dayafter import cases
-
-    return cases.load(case or "northern-iraq").territory
-
-
-def resolve_plan(spec: str, territory: Territory, *, case: str | None, project: Path | None = None) -> Plan:
-    """A plan from a file path, a plan saved in the project, or a scenario of the built-in case."""
-    path = Path(spec)
-    if path.exists():
-        from dayafter.io.plans import read_plan
-
-        return read_plan(path, territory)
-    if project is not None:
-        saved = _project(project).plans
-        if spec in saved:
-            return saved[spec]
-        raise InputDataError(
-            f"{spec!r} is neither a plan file nor a plan saved in the project",
-            hint=f"check the path, or use one of {sorted(saved)}" if saved else "check the path",
-            source=str(project))
-    from dayafter import cases
-
-    c = cases.load(case or "northern-iraq")
-    if spec in c.plans:
-        return c.plans[spec]
-    raise InputDataError(
-        f"{spec!r} is neither a plan file nor a scenario of case {c.name!r}",
-        hint=f"give a path, or one of {sorted(c.plans)}",
-    )
+    return Project.open(case, project)

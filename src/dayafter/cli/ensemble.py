@@ -9,14 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
-from dayafter.cli._common import console, err_line, load_territory, print_json, resolve_plan
+from dayafter.cli._common import CaseOpt, ProjectOpt, console, err_line, open_project, print_json
 from dayafter.errors import ConfigError
 from dayafter.validation import PARAMETERS
 
 app = typer.Typer(help="Run ReCom ensembles and place plans in them.", no_args_is_help=True)
 
-CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
-ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 
@@ -100,10 +98,11 @@ def run_cmd(
 
     from dayafter.ensemble import ReComSampler, seed_plan
 
-    territory = load_territory(case, project)
+    proj = open_project(case, project)
+    territory = proj.territory
     cons = _constraints(constraints, tolerance, census)
     if plan is not None:
-        start = resolve_plan(plan, territory, case=case, project=project)
+        start = proj.resolve_plan(plan)
     elif regions is not None:
         start = seed_plan(territory, regions, rng=np.random.default_rng(seed), constraints=cons)
     else:
@@ -217,8 +216,9 @@ def compare_cmd(
 
     from dayafter.ensemble.outliers import where_in_ensemble
 
-    territory = load_territory(case, project)
-    p = resolve_plan(plan, territory, case=case, project=project)
+    proj = open_project(case, project)
+    territory = proj.territory
+    p = proj.resolve_plan(plan)
     rep = where_in_ensemble(territory, p, run)
     if json_out:
         print_json(rep)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
 
-from dayafter.cli._common import console, load_territory, print_json, resolve_plan
+from dayafter.cli._common import CaseOpt, ProjectOpt, console, open_project, print_json
 from dayafter.errors import ConfigError, InputDataError
+
+if TYPE_CHECKING:
+    from dayafter.project import Project
 from dayafter.validation import PARAMETERS
 
 app = typer.Typer(help="Evaluate, compare and export plans.", no_args_is_help=True)
 
-CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
-ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
 CensusOpt = Annotated[list[str] | None, typer.Option("--census", help="Census to report (repeatable; default all).")]
 
 
@@ -30,33 +31,20 @@ def _fmt(v: Any, metric: str = "") -> str:
     return f"{v:,.0f}"
 
 
-def _criteria(path: Path | None, case: str | None, project: Path | None) -> list:
+def _criteria(path: Path | None, proj: Project) -> list:
+    """The criteria of ``--criteria FILE``, else the project's own."""
     from dayafter.criteria import criteria_from_spec
 
-    if path is not None:
-        from dayafter.errors import ConfigError
-        from dayafter.io.specs import read_spec
+    if path is None:
+        return list(proj.criteria)
+    from dayafter.io.specs import read_spec
 
-        try:
-            return criteria_from_spec(read_spec(path))
-        except ConfigError as exc:
-            if exc.source:
-                raise
-            raise ConfigError(exc.message, hint=exc.hint, source=str(path)) from None
-    if project is None:
-        from dayafter import cases
-
-        return cases.load(case or "northern-iraq").criteria
-    return []
-
-
-def _labels(case: str | None, project: Path | None) -> dict[str, str]:
-    if project is not None:
-        return {}
-    from dayafter import cases
-
-    c = cases.load(case or "northern-iraq")
-    return {k: c.community_label(k) for k in c.territory.communities}
+    try:
+        return criteria_from_spec(read_spec(path))
+    except ConfigError as exc:
+        if exc.source:
+            raise
+        raise ConfigError(exc.message, hint=exc.hint, source=str(path)) from None
 
 
 @app.command("evaluate")
@@ -79,16 +67,13 @@ def evaluate_cmd(
     import dayafter as da
     from dayafter.criteria import check_criteria
 
-    t = load_territory(case, project)
-    p = resolve_plan(plan, t, case=case, project=project)
-    ref = resolve_plan(reference, t, case=case, project=project) if reference else None
-    if ref is None and project is None:
-        from dayafter import cases
-
-        c = cases.load(case or "northern-iraq")
-        ref = c.reference_plan if p.name != c.reference else None
+    proj = open_project(case, project)
+    t = proj.territory
+    p = proj.resolve_plan(plan)
+    ref = proj.resolve_plan(reference) if reference else (
+        proj.reference_plan if p.name != proj.reference else None)
     ev = da.evaluate(t, p, censuses=census, threshold=threshold, reference=ref, reock=reock)
-    crits = _criteria(criteria, case, project)
+    crits = _criteria(criteria, proj)
     try:
         results = check_criteria(ev, crits)
     except ConfigError as exc:
@@ -113,7 +98,7 @@ def evaluate_cmd(
         d["criteria"] = [r.to_dict() for r in results]
         print_json(d)
         return
-    labels = _labels(case, project)
+    labels = dict(proj.community_labels)
     out = console()
     out.print(f"[bold]{p.name}[/bold] {p.meta.get('title', '')}: {p.k} regions on {t.name} "
               f"({t.n_units} units)")
@@ -179,21 +164,17 @@ def compare_cmd(
 
     from dayafter.comparison import compare_plans, comparison_table
 
-    t = load_territory(case, project)
-    chosen = [resolve_plan(s, t, case=case, project=project) for s in plans or []]
-    ref = None
-    if project is None:
-        from dayafter import cases
-
-        c = cases.load(case or "northern-iraq")
-        ref = c.reference_plan
-        if all_scenarios:
-            chosen = list(c.plans.values()) + chosen
+    proj = open_project(case, project)
+    t = proj.territory
+    chosen = [proj.resolve_plan(s) for s in plans or []]
+    ref = proj.reference_plan
+    if all_scenarios:
+        chosen = list(proj.plans.values()) + chosen
     if len(chosen) < 1:
         raise InputDataError("nothing to compare", hint="name plans or pass --all-scenarios")
     evs = compare_plans(t, chosen, reference=ref, censuses=census, threshold=threshold)
-    table = comparison_table(evs, community_labels=_labels(case, project),
-                             criteria=_criteria(criteria, case, project))
+    table = comparison_table(evs, community_labels=dict(proj.community_labels),
+                             criteria=_criteria(criteria, proj))
     if json_out:
         print_json({f"{s} / {m}": row for (s, m), row in table.to_dict("index").items()})
         return
@@ -219,8 +200,9 @@ def export_cmd(
     """Export a plan to another format (or its dissolved regions to GeoJSON)."""
     from dayafter.io.plans import write_plan
 
-    t = load_territory(case, project)
-    p = resolve_plan(plan, t, case=case, project=project)
+    proj = open_project(case, project)
+    t = proj.territory
+    p = proj.resolve_plan(plan)
     suffix = out.suffix.lower()
     if suffix == ".geojson":
         from dayafter.io.export import write_regions_geojson

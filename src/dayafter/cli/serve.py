@@ -9,12 +9,13 @@ import typer
 
 from dayafter.cli._common import err_line
 from dayafter.errors import ConfigError
+from dayafter.project import DEFAULT_CASE
 
 
 def serve(
     project: Annotated[Path | None, typer.Argument(help="Project GeoPackage to open (default: the built-in case).",
                                                     exists=True, dir_okay=False)] = None,
-    case: Annotated[str, typer.Option("--case", help="Built-in case to open when no project is given.")] = "northern-iraq",
+    case: Annotated[str | None, typer.Option("--case", help=f"Built-in case to open when no project is given (default {DEFAULT_CASE}).")] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port (0 picks a free one).")] = 8765,
     plans_dir: Annotated[Path | None, typer.Option("--plans-dir", help="Folder for saved plans.")] = None,

@@ -27,7 +27,7 @@ from dayafter.report.palette import Palette
 from dayafter.territory import Territory
 
 __all__ = ["Dossier", "PlanSection", "build_dossier", "case_context", "case_input_hashes",
-           "dossier_from_case", "plan_hash", "provenance_summary"]
+           "dossier_from_case", "plan_hash", "project_context", "provenance_summary"]
 
 _DEPENDENCIES = ("numpy", "scipy", "pandas", "numba", "shapely", "geopandas", "matplotlib", "jinja2",
                  "openpyxl", "weasyprint")
@@ -499,6 +499,26 @@ def case_context(case: Any) -> dict[str, Any]:
         "sources_md": case.sources_md,
         "title": f"Settlement dossier: {case.title}",
         "inputs": case_input_hashes(case.name),
+    }
+
+
+def project_context(project: Any) -> dict[str, Any]:
+    """The :func:`build_dossier` arguments a :class:`~dayafter.project.Project` supplies (as
+    :func:`case_context`; a project file adds its own hash to the inputs)."""
+    from dayafter.manifest import sha256_file
+
+    t = project.territory
+    inputs = case_input_hashes(project.case) if project.case else (
+        {str(project.path): sha256_file(project.path)} if project.path is not None else {})
+    return {
+        "reference": project.reference_plan,
+        "criteria": list(project.criteria),
+        "labels": {k: project.community_label(k) for k in t.communities},
+        "labels_ar": {k: v["label_ar"] for k, v in project.communities.items() if v.get("label_ar")},
+        "provenance": project.provenance,
+        "sources_md": project.sources_md,
+        **({"title": f"Settlement dossier: {project.title}"} if project.case else {}),
+        "inputs": inputs,
     }
 
 

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +28,9 @@ from dayafter.errors import ConfigError, DataQualityWarning, InputDataError
 from dayafter.metrics import evaluate
 from dayafter.plan import UNASSIGNED, Plan, Region
 from dayafter.territory import Territory
+
+if TYPE_CHECKING:
+    from dayafter.project import Project
 
 __all__ = ["Workspace"]
 
@@ -150,6 +153,17 @@ class Workspace:
             first = Plan(np.full(territory.n_units, UNASSIGNED, dtype=np.int32),
                          (Region("Region 1"),), territory.content_hash, name="new plan")
         self.draft = _Draft(first, base=first.name)
+
+    @classmethod
+    def from_project(cls, project: Project, *, plans_dir: str | Path | None = None) -> Workspace:
+        """The workspace of a :class:`~dayafter.project.Project`: its plans as scenarios, its
+        reference, criteria, labels, sources and engine data (council rules, forces, parties)."""
+        return cls(
+            project.territory, scenarios=project.plans, reference=project.reference,
+            criteria=project.criteria, plans_dir=plans_dir, title=project.title,
+            community_labels=project.community_labels, provenance=project.provenance,
+            sources_md=project.sources_md, council_rules=project.council_rules,
+            force_catalog=project.force_catalog, parties_spec=project.parties_spec)
 
     # ------------------------------------------------------------------ plan store
     def _load_saved(self) -> dict[str, Plan]:
