@@ -7,10 +7,10 @@ name, or a plan file), and the engines' data (council rules, forces, parties...)
 case's data files (:meth:`Project.data_file`), never from names written into the code.
 
 >>> from dayafter.project import Project
->>> p = Project.from_case("northern-iraq")                       # doctest: +SKIP
->>> p.resolve_plan("status-quo-2014").name                       # doctest: +SKIP
-'status-quo-2014'
->>> p.council_rules.method                                       # doctest: +SKIP
+>>> p = Project.from_case("northern-iraq")
+>>> p.resolve_plan(p.reference).name == p.reference
+True
+>>> p.council_rules.method
 'sainte-lague'
 
 Notes

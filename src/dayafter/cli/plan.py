@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 
 from dayafter.cli._common import CaseOpt, ProjectOpt, console, open_project, print_json
 from dayafter.errors import ConfigError, InputDataError
+from dayafter.metrics.registry import format_value as fmt
 
 if TYPE_CHECKING:
     from dayafter.project import Project
@@ -18,17 +18,6 @@ from dayafter.validation import PARAMETERS
 app = typer.Typer(help="Evaluate, compare and export plans.", no_args_is_help=True)
 
 CensusOpt = Annotated[list[str] | None, typer.Option("--census", help="Census to report (repeatable; default all).")]
-
-
-def _fmt(v: Any, metric: str = "") -> str:
-    if isinstance(v, str):
-        return v
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "-"
-    if any(k in metric for k in ("empowered", "stranded", "deviation", "fractionalization", "Theil",
-                                 "Polsby")):
-        return f"{v:.1%}" if "Polsby" not in metric and "Theil" not in metric else f"{v:.3f}"
-    return f"{v:,.0f}"
 
 
 def _criteria(path: Path | None, proj: Project) -> list:
@@ -115,10 +104,11 @@ def evaluate_cmd(
             control = ", ".join(f"{k} {v}" for k, v in by_region[j].items())
             tab.add_row(escape(r.name), escape(r.authority), escape(control), str(g.n_units[j]),
                         f"{cm.population[j]:,.0f}",
-                        _fmt(cm.deviation[j], "deviation"),
+                        fmt("deviation", cm.deviation[j]),
                         labels.get(cm.communities[lg], cm.communities[lg]) if lg >= 0 else "-",
-                        _fmt(cm.largest_share[j], "stranded"), _fmt(cm.fractionalization[j], "fractionalization"),
-                        _fmt(g.polsby_popper[j], "Polsby"), str(g.pieces[j]))
+                        fmt("largest_share", cm.largest_share[j]),
+                        fmt("fractionalization", cm.fractionalization[j]),
+                        fmt("polsby_popper", g.polsby_popper[j]), str(g.pieces[j]))
         out.print(tab)
         ct = Table(title=f"Communities, census {cname} (polity layer; stranded: share below "
                          f"{cm.threshold:.0%})")
@@ -127,8 +117,8 @@ def evaluate_cmd(
             ct.add_column(col, justify="left" if col == "community" else "right")
         tot = cm.community_totals()
         for j, comm in enumerate(cm.communities):
-            ct.add_row(labels.get(comm, comm), f"{tot[j]:,.0f}", _fmt(cm.empowerment_plurality[j], "stranded"),
-                       _fmt(cm.empowerment_majority[j], "stranded"), _fmt(cm.stranded[j], "stranded"),
+            ct.add_row(labels.get(comm, comm), f"{tot[j]:,.0f}", fmt("empowerment_plurality", cm.empowerment_plurality[j]),
+                       fmt("empowerment_majority", cm.empowerment_majority[j]), fmt("stranded", cm.stranded[j]),
                        f"{cm.stranded_people[j]:,.0f}")
         out.print(ct)
         out.print(f"Theil's H: {cm.theil_h:.3f}")
@@ -162,7 +152,7 @@ def compare_cmd(
     """Compare plans side by side (one column each) on every census."""
     from rich.table import Table
 
-    from dayafter.comparison import compare_plans, comparison_table
+    from dayafter.comparison import compare_plans, comparison_table, row_format
 
     proj = open_project(case, project)
     t = proj.territory
@@ -186,7 +176,8 @@ def compare_cmd(
         for col in table.columns:
             tab.add_column(col, justify="right")
         for metric, row in sub.iterrows():
-            tab.add_row(str(metric), *[_fmt(v, str(metric)) for v in row.tolist()])
+            f = row_format(table, section, str(metric))
+            tab.add_row(str(metric), *[f(v) for v in row.tolist()])
         out.print(tab)
 
 

@@ -320,8 +320,10 @@ def _metric_columns(t: Territory, metrics: Sequence[str], censuses: Sequence[str
     geo_keys = geometry_metrics(t, zero, 1).scalars()
     bad = [m for m in metrics if m not in census_keys and m not in geo_keys]
     if bad:
+        from dayafter.metrics import registry
+
         raise ConfigError(f"unknown metrics {bad}",
-                          hint=f"use keys such as {sorted(census_keys)[:6] + sorted(geo_keys)[:4]}")
+                          hint=f"use plan metrics of the registry, such as {registry.names('plan')[:8]}")
     cols: list[tuple[str, str | None, str]] = []
     for c in names:
         cols.extend((f"{c}/{m}", c, m) for m in metrics if m in census_keys)

@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 from dayafter.criteria import Criterion
 from dayafter.errors import ConfigError, InfeasibleError, first_ids
+from dayafter.metrics import registry
 from dayafter.metrics.evaluate import DEFAULT_THRESHOLD, Evaluation
 from dayafter.plan import Region
 from dayafter.territory import Territory
@@ -42,14 +43,11 @@ from dayafter.validation import DEFAULT_TOLERANCE, PARAMETERS
 __all__ = ["METRICS", "CompiledProblem", "Objective", "Problem", "Term"]
 
 METRICS: dict[str, str] = {
-    "empowerment_plurality": "max",
-    "empowerment_majority": "max",
-    "stranded": "min",
-    "homogeneity": "max",
-    "cut_edges": "min",
-    "splits": "min",
+    name: registry.get(name).sense
+    for name in ("empowerment_plurality", "empowerment_majority", "stranded", "homogeneity",
+                 "cut_edges", "splits")
 }
-"""Objective metrics and the direction in which each is naturally improved.
+"""Objective metrics and the direction in which each is naturally improved (from the registry).
 
 ``empowerment_plurality`` / ``empowerment_majority`` / ``stranded`` are the community shares of
 :class:`dayafter.metrics.CensusMetrics` (summed over the named communities); ``homogeneity`` is the
@@ -57,7 +55,7 @@ population-weighted mean share of each region's largest community; ``cut_edges``
 ``splits`` (of an admin ``level``) are the counts of :class:`dayafter.metrics.GeometryMetrics`.
 """
 
-_COMMUNITY_METRICS = ("empowerment_plurality", "empowerment_majority", "stranded")
+_COMMUNITY_METRICS = tuple(m for m in METRICS if registry.get(m).level == "community")
 _TERM_KEYS = {"metric", "weight", "communities", "level"}
 _SPEC_KEYS = {"census", "threshold", "regions", "maximize", "minimize", "constraints", "name"}
 _CONSTRAINT_KEYS = {"tolerance", "pop_min", "pop_max", "locked", "criteria"}

@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 
 from dayafter._util import json_dumps
+from dayafter.comparison import row_format
 from dayafter.errors import ConfigError, DayafterError
+from dayafter.metrics import registry
 from dayafter.report import tables as T
 from dayafter.report.dossier import Dossier, provenance_summary
 
@@ -62,8 +64,21 @@ def _text(v: Any) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
+_BY_LABEL = {m.label.lower(): m for m in registry.METRICS.values()} | {
+    k: m for k, m in registry.METRICS.items()}
+
+
+def _missing_or(fmt: Callable[[Any], str]) -> Formatter:
+    return lambda v: "-" if _missing(v) else fmt(v)
+
+
 def _column_format(col: str) -> Formatter:
+    """Formatter of a table column: the registry's format when the column is a metric (by key or
+    label); the remaining rules cover report-only columns (percentiles, disproportionality)."""
     c = col.lower()
+    m = _BY_LABEL.get(c)
+    if m is not None:
+        return _missing_or(m.format)
     if "percentile" in c:
         return _f1
     if c.endswith("share"):
@@ -79,26 +94,14 @@ def _column_format(col: str) -> Formatter:
     return _int
 
 
-def _metric_format(metric: str) -> Formatter:
-    """Formatter for a row of the comparison table, chosen from the metric's name."""
-    m = metric.lower()
-    if m.startswith("criterion"):
-        return _text
-    if any(w in m for w in ("theil", "polsby")):
-        return _f3
-    if any(w in m for w in ("empowered", "stranded", "deviation", "fractionalization")) \
-            and "people" not in m:
-        return _pct
-    return _int
-
-
 def _ensemble_format(key: str) -> Formatter:
-    metric = key.rpartition("/")[2]
-    if metric.startswith(("empowerment", "stranded", "max_abs_deviation", "mean_fractionalization")):
-        return _pct
-    if metric in ("theil_h", "mean_polsby_popper"):
-        return _f3
-    return _f1
+    """Formatter of an ensemble row: the registry's, except that counts and people keep one
+    decimal (quantiles of whole numbers need not be whole)."""
+    try:
+        m = registry.get(key)
+    except ConfigError:
+        return _f1
+    return _f1 if m.unit in ("count", "people") else _missing_or(m.format)
 
 
 def _esc(s: Any) -> str:
@@ -188,7 +191,7 @@ def comparison_html(d: Dossier) -> str:
     out += [f"<th>{_esc(c)}</th>" for c in cols]
     out.append("</tr></thead><tbody>")
     for (section, metric), row in df.iterrows():
-        fmt = _metric_format(str(metric))
+        fmt = row_format(df, str(section), str(metric))
         base = row[cols[0]]
         cells = [f"<th>{_esc(section)}</th><th>{_esc(metric)}</th>"]
         for j, c in enumerate(cols):

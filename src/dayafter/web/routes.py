@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dayafter._util import finite, json_bytes, json_dumps
 from dayafter.errors import InputDataError
+from dayafter.metrics import registry
 from dayafter.validation import PARAMETERS
 from dayafter.web.workspace import Workspace, file_stem
 
@@ -83,6 +84,7 @@ def meta(request: Request) -> dict[str, Any]:
         "labels": list(t.labels),
         "reference": ws.reference,
         "criteria": [{"name": c.name, "metric": c.metric, "bounds": c.bounds_text()} for c in ws.criteria],
+        "metrics": registry.metadata(),
         "bounds": _bounds(request),
         "sources_md": ws.sources_md,
         "has_geometry": t.geometry is not None,
