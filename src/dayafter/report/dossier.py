@@ -112,6 +112,7 @@ class Dossier:
     settlements: tuple[Any, ...] = ()
     overview: bytes = b""
     labels_ar: Mapping[str, str] = field(default_factory=dict)
+    uncertainty: Any = None  # dayafter.report.uncertainty.UncertaintySection with --draws
 
     @property
     def plans(self) -> list[Plan]:
@@ -270,6 +271,8 @@ def build_dossier(
     inputs: Mapping[str, str] | None = None,
     parameters: Mapping[str, Any] | None = None,
     created: str | None = None,
+    draws: int = 0,
+    seed: int = 0,
 ) -> Dossier:
     """Evaluate ``plans`` and assemble a dossier.
 
@@ -312,6 +315,9 @@ def build_dossier(
         Extra parameters to record in the manifest.
     created
         Timestamp to print (ISO 8601); the current UTC time by default.
+    draws, seed
+        Census draws (0: none) and their seed: adds the uncertainty section (ranges, verdicts,
+        pass shares, sensitivity; :mod:`dayafter.report.uncertainty`).
 
     Returns
     -------
@@ -374,6 +380,13 @@ def build_dossier(
         from dayafter.report.maps import overview_map
 
         overview = overview_map(ctx, plans, palette)
+    unc = None
+    if draws:
+        from dayafter.report.uncertainty import uncertainty_section
+
+        unc = uncertainty_section(territory, plans, draws=draws, seed=seed, reference=reference,
+                                  criteria=criteria, labels=labels, threshold=threshold,
+                                  censuses=list(evs[0].censuses))
     ens_figs: dict[str, bytes] = {}
     if ensemble is not None:
         ens_figs = _ensemble_figures(ensemble, evs, labels, list(evs[0].censuses),
@@ -401,6 +414,8 @@ def build_dossier(
             "settlements": [{"method": x.method, "parties": list(x.problem.parties),
                              "units": len(x.problem.unit_ids), "budget": x.problem.budget,
                              "derivation": _jsonable(dict(x.problem.meta))} for x in settlements],
+            "uncertainty": None if unc is None else {"draws": unc.draws, "seed": unc.seed,
+                                                     "model": _jsonable(dict(unc.model))},
             **dict(parameters or {}),
         },
         "ensemble": None if ensemble is None else {"source": ensemble.source,
@@ -425,6 +440,7 @@ def build_dossier(
         settlements=tuple(settlements),
         overview=overview,
         labels_ar=dict(labels_ar or {}),
+        uncertainty=unc,
     )
 
 
