@@ -108,3 +108,15 @@ def test_sequence_run_and_list(tmp_path, capsys):
     assert code == 3 and "unknown step kind" in err and str(bad) in err
     code, _, err = run(["sequence", "run", "no-such"], capsys)
     assert code == 3 and "no-such" in err
+
+
+def test_report_with_the_article140_section(tmp_path, capsys):
+    out = tmp_path / "d.html"
+    code, _, err = run(["report", "status-quo-2014", "--article140", "status-quo-2014", "--horizon",
+                        "3", "--no-maps", "--out", out], capsys)
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    assert 'id="article140"' in html and "What restitution costs" in html
+    code, _, err = run(["report", "status-quo-2014", "--article140", "no-such-plan", "--no-maps",
+                        "--out", out], capsys)
+    assert code == 3 and "no-such-plan" in err
