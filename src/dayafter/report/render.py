@@ -350,19 +350,11 @@ def _context(d: Dossier) -> dict[str, Any]:
         "sources_md": d.sources_md,
         "manifest": json.dumps(d.manifest, indent=2, ensure_ascii=False, default=_json_default),
         "councils": _council_rules(d.councils) if d.councils is not None else None,
-        "uncertainty": _uncertainty(d),
+        "extras": [{"id": x.section_id, "title": x.title, "html": x.html(d)} for x in d.extras],
         "fmt_int": _int,
         "fmt_pct": _pct,
         "fmt_f3": _f3,
     }
-
-
-def _uncertainty(d: Dossier) -> dict[str, Any] | None:
-    if d.uncertainty is None:
-        return None
-    from dayafter.report.uncertainty import html_context
-
-    return html_context(d.uncertainty, d.labels)
 
 
 def _council_rules(rules: Any) -> dict[str, Any]:
@@ -521,12 +513,8 @@ def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
             units.append(ut)
         out["settlement parties"] = pd.concat(parts, ignore_index=True)
         out["settlement units"] = pd.concat(units, ignore_index=True)
-    if d.uncertainty is not None:
-        from dayafter.report import uncertainty as U
-
-        out["uncertainty"] = U.uncertainty_table(d.uncertainty, labels=d.labels)
-        out["uncertainty criteria"] = U.criteria_table(d.uncertainty)
-        out["uncertainty paired"] = U.paired_table(d.uncertainty, labels=d.labels)
+    for x in d.extras:
+        out.update(x.tables())
     out["units"] = T.units_table(t, d.plans)
     prov = provenance_summary(d.provenance)
     if len(prov):

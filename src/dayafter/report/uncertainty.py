@@ -64,6 +64,10 @@ class UncertaintySection:
     reference: str | None
     threshold: float = 0.10
     figures: Mapping[str, bytes] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    section_id = "uncertainty"
+    title = "How sure: ranges over census draws"
 
     @property
     def plan_names(self) -> list[str]:
@@ -75,6 +79,22 @@ class UncertaintySection:
         """Censuses evaluated."""
         first = next(iter(self.summaries.values()))["figures"]
         return list(dict.fromkeys(k.split("/", 1)[0] for k in first))
+
+    # -------------------------------------------- the dossier's extra-section protocol
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """XLSX sheets: ``uncertainty``, ``uncertainty criteria``, ``uncertainty paired``."""
+        return {"uncertainty": uncertainty_table(self, labels=self.labels),
+                "uncertainty criteria": criteria_table(self),
+                "uncertainty paired": paired_table(self, labels=self.labels)}
+
+    def manifest(self) -> dict[str, Any]:
+        """Draws, seed and the census model (every figure of the section follows from them)."""
+        return {"draws": self.draws, "seed": self.seed, "threshold": self.threshold,
+                "model": dict(self.model)}
+
+    def html(self, dossier: Any = None) -> str:
+        """The section's body: explanation, charts, tables with interval bars, reasons."""
+        return section_html(self)
 
 
 def uncertainty_section(
@@ -124,7 +144,7 @@ def uncertainty_section(
     sec = UncertaintySection(draws=int(draws), seed=int(seed), model=cd.describe(),
                              summaries=summaries, sweeps=sweeps, paired=paired,
                              reference=None if reference is None else reference.name,
-                             threshold=float(threshold))
+                             threshold=float(threshold), labels=labels)
     if not charts:
         return sec
     figs: dict[str, bytes] = {}
@@ -322,18 +342,31 @@ def sensitivity_chart(sec: UncertaintySection, census: str, labels: Mapping[str,
     return _png(fig)
 
 
-def html_context(sec: UncertaintySection, labels: Mapping[str, str]) -> dict[str, Any]:
-    """What the HTML template's uncertainty section needs (tables with interval bars, charts)."""
+def section_html(sec: UncertaintySection) -> str:
+    """The HTML body of the section (everything escaped; images inlined)."""
     from markupsafe import escape
 
     from dayafter.report.render import _img, html_table
 
+    labels = sec.labels
+
     def pct(x: Any) -> str:
         return "-" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
 
-    censuses = []
+    out = [
+        f"<p>Every census figure is an estimate with a range. The plans were evaluated on {sec.draws} "
+        f"draws of the censuses consistent with those ranges (seed {sec.seed}; the census model and "
+        "its defaults are in the run manifest). Each figure shows its value on the census as given "
+        "(point) and the range holding 90% of the draws. A finding is <b>robust</b> when at least 95% "
+        "of the draws agree with it and the share it rests on is more than 2 points from its threshold "
+        f"(stranded {100 * sec.threshold:.3g}%, majority 50%, or the lead of the largest community); "
+        "otherwise it is <b>fragile</b>, with the reason.</p>"]
     plans = sec.plan_names
     for cname in sec.census_names:
+        out.append(f"<h3>Census {escape(cname)}</h3>")
+        if f"intervals:{cname}" in sec.figures:
+            out.append(f"<figure>{_img(sec.figures[f'intervals:{cname}'], f'intervals, census {cname}')}"
+                       "</figure>")
         df = uncertainty_table(sec, labels=labels, census=cname)
         cells: dict[tuple[str, str], dict[str, Any]] = {}
         for _, r in df.iterrows():
@@ -353,28 +386,34 @@ def html_context(sec: UncertaintySection, labels: Mapping[str, str]) -> dict[str
                            f"</span>{'*' if frag else ''}<br>"
                            f"{interval_svg(r['point'], r['p05'], r['p95'], fragile=frag)}</td>")
             body.append(f"<tr><th>{escape(comm)}</th><td>{escape(metric)}</td>{''.join(tds)}</tr>")
-        table = (f'<table id="uncertainty-{escape(cname)}" class="uncertainty"><thead><tr>{head}</tr>'
-                 f"</thead><tbody>{''.join(body)}</tbody></table>")
-        reasons = [{"plan": r["plan"], "community": r["community"], "metric": r["metric"],
-                    "reason": r["reason"]} for _, r in df.iterrows() if r["verdict"] == "fragile"]
-        censuses.append({
-            "name": cname, "table": table, "fragile": reasons,
-            "intervals": _img(sec.figures[f"intervals:{cname}"], f"intervals, census {cname}")
-            if f"intervals:{cname}" in sec.figures else "",
-            "sensitivity": _img(sec.figures[f"sensitivity:{cname}"], f"sensitivity, census {cname}")
-            if f"sensitivity:{cname}" in sec.figures else "",
-        })
-    crit = criteria_table(sec)
-    paired = paired_table(sec, labels=labels)
-    fragile = [{"plan": plan, **v} for plan, summ in sec.summaries.items() for v in summ["verdicts"]
+        out.append('<p class="note">Each cell: point value, [90% range], and the range drawn on a '
+                   "0-100% bar; * and red: fragile (the reasons follow the table).</p>")
+        out.append(f'<div class="scroll"><table id="uncertainty-{escape(cname)}" class="uncertainty">'
+                   f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
+        reasons = [r for _, r in df.iterrows() if r["verdict"] == "fragile"]
+        if reasons:
+            out.append('<h4>Why fragile</h4><ul class="reasons">' + "".join(
+                f"<li><b>{escape(r['plan'])}</b>, {escape(r['metric'])}: {escape(r['reason'])}</li>"
+                for r in reasons) + "</ul>")
+        if f"sensitivity:{cname}" in sec.figures:
+            out.append("<h4>Sensitivity to the stranded threshold</h4><figure>"
+                       f"{_img(sec.figures[f'sensitivity:{cname}'], f'sensitivity, census {cname}')}"
+                       "</figure>")
+    regions = [(plan, v) for plan, summ in sec.summaries.items() for v in summ["verdicts"]
                if v["verdict"] == "fragile" and v["subject"].startswith("largest:")]
-    return {
-        "draws": sec.draws, "seed": sec.seed, "reference": sec.reference,
-        "threshold": sec.threshold, "censuses": censuses,
-        "criteria": html_table(crit, text_columns=("plan", "criterion", "census", "result", "verdict",
-                                                   "reason"), table_id="uncertainty-criteria")
-        if len(crit) else "",
-        "paired": html_table(paired, text_columns=("plan", "census", "metric", "community"),
-                             table_id="uncertainty-paired") if len(paired) else "",
-        "regions": fragile,
-    }
+    if regions:
+        out.append("<h3>Regions whose largest community is uncertain</h3><ul>" + "".join(
+            f"<li>{escape(plan)} [{escape(v['census'])}]: {escape(v['reason'])}</li>"
+            for plan, v in regions) + "</ul>")
+    crit = criteria_table(sec)
+    if len(crit):
+        out.append("<h3>Criteria: share of draws in which each passes</h3>" + html_table(
+            crit, text_columns=("plan", "criterion", "census", "result", "verdict", "reason"),
+            table_id="uncertainty-criteria"))
+    paired = paired_table(sec, labels=labels)
+    if len(paired):
+        out.append(f"<h3>Against the reference {escape(sec.reference or '')}: share of paired draws "
+                   "in which each is better</h3>" + html_table(
+                       paired, text_columns=("plan", "census", "metric", "community"),
+                       table_id="uncertainty-paired"))
+    return "\n".join(out)

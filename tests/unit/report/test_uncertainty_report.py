@@ -47,8 +47,8 @@ def test_dossier_with_draws_renders_the_section(setup):
     t, west, one, crit = setup
     d = build_dossier(t, [west, one], reference=one, criteria=crit, labels={"b": "Bees"}, maps=False,
                       draws=100, seed=2, created="2026-01-01T00:00:00+00:00")
-    assert d.manifest["parameters"]["uncertainty"]["draws"] == 100
-    assert d.manifest["parameters"]["uncertainty"]["seed"] == 2
+    m = d.manifest["parameters"]["extras"]["uncertainty"]
+    assert m["draws"] == 100 and m["seed"] == 2 and m["model"]["draws"] == 100
     html = render_html(d)
     assert external_refs(html) == []
     assert 'id="uncertainty"' in html and 'href="#uncertainty"' in html
@@ -64,7 +64,7 @@ def test_dossier_with_draws_renders_the_section(setup):
 def test_dossier_without_draws_has_no_section(setup):
     t, west, _one, _crit = setup
     d = build_dossier(t, [west], maps=False, created="2026-01-01T00:00:00+00:00")
-    assert d.uncertainty is None and d.manifest["parameters"]["uncertainty"] is None
+    assert not d.extras and "extras" not in d.manifest["parameters"]
     html = render_html(d)
     assert 'id="uncertainty"' not in html
     assert "uncertainty" not in xlsx_tables(d)
