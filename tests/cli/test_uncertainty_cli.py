@@ -76,3 +76,17 @@ def test_ranges_file_errors_name_file_unit_and_fix(capsys, tmp_path, iraq):
     bad.write_text(f"census,unit_id,field,low,high\n2040,{u},kurd,1,2\n")
     code, _out, err = run(["plan", "evaluate", "status-quo-2014", "--draws", "10", "--ranges", bad], capsys)
     assert code == 3 and "2040" in err and "census" in err
+
+
+def test_councils_simulate_with_draws(capsys, iraq):
+    code, out, err = run(["councils", "simulate", "nineveh-plains-sinjar-province", "--draws", "30",
+                          "--census", "baseline", "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    regions = d["uncertainty"]["councils"]["baseline"]
+    assert [r["region"] for r in regions] == [r["region_name"] for r in d["regions"]]
+    for r in regions:
+        for c in r["communities"].values():
+            assert c["p05"] <= c["p50"] <= c["p95"]
+    code, out, err = run(["councils", "simulate", "nineveh-plains-sinjar-province", "--draws", "20"], capsys)
+    assert code == 0, err and "Seats over 20 census draws" in out

@@ -112,3 +112,26 @@ def evaluate_with_draws(t: Territory, plans: Sequence[Plan], *, draws: int, seed
 
     cd = census_draws(t, draws, seed, censuses)
     return evaluate_draws(t, list(plans), cd, threshold=threshold, reference=reference)
+
+
+def print_council_ranges(out: Any, unc: Mapping[str, Any], labels: Mapping[str, str]) -> None:
+    """Seats per region and community over draws: point [p05-p95] and the share with a seat."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    d = unc["draws"]
+    for cname, regions in unc["councils"].items():
+        tab = Table(title=escape(f"Seats over {d['draws']} census draws (seed {d['seed']}), census "
+                                 f"{cname}: point [p05-p95], share of draws with a seat"),
+                    title_justify="left")
+        tab.add_column("region")
+        tab.add_column("size", justify="right")
+        tab.add_column("seats by community")
+        for r in regions:
+            parts = [f"{labels.get(c, c)} {v['point']} [{v['p05']:.0f}-{v['p95']:.0f}]"
+                     + (f" ({100 * v['any_seat']:.0f}%)" if 0 < v["any_seat"] < 1 else "")
+                     for c, v in r["communities"].items()]
+            size = r["size"]
+            tab.add_row(escape(r["region"]), f"{size['p05']:.0f}-{size['p95']:.0f}",
+                        escape("; ".join(parts)))
+        out.print(tab)
