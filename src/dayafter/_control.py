@@ -1,10 +1,11 @@
 """Control per unit: who holds administration and security in each unit of a plan.
 
 DESIGN.md gives a plan two layers: polities (regions that elect a council) and control (federal,
-krg, joint, self-administered, contested per unit). Until plans carry their own control layer,
-control is read from the authority of each unit's region. The returns, referendum and claims
-engines read control only through :func:`unit_control` and write it only through
-:func:`plan_with_control`, so switching to a stored control layer is a change in this module.
+krg, joint, self-administered, contested per unit). The returns, referendum and claims engines
+read control only through :func:`unit_control` and write it only through
+:func:`plan_with_control`, so the way a plan stores control is known in this module alone
+(today :meth:`dayafter.plan.Plan.control_of_units`: a stated control per unit, otherwise the
+authority of the unit's polity).
 
 >>> import numpy as np
 >>> from dayafter.plan import Plan, Region
@@ -12,42 +13,23 @@ engines read control only through :func:`unit_control` and write it only through
 >>> unit_control(p).tolist()
 ['krg', 'krg', 'joint']
 >>> q = plan_with_control(p, np.array(["krg", "federal", "joint"], dtype=object), name="after")
->>> [(r.name, r.authority) for r in q.regions], q.assignment.tolist()
-([('North', 'krg'), ('North (federal)', 'federal'), ('Kirkuk', 'shared')], [0, 1, 2])
+>>> unit_control(q).tolist(), q.region_names, q.assignment.tolist()
+(['krg', 'federal', 'joint'], ['North', 'Kirkuk'], [0, 0, 1])
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import NDArray
 
 from dayafter.errors import InputDataError
-from dayafter.plan import Plan, Region
+from dayafter.plan import CONTROL_VALUES, Plan
 
-__all__ = ["AUTHORITY_TO_CONTROL", "CONTROL_VALUES", "plan_with_control", "unit_control"]
-
-CONTROL_VALUES = ("federal", "krg", "joint", "self-administered", "contested")
-"""The control vocabulary of DESIGN.md."""
-
-AUTHORITY_TO_CONTROL: Mapping[str, str] = {
-    "federal": "federal",
-    "krg": "krg",
-    "joint": "joint",
-    "shared": "joint",  # the built-in scenarios call joint administration "shared"
-    "self-administered": "self-administered",
-    "self": "self-administered",
-    "contested": "contested",
-}
-"""Region authorities as written in plans, mapped to the control vocabulary."""
+__all__ = ["CONTROL_VALUES", "plan_with_control", "unit_control"]
 
 
 def unit_control(plan: Plan) -> NDArray[np.object_]:
-    """Control of every unit of ``plan`` (``""`` for unassigned units).
-
-    Today read from the authority of the unit's region (``shared`` reads as ``joint``);
-    authorities outside the vocabulary are kept as written, lower-cased.
+    """Control of every unit of ``plan`` (``""`` for unassigned units without stated control).
 
     Parameters
     ----------
@@ -57,31 +39,25 @@ def unit_control(plan: Plan) -> NDArray[np.object_]:
     Returns
     -------
     ndarray of str
-        One control value per unit, in the territory's unit order.
+        One control label per unit, in the territory's unit order (``shared`` reads as
+        ``joint``).
     """
-    auth = plan.authority_of_units()
-    out = np.empty(auth.size, dtype=object)
-    for i, a in enumerate(auth.tolist()):
-        key = str(a).strip().lower()
-        out[i] = AUTHORITY_TO_CONTROL.get(key, key)
-    return out
+    return plan.control_of_units()
 
 
 def plan_with_control(plan: Plan, control: NDArray[np.object_], *, name: str = "",
                       notes: str = "") -> Plan:
-    """A plan with the given control per unit.
+    """A plan with the given control per unit and the same polities.
 
-    Each region of ``plan`` is split by control: units whose control equals the region's own
-    (as read by :func:`unit_control`) stay in it; the others go to a region named
-    ``"<region> (<control>)"`` with that control as its authority. Empty regions are dropped.
-    Polities therefore keep their boundaries wherever control does not change.
+    Units whose control changes get it stated in the plan's control layer; the others keep what
+    they had (a stated control, or their polity's authority).
 
     Parameters
     ----------
     plan
         The plan to start from.
     control
-        ``str[n]`` control per unit (values of :data:`CONTROL_VALUES` or any authority text).
+        ``str[n]`` control per unit (values of :data:`CONTROL_VALUES` or any label).
     name, notes
         Name and notes of the new plan (default: the old name with ``" (control)"``).
 
@@ -93,28 +69,10 @@ def plan_with_control(plan: Plan, control: NDArray[np.object_], *, name: str = "
     if control.shape != (plan.n_units,):
         raise InputDataError(f"control needs one value per unit ({plan.n_units}), "
                              f"got shape {control.shape}")
-    regions: list[Region] = []
-    index: dict[tuple[int, str], int] = {}
-    a = plan.assignment
-    new = np.full(a.size, -1, dtype=np.int64)
-    # keep the old region order; split-off parts follow their parent region
-    for j, reg in enumerate(plan.regions):
-        members = np.flatnonzero(a == j)
-        if members.size == 0:
-            continue
-        own = AUTHORITY_TO_CONTROL.get(reg.authority.strip().lower(), reg.authority)
-        wanted = [str(c) for c in control[members].tolist()]
-        for c in [own, *sorted(set(wanted) - {own})]:
-            sel = members[np.array([w == c for w in wanted], dtype=bool)]
-            if sel.size == 0:
-                continue
-            if c == own:
-                region = reg
-            else:
-                region = Region(f"{reg.name} ({c})", c, f"{reg.status}; control {c}".strip("; "))
-            index[(j, c)] = len(regions)
-            regions.append(region)
-            new[sel] = index[(j, c)]
-    return Plan(new.astype(np.int32), tuple(regions), plan.territory_hash,
-                name=name or f"{plan.name} (control)", notes=notes or plan.notes,
-                meta=dict(plan.meta))
+    current = unit_control(plan)
+    changes = {int(i): str(control[i]) for i in np.flatnonzero(current != control)
+               if str(control[i])}
+    new = plan.with_control_of(changes) if changes else plan
+    from dataclasses import replace
+
+    return replace(new, name=name or f"{plan.name} (control)", notes=notes or plan.notes)

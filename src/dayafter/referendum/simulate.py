@@ -151,9 +151,14 @@ def area_codes(territory: Territory, level: str, scope: NDArray[np.bool_]
     lab_key = f"{level}_en"
     labels = []
     for a in names:
-        first = int(np.flatnonzero(adm == a)[0])
-        lab = territory.labels[lab_key][first] if lab_key in territory.labels else ""
-        labels.append(f"{lab} ({a})" if lab else a)
+        members = np.flatnonzero(adm == a)
+        lab = territory.labels[lab_key][members[0]] if lab_key in territory.labels else ""
+        text = f"{lab} ({a})" if lab else a
+        inside = members[scope[members]]
+        if inside.size < members.size:  # only part of the admin unit votes: say which
+            text += ": " + ", ".join(territory.unit_label(int(i)) for i in inside[:3]) + \
+                (" ..." if inside.size > 3 else "")
+        labels.append(text)
     return codes, names, labels
 
 

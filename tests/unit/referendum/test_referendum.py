@@ -169,10 +169,10 @@ def test_resulting_plan_changes_control_only_in_scope():
                             reference=ref)
     assert r.area_ids == ("u1", "u3")
     p = r.plan
-    assert p.authority_of_units().tolist() == ["krg", "federal", "federal"]
-    assert p.region_names == ["All", "All (krg)"]
+    assert p.control_of_units().tolist() == ["krg", "federal", "federal"]
+    assert p.region_names == ["All"] and p.assignment.tolist() == [0, 0, 0]  # polities kept
     ev = da.evaluate(t, p)
-    assert ev.plan.k == 2
+    assert ev.plan.k == 1
 
 
 def test_bad_inputs():

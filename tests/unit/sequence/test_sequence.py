@@ -65,7 +65,7 @@ def test_steps_change_censuses_and_plan():
     assert res.census == "c2"
     # u1 has k people only after returns: it votes krg; u2: k 50+ vs a 80 -> federal
     assert res.referendum.option_of(0) == "krg"
-    assert res.plan.authority_of_units().tolist() == ["krg", "federal", "federal"]
+    assert res.plan.control_of_units().tolist() == ["krg", "federal", "federal"]
     assert res.timeline[3].effects["units_transferred"] == 1
     assert 0 < res.metrics["returned_share"] <= 1
     json.dumps(res.to_dict())
