@@ -18,14 +18,14 @@ TYPED := src/dayafter/errors.py src/dayafter/graph.py src/dayafter/territory.py 
 	src/dayafter/referendum src/dayafter/claims src/dayafter/sequence \
 	src/dayafter/_util src/dayafter/validation.py src/dayafter/project.py
 
-.PHONY: run test test-fast deps lint bench clean install
+.PHONY: run test test-fast deps docs typecheck lint bench clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,mip,distributed,report,web]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,mip,distributed,report,web,docs]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -40,6 +40,9 @@ PYTEST_RUN = rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: fa
 deps:
 	bash tools/setup-system.sh
 
+typecheck: $(STAMP)
+	$(BIN)/mypy $(TYPED)
+
 test: $(STAMP) deps
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/lint-imports
@@ -51,6 +54,11 @@ test: $(STAMP) deps
 test-fast: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/python -m pytest -n 2 -m "not slow and not e2e" --durations=5 $(PYTEST_ARGS); $(PYTEST_RUN)
+
+# the API reference from the docstrings; --strict: a broken reference or a bad docstring fails it
+docs: $(STAMP)
+	cp CHANGELOG.md docs/changelog.md
+	$(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
 	$(BIN)/python bench/metrics.py
