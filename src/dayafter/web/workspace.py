@@ -154,6 +154,17 @@ class Workspace:
                          (Region("Region 1"),), territory.content_hash, name="new plan")
         self.draft = _Draft(first, base=first.name)
 
+    @property
+    def runs_dir(self) -> Path:
+        """Folder of the engine runs started from the workbench (each with its manifest):
+        ``<plans_dir>.runs`` next to the saved plans, or ``dayafter-runs`` in the temporary folder
+        when plans are not saved."""
+        if self.plans_dir is not None:
+            return self.plans_dir.with_name(self.plans_dir.name + ".runs")
+        import tempfile
+
+        return Path(tempfile.gettempdir()) / "dayafter-runs"
+
     @classmethod
     def from_project(cls, project: Project, *, plans_dir: str | Path | None = None) -> Workspace:
         """The workspace of a :class:`~dayafter.project.Project`: its plans as scenarios, its
