@@ -16,7 +16,7 @@ TYPED := src/dayafter/errors.py src/dayafter/graph.py src/dayafter/territory.py 
 	src/dayafter/cases/__init__.py src/dayafter/comparison.py src/dayafter/uncertainty \
 	src/dayafter/_control.py src/dayafter/_ranges.py src/dayafter/_csvtable.py src/dayafter/returns \
 	src/dayafter/referendum src/dayafter/claims src/dayafter/sequence \
-	src/dayafter/_util src/dayafter/validation.py src/dayafter/project.py
+	src/dayafter/_util src/dayafter/validation.py src/dayafter/project.py src/dayafter/web
 
 .PHONY: run test test-fast deps docs typecheck lint bench clean install
 

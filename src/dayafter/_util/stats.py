@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import SupportsFloat
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -10,7 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = ["finite", "percentile_rank", "quantiles"]
 
 
-def finite(x: float) -> float | None:
+def finite(x: SupportsFloat) -> float | None:
     """``x`` as a Python float, or ``None`` when it is NaN or infinite (JSON's missing value).
 
     >>> finite(0.25), finite(float("nan"))

@@ -175,7 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     fastapi.FastAPI
     """
     from dayafter.web.jobs import JobRunner
-    from dayafter.web.routes import router
+    from dayafter.web.routes import routers
 
     settings = settings or Settings()
     if settings.token is None and not is_loopback(settings.host):
@@ -241,7 +241,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(TokenMiddleware, token=settings.token)
     if settings.check_host:  # outermost: nothing runs before it
         app.add_middleware(HostCheckMiddleware, extra=(settings.host,))
-    app.include_router(router, prefix="/api")
+    for r in routers:
+        app.include_router(r, prefix="/api")
     static = resources.files("dayafter.web") / "static"
     with resources.as_file(static) as static_dir:
         if Path(static_dir, "index.html").is_file():

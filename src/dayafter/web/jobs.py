@@ -75,7 +75,7 @@ class Job:
 
     _ids = itertools.count(1)
 
-    def __init__(self, kind: str, work: Callable[[Report], dict[str, Any]], *,
+    def __init__(self, kind: str, work: Callable[[Report], dict[str, Any]] | ChildProcessWork, *,
                  params: Mapping[str, Any] | None = None, label: str = "") -> None:
         self.id = f"job{next(self._ids)}"
         self.kind = kind

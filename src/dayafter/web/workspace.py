@@ -142,6 +142,9 @@ class Workspace:
         self.force_catalog = force_catalog
         self.parties_spec = parties_spec
         self._lock = threading.RLock()
+        self.cache: dict[str, Any] = {}
+        """Derived data the routes keep for this workspace (map geometry as GeoJSON bytes, unit
+        borders, force allocations by census); it goes with the workspace when another is served."""
         self._evaluations: OrderedDict[int, list[Any]] = OrderedDict()
         self.saved: dict[str, Plan] = self._load_saved()
         if reference is not None and reference not in self.scenarios and reference not in self.saved:
@@ -522,7 +525,7 @@ class Workspace:
             import json
 
             out = json.loads(entry[3])
-        return out  # type: ignore[no-any-return]
+        return out
 
     def evaluation_json(self, plan: Plan | None = None) -> bytes:
         """:meth:`evaluation` as compact JSON (UTF-8; NaN and infinities as ``null``), kept too.
@@ -537,7 +540,7 @@ class Workspace:
 
             entry[3] = json_bytes(entry[2])
             entry[2] = None
-        return entry[3]  # type: ignore[no-any-return]
+        return entry[3]
 
     def cached_evaluation_json(self, plan: Plan) -> bytes | None:
         """:meth:`evaluation_json` when it is at hand (no computing), else ``None``."""
@@ -546,7 +549,7 @@ class Workspace:
             if hit is None or hit[0] is not plan or hit[1] is not self.reference_plan() or hit[3] is None:
                 return None
             self._evaluations.move_to_end(id(plan))
-            return hit[3]  # type: ignore[no-any-return]
+            return hit[3]
 
     def _evaluation_entry(self, plan: Plan | None) -> list[Any]:
         """``[plan, reference, evaluation, json or None]`` from the cache, or computed and kept."""
