@@ -106,6 +106,9 @@ class Dossier:
     census_comparison
         Per district, the territory's totals against the census they were built from (a case's
         ``census2024["comparison"]`` table), or ``None``.
+    extras
+        Extra sections (e.g. :class:`dayafter.report.article140.Article140Section`): objects with
+        ``section_id``, ``title``, ``html(dossier)``, ``tables()`` and ``manifest()``.
     """
 
     title: str
@@ -126,6 +129,7 @@ class Dossier:
     overview: bytes = b""
     labels_ar: Mapping[str, str] = field(default_factory=dict)
     census_comparison: pd.DataFrame | None = None
+    extras: tuple[Any, ...] = ()
 
     @property
     def plans(self) -> list[Plan]:
@@ -344,6 +348,7 @@ def build_dossier(
     inputs: Mapping[str, str] | None = None,
     parameters: Mapping[str, Any] | None = None,
     created: str | None = None,
+    extras: Sequence[Any] = (),
 ) -> Dossier:
     """Evaluate ``plans`` and assemble a dossier.
 
@@ -390,6 +395,8 @@ def build_dossier(
         Extra parameters to record in the manifest.
     created
         Timestamp to print (ISO 8601); the current UTC time by default.
+    extras
+        Extra sections rendered after the plans (see :attr:`Dossier.extras`).
 
     Returns
     -------
@@ -480,6 +487,7 @@ def build_dossier(
                              "units": len(x.problem.unit_ids), "budget": x.problem.budget,
                              "derivation": _jsonable(dict(x.problem.meta))} for x in settlements],
             **dict(parameters or {}),
+            **({"extras": {x.section_id: _jsonable(x.manifest()) for x in extras}} if extras else {}),
         },
         "ensemble": None if ensemble is None else {"source": ensemble.source,
                                                    "samples": ensemble.n_samples,
@@ -504,6 +512,7 @@ def build_dossier(
         overview=overview,
         labels_ar=dict(labels_ar or {}),
         census_comparison=census_comparison,
+        extras=tuple(extras),
     )
 
 
