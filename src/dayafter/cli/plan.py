@@ -152,8 +152,8 @@ def evaluate_cmd(
         out.print(f"change from {ch.reference}, polity layer: {ch.polity_units_moved} units change "
                   f"polity authority, {ch.units_reassigned} units change polity ("
                   + ", ".join(f"{c}: {v:,.0f} people" for c, v in ch.people_reassigned.items()) + ")")
-    for r in results:
-        out.print(("[green]" if r.passed else "[red]") + escape(r.message()) + "[/]")
+    for res in results:
+        out.print(("[green]" if res.passed else "[red]") + escape(res.message()) + "[/]")
     if unc is not None:
         U.print_plan_uncertainty(out, dev, unc, labels)
         if sweep:

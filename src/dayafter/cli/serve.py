@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -49,7 +49,7 @@ def serve(
 
     # before anything is loaded: refuse a network address without a token at once
     access = resolve_token(host, token, disabled=no_token)
-    limits = {"host": host, "token": access, "max_upload_bytes": max(1, int(max_upload_mb * 2**20)),
+    limits: dict[str, Any] = {"host": host, "token": access, "max_upload_bytes": max(1, int(max_upload_mb * 2**20)),
               "max_jobs_queued": max_jobs_queued, "check_host": access is None}
     if demo_grid:
         from dayafter.web.demo import grid_workspace
