@@ -126,8 +126,10 @@ def load(name: str = "northern-iraq") -> Case:
     # are set aside with a note rather than failing the case
     from dayafter.io.ranges import ranges_from_table
 
+    # ranges with a range_rule column are built as total range x share range ("joint")
     territory = territory.with_ranges(ranges_from_table(
-        prov, territory, source=f"case {name}: provenance.csv", strict=False))
+        prov, territory, source=f"case {name}: provenance.csv", strict=False,
+        community_ranges="joint" if "range_rule" in prov.columns else "composition"))
     return Case(
         name=name,
         title="Northern Iraq: Nineveh and the disputed territories",

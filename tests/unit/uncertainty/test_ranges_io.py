@@ -166,7 +166,7 @@ def test_project_round_trip_keeps_ranges(tmp_path, grid_territory):
     t = grid_territory
     c = t.census("now")
     r = CensusRange(c * 0.5, c * 2, np.full(t.n_units, np.nan), t.population("now") * 1.5,
-                    np.full(c.shape, "imputed", dtype=object), source="x")
+                    np.full(c.shape, "imputed", dtype=object), source="x", community_ranges="joint")
     t = t.with_ranges({"now": r})
     path = tmp_path / "p.gpkg"
     write_project(t, path)
@@ -175,7 +175,7 @@ def test_project_round_trip_keeps_ranges(tmp_path, grid_territory):
     rb = back.ranges["now"]
     assert np.allclose(rb.low, r.low) and np.allclose(rb.high, r.high)
     assert np.isnan(rb.total_low).all() and np.allclose(rb.total_high, r.total_high)
-    assert rb.status[0, 0] == "imputed"
+    assert rb.status[0, 0] == "imputed" and rb.community_ranges == "joint"
 
 
 def test_built_in_case_carries_ranges_for_both_censuses(iraq):
