@@ -189,3 +189,13 @@ def test_built_in_case_carries_ranges_for_both_censuses(iraq):
         v = t.census(name)
         assert np.all(~np.isfinite(r.low) | (r.low <= v + 0.5))
         assert np.all(~np.isfinite(r.high) | (r.high >= v - 0.5))
+
+
+def test_built_in_case_ranges_are_complete_and_joint_when_built_with_range_rules(iraq):
+    if "range_rule" not in iraq.provenance.columns:
+        pytest.skip("provenance without range rules (older case build)")
+    t = iraq.territory
+    n, g = t.n_units, t.n_communities
+    for r in t.ranges.values():
+        assert r.community_ranges == "joint" and not r.notes
+        assert r.n_stated == n * (g + 1)
