@@ -255,6 +255,15 @@ class Plan:
         labels = self.control_of_units()
         return np.array([pos.get(x, -1) for x in labels.tolist()], dtype=np.int8)
 
+    def control_by_region(self) -> list[dict[str, int]]:
+        """Per region (polity), the number of its units held by each control label."""
+        labels = self.control_of_units().tolist()
+        out: list[dict[str, int]] = [{} for _ in range(self.k)]
+        for r, x in zip(self.assignment.tolist(), labels, strict=True):
+            if r >= 0 and x:
+                out[r][x] = out[r].get(x, 0) + 1
+        return [dict(sorted(d.items())) for d in out]
+
     def control_summary(self) -> dict[str, int]:
         """Units per control label (unassigned units without stated control are left out)."""
         labels = [x for x in self.control_of_units().tolist() if x]

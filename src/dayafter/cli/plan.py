@@ -118,19 +118,24 @@ def evaluate_cmd(
               f"({t.n_units} units)")
     g = ev.geometry
     for cname, cm in ev.censuses.items():
-        tab = Table(title=f"Regions, census {cname}")
-        for col in ("region", "authority", "units", "population", "deviation", "largest community",
-                    "share", "fractionalization", "Polsby-Popper", "pieces"):
-            tab.add_column(col, justify="left" if col in ("region", "authority", "largest community") else "right")
+        tab = Table(title=f"Polities (regions), census {cname}; control: units held by each authority")
+        for col in ("region", "authority", "control", "units", "population", "deviation",
+                    "largest community", "share", "fractionalization", "Polsby-Popper", "pieces"):
+            tab.add_column(col, justify="left" if col in ("region", "authority", "control",
+                                                          "largest community") else "right")
+        by_region = p.control_by_region()
         for j, r in enumerate(p.regions):
             lg = cm.largest[j]
-            tab.add_row(escape(r.name), escape(r.authority), str(g.n_units[j]), f"{cm.population[j]:,.0f}",
+            control = ", ".join(f"{k} {v}" for k, v in by_region[j].items())
+            tab.add_row(escape(r.name), escape(r.authority), escape(control), str(g.n_units[j]),
+                        f"{cm.population[j]:,.0f}",
                         _fmt(cm.deviation[j], "deviation"),
                         labels.get(cm.communities[lg], cm.communities[lg]) if lg >= 0 else "-",
                         _fmt(cm.largest_share[j], "stranded"), _fmt(cm.fractionalization[j], "fractionalization"),
                         _fmt(g.polsby_popper[j], "Polsby"), str(g.pieces[j]))
         out.print(tab)
-        ct = Table(title=f"Communities, census {cname} (stranded: share below {cm.threshold:.0%})")
+        ct = Table(title=f"Communities, census {cname} (polity layer; stranded: share below "
+                         f"{cm.threshold:.0%})")
         for col in ("community", "population", "empowered (plurality)", "empowered (majority)",
                     "stranded", "stranded people"):
             ct.add_column(col, justify="left" if col == "community" else "right")
@@ -144,9 +149,15 @@ def evaluate_cmd(
     out.print(f"cut edges {g.cut_edges}; splits " + ", ".join(f"{k}: {v}" for k, v in g.splits.items()))
     if ev.reock is not None:
         out.print("Reock: " + ", ".join(f"{r.name} {v:.3f}" for r, v in zip(p.regions, ev.reock, strict=True)))
+    out.print("control (units held): " + ", ".join(f"{k} {v}" for k, v in p.control_summary().items())
+              + ("" if p.has_control else " (no stated control: control follows the polities)"))
     if ev.change is not None:
-        out.print(f"change from {ev.change.reference}: {ev.change.units_moved} units change authority ("
-                  + ", ".join(f"{c}: {v:,.0f} people" for c, v in ev.change.people_moved.items()) + ")")
+        ch = ev.change
+        out.print(f"change from {ch.reference}, control layer: {ch.units_moved} units change control ("
+                  + ", ".join(f"{c}: {v:,.0f} people" for c, v in ch.people_moved.items()) + ")")
+        out.print(f"change from {ch.reference}, polity layer: {ch.polity_units_moved} units change "
+                  f"polity authority, {ch.units_reassigned} units change polity ("
+                  + ", ".join(f"{c}: {v:,.0f} people" for c, v in ch.people_reassigned.items()) + ")")
     for r in results:
         out.print(("[green]" if r.passed else "[red]") + escape(r.message()) + "[/]")
 
