@@ -22,6 +22,10 @@ ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoP
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the draws.")]
 DrawsOpt = Annotated[int, typer.Option("--draws", min=0, help="Draws of the ranges (0: central values only).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+CensusDrawsOpt = Annotated[bool, typer.Option(
+    "--census-draws/--no-census-draws",
+    help="Draw the censuses from their ranges too (dayafter.uncertainty), not only the model's "
+         "parameters.")]
 SecurityOpt = Annotated[str, typer.Option(
     "--security",
     help="Security coverage of the units: 'none' (not assessed), 'forces' (allocate the case's "
@@ -106,13 +110,26 @@ def coverage(spec: str, territory: Territory, case: str | None, census: str,
     return read_coverage(path, territory), f"security coverage from {path}"
 
 
+def census_draws(territory: Territory, draws: int, seed: int, wanted: bool) -> Any:
+    """Census draws from the territory's ranges (``None`` when not wanted or no draws)."""
+    if not wanted or draws <= 0:
+        return None
+    from dayafter.uncertainty import CensusModel
+
+    return CensusModel(territory).draw(draws, seed=seed)
+
+
 def project(territory: Territory, plan: Plan | None, *, model: ReturnModel, horizon: float,
-            secure: Any, draws: int, seed: int) -> ReturnsResult:
+            secure: Any, draws: int, seed: int, cdraws: Any = None) -> ReturnsResult:
     """Project returns (the CLI's one entry to the returns engine)."""
     from dayafter.returns import project_returns
 
+    cd = None
+    if cdraws is not None:
+        cd = {c: cdraws.census(c) for c in ("baseline", "current") if c in cdraws.census_names}
     return project_returns(territory, plan, model=model, horizon=horizon, secure=secure,
-                           draws=draws, rng=np.random.default_rng(seed) if draws else None)
+                           draws=draws, rng=np.random.default_rng(seed) if draws else None,
+                           census_draws=cd or None)
 
 
 def fmt(v: Any, kind: str = "int") -> str:

@@ -9,11 +9,13 @@ import typer
 
 from dayafter.cli._article140 import (
     CaseOpt,
+    CensusDrawsOpt,
     DrawsOpt,
     JsonOpt,
     ProjectOpt,
     SecurityOpt,
     SeedOpt,
+    census_draws,
     coverage,
     fmt,
     project,
@@ -40,6 +42,7 @@ def project_cmd(
     per_1000: Annotated[float, typer.Option("--per-1000", help="Security requirement for --security forces.")] = 20.0,
     draws: DrawsOpt = 200,
     seed: SeedOpt = 0,
+    with_census_draws: CensusDrawsOpt = True,
     top: Annotated[int, typer.Option(help="Flows to list (largest returns first).")] = 20,
     out: Annotated[Path | None, typer.Option(
         help="Write the projected census as CSV (census,unit_id,<communities>).")] = None,
@@ -53,7 +56,8 @@ def project_cmd(
     p = reference_plan(plan, t, case, project_path)
     m = return_model(model, case)
     sec, sec_text = coverage(security, t, case, "current", per_1000)
-    r = project(t, p, model=m, horizon=horizon, secure=sec, draws=draws, seed=seed)
+    cd = census_draws(t, draws, seed, with_census_draws)
+    r = project(t, p, model=m, horizon=horizon, secure=sec, draws=draws, seed=seed, cdraws=cd)
     if out is not None:
         from dayafter.io.atomic import atomic_write_text
 
@@ -65,12 +69,13 @@ def project_cmd(
         d = r.to_dict(top=top)
         d["security"] = sec_text
         d["seed"] = seed
+        d["census_draws"] = None if cd is None else cd.describe()
         print_json(d)
         return
     c = console()
     tot = r.totals()
-    rng = (f" ({fmt(tot['returns_p05'])} to {fmt(tot['returns_p95'])} over {r.n_draws} draws)"
-           if r.n_draws else "")
+    rng = (f" ({fmt(tot['returns_p05'])} to {fmt(tot['returns_p95'])} over {r.n_draws} draws of "
+           f"the model's ranges{' and the censuses' if cd is not None else ''})" if r.n_draws else "")
     c.print(f"[bold]Returns[/bold] under {escape(r.plan or 'no plan')} within {horizon:g} years of "
             f"the current census; {escape(sec_text)}.")
     c.print(f"displaced {fmt(tot['displaced'])}; returns {fmt(tot['returns'])}{rng}; "
