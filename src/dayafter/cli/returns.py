@@ -138,6 +138,15 @@ def model_cmd(
                   f"{obs.share.value:.2f} [{obs.share.low:.2f}-{obs.share.high:.2f}]",
                   f"{obs.years.value:g}", ", ".join(obs.sources))
     c.print(o)
+    k = Table(title="Published figures against the model (checks are not used to calibrate)")
+    for col in ("id", "community", "place", "observed", "model", "model p05-p95", "use"):
+        k.add_column(col, justify="right" if col in ("observed", "model", "model p05-p95") else "left")
+    for row in d["checks"]:
+        k.add_row(row["obs_id"], row["community"], escape(row["place"]), fmt(row["observed"], "pct"),
+                  fmt(row["predicted"], "pct"),
+                  f"{row['predicted_p05']:.0%}-{row['predicted_p95']:.0%}",
+                  "calibrates" if row["calibrates"] else "check")
+    c.print(k)
     f = Table(title="Factors on the return hazard (1 where none is listed)")
     for col in ("control", "community", "factor", "basis"):
         f.add_column(col)

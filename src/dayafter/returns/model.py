@@ -314,6 +314,45 @@ class ReturnModel:
                                np.asarray(ceiling_now).reshape(d, g), cf,
                                col(self.insecure_factor), col(self.outside_factor))
 
+    def check_observations(self, rng: np.random.Generator | None = None,
+                           draws: int = 1000) -> list[dict[str, Any]]:
+        """Every observation against the model: the returned share the calibrated model predicts
+        at the observation's years (central value and p05/p95 over parameter draws) beside the
+        published share. The calibrating observations are reproduced by construction; the others
+        are independent checks.
+
+        Returns
+        -------
+        list of dict
+            ``obs_id, community, place, observed, observed_low, observed_high, predicted,
+            predicted_p05, predicted_p95, calibrates`` per observation and community it
+            applies to (``*`` observations: every community calibrated on them).
+        """
+        rng = rng if rng is not None else np.random.default_rng(0)
+        central = self.arrays()
+        drawn = self.arrays(rng, draws)
+        ceil_c = np.array([c.value for c in self.ceiling])
+        ceil_d = np.stack([c.draw(rng, draws) for c in self.ceiling], axis=1)
+        out = []
+        for obs in self.observations:
+            if obs.community == "*":  # all communities: those calibrated on such figures
+                comms = [j for j in range(len(self.communities))
+                         if self.calibration[j].community == "*"]
+            else:
+                comms = [j for j, c in enumerate(self.communities) if c == obs.community]
+            for j in comms:
+                t_d = obs.years.draw(rng, draws)
+                pred = return_propensity(central.hazard[0, j], ceil_c[j], obs.years.value)
+                pd_ = return_propensity(drawn.hazard[:, j], ceil_d[:, j], t_d)
+                q = np.quantile(pd_, [0.05, 0.95])
+                out.append({"obs_id": obs.obs_id, "community": self.communities[j],
+                            "place": obs.place, "observed": obs.share.value,
+                            "observed_low": obs.share.low, "observed_high": obs.share.high,
+                            "predicted": float(pred), "predicted_p05": float(q[0]),
+                            "predicted_p95": float(q[1]),
+                            "calibrates": self.calibration[j].obs_id == obs.obs_id})
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description of every parameter and its sources."""
         pa = self.arrays()
@@ -333,5 +372,6 @@ class ReturnModel:
             "insecure_factor": self.insecure_factor.to_dict(),
             "outside_factor": self.outside_factor.to_dict(),
             "observations": [o.to_dict() for o in self.observations],
+            "checks": self.check_observations(),
             "sources": dict(self.sources),
         }

@@ -103,21 +103,75 @@ def return_flows(baseline: ArrayLike, current: ArrayLike, propensity: ArrayLike,
 
     Notes
     -----
-    ``O(size of the census arrays)``; one NumPy pass, no loop over draws.
+    ``O(size of the census arrays)``: one fused pass of a numba kernel
+    (:mod:`dayafter._kernels.returns`) over the draws, units and communities; the NumPy
+    reference :func:`_return_flows_numpy` handles degenerate totals and growth per community,
+    and tests check the two agree.
     """
     B = np.asarray(baseline, dtype=np.float64)
     C = np.asarray(current, dtype=np.float64)
     if B.ndim < 2 or C.ndim < 2:
         raise ConfigError("censuses must be arrays [..., units, communities]")
     B, C = np.broadcast_arrays(B, C)
-    if np.any(~np.isfinite(B)) or np.any(~np.isfinite(C)) or np.any(B < 0) or np.any(C < 0):
+    if not (_finite_nonneg(B) and _finite_nonneg(C)):
         raise InputDataError("censuses must be finite and non-negative for a return projection")
     p = np.asarray(propensity, dtype=np.float64)
-    if np.any(~np.isfinite(p)) or np.any(p < 0) or np.any(p > 1):
+    if p.size and not (_finite_nonneg(p) and float(p.max()) <= 1.0):
         raise ConfigError("return propensities must lie in [0, 1]")
     of = np.asarray(outside_factor, dtype=np.float64)
-    if np.any(of < 0) or np.any(of > 1):
+    if of.size and (float(of.min()) < 0 or float(of.max()) > 1):
         raise ConfigError("outside_factor must lie in [0, 1]")
+    try:
+        full = np.broadcast_shapes(B.shape, p.shape, of.shape + (1, 1))
+    except ValueError:
+        raise ConfigError(f"propensity {p.shape} and outside_factor {of.shape} do not fit "
+                          f"censuses of shape {B.shape}") from None
+    B, C = np.broadcast_to(B, full), np.broadcast_to(C, full)
+    lead = B.shape[:-2]
+    n, g = B.shape[-2:]
+    d = int(np.prod(lead)) if lead else 1
+    if growth is None:
+        tb = B.sum(axis=(-2, -1))
+        tc = C.sum(axis=(-2, -1))
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            k = np.where(tb > 0, tc / np.where(tb > 0, tb, 1.0), 1.0)
+        k_units = None if not np.all(np.isfinite(k)) else np.asarray(k).reshape(d, 1)
+        k_report = np.asarray(k).reshape(lead + (1, 1))
+    else:
+        k = np.asarray(growth, dtype=np.float64)
+        if np.any(~np.isfinite(k)) or np.any(k < 0):
+            raise ConfigError("the growth factor must be finite and >= 0")
+        k_report = k
+        k_units = None
+        if k.ndim == 0:
+            k_units = np.full((d, 1), float(k))
+        elif k.shape[-1] == 1 and k.ndim >= 2 and k.shape[-2] in (1, n) and k.ndim - 2 <= len(lead):
+            k_units = np.broadcast_to(k[..., 0], lead + (k.shape[-2],)).reshape(d, -1)
+    if k_units is None:  # degenerate totals or a growth per community: the NumPy reference
+        return _return_flows_numpy(B, C, p, of, growth)
+    from dayafter._kernels.returns import return_flows as _kernel
+
+    B3 = B.reshape(d, n, g)
+    C3 = C.reshape(d, n, g)
+    P3 = np.broadcast_to(p, B.shape).reshape(d, n, g)
+    K = np.ascontiguousarray(np.broadcast_to(k_units, (d, n)))
+    OF = np.ascontiguousarray(np.broadcast_to(of, lead).reshape(d)) if lead else \
+        np.full(1, float(of))
+    D, H, R, dep, P, outside = _kernel(B3, C3, P3, K, OF)
+    shape = lead + (n, g)
+    return Flows(D.reshape(shape), H.reshape(shape), R.reshape(shape), dep.reshape(shape),
+                 outside.reshape(lead + (g,)), P.reshape(shape), np.asarray(k_report))
+
+
+def _finite_nonneg(x: NDArray[np.float64]) -> bool:
+    if x.size == 0:
+        return True
+    return bool(np.isfinite(x.sum()) and float(x.min()) >= 0.0)
+
+
+def _return_flows_numpy(B: NDArray[np.float64], C: NDArray[np.float64], p: NDArray[np.float64],
+                        of: NDArray[np.float64], growth: ArrayLike | None) -> Flows:
+    """The accounting of :func:`return_flows` in plain NumPy (reference and fallback)."""
     of = of.reshape(of.shape + (1, 1))
     if growth is None:
         tb = B.sum(axis=(-2, -1), keepdims=True)
@@ -128,8 +182,6 @@ def return_flows(baseline: ArrayLike, current: ArrayLike, propensity: ArrayLike,
             k = np.where(tb > 0, tc / np.where(tb > 0, tb, 1.0), 1.0)
     else:
         k = np.asarray(growth, dtype=np.float64)
-        if np.any(~np.isfinite(k)) or np.any(k < 0):
-            raise ConfigError("the growth factor must be finite and >= 0")
         E = k * B
     D = np.maximum(E - C, 0.0)
     H = np.maximum(C - E, 0.0)
