@@ -38,6 +38,8 @@ def project_cmd(
     case: CaseOpt = None,
     project_path: ProjectOpt = None,
     model: ModelOpt = None,
+    baseline: Annotated[str, typer.Option(help="Pre-displacement census (the right-of-return reference).")] = "baseline",
+    current: Annotated[str, typer.Option(help="Census the projection starts from.")] = "current",
     security: SecurityOpt = "none",
     per_1000: Annotated[float, typer.Option("--per-1000", help="Security requirement for --security forces.")] = 20.0,
     draws: DrawsOpt = 200,
@@ -55,9 +57,10 @@ def project_cmd(
     t = load_territory(case, project_path)
     p = reference_plan(plan, t, case, project_path)
     m = return_model(model, case)
-    sec, sec_text = coverage(security, t, case, "current", per_1000)
+    sec, sec_text = coverage(security, t, case, current, per_1000)
     cd = census_draws(t, draws, seed, with_census_draws)
-    r = project(t, p, model=m, horizon=horizon, secure=sec, draws=draws, seed=seed, cdraws=cd)
+    r = project(t, p, model=m, horizon=horizon, secure=sec, draws=draws, seed=seed, cdraws=cd,
+                baseline=baseline, current=current)
     if out is not None:
         from dayafter.io.atomic import atomic_write_text
 
