@@ -1,5 +1,5 @@
-"""Numba kernel behind :func:`dayafter.returns.return_flows`: three fused passes per draw over
-flat ``[d, n, g]`` arrays, in memory order (see that function for the accounting)."""
+"""Numba kernel behind :func:`dayafter.returns.return_flows`: the flows for given displaced and
+hosted people, in three fused passes per draw over flat ``[d, n, g]`` arrays (memory order)."""
 
 from __future__ import annotations
 
@@ -8,27 +8,22 @@ from numba import njit
 
 
 @njit(cache=True)
-def return_flows(B, C, P, k, of):  # pragma: no cover - compiled
-    """Flows for census draws.
+def return_flows(D, H, C, P, of):  # pragma: no cover - compiled
+    """Returns, departures and the projected census for census draws.
 
     Parameters
     ----------
-    B, C, P
-        ``[d, n, g]`` baseline, current census and return propensity (any strides).
-    k
-        ``[d, n]`` growth factor of the baseline per draw and unit.
+    D, H, C, P
+        ``[d, n, g]`` displaced, hosted, current census and return propensity (any strides).
     of
         ``[d]`` factor on the propensity of the displaced living outside the territory.
 
     Returns
     -------
-    D, H, R, dep, P_out, outside
-        Displaced, hosted, returns, departures and projected census ``[d, n, g]``; arrivals
-        from outside ``[d, g]``.
+    R, dep, P_out, outside
+        Returns, departures and projected census ``[d, n, g]``; arrivals from outside ``[d, g]``.
     """
     d, n, g = C.shape
-    D = np.empty((d, n, g))
-    H = np.empty((d, n, g))
     R = np.empty((d, n, g))
     dep = np.empty((d, n, g))
     out = np.empty((d, n, g))
@@ -44,17 +39,9 @@ def return_flows(B, C, P, k, of):  # pragma: no cover - compiled
         sh[:] = 0.0
         r_in[:] = 0.0
         for i in range(n):
-            ki = k[s, i]
             for c in range(g):
-                e = ki * B[s, i, c] - C[s, i, c]
-                if e > 0.0:
-                    D[s, i, c] = e
-                    H[s, i, c] = 0.0
-                    sd[c] += e
-                else:
-                    D[s, i, c] = 0.0
-                    H[s, i, c] = -e
-                    sh[c] -= e
+                sd[c] += D[s, i, c]
+                sh[c] += H[s, i, c]
         for c in range(g):
             f = 0.0
             if sd[c] > 0.0:
@@ -82,4 +69,4 @@ def return_flows(B, C, P, k, of):  # pragma: no cover - compiled
                 dep[s, i, c] = x
                 v = C[s, i, c] + R[s, i, c] - x
                 out[s, i, c] = v if v > 0.0 else 0.0
-    return D, H, R, dep, out, outside
+    return R, dep, out, outside

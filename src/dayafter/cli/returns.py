@@ -77,20 +77,23 @@ def project_cmd(
         return
     c = console()
     tot = r.totals()
-    rng = (f" ({fmt(tot['returns_p05'])} to {fmt(tot['returns_p95'])} over {r.n_draws} draws of "
-           f"the model's ranges{' and the censuses' if cd is not None else ''})" if r.n_draws else "")
+    rng = (f" at the central values; median {fmt(tot['returns_p50'])}, {fmt(tot['returns_p05'])} to "
+           f"{fmt(tot['returns_p95'])} over {r.n_draws} draws of the model's ranges"
+           f"{' and the censuses' if cd is not None else ''}" if r.n_draws else "")
     c.print(f"[bold]Returns[/bold] under {escape(r.plan or 'no plan')} within {horizon:g} years of "
             f"the current census; {escape(sec_text)}.")
     c.print(f"displaced {fmt(tot['displaced'])}; returns {fmt(tot['returns'])}{rng}; "
             f"from outside the territory {fmt(tot['from_outside'])}")
     ct = Table(title="By community")
-    for col in ("community", "displaced", "returns", "p05", "p95", "share returning", "from outside"):
+    for col in ("community", "displaced", "returns", "p05", "p50", "p95", "share returning",
+                "from outside"):
         ct.add_column(col, justify="left" if col == "community" else "right")
     for row in r.by_community():
         if row["displaced"] <= 0:
             continue
         ct.add_row(row["community"], fmt(row["displaced"]), fmt(row["returns"]),
-                   fmt(row.get("returns_p05")), fmt(row.get("returns_p95")),
+                   fmt(row.get("returns_p05")), fmt(row.get("returns_p50")),
+                   fmt(row.get("returns_p95")),
                    fmt(row["return_share"], "pct"), fmt(row["from_outside"]))
     c.print(ct)
     ut = Table(title=f"Who returns where (top {top})")

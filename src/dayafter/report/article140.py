@@ -75,6 +75,7 @@ class Article140Section:
                 continue
             rows.append({"community": r["community"], "displaced": r["displaced"],
                          "returns": r["returns"], "returns p05": r.get("returns_p05", np.nan),
+                         "returns p50": r.get("returns_p50", np.nan),
                          "returns p95": r.get("returns_p95", np.nan),
                          "returning share": r["return_share"], "from outside": r["from_outside"]})
         return pd.DataFrame(rows)
@@ -212,10 +213,12 @@ class Article140Section:
         rt = self.returns.totals()
         parts = [f"<h3>Who returns where under {escape(self.plan)}</h3>",
                  p(f"Within {self.horizon:g} years of the current census, "
-                   f"{rt['returns']:,.0f} of {rt['displaced']:,.0f} displaced people return "
-                   + (f"({rt['returns_p05']:,.0f} to {rt['returns_p95']:,.0f} over "
-                      f"{self.returns.n_draws} draws of the model's ranges)" if "returns_p05" in rt
-                      else "") + f"; {rt['from_outside']:,.0f} of them from outside the territory."),
+                   f"{rt['returns']:,.0f} of {rt['displaced']:,.0f} displaced people return at the "
+                   "central values"
+                   + (f" (median {rt['returns_p50']:,.0f}, {rt['returns_p05']:,.0f} to "
+                      f"{rt['returns_p95']:,.0f} over {self.returns.n_draws} draws of the model's "
+                      "ranges and the censuses)" if "returns_p05" in rt else "")
+                   + f"; {rt['from_outside']:,.0f} of them from outside the territory."),
                  note("Return propensity per community calibrated on published return figures "
                       "(IOM DTM and field counts), changed by the control of each unit under the "
                       "plan and by security coverage; ceilings and factors are assumptions with "

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from dayafter.plan import Plan
     from dayafter.territory import Territory
 
-__all__ = ["Flows", "ReturnsResult", "project_returns", "propensity_arrays", "return_flows"]
+__all__ = ["Flows", "ReturnsResult", "displacement", "project_returns", "propensity_arrays",
+           "return_flows"]
 
 QUANTILES = (0.05, 0.5, 0.95)
 
@@ -68,8 +69,39 @@ def _safe_div(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.floa
     return np.divide(a, b, out=np.zeros(a.shape), where=b > 0)
 
 
+def displacement(baseline: ArrayLike, current: ArrayLike, growth: ArrayLike | None = None
+                 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Displaced and hosted people of each unit and community, and the growth factor used.
+
+    ``D = max(k B - C, 0)`` and ``H = max(C - k B, 0)`` with ``k`` the growth of the baseline to
+    the current census's date (see :func:`return_flows`).
+
+    Examples
+    --------
+    >>> D, H, k = displacement([[100.0], [100.0]], [[60.0], [180.0]])
+    >>> D[:, 0].tolist(), H[:, 0].tolist(), float(k.ravel()[0])
+    ([60.0, 0.0], [0.0, 60.0], 1.2)
+    """
+    B = np.asarray(baseline, dtype=np.float64)
+    C = np.asarray(current, dtype=np.float64)
+    if growth is None:
+        tb = B.sum(axis=(-2, -1), keepdims=True)
+        tc = C.sum(axis=(-2, -1), keepdims=True)
+        # grown baseline = the baseline's shares of the current total (no overflow for tiny totals)
+        E = np.where(tb > 0, _safe_div(B, tb) * tc, B)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            k = np.where(tb > 0, tc / np.where(tb > 0, tb, 1.0), 1.0)
+    else:
+        k = np.asarray(growth, dtype=np.float64)
+        if np.any(~np.isfinite(k)) or np.any(k < 0):
+            raise ConfigError("the growth factor must be finite and >= 0")
+        E = k * B
+    return np.maximum(E - C, 0.0), np.maximum(C - E, 0.0), np.asarray(k)
+
+
 def return_flows(baseline: ArrayLike, current: ArrayLike, propensity: ArrayLike, *,
-                 outside_factor: ArrayLike = 1.0, growth: ArrayLike | None = None) -> Flows:
+                 outside_factor: ArrayLike = 1.0, growth: ArrayLike | None = None,
+                 displaced: ArrayLike | None = None, hosted: ArrayLike | None = None) -> Flows:
     """Returns, departures and the projected census (see the module notes).
 
     Parameters
@@ -86,6 +118,9 @@ def return_flows(baseline: ArrayLike, current: ArrayLike, propensity: ArrayLike,
         Growth factor of the baseline to the current census's date: ``None`` for the
         territory's total growth (per draw), a scalar, or an array broadcastable to the census
         shape (``k[:, None]`` for one factor per unit).
+    displaced, hosted
+        Displaced and hosted people to use instead of :func:`displacement` (both or neither;
+        ``hosted`` may not exceed ``current``).
 
     Returns
     -------
@@ -103,10 +138,9 @@ def return_flows(baseline: ArrayLike, current: ArrayLike, propensity: ArrayLike,
 
     Notes
     -----
-    ``O(size of the census arrays)``: one fused pass of a numba kernel
-    (:mod:`dayafter._kernels.returns`) over the draws, units and communities; the NumPy
-    reference :func:`_return_flows_numpy` handles degenerate totals and growth per community,
-    and tests check the two agree.
+    ``O(size of the census arrays)``: the displacement in NumPy, the flows in one numba kernel
+    (:mod:`dayafter._kernels.returns`) over the draws, units and communities, in memory order;
+    the NumPy reference :func:`_flows_numpy` computes the same (tested).
     """
     B = np.asarray(baseline, dtype=np.float64)
     C = np.asarray(current, dtype=np.float64)
@@ -121,46 +155,35 @@ def return_flows(baseline: ArrayLike, current: ArrayLike, propensity: ArrayLike,
     of = np.asarray(outside_factor, dtype=np.float64)
     if of.size and (float(of.min()) < 0 or float(of.max()) > 1):
         raise ConfigError("outside_factor must lie in [0, 1]")
-    try:
-        full = np.broadcast_shapes(B.shape, p.shape, of.shape + (1, 1))
-    except ValueError:
-        raise ConfigError(f"propensity {p.shape} and outside_factor {of.shape} do not fit "
-                          f"censuses of shape {B.shape}") from None
-    B, C = np.broadcast_to(B, full), np.broadcast_to(C, full)
-    lead = B.shape[:-2]
-    n, g = B.shape[-2:]
-    d = int(np.prod(lead)) if lead else 1
-    if growth is None:
-        tb = B.sum(axis=(-2, -1))
-        tc = C.sum(axis=(-2, -1))
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            k = np.where(tb > 0, tc / np.where(tb > 0, tb, 1.0), 1.0)
-        k_units = None if not np.all(np.isfinite(k)) else np.asarray(k).reshape(d, 1)
-        k_report = np.asarray(k).reshape(lead + (1, 1))
+    if (displaced is None) != (hosted is None):
+        raise ConfigError("pass both displaced and hosted, or neither")
+    if displaced is None:
+        D, H, k = displacement(B, C, growth)
     else:
-        k = np.asarray(growth, dtype=np.float64)
-        if np.any(~np.isfinite(k)) or np.any(k < 0):
-            raise ConfigError("the growth factor must be finite and >= 0")
-        k_report = k
-        k_units = None
-        if k.ndim == 0:
-            k_units = np.full((d, 1), float(k))
-        elif k.shape[-1] == 1 and k.ndim >= 2 and k.shape[-2] in (1, n) and k.ndim - 2 <= len(lead):
-            k_units = np.broadcast_to(k[..., 0], lead + (k.shape[-2],)).reshape(d, -1)
-    if k_units is None:  # degenerate totals or a growth per community: the NumPy reference
-        return _return_flows_numpy(B, C, p, of, growth)
+        D = np.asarray(displaced, dtype=np.float64)
+        H = np.asarray(hosted, dtype=np.float64)
+        if not (_finite_nonneg(D) and _finite_nonneg(H)):
+            raise ConfigError("displaced and hosted people must be finite and >= 0")
+        k = np.asarray(np.nan if growth is None else growth, dtype=np.float64)
+    try:
+        full = np.broadcast_shapes(B.shape, D.shape, H.shape, p.shape, of.shape + (1, 1))
+    except ValueError:
+        raise ConfigError(f"propensity {p.shape}, outside_factor {of.shape} and displacement "
+                          f"{D.shape} do not fit censuses of shape {B.shape}") from None
+    C, D, H = (np.broadcast_to(x, full) for x in (C, D, H))
+    if displaced is not None and np.any(H > C + 1e-9 * np.maximum(C, 1.0)):
+        raise ConfigError("hosted people exceed the current census in some unit")
+    lead = full[:-2]
+    n, g = full[-2:]
+    d = int(np.prod(lead)) if lead else 1
     from dayafter._kernels.returns import return_flows as _kernel
 
-    B3 = B.reshape(d, n, g)
-    C3 = C.reshape(d, n, g)
-    P3 = np.broadcast_to(p, B.shape).reshape(d, n, g)
-    K = np.ascontiguousarray(np.broadcast_to(k_units, (d, n)))
     OF = np.ascontiguousarray(np.broadcast_to(of, lead).reshape(d)) if lead else \
         np.full(1, float(of))
-    D, H, R, dep, P, outside = _kernel(B3, C3, P3, K, OF)
-    shape = lead + (n, g)
-    return Flows(D.reshape(shape), H.reshape(shape), R.reshape(shape), dep.reshape(shape),
-                 outside.reshape(lead + (g,)), P.reshape(shape), np.asarray(k_report))
+    R, dep, P, outside = _kernel(D.reshape(d, n, g), H.reshape(d, n, g), C.reshape(d, n, g),
+                                 np.broadcast_to(p, full).reshape(d, n, g), OF)
+    return Flows(D, H, R.reshape(full), dep.reshape(full), outside.reshape(lead + (g,)),
+                 P.reshape(full), k)
 
 
 def _finite_nonneg(x: NDArray[np.float64]) -> bool:
@@ -169,22 +192,12 @@ def _finite_nonneg(x: NDArray[np.float64]) -> bool:
     return bool(np.isfinite(x.sum()) and float(x.min()) >= 0.0)
 
 
-def _return_flows_numpy(B: NDArray[np.float64], C: NDArray[np.float64], p: NDArray[np.float64],
-                        of: NDArray[np.float64], growth: ArrayLike | None) -> Flows:
-    """The accounting of :func:`return_flows` in plain NumPy (reference and fallback)."""
+def _flows_numpy(D: NDArray[np.float64], H: NDArray[np.float64], C: NDArray[np.float64],
+                 p: ArrayLike, of: ArrayLike) -> tuple[NDArray[np.float64], ...]:
+    """The flows of :func:`return_flows` in plain NumPy (the reference the kernel is tested on):
+    returns, departures, projected census, arrivals from outside."""
+    of = np.asarray(of, dtype=np.float64)
     of = of.reshape(of.shape + (1, 1))
-    if growth is None:
-        tb = B.sum(axis=(-2, -1), keepdims=True)
-        tc = C.sum(axis=(-2, -1), keepdims=True)
-        # grown baseline = the baseline's shares of the current total (no overflow for tiny totals)
-        E = np.where(tb > 0, _safe_div(B, tb) * tc, B)
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            k = np.where(tb > 0, tc / np.where(tb > 0, tb, 1.0), 1.0)
-    else:
-        k = np.asarray(growth, dtype=np.float64)
-        E = k * B
-    D = np.maximum(E - C, 0.0)
-    H = np.maximum(C - E, 0.0)
     Dg = D.sum(axis=-2, keepdims=True)
     Hg = H.sum(axis=-2, keepdims=True)
     f_in = _safe_div(np.minimum(Dg, Hg), Dg)
@@ -194,9 +207,7 @@ def _return_flows_numpy(B: NDArray[np.float64], C: NDArray[np.float64], p: NDArr
     R = R_in + R_out
     ratio = np.clip(_safe_div(R_in.sum(axis=-2, keepdims=True), Hg), 0.0, 1.0)
     dep = H * ratio
-    outside = R_out.sum(axis=-2)
-    P = np.maximum(C + R - dep, 0.0)
-    return Flows(D, H, R, dep, outside, P, np.asarray(k))
+    return R, dep, np.maximum(C + R - dep, 0.0), R_out.sum(axis=-2)
 
 
 def propensity_arrays(model: ReturnModel, params: Any, control: Sequence[str] | NDArray[np.object_],
@@ -477,6 +488,7 @@ def project_returns(
     draws: int = 0,
     rng: np.random.Generator | None = None,
     census_draws: Mapping[str, NDArray[np.float64]] | None = None,
+    displacement_draws: str = "central",
 ) -> ReturnsResult:
     """Project the census after returns under ``plan`` over ``horizon`` years.
 
@@ -511,6 +523,14 @@ def project_returns(
     census_draws
         ``{census name: float64[d, n, g]}`` census draws (e.g. from the census model of
         :mod:`dayafter.uncertainty`); censuses not given stay at their point values.
+    displacement_draws
+        How census draws change who is displaced. ``central`` (default): each unit and
+        community keeps the displaced share of its grown baseline and the hosted share of its
+        current population from the central censuses, and the draws change the population those
+        shares apply to. ``draws``: displacement is recomputed in every draw as the difference of
+        the two drawn censuses; with independent errors that difference counts noise as
+        displacement (``max(kB - C, 0)`` is biased upward), so use it only with censuses whose
+        errors are shared.
 
     Returns
     -------
@@ -523,6 +543,9 @@ def project_returns(
     ConfigError
         Negative horizon, draws without a generator.
     """
+    if displacement_draws not in ("central", "draws"):
+        raise ConfigError(f"unknown displacement_draws {displacement_draws!r}",
+                          hint="use central or draws")
     if not np.isfinite(horizon) or horizon < 0:
         raise ConfigError(f"the horizon must be a number of years >= 0, got {horizon!r}",
                           hint="pass --horizon 5 for five years after the current census")
@@ -563,9 +586,19 @@ def project_returns(
         pdraw = propensity_arrays(model, pd_, ctrl, sec, horizon)
         Bd = np.asarray(census_draws.get(baseline, B)) if census_draws else B
         Cd = np.asarray(census_draws.get(current, C)) if census_draws else C
-        fd = return_flows(Bd, Cd, pdraw, outside_factor=pd_.outside_factor, growth=growth)
+        if census_draws and displacement_draws == "central":
+            E0 = f0.displaced - f0.hosted + C  # the grown baseline of the central censuses
+            dshare = _safe_div(f0.displaced, E0)
+            hshare = _safe_div(f0.hosted, C)
+            Dd, Hd, _ = displacement(Bd, Cd, growth)
+            Ed = Dd - Hd + Cd
+            fd = return_flows(Bd, Cd, pdraw, outside_factor=pd_.outside_factor, growth=growth,
+                              displaced=dshare * Ed, hosted=hshare * Cd)
+        else:
+            fd = return_flows(Bd, Cd, pdraw, outside_factor=pd_.outside_factor, growth=growth)
     bad = [c for c in ctrl.tolist() if c and c not in model.controls]
     meta: dict[str, Any] = {"model": model.name, "census_year": model.census_year,
+                            "displacement_draws": displacement_draws if census_draws else None,
                             "controls_without_factor": sorted(set(bad)),
                             "parameters": model.to_dict()}
     labels = tuple(territory.unit_label(i) for i in range(n))
