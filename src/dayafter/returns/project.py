@@ -198,6 +198,7 @@ def _flows_numpy(D: NDArray[np.float64], H: NDArray[np.float64], C: NDArray[np.f
     returns, departures, projected census, arrivals from outside."""
     of = np.asarray(of, dtype=np.float64)
     of = of.reshape(of.shape + (1, 1))
+    p = np.asarray(p, dtype=np.float64)
     Dg = D.sum(axis=-2, keepdims=True)
     Hg = H.sum(axis=-2, keepdims=True)
     f_in = _safe_div(np.minimum(Dg, Hg), Dg)
