@@ -195,12 +195,14 @@ class ReturnModel:
     def __post_init__(self) -> None:
         g = len(self.communities)
         if g == 0 or len(set(self.communities)) != g:
-            raise ConfigError(f"a return model needs distinct communities, got {self.communities}")
+            raise ConfigError(f"a return model needs distinct communities, got {self.communities}",
+                              hint="list each community once")
         for what, seq in (("ceiling", self.ceiling), ("calibration", self.calibration),
                           ("returns_start", self.returns_start)):
             if len(seq) != g:
                 raise ConfigError(f"the return model has {len(seq)} {what} entries for "
-                                  f"{g} communities")
+                                  f"{g} communities",
+                                  hint="give one entry per community")
         for comm, c, obs in zip(self.communities, self.ceiling, self.calibration, strict=True):
             if not 0.0 < c.low <= c.high <= 1.0:
                 raise InputDataError(f"community {comm!r}: the return ceiling must lie in (0, 1], "
@@ -217,7 +219,8 @@ class ReturnModel:
         for name, est in (("insecure_factor", self.insecure_factor),
                           ("outside_factor", self.outside_factor)):
             if est.low < 0:
-                raise InputDataError(f"{name} must be >= 0, got low {est.low:g}")
+                raise InputDataError(f"{name} must be >= 0, got low {est.low:g}",
+                                     hint="a factor is a multiplier >= 0")
         if self.outside_factor.high > 1:
             raise InputDataError(f"outside_factor must be <= 1, got high {self.outside_factor.high:g}",
                                  hint="it scales a share of people and cannot exceed 1")
@@ -229,7 +232,8 @@ class ReturnModel:
                                      f"{sorted(unknown)}", hint=f"use {list(self.communities)}")
             for comm, est in table.items():
                 if est.low < 0:
-                    raise InputDataError(f"control factor {ctrl!r}/{comm!r} must be >= 0")
+                    raise InputDataError(f"control factor {ctrl!r}/{comm!r} must be >= 0",
+                                         hint="a factor is a multiplier >= 0")
             cf[str(ctrl)] = MappingProxyType(dict(table))
         object.__setattr__(self, "control_factors", MappingProxyType(cf))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
@@ -284,9 +288,11 @@ class ReturnModel:
         ParameterArrays
         """
         if draws < 0:
-            raise ConfigError(f"draws must be >= 0, got {draws}")
+            raise ConfigError(f"draws must be >= 0, got {draws}",
+                              hint="pass draws=0 for the central values")
         if draws and rng is None:
-            raise ConfigError("parameter draws need a random generator (rng)")
+            raise ConfigError("parameter draws need a random generator (rng)",
+                              hint="pass rng=np.random.default_rng(seed)")
         d = max(draws, 1)
 
         def col(est: Estimate) -> NDArray[np.float64]:

@@ -94,7 +94,8 @@ def displacement(baseline: ArrayLike, current: ArrayLike, growth: ArrayLike | No
     else:
         k = np.asarray(growth, dtype=np.float64)
         if np.any(~np.isfinite(k)) or np.any(k < 0):
-            raise ConfigError("the growth factor must be finite and >= 0")
+            raise ConfigError("the growth factor must be finite and >= 0",
+                              hint="pass None for the territory's growth, or a number >= 0")
         E = k * B
     return np.maximum(E - C, 0.0), np.maximum(C - E, 0.0), np.asarray(k)
 
@@ -145,34 +146,42 @@ def return_flows(baseline: ArrayLike, current: ArrayLike, propensity: ArrayLike,
     B = np.asarray(baseline, dtype=np.float64)
     C = np.asarray(current, dtype=np.float64)
     if B.ndim < 2 or C.ndim < 2:
-        raise ConfigError("censuses must be arrays [..., units, communities]")
+        raise ConfigError("censuses must be arrays [..., units, communities]",
+                          hint="pass tables of units x communities, with draws first")
     B, C = np.broadcast_arrays(B, C)
     if not (_finite_nonneg(B) and _finite_nonneg(C)):
-        raise InputDataError("censuses must be finite and non-negative for a return projection")
+        raise InputDataError("censuses must be finite and non-negative for a return projection",
+                             hint="check the census tables for missing or negative values")
     p = np.asarray(propensity, dtype=np.float64)
     if p.size and not (_finite_nonneg(p) and float(p.max()) <= 1.0):
-        raise ConfigError("return propensities must lie in [0, 1]")
+        raise ConfigError("return propensities must lie in [0, 1]",
+                          hint="a propensity is a share of the displaced")
     of = np.asarray(outside_factor, dtype=np.float64)
     if of.size and (float(of.min()) < 0 or float(of.max()) > 1):
-        raise ConfigError("outside_factor must lie in [0, 1]")
+        raise ConfigError("outside_factor must lie in [0, 1]",
+                          hint="it scales a share of people")
     if (displaced is None) != (hosted is None):
-        raise ConfigError("pass both displaced and hosted, or neither")
+        raise ConfigError("pass both displaced and hosted, or neither",
+                          hint="give displaced and hosted together")
     if displaced is None:
         D, H, k = displacement(B, C, growth)
     else:
         D = np.asarray(displaced, dtype=np.float64)
         H = np.asarray(hosted, dtype=np.float64)
         if not (_finite_nonneg(D) and _finite_nonneg(H)):
-            raise ConfigError("displaced and hosted people must be finite and >= 0")
+            raise ConfigError("displaced and hosted people must be finite and >= 0",
+                              hint="check the displaced and hosted tables")
         k = np.asarray(np.nan if growth is None else growth, dtype=np.float64)
     try:
         full = np.broadcast_shapes(B.shape, D.shape, H.shape, p.shape, of.shape + (1, 1))
     except ValueError:
         raise ConfigError(f"propensity {p.shape}, outside_factor {of.shape} and displacement "
-                          f"{D.shape} do not fit censuses of shape {B.shape}") from None
+                          f"{D.shape} do not fit censuses of shape {B.shape}",
+                          hint="use arrays shaped like the censuses, with the same draws") from None
     C, D, H = (np.broadcast_to(x, full) for x in (C, D, H))
     if displaced is not None and np.any(H > C + 1e-9 * np.maximum(C, 1.0)):
-        raise ConfigError("hosted people exceed the current census in some unit")
+        raise ConfigError("hosted people exceed the current census in some unit",
+                          hint="hosted people live in the unit, so they are part of its current population")
     lead = full[:-2]
     n, g = full[-2:]
     d = int(np.prod(lead)) if lead else 1
@@ -561,7 +570,8 @@ def project_returns(
     else:
         ctrl = np.asarray(control, dtype=object)
         if ctrl.shape != (n,):
-            raise InputDataError(f"control needs one value per unit ({n}), got shape {ctrl.shape}")
+            raise InputDataError(f"control needs one value per unit ({n}), got shape {ctrl.shape}",
+                                 hint="pass one control label per unit in the territory's unit order")
     sec = _secure_array(territory, secure)
     sec_point = sec if sec is None or sec.ndim == 1 else sec[0]
     params = model.arrays()
@@ -576,14 +586,17 @@ def project_returns(
         shapes = {k: np.shape(v) for k, v in census_draws.items()}
         ds = {s[0] for s in shapes.values()}
         if len(ds) != 1 or any(len(s) != 3 or s[1:] != B.shape for s in shapes.values()):
-            raise InputDataError(f"census draws must all be [d, {n}, {B.shape[1]}], got {shapes}")
+            raise InputDataError(f"census draws must all be [d, {n}, {B.shape[1]}], got {shapes}",
+                                 hint="draw every census with the same number of draws and the territory's shape")
         draws = ds.pop()
     if draws:
         if rng is None:
-            raise ConfigError("draws need a random generator (rng)")
+            raise ConfigError("draws need a random generator (rng)",
+                              hint="pass rng=np.random.default_rng(seed)")
         pd_ = model.arrays(rng, draws)
         if sec is not None and sec.ndim == 2 and sec.shape[0] != draws:
-            raise InputDataError(f"per-draw security coverage has {sec.shape[0]} rows for {draws} draws")
+            raise InputDataError(f"per-draw security coverage has {sec.shape[0]} rows for {draws} draws",
+                                 hint="give one coverage row per draw, or one row for all")
         pdraw = propensity_arrays(model, pd_, ctrl, sec, horizon)
         Bd = np.asarray(census_draws.get(baseline, B)) if census_draws else B
         Cd = np.asarray(census_draws.get(current, C)) if census_draws else C

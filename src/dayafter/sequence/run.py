@@ -459,7 +459,8 @@ def run_sequence(settlement: Settlement, inputs: SequenceInputs, *,
         state.census_draws = {str(k): np.asarray(v, dtype=np.float64) for k, v in tables.items()}
         sizes = {v.shape[0] for v in state.census_draws.values()}
         if len(sizes) != 1:
-            raise InputDataError(f"census draws of different sizes {sorted(sizes)}")
+            raise InputDataError(f"census draws of different sizes {sorted(sizes)}",
+                                 hint="draw every census with the same number of draws")
         draws = sizes.pop()
     state.metrics["years"] = 0.0
     initial: dict[str, Any] = {}
