@@ -84,7 +84,7 @@ def read_coverage(path: Path, territory: Territory) -> dict[str, float]:
 
 
 def coverage(spec: str, territory: Territory, case: str | None, census: str,
-             per_1000: float) -> tuple[Any, str]:
+             per_1000: float, plan: Plan | None = None) -> tuple[Any, str]:
     """Security coverage per unit for the returns and a one-line description."""
     if spec == "none":
         return None, "security not assessed"
@@ -96,8 +96,12 @@ def coverage(spec: str, territory: Territory, case: str | None, census: str,
         if path is None:
             raise InputDataError("the case ships no forces file", hint="pass --security FILE.csv")
         cat = load_force_catalog(path)
+        import inspect
+
         req = force_requirement(territory, census=census, per_1000=per_1000)
-        a = allocate_forces(territory, cat, census=census, requirement=req)
+        kw = {"plan": plan} if plan is not None and "plan" in inspect.signature(
+            allocate_forces).parameters else {}  # security follows the plan's control (i18)
+        a = allocate_forces(territory, cat, census=census, requirement=req, **kw)
         share = np.divide(a.covered, a.requirement, out=np.ones(territory.n_units),
                           where=a.requirement > 0)
         return np.clip(share, 0.0, 1.0), (f"security: the case's forces allocated at {per_1000:g} "

@@ -274,7 +274,8 @@ def _assess_security(state: _State, inputs: SequenceInputs, step: Step | None) -
     cov = float(p.get("coverage_min", 1.0))
     t = state.territory
     req = force_requirement(t, census=state.census, per_1000=per_1000)
-    a = allocate_forces(t, cat, census=state.census, requirement=req)
+    a = allocate_forces(t, cat, census=state.census, requirement=req,
+                        **_plan_kwarg(allocate_forces, state.plan))
     share = np.divide(a.covered, a.requirement, out=np.ones(t.n_units), where=a.requirement > 0)
     # coverage: 1 where acceptable forces cover at least coverage_min of the requirement,
     # otherwise the covered share of it (the returns' security factor interpolates)
@@ -293,6 +294,14 @@ def _assess_security(state: _State, inputs: SequenceInputs, step: Step | None) -
             "security_coverage": state.metrics["security_coverage"],
             "requirement": float(a.requirement.sum()), "shortfall": float(a.total_shortfall),
             "forces": {f.key: f.strength for f in cat.forces}}
+
+
+def _plan_kwarg(fn: Any, plan: Plan) -> dict[str, Any]:
+    """``{"plan": plan}`` when the security engine reads the plan's control (branch i18), else
+    nothing: the allocation then ignores control."""
+    import inspect
+
+    return {"plan": plan} if "plan" in inspect.signature(fn).parameters else {}
 
 
 def _normalise(step: Step, state: _State, inputs: SequenceInputs, rng: np.random.Generator,
