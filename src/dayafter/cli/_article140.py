@@ -125,7 +125,7 @@ def census_draws(territory: Territory, draws: int, seed: int, wanted: bool) -> A
 
 def project(territory: Territory, plan: Plan | None, *, model: ReturnModel, horizon: float,
             secure: Any, draws: int, seed: int, cdraws: Any = None, baseline: str = "baseline",
-            current: str = "current") -> ReturnsResult:
+            current: str = "current", growth: Any = None) -> ReturnsResult:
     """Project returns (the CLI's one entry to the returns engine)."""
     from dayafter.returns import project_returns
 
@@ -133,7 +133,7 @@ def project(territory: Territory, plan: Plan | None, *, model: ReturnModel, hori
     if cdraws is not None:
         cd = {c: cdraws.census(c) for c in (baseline, current) if c in cdraws.census_names}
     return project_returns(territory, plan, model=model, horizon=horizon, secure=secure,
-                           baseline=baseline, current=current, draws=draws,
+                           baseline=baseline, current=current, draws=draws, growth=growth,
                            rng=np.random.default_rng(seed) if draws else None,
                            census_draws=cd or None)
 

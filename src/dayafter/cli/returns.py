@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -40,6 +40,9 @@ def project_cmd(
     model: ModelOpt = None,
     baseline: Annotated[str, typer.Option(help="Pre-displacement census (the right-of-return reference).")] = "baseline",
     current: Annotated[str, typer.Option(help="Census the projection starts from.")] = "current",
+    growth: Annotated[str, typer.Option(
+        help="Growth of the baseline to the current census: 'territory' (the total's), an admin "
+             "level such as 'governorate' (each admin unit's own), or a number.")] = "territory",
     security: SecurityOpt = "none",
     per_1000: Annotated[float, typer.Option("--per-1000", help="Security requirement for --security forces.")] = 20.0,
     draws: DrawsOpt = 200,
@@ -59,8 +62,12 @@ def project_cmd(
     m = return_model(model, case)
     sec, sec_text = coverage(security, t, case, current, per_1000, p)
     cd = census_draws(t, draws, seed, with_census_draws)
+    try:
+        g: Any = float(growth)
+    except ValueError:
+        g = growth
     r = project(t, p, model=m, horizon=horizon, secure=sec, draws=draws, seed=seed, cdraws=cd,
-                baseline=baseline, current=current)
+                baseline=baseline, current=current, growth=g)
     if out is not None:
         from dayafter.io.atomic import atomic_write_text
 

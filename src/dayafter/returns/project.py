@@ -484,6 +484,23 @@ def _secure_array(territory: Territory, secure: Any) -> NDArray[np.float64] | No
     return out
 
 
+def _growth_factor(territory: Territory, B: NDArray[np.float64], C: NDArray[np.float64],
+                   growth: Any) -> Any:
+    """``growth`` as :func:`return_flows` takes it (an admin level becomes one factor per unit)."""
+    if growth is None or (isinstance(growth, str) and growth == "territory"):
+        return None
+    if isinstance(growth, str):
+        if growth not in territory.admin:
+            raise ConfigError(f"unknown growth rule {growth!r}",
+                              hint=f"use territory, a number or one of {list(territory.admin)}")
+        codes, _ = territory.admin_codes(growth)
+        tb = np.bincount(codes, weights=B.sum(axis=1))
+        tc = np.bincount(codes, weights=C.sum(axis=1))
+        k = np.divide(tc, tb, out=np.ones(tb.size), where=tb > 0)
+        return k[codes][:, None]
+    return growth
+
+
 def project_returns(
     territory: Territory,
     plan: Plan | None = None,
@@ -494,7 +511,7 @@ def project_returns(
     current: str = "current",
     control: Sequence[str] | NDArray[np.object_] | None = None,
     secure: NDArray[np.bool_] | NDArray[np.float64] | Mapping[str, float] | None = None,
-    growth: float | NDArray[np.float64] | None = None,
+    growth: float | str | NDArray[np.float64] | None = None,
     draws: int = 0,
     rng: np.random.Generator | None = None,
     census_draws: Mapping[str, NDArray[np.float64]] | None = None,
@@ -524,7 +541,10 @@ def project_returns(
         a covered share per unit in ``[0, 1]``, or ``{unit_id: bool or share}`` (units not named
         are not covered); ``None``: not assessed (no factor). See :func:`propensity_arrays`.
     growth
-        Growth factor of the baseline (see :func:`return_flows`).
+        Growth factor of the baseline (see :func:`return_flows`): ``None`` or ``"territory"``
+        for the territory's total growth, an admin level name (e.g. ``"governorate"``) for the
+        growth of each unit's admin unit (displacement inside it is then not counted), a number,
+        or an array per unit.
     draws
         Number of parameter draws (0: central values only). With ``census_draws`` the number of
         draws is theirs.
@@ -561,6 +581,7 @@ def project_returns(
                           hint="pass --horizon 5 for five years after the current census")
     B = territory.census(baseline)
     C = territory.census(current)
+    growth = _growth_factor(territory, B, C, growth)
     model = model.for_communities(territory.communities)
     n = territory.n_units
     if control is None:
