@@ -312,7 +312,8 @@ def _print_compare_draws(out: Any, unc: dict[str, Any], table: Any, labels: dict
             name, _, comm = metric.partition(":")
             if comm and all(unc["plans"][p]["figures"][key]["point"] is None for p in plans):
                 continue
-            row = [escape(f"{name}: {labels.get(comm, comm)}" if comm else name)]
+            title = _metric_label(name)
+            row = [escape(f"{title}: {labels.get(comm, comm)}" if comm else title)]
             for p in plans:
                 f = unc["plans"][p]["figures"][key]
                 kind = "index" if name in ("theil_h", "mean_fractionalization") else "pct"
@@ -332,6 +333,16 @@ def _print_compare_draws(out: Any, unc: dict[str, Any], table: Any, labels: dict
         for k, v in shown:
             cname, metric = k.split("/", 1)
             name, _, comm = metric.partition(":")
-            pt.add_row(escape(f"{name}: {labels.get(comm, comm)} ({cname})"),
+            pt.add_row(escape(f"{_metric_label(name)}: {labels.get(comm, comm)} ({cname})"),
                        f"{100 * v['a_better']:.0f}%", f"{100 * v['b_better']:.0f}%", f"{100 * v['tie']:.0f}%")
         out.print(pt)
+
+
+def _metric_label(name: str) -> str:
+    """The registry's label of a metric (its key when the registry does not know it)."""
+    from dayafter.metrics.registry import get
+
+    try:
+        return get(name).label
+    except ConfigError:
+        return name
