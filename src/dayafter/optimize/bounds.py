@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from dayafter.optimize.mip import _Builder
+from dayafter.optimize.milp import ModelBuilder
 from dayafter.optimize.problem import CompiledProblem
 
 __all__ = ["DecompositionBound", "TermBound", "decomposable", "decomposition_bound",
@@ -176,7 +176,7 @@ def _least_share(totals: NDArray[np.float64], c: int, lo: float, *, majority: bo
     return lo_p
 
 
-def _slot_rows(b: _Builder, indptr: NDArray[np.int64], ind: NDArray[np.int64],
+def _slot_rows(b: ModelBuilder, indptr: NDArray[np.int64], ind: NDArray[np.int64],
                pop: NDArray[np.float64], lo: float, hi: float, x: NDArray[np.int64],
                root: NDArray[np.int64], used: int, flow: NDArray[np.int64]) -> None:
     """Rows of one packing slot: one root when used, members only when used, the root a member,
@@ -354,7 +354,7 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
     indptr = np.asarray(t.graph.indptr, dtype=np.int64)
     ind = np.asarray(t.graph.indices, dtype=np.int64)
     U = float(n)
-    b = _Builder()
+    b = ModelBuilder()
     x = b.add_vars((n, m), 0, 1, integer=True)
     root = b.add_vars((n, m), 0, 1, integer=True)
     used = b.add_vars((m,), 0, 1, integer=True)
@@ -495,7 +495,7 @@ def tie_possible(cp: CompiledProblem, a: int, b: int, *, time_limit: float = 10.
     t = cp.territory
     indptr = np.asarray(t.graph.indptr, dtype=np.int64)
     ind = np.asarray(t.graph.indices, dtype=np.int64)
-    bld = _Builder()
+    bld = ModelBuilder()
     x = bld.add_vars((n,), 0, 1, integer=True)
     root = bld.add_vars((n,), 0, 1, integer=True)
     used = int(bld.add_vars((1,), 1, 1, integer=True)[0])

@@ -37,6 +37,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dayafter.errors import ConfigError, InfeasibleError
+from dayafter.optimize.bounds import decomposable, decomposition_bound
+from dayafter.optimize.milp import ModelBuilder
 from dayafter.optimize.problem import (
     CC_EMP_MAJ,
     CC_EMP_PLUR,
@@ -54,95 +56,6 @@ from dayafter.territory import Territory
 __all__ = ["MIPModel", "MIPOptimizer", "Solution", "build_model", "solve_model"]
 
 _MAJ_EPS = 1e-7
-
-
-@dataclass
-class _Builder:
-    lb: list[float] = field(default_factory=list)
-    ub: list[float] = field(default_factory=list)
-    costs: list[list[float]] = field(default_factory=lambda: [[]])
-    integ: list[int] = field(default_factory=list)
-    rows_lo: list[float] = field(default_factory=list)
-    rows_hi: list[float] = field(default_factory=list)
-    r_idx: list[NDArray[np.int64]] = field(default_factory=list)
-    r_val: list[NDArray[np.float64]] = field(default_factory=list)
-    r_row: list[NDArray[np.int64]] = field(default_factory=list)
-
-    def add_vars(self, shape: tuple[int, ...], lb: float, ub: float, *, integer: bool = False
-                 ) -> NDArray[np.int64]:
-        size = int(np.prod(shape))
-        start = len(self.lb)
-        self.lb += [lb] * size
-        self.ub += [ub] * size
-        for c in self.costs:
-            c += [0.0] * size
-        self.integ += [1 if integer else 0] * size
-        return np.arange(start, start + size, dtype=np.int64).reshape(shape)
-
-    def add_row(self, idx: NDArray[np.integer] | list[int], val: NDArray[np.floating] | list[float],
-                lo: float, hi: float) -> None:
-        idx_a = np.asarray(idx, dtype=np.int64)
-        val_a = np.broadcast_to(np.asarray(val, dtype=np.float64), idx_a.shape)
-        r = len(self.rows_lo)
-        self.rows_lo.append(lo)
-        self.rows_hi.append(hi)
-        self.r_idx.append(idx_a)
-        self.r_val.append(np.array(val_a))
-        self.r_row.append(np.full(idx_a.size, r, dtype=np.int64))
-
-    def add_flow_contiguity(self, indptr: NDArray[np.int64], ind: NDArray[np.int64],
-                            x: NDArray[np.int64], root: NDArray[np.int64],
-                            flow: NDArray[np.int64], cap: float) -> None:
-        """Single-commodity flow rows making one region connected (Shirabe 2009).
-
-        ``x``, ``root`` (per unit) and ``flow`` (per CSR arc) are the region's variable columns:
-        flow only runs on arcs inside the region (at most ``cap``), the root sends it out and every
-        other member absorbs one unit.
-        """
-        n = indptr.size - 1
-        src = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
-        into: list[list[int]] = [[] for _ in range(n)]
-        for p in range(ind.size):
-            into[int(ind[p])].append(p)
-            self.add_row([flow[p], x[src[p]]], [1.0, -cap], -np.inf, 0.0)
-            self.add_row([flow[p], x[ind[p]]], [1.0, -cap], -np.inf, 0.0)
-        for v in range(n):
-            ins = [int(flow[p]) for p in into[v]]
-            outs = [int(flow[p]) for p in range(indptr[v], indptr[v + 1])]
-            self.add_row(ins + outs + [int(x[v]), int(root[v])],
-                         [1.0] * len(ins) + [-1.0] * len(outs) + [-1.0, cap], 0.0, np.inf)
-
-    def to_lp(self, objective: int = 0) -> object:
-        """The HiGHS model (maximization of cost vector ``objective``), column-wise."""
-        import highspy
-
-        lp = highspy.HighsLp()
-        nv = len(self.lb)
-        nr = len(self.rows_lo)
-        lp.num_col_ = nv
-        lp.num_row_ = nr
-        lp.col_cost_ = np.asarray(self.costs[objective], dtype=np.float64)
-        lp.col_lower_ = np.asarray(self.lb, dtype=np.float64)
-        lp.col_upper_ = np.asarray(self.ub, dtype=np.float64)
-        lp.row_lower_ = np.asarray(self.rows_lo, dtype=np.float64)
-        lp.row_upper_ = np.asarray(self.rows_hi, dtype=np.float64)
-        rows = np.concatenate(self.r_row) if self.r_row else np.zeros(0, dtype=np.int64)
-        cols = np.concatenate(self.r_idx) if self.r_idx else np.zeros(0, dtype=np.int64)
-        vals = np.concatenate(self.r_val) if self.r_val else np.zeros(0)
-        order = np.lexsort((rows, cols))
-        rows, cols, vals = rows[order], cols[order], vals[order]
-        start = np.zeros(nv + 1, dtype=np.int32)
-        np.cumsum(np.bincount(cols, minlength=nv), out=start[1:])
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = start
-        lp.a_matrix_.index_ = rows.astype(np.int32)
-        lp.a_matrix_.value_ = vals
-        lp.a_matrix_.num_col_ = nv
-        lp.a_matrix_.num_row_ = nr
-        lp.integrality_ = [highspy.HighsVarType.kInteger if z else highspy.HighsVarType.kContinuous
-                           for z in self.integ]
-        lp.sense_ = highspy.ObjSense.kMaximize
-        return lp
 
 
 @dataclass
@@ -206,7 +119,7 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
     indptr = np.asarray(t.graph.indptr, dtype=np.int64)
     ind = np.asarray(t.graph.indices, dtype=np.int64)
     U = float(n - k + 1)
-    b = _Builder(costs=[[] for _ in objs])
+    b = ModelBuilder(costs=[[] for _ in objs])
     x = b.add_vars((n, k), 0, 1, integer=True)
     root = b.add_vars((n, k), 0, 1, integer=True)
     flow = b.add_vars((ind.size, k), 0, U if contiguity else 0.0)
@@ -612,8 +525,6 @@ class MIPOptimizer:
             raise ConfigError(f"decompose must be True, False or 'auto', not {self.decompose!r}")
         if not 0.0 < self.decompose_share < 1.0:
             raise ConfigError("decompose_share must be between 0 and 1 (exclusive)")
-        from dayafter.optimize.bounds import decomposable, decomposition_bound
-
         db = None
         if (self.decompose is True or (self.decompose == "auto" and cp.territory.n_units >= 40)) \
                 and decomposable(cp):
