@@ -90,7 +90,8 @@ def test_report_with_security_and_settlement(tmp_path):
                                 "--settle", "max-nash-welfare", "--no-maps", "--out", str(out)])
     assert rc == 0
     r = read_html(out.read_text(encoding="utf-8"))
-    assert {"security-forces", "plan-1-security", "settlement-1-parties", "settlement-2-units"} <= set(r.tables)
+    assert {"security-summary", "plan-1-security", "plan-1-security-forces", "settlement-1-parties",
+            "settlement-2-units"} <= set(r.tables)
     rc = run_guarded(app, args=["report", "krg-releases-claims", "--settle", "no-such-method",
                                 "--no-maps", "--out", str(tmp_path / "e.html")])
     assert rc == 3

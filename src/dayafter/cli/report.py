@@ -115,8 +115,10 @@ def report(
 
         path = forces or _case_file(case, project, "security", "forces.json", "--forces")
         inputs[str(path)] = sha256_file(path)
-        assessment = allocate_forces(t, load_force_catalog(path), census=census[0] if census else None,
-                                     per_1000=per_1000)
+        catalog = load_force_catalog(path)
+        assessment = {p.name: allocate_forces(t, catalog, plan=p, per_1000=per_1000,
+                                              census=census[0] if census else None)
+                      for p in chosen}  # the allocation follows each plan's control layer
     settlements = []
     if settle:
         import json

@@ -272,8 +272,11 @@ def _context(d: Dossier) -> dict[str, Any]:
                 table_id=f"plan-{len(plans) + 1}-councils"),
             "council_notes": list(s.council_notes),
             "security": None if s.security is None else html_table(
-                s.security, text_columns=("region", "authority"),
+                s.security, text_columns=("region", "authority", "control"),
                 table_id=f"plan-{len(plans) + 1}-security"),
+            "security_forces": None if s.security_forces is None else html_table(
+                s.security_forces, text_columns=("force", "kind", "why not used"),
+                table_id=f"plan-{len(plans) + 1}-security-forces"),
         })
     ens = None
     if d.ensemble is not None:
@@ -299,15 +302,21 @@ def _context(d: Dossier) -> dict[str, Any]:
                        if key.startswith("sorted:")],
         }
     security = None
-    if d.security is not None:
-        a = d.security
+    if d.security:
+        first = next(iter(d.security.values()))
+        summary = pd.DataFrame([{
+            "plan": name, "required": float(a.requirement.sum()),
+            "covered": float(a.covered.sum()), "shortfall": float(a.total_shortfall),
+            "units short": int((a.shortfall > 1e-9).sum()),
+            "forces unused": ", ".join(r["force"] for r in a.force_report()
+                                       if r["status"] == "unused") or "-"}
+            for name, a in d.security.items()])
         security = {
-            "required": float(a.requirement.sum()), "covered": float(a.covered.sum()),
-            "shortfall": float(a.total_shortfall),
-            "units_short": int((a.shortfall > 1e-9).sum()),
-            "census": a.meta.get("census", ""), "per_1000": a.meta.get("per_1000"),
-            "forces": html_table(T.security_forces_table(a), text_columns=("force",),
-                                 table_id="security-forces"),
+            "census": first.meta.get("census", ""), "per_1000": first.meta.get("per_1000"),
+            "min_accept_share": first.meta.get("min_accept_share"),
+            "veto_share": first.meta.get("veto_share"),
+            "summary": html_table(summary, text_columns=("plan", "forces unused"),
+                                  table_id="security-summary"),
         }
     settlements = []
     for i, st in enumerate(d.settlements, start=1):
@@ -493,13 +502,18 @@ def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
         out["councils"] = pd.concat(councils, ignore_index=True)
     if d.ensemble is not None:
         out["ensemble"] = d.ensemble_table()
-    if d.security is not None:
-        out["security forces"] = T.security_forces_table(d.security)
-        frames = []
+    if d.security:
+        forces, frames = [], []
         for s in d.sections:
-            sec = T.security_region_table(d.security, s.plan)
+            if s.security is None or s.security_forces is None:
+                continue
+            ft = s.security_forces.copy()
+            ft.insert(0, "plan", s.plan.name)
+            forces.append(ft)
+            sec = s.security.copy()
             sec.insert(0, "plan", s.plan.name)
             frames.append(sec)
+        out["security forces"] = pd.concat(forces, ignore_index=True)
         out["security regions"] = pd.concat(frames, ignore_index=True)
     if d.settlements:
         parts, units = [], []
