@@ -98,6 +98,7 @@ def test_report_with_security_and_settlement(tmp_path):
     assert not (tmp_path / "e.html").exists()
 
 
+@pytest.mark.slow
 def test_report_with_an_ensemble_run(iraq, tmp_path):
     from dayafter.ensemble import ReComSampler
     from dayafter.report import EnsembleContext

@@ -96,6 +96,9 @@ class Dossier:
         Versions, input hashes, parameters and seeds.
     palette
         The colours used throughout.
+    extras
+        Extra sections (e.g. :class:`dayafter.report.article140.Article140Section`): objects with
+        ``section_id``, ``title``, ``html(dossier)``, ``tables()`` and ``manifest()``.
     """
 
     title: str
@@ -115,6 +118,7 @@ class Dossier:
     settlements: tuple[Any, ...] = ()
     overview: bytes = b""
     labels_ar: Mapping[str, str] = field(default_factory=dict)
+    extras: tuple[Any, ...] = ()
 
     @property
     def plans(self) -> list[Plan]:
@@ -273,6 +277,7 @@ def build_dossier(
     inputs: Mapping[str, str] | None = None,
     parameters: Mapping[str, Any] | None = None,
     created: str | None = None,
+    extras: Sequence[Any] = (),
 ) -> Dossier:
     """Evaluate ``plans`` and assemble a dossier.
 
@@ -316,6 +321,8 @@ def build_dossier(
         Extra parameters to record in the manifest.
     created
         Timestamp to print (ISO 8601); the current UTC time by default.
+    extras
+        Extra sections rendered after the plans (see :attr:`Dossier.extras`).
 
     Returns
     -------
@@ -412,6 +419,7 @@ def build_dossier(
                              "units": len(x.problem.unit_ids), "budget": x.problem.budget,
                              "derivation": _jsonable(dict(x.problem.meta))} for x in settlements],
             **dict(parameters or {}),
+            **({"extras": {x.section_id: _jsonable(x.manifest()) for x in extras}} if extras else {}),
         },
         "ensemble": None if ensemble is None else {"source": ensemble.source,
                                                    "samples": ensemble.n_samples,
@@ -436,6 +444,7 @@ def build_dossier(
         settlements=tuple(settlements),
         overview=overview,
         labels_ar=dict(labels_ar or {}),
+        extras=tuple(extras),
     )
 
 
