@@ -80,7 +80,7 @@ def read_coverage(path: Path, territory: Territory) -> dict[str, float]:
 
 
 def coverage(spec: str, territory: Territory, case: str | None, census: str,
-             per_1000: float) -> tuple[Any, str]:
+             per_1000: float, plan: Any = None) -> tuple[Any, str]:
     """Security coverage per unit for the returns and a one-line description."""
     if spec == "none":
         return None, "security not assessed"
@@ -93,7 +93,7 @@ def coverage(spec: str, territory: Territory, case: str | None, census: str,
             raise InputDataError("the case ships no forces file", hint="pass --security FILE.csv")
         cat = load_force_catalog(path)
         req = force_requirement(territory, census=census, per_1000=per_1000)
-        a = allocate_forces(territory, cat, census=census, requirement=req)
+        a = allocate_forces(territory, cat, plan=plan, census=census, requirement=req)
         share = np.divide(a.covered, a.requirement, out=np.ones(territory.n_units),
                           where=a.requirement > 0)
         return np.clip(share, 0.0, 1.0), (f"security: the case's forces allocated at {per_1000:g} "

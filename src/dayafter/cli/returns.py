@@ -52,7 +52,7 @@ def project_cmd(
     t = load_territory(case, project_path)
     p = reference_plan(plan, t, case, project_path)
     m = return_model(model, case)
-    sec, sec_text = coverage(security, t, case, "current", per_1000)
+    sec, sec_text = coverage(security, t, case, "current", per_1000, p)
     r = project(t, p, model=m, horizon=horizon, secure=sec, draws=draws, seed=seed)
     if out is not None:
         from dayafter.io.atomic import atomic_write_text

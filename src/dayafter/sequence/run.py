@@ -273,7 +273,7 @@ def _assess_security(state: _State, inputs: SequenceInputs, step: Step | None) -
     cov = float(p.get("coverage_min", 1.0))
     t = state.territory
     req = force_requirement(t, census=state.census, per_1000=per_1000)
-    a = allocate_forces(t, cat, census=state.census, requirement=req)
+    a = allocate_forces(t, cat, plan=state.plan, census=state.census, requirement=req)
     share = np.divide(a.covered, a.requirement, out=np.ones(t.n_units), where=a.requirement > 0)
     # coverage: 1 where acceptable forces cover at least coverage_min of the requirement,
     # otherwise the covered share of it (the returns' security factor interpolates)
