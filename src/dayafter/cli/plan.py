@@ -49,6 +49,24 @@ def _criteria(path: Path | None, case: str | None, project: Path | None) -> list
     return []
 
 
+def _engines(t: Any, plans: list, crits: list, case: str | None, project: Path | None,
+             censuses: list[str]) -> dict[str, Any]:
+    """Engine outputs (councils, security, transfers) for criteria that read them."""
+    from dayafter.outcomes import EngineData, engine_outputs, engines_needed
+
+    if not engines_needed(crits):
+        return {}
+    if project is not None:
+        raise ConfigError("criteria on seats, security gaps or transfers need the engines' data, "
+                          "which a project does not carry yet",
+                          hint="run councils, security or settle on the project and drop those "
+                          "criteria here")
+    from dayafter import cases
+
+    data = EngineData.from_case(cases.load(case or "northern-iraq"))
+    return {p.name: engine_outputs(t, p, crits, data, censuses=censuses) for p in plans}
+
+
 def _labels(case: str | None, project: Path | None) -> dict[str, str]:
     if project is not None:
         return {}
@@ -88,8 +106,9 @@ def evaluate_cmd(
         ref = c.reference_plan if p.name != c.reference else None
     ev = da.evaluate(t, p, censuses=census, threshold=threshold, reference=ref, reock=reock)
     crits = _criteria(criteria, case, project)
+    engines = _engines(t, [p], crits, case, project, list(ev.censuses)).get(p.name)
     try:
-        results = check_criteria(ev, crits)
+        results = check_criteria(ev, crits, engines=engines)
     except ConfigError as exc:
         raise ConfigError(exc.message, hint=exc.hint, source=str(criteria or "")) from None
     if require_contiguous:
@@ -159,7 +178,8 @@ def evaluate_cmd(
                   f"polity authority, {ch.units_reassigned} units change polity ("
                   + ", ".join(f"{c}: {v:,.0f} people" for c, v in ch.people_reassigned.items()) + ")")
     for r in results:
-        out.print(("[green]" if r.passed else "[red]") + escape(r.message()) + "[/]")
+        colour = {"pass": "[green]", "fail": "[red]"}.get(r.status, "[yellow]")
+        out.print(colour + escape(r.message()) + "[/]")
 
 
 @app.command("compare")
@@ -191,8 +211,10 @@ def compare_cmd(
     if len(chosen) < 1:
         raise InputDataError("nothing to compare", hint="name plans or pass --all-scenarios")
     evs = compare_plans(t, chosen, reference=ref, censuses=census, threshold=threshold)
-    table = comparison_table(evs, community_labels=_labels(case, project),
-                             criteria=_criteria(criteria, case, project))
+    crits = _criteria(criteria, case, project)
+    table = comparison_table(evs, community_labels=_labels(case, project), criteria=crits,
+                             engines=_engines(t, chosen, crits, case, project,
+                                              list(evs[0].censuses)))
     if json_out:
         print_json({f"{s} / {m}": row for (s, m), row in table.to_dict("index").items()})
         return

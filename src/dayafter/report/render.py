@@ -237,7 +237,7 @@ def _context(d: Dossier) -> dict[str, Any]:
                             "status": [r.status for r in s.plan.regions],
                             "units": [int(x) for x in ev.geometry.n_units]})
         crit = T.criteria_table(s.criteria, labels=d.labels)
-        crit_classes = {(i, "result"): ("fail" if r == "FAIL" else "pass")
+        crit_classes = {(i, "result"): ("fail" if r == "FAIL" else "na" if r == "n/a" else "pass")
                         for i, r in enumerate(crit["result"].tolist())}
         change = T.change_table(ev) if ev.change is not None and not s.is_reference else None
         plans.append({

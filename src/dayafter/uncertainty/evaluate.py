@@ -290,7 +290,7 @@ def evaluate_draws(
             mask_of.append((i, "unassigned"))
         ch = points[i].change
         if ch is not None and reference is not None:
-            masks.append(p.authority_of_units() != reference.authority_of_units())
+            masks.append(p.control_of_units() != reference.control_of_units())  # control layer
             mask_of.append((i, "moved"))
             pa, ra = p.assignment, reference.assignment
             matched = np.where(pa >= 0, ch.region_match[np.maximum(pa, 0)], -2)

@@ -112,7 +112,7 @@ def test_figures_have_one_value_per_draw_and_match_point_keys(iraq):
     figs, pts = dev.figures(), dev.point_figures()
     assert set(figs) == set(pts)
     assert all(v.shape == (16,) for v in figs.values())
-    assert "baseline/region:Nineveh Plains/share:christian" in figs
+    assert "baseline/region:Nineveh Plains and Sinjar/share:christian" in figs
     assert "current/people_moved" in figs
 
 
