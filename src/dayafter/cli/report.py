@@ -54,6 +54,10 @@ def report(
     title: Annotated[str | None, typer.Option(help="Report title.")] = None,
     format: Annotated[str | None, typer.Option(
         "--format", help="html, pdf or xlsx when the --out name has another extension.")] = None,
+    draws: Annotated[int, typer.Option(
+        "--draws", help="Census draws: adds ranges, robust/fragile verdicts, pass shares and a "
+        "sensitivity chart (0: none).")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the census draws.")] = 0,
     json_out: Annotated[bool, typer.Option(
         "--json", help="Print the files written and the run manifest as JSON.")] = False,
 ) -> None:
@@ -68,6 +72,9 @@ def report(
 
     if not out:
         raise InputDataError("no output file given", hint="pass --out dossier.html (or .pdf, .xlsx)")
+    from dayafter.cli._uncertainty import check_draws
+
+    check_draws(draws)
     for path in out:  # check every output before the (slow) work
         if report_format(path, format) == "pdf":
             ok, why = pdf_available()
@@ -152,7 +159,7 @@ def report(
     dossier = build_dossier(
         t, chosen, reference=ref, ensemble=ens, councils=rules, threshold=threshold,
         security=assessment, settlements=settlements, extras=extras,
-        censuses=census, maps=maps, inputs=inputs,
+        censuses=census, maps=maps, inputs=inputs, draws=draws, seed=seed,
         parameters={"case": None if project is not None else (case or "northern-iraq"),
                     "project": str(project) if project is not None else None,
                     "per_1000": per_1000 if security else None,

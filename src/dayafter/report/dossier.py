@@ -26,8 +26,18 @@ from dayafter.report.ensemble import EnsembleContext, plan_region_values
 from dayafter.report.palette import Palette
 from dayafter.territory import Territory
 
-__all__ = ["Dossier", "PlanSection", "build_dossier", "case_context", "case_input_hashes",
-           "dossier_from_case", "plan_hash", "provenance_summary"]
+__all__ = [
+    "Dossier",
+    "PlanSection",
+    "build_dossier",
+    "case_context",
+    "case_input_hashes",
+    "census_comparison_table",
+    "dossier_from_case",
+    "plan_hash",
+    "provenance_statuses",
+    "provenance_summary",
+]
 
 _DEPENDENCIES = ("numpy", "scipy", "pandas", "numba", "shapely", "geopandas", "matplotlib", "jinja2",
                  "openpyxl", "weasyprint")
@@ -96,6 +106,9 @@ class Dossier:
         Versions, input hashes, parameters and seeds.
     palette
         The colours used throughout.
+    census_comparison
+        Per district, the territory's totals against the census they were built from (a case's
+        ``census2024["comparison"]`` table), or ``None``.
     extras
         Extra sections (e.g. :class:`dayafter.report.article140.Article140Section`): objects with
         ``section_id``, ``title``, ``html(dossier)``, ``tables()`` and ``manifest()``.
@@ -118,6 +131,7 @@ class Dossier:
     settlements: tuple[Any, ...] = ()
     overview: bytes = b""
     labels_ar: Mapping[str, str] = field(default_factory=dict)
+    census_comparison: pd.DataFrame | None = None
     extras: tuple[Any, ...] = ()
 
     @property
@@ -238,6 +252,65 @@ def provenance_summary(provenance: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame(parts, columns=cols)
 
 
+def provenance_statuses(provenance: pd.DataFrame | None) -> pd.DataFrame:
+    """Figures by status, separately for the unit totals (``size_status``) and the community
+    shares (``composition_status``), per census, with the people they count and how wide their
+    ranges are.
+
+    Needs the columns ``census, field, value, low, high, size_status, composition_status``; returns
+    an empty table otherwise. ``people`` adds the values of the figures (unit totals for ``size``,
+    community figures for ``composition``); ``median range`` is the median of (high - low) / value
+    over figures with a positive value.
+    """
+    cols = ["census", "part", "status", "figures", "share", "people", "people share", "median range"]
+    need = {"census", "field", "value", "low", "high", "size_status", "composition_status"}
+    if provenance is None or len(provenance) == 0 or not need <= set(provenance.columns):
+        return pd.DataFrame(columns=cols)
+    prov = provenance.copy()
+    for c in ("value", "low", "high"):
+        prov[c] = pd.to_numeric(prov[c], errors="coerce").fillna(0.0)
+    rows: list[dict[str, Any]] = []
+    for census, g in prov.groupby("census", sort=False):
+        for part, sub, col in (("size", g[g["field"].astype(str) == "total"], "size_status"),
+                               ("composition", g[g["field"].astype(str) != "total"], "composition_status")):
+            people_all = float(sub["value"].sum())
+            for status, s in sub.groupby(col, sort=False):
+                pos = s[s["value"] > 0]
+                width = ((pos["high"] - pos["low"]) / pos["value"]).median() if len(pos) else float("nan")
+                rows.append({"census": str(census), "part": part, "status": str(status), "figures": len(s),
+                             "share": len(s) / len(sub) if len(sub) else float("nan"),
+                             "people": float(s["value"].sum()),
+                             "people share": float(s["value"].sum()) / people_all if people_all > 0 else float("nan"),
+                             "median range": float(width)})
+    order = {"sourced": 0, "derived": 1, "imputed": 2}
+    out = pd.DataFrame(rows, columns=cols)
+    if len(out):
+        out = out.sort_values(["census", "part", "status"], key=lambda c: c.map(order) if c.name == "status" else c,
+                              kind="stable").reset_index(drop=True)
+    return out
+
+
+def census_comparison_table(comparison: pd.DataFrame | None) -> pd.DataFrame:
+    """A census comparison per district (a case's ``census2024["comparison"]``) as a display table:
+    district, name, census districts, census total, current total and range, match, baseline and
+    growth."""
+    cols = ["district", "name", "census districts", "census total", "current", "current low", "current high",
+            "match", "baseline", "growth"]
+    if comparison is None or len(comparison) == 0:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for r in comparison.to_dict("records"):
+        cd = "; ".join(x for x in (str(r.get("census_districts", "")),
+                                   f"part: {r['census_districts_part']}" if r.get("census_districts_part") else "")
+                       if x)
+        rows.append({"district": str(r["district"]), "name": str(r.get("district_en", "")), "census districts": cd,
+                     "census total": float(r["census_total"]), "current": float(r["case_current"]),
+                     "current low": float(r["current_low"]), "current high": float(r["current_high"]),
+                     "match": str(r["match"]), "baseline": float(r["case_baseline"]),
+                     "growth": float(r["growth"]) if str(r.get("growth", "")) else float("nan")})
+    return pd.DataFrame(rows, columns=cols)
+
+
 def _jsonable(x: Any) -> Any:
     from dayafter.manifest import to_jsonable
 
@@ -266,6 +339,7 @@ def build_dossier(
     labels_ar: Mapping[str, str] | None = None,
     provenance: pd.DataFrame | None = None,
     sources_md: str = "",
+    census_comparison: pd.DataFrame | None = None,
     title: str = "",
     ensemble: EnsembleContext | None = None,
     councils: Any = None,
@@ -278,6 +352,8 @@ def build_dossier(
     parameters: Mapping[str, Any] | None = None,
     created: str | None = None,
     extras: Sequence[Any] = (),
+    draws: int = 0,
+    seed: int = 0,
 ) -> Dossier:
     """Evaluate ``plans`` and assemble a dossier.
 
@@ -294,7 +370,11 @@ def build_dossier(
     labels, labels_ar
         Community key to display label, and to its name in Arabic script.
     provenance, sources_md
-        Provenance of the census figures (a ``status`` column) and the sources text.
+        Provenance of the census figures (a ``status`` column; with ``size_status`` and
+        ``composition_status`` columns the report also counts both) and the sources text.
+    census_comparison
+        Per district, the territory's totals against the census they were built from (see
+        :func:`census_comparison_table`).
     title
         Report title (default from the territory's name).
     ensemble
@@ -323,6 +403,10 @@ def build_dossier(
         Timestamp to print (ISO 8601); the current UTC time by default.
     extras
         Extra sections rendered after the plans (see :attr:`Dossier.extras`).
+    draws, seed
+        Census draws (0: none) and their seed: adds the uncertainty section first among the extras
+        (ranges, robust/fragile verdicts, pass shares, sensitivity;
+        :class:`dayafter.report.uncertainty.UncertaintySection`).
 
     Returns
     -------
@@ -389,6 +473,12 @@ def build_dossier(
         from dayafter.report.maps import overview_map
 
         overview = overview_map(ctx, plans, palette)
+    if draws:
+        from dayafter.report.uncertainty import uncertainty_section
+
+        extras = [uncertainty_section(territory, plans, draws=draws, seed=seed, reference=reference,
+                                      criteria=criteria, labels=labels, threshold=threshold,
+                                      censuses=list(evs[0].censuses)), *extras]
     ens_figs: dict[str, bytes] = {}
     if ensemble is not None:
         ens_figs = _ensemble_figures(ensemble, evs, labels, list(evs[0].censuses),
@@ -444,6 +534,7 @@ def build_dossier(
         settlements=tuple(settlements),
         overview=overview,
         labels_ar=dict(labels_ar or {}),
+        census_comparison=census_comparison,
         extras=tuple(extras),
     )
 
@@ -517,6 +608,7 @@ def case_context(case: Any) -> dict[str, Any]:
         "labels_ar": {k: v["label_ar"] for k, v in case.communities.items() if v.get("label_ar")},
         "provenance": case.provenance,
         "sources_md": case.sources_md,
+        "census_comparison": getattr(case, "census2024", {}).get("comparison"),
         "title": f"Settlement dossier: {case.title}",
         "inputs": case_input_hashes(case.name),
     }

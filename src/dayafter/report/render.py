@@ -21,7 +21,12 @@ import pandas as pd
 
 from dayafter.errors import ConfigError, DayafterError
 from dayafter.report import tables as T
-from dayafter.report.dossier import Dossier, provenance_summary
+from dayafter.report.dossier import (
+    Dossier,
+    census_comparison_table,
+    provenance_statuses,
+    provenance_summary,
+)
 
 __all__ = ["FORMATS", "pdf_available", "render_html", "render_pdf", "render_xlsx", "report_format",
            "write_html", "write_pdf", "write_report", "write_xlsx", "xlsx_tables"]
@@ -332,6 +337,8 @@ def _context(d: Dossier) -> dict[str, Any]:
     units = T.units_table(t, d.plans)
     prov = provenance_summary(d.provenance)
     imputed = prov[(prov["census"] == "all") & (prov["status"] == "imputed")]["share"]
+    statuses = provenance_statuses(d.provenance)
+    comparison = census_comparison_table(d.census_comparison)
     return {
         "title": d.title,
         "created": d.manifest.get("created", ""),
@@ -352,6 +359,14 @@ def _context(d: Dossier) -> dict[str, Any]:
         "n_units": len(units),
         "provenance": html_table(prov.dropna(axis=1, how="all"), text_columns=("census", "status"),
                                  table_id="provenance-table") if len(prov) else "",
+        "provenance_statuses": html_table(statuses, text_columns=("census", "part", "status"),
+                                          formats={"median range": _pct},
+                                          table_id="provenance-status-table") if len(statuses) else "",
+        "census_comparison": html_table(comparison, text_columns=("district", "name", "census districts", "match"),
+                                        formats={"growth": _f3}, table_id="census-comparison-table")
+        if len(comparison) else "",
+        "census_exact": int((comparison["match"] == "exact").sum()) if len(comparison) else 0,
+        "census_districts": len(comparison),
         "imputed_share": float(imputed.iloc[0]) if len(imputed) else (0.0 if len(prov) else None),
         "imputed_people": {str(r["census"]): float(r["people share"]) for _, r in prov.iterrows()
                            if r["census"] != "all" and r["status"] == "imputed"
@@ -533,6 +548,12 @@ def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
     prov = provenance_summary(d.provenance)
     if len(prov):
         out["provenance"] = prov
+    statuses = provenance_statuses(d.provenance)
+    if len(statuses):
+        out["provenance statuses"] = statuses
+    comparison = census_comparison_table(d.census_comparison)
+    if len(comparison):
+        out["census comparison"] = comparison
     out["manifest"] = pd.DataFrame(
         [{"key": k, "value": json.dumps(v, ensure_ascii=False, default=_json_default)
           if not isinstance(v, str) else v} for k, v in d.manifest.items()])
@@ -541,7 +562,7 @@ def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
 
 _TEXT_COLUMNS = frozenset({"unit_id", "plan", "census", "region", "key", "section", "metric",
                            "name_en", "name_ar", "name", "community", "community_ar", "authority",
-                           "status",
+                           "status", "part", "district", "census districts", "match",
                            "method", "party", "holder", "force"})
 
 

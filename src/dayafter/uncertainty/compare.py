@@ -34,7 +34,7 @@ from dayafter.uncertainty.summary import quantiles
 __all__ = ["Paired", "compare_draws", "metric_direction"]
 
 _HIGHER = ("empowerment_plurality", "empowerment_majority", "min_largest_share")
-_LOWER = ("stranded", "max_abs_deviation", "people_moved")
+_LOWER = ("stranded", "max_abs_deviation", "people_moved", "polity_people_moved")
 
 
 def metric_direction(key: str) -> int:

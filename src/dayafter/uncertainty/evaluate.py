@@ -120,9 +120,10 @@ class DrawEvaluation:
         The census draws.
     censuses
         Census name to :class:`DrawCensusMetrics`.
-    people_moved, people_reassigned
-        With a reference plan: per census, ``[d]`` people in units changing authority (and
-        region).
+    people_moved, polity_people_moved, people_reassigned
+        With a reference plan: per census, ``[d]`` people in units whose control changes, whose
+        region's authority changes, and whose region is not the matched reference region (the
+        layers of :func:`dayafter.metrics.compare_to_reference`).
     """
 
     plan: Plan
@@ -131,6 +132,7 @@ class DrawEvaluation:
     censuses: dict[str, DrawCensusMetrics]
     people_moved: dict[str, NDArray[np.float64]] | None = None
     people_reassigned: dict[str, NDArray[np.float64]] | None = None
+    polity_people_moved: dict[str, NDArray[np.float64]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -157,6 +159,9 @@ class DrawEvaluation:
         if self.people_moved is not None:
             for name, v in self.people_moved.items():
                 out[f"{name}/people_moved"] = v
+        if self.polity_people_moved is not None:
+            for name, v in self.polity_people_moved.items():
+                out[f"{name}/polity_people_moved"] = v
         return out
 
     def figures(self) -> dict[str, NDArray[np.float64]]:
@@ -203,6 +208,8 @@ class DrawEvaluation:
             keys |= {f"{name}/{k}" for k in cm.scalars()}
             if self.people_moved is not None:
                 keys.add(f"{name}/people_moved")
+            if self.polity_people_moved is not None:
+                keys.add(f"{name}/polity_people_moved")
         return keys
 
 
@@ -290,8 +297,11 @@ def evaluate_draws(
             mask_of.append((i, "unassigned"))
         ch = points[i].change
         if ch is not None and reference is not None:
-            masks.append(p.control_of_units() != reference.control_of_units())  # control layer
+            # the two layers of dayafter.metrics.compare_to_reference: control, then polity
+            masks.append(p.control_of_units() != reference.control_of_units())
             mask_of.append((i, "moved"))
+            masks.append(p.authority_of_units() != reference.authority_of_units())
+            mask_of.append((i, "polity_moved"))
             pa, ra = p.assignment, reference.assignment
             matched = np.where(pa >= 0, ch.region_match[np.maximum(pa, 0)], -2)
             masks.append(matched != ra)
@@ -309,7 +319,7 @@ def evaluate_draws(
             fill[units] += 1
     results: list[dict[str, DrawCensusMetrics]] = [{} for _ in plist]
     counted: dict[str, list[dict[str, NDArray[np.float64]]]] = {
-        kind: [{} for _ in plist] for kind in ("unassigned", "moved", "reassigned")}
+        kind: [{} for _ in plist] for kind in ("unassigned", "moved", "polity_moved", "reassigned")}
     for name in names:
         x = draws.draws_last(name)
         if not x.flags.c_contiguous:
@@ -335,10 +345,11 @@ def evaluate_draws(
                 _plan_scalars={"population_total": tot[i], "max_abs_deviation": mad[i],
                                "min_largest_share": mls[i], "mean_fractionalization": mf[i],
                                "mean_polarization": mp[i]})
-    moved, reassigned = counted["moved"], counted["reassigned"]
+    moved, reassigned, pmoved = counted["moved"], counted["reassigned"], counted["polity_moved"]
     out = [
         DrawEvaluation(plan=p, point=points[i], draws=draws, censuses=results[i],
-                       people_moved=moved[i] or None, people_reassigned=reassigned[i] or None)
+                       people_moved=moved[i] or None, people_reassigned=reassigned[i] or None,
+                       polity_people_moved=pmoved[i] or None)
         for i, p in enumerate(plist)
     ]
     return out[0] if single else out

@@ -56,6 +56,8 @@ def test_every_draw_equals_evaluate_on_that_census(global_seed):
                 for key, v in want.scalars().items():
                     assert dev.census(name).scalars()[key][j] == pytest.approx(v, rel=1e-12, nan_ok=True)
                 assert dev.people_moved[name][j] == pytest.approx(ev.change.people_moved[name])
+                assert dev.polity_people_moved[name][j] == pytest.approx(
+                    ev.change.polity_people_moved[name])
                 assert dev.people_reassigned[name][j] == pytest.approx(ev.change.people_reassigned[name])
 
 
@@ -107,12 +109,12 @@ def test_plans_together_equal_plans_alone(global_seed):
 def test_figures_have_one_value_per_draw_and_match_point_keys(iraq):
     t = iraq.territory
     draws = CensusModel(t).draw(16, seed=3)
-    dev = evaluate_draws(t, iraq.plans["nineveh-plains-sinjar-province"], draws,
-                         reference=iraq.reference_plan)
+    plan = iraq.plans["nineveh-plains-sinjar-province"]
+    dev = evaluate_draws(t, plan, draws, reference=iraq.reference_plan)
     figs, pts = dev.figures(), dev.point_figures()
     assert set(figs) == set(pts)
     assert all(v.shape == (16,) for v in figs.values())
-    assert "baseline/region:Nineveh Plains and Sinjar/share:christian" in figs
+    assert all(f"baseline/region:{r}/share:christian" in figs for r in plan.region_names)
     assert "current/people_moved" in figs
 
 
