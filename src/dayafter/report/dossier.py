@@ -58,6 +58,7 @@ class PlanSection:
     security: pd.DataFrame | None = None
     security_forces: pd.DataFrame | None = None
     assessment: Any = None
+    compensation: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -345,6 +346,7 @@ def build_dossier(
     councils: Any = None,
     security: Any = None,
     settlements: Sequence[Any] = (),
+    compensation: Mapping[str, Mapping[str, Any]] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     censuses: Sequence[str] | None = None,
     maps: bool = True,
@@ -391,6 +393,10 @@ def build_dossier(
     settlements
         :class:`dayafter.settle.Settlement` results: adds the allocation of the disputed units and
         the transfers.
+    compensation
+        Plan name to ``{rule: Settlement}`` from :func:`dayafter.settle.plan_against_reference`:
+        adds, per plan, what each party holds against the reference, the transfers in money and
+        the explanation per party.
     threshold, censuses
         Stranded threshold and censuses (all by default), passed to :func:`dayafter.evaluate`.
     maps
@@ -467,7 +473,8 @@ def build_dossier(
             plan=p, evaluation=ev, criteria=tuple(check_criteria(ev, criteria)),
             is_reference=reference is not None and p == reference, figures=figs,
             councils=council_df, council_notes=council_notes, security=sec_df,
-            security_forces=sec_forces, assessment=assessment))
+            security_forces=sec_forces, assessment=assessment,
+            compensation=dict((compensation or {}).get(p.name, {}))))
     overview = b""
     if ctx is not None and len(plans) > 1:
         from dayafter.report.maps import overview_map

@@ -112,6 +112,29 @@ def _esc(s: Any) -> str:
     return str(escape(str(s)))
 
 
+def _compensation(section: Any, table_id: str, territory: Any) -> dict[str, Any] | None:
+    """The compensation against the reference of one plan: table and explanations."""
+    comp = section.compensation
+    if not comp:
+        return None
+    from dayafter.settle import explain
+
+    first = next(iter(comp.values()))
+    pr = first.problem
+    idx = territory.index(list(pr.unit_ids))
+    labels = {u: territory.unit_label(int(i)) for u, i in zip(pr.unit_ids, idx, strict=True)}
+    ref_vals = first.meta["reference_values"]
+    data: dict[str, Any] = {"party": list(pr.parties),
+                            "value held in the reference": [float(x) for x in ref_vals],
+                            "value held": [float(x) for x in first.values_held]}
+    for rule, st in comp.items():
+        data[f"transfer ({rule})"] = [float(x) for x in st.transfers]
+    return {"reference": first.meta.get("reference", ""), "value_unit": pr.value_unit,
+            "table": html_table(pd.DataFrame(data), text_columns=("party",), table_id=table_id),
+            "explanations": {rule: list(explain(st, labels=labels).values())
+                             for rule, st in comp.items()}}
+
+
 def _cell(value: Any, fmt: Formatter | None, *, cls: str = "", attrs: str = "") -> str:
     if isinstance(value, str) or fmt is None:
         text = _text(value)
@@ -282,6 +305,7 @@ def _context(d: Dossier) -> dict[str, Any]:
             "security_forces": None if s.security_forces is None else html_table(
                 s.security_forces, text_columns=("force", "kind", "why not used"),
                 table_id=f"plan-{len(plans) + 1}-security-forces"),
+            "compensation": _compensation(s, f"plan-{len(plans) + 1}-compensation", t),
         })
     ens = None
     if d.ensemble is not None:
