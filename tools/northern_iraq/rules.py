@@ -137,7 +137,7 @@ def waterfill(
         if wsum <= 0:
             vals = {k: rest / len(free) for k in free} if rest > 0 else dict.fromkeys(free, 0.0)
         else:
-            vals = {k: rest * w / wsum for k, w in free.items()}
+            vals = {k: rest * (w / wsum) for k, w in free.items()}  # w / wsum first: no underflow
         low = [k for k, v in vals.items() if v < floors.get(k, 0.0) - 1e-9]
         if not low:
             out = {**fixed, **vals}

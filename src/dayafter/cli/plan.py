@@ -217,7 +217,9 @@ def _print_sweep(out: Any, sweep: dict[str, Any], labels: dict[str, str]) -> Non
                             for x in d["stranded"][::3])
             flips = "; ".join(f"{escape(f['region'])} {100 * f['share']:.1f}% "
                               f"[{100 * f['p05']:.1f}-{100 * f['p95']:.1f}]" for f in d["flips"])
-            out.print(f"  {escape(labels.get(comm, comm))}: {pts}; jumps at {flips}")
+            frag = [f"{100 * x['threshold']:.0f}%" for x in d["stranded"] if x.get("verdict") == "fragile"]
+            out.print(f"  {escape(labels.get(comm, comm))}: {pts}; jumps at {flips}"
+                      + (f"; fragile at {', '.join(frag)}" if frag else "; robust at every threshold"))
 
 
 @app.command("compare")

@@ -254,3 +254,13 @@ def test_missing_model_json(tmp_path):
     (root / "model.json").unlink()
     with pytest.raises(InputDataError, match=r"no model\.json"):
         load_return_model(root)
+
+
+def test_case_model_reproduces_its_calibration_and_reports_checks():
+    checks = case_return_model().check_observations(np.random.default_rng(0), draws=200)
+    for c in checks:
+        if c["calibrates"]:
+            assert c["predicted"] == pytest.approx(c["observed"])
+        assert c["predicted_p05"] <= c["predicted_p95"]
+    ids = {c["obs_id"] for c in checks if not c["calibrates"]}
+    assert {"RO2", "RO5"} <= ids  # the independent checks are reported
