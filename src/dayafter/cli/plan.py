@@ -37,6 +37,18 @@ def _criteria(path: Path | None, proj: Project) -> list:
         raise ConfigError(exc.message, hint=exc.hint, source=str(path)) from None
 
 
+def _engines(t: Any, plans: list, crits: list, proj: Project,
+             censuses: list[str]) -> dict[str, Any]:
+    """Engine outputs (councils, security, transfers) for criteria that read them, from the
+    project's engine data."""
+    from dayafter.outcomes import EngineData, engine_outputs, engines_needed
+
+    if not engines_needed(crits):
+        return {}
+    data = EngineData.from_project(proj)
+    return {p.name: engine_outputs(t, p, crits, data, censuses=censuses) for p in plans}
+
+
 @app.command("evaluate")
 def evaluate_cmd(
     plan: Annotated[str, typer.Argument(help="Plan file (.json, .csv, .gpkg) or scenario name.")],
@@ -70,8 +82,9 @@ def evaluate_cmd(
         proj.reference_plan if p.name != proj.reference else None)
     ev = da.evaluate(t, p, censuses=census, threshold=threshold, reference=ref, reock=reock)
     crits = _criteria(criteria, proj)
+    engines = _engines(t, [p], crits, proj, list(ev.censuses)).get(p.name)
     try:
-        results = check_criteria(ev, crits)
+        results = check_criteria(ev, crits, engines=engines)
     except ConfigError as exc:
         raise ConfigError(exc.message, hint=exc.hint, source=str(criteria or "")) from None
     if require_contiguous:
@@ -153,7 +166,8 @@ def evaluate_cmd(
                   f"polity authority, {ch.units_reassigned} units change polity ("
                   + ", ".join(f"{c}: {v:,.0f} people" for c, v in ch.people_reassigned.items()) + ")")
     for res in results:
-        out.print(("[green]" if res.passed else "[red]") + escape(res.message()) + "[/]")
+        colour = {"pass": "[green]", "fail": "[red]"}.get(res.status, "[yellow]")
+        out.print(colour + escape(res.message()) + "[/]")
     if unc is not None:
         U.print_plan_uncertainty(out, dev, unc, labels)
         if sweep:
@@ -209,7 +223,8 @@ def compare_cmd(
     evs = compare_plans(t, chosen, reference=ref, censuses=census, threshold=threshold)
     labels = dict(proj.community_labels)
     crits = _criteria(criteria, proj)
-    table = comparison_table(evs, community_labels=labels, criteria=crits)
+    table = comparison_table(evs, community_labels=labels, criteria=crits,
+                             engines=_engines(t, chosen, crits, proj, list(evs[0].censuses)))
     unc = None
     if draws:
         unc = _compare_draws(t, chosen, draws=draws, seed=seed, censuses=census, threshold=threshold,
