@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from dayafter.cli import _uncertainty as U
 from dayafter.cli._common import CaseOpt, ProjectOpt, console, open_project, print_json
-from dayafter.errors import InputDataError
+from dayafter.errors import ConfigError, InputDataError
 
 if TYPE_CHECKING:
     from dayafter.project import Project
@@ -95,9 +96,15 @@ def run_cmd(
         help="Also report the shortfall for acceptance shares 0.4-0.6 and veto shares "
         "none/0.15/0.25/0.35 (both thresholds are assumptions).")] = False,
     top: Annotated[int, typer.Option(help="Units to list in the table (largest shortfall first).")] = 15,
+    draws: U.DrawsOpt = 0,
+    seed: U.SeedOpt = 0,
+    max_lp: Annotated[int, typer.Option(
+        "--max-lp", help="With --draws: solve the allocation LP on at most this many draws (the "
+        "first ones; the requirement uses every draw).")] = 100,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Allocate forces to units (LP), report requirements, gaps and which rules bind."""
+    """Allocate forces to units (LP), report requirements, gaps and which rules bind (with ranges
+    over census draws: --draws)."""
     import numpy as np
     from rich.markup import escape
     from rich.table import Table
@@ -109,6 +116,9 @@ def run_cmd(
         threshold_sensitivity,
     )
 
+    U.check_draws(draws)
+    if max_lp < 1:
+        raise ConfigError(f"--max-lp must be at least 1, got {max_lp}", hint="e.g. --max-lp 100")
     proj = open_project(case, project)
     t = proj.territory
     cat = _catalog(forces, proj, min_share, drop_rule, veto_share, no_veto)
@@ -139,6 +149,14 @@ def run_cmd(
     if thresholds:
         payload["thresholds"] = threshold_sensitivity(t, cat, plan=base, census=census,
                                                       per_1000=per_1000)
+    if draws:
+        from dayafter.security.draws import security_draws
+
+        cname = str(a.meta["census"])
+        cd = U.census_draws(t, draws, seed, [cname])
+        sd = security_draws(t, cat, base, cd, census=cname, per_1000=per_1000, threat=threat_f,
+                            urban=urban_f, max_lp=max_lp)
+        payload["uncertainty"] = {"draws": cd.describe(), "security": sd.summary()}
     if json_out:
         print_json(payload)
         return
@@ -217,6 +235,8 @@ def run_cmd(
     out.print(f"acceptance: {escape(cat.accept_basis or 'no basis given')}")
     if cat.veto_share is not None:
         out.print(f"veto: {escape(cat.veto_basis or 'no basis given')}")
+    if draws:
+        U.print_security_ranges(out, payload["uncertainty"])
 
 
 @app.command("forces")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from dayafter.cli import _uncertainty as U
 from dayafter.cli._common import CaseOpt, ProjectOpt, console, open_project, print_json
 from dayafter.errors import ConfigError, ConvergenceWarning, InputDataError
 
@@ -220,10 +221,21 @@ def run_cmd(
     reference: Annotated[str | None, typer.Option(
         help="Reference plan (what each party held): each method's allocation is also priced "
         "against it (indemnity, nash-reference). Default: the parties file's reference.")] = None,
+    draws: U.DrawsOpt = 0,
+    seed: U.SeedOpt = 0,
+    max_solves: Annotated[int, typer.Option(
+        "--max-solves", help="With --draws: run the methods on at most this many draws (the first "
+        "ones; a MILP method can take seconds per draw).")] = 20,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Allocate the disputed units with each method and report transfers, envy and welfare."""
+    """Allocate the disputed units with each method and report transfers, envy and welfare (with
+    ranges over census draws: --draws)."""
     from dayafter.settle import METHODS, adjusted_winner, settle, settlement_plan
+
+    U.check_draws(draws)
+    if draws and values is not None:
+        raise ConfigError("--draws varies the census behind the derived values; values entered "
+                          "with --values do not depend on it", hint="drop --values or --draws")
 
     problem, authorities, skipped = _problem(values, parties, case, project, census, budget,
                                              resources, population_weight)
@@ -298,6 +310,11 @@ def run_cmd(
 
         write_plan(plans[0], t, out)
         payload["written"] = str(out)
+    if draws:
+        payload["uncertainty"] = _settle_draws(
+            case, project, parties, census, budget, draws, seed, max_solves, methods=methods,
+            options={m: {"time_limit": time_limit} for m in ("max-nash-welfare", "min-subsidy")}
+            | {"adjusted-winner": {"split": split}})
     if json_out:
         print_json(payload)
         return
@@ -320,6 +337,8 @@ def run_cmd(
         console().print(f"[yellow]warning: {w}[/yellow]")
     if out is not None:
         console().print(f"wrote {out}")
+    if draws:
+        U.print_settle_ranges(console(), payload["uncertainty"])
 
 
 @app.command("compensate")
@@ -349,9 +368,14 @@ def compensate_cmd(
         help="PARTY=AUTHORITY (repeatable; default: from the parties file, else the name).")] = None,
     sensitivity: Annotated[bool, typer.Option(
         help="Also rerun with each valuation weight at the low and high ends of its range.")] = False,
+    draws: U.DrawsOpt = 0,
+    seed: U.SeedOpt = 0,
+    max_solves: Annotated[int, typer.Option(
+        "--max-solves", help="With --draws: price at most this many draws (the first ones).")] = 1000,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Price a plan's allocation of the disputed units: the money that makes it acceptable.
+    """Price a plan's allocation of the disputed units: the money that makes it acceptable (with
+    ranges over census draws for indemnity and nash-reference: --draws).
 
     indemnity and nash-reference measure each party's holdings against a reference plan (read
     from the plans' control layers), so a party that releases holdings is compensated; each party
@@ -378,6 +402,10 @@ def compensate_cmd(
                           hint=f"use {', '.join((*RELEASE_RULES, *_ENVY_RULES))}")
     release_rules = [r for r in rules if r in RELEASE_RULES]
     envy_rules = [r for r in rules if r in _ENVY_RULES]
+    U.check_draws(draws)
+    if draws and not release_rules:
+        raise ConfigError("--draws prices the release rules (indemnity, nash-reference) over census "
+                          "draws", hint="add --rule indemnity or drop --draws")
     proj = open_project(case, project)
     t = proj.territory
     base = proj.resolve_plan(plan)
@@ -418,6 +446,10 @@ def compensate_cmd(
         if sensitivity:
             payload["sensitivity"] = weight_sensitivity(t, model, units, base, ref,
                                                         rules=release_rules, census=cname)
+        if draws:
+            payload["uncertainty"] = _settle_draws(case, project, parties, cname, budget, draws,
+                                                   seed, max_solves, plan=base, reference=ref,
+                                                   rules=release_rules)
     if envy_rules:
         problem_e, authorities, skipped = _problem(values, parties, case, project, census, budget,
                                                    resources, population_weight)
@@ -477,6 +509,8 @@ def compensate_cmd(
                             format_money(hi["transfer"], unit),
                             escape(f"{lo['parameter']} {lo['end']}; {hi['parameter']} {hi['end']}"))
         out.print(tab)
+    if draws and "uncertainty" in payload:
+        U.print_settle_ranges(out, payload["uncertainty"])
 
 
 @app.command("methods")
@@ -487,3 +521,31 @@ def methods_cmd(json_out: Annotated[bool, typer.Option("--json")] = False) -> No
         return
     for k, v in _LABELS.items():
         console().print(f"{k:20s} {v}")
+
+
+def _settle_draws(case: str | None, project: Path | None, parties: Path | None, census: str | None,
+                  budget: float, draws: int, seed: int, max_solves: int, *,
+                  methods: list[str] | None = None, plan: Any = None, reference: Any = None,
+                  rules: list[str] | None = None,
+                  options: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Transfers and allocations over census draws (dayafter.settle.draws), JSON-ready."""
+    from dayafter.settle import model_from_spec
+    from dayafter.settle.draws import settle_draws
+
+    if max_solves < 1:
+        raise ConfigError(f"--max-solves must be at least 1, got {max_solves}", hint="e.g. 20")
+    proj = open_project(case, project)
+    spec, spec_path = _spec(parties, proj)
+    if not isinstance(spec.get("valuation"), dict):
+        raise ConfigError("--draws needs a parties file with a 'valuation' (version 2): the values "
+                          "must be derived from the census", source=str(spec_path))
+    model = model_from_spec(spec, source=str(spec_path))
+    t = proj.territory
+    known = set(t.unit_ids.tolist())
+    units = [str(u) for u in spec.get("disputed_units", []) if str(u) in known]
+    cname = census if census is not None else spec.get("census") or t.census_names[0]
+    cd = U.census_draws(t, draws, seed, [cname])
+    sd = settle_draws(t, model, units, cd, census=cname, plan=plan, reference=reference,
+                      rules=rules or (), methods=methods or (), budget=budget,
+                      max_solves=min(max_solves, draws), options=options)
+    return {"draws": cd.describe(), "settle": sd.summary()}

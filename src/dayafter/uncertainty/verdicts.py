@@ -264,7 +264,9 @@ def criterion_verdict(cd: CriterionDraws, *, stable: float = DEFAULT_STABLE,
         item = (labels or {}).get(cd.item, cd.item)
         rng = (f"; {crit.metric} of {item}: 90% range {fmt(q[0])}-{fmt(q[2])} against "
                f"{crit.bounds_text()}")
-    reason = f"passes in {_pct(cd.pass_share)} of draws" + rng
+    na = f" (not applicable in {_pct(cd.na_share)})" if cd.na_share > 0 else ""
+    over = f" of {cd.passes.size} draws" if cd.passes.size else " of draws"
+    reason = f"passes in {_pct(cd.pass_share)}{over}{na}" + rng
     return Verdict(f"criterion:{crit.name}", cd.census, agree >= stable, reason, agree)
 
 
