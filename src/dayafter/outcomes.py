@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from dayafter.project import Project
     from dayafter.territory import Territory
 
-__all__ = ["EngineData", "engine_outputs", "engines_needed"]
+__all__ = ["EngineData", "engine_draws", "engine_outputs", "engines_needed"]
 
 
 @dataclass(frozen=True)
@@ -121,3 +121,44 @@ def engine_outputs(
                                            census=names[-1])
         settlement = res[data.release_rule]
     return EngineOutputs.collect(plan, councils=councils, security=security, settlement=settlement)
+
+
+def engine_draws(
+    territory: Territory,
+    plan: Plan,
+    criteria: Sequence[Criterion],
+    data: EngineData,
+    draws: Any,
+    *,
+    censuses: Sequence[str] | None = None,
+    max_lp: int = 100,
+    max_solves: int = 1000,
+) -> Any:
+    """:func:`engine_outputs` over census draws: the engines the criteria need, run on every draw
+    (councils) or on the first ``max_lp`` / ``max_solves`` draws (the security LP, the
+    settlement), as :class:`dayafter.uncertainty.EngineDraws`; ``None`` when none is needed."""
+    from dayafter.uncertainty import EngineDraws
+
+    need = engines_needed(criteria)
+    if not need:
+        return None
+    names = list(censuses) if censuses is not None else list(draws.census_names)
+    engine_outputs(territory, plan, criteria, data, censuses=names)  # same data checks
+    councils = security = settlement = None
+    if "councils" in need:
+        from dayafter.councils.draws import council_draws
+
+        councils = council_draws(territory, plan, draws, rules=data.council_rules, census=names)
+    if "security" in need:
+        from dayafter.security.draws import security_draws
+
+        security = security_draws(territory, data.forces, plan, draws, census=names[-1],
+                                  per_1000=data.per_1000, max_lp=max_lp)
+    if "settle" in need:
+        from dayafter.settle.draws import settle_draws
+
+        settlement = settle_draws(territory, data.valuation, data.disputed_units, draws,
+                                  census=names[-1], plan=plan, reference=data.reference,
+                                  rules=[data.release_rule], max_solves=max_solves)
+    return EngineDraws.collect(councils=councils, security=security, settlement=settlement,
+                               rule=data.release_rule)

@@ -123,3 +123,17 @@ def test_settle_with_draws(capsys, iraq):
     code, out, err = run(["settle", "compensate", "--plan", "krg-releases-claims", "--rule", "knaster",
                           "--draws", "5"], capsys)
     assert code != 0 and "--draws prices the release rules" in err
+
+
+def test_engine_criteria_with_draws(capsys, iraq):
+    from importlib import resources
+
+    path = resources.files("dayafter.cases.northern_iraq").joinpath("criteria_engines.json")
+    code, out, err = run(["plan", "evaluate", "nineveh-plains-sinjar-province", "--criteria", str(path),
+                          "--draws", "8", "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    crit = d["uncertainty"]["criteria"]
+    assert {(c["name"], c["census"]) for c in crit} == {(c["name"], c["census"]) for c in d["criteria"]}
+    for c in crit:
+        assert 0 <= c["pass_share"] <= 1 and c["draws"] == 8 and c["verdict"] in ("robust", "fragile")

@@ -37,6 +37,16 @@ def _criteria(path: Path | None, proj: Project) -> list:
         raise ConfigError(exc.message, hint=exc.hint, source=str(path)) from None
 
 
+def _engine_draws(t: Any, plan: Any, crits: list, proj: Project, dev: Any) -> Any:
+    """Engine outputs over the census draws of ``dev``, for criteria that read them."""
+    from dayafter.outcomes import EngineData, engine_draws, engines_needed
+
+    if not engines_needed(crits):
+        return None
+    return engine_draws(t, plan, crits, EngineData.from_project(proj), dev.draws,
+                        censuses=list(dev.censuses))
+
+
 def _engines(t: Any, plans: list, crits: list, proj: Project,
              censuses: list[str]) -> dict[str, Any]:
     """Engine outputs (councils, security, transfers) for criteria that read them, from the
@@ -109,7 +119,8 @@ def evaluate_cmd(
 
         dev = U.evaluate_with_draws(t, [p], draws=draws, seed=seed, censuses=census,
                                     threshold=threshold, reference=ref)[0]
-        unc = summary_dict(dev, criteria=crits, labels=labels)
+        unc = summary_dict(dev, criteria=crits, labels=labels, engines=engines,
+                           engine_draws=_engine_draws(t, p, crits, proj, dev))
         if sweep:
             unc["sweep"] = {c: s.to_dict() for c, s in threshold_sweep(dev).items()}
     if json_out:
@@ -228,7 +239,7 @@ def compare_cmd(
     unc = None
     if draws:
         unc = _compare_draws(t, chosen, draws=draws, seed=seed, censuses=census, threshold=threshold,
-                             reference=ref, criteria=crits, labels=labels)
+                             reference=ref, criteria=crits, labels=labels, proj=proj)
     if json_out:
         d: dict[str, Any] = {f"{s} / {m}": row for (s, m), row in table.to_dict("index").items()}
         if unc is not None:
@@ -280,7 +291,7 @@ def export_cmd(
 
 def _compare_draws(t: Any, plans: list[Any], *, draws: int, seed: int, censuses: list[str] | None,
                    threshold: float, reference: Any, criteria: list[Any],
-                   labels: dict[str, str]) -> dict[str, Any]:
+                   labels: dict[str, str], proj: Project) -> dict[str, Any]:
     """Per plan: ranges, pass shares and verdicts; per pair of plans: share of draws A beats B."""
     from dayafter.uncertainty import compare_draws, summary_dict
 
@@ -291,8 +302,11 @@ def _compare_draws(t: Any, plans: list[Any], *, draws: int, seed: int, censuses:
     devs = U.evaluate_with_draws(t, plans, draws=draws, seed=seed, censuses=censuses,
                                  threshold=threshold, reference=reference)
     out: dict[str, Any] = {"draws": devs[0].draws.describe(), "plans": {}, "paired": {}}
+    engines = _engines(t, plans, criteria, proj, list(devs[0].censuses))
     for dev in devs:
-        s = summary_dict(dev, criteria=criteria, labels=labels, regions=False)
+        s = summary_dict(dev, criteria=criteria, labels=labels, regions=False,
+                         engines=engines.get(dev.plan.name),
+                         engine_draws=_engine_draws(t, dev.plan, criteria, proj, dev))
         s.pop("draws")
         out["plans"][dev.plan.name] = s
     for i, a in enumerate(devs):
