@@ -1,11 +1,15 @@
-"""Sub-territories: the units of some admin units (e.g. one or two governorates) as a territory.
+"""Selections of units: ``governorate=IQG15``-style filters, id lists, and sub-territories.
 
-Small instances on which the MIP proves optimality quickly, to check heuristics against.
+:func:`select_units` turns what a user writes (an admin filter, unit ids) into a mask; the
+ensembles use it for ``subset`` (the units a chain may change) and the optimizer for ``movable``.
+:func:`subset_territory` cuts a territory down to some units (small instances on which the MIP
+proves optimality quickly, to check heuristics against).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,7 +18,80 @@ from dayafter.errors import ConfigError, InputDataError
 from dayafter.graph import UnitGraph
 from dayafter.territory import Territory
 
-__all__ = ["subset_territory"]
+__all__ = ["select_units", "subset_territory"]
+
+
+def select_units(territory: Territory, spec: Any, *, what: str = "subset"
+                 ) -> tuple[NDArray[np.bool_], str]:
+    """The units a selection names, as a mask, with a short label for messages and manifests.
+
+    Parameters
+    ----------
+    territory
+        The territory.
+    spec
+        ``"LEVEL=CODE[,CODE...]"`` (the units whose admin code at ``LEVEL`` is one of the codes,
+        e.g. ``"governorate=IQG15"``); several such filters joined by ``";"`` select their union;
+        a list of unit ids (or one string of comma-separated ids); or a boolean mask.
+    what
+        Name of the selection in error messages (``"subset"``, ``"movable"``).
+
+    Returns
+    -------
+    mask, label
+        ``bool[n]`` and the canonical text of the selection (``"governorate=IQG15"`` or
+        ``"12 units"``).
+
+    Raises
+    ------
+    ConfigError
+        An unknown admin level or code, an empty selection.
+    InputDataError
+        Unknown unit ids (named).
+
+    Examples
+    --------
+    >>> from dayafter.testing.grids import grid_territory
+    >>> t = grid_territory(2, 2)
+    >>> mask, label = select_units(t, ["u00000", "u00003"])
+    >>> mask.tolist(), label
+    ([True, False, False, True], '2 units')
+    """
+    n = territory.n_units
+    if isinstance(spec, np.ndarray) and spec.dtype == bool:
+        if spec.shape != (n,):
+            raise InputDataError(f"the {what} mask needs {n} values, got {spec.size}")
+        mask = spec.copy()
+        label = f"{int(mask.sum())} units"
+    elif isinstance(spec, str) and "=" in spec:
+        mask = np.zeros(n, dtype=bool)
+        parts = []
+        for part in spec.split(";"):
+            level, _, codes = part.partition("=")
+            level = level.strip()
+            wanted = [c.strip() for c in codes.split(",") if c.strip()]
+            if level not in territory.admin:
+                raise ConfigError(f"{what} {spec!r}: unknown admin level {level!r}",
+                                  hint=f"use one of {list(territory.admin)}, e.g. "
+                                       f"{next(iter(territory.admin), 'governorate')}=CODE")
+            have = territory.admin[level].astype(str)
+            unknown = [c for c in wanted if c not in set(have.tolist())]
+            if unknown or not wanted:
+                raise ConfigError(f"{what} {spec!r}: unknown or missing {level} codes "
+                                  f"{unknown or wanted}",
+                                  hint=f"use some of {sorted(set(have.tolist()))[:12]}")
+            mask |= np.isin(have, wanted)
+            parts.append(f"{level}={','.join(wanted)}")
+        label = ";".join(parts)
+    else:
+        ids = [u.strip() for u in spec.split(",") if u.strip()] if isinstance(spec, str) \
+            else [str(u) for u in spec]
+        mask = np.zeros(n, dtype=bool)
+        mask[territory.index(ids, source=what)] = True
+        label = f"{int(mask.sum())} units"
+    if not mask.any():
+        raise ConfigError(f"the {what} selects no unit", hint="check the codes or ids")
+    return mask, label
 
 
 def subset_territory(territory: Territory, units: NDArray[np.bool_] | Sequence[str] | None = None,

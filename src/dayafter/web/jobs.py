@@ -507,7 +507,8 @@ def _optimize_work(tstate: dict[str, Any], pstate: dict[str, Any], spec: dict[st
     steps = params["steps"]
     compiled = opt.Problem.from_dict(spec).compile(territory)
 
-    def progress(info: Mapping[str, Any]) -> None:
+    def progress(ev: Any) -> None:  # a dayafter.progress.ProgressEvent
+        info = ev.extra
         report(int(info["steps"]), steps, f"{info['steps']} of {steps} steps, best {info['best']:.4g}"
                + ("" if info.get("feasible", True) else " (not yet feasible)"),
                {"best": float(info["best"]), "feasible": bool(info.get("feasible", True))})

@@ -11,6 +11,7 @@ from dayafter.ensemble import store
 from dayafter.ensemble.sampler import ReComSampler, replay, summarize
 from dayafter.errors import ConfigError, InfeasibleError
 from dayafter.plan import Plan, Region
+from dayafter.progress import CancelToken
 from dayafter.testing.grids import grid_territory, stripes
 
 
@@ -89,15 +90,17 @@ def test_replay_is_bit_for_bit_and_seed_matters(grid, tmp_path):
 def test_resume_equals_uninterrupted(grid, tmp_path, fmt):
     t, plan = grid
     full = _sampler(format=fmt).run(t, plan, tmp_path / "full")
-    calls = {"n": 0}
+    token = CancelToken()
+    events = []
 
-    def stop(done, total, moves):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
+    def stop(ev):
+        events.append(ev)
+        if ev.done >= 150:  # mid-block, mid-chain: the chain saves what it did
+            token.cancel()
 
-    part = _sampler(format=fmt).run(t, plan, tmp_path / "cut", progress=stop)
+    part = _sampler(format=fmt).run(t, plan, tmp_path / "cut", progress=stop, cancel=token)
     assert part.interrupted
+    assert events[-1].final and 150 <= events[-1].done < 600
     man = json.loads((tmp_path / "cut" / "manifest.json").read_text())
     assert man["status"] == "interrupted"
     assert (tmp_path / "cut" / "chain_000.ckpt.npz").exists()
@@ -157,7 +160,7 @@ def test_bad_configuration_is_rejected(grid, tmp_path):
         _sampler(steps=0).run(t, plan, tmp_path / "v")
     with pytest.raises(ConfigError, match="unknown constraint keys"):
         _sampler(constraints={"tolerence": 0.1}).run(t, plan, tmp_path / "x")
-    with pytest.raises(ConfigError, match="unknown metrics"):
+    with pytest.raises(ConfigError, match="unknown metric"):
         _sampler(metrics=["nope"]).run(t, plan, tmp_path / "y")
     with pytest.raises(InfeasibleError, match="population bounds"):
         _sampler(constraints={"tolerance": 0.0001}).run(t, plan, tmp_path / "z")
