@@ -1,7 +1,10 @@
 # dayafter: two commands set everything up on a fresh machine (Python >= 3.11, pip, make).
 #   make run   prints the comparison of the built-in northern-iraq scenarios, then starts the workbench
 #              (dayafter serve on 127.0.0.1; it prints the address, no browser needed)
-#   make test  runs the whole test suite
+#   make test  runs the whole test suite (after `make deps`: the Debian and npm packages the tests
+#              need, installed when run as root, otherwise named; the tests that need them then skip)
+# and for the edit-test loop:
+#   make test-fast  ruff and the tests not marked slow or e2e (under 2 minutes on 2 cores)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,9 +13,11 @@ PYTEST_ARGS ?=
 # modules held to mypy (the core model, metrics, I/O and geometry edge)
 TYPED := src/dayafter/errors.py src/dayafter/graph.py src/dayafter/territory.py src/dayafter/plan.py \
 	src/dayafter/metrics src/dayafter/criteria.py src/dayafter/io src/dayafter/geo \
-	src/dayafter/cases/__init__.py src/dayafter/comparison.py
+	src/dayafter/cases/__init__.py src/dayafter/comparison.py src/dayafter/uncertainty \
+	src/dayafter/_control.py src/dayafter/_ranges.py src/dayafter/_csvtable.py src/dayafter/returns \
+	src/dayafter/referendum src/dayafter/claims src/dayafter/sequence
 
-.PHONY: run test lint bench clean install
+.PHONY: run test test-fast deps lint bench clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +33,23 @@ run: $(STAMP)
 	$(BIN)/dayafter plan compare --case northern-iraq --all-scenarios
 	$(BIN)/dayafter serve --case northern-iraq
 
-test: $(STAMP)
+# pytest's exit 5 (no test collected) fails on purpose: a run that tests nothing is not a pass
+PYTEST_RUN = rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
+
+deps:
+	bash tools/setup-system.sh
+
+test: $(STAMP) deps
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/lint-imports
 	$(BIN)/mypy $(TYPED)
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); $(PYTEST_RUN)
+
+# the fast loop: no slow or browser tests; --durations shows any test that creeps up, and the
+# conftest names unmarked tests over 10 s (mark them slow)
+test-fast: $(STAMP)
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/python -m pytest -n 2 -m "not slow and not e2e" --durations=5 $(PYTEST_ARGS); $(PYTEST_RUN)
 
 bench: $(STAMP)
 	$(BIN)/python bench/metrics.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -67,3 +68,56 @@ def iraq():
 def make_grid():
     """The grid_gdf factory, for tests that need other sizes."""
     return grid_gdf
+
+
+# ------------------------------------------------------------------ closing summary of the run
+# Tests that need something outside Python (Chromium, poppler, npm's axe-core) skip without it, and
+# `-ra` lists each one; these lines count them by what is missing, so a fresh machine's run says
+# plainly what it did not test and how to fix it (tools/setup-system.sh installs it all as root).
+_SLOW_LIMIT = 10.0  # seconds: a test slower than this belongs behind @pytest.mark.slow
+_KINDS = (("e2e", "browser test"), ("pdf", "PDF test"))
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    lr = report.longrepr
+    reason = lr[2] if isinstance(lr, tuple) and len(lr) == 3 else str(lr)
+    return reason.removeprefix("Skipped: ")
+
+
+def _kind(report: pytest.TestReport) -> str:
+    for key, label in _KINDS:
+        if key in report.keywords:
+            return label
+    return "test"
+
+
+def skip_summary(reports: list[pytest.TestReport]) -> list[str]:
+    """One line per reason: ``skipped: 16 browser tests (no system Chromium: apt-get install chromium)``."""
+    counts = Counter((_kind(r), _skip_reason(r)) for r in reports)
+    return [f"skipped: {n} {kind}{'s' if n != 1 else ''} ({reason})" for (kind, reason), n in
+            sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def unmarked_slow(reports: list[pytest.TestReport], limit: float = _SLOW_LIMIT) -> list[str]:
+    """Tests that took longer than ``limit`` seconds without the ``slow`` marker (they would make
+    ``make test-fast`` slow): one line each, slowest first."""
+    slow = [r for r in reports if r.when == "call" and r.duration > limit and "slow" not in r.keywords]
+    return [f"{r.duration:5.1f} s  {r.nodeid}" for r in sorted(slow, key=lambda r: -r.duration)]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    stats = terminalreporter.stats
+    skipped = [r for r in stats.get("skipped", []) if isinstance(r, pytest.TestReport)]
+    lines = skip_summary(skipped)
+    if lines:
+        terminalreporter.section("what this run did not test", sep="-", yellow=True, bold=True)
+        for line in lines:
+            terminalreporter.write_line(line, yellow=True)
+        terminalreporter.write_line("install what is missing: sudo bash tools/setup-system.sh")
+    ran = [r for r in stats.get("passed", []) + stats.get("failed", []) if isinstance(r, pytest.TestReport)]
+    slow = unmarked_slow(ran)
+    if slow:
+        terminalreporter.section(f"tests over {_SLOW_LIMIT:.0f} s without @pytest.mark.slow", sep="-",
+                                 yellow=True)
+        for line in slow:
+            terminalreporter.write_line(line)

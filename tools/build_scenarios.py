@@ -20,11 +20,18 @@ Usage::
 
     .venv/bin/python tools/build_scenarios.py [--shared ../shared] [--out DIR]
 
-Each scenario is a base (the governorate of every unit, or another scenario) plus a list of
-decisions. A decision names a district (ADM2 pcode, applied to all its subdistricts) or a
-subdistrict (ADM3 pcode), the region it goes to, the ``iraq_units.csv`` row and control column
-it rests on (quoted verbatim in the notes), and the reason with source ids. Subdistrict
-decisions are applied after district decisions, so the most specific one wins.
+Every plan has two layers (``dayafter.plan``): **polities**, the regions that elect a council
+and whose composition defines empowerment (here the governorates, and the new province of
+scenario 3), and **control**, who holds administration and security in each unit (federal,
+krg, joint, self-administered, contested). A KRG-held district inside Ninewa is control, not a
+polity: Ninewa stays one governorate with one council.
+
+Each scenario is a base (the governorate of every unit as its polity, held by the polity's
+authority; or another scenario) plus a list of decisions. A decision names a district (ADM2
+pcode, applied to all its subdistricts) or a subdistrict (ADM3 pcode), who controls it (and,
+for a new province, the polity it joins), the ``iraq_units.csv`` row and column it rests on
+(quoted verbatim in the notes), and the reason with source ids. Subdistrict decisions are
+applied after district decisions, so the most specific one wins.
 """
 
 from __future__ import annotations
@@ -55,7 +62,10 @@ GOVERNORATES = {
 }
 """The case's governorates (ADM1 pcode -> name of the default region)."""
 
-AUTHORITIES = ("federal", "krg", "self-administered", "shared")
+AUTHORITIES = ("federal", "krg", "self-administered")
+"""Authorities a polity belongs to."""
+CONTROLS = ("federal", "krg", "joint", "self-administered", "contested")
+"""Control labels (dayafter.plan.CONTROL_VALUES)."""
 CITE = re.compile(r"\b(PS\d+|S\d+|P\d+|X\d+)\b")
 
 # Units named in several scenarios.
@@ -70,6 +80,8 @@ JALAWLA = "IQG10Q05N04"
 PLAINS = (HAMDANIYA, TEL_KAIF, BASHIQA)
 """The Nineveh Plains as this case reads PS1: Hamdaniya and Tel Kaif districts and Bashiqa."""
 SINJAR_AREA = (SINJAR, QAHTANIYA)
+PROVINCE = "Nineveh Plains and Sinjar"
+"""The polity of PS1's self-administered province (scenario 3)."""
 
 
 class BuildError(Exception):
@@ -85,13 +97,18 @@ class Region:
 
 @dataclass(frozen=True)
 class Decision:
-    """Send a district (ADM2) or subdistrict (ADM3) to a region, with its evidence."""
+    """Who controls a district (ADM2) or subdistrict (ADM3), with its evidence.
+
+    ``polity`` moves the units to another polity too (a new province); ``None`` keeps the
+    polity of the base.
+    """
 
     pcode: str
-    region: str
+    control: str
     why: str
     row: str | None = None
     column: str | None = None
+    polity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,13 +116,15 @@ class Scenario:
     name: str
     title: str
     summary: str
-    regions: tuple[Region, ...]
+    polities: tuple[Region, ...]
     decisions: tuple[Decision, ...]
     base: str | None = None
     assumptions: tuple[str, ...] = ()
+    split_polities: tuple[tuple[str, str], ...] = ()
+    """Polities allowed to be in several pieces, each with the reason (said in the notes)."""
 
 
-# ----------------------------------------------------------------------------------- regions
+# ---------------------------------------------------------------------------------- polities
 
 KRI = (
     Region("Duhok", "krg", "governorate of the Kurdistan Region"),
@@ -114,10 +133,12 @@ KRI = (
            "governorate of the Kurdistan Region (COD-AB 2019 boundaries, Halabja included; "
            "Halabja became a separate governorate only in 2025, P27)"),
 )
-NINEWA = Region("Ninewa", "federal", "governorate (federal-held part)")
-KIRKUK = Region("Kirkuk", "federal", "governorate (federal-held part)")
-SALAH = Region("Salah Al-Din", "federal", "governorate (federal-held part)")
-DIYALA = Region("Diyala", "federal", "governorate (federal-held part)")
+NINEWA = Region("Ninewa", "federal", "governorate (one provincial council)")
+KIRKUK = Region("Kirkuk", "federal", "governorate (one provincial council)")
+SALAH = Region("Salah Al-Din", "federal", "governorate (one provincial council)")
+DIYALA = Region("Diyala", "federal", "governorate (one provincial council)")
+GOVERNORATE_POLITIES = (NINEWA, KIRKUK, SALAH, DIYALA, *KRI)
+"""The seven governorates as polities, in the order the scenario files list them."""
 
 # ------------------------------------------------------------------------------- scenario 1
 
@@ -129,92 +150,79 @@ STATUS_QUO_2014 = Scenario(
     name="status-quo-2014",
     title="Status quo before June 2014",
     summary=(
-        "De facto control before the Islamic State offensive of June-August 2014, read from "
-        "the column control_2014_pre_june of iraq_units.csv (UNAMI's disputed districts S30; "
-        "KDP and joint Iraqi-Kurdish policing in the Plains S38). The federal-held parts of "
-        "Ninewa, Kirkuk, Salah Al-Din and Diyala are regions named after their governorate "
-        "(authority federal); the areas the data shows as held by the KRG or the Peshmerga are "
-        "regions named 'KRG-held ...' (authority krg), one per contiguous block; where the data "
-        "reports joint ISF-Peshmerga control of a district ('contested') the district is a "
-        "region of its own with authority shared. Duhok, Erbil and Sulaymaniyah are krg. This "
+        "The seven governorates as polities, each with one provincial council (Ninewa, "
+        "Kirkuk, Salah Al-Din and Diyala federal; Duhok, Erbil and Sulaymaniyah in the "
+        "Kurdistan Region), and de facto control before the Islamic State offensive of "
+        "June-August 2014, read from the column control_2014_pre_june of iraq_units.csv "
+        "(UNAMI's disputed districts S30; KDP and joint Iraqi-Kurdish policing in the Plains "
+        "S38). Control is krg where the data shows the KRG or the Peshmerga holding a unit "
+        "(Sinjar, Aqra, Shekhan, Al-Qosh, Wana, Bashiqa inside Ninewa; Dibis and Daquq inside "
+        "Kirkuk; Khanaqin and Kifri inside Diyala; Makhmur in Erbil), joint where the data "
+        "reports ISF and Peshmerga side by side ('contested': Kirkuk district, Tuz Khurmatu), "
+        "federal elsewhere in the federal governorates and krg in the Kurdistan Region. "
+        "KRG-held Sinjar is therefore control, not a polity: Ninewa keeps one council. This "
         "is the reference plan: the last line before the war, the line the Peshmerga withdrew "
         "to in October 2017 (P33), and the ground on which PS1's proposals and PS4's 2015 deal "
         "are measured (PS1, PS4)."
     ),
-    regions=(
-        NINEWA,
-        Region("KRG-held Ninewa", "krg",
-               "de facto KRG administration in Ninewa governorate (Aqra, Shekhan, Al-Qosh, "
-               "Wana, Bashiqa)"),
-        Region("KRG-held Sinjar", "krg",
-               "de facto KDP administration of Sinjar district since 2003 (S20)"),
-        KIRKUK,
-        Region("Kirkuk district (joint)", "shared",
-               "joint ISF and Peshmerga/Asayish presence under a Kurdish-led local government"),
-        Region("KRG-held Kirkuk (Dibis)", "krg", "de facto Peshmerga control of Dibis district"),
-        Region("KRG-held Kirkuk (Daquq)", "krg", "de facto Peshmerga control of Daquq district"),
-        SALAH,
-        Region("Tuz Khurmatu (joint)", "shared", "joint ISF and Peshmerga (PUK) presence"),
-        DIYALA,
-        Region("KRG-held Diyala", "krg", "de facto KRG control of Khanaqin and Kifri districts"),
-        *KRI,
-    ),
+    polities=GOVERNORATE_POLITIES,
     decisions=(
-        Decision("IQG15Q01", "KRG-held Ninewa",
+        Decision("IQG15Q01", "krg",
                  "Under the KRG since 1991 (S19); one of UNAMI's disputed districts (S30).",
                  "NIN-AQRA", C14),
-        Decision("IQG15Q06", "KRG-held Ninewa",
+        Decision("IQG15Q06", "krg",
                  "Administered with Duhok (S03, S30).", "NIN-SHEKHAN", C14),
-        Decision(SINJAR, "KRG-held Sinjar",
+        Decision(SINJAR, "krg",
                  "KDP governance after 2003 (S20, S30). The governorate row says only 'parts of "
                  "Sinjar' and no subdistrict row gives a 2014 line, so the district row decides.",
                  "NIN-SINJAR", C14),
-        Decision("IQG15Q09N02", "KRG-held Ninewa",
+        Decision("IQG15Q09N02", "krg",
                  "The KDP took over the local administration in June 2014 (S38); it was "
                  "KRG-secured before.", "NIN-ALQOSH", C14),
-        Decision("IQG15Q09N03", "KRG-held Ninewa", "KRG security (S55).", "NIN-WANA", C14),
-        Decision("IQG15Q09N01", "Ninewa",
+        Decision("IQG15Q09N03", "krg", "KRG security (S55).", "NIN-WANA", C14),
+        Decision("IQG15Q09N01", "federal",
                  "The Tel Kaif district row is 'mixed' and names the centre as federal (S24).",
                  "NIN-TILKAEF-C", C14),
-        Decision(BASHIQA, "KRG-held Ninewa", "Peshmerga-held (S21).", "NIN-BASHIQA", C14),
-        Decision(HAMDANIYA, "Ninewa",
+        Decision(BASHIQA, "krg", "Peshmerga-held (S21).", "NIN-BASHIQA", C14),
+        Decision(HAMDANIYA, "federal",
                  "Decided federal: the district was administered from Mosul with a joint "
                  "Iraqi-Kurdish police force since 2003 (S38); the KRG had a security presence, "
                  "not the administration, and its subdistrict rows (Qaraqosh, Bartella: "
                  "federal with KRG security presence; Namroud: federal) agree.",
                  "NIN-HAMDANIYA", C14),
-        Decision("IQG15Q08N03", "Ninewa",
+        Decision("IQG15Q08N03", "federal",
                  "Decided federal: formally federal with a Kurdish presence (S26).",
                  "NIN-ZUMMAR", C14),
-        Decision("IQG11Q04", "Erbil",
+        Decision("IQG11Q04", "krg",
                  "Administered from Erbil since 2003 (S18, S57); it lies in Erbil governorate "
                  "in COD-AB, so it stays in the Erbil region.", "ERB-MAKHMUR", C14),
-        Decision("IQG13Q04", "Kirkuk district (joint)",
-                 "Decided shared: neither side held the district alone before June 2014 "
+        Decision("IQG13Q04", "joint",
+                 "Decided joint: neither side held the district alone before June 2014 "
                  "(S06, S48); the Peshmerga took sole control only after the ISF withdrew "
                  "in June 2014.", "KIR-KIRKUK", C14),
-        Decision("IQG13Q01", "Kirkuk", "Federal (S07, S28).", "KIR-HAWIJA", C14),
-        Decision("IQG13Q03", "KRG-held Kirkuk (Dibis)", "Peshmerga-held (S08, S30).",
+        Decision("IQG13Q01", "federal", "Federal (S07, S28).", "KIR-HAWIJA", C14),
+        Decision("IQG13Q03", "krg", "Peshmerga-held (S08, S30).",
                  "KIR-DIBIS", C14),
-        Decision("IQG13Q02", "KRG-held Kirkuk (Daquq)",
+        Decision("IQG13Q02", "krg",
                  "Peshmerga-held (S27, S30); this includes Al-Rashad, an Arab subdistrict "
-                 "with no row of its own. Dibis and Daquq do not touch, so they are two "
-                 "regions.", "KIR-DAQUQ", C14),
-        Decision("IQG16Q07", "Tuz Khurmatu (joint)",
-                 "Decided shared: ISF and PUK Peshmerga side by side (S14, S44); the PMF "
+                 "with no row of its own.", "KIR-DAQUQ", C14),
+        Decision("IQG16Q07", "joint",
+                 "Decided joint: ISF and PUK Peshmerga side by side (S14, S44); the PMF "
                  "came after June 2014.", "SAD-TUZ", C14),
-        Decision("IQG10Q05", "KRG-held Diyala",
+        Decision("IQG10Q05", "krg",
                  "Peshmerga-held (S15, S30).", "DIY-KHANAQIN", C14),
-        Decision(JALAWLA, "KRG-held Diyala", "Peshmerga-held (S16).", "DIY-JALAWLA", C14),
-        Decision("IQG10Q06", "KRG-held Diyala", "Administered from Sulaymaniyah (S17, S30).",
+        Decision(JALAWLA, "krg", "Peshmerga-held (S16).", "DIY-JALAWLA", C14),
+        Decision("IQG10Q06", "krg", "Administered from Sulaymaniyah (S17, S30).",
                  "DIY-KIFRI", C14),
-        Decision("IQG10Q03N01", "Diyala", "Federal (S30, S45).", "DIY-MANDALI", C14),
+        Decision("IQG10Q03N01", "federal", "Federal (S30, S45).", "DIY-MANDALI", C14),
     ),
     assumptions=(
         "Where the data gives control for a district only, the district row is applied to "
         "all its subdistricts; each decision above says so and lists them.",
         "Units of the four federal governorates not named above have no KRG control in the "
         "data and stay federal; the three Kurdistan Region governorates are krg throughout.",
+        "Polities are the governorates of COD-AB (2019): provincial councils are elected per "
+        "governorate (E15), whoever holds a district of it.",
     ),
 )
 
@@ -228,49 +236,39 @@ AFTER_OCTOBER_2017 = Scenario(
         "the column control_2017_after_oct of iraq_units.csv. The disputed areas the "
         "Peshmerga held before are federal again; the KRG keeps Aqra and Shekhan in Ninewa, "
         "Kifri in Diyala and the parts of Makhmur district the data does not place under "
-        "federal control. Federally retaken Makhmur, a district of Erbil governorate in "
-        "COD-AB, is a region of its own. Regions are named as in status-quo-2014. This is "
+        "federal control. The polities are the seven governorates, as in status-quo-2014: "
+        "federally retaken Makhmur town and Qaraj stay in the Erbil polity of COD-AB with "
+        "federal control. This is "
         "how the competing post-IS claims of Erbil and Baghdad that PS4 describes were "
         "settled: by force, without a compact (PS4), and it is the map any of PS1's "
         "proposals would now start from (PS1)."
     ),
-    regions=(
-        NINEWA,
-        Region("KRG-held Ninewa", "krg", "de facto KRG administration of Aqra and Shekhan"),
-        Region("Federal-held Makhmur", "federal",
-               "part of Erbil governorate in COD-AB, attached to Ninewa by a 1996 decree, "
-               "retaken by the ISF in October 2017"),
-        KIRKUK,
-        SALAH,
-        DIYALA,
-        Region("KRG-held Diyala", "krg", "de facto KRG control of Kifri district"),
-        *KRI,
-    ),
+    polities=GOVERNORATE_POLITIES,
     decisions=(
-        Decision("IQG15Q01", "KRG-held Ninewa", "KRG kept it (S19, S30).", "NIN-AQRA", C17),
-        Decision("IQG15Q06", "KRG-held Ninewa", "KRG kept it (S03, S30).", "NIN-SHEKHAN", C17),
-        Decision(SINJAR, "Ninewa", "Retaken by the ISF and PMF (S20, S37).", "NIN-SINJAR", C17),
-        Decision(TAL_AFAR, "Ninewa", "Zummar and Rabia taken from the Peshmerga (S37, S46).",
+        Decision("IQG15Q01", "krg", "KRG kept it (S19, S30).", "NIN-AQRA", C17),
+        Decision("IQG15Q06", "krg", "KRG kept it (S03, S30).", "NIN-SHEKHAN", C17),
+        Decision(SINJAR, "federal", "Retaken by the ISF and PMF (S20, S37).", "NIN-SINJAR", C17),
+        Decision(TAL_AFAR, "federal", "Zummar and Rabia taken from the Peshmerga (S37, S46).",
                  "NIN-TELAFAR", C17),
-        Decision(TEL_KAIF, "Ninewa",
+        Decision(TEL_KAIF, "federal",
                  "The Peshmerga withdrew (S37); the subdistrict rows give federal control "
                  "for all three (Al-Qosh with low confidence).", "NIN-TILKAEF", C17),
-        Decision(HAMDANIYA, "Ninewa", "Federal forces and PMF units (S29).", "NIN-HAMDANIYA",
+        Decision(HAMDANIYA, "federal", "Federal forces and PMF units (S29).", "NIN-HAMDANIYA",
                  C17),
-        Decision(BASHIQA, "Ninewa", "The Peshmerga withdrew (S21, S37; low confidence).",
+        Decision(BASHIQA, "federal", "The Peshmerga withdrew (S21, S37; low confidence).",
                  "NIN-BASHIQA", C17),
-        Decision("IQG11Q04N02", "Federal-held Makhmur", "The town was retaken (S18, S37).",
+        Decision("IQG11Q04N02", "federal", "The town was retaken (S18, S37).",
                  "ERB-MAKHMUR", C17),
-        Decision("IQG11Q04N01", "Federal-held Makhmur",
+        Decision("IQG11Q04N01", "federal",
                  "The 2017 row names only the town; Qaraj goes with it because the 2023 row "
                  "places the ISF in the town and Qaraj (S57, S58).", "ERB-MAKHMUR", C23),
-        Decision("IQG13Q04", "Kirkuk", "Retaken on 16 October 2017 (S37, P34).", "KIR-KIRKUK",
+        Decision("IQG13Q04", "federal", "Retaken on 16 October 2017 (S37, P34).", "KIR-KIRKUK",
                  C17),
-        Decision("IQG13Q03", "Kirkuk", "Retaken (S37).", "KIR-DIBIS", C17),
-        Decision("IQG13Q02", "Kirkuk", "Retaken (S37).", "KIR-DAQUQ", C17),
-        Decision("IQG16Q07", "Salah Al-Din", "Retaken (S37).", "SAD-TUZ", C17),
-        Decision("IQG10Q05", "Diyala", "Retaken (S37).", "DIY-KHANAQIN", C17),
-        Decision("IQG10Q06", "KRG-held Diyala", "KRG kept it (S17).", "DIY-KIFRI", C17),
+        Decision("IQG13Q03", "federal", "Retaken (S37).", "KIR-DIBIS", C17),
+        Decision("IQG13Q02", "federal", "Retaken (S37).", "KIR-DAQUQ", C17),
+        Decision("IQG16Q07", "federal", "Retaken (S37).", "SAD-TUZ", C17),
+        Decision("IQG10Q05", "federal", "Retaken (S37).", "DIY-KHANAQIN", C17),
+        Decision("IQG10Q06", "krg", "KRG kept it (S17).", "DIY-KIFRI", C17),
     ),
     assumptions=(
         "The Ninewa governorate row says the KRG also kept 'northern fringes'; no subdistrict "
@@ -296,51 +294,44 @@ NINEVEH_PLAINS_SINJAR = Scenario(
         "guarantees of return, culture and language and a council balancing communal "
         "interests (PS1), drawn on the after-october-2017 map: the Nineveh Plains (Hamdaniya "
         "and Tel Kaif districts and Bashiqa) and Sinjar (Sinjar district and Qahtaniya) leave "
-        "federal Ninewa and are governed as one self-administered province. Because Sinjar "
-        "does not touch the Plains, the province is encoded as two regions, 'Nineveh Plains' "
-        "and 'Sinjar', both self-administered. Everything else is as in after-october-2017. "
+        "federal Ninewa and are governed as one self-administered province, with "
+        "self-administered control (their own administration and security). Because Sinjar "
+        "does not touch the Plains, the province is one polity in two pieces, with one "
+        "council; taking the Plains out of Ninewa also cuts KRG-held Aqra and Shekhan off "
+        "from the rest of Ninewa, which stays one governorate in two pieces. Everything else "
+        "is as in after-october-2017. "
         "A Nineveh Plain governorate was approved in principle by the federal cabinet on 21 "
         "January 2014 and never created (P21-P23)."
     ),
     base="after-october-2017",
-    regions=(
-        NINEWA,
-        Region("Nineveh Plains", "self-administered",
-               "self-administered province of PS1, Nineveh Plains part"),
-        Region("Sinjar", "self-administered", "self-administered province of PS1, Sinjar part"),
-        Region("KRG-held Ninewa", "krg", "de facto KRG administration of Aqra and Shekhan"),
-        Region("Federal-held Makhmur", "federal",
-               "part of Erbil governorate in COD-AB, attached to Ninewa by a 1996 decree, "
-               "retaken by the ISF in October 2017"),
-        KIRKUK,
-        SALAH,
-        DIYALA,
-        Region("KRG-held Diyala", "krg", "de facto KRG control of Kifri district"),
-        *KRI,
+    polities=(
+        *GOVERNORATE_POLITIES,
+        Region(PROVINCE, "self-administered",
+               "self-administered province of PS1 (the Nineveh Plains and Sinjar, one council)"),
     ),
     decisions=(
-        Decision(HAMDANIYA, "Nineveh Plains",
+        Decision(HAMDANIYA, "self-administered",
                  "Christian Qaraqosh and Bartella (now Shabak-majority) with Namroud (S04, "
                  "S22, S23, S29). The whole district is taken, although Namroud is Sunni Arab: "
                  "the 2014 cabinet decision worked with whole districts (P21, P22) and "
                  "UNAMI reported on the district as one (S30).",
-                 "NIN-HAMDANIYA", "majority_community"),
-        Decision(TEL_KAIF, "Nineveh Plains",
+                 "NIN-HAMDANIYA", "majority_community", polity=PROVINCE),
+        Decision(TEL_KAIF, "self-administered",
                  "Chaldean Tel Kaif town (Sunni Arab outer quarters), Assyrian and Yazidi "
                  "Al-Qosh, and Wana (S05, S24, S55). The whole district is taken, although "
-                 "Wana is mixed Kurd and Sunni Arab.", "NIN-TILKAEF", "majority_community"),
-        Decision(BASHIQA, "Nineveh Plains",
+                 "Wana is mixed Kurd and Sunni Arab.", "NIN-TILKAEF", "majority_community", polity=PROVINCE),
+        Decision(BASHIQA, "self-administered",
                  "The Bashiqa-Bahzani towns are about 85% Yazidi with Christians (S21, X34); "
-                 "this splits Mosul district.", "NIN-BASHIQA", "majority_community"),
-        Decision(SINJAR, "Sinjar",
+                 "this splits Mosul district.", "NIN-BASHIQA", "majority_community", polity=PROVINCE),
+        Decision(SINJAR, "self-administered",
                  "Mainly Yazidi, with Muslim, Turkmen and Christian minorities (S20, S52).",
-                 "NIN-SINJAR", "majority_community"),
-        Decision(QAHTANIYA, "Sinjar",
+                 "NIN-SINJAR", "majority_community", polity=PROVINCE),
+        Decision(QAHTANIYA, "self-administered",
                  "Decided to include: the seat town Til Ezer (about 28,000 in 2014) and Siba "
                  "Sheikh Khidir are Yazidi towns south of the mountain (X27), displaced and "
                  "tracked with Sinjar (S35), unlike the Sunni Arab rest of Al-Baaj (S53); it "
                  "touches Sinjar's Markaz Sinjar and Al-Shamal. This splits Al-Baaj district.",
-                 "NIN-QAHTANIYA", "majority_community"),
+                 "NIN-QAHTANIYA", "majority_community", polity=PROVINCE),
     ),
     assumptions=(
         "Shekhan stays with the KRG: it was KRG-administered in 2014, after October 2017 and "
@@ -352,6 +343,14 @@ NINEVEH_PLAINS_SINJAR = Scenario(
         "follows the district-based 2014 cabinet procedure (P21) and avoids new district "
         "splits beyond Bashiqa and Qahtaniya. The metrics "
         "report the resulting stranded Sunni Arabs and Kurds.",
+        "Shekhan and Aqra stay in the Ninewa polity (their de jure governorate) with KRG "
+        "control; no source proposes moving them to Duhok, so Ninewa is left in two pieces.",
+    ),
+    split_polities=(
+        (PROVINCE, "Sinjar does not touch the Plains (see Contiguity above); PS1 asks for one "
+         "province."),
+        ("Ninewa", "the Plains separate KRG-held Aqra and Shekhan from the rest of Ninewa, "
+         "which stays one governorate."),
     ),
 )
 
@@ -365,9 +364,10 @@ KRG_RELEASES_CLAIMS = Scenario(
         "claims (Sinjar, the Nineveh Plains, parts of Tal Afar) to federal Ninewa, made "
         "palatable by financial compensation, with no expansion of Kurdish or Shia interests "
         "at Sunni expense (PS1). The map starts from status-quo-2014, the last pre-war line "
-        "and the line the Peshmerga returned to in 2017 (P33): KRG-held Sinjar (Sinjar "
-        "district) and the KRG-held Plains subdistricts (Al-Qosh, Wana, Bashiqa) join federal "
-        "Ninewa; Hamdaniya, Tel Kaif centre, Qahtaniya and Tal Afar district were already "
+        "and the line the Peshmerga returned to in 2017 (P33): control of KRG-held Sinjar "
+        "(Sinjar district) and of the KRG-held Plains subdistricts (Al-Qosh, Wana, Bashiqa) "
+        "passes to the federal government; the polities do not change (they are all in "
+        "federal Ninewa already); Hamdaniya, Tel Kaif centre, Qahtaniya and Tal Afar district were already "
         "federal in 2014, so for them only the claim is released (S30 lists Sinjar, Tal "
         "Afar, Tel Kaif and Hamdaniya as disputed). The KRG keeps the three Kurdistan Region "
         "governorates and what PS1 does not mention: Aqra and Shekhan in Ninewa, Makhmur in "
@@ -376,33 +376,19 @@ KRG_RELEASES_CLAIMS = Scenario(
         "here: the settlement engine prices the released units listed below."
     ),
     base="status-quo-2014",
-    regions=(
-        NINEWA,
-        Region("KRG-held Ninewa", "krg",
-               "de facto KRG administration of Aqra and Shekhan (not named by PS1)"),
-        KIRKUK,
-        Region("Kirkuk district (joint)", "shared",
-               "joint ISF and Peshmerga/Asayish presence under a Kurdish-led local government"),
-        Region("KRG-held Kirkuk (Dibis)", "krg", "de facto Peshmerga control of Dibis district"),
-        Region("KRG-held Kirkuk (Daquq)", "krg", "de facto Peshmerga control of Daquq district"),
-        SALAH,
-        Region("Tuz Khurmatu (joint)", "shared", "joint ISF and Peshmerga (PUK) presence"),
-        DIYALA,
-        Region("KRG-held Diyala", "krg", "de facto KRG control of Khanaqin and Kifri districts"),
-        *KRI,
-    ),
+    polities=GOVERNORATE_POLITIES,
     decisions=(
-        Decision(SINJAR, "Ninewa", "Released (PS1).", "NIN-SINJAR", C14),
-        Decision("IQG15Q09N02", "Ninewa", "Released as part of the Nineveh Plains (PS1).",
+        Decision(SINJAR, "federal", "Released (PS1).", "NIN-SINJAR", C14),
+        Decision("IQG15Q09N02", "federal", "Released as part of the Nineveh Plains (PS1).",
                  "NIN-ALQOSH", C14),
-        Decision("IQG15Q09N03", "Ninewa", "Released as part of the Nineveh Plains (PS1).",
+        Decision("IQG15Q09N03", "federal", "Released as part of the Nineveh Plains (PS1).",
                  "NIN-WANA", C14),
-        Decision(BASHIQA, "Ninewa", "Released as part of the Nineveh Plains (PS1).",
+        Decision(BASHIQA, "federal", "Released as part of the Nineveh Plains (PS1).",
                  "NIN-BASHIQA", C14),
-        Decision(HAMDANIYA, "Ninewa",
+        Decision(HAMDANIYA, "federal",
                  "Already federal in 2014 (KRG security presence only, S38); claim released "
                  "(PS1).", "NIN-HAMDANIYA", C14),
-        Decision(TAL_AFAR, "Ninewa", "Already federal in 2014; claim released (PS1, S46).",
+        Decision(TAL_AFAR, "federal", "Already federal in 2014; claim released (PS1, S46).",
                  "NIN-TELAFAR", C14),
     ),
     assumptions=(
@@ -430,13 +416,13 @@ LOCAL_DEAL_2015 = Scenario(
         "broker; this plan lets the analyst compare a local bargain with the 2014 reference."
     ),
     base="status-quo-2014",
-    regions=STATUS_QUO_2014.regions,
+    polities=STATUS_QUO_2014.polities,
     decisions=(
-        Decision(SAADIYA, "Diyala",
+        Decision(SAADIYA, "federal",
                  "To Baghdad under the deal (PS4). In status-quo-2014 it follows the Khanaqin "
                  "district row (KRG-held); its own row starts in 2014 with IS control and ends "
                  "under ISF and PMF in 2023 (S45).", "DIY-SAADIYA", C23),
-        Decision(JALAWLA, "KRG-held Diyala",
+        Decision(JALAWLA, "krg",
                  "To Erbil under the deal (PS4); already KRG-held in status-quo-2014 (S16), "
                  "so unchanged; federal again after October 2017 (S37, S40).", "DIY-JALAWLA",
                  C14),
@@ -545,9 +531,12 @@ def _without_own_row(inputs: Inputs, d: Decision) -> list[str]:
     return [u for u in _members(inputs, d.pcode) if u not in own]
 
 
-def _decision_line(inputs: Inputs, d: Decision, regions: dict[str, Region]) -> str:
+def _decision_line(inputs: Inputs, d: Decision, polities: dict[str, Region]) -> str:
     text = _row_text(inputs, d)
-    line = f"- {_label(inputs, d.pcode)} -> {d.region} ({regions[d.region].authority})."
+    line = f"- {_label(inputs, d.pcode)} -> control {d.control}"
+    if d.polity is not None:
+        line += f", polity {d.polity} ({polities[d.polity].authority})"
+    line += "."
     if text:
         line += f' iraq_units.csv {d.row} {d.column}: "{text}".'
     line += f" {d.why}"
@@ -562,16 +551,33 @@ def _decision_line(inputs: Inputs, d: Decision, regions: dict[str, Region]) -> s
     return line
 
 
-def assign(inputs: Inputs, scenario: Scenario, built: dict[str, dict[str, str]]) -> dict[str, str]:
-    """Unit -> region name for a scenario (its base, then districts, then subdistricts)."""
+@dataclass(frozen=True)
+class Layers:
+    """A scenario's two layers: unit -> polity name, and unit -> control label."""
+
+    polity: dict[str, str]
+    control: dict[str, str]
+
+
+def assign(inputs: Inputs, scenario: Scenario, built: dict[str, Layers]) -> Layers:
+    """Both layers of a scenario: its base, then district decisions, then subdistrict ones.
+
+    Without a base every unit's polity is its governorate and its control the governorate's
+    authority (krg in the Kurdistan Region, federal elsewhere).
+    """
     if scenario.base is None:
-        out = {u: GOVERNORATES[r["ADM1_PCODE"]] for u, r in inputs.units.items()}
+        auth = {r.name: r.authority for r in scenario.polities}
+        polity = {u: GOVERNORATES[r["ADM1_PCODE"]] for u, r in inputs.units.items()}
+        control = {u: auth[g] for u, g in polity.items()}
     else:
-        out = dict(built[scenario.base])
+        polity = dict(built[scenario.base].polity)
+        control = dict(built[scenario.base].control)
     for d in sorted(scenario.decisions, key=lambda d: len(d.pcode)):
         for u in _members(inputs, d.pcode):
-            out[u] = d.region
-    return dict(sorted(out.items()))
+            control[u] = d.control
+            if d.polity is not None:
+                polity[u] = d.polity
+    return Layers(dict(sorted(polity.items())), dict(sorted(control.items())))
 
 
 def corridor(inputs: Inputs, a: Iterable[str], b: Iterable[str]) -> tuple[int, list[str]]:
@@ -584,27 +590,37 @@ def corridor(inputs: Inputs, a: Iterable[str], b: Iterable[str]) -> tuple[int, l
     return len(paths[0]) - 4, inner
 
 
-def check(inputs: Inputs, scenario: Scenario, assignment: dict[str, str]) -> None:
-    names = [r.name for r in scenario.regions]
+def check(inputs: Inputs, scenario: Scenario, layers: Layers) -> None:
+    """Polities unique, used, contiguous; every unit in a polity; control labels known."""
+    assignment = layers.polity
+    names = [r.name for r in scenario.polities]
     if len(set(names)) != len(names):
-        raise BuildError(f"{scenario.name}: region names are not unique")
-    for r in scenario.regions:
+        raise BuildError(f"{scenario.name}: polity names are not unique")
+    for r in scenario.polities:
         if r.authority not in AUTHORITIES:
-            raise BuildError(f"{scenario.name}: region {r.name!r} has authority {r.authority!r}, "
+            raise BuildError(f"{scenario.name}: polity {r.name!r} has authority {r.authority!r}, "
                              f"expected one of {AUTHORITIES}")
-    if set(assignment) != set(inputs.units):
-        raise BuildError(f"{scenario.name}: the assignment does not cover the case units")
+    if set(assignment) != set(inputs.units) or set(layers.control) != set(inputs.units):
+        raise BuildError(f"{scenario.name}: the layers do not cover the case units")
     for name in names:
         members = [u for u, r in assignment.items() if r == name]
         if not members:
-            raise BuildError(f"{scenario.name}: region {name!r} has no unit; drop it")
+            raise BuildError(f"{scenario.name}: polity {name!r} has no unit; drop it")
         parts = list(nx.connected_components(inputs.graph.subgraph(members)))
-        if len(parts) > 1:
+        allowed = dict(scenario.split_polities)
+        if len(parts) > 1 and name not in allowed:
             pieces = sorted(sorted(p) for p in parts)
-            raise BuildError(f"{scenario.name}: region {name!r} is not contiguous: {pieces}")
+            raise BuildError(f"{scenario.name}: polity {name!r} is not contiguous: {pieces}; "
+                             "declare it in split_polities with the reason")
+        if len(parts) == 1 and name in allowed:
+            raise BuildError(f"{scenario.name}: polity {name!r} is declared split but is "
+                             "contiguous")
     unknown = sorted(set(assignment.values()) - set(names))
     if unknown:
-        raise BuildError(f"{scenario.name}: units are assigned to undefined regions {unknown}")
+        raise BuildError(f"{scenario.name}: units are assigned to undefined polities {unknown}")
+    bad = sorted(set(layers.control.values()) - set(CONTROLS))
+    if bad:
+        raise BuildError(f"{scenario.name}: unknown control labels {bad}, expected {CONTROLS}")
 
 
 def _id_key(i: str) -> tuple[int, int]:
@@ -622,9 +638,10 @@ def _majority(inputs: Inputs, unit: str) -> str:
     raise BuildError(f"no majority_community for {unit} or its district in iraq_units.csv")
 
 
-def notes_for(inputs: Inputs, scenario: Scenario, assignment: dict[str, str],
-              built: dict[str, dict[str, str]]) -> str:
-    regions = {r.name: r for r in scenario.regions}
+def notes_for(inputs: Inputs, scenario: Scenario, layers: Layers,
+              built: dict[str, Layers]) -> str:
+    regions = {r.name: r for r in scenario.polities}
+    assignment = layers.polity
     parts = [scenario.summary]
     if scenario.base is not None:
         parts.append(f"Base: {scenario.base} (its notes give the evidence for every unit not "
@@ -633,8 +650,8 @@ def notes_for(inputs: Inputs, scenario: Scenario, assignment: dict[str, str],
     parts.extend(_decision_line(inputs, d, regions)
                  for d in sorted(scenario.decisions, key=lambda d: (len(d.pcode), d.pcode)))
     if scenario.name == NINEVEH_PLAINS_SINJAR.name:
-        sinjar = [u for u, r in assignment.items() if r == "Sinjar"]
-        plains = [u for u, r in assignment.items() if r == "Nineveh Plains"]
+        sinjar = [u for u in assignment if u.startswith((SINJAR, QAHTANIYA))]
+        plains = [u for u, r in assignment.items() if r == PROVINCE and u not in sinjar]
         n, units = corridor(inputs, sinjar, plains)
         listed = "; ".join(f"{inputs.units[u]['ADM3_EN']} ({u}): {_majority(inputs, u)}"
                            for u in units)
@@ -645,13 +662,19 @@ def notes_for(inputs: Inputs, scenario: Scenario, assignment: dict[str, str],
             f"district's row): {listed}. Every candidate is a Sunni Arab, Turkmen or mixed "
             "Arab-Kurd majority area (Tal Afar district among them, which PS1 wants released "
             "to federal Ninewa), so any corridor would dilute a province meant for minorities. "
-            "The province is therefore two self-administered regions, each contiguous; "
-            "together they are one province in the sense of PS1 and can share one council.")
+            "The province is therefore one polity in two pieces, one province with one "
+            "council in the sense of PS1.")
     if scenario.name == KRG_RELEASES_CLAIMS.name:
-        base = built[KRG_RELEASES_CLAIMS.base or ""]
-        moved = [u for u in assignment if assignment[u] != base[u]]
+        base = built[KRG_RELEASES_CLAIMS.base or ""].control
+        moved = [u for u in layers.control if layers.control[u] != base[u]]
         listed = ", ".join(f"{inputs.units[u]['ADM3_EN']} ({u})" for u in moved)
-        parts.append(f"Units released by the KRG (for the compensation): {listed}.")
+        parts.append(f"Units whose control the KRG releases (for the compensation): {listed}.")
+    for name, why in scenario.split_polities:
+        members = [u for u, r in assignment.items() if r == name]
+        pieces = sorted((sorted(c) for c in nx.connected_components(inputs.graph.subgraph(members))),
+                        key=lambda c: (-len(c), c))
+        listed = "; ".join(", ".join(inputs.units[u]["ADM3_EN"] for u in c) for c in pieces)
+        parts.append(f"Polity {name} is in {len(pieces)} pieces ({listed}): {why}")
     if scenario.assumptions:
         parts.append("Assumptions:")
         parts.extend(f"- {a}" for a in scenario.assumptions)
@@ -660,13 +683,13 @@ def notes_for(inputs: Inputs, scenario: Scenario, assignment: dict[str, str],
 
 def build(inputs: Inputs) -> dict[str, dict[str, object]]:
     """Every scenario as a ``dayafter.plan`` dictionary, keyed by name, in SCENARIOS order."""
-    built: dict[str, dict[str, str]] = {}
+    built: dict[str, Layers] = {}
     plans: dict[str, dict[str, object]] = {}
     for s in SCENARIOS:
-        assignment = assign(inputs, s, built)
-        check(inputs, s, assignment)
-        built[s.name] = assignment
-        notes = notes_for(inputs, s, assignment, built)
+        layers = assign(inputs, s, built)
+        check(inputs, s, layers)
+        built[s.name] = layers
+        notes = notes_for(inputs, s, layers, built)
         cited = set(CITE.findall(notes))
         missing = sorted(cited - inputs.source_ids, key=_id_key)
         if missing:
@@ -675,14 +698,15 @@ def build(inputs: Inputs) -> dict[str, dict[str, object]]:
             raise BuildError(f"{s.name}: the notes must cite a policy source (PS..)")
         plans[s.name] = {
             "format": "dayafter.plan",
-            "version": 1,
+            "version": 2,
             "name": s.name,
             "title": s.title,
             "notes": notes,
             "sources": sorted(cited, key=_id_key),
             "regions": [{"name": r.name, "authority": r.authority, "status": r.status}
-                        for r in s.regions],
-            "assignment": assignment,
+                        for r in s.polities],
+            "assignment": layers.polity,
+            "control": layers.control,
         }
     return plans
 

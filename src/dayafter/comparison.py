@@ -36,7 +36,9 @@ def comparison_table(
 ) -> pd.DataFrame:
     """A tidy table: one row per (section, metric), one column per plan.
 
-    Sections: ``plan`` (census-independent) and one per census.
+    Sections: ``plan`` (census-independent) and one per census. Composition rows (empowerment,
+    stranded, fractionalization) read the polity layer; ``units held (control)`` and ``changing
+    control`` read the control layer; ``changing polity`` rows read the polity layer.
     """
     labels = community_labels or {}
     rows: dict[tuple[str, str], dict[str, float | str]] = {}
@@ -48,16 +50,23 @@ def comparison_table(
         name = ev.plan.name
         g = ev.geometry
         auth = ev.plan.authority_of_units()
-        put("plan", "regions", name, float(ev.plan.k))
+        ctl = ev.plan.control_of_units()
+        put("plan", "regions", name, float(ev.plan.k))  # polities
         for a in sorted(set(auth.tolist()) - {""}):
-            put("plan", f"units governed: {a}", name, float(np.sum(auth == a)))
+            put("plan", f"units in {a} polities", name, float(np.sum(auth == a)))
+        for a in sorted(set(ctl.tolist()) - {""}):
+            put("plan", f"units held (control): {a}", name, float(np.sum(ctl == a)))
         put("plan", "cut edges", name, float(g.cut_edges))
         put("plan", "mean Polsby-Popper", name, float(np.nanmean(g.polsby_popper)))
         put("plan", "non-contiguous regions", name, float(np.sum(g.pieces > 1)))
         for level, v in g.splits.items():
             put("plan", f"{level}s split", name, float(v))
         if ev.change is not None:
-            put("plan", f"units changing authority (vs {ev.change.reference})", name, float(ev.change.units_moved))
+            ref = ev.change.reference
+            put("plan", f"units changing control (vs {ref})", name, float(ev.change.units_moved))
+            put("plan", f"units changing polity authority (vs {ref})", name,
+                float(ev.change.polity_units_moved))
+            put("plan", f"units changing polity (vs {ref})", name, float(ev.change.units_reassigned))
         for cname, cm in ev.censuses.items():
             sec = f"census {cname}"
             put(sec, "population", name, float(cm.population.sum()))
@@ -66,7 +75,9 @@ def comparison_table(
             w = cm.population / max(cm.population.sum(), 1e-300)
             put(sec, "mean fractionalization", name, float(np.nansum(w * cm.fractionalization)))
             if ev.change is not None:
-                put(sec, "people changing authority", name, ev.change.people_moved.get(cname, float("nan")))
+                put(sec, "people changing control", name, ev.change.people_moved.get(cname, float("nan")))
+                put(sec, "people changing polity authority", name,
+                    ev.change.polity_people_moved.get(cname, float("nan")))
             for j, comm in enumerate(cm.communities):
                 put(sec, f"empowered (plurality): {labels.get(comm, comm)}", name,
                     float(cm.empowerment_plurality[j]))

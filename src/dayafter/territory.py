@@ -28,13 +28,157 @@ from numpy.typing import NDArray
 from dayafter.errors import InputDataError, first_ids
 from dayafter.graph import UnitGraph
 
-__all__ = ["Territory"]
+__all__ = ["CensusRange", "Territory"]
 
 
 def _ro(a: NDArray, dtype: Any = None) -> NDArray:
     a = np.array(a, dtype=dtype, copy=True)
     a.setflags(write=False)
     return a
+
+
+@dataclass(frozen=True, eq=False)
+class CensusRange:
+    """The stated range of every figure of one census: ``low`` and ``high`` per unit and community.
+
+    A range is optional data carried beside a census; the uncertainty model
+    (:class:`dayafter.uncertainty.CensusModel`) turns it into draws. NaN means "no range stated
+    for this figure" (the model then applies its stated default for the figure's ``status``).
+
+    Attributes
+    ----------
+    low, high
+        ``float64[n, g]`` range of each community's count in each unit.
+    total_low, total_high
+        ``float64[n]`` range of each unit's total population (its size).
+    status
+        ``str[n, g]`` status of each community figure (e.g. ``sourced``, ``derived``, ``imputed``;
+        ``""`` when unknown); picks the default error where a range is missing.
+    total_status
+        ``str[n]`` status of each unit's total.
+    source
+        The file the ranges came from (named in error messages).
+    notes
+        What was done to the ranges on reading (e.g. inconsistent rows set aside).
+
+    Examples
+    --------
+    >>> r = CensusRange.empty(2, 3)
+    >>> r.n_stated
+    0
+    """
+
+    low: NDArray[np.float64]
+    high: NDArray[np.float64]
+    total_low: NDArray[np.float64]
+    total_high: NDArray[np.float64]
+    status: NDArray[np.object_] | None = None
+    total_status: NDArray[np.object_] | None = None
+    source: str = ""
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        low = _ro(self.low, np.float64)
+        high = _ro(self.high, np.float64)
+        if low.ndim != 2 or high.shape != low.shape:
+            raise InputDataError(f"census ranges need low and high tables of one shape, got {low.shape} "
+                                 f"and {high.shape}", source=self.source)
+        n, g = low.shape
+        tl = _ro(self.total_low, np.float64)
+        th = _ro(self.total_high, np.float64)
+        if tl.shape != (n,) or th.shape != (n,):
+            raise InputDataError(f"census ranges need one total low and high per unit ({n})",
+                                 source=self.source)
+        st = np.full((n, g), "", dtype=object) if self.status is None else np.array(self.status, dtype=object)
+        ts = np.full(n, "", dtype=object) if self.total_status is None else np.array(self.total_status,
+                                                                                       dtype=object)
+        if st.shape != (n, g) or ts.shape != (n,):
+            raise InputDataError("census range statuses need one entry per figure", source=self.source)
+        st.setflags(write=False)
+        ts.setflags(write=False)
+        for name, val in (("low", low), ("high", high), ("total_low", tl), ("total_high", th),
+                          ("status", st), ("total_status", ts)):
+            object.__setattr__(self, name, val)
+        object.__setattr__(self, "notes", tuple(str(x) for x in self.notes))
+
+    @classmethod
+    def empty(cls, n: int, g: int, *, source: str = "") -> CensusRange:
+        """No stated range for any figure (every entry NaN)."""
+        return cls(np.full((n, g), np.nan), np.full((n, g), np.nan), np.full(n, np.nan),
+                   np.full(n, np.nan), source=source)
+
+    @property
+    def n_stated(self) -> int:
+        """Number of figures (unit totals and community counts) with both ends stated."""
+        both = np.isfinite(self.low) & np.isfinite(self.high)
+        tot = np.isfinite(self.total_low) & np.isfinite(self.total_high)
+        return int(both.sum() + tot.sum())
+
+    def take(self, order: NDArray[np.int64]) -> CensusRange:
+        """The same ranges with units reordered (``order`` as in ``array[order]``)."""
+        return CensusRange(self.low[order], self.high[order], self.total_low[order],
+                           self.total_high[order], None if self.status is None else self.status[order],
+                           None if self.total_status is None else self.total_status[order],
+                           source=self.source, notes=self.notes)
+
+    def check(self, values: NDArray[np.float64], unit_ids: NDArray[np.object_], census: str) -> None:
+        """Check the ranges against the census they describe.
+
+        Raises :class:`~dayafter.errors.InputDataError` naming the file (``source``), the census,
+        the units and the fix when a low lies above its high, an end is negative or infinite, or a
+        figure lies outside its own range (beyond rounding: half a person per community).
+        """
+        n, g = values.shape
+        if self.low.shape != (n, g):
+            raise InputDataError(f"ranges of census {census!r} have shape {self.low.shape}, the census "
+                                 f"has {(n, g)}", source=self.source)
+        tot = values.sum(axis=1)
+        tol_c = 0.5 + 1e-9 * values
+        tol_t = 0.5 * g + 1e-9 * tot
+        checks = (
+            ("low", self.low, self.total_low),
+            ("high", self.high, self.total_high),
+        )
+        for end, comm, total in checks:
+            for field_name, arr in (("community", comm), ("total", total)):
+                bad = np.isinf(arr) | (arr < 0)
+                if bad.any():
+                    rows = np.flatnonzero(bad.reshape(n, -1).any(axis=1))
+                    raise InputDataError(
+                        f"census {census!r}: negative or infinite {end} for the {field_name} figure of "
+                        f"{rows.size} units ({first_ids(unit_ids[rows].tolist())})",
+                        hint=f"give every {end} as a population of at least 0, or leave it empty "
+                        "for the default error", unit_ids=unit_ids[rows].tolist(), source=self.source)
+        for label, lo, hi in (("community", self.low, self.high), ("total", self.total_low, self.total_high)):
+            bad = lo > hi  # NaN compares False: a missing end is never "above"
+            if bad.any():
+                rows = np.flatnonzero(bad.reshape(n, -1).any(axis=1))
+                i = rows[0]
+                j = int(np.flatnonzero(bad.reshape(n, -1)[i])[0])
+                raise InputDataError(
+                    f"census {census!r}: low above high for the {label} figure of {rows.size} units "
+                    f"({first_ids(unit_ids[rows].tolist())}; first: low {lo.reshape(n, -1)[i, j]:g} > "
+                    f"high {hi.reshape(n, -1)[i, j]:g})",
+                    hint="swap low and high, or correct the row", unit_ids=unit_ids[rows].tolist(),
+                    source=self.source)
+        outside = (values < self.low - tol_c) | (values > self.high + tol_c)
+        out_t = (tot < self.total_low - tol_t) | (tot > self.total_high + tol_t)
+        bad_rows = np.flatnonzero(outside.any(axis=1) | out_t)
+        if bad_rows.size:
+            raise InputDataError(
+                f"census {census!r}: {bad_rows.size} units have a figure outside its own range "
+                f"({first_ids(unit_ids[bad_rows].tolist())})",
+                hint="widen the range so low <= value <= high, or correct the census value",
+                unit_ids=unit_ids[bad_rows].tolist(), source=self.source)
+
+    def digest(self) -> str:
+        """SHA-256 of the ranges and statuses (for manifests: draws depend on them)."""
+        h = hashlib.sha256()
+        for arr in (self.low, self.high, self.total_low, self.total_high):
+            h.update(np.round(arr, 6).tobytes())
+        for labels in (self.status, self.total_status):
+            h.update("\x1f".join(str(x) for x in np.asarray(labels).ravel().tolist()).encode())
+        return h.hexdigest()
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +212,9 @@ class Territory:
         Reock only, never hashed.
     meta
         Free-form provenance (source files, imputation flags).
+    ranges
+        Optional census name to :class:`CensusRange`: the stated range of every figure (used by
+        :mod:`dayafter.uncertainty`; not part of :attr:`content_hash`, so plans keep attaching).
     """
 
     unit_ids: NDArray[np.object_]
@@ -82,6 +229,7 @@ class Territory:
     name: str = ""
     geometry: Any = field(default=None, repr=False)
     meta: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    ranges: Mapping[str, CensusRange] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         ids = np.array([str(u) for u in self.unit_ids], dtype=object)
@@ -141,6 +289,19 @@ class Territory:
             labs[str(key)] = arr
         object.__setattr__(self, "labels", MappingProxyType(labs))
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
+        rng_map = {}
+        for cname, r in self.ranges.items():
+            if not isinstance(r, CensusRange):
+                raise InputDataError(f"ranges of census {cname!r} must be a CensusRange, got "
+                                     f"{type(r).__name__}")
+            if cname not in cens:
+                raise InputDataError(
+                    f"ranges given for census {cname!r}, which the territory does not have",
+                    hint=f"name one of {list(cens)} in the ranges (census column or file)",
+                    source=r.source)
+            r.check(cens[cname], ids, cname)
+            rng_map[str(cname)] = r
+        object.__setattr__(self, "ranges", MappingProxyType(rng_map))
 
     # ------------------------------------------------------------------ basic facts
     @property
@@ -218,6 +379,16 @@ class Territory:
             ) from None
         names, inv = np.unique(codes.astype(str), return_inverse=True)
         return inv.astype(np.int32), names.astype(object)
+
+    def with_ranges(self, ranges: Mapping[str, CensusRange], *, replace: bool = False) -> Territory:
+        """A copy carrying census ranges (added to the existing ones unless ``replace``).
+
+        The content hash is unchanged: ranges describe the censuses, they do not change them.
+        """
+        import dataclasses
+
+        merged = dict(ranges) if replace else {**self.ranges, **ranges}
+        return dataclasses.replace(self, ranges=merged)
 
     @property
     def perimeter(self) -> NDArray[np.float64]:
@@ -307,6 +478,7 @@ class Territory:
         outer = np.zeros(n) if outer_border is None else np.asarray(outer_border, dtype=np.float64)
         admin = {k: np.asarray(c, dtype=object)[order] for k, c in kwargs.pop("admin", {}).items()}
         labels = {k: np.asarray(c, dtype=object)[order] for k, c in kwargs.pop("labels", {}).items()}
+        ranges = {k: r.take(order) for k, r in kwargs.pop("ranges", {}).items()}
         geometry = kwargs.pop("geometry", None)
         if geometry is not None:
             geometry = geometry.iloc[order].reset_index(drop=True)
@@ -320,5 +492,6 @@ class Territory:
             admin=admin,
             labels=labels,
             geometry=geometry,
+            ranges=ranges,
             **kwargs,
         )

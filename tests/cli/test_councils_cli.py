@@ -170,21 +170,20 @@ def test_simulate_with_vote_table(tmp_path, capsys) -> None:
     votes = tmp_path / "votes.csv"
     votes.write_text(
         "region,list,votes,community,race\n"
-        "Sinjar,Yazidi Progress,20000,yazidi,\n"
-        "Sinjar,KDP,8000,kurd,\n"
-        "Sinjar,Arab List,6000,sunni_arab,\n"
-        "Nineveh Plains,Babylon,9000,christian,christian\n"
-        "Nineveh Plains,Chaldean List,7000,christian,christian\n"
-        "Nineveh Plains,Shabak List,15000,shabak,\n"
-        "Nineveh Plains,Assyrian List,12000,christian,\n"
-        "Nineveh Plains,Arab List,20000,sunni_arab,\n", encoding="utf-8")
+        "Nineveh Plains and Sinjar,Yazidi Progress,20000,yazidi,\n"
+        "Nineveh Plains and Sinjar,KDP,8000,kurd,\n"
+        "Nineveh Plains and Sinjar,Babylon,9000,christian,christian\n"
+        "Nineveh Plains and Sinjar,Chaldean List,7000,christian,christian\n"
+        "Nineveh Plains and Sinjar,Shabak List,15000,shabak,\n"
+        "Nineveh Plains and Sinjar,Assyrian List,12000,christian,\n"
+        "Nineveh Plains and Sinjar,Arab List,21000,sunni_arab,\n", encoding="utf-8")
     code, out, err = run(["councils", "simulate", "nineveh-plains-sinjar-province", "--votes", votes,
                           "--size", 9, "--census", "current", "--json"], capsys)
     assert code == 0, err
     d = json.loads(out)
     assert d["vote_source"] == "table"
     lists = pd.DataFrame(d["lists"])
-    plains = lists[lists.region_name == "Nineveh Plains"].set_index("list")
+    plains = lists[lists.region_name == "Nineveh Plains and Sinjar"].set_index("list")
     # --size replaces the case's carried-over rules, so there are no reserved seats: the two
     # lists in the christian race are dropped and noted
     assert "Babylon" not in plains.index

@@ -39,6 +39,7 @@ def spec(tmp_path):
     return p
 
 
+@pytest.mark.slow
 def test_run_writes_a_plan_with_its_certificate(tmp_path, spec, capsys, iraq):
     from dayafter.io.plans import read_plan
     from dayafter.optimize.subset import subset_territory

@@ -35,9 +35,9 @@ def _chromium() -> str | None:
 def _missing() -> str | None:
     for mod in ("playwright", "fastapi", "uvicorn"):
         if importlib.util.find_spec(mod) is None:
-            return f"python package {mod} is not installed"
+            return f"python package {mod} missing: make install"
     if _chromium() is None:
-        return "no system Chromium (apt-get install chromium)"
+        return "chromium missing: apt-get install chromium"
     return None
 
 
@@ -133,7 +133,7 @@ def wait_ready(pg) -> None:
 
 def axe_source() -> str:
     if not AXE_JS.is_file():
-        msg = f"axe-core is not installed at {AXE_JS} (run 'npm ci' in web/)"
+        msg = f"axe-core missing at {AXE_JS}: npm ci in web/ (or bash tools/setup-system.sh)"
         if REQUIRE:
             pytest.fail(msg)
         pytest.skip(msg)

@@ -32,15 +32,150 @@ def test_json_round_trip(tmp_path, grid_territory, plan):
     assert data["assignment"]["C0000"] == "North" and data["assignment"]["C0101"] is None
 
 
+@pytest.fixture
+def controlled(plan):
+    """The test plan with a control layer: units 0-1 krg-held inside North, unit 8 joint."""
+    return plan.with_control([0, 1], "krg").with_control([8], "joint")
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".psv"])
 def test_csv_round_trip_assignment(tmp_path, grid_territory, plan, suffix):
     path = tmp_path / f"p{suffix}"
     write_plan(plan, grid_territory, path)
     text = path.read_text()
-    assert text.splitlines()[0] == ("unit_id|region" if suffix == ".psv" else "unit_id,region")
+    s = "|" if suffix == ".psv" else ","
+    assert text.splitlines()[0] == s.join(["unit_id", "region", "region_name", "authority", "status",
+                                           "control"])
     back = read_plan(path, grid_territory, regions=plan.regions)
     assert np.array_equal(back.assignment, plan.assignment)
     assert back.regions == plan.regions
+    # names and authorities travel with the file: no regions argument needed (issue 19)
+    back = read_plan(path, grid_territory)
+    assert back.regions == plan.regions and np.array_equal(back.assignment, plan.assignment)
+    assert np.array_equal(back.authority_of_units(), plan.authority_of_units())
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ".psv", ".gpkg"])
+def test_control_layer_round_trips_in_every_format(tmp_path, grid_territory, controlled, suffix):
+    t = grid_territory
+    path = tmp_path / f"p{suffix}"
+    if suffix == ".gpkg":
+        write_project(t, path, plans=[controlled])
+    else:
+        write_plan(controlled, t, path)
+    back = read_plan(path, t)
+    assert back.control_of_units().tolist() == controlled.control_of_units().tolist()
+    assert back._stated_control().tolist() == controlled._stated_control().tolist()
+    assert back.regions == controlled.regions
+    if suffix in (".json", ".gpkg"):
+        assert back == controlled
+    ctl = back.control_of_units()
+    assert ctl[0] == "krg" and ctl[8] == "joint" and ctl[4] == "federal"  # unit 4 follows North
+
+
+def test_version_1_json_is_read_and_control_follows_the_polities(tmp_path, grid_territory, plan,
+                                                                  controlled):
+    from dayafter.io.plans import plan_to_dict
+
+    t = grid_territory
+    data = plan_to_dict(controlled, t)
+    assert data["version"] == 2 and data["control"] == {t.unit_ids[0]: "krg", t.unit_ids[1]: "krg",
+                                                         t.unit_ids[8]: "joint"}
+    old = {k: v for k, v in data.items() if k != "control"}
+    old["version"] = 1
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(old))
+    back = read_plan(path, t)
+    assert back == plan and not back.has_control
+    assert back.control_of_units().tolist() == [
+        {"federal": "federal", "krg": "krg", "self-administered": "self-administered", "": ""}[x]
+        for x in plan.authority_of_units().tolist()]
+
+
+def test_control_errors_name_the_units(tmp_path, grid_territory, controlled):
+    from dayafter.io.plans import plan_to_dict
+
+    t = grid_territory
+    data = plan_to_dict(controlled, t)
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({**data, "control": {"NOPE": "krg"}}))
+    with pytest.raises(InputDataError, match="NOPE"):
+        read_plan(path, t)
+    path.write_text(json.dumps({**data, "control": {t.unit_ids[0]: 3}}))
+    with pytest.raises(InputDataError, match=str(t.unit_ids[0])):
+        read_plan(path, t)
+    path.write_text(json.dumps({**data, "control": ["krg"]}))
+    with pytest.raises(InputDataError, match="'control' must map"):
+        read_plan(path, t)
+
+
+def test_csv_regions_must_agree_on_their_attributes(tmp_path, grid_territory):
+    ids = grid_territory.unit_ids.tolist()
+    path = tmp_path / "a.csv"
+    rows = [f"{u},1,North,federal,,krg" for u in ids[:8]] + [f"{u},2,South,krg,,"
+                                                            for u in ids[8:]]
+    path.write_text("unit_id,region,region_name,authority,status,control\n" + "\n".join(rows))
+    p = read_plan(path, grid_territory)
+    assert p.regions == (Region("North", "federal"), Region("South", "krg"))
+    assert p.control_of_units().tolist() == ["krg"] * 8 + ["krg"] * 8
+    assert p._stated_control().tolist() == ["krg"] * 8 + [None] * 8
+    rows[3] = f"{ids[3]},1,North,krg,,"
+    path.write_text("unit_id,region,region_name,authority,status,control\n" + "\n".join(rows))
+    with pytest.raises(InputDataError, match="rows 2 and 5 give region 1 different"):
+        read_plan(path, grid_territory)
+    path.write_text("unit_id,region,colour\n" + "\n".join(f"{u},1,red" for u in ids))
+    with pytest.raises(InputDataError, match="unknown columns"):
+        read_plan(path, grid_territory)
+
+
+def test_csv_by_name_with_authority_and_control(tmp_path, grid_territory):
+    ids = grid_territory.unit_ids.tolist()
+    path = tmp_path / "a.csv"
+    path.write_text("unit_id,region,authority,control\n" + "\n".join(
+        f"{u},{'Sinjar' if i < 8 else 'Plains'},{'federal' if i < 8 else 'self-administered'},"
+        f"{'krg' if i == 0 else ''}" for i, u in enumerate(ids)))
+    p = read_plan(path, grid_territory)
+    assert [(r.name, r.authority) for r in p.regions] == [("Sinjar", "federal"),
+                                                          ("Plains", "self-administered")]
+    assert p.control_of_units()[:2].tolist() == ["krg", "federal"]
+
+
+def test_csv_numbers_and_names_forms_stay_available(tmp_path, grid_territory, plan):
+    from dayafter.io.plans import write_assignment_csv
+
+    path = tmp_path / "n.csv"
+    write_assignment_csv(plan, grid_territory, path, labels="numbers")
+    assert path.read_text().splitlines()[:2] == ["unit_id,region", f"{grid_territory.unit_ids[0]},1"]
+    write_assignment_csv(plan, grid_territory, path, labels="names")
+    assert path.read_text().splitlines()[1] == f"{grid_territory.unit_ids[0]},North"
+
+
+def test_old_project_without_control_column_is_read_and_upgraded(tmp_path, grid_territory, plan,
+                                                                 controlled):
+    import sqlite3
+
+    path = tmp_path / "project.gpkg"
+    write_project(grid_territory, path, plans=[plan])
+    con = sqlite3.connect(path)
+    con.execute("ALTER TABLE plan_assignments DROP COLUMN control")
+    con.commit()
+    con.close()
+    assert read_plans_gpkg(path, grid_territory)["p1"] == plan
+    write_plans_gpkg([controlled.renamed("p2")], grid_territory, path)
+    stored = read_plans_gpkg(path, grid_territory)
+    assert stored["p1"] == plan and stored["p2"] == controlled.renamed("p2")
+
+
+def test_districtr_control_extension(tmp_path, grid_territory):
+    ids = grid_territory.unit_ids.tolist()
+    data = {"assignment": {u: i % 2 for i, u in enumerate(ids)},
+            "parts": [{"id": 0, "name": "A", "authority": "federal"}, {"id": 1, "name": "B"}],
+            "control": {ids[1]: "contested"}}
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(data))
+    p = read_plan(path, grid_territory)
+    assert p.regions[0] == Region("A", "federal") and p.control_of_units()[:3].tolist() == [
+        "federal", "contested", "federal"]
 
 
 def test_csv_conventions_for_unassigned(tmp_path, grid_territory):

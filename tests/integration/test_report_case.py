@@ -25,7 +25,7 @@ def _need_pdf_tools() -> None:
     missing = [] if ok else [why]
     for tool in ("pdftoppm", "pdfimages", "pdftotext"):
         if shutil.which(tool) is None:
-            missing.append(f"{tool} not found (Debian package poppler-utils)")
+            missing.append(f"{tool} missing: apt-get install poppler-utils")
     if missing:
         if REQUIRE_PDF:
             pytest.fail("PDF tooling required (DAYAFTER_REQUIRE_PDF=1): " + "; ".join(missing))
@@ -161,6 +161,8 @@ def _hex(c: str) -> np.ndarray:
     return np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
 
 
+@pytest.mark.slow
+@pytest.mark.pdf
 def test_pdf_pages_show_the_maps(iraq, tmp_path):
     _need_pdf_tools()
     from PIL import Image

@@ -1,5 +1,8 @@
 """Scenario plans of the built-in case northern-iraq: format, coverage, contiguity and facts.
 
+Each plan has two layers: polities (``regions`` and ``assignment``: the governorates, and the
+new province of scenario 3) and control (``control``: who holds each unit).
+
 The plans are data files written by ``tools/build_scenarios.py``. These tests read them as plain
 JSON and check them against the shared inputs they were built from (``../shared``): the unit
 list of the OCHA hierarchy, the rook adjacency, the control columns of ``iraq_units.csv`` (with
@@ -36,7 +39,11 @@ NAMES = [
 ]
 CASE_GOVERNORATES = {"IQG15", "IQG09", "IQG11", "IQG06", "IQG13", "IQG16", "IQG10"}
 KRI_GOVERNORATES = ("IQG06", "IQG09", "IQG11")
-AUTHORITIES = {"federal", "krg", "self-administered", "shared"}
+AUTHORITIES = {"federal", "krg", "self-administered"}
+CONTROLS = {"federal", "krg", "joint", "self-administered", "contested"}
+GOVERNORATE_NAMES = {"IQG15": "Ninewa", "IQG09": "Duhok", "IQG11": "Erbil", "IQG06": "Sulaymaniyah",
+                     "IQG13": "Kirkuk", "IQG16": "Salah Al-Din", "IQG10": "Diyala"}
+PROVINCE = "Nineveh Plains and Sinjar"
 CITE = re.compile(r"\b(PS\d+|S\d+|P\d+|X\d+)\b")
 
 # District (8 characters) and subdistrict (11) pcodes used by the facts below.
@@ -66,6 +73,12 @@ def load(name: str) -> dict[str, Any]:
 
 
 def authority(plan: dict[str, Any]) -> dict[str, str]:
+    """Control layer: who holds each unit."""
+    return dict(plan["control"])
+
+
+def polity_authority(plan: dict[str, Any]) -> dict[str, str]:
+    """Polity layer: the authority of each unit's polity."""
     auth = {r["name"]: r["authority"] for r in plan["regions"]}
     return {u: auth[r] for u, r in plan["assignment"].items()}
 
@@ -115,7 +128,7 @@ def test_index_lists_the_five_scenarios_with_one_reference() -> None:
 def test_plan_format(name: str) -> None:
     plan = load(name)
     assert plan["format"] == "dayafter.plan"
-    assert plan["version"] == 1
+    assert plan["version"] == 2
     assert plan["name"] == name
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name)
     assert isinstance(plan["title"], str) and plan["title"]
@@ -131,6 +144,8 @@ def test_plan_format(name: str) -> None:
     assert list(assignment) == sorted(assignment), "assignment keys must be sorted by unit id"
     assert all(re.fullmatch(r"IQG\d\dQ\d\dN\d\d", u) for u in assignment)
     assert set(assignment.values()) == set(names), "every region used, no undefined region"
+    assert list(plan["control"]) == list(assignment), "control stated for every unit, sorted"
+    assert set(plan["control"].values()) <= CONTROLS
 
 
 def test_every_plan_has_the_same_units() -> None:
@@ -146,16 +161,34 @@ def test_every_case_unit_assigned_exactly_once(name: str) -> None:
     assert set(load(name)["assignment"]) == case_units()
 
 
+# Polities in several pieces, by scenario: the province of PS1 (Sinjar does not touch the
+# Plains) and the Ninewa it leaves (Aqra and Shekhan cut off by the Plains).
+SPLIT = {"nineveh-plains-sinjar-province": {PROVINCE: 2, "Ninewa": 2}}
+
+
 @needs_shared
 @pytest.mark.parametrize("name", NAMES)
-def test_regions_are_rook_contiguous(name: str) -> None:
+def test_polities_are_rook_contiguous_unless_declared(name: str) -> None:
     plan = load(name)
     g = rook_graph(set(plan["assignment"]))
     assert nx.is_connected(g)  # the case as a whole is one piece
     for region in plan["regions"]:
         members = [u for u, r in plan["assignment"].items() if r == region["name"]]
         parts = list(nx.connected_components(g.subgraph(members)))
-        assert len(parts) == 1, f"{region['name']} splits into {sorted(map(sorted, parts))}"
+        want = SPLIT.get(name, {}).get(region["name"], 1)
+        assert len(parts) == want, f"{region['name']} splits into {sorted(map(sorted, parts))}"
+        if want > 1:
+            assert f"Polity {region['name']} is in {want} pieces" in plan["notes"]
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "nineveh-plains-sinjar-province"])
+def test_polities_are_the_governorates(name: str) -> None:
+    """Status quo and control-only scenarios: the seven governorates, Nineveh one council."""
+    plan = load(name)
+    assert [r["name"] for r in plan["regions"]] == ["Ninewa", "Kirkuk", "Salah Al-Din", "Diyala",
+                                                     "Duhok", "Erbil", "Sulaymaniyah"]
+    assert {u: GOVERNORATE_NAMES[u[:5]] for u in plan["assignment"]} == plan["assignment"]
+    assert not any("held" in r["name"] or "joint" in r["name"] for r in plan["regions"])
 
 
 # ----------------------------------------------------------------------------------- sources
@@ -233,9 +266,12 @@ def test_control_matches_unambiguous_rows(name: str, column: str) -> None:
 
 def test_kurdistan_region_governorates_stay_krg_in_every_plan() -> None:
     for name in NAMES:
-        auth = authority(load(name))
+        plan = load(name)
+        auth = authority(plan)
         assert {auth[u] for u in under(auth, *KRI_GOVERNORATES)
                 if not u.startswith(MAKHMUR)} == {"krg"}, name
+        pol = polity_authority(plan)
+        assert {pol[u] for u in under(pol, *KRI_GOVERNORATES)} == {"krg"}, name
 
 
 def test_status_quo_2014() -> None:
@@ -243,10 +279,13 @@ def test_status_quo_2014() -> None:
     krg = under(auth, AQRA, SHEKHAN, SINJAR, ALQOSH, WANA, BASHIQA, MAKHMUR, DIBIS, DAQUQ,
                 KHANAQIN, KIFRI)
     assert {auth[u] for u in krg} == {"krg"}
-    assert {auth[u] for u in under(auth, KIRKUK, TUZ)} == {"shared"}
+    assert {auth[u] for u in under(auth, KIRKUK, TUZ)} == {"joint"}
     federal = under(auth, MOSUL_CITY, HAWIJA, TAL_AFAR, HAMDANIYA, BAAJ, HATRA, "IQG15Q09N01")
     assert {auth[u] for u in federal} == {"federal"}
     assert "self-administered" not in auth.values()
+    # KRG-held Sinjar is control, not a polity: Nineveh is one council
+    plan = load("status-quo-2014")
+    assert {plan["assignment"][u] for u in under(auth, "IQG15")} == {"Ninewa"}
 
 
 def test_after_october_2017() -> None:
@@ -261,13 +300,16 @@ def test_after_october_2017() -> None:
 def test_nineveh_plains_sinjar_province() -> None:
     plan = load("nineveh-plains-sinjar-province")
     auth = authority(plan)
-    base = authority(load("after-october-2017"))
+    base_plan = load("after-october-2017")
+    base = authority(base_plan)
     plains = under(auth, HAMDANIYA, TEL_KAIF, BASHIQA)
     sinjar = under(auth, SINJAR, QAHTANIYA)
     assert {u for u, a in auth.items() if a == "self-administered"} == set(plains + sinjar)
-    assert {plan["assignment"][u] for u in plains} == {"Nineveh Plains"}
-    assert {plan["assignment"][u] for u in sinjar} == {"Sinjar"}
+    assert {plan["assignment"][u] for u in plains + sinjar} == {PROVINCE}  # one council
+    assert polity_authority(plan)[plains[0]] == "self-administered"
     assert all(auth[u] == base[u] for u in auth if u not in plains + sinjar)
+    assert all(plan["assignment"][u] == base_plan["assignment"][u] for u in auth
+               if u not in plains + sinjar)
     assert auth[under(auth, SHEKHAN)[0]] == "krg"
 
 
@@ -286,7 +328,9 @@ def test_krg_releases_claims() -> None:
     base = authority(load("status-quo-2014"))
     released = under(auth, SINJAR, HAMDANIYA, TEL_KAIF, TAL_AFAR, BASHIQA, QAHTANIYA)
     assert not any(auth[u] == "krg" for u in released)
+    assert {auth[u] for u in released} == {"federal"}
     assert {plan["assignment"][u] for u in released} == {"Ninewa"}
+    assert plan["assignment"] == load("status-quo-2014")["assignment"]  # polities unchanged
     assert {auth[u] for u in under(auth, AQRA, SHEKHAN, MAKHMUR, DIBIS, DAQUQ, KHANAQIN,
                                     KIFRI)} == {"krg"}
     assert all(auth[u] == base[u] for u in auth if u not in released)
@@ -300,7 +344,8 @@ def test_local_deal_2015() -> None:
     assert auth[SAADIYA] == "federal"
     assert auth[JALAWLA] == "krg"
     assert plan["regions"] == base["regions"]
-    changed = {u for u in plan["assignment"] if plan["assignment"][u] != base["assignment"][u]}
+    assert plan["assignment"] == base["assignment"]
+    changed = {u for u in plan["control"] if plan["control"][u] != base["control"][u]}
     assert changed == {SAADIYA}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -80,6 +81,7 @@ def test_heuristic_plans_are_valid_and_scored_like_the_metrics(tp, seed):
         assert np.isclose(kernel_score(cp, a)[0], res.objective, atol=1e-9)
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(), st.integers(0, 2**16))
 def test_mip_optimum_bounds_every_heuristic_plan(tp, seed):

@@ -54,6 +54,7 @@ def _kill_after(target, args, delay):
     assert proc.exitcode == -signal.SIGKILL
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_json_plan_survives_sigkill(tmp_path, grid_territory, global_seed):
     t = grid_territory
@@ -70,6 +71,7 @@ def test_json_plan_survives_sigkill(tmp_path, grid_territory, global_seed):
     assert all(name.startswith(".plan.json.") for name in leftovers)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_project_gpkg_survives_sigkill(tmp_path, grid_territory, global_seed):
     t = grid_territory

@@ -35,6 +35,7 @@ def _run(t, plan, out):
     _sampler().run(t, plan, out)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path, global_seed):
     t, plan = _setup()

@@ -67,6 +67,7 @@ needs_ensemble = pytest.mark.skipif(not any(k["kind"] == "ensemble" for k in ava
                                     reason="dayafter.ensemble is not installed")
 
 
+@pytest.mark.slow
 @needs_ensemble
 def test_ensemble_job_over_http_with_sse(client):
     kinds = client.get("/api/jobs/kinds").json()
@@ -89,6 +90,7 @@ def test_ensemble_job_over_http_with_sse(client):
     assert res["plan"]["cut_edges"] == 6
 
 
+@pytest.mark.slow
 @needs_ensemble
 def test_ensemble_job_cancel_and_bad_input(client):
     r = client.post("/api/jobs", json={"kind": "ensemble", "params": {"steps": 5_000_000, "chunk": 20}})
@@ -112,6 +114,7 @@ needs_optimize = pytest.mark.skipif(not any(k["kind"] == "optimize" for k in ava
                                     reason="dayafter.optimize is not installed")
 
 
+@pytest.mark.slow
 @needs_optimize
 def test_optimize_job_saves_a_better_or_equal_plan(client, workspace):
     from dayafter.metrics import evaluate
@@ -134,6 +137,7 @@ def test_optimize_job_saves_a_better_or_equal_plan(client, workspace):
     assert [p["name"] for p in client.get("/api/plans").json()][-1] == res["saved_as"]
 
 
+@pytest.mark.slow
 @needs_ensemble
 def test_ensemble_bounds_around_the_plan_or_equal(client, workspace):
     from dayafter.web.jobs import _balance

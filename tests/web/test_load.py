@@ -24,6 +24,7 @@ def _load_module():
     return mod
 
 
+@pytest.mark.slow
 @pytest.mark.bench
 def test_short_load_has_no_errors(capsys):
     load = _load_module()

@@ -24,6 +24,7 @@ def test_serve_help_lists_the_options():
         assert opt in out.output
 
 
+@pytest.mark.slow
 def test_serve_prints_address_and_answers(tmp_path):
     proc = _start(["--plans-dir", str(tmp_path)])
     try:
@@ -85,6 +86,7 @@ def _stop(proc):
     proc.stderr.close()
 
 
+@pytest.mark.slow
 def test_serve_beyond_loopback_prints_a_token_and_requires_it(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DAYAFTER_TOKEN"}
     proc = _start(["--host", "0.0.0.0", "--plans-dir", str(tmp_path), "--max-upload-mb", "0.01"], env)
@@ -117,6 +119,7 @@ def test_serve_beyond_loopback_prints_a_token_and_requires_it(tmp_path):
         _stop(proc)
 
 
+@pytest.mark.slow
 def test_serve_takes_the_token_from_the_environment(tmp_path):
     token = "from-the-environment-0123456789"
     proc = _start(["--plans-dir", str(tmp_path)], dict(os.environ, DAYAFTER_TOKEN=token))

@@ -122,6 +122,12 @@ def load(name: str = "northern-iraq") -> Case:
     criteria = criteria_from_spec(json.loads(crit_path.read_text(encoding="utf-8"))) if crit_path.is_file() else []
     with pkg.joinpath("provenance.csv").open(encoding="utf-8") as fh:
         prov = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    # every figure's low/high (the uncertainty model's input); ends that contradict their figure
+    # are set aside with a note rather than failing the case
+    from dayafter.io.ranges import ranges_from_table
+
+    territory = territory.with_ranges(ranges_from_table(
+        prov, territory, source=f"case {name}: provenance.csv", strict=False))
     return Case(
         name=name,
         title="Northern Iraq: Nineveh and the disputed territories",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import numpy as np
 import typer
 
+from dayafter.cli import _uncertainty as U
 from dayafter.cli._common import console, load_territory, print_json, resolve_plan
 from dayafter.errors import ConfigError, InputDataError
 
@@ -256,16 +257,22 @@ def simulate_cmd(
     turnout: Annotated[float | None, typer.Option("--turnout", help="Turnout of every community (share).")] = None,
     adult_share: Annotated[float | None, typer.Option("--adult-share", help="Voting-age share of every community.")] = None,
     votes: Annotated[Path | None, typer.Option("--votes", help="Vote table per region instead of the voting model: CSV with region,list,votes,community[,race].")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Break ties by lot with this seed (reported).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Break ties by lot with this seed (reported); also seeds --draws (default 0).")] = None,
     out_csv: Annotated[Path | None, typer.Option("--out", help="Write the seats table (census x region x community) as CSV.")] = None,
+    draws: U.DrawsOpt = 0,
+    ranges: U.RangesOpt = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Simulate the council of every region of a plan, on every census."""
+    """Simulate the council of every region of a plan, on every census (with seat ranges: --draws)."""
     import numpy as np
 
     from dayafter.councils import simulate_councils
 
-    t = load_territory(case, project)
+    U.check_draws(draws)
+    if draws and votes is not None:
+        raise ConfigError("--draws varies the census behind the voting model; a vote table does not "
+                          "depend on it", hint="drop --votes or --draws")
+    t = U.with_ranges(load_territory(case, project), ranges)
     p = resolve_plan(plan, t, case=case, project=project)
     r = _rules(rules, project=project, size=size, residents_per_seat=residents_per_seat, method=method,
                first_divisor=first_divisor, threshold=threshold, turnout=turnout, adult_share=adult_share)
@@ -290,8 +297,17 @@ def simulate_cmd(
 
         with atomic_path(out_csv) as tmp:
             sim.seats.to_csv(tmp, index=False)
+    unc = None
+    if draws:
+        from dayafter.councils.draws import council_draws
+
+        cd = council_draws(t, p, U.census_draws(t, draws, seed or 0, census or None), rules=r)
+        unc = {"draws": {"draws": draws, "seed": seed or 0}, "councils": cd.summary()}
     if json_out:
-        print_json(sim.to_dict())
+        d = sim.to_dict()
+        if unc is not None:
+            d["uncertainty"] = unc
+        print_json(d)
         return
     from rich.markup import escape
     from rich.table import Table
@@ -341,3 +357,5 @@ def simulate_cmd(
         out.print(f"(r) = reserved (quota) seats. Votes from {escape(str(votes))}.")
     else:
         out.print("(r) = reserved (quota) seats. Each community votes for its own list (model assumption).")
+    if unc is not None:
+        U.print_council_ranges(out, unc, labels)

@@ -24,12 +24,16 @@ app = typer.Typer(
 def _register() -> None:
     from dayafter.cli import (
         case,
+        claims,
         councils,
         ensemble,
         optimize,
         plan,
+        referendum,
         report,
+        returns,
         security,
+        sequence,
         serve,
         settle,
         territory,
@@ -45,6 +49,10 @@ def _register() -> None:
     app.add_typer(security.app, name="security")
     app.command("serve")(serve.serve)
     app.add_typer(settle.app, name="settle")
+    app.add_typer(returns.app, name="returns")
+    app.add_typer(referendum.app, name="referendum")
+    app.add_typer(claims.app, name="claims")
+    app.add_typer(sequence.app, name="sequence")
 
 
 _register()

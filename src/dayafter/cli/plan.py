@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from dayafter.cli import _uncertainty as U
 from dayafter.cli._common import console, load_territory, print_json, resolve_plan
 from dayafter.errors import ConfigError, InputDataError
 
@@ -69,16 +70,22 @@ def evaluate_cmd(
     reference: Annotated[str | None, typer.Option(help="Reference plan to measure change from.")] = None,
     reock: Annotated[bool, typer.Option(help="Also compute Reock compactness (geometry).")] = False,
     require_contiguous: Annotated[bool, typer.Option(help="Fail (exit 3) when a region is not contiguous.")] = False,
+    draws: U.DrawsOpt = 0,
+    seed: U.SeedOpt = 0,
+    ranges: U.RangesOpt = None,
+    sweep: Annotated[bool, typer.Option(
+        "--sweep", help="With --draws: sweep the stranded threshold (5-20%) and the empowerment rule.")] = False,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Evaluate one plan: every metric on every census, and the criteria."""
+    """Evaluate one plan: every metric on every census, and the criteria (with ranges: --draws)."""
     from rich.markup import escape
     from rich.table import Table
 
     import dayafter as da
     from dayafter.criteria import check_criteria
 
-    t = load_territory(case, project)
+    U.check_draws(draws)
+    t = U.with_ranges(load_territory(case, project), ranges)
     p = resolve_plan(plan, t, case=case, project=project)
     ref = resolve_plan(reference, t, case=case, project=project) if reference else None
     if ref is None and project is None:
@@ -107,30 +114,46 @@ def evaluate_cmd(
                 hint="reassign the detached units or drop --require-contiguous",
                 unit_ids=[u for j in bad for u in t.unit_ids[p.assignment == j].tolist()][:50],
                 source=plan)
+    labels = _labels(case, project)
+    unc = None
+    if draws:
+        from dayafter.uncertainty import summary_dict, threshold_sweep
+
+        dev = U.evaluate_with_draws(t, [p], draws=draws, seed=seed, censuses=census,
+                                    threshold=threshold, reference=ref)[0]
+        unc = summary_dict(dev, criteria=crits, labels=labels)
+        if sweep:
+            unc["sweep"] = {c: s.to_dict() for c, s in threshold_sweep(dev).items()}
     if json_out:
         d = ev.to_dict()
         d["criteria"] = [r.to_dict() for r in results]
+        if unc is not None:
+            d["uncertainty"] = unc
         print_json(d)
         return
-    labels = _labels(case, project)
     out = console()
     out.print(f"[bold]{p.name}[/bold] {p.meta.get('title', '')}: {p.k} regions on {t.name} "
               f"({t.n_units} units)")
     g = ev.geometry
     for cname, cm in ev.censuses.items():
-        tab = Table(title=f"Regions, census {cname}")
-        for col in ("region", "authority", "units", "population", "deviation", "largest community",
-                    "share", "fractionalization", "Polsby-Popper", "pieces"):
-            tab.add_column(col, justify="left" if col in ("region", "authority", "largest community") else "right")
+        tab = Table(title=f"Polities (regions), census {cname}; control: units held by each authority")
+        for col in ("region", "authority", "control", "units", "population", "deviation",
+                    "largest community", "share", "fractionalization", "Polsby-Popper", "pieces"):
+            tab.add_column(col, justify="left" if col in ("region", "authority", "control",
+                                                          "largest community") else "right")
+        by_region = p.control_by_region()
         for j, r in enumerate(p.regions):
             lg = cm.largest[j]
-            tab.add_row(escape(r.name), escape(r.authority), str(g.n_units[j]), f"{cm.population[j]:,.0f}",
+            control = ", ".join(f"{k} {v}" for k, v in by_region[j].items())
+            tab.add_row(escape(r.name), escape(r.authority), escape(control), str(g.n_units[j]),
+                        f"{cm.population[j]:,.0f}",
                         _fmt(cm.deviation[j], "deviation"),
                         labels.get(cm.communities[lg], cm.communities[lg]) if lg >= 0 else "-",
                         _fmt(cm.largest_share[j], "stranded"), _fmt(cm.fractionalization[j], "fractionalization"),
                         _fmt(g.polsby_popper[j], "Polsby"), str(g.pieces[j]))
         out.print(tab)
-        ct = Table(title=f"Communities, census {cname} (stranded: share below {cm.threshold:.0%})")
+        ct = Table(title=f"Communities, census {cname} (polity layer; stranded: share below "
+                         f"{cm.threshold:.0%})")
         for col in ("community", "population", "empowered (plurality)", "empowered (majority)",
                     "stranded", "stranded people"):
             ct.add_column(col, justify="left" if col == "community" else "right")
@@ -144,11 +167,37 @@ def evaluate_cmd(
     out.print(f"cut edges {g.cut_edges}; splits " + ", ".join(f"{k}: {v}" for k, v in g.splits.items()))
     if ev.reock is not None:
         out.print("Reock: " + ", ".join(f"{r.name} {v:.3f}" for r, v in zip(p.regions, ev.reock, strict=True)))
+    out.print("control (units held): " + ", ".join(f"{k} {v}" for k, v in p.control_summary().items())
+              + ("" if p.has_control else " (no stated control: control follows the polities)"))
     if ev.change is not None:
-        out.print(f"change from {ev.change.reference}: {ev.change.units_moved} units change authority ("
-                  + ", ".join(f"{c}: {v:,.0f} people" for c, v in ev.change.people_moved.items()) + ")")
+        ch = ev.change
+        out.print(f"change from {ch.reference}, control layer: {ch.units_moved} units change control ("
+                  + ", ".join(f"{c}: {v:,.0f} people" for c, v in ch.people_moved.items()) + ")")
+        out.print(f"change from {ch.reference}, polity layer: {ch.polity_units_moved} units change "
+                  f"polity authority, {ch.units_reassigned} units change polity ("
+                  + ", ".join(f"{c}: {v:,.0f} people" for c, v in ch.people_reassigned.items()) + ")")
     for r in results:
         out.print(("[green]" if r.passed else "[red]") + escape(r.message()) + "[/]")
+    if unc is not None:
+        U.print_plan_uncertainty(out, dev, unc, labels)
+        if sweep:
+            _print_sweep(out, unc["sweep"], labels)
+
+
+def _print_sweep(out: Any, sweep: dict[str, Any], labels: dict[str, str]) -> None:
+    from rich.markup import escape
+
+    for cname, sw in sweep.items():
+        out.print(f"[bold]Threshold sweep, census {cname}[/bold]: stranded share at 5-20%, and where "
+                  "it jumps (the community's share of a region: stranded there above that threshold)")
+        for comm, d in sw["communities"].items():
+            if not d["flips"]:
+                continue
+            pts = ", ".join(f"{100 * x['threshold']:.0f}%: {100 * (x['point'] or 0):.0f}%"
+                            for x in d["stranded"][::3])
+            flips = "; ".join(f"{escape(f['region'])} {100 * f['share']:.1f}% "
+                              f"[{100 * f['p05']:.1f}-{100 * f['p95']:.1f}]" for f in d["flips"])
+            out.print(f"  {escape(labels.get(comm, comm))}: {pts}; jumps at {flips}")
 
 
 @app.command("compare")
@@ -160,14 +209,18 @@ def compare_cmd(
     census: CensusOpt = None,
     threshold: Annotated[float, typer.Option(help="Stranded threshold (share).")] = 0.10,
     criteria: Annotated[Path | None, typer.Option(help="Criteria file (YAML or JSON).")] = None,
+    draws: U.DrawsOpt = 0,
+    seed: U.SeedOpt = 0,
+    ranges: U.RangesOpt = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Compare plans side by side (one column each) on every census."""
+    """Compare plans side by side (one column each) on every census (with ranges: --draws)."""
     from rich.table import Table
 
     from dayafter.comparison import compare_plans, comparison_table
 
-    t = load_territory(case, project)
+    U.check_draws(draws)
+    t = U.with_ranges(load_territory(case, project), ranges)
     chosen = [resolve_plan(s, t, case=case, project=project) for s in plans or []]
     ref = None
     if project is None:
@@ -180,12 +233,23 @@ def compare_cmd(
     if len(chosen) < 1:
         raise InputDataError("nothing to compare", hint="name plans or pass --all-scenarios")
     evs = compare_plans(t, chosen, reference=ref, censuses=census, threshold=threshold)
-    table = comparison_table(evs, community_labels=_labels(case, project),
-                             criteria=_criteria(criteria, case, project))
+    labels = _labels(case, project)
+    crits = _criteria(criteria, case, project)
+    table = comparison_table(evs, community_labels=labels, criteria=crits)
+    unc = None
+    if draws:
+        unc = _compare_draws(t, chosen, draws=draws, seed=seed, censuses=census, threshold=threshold,
+                             reference=ref, criteria=crits, labels=labels)
     if json_out:
-        print_json({f"{s} / {m}": row for (s, m), row in table.to_dict("index").items()})
+        d: dict[str, Any] = {f"{s} / {m}": row for (s, m), row in table.to_dict("index").items()}
+        if unc is not None:
+            d["uncertainty"] = unc
+        print_json(d)
         return
     out = console()
+    if unc is not None:
+        _print_compare_draws(out, unc, table, labels)
+        return
     for section in dict.fromkeys(table.index.get_level_values(0)):
         sub = table.loc[section]
         tab = Table(title=f"{t.name}: {section}", title_justify="left")
@@ -221,3 +285,77 @@ def export_cmd(
     else:
         write_plan(p, t, out)
     console(stderr=True).print(f"wrote {out}")
+
+
+def _compare_draws(t: Any, plans: list[Any], *, draws: int, seed: int, censuses: list[str] | None,
+                   threshold: float, reference: Any, criteria: list[Any],
+                   labels: dict[str, str]) -> dict[str, Any]:
+    """Per plan: ranges, pass shares and verdicts; per pair of plans: share of draws A beats B."""
+    from dayafter.uncertainty import compare_draws, summary_dict
+
+    names = [p.name for p in plans]
+    if len(set(names)) != len(names):
+        raise InputDataError(f"plans to compare need distinct names, got {names}",
+                             hint="pass each plan once")
+    devs = U.evaluate_with_draws(t, plans, draws=draws, seed=seed, censuses=censuses,
+                                 threshold=threshold, reference=reference)
+    out: dict[str, Any] = {"draws": devs[0].draws.describe(), "plans": {}, "paired": {}}
+    for dev in devs:
+        s = summary_dict(dev, criteria=criteria, labels=labels, regions=False)
+        s.pop("draws")
+        out["plans"][dev.plan.name] = s
+    for i, a in enumerate(devs):
+        for b in devs[i + 1:]:
+            out["paired"][f"{a.plan.name} vs {b.plan.name}"] = {
+                k: v.to_dict() for k, v in compare_draws(a, b).items() if v.direction != 0}
+    return out
+
+
+def _print_compare_draws(out: Any, unc: dict[str, Any], table: Any, labels: dict[str, str]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from dayafter.cli._uncertainty import fmt_range
+
+    plans = list(unc["plans"])
+    d = unc["draws"]
+    out.print(f"[bold]Ranges over {d['draws']} census draws[/bold] (seed {d['seed']}): "
+              + escape("point [p05-p95]; * fragile (the verdicts: plan evaluate --draws)"))
+    first = unc["plans"][plans[0]]["figures"]
+    censuses = list(dict.fromkeys(k.split("/", 1)[0] for k in first))
+    for cname in censuses:
+        tab = Table(title=f"census {cname}", title_justify="left")
+        tab.add_column("metric")
+        for p in plans:
+            tab.add_column(escape(p), justify="right")
+        keys = [k for k in first if k.startswith(cname + "/") and
+                k.split("/", 1)[1].split(":", 1)[0] in ("empowerment_plurality", "empowerment_majority",
+                                                        "stranded", "theil_h", "mean_fractionalization")]
+        for key in keys:
+            metric = key.split("/", 1)[1]
+            name, _, comm = metric.partition(":")
+            if comm and all(unc["plans"][p]["figures"][key]["point"] is None for p in plans):
+                continue
+            row = [escape(f"{name}: {labels.get(comm, comm)}" if comm else name)]
+            for p in plans:
+                f = unc["plans"][p]["figures"][key]
+                kind = "index" if name in ("theil_h", "mean_fractionalization") else "pct"
+                row.append(fmt_range(f, kind) + (" *" if f.get("verdict") == "fragile" else ""))
+            tab.add_row(*row)
+        out.print(tab)
+    for pair, items in unc["paired"].items():
+        a, b = pair.split(" vs ", 1)
+        shown = [(k, v) for k, v in items.items() if max(v["a_better"], v["b_better"]) > 0
+                 and k.split("/", 1)[1].split(":", 1)[0] in ("stranded", "empowerment_plurality")]
+        if not shown:
+            continue
+        pt = Table(title=f"{escape(a)} vs {escape(b)}: share of paired draws in which each is better",
+                   title_justify="left")
+        for col in ("metric", escape(a), escape(b), "tie"):
+            pt.add_column(col, justify="left" if col == "metric" else "right")
+        for k, v in shown:
+            cname, metric = k.split("/", 1)
+            name, _, comm = metric.partition(":")
+            pt.add_row(escape(f"{name}: {labels.get(comm, comm)} ({cname})"),
+                       f"{100 * v['a_better']:.0f}%", f"{100 * v['b_better']:.0f}%", f"{100 * v['tie']:.0f}%")
+        out.print(pt)

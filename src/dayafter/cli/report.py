@@ -45,10 +45,19 @@ def report(
     parties: Annotated[Path | None, typer.Option(
         "--parties", help="Parties JSON for --settle (default: the case's).")] = None,
     budget: Annotated[float, typer.Option(help="Outside compensation fund for --settle.")] = 0.0,
+    article140: Annotated[str | None, typer.Option(
+        "--article140", help="Add the Article 140 section: returns under this scenario, a "
+                             "referendum by district on every census, claims and the case's "
+                             "settlements (built-in case only).")] = None,
+    horizon: Annotated[float, typer.Option(help="Years of returns for --article140.")] = 5.0,
     maps: Annotated[bool, typer.Option("--maps/--no-maps", help="Draw maps (needs geometry).")] = True,
     title: Annotated[str | None, typer.Option(help="Report title.")] = None,
     format: Annotated[str | None, typer.Option(
         "--format", help="html, pdf or xlsx when the --out name has another extension.")] = None,
+    draws: Annotated[int, typer.Option(
+        "--draws", help="Census draws: adds ranges, robust/fragile verdicts, pass shares and a "
+        "sensitivity chart (0: none).")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the census draws.")] = 0,
     json_out: Annotated[bool, typer.Option(
         "--json", help="Print the files written and the run manifest as JSON.")] = False,
 ) -> None:
@@ -63,6 +72,9 @@ def report(
 
     if not out:
         raise InputDataError("no output file given", hint="pass --out dossier.html (or .pdf, .xlsx)")
+    from dayafter.cli._uncertainty import check_draws
+
+    check_draws(draws)
     for path in out:  # check every output before the (slow) work
         if report_format(path, format) == "pdf":
             ok, why = pdf_available()
@@ -133,10 +145,19 @@ def report(
         problem, _, _ = claims_from_spec(t, spec, census=census[0] if census else None,
                                          budget=budget, source=str(path))
         settlements = [run_settle(problem, m) for m in settle]
+    extras = []
+    if article140 is not None:
+        if project is not None:
+            raise ConfigError("--article140 needs the built-in case's data", hint="drop --project")
+        from dayafter.cases.northern_iraq.councils import provincial_rules_2023
+        from dayafter.report.article140 import case_article140_section
+
+        extras.append(case_article140_section(cases.load(case or "northern-iraq"), article140,
+                                              horizon=horizon, council_rules=provincial_rules_2023()))
     dossier = build_dossier(
         t, chosen, reference=ref, ensemble=ens, councils=rules, threshold=threshold,
-        security=assessment, settlements=settlements,
-        censuses=census, maps=maps, inputs=inputs,
+        security=assessment, settlements=settlements, extras=extras,
+        censuses=census, maps=maps, inputs=inputs, draws=draws, seed=seed,
         parameters={"case": None if project is not None else (case or "northern-iraq"),
                     "project": str(project) if project is not None else None,
                     "per_1000": per_1000 if security else None,

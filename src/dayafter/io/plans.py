@@ -3,6 +3,13 @@
 Every reader maps unit ids to the territory's units, reports ids it does not know (an error) and
 units the file does not mention (a warning; they stay unassigned), and never drops anything
 silently. Every writer writes to a temporary file and renames it, or uses one SQLite transaction.
+
+Every format carries both layers of a plan: the polities (regions with name, authority and
+status) and the control of each unit (a label, or nothing where control follows the polity):
+dayafter JSON version 2 has a ``control`` object (version 1 files, which have none, are still
+read); the assignment CSV has optional ``region_name``, ``authority``, ``status`` and
+``control`` columns; Districtr imports accept an optional ``control`` object; the GeoPackage
+table ``plan_assignments`` has a ``control`` column (added to older projects on write).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from dayafter.territory import Territory
 
 __all__ = [
     "PLAN_FORMAT",
+    "PLAN_VERSION",
     "plan_from_dict",
     "plan_to_dict",
     "read_assignment_csv",
@@ -38,6 +46,8 @@ __all__ = [
 ]
 
 PLAN_FORMAT = "dayafter.plan"
+PLAN_VERSION = 2
+"""The version :func:`plan_to_dict` writes (2: control layer); versions 1 and 2 are read."""
 
 
 # ------------------------------------------------------------------------------------------ common
@@ -54,6 +64,7 @@ def _finish(
     meta: Mapping[str, Any] | None = None,
     territory_hash: str | None = None,
     require_complete: bool = False,
+    control: Mapping[str, str | None] | None = None,
 ) -> Plan:
     ids = [u for u, _ in pairs]
     dups = sorted(u for u, c in Counter(ids).items() if c > 1)
@@ -78,6 +89,8 @@ def _finish(
             f"unassigned: {first_ids(absent)}",
             DataQualityWarning, stacklevel=3)
     plan = Plan(a.astype(np.int32), tuple(regions), territory.content_hash, name=name, notes=notes, meta=meta or {})
+    if control:
+        plan = _with_control(plan, territory, control, source=source)
     if territory_hash and territory_hash != territory.content_hash:
         raise PlanMismatchError(
             f"the plan was made for other territory data (hash {territory_hash[:12]}, this territory "
@@ -87,11 +100,37 @@ def _finish(
     return plan
 
 
+def _with_control(plan: Plan, territory: Territory, control: Mapping[str, str | None], *,
+                  source: str) -> Plan:
+    """``plan`` with the stated control of the units in ``control`` (``None``/blank: none)."""
+    bad = [str(u) for u, v in control.items() if v is not None and not isinstance(v, str)]
+    if bad:
+        raise InputDataError(f"control of units {first_ids(bad)} must be a label such as 'federal'",
+                             hint="write \"control\": {\"unit_id\": \"krg\", ...}",
+                             unit_ids=bad, source=source)
+    stated = {str(u): v.strip() for u, v in control.items() if v is not None and v.strip()}
+    if not stated:
+        return plan
+    idx = territory.index(list(stated), source=source)  # unknown ids raise, naming them
+    return plan.with_control_of(dict(zip(idx.tolist(), stated.values(), strict=True)))
+
+
+def _control_map(plan: Plan, territory: Territory) -> dict[str, str]:
+    """``{unit_id: label}`` for the units with stated control (sorted by unit id)."""
+    labels = plan._stated_control()
+    return {str(u): str(c) for u, c in zip(territory.unit_ids.tolist(), labels.tolist(), strict=True)
+            if c is not None}
+
+
 # ------------------------------------------------------------------------------------------ JSON
 
 
 def plan_to_dict(plan: Plan, territory: Territory) -> dict[str, Any]:
-    """The dayafter JSON form of a plan (assignment by unit id and region name)."""
+    """The dayafter JSON form of a plan (version 2).
+
+    ``assignment`` maps unit ids to region (polity) names; ``control`` maps the unit ids with a
+    stated control to its label (units not listed follow their polity's authority).
+    """
     plan.check_territory(territory)
     names = plan.region_names
     assignment = {
@@ -101,7 +140,7 @@ def plan_to_dict(plan: Plan, territory: Territory) -> dict[str, Any]:
     meta = dict(plan.meta)
     out: dict[str, Any] = {
         "format": PLAN_FORMAT,
-        "version": 1,
+        "version": PLAN_VERSION,
         "name": plan.name,
         "title": meta.pop("title", ""),
         "notes": plan.notes,
@@ -109,6 +148,7 @@ def plan_to_dict(plan: Plan, territory: Territory) -> dict[str, Any]:
         "territory_hash": plan.territory_hash,
         "regions": [r.to_dict() for r in plan.regions],
         "assignment": assignment,
+        "control": _control_map(plan, territory),
     }
     if meta:
         out["meta"] = meta
@@ -123,13 +163,14 @@ def plan_from_dict(
     rebind: bool = False,
     require_complete: bool = False,
 ) -> Plan:
-    """Parse the dayafter JSON form (see :func:`plan_to_dict`)."""
+    """Parse the dayafter JSON form, versions 1 and 2 (see :func:`plan_to_dict`)."""
     if data.get("format") != PLAN_FORMAT:
         raise InputDataError(f"not a dayafter plan (format {data.get('format')!r})",
                              hint=f"expected \"format\": \"{PLAN_FORMAT}\"", source=source)
-    if data.get("version") != 1:
+    version = data.get("version")
+    if isinstance(version, bool) or version not in (1, 2):
         raise InputDataError(f"unsupported plan version {data.get('version')!r}",
-                             hint="this dayafter reads version 1", source=source)
+                             hint="this dayafter reads versions 1 and 2", source=source)
     raw_regions = data.get("regions")
     if not isinstance(raw_regions, list) or not all(isinstance(r, Mapping) and "name" in r
                                                     for r in raw_regions):
@@ -181,13 +222,30 @@ def plan_from_dict(
             raise InputDataError("'sources' must be a list of source ids", source=source,
                                  hint="write \"sources\": [\"PS1\"]")
         meta["sources"] = [str(x) for x in data["sources"]]
+    control = data.get("control") or {}
+    if not isinstance(control, Mapping):
+        raise InputDataError("'control' must map unit ids to control labels",
+                             hint="write \"control\": {\"IQG15Q07N01\": \"krg\"} or leave it out",
+                             source=source)
     return _finish(territory, pairs, regions, source=source, name=str(data.get("name", "")),
                    notes=str(data.get("notes", "") or ""), meta=meta,
                    territory_hash=None if rebind else data.get("territory_hash"),
-                   require_complete=require_complete)
+                   require_complete=require_complete, control=control)
 
 
 # ------------------------------------------------------------------------------------------ CSV
+
+_ID_HEADERS = ("unit_id", "id", "geoid", "geoid10", "geoid20", "pcode", "unit")
+_REGION_HEADERS = ("region", "district", "assignment", "part", "region_id")
+_OPTIONAL_COLUMNS = {"region_name": "region_name", "name": "region_name", "authority": "authority",
+                     "region_authority": "authority", "status": "status", "control": "control"}
+
+
+def _is_int(s: str) -> bool:
+    try:
+        return float(s) == int(float(s))
+    except (ValueError, OverflowError):
+        return False
 
 
 def read_assignment_csv(
@@ -198,11 +256,14 @@ def read_assignment_csv(
     name: str | None = None,
     require_complete: bool = False,
 ) -> Plan:
-    """Read an assignment table ``unit_id,region`` (comma or ``|``; header optional).
+    """Read an assignment table ``unit_id,region[,region_name,authority,status,control]``.
 
-    Regions are numbers (``1..k``; ``0``, ``-1`` or blank mean unassigned) or names. Numbered
-    regions become ``Region("1")``, ``Region("2")`` ... unless ``regions`` gives their attributes
-    (region number ``j`` is ``regions[j - 1]``).
+    Comma or ``|`` separated; the header is optional for the two-column form and needed for the
+    optional columns. Regions are numbers (``1..k``; ``0``, ``-1`` or blank mean unassigned) or
+    names. Numbered regions take their name, authority and status from the ``region_name``,
+    ``authority`` and ``status`` columns (the same on every row of a region), else from
+    ``regions`` (region number ``j`` is ``regions[j - 1]``), else they are called ``"1"``,
+    ``"2"``, ... ``control`` gives each unit's control label (blank: follows its polity).
     """
     p = Path(path)
     src = str(p)
@@ -216,24 +277,34 @@ def read_assignment_csv(
                              source=src)
     sep = "|" if "|" in lines[0] and "," not in lines[0] else ","
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sep))
-    bad_rows = [i + 1 for i, r in enumerate(rows) if len(r) < 2 or len(r) > 3]
-    if bad_rows:
-        raise InputDataError(f"rows {first_ids(bad_rows)} do not have two columns (unit id, region)",
-                             hint=f"write 'unit_id{sep}region' on every row", source=src)
     head = [c.strip().lower() for c in rows[0]]
-    has_header = head[0] in ("unit_id", "id", "geoid", "geoid10", "geoid20", "pcode", "unit") or (
-        head[1] in ("region", "district", "assignment", "part", "region_id") )
+    has_header = len(head) >= 2 and (head[0] in _ID_HEADERS or head[1] in _REGION_HEADERS)
+    width = len(head) if has_header else 2
+    extra: dict[str, int] = {}
+    if has_header:
+        unknown = [c for c in head[2:] if c not in _OPTIONAL_COLUMNS]
+        if unknown:
+            raise InputDataError(
+                f"unknown columns {unknown} in the assignment table",
+                hint="columns are unit_id, region, then optionally region_name, authority, status, "
+                "control", source=src)
+        for i, c in enumerate(head[2:], start=2):
+            key = _OPTIONAL_COLUMNS[c]
+            if key in extra:
+                raise InputDataError(f"column {c!r} repeats {key!r}", hint="keep one of them", source=src)
+            extra[key] = i
+    bad_rows = [i + 1 for i, r in enumerate(rows) if len(r) != width]
+    if bad_rows and width == 2:
+        raise InputDataError(f"rows {first_ids(bad_rows)} do not have two columns (unit id, region)",
+                             hint=f"write 'unit_id{sep}region' on every row, or add a header naming "
+                             "the extra columns (region_name, authority, status, control)", source=src)
+    if bad_rows:
+        raise InputDataError(f"rows {first_ids(bad_rows)} do not have the header's {width} columns",
+                             hint="give every row a value (possibly empty) for every column", source=src)
     body = rows[1:] if has_header else rows
+    first_row = 2 if has_header else 1
     values = [r[1].strip() for r in body]
-
-    def is_int(s: str) -> bool:
-        try:
-            int(float(s))
-            return float(s) == int(float(s))
-        except (ValueError, OverflowError):
-            return False
-
-    numeric = all(v == "" or is_int(v) for v in values)
+    numeric = all(v == "" or _is_int(v) for v in values)
     pairs: list[tuple[str, int]] = []
     if numeric:
         nums = sorted({int(float(v)) for v in values if v != "" and int(float(v)) > 0})
@@ -248,50 +319,138 @@ def read_assignment_csv(
             if too_big:
                 raise InputDataError(f"region numbers {too_big} exceed the {len(regs)} regions given",
                                      source=src)
-            number_to_index = {x: x - 1 for x in range(1, len(regs) + 1)}
         else:
-            k = max(nums) if nums else 0
-            regs = [Region(str(x)) for x in range(1, k + 1)]
-            number_to_index = {x: x - 1 for x in range(1, k + 1)}
+            regs = [Region(str(x)) for x in range(1, (max(nums) if nums else 0) + 1)]
+        if regions is None and {"region_name", "authority", "status"} & set(extra):
+            regs = _regions_from_columns(body, nums, extra, first_row, src)
         for r in body:
             v = r[1].strip()
             num = int(float(v)) if v else 0
-            pairs.append((r[0].strip(), number_to_index[num] if num > 0 else UNASSIGNED))
+            pairs.append((r[0].strip(), num - 1 if num > 0 else UNASSIGNED))
     else:
-        names = []
+        names: list[str] = []
         for v in values:
-            if v and v not in names and not (is_int(v) and int(float(v)) <= 0):
+            if v and v not in names and not (_is_int(v) and int(float(v)) <= 0):
                 names.append(v)
-        regs = list(regions) if regions is not None else [Region(n) for n in names]
+        if regions is not None:
+            regs = list(regions)
+        else:
+            attrs = _name_attributes(body, names, extra, first_row, src)
+            regs = [Region(n, *attrs.get(n, ("", ""))) for n in names]
         by_name = {rg.name: j for j, rg in enumerate(regs)}
-        unknown = sorted(set(names) - set(by_name))
-        if unknown:
-            raise InputDataError(f"region names {unknown[:5]} are not in the regions given", source=src)
+        unknown_names = sorted(set(names) - set(by_name))
+        if unknown_names:
+            raise InputDataError(f"region names {unknown_names[:5]} are not in the regions given", source=src)
         for r in body:
             v = r[1].strip()
             pairs.append((r[0].strip(), by_name[v] if v in by_name else UNASSIGNED))
-    empty_ids = [i + 1 + has_header for i, (u, _) in enumerate(pairs) if not u]
+    empty_ids = [i + first_row for i, (u, _) in enumerate(pairs) if not u]
     if empty_ids:
         raise InputDataError(f"rows {first_ids(empty_ids)} have no unit id", source=src)
+    control = None
+    if "control" in extra:
+        control = {r[0].strip(): (r[extra["control"]].strip() or None) for r in body}
     return _finish(territory, pairs, regs, source=src, name=name or p.stem,
-                   require_complete=require_complete)
+                   require_complete=require_complete, control=control)
+
+
+def _cell(row: list[str], extra: dict[str, int], key: str) -> str:
+    return row[extra[key]].strip() if key in extra else ""
+
+
+def _regions_from_columns(body: list[list[str]], nums: list[int], extra: dict[str, int],
+                          first_row: int, src: str) -> list[Region]:
+    """Regions ``1..max(nums)`` named by the region_name/authority/status columns."""
+    seen: dict[int, tuple[tuple[str, str, str], int]] = {}
+    for i, r in enumerate(body):
+        v = r[1].strip()
+        if not v or int(float(v)) <= 0:
+            continue
+        num = int(float(v))
+        attrs = (_cell(r, extra, "region_name"), _cell(r, extra, "authority"), _cell(r, extra, "status"))
+        if num in seen and seen[num][0] != attrs:
+            raise InputDataError(
+                f"rows {seen[num][1]} and {i + first_row} give region {num} different names, "
+                f"authorities or statuses ({list(seen[num][0])} and {list(attrs)})",
+                hint="write the same region_name, authority and status on every row of a region",
+                source=src)
+        seen.setdefault(num, (attrs, i + first_row))
+    k = max(nums) if nums else 0
+    regs = []
+    for j in range(1, k + 1):
+        nm, auth, status = seen[j][0] if j in seen else ("", "", "")
+        regs.append(Region(nm or str(j), auth, status))
+    names = [r.name for r in regs]
+    dup = sorted({x for x in names if names.count(x) > 1})
+    if dup:
+        raise InputDataError(f"several region numbers have the names {dup}",
+                             hint="give every region its own region_name", source=src)
+    return regs
+
+
+def _name_attributes(body: list[list[str]], names: list[str], extra: dict[str, int],
+                     first_row: int, src: str) -> dict[str, tuple[str, str]]:
+    """Authority and status of regions named in the region column."""
+    out: dict[str, tuple[tuple[str, str], int]] = {}
+    if not ({"authority", "status"} & set(extra)):
+        return {}
+    for i, r in enumerate(body):
+        v = r[1].strip()
+        if v not in names:
+            continue
+        attrs = (_cell(r, extra, "authority"), _cell(r, extra, "status"))
+        if v in out and out[v][0] != attrs:
+            raise InputDataError(
+                f"rows {out[v][1]} and {i + first_row} give region {v!r} different authorities or "
+                f"statuses ({list(out[v][0])} and {list(attrs)})",
+                hint="write the same authority and status on every row of a region", source=src)
+        out.setdefault(v, (attrs, i + first_row))
+    return {k: v[0] for k, v in out.items()}
 
 
 def write_assignment_csv(plan: Plan, territory: Territory, path: str | Path, *,
-                         sep: str = ",", labels: str = "numbers") -> None:
-    """Write ``unit_id,region`` rows (regions numbered from 1, 0 = unassigned, or by name)."""
+                         sep: str = ",", labels: str = "full") -> None:
+    """Write the plan as an assignment table.
+
+    Parameters
+    ----------
+    plan, territory
+        The plan and the territory it belongs to.
+    path
+        Output file (written to a temporary file, then renamed).
+    sep
+        ``","`` or ``"|"``.
+    labels
+        ``"full"`` (default): ``unit_id,region,region_name,authority,status,control``, regions
+        numbered from 1 (0 = unassigned) with their attributes on every row and each unit's stated
+        control (blank where it follows the polity), so a re-import gives back the same plan (empty
+        regions aside); ``"numbers"``: ``unit_id,region`` only; ``"names"``: ``unit_id,region``
+        with region names.
+    """
     plan.check_territory(territory)
     if sep not in (",", "|"):
         raise InputDataError("the separator must be ',' or '|'")
+    if labels not in ("full", "numbers", "names"):
+        raise InputDataError(f"labels must be 'full', 'numbers' or 'names', got {labels!r}")
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=sep, lineterminator="\n")
-    w.writerow(["unit_id", "region"])
     names = plan.region_names
-    for u, r in zip(territory.unit_ids.tolist(), plan.assignment.tolist(), strict=True):
-        if labels == "names":
-            w.writerow([u, names[r] if r >= 0 else ""])
-        else:
-            w.writerow([u, r + 1 if r >= 0 else 0])
+    ids = territory.unit_ids.tolist()
+    if labels == "full":
+        w.writerow(["unit_id", "region", "region_name", "authority", "status", "control"])
+        stated = plan._stated_control().tolist()
+        for u, r, c in zip(ids, plan.assignment.tolist(), stated, strict=True):
+            reg = plan.regions[r] if r >= 0 else Region("-")
+            w.writerow([u, r + 1 if r >= 0 else 0, reg.name if r >= 0 else "",
+                        reg.authority if r >= 0 else "", reg.status if r >= 0 else "",
+                        c or ""])
+    else:
+        w.writerow(["unit_id", "region"])
+        for u, r in zip(ids, plan.assignment.tolist(), strict=True):
+            if labels == "names":
+                w.writerow([u, names[r] if r >= 0 else ""])
+            else:
+                w.writerow([u, r + 1 if r >= 0 else 0])
     atomic_write_text(path, buf.getvalue())
 
 
@@ -299,7 +458,12 @@ def write_assignment_csv(plan: Plan, territory: Territory, path: str | Path, *,
 
 
 def read_districtr(path: str | Path, territory: Territory, *, require_complete: bool = False) -> Plan:
-    """Import a plan saved by Districtr (``assignment`` of unit id to part id, ``parts`` names)."""
+    """Import a plan saved by Districtr (``assignment`` of unit id to part id, ``parts`` names).
+
+    Districtr has no control layer: control follows each region's authority, unless the file
+    carries the optional extensions ``control`` (``{unit_id: label}``) or parts with
+    ``authority`` and ``status``.
+    """
     p = Path(path)
     src = str(p)
     data = _load_json(p)
@@ -358,20 +522,31 @@ def _districtr_from_dict(data: Mapping[str, Any], territory: Territory, *, sourc
         raise InputDataError(
             f"the Districtr plan numbers {k} districts for {territory.n_units} units",
             hint="district numbers must lie in 0..number of units - 1", source=source)
+    def _text(part: Mapping[str, Any], key: str) -> str:
+        v = part.get(key)
+        return v.strip() if isinstance(v, str) else ""
+
     regions = [
-        Region(str(parts_meta.get(j, {}).get("name") or f"District {j + 1}")) for j in range(k)
+        Region(str(parts_meta.get(j, {}).get("name") or f"District {j + 1}"),
+               _text(parts_meta.get(j, {}), "authority"), _text(parts_meta.get(j, {}), "status"))
+        for j in range(k)
     ]
     # Districtr may repeat a name; keep names unique
     seen: dict[str, int] = {}
     for j, r in enumerate(regions):
         if r.name in seen:
-            regions[j] = Region(f"{r.name} ({j + 1})")
+            regions[j] = Region(f"{r.name} ({j + 1})", r.authority, r.status)
         seen[regions[j].name] = j
     pairs = [(u, UNASSIGNED if v is None else v) for u, v in pairs_raw]
     plan_name = str(data.get("placeId") or problem.get("name") or name)
+    control = data.get("control") or {}
+    if not isinstance(control, Mapping):
+        raise InputDataError("malformed plan: 'control' must map unit ids to control labels",
+                             hint="Districtr itself writes no control; remove the key or fix it",
+                             source=source)
     return _finish(territory, pairs, regions, source=source, name=name if name else plan_name,
                    meta={"imported_from": "districtr", "districtr_id": str(data.get("id", ""))},
-                   require_complete=require_complete)
+                   require_complete=require_complete, control=control)
 
 
 # ------------------------------------------------------------------------------------------ GeoPackage
@@ -382,8 +557,12 @@ _GPKG_TABLES = {
     "plan_regions": "CREATE TABLE IF NOT EXISTS plan_regions (plan_id TEXT NOT NULL, region_index "
     "INTEGER NOT NULL, name TEXT NOT NULL, authority TEXT, status TEXT, PRIMARY KEY (plan_id, region_index))",
     "plan_assignments": "CREATE TABLE IF NOT EXISTS plan_assignments (plan_id TEXT NOT NULL, unit_id "
-    "TEXT NOT NULL, region_index INTEGER NOT NULL, PRIMARY KEY (plan_id, unit_id))",
+    "TEXT NOT NULL, region_index INTEGER NOT NULL, control TEXT, PRIMARY KEY (plan_id, unit_id))",
 }
+
+
+def _has_column(con: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(r[1] == column for r in con.execute(f"PRAGMA table_info({table})"))
 
 
 def _register_attribute_table(con: sqlite3.Connection, table: str) -> None:
@@ -420,6 +599,8 @@ def write_plans_gpkg(plans: Sequence[Plan], territory: Territory, path: str | Pa
         for table, ddl in _GPKG_TABLES.items():
             con.execute(ddl)
             _register_attribute_table(con, table)
+        if not _has_column(con, "plan_assignments", "control"):  # a project saved before control
+            con.execute("ALTER TABLE plan_assignments ADD COLUMN control TEXT")
         now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         ids = territory.unit_ids.tolist()
         for plan in plans:
@@ -431,8 +612,10 @@ def write_plans_gpkg(plans: Sequence[Plan], territory: Territory, path: str | Pa
                          json.dumps(dict(plan.meta), sort_keys=True), now))
             con.executemany("INSERT INTO plan_regions VALUES (?, ?, ?, ?, ?)",
                             [(pid, j, r.name, r.authority, r.status) for j, r in enumerate(plan.regions)])
-            con.executemany("INSERT INTO plan_assignments VALUES (?, ?, ?)",
-                            list(zip([pid] * len(ids), ids, plan.assignment.tolist(), strict=True)))
+            con.executemany("INSERT INTO plan_assignments (plan_id, unit_id, region_index, control) "
+                            "VALUES (?, ?, ?, ?)",
+                            list(zip([pid] * len(ids), ids, plan.assignment.tolist(),
+                                     plan._stated_control().tolist(), strict=True)))
         con.execute("COMMIT")
     except BaseException:
         if con.in_transaction:
@@ -454,19 +637,22 @@ def read_plans_gpkg(path: str | Path, territory: Territory, *, rebind: bool = Fa
                 return {}
             plans_rows = con.execute("SELECT plan_id, name, notes, territory_hash, meta_json FROM plans "
                                      "ORDER BY plan_id").fetchall()
+            has_control = _has_column(con, "plan_assignments", "control")
             out = {}
             for pid, name, notes, thash, meta_json in plans_rows:
                 regs = con.execute("SELECT region_index, name, authority, status FROM plan_regions "
                                    "WHERE plan_id = ? ORDER BY region_index", (pid,)).fetchall()
                 if [r[0] for r in regs] != list(range(len(regs))):
                     raise InputDataError(f"plan {pid!r}: region indices are not 0..k-1", source=src)
-                rows = con.execute("SELECT unit_id, region_index FROM plan_assignments WHERE plan_id = ?",
-                                   (pid,)).fetchall()
+                ctl_col = "control" if has_control else "NULL"
+                rows = con.execute(f"SELECT unit_id, region_index, {ctl_col} FROM plan_assignments "
+                                   "WHERE plan_id = ?", (pid,)).fetchall()
                 out[name] = _finish(
-                    territory, [(str(u), int(r)) for u, r in rows],
+                    territory, [(str(u), int(r)) for u, r, _ in rows],
                     [Region(r[1], r[2] or "", r[3] or "") for r in regs],
                     source=f"{src} (plan {pid})", name=name, notes=notes or "",
-                    meta=json.loads(meta_json or "{}"), territory_hash=None if rebind else thash)
+                    meta=json.loads(meta_json or "{}"), territory_hash=None if rebind else thash,
+                    control={str(u): c for u, _, c in rows if c})
             return out
         finally:
             con.close()

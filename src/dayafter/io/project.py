@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 
@@ -17,7 +18,7 @@ from dayafter.geo.build import build_territory
 from dayafter.io.atomic import atomic_path
 from dayafter.io.plans import read_plans_gpkg, write_plans_gpkg
 from dayafter.plan import Plan
-from dayafter.territory import Territory
+from dayafter.territory import CensusRange, Territory
 
 __all__ = ["Project", "read_project", "write_project"]
 
@@ -48,6 +49,7 @@ def write_project(territory: Territory, path: str | Path, *, plans: Sequence[Pla
         "admin": list(territory.admin), "labels": list(territory.labels),
         "content_hash": territory.content_hash,
         "island_links": [list(x) for x in territory.meta.get("island_links", [])],
+        "ranges": list(territory.ranges),
     }
     with atomic_path(path, suffix=".gpkg") as tmp:
         pyogrio.write_dataframe(gdf, tmp, layer="units", driver="GPKG")
@@ -64,6 +66,8 @@ def write_project(territory: Territory, path: str | Path, *, plans: Sequence[Pla
                                  zip(territory.unit_ids.tolist(), table, strict=True)])
                 con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) "
                             "VALUES (?, 'attributes', ?)", (tname, tname))
+            for cname, r in territory.ranges.items():  # optional: each figure's low and high
+                _write_ranges(con, cname, r, territory)
             con.execute("CREATE TABLE dayafter_meta (key TEXT PRIMARY KEY, value TEXT)")
             con.executemany("INSERT INTO dayafter_meta VALUES (?, ?)",
                             [(k, json.dumps(v)) for k, v in meta.items()])
@@ -88,6 +92,8 @@ def read_project(path: str | Path) -> Project:
             meta = {k: json.loads(v) for k, v in con.execute("SELECT key, value FROM dayafter_meta")}
             censuses = {c: pd.read_sql_query(f'SELECT * FROM "census_{c}"', con).set_index("unit_id")
                         for c in meta["censuses"]}
+            range_tables = {c: pd.read_sql_query(f'SELECT * FROM "ranges_{c}"', con)
+                            for c in meta.get("ranges", [])}
         finally:
             con.close()
     except (sqlite3.DatabaseError, KeyError) as exc:
@@ -110,4 +116,61 @@ def read_project(path: str | Path) -> Project:
         raise InputDataError(
             "the project's units or censuses changed since it was written (content hash differs)",
             hint="rebuild the project with 'dayafter territory build'", source=src)
+    if range_tables:
+        territory = territory.with_ranges(
+            {c: _read_ranges(df, territory, c, f"{src} (table ranges_{c})")
+             for c, df in range_tables.items()})
     return Project(territory, read_plans_gpkg(p, territory))
+
+
+def _write_ranges(con: sqlite3.Connection, cname: str, r: CensusRange, territory: Territory) -> None:
+    """Table ``ranges_<census>``: unit_id, ``<community>_low/_high/_status``, ``total_*``."""
+    tname = f"ranges_{cname}"
+    comms = territory.communities
+    cols = ["unit_id TEXT PRIMARY KEY"]
+    for c in comms:
+        cols += [f'"{c}_low" REAL', f'"{c}_high" REAL', f'"{c}_status" TEXT']
+    cols += ['"total_low" REAL', '"total_high" REAL', '"total_status" TEXT']
+    con.execute(f'CREATE TABLE "{tname}" ({", ".join(cols)})')
+
+    def num(x: float) -> float | None:
+        return float(x) if np.isfinite(x) else None
+
+    rows = []
+    for i, u in enumerate(territory.unit_ids.tolist()):
+        row: list[object] = [u]
+        for j in range(len(comms)):
+            row += [num(r.low[i, j]), num(r.high[i, j]),
+                    str(r.status[i, j]) if r.status is not None else ""]
+        row += [num(r.total_low[i]), num(r.total_high[i]),
+                str(r.total_status[i]) if r.total_status is not None else ""]
+        rows.append(tuple(row))
+    marks = ", ".join("?" for _ in range(len(rows[0])))
+    con.executemany(f'INSERT INTO "{tname}" VALUES ({marks})', rows)
+    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) "
+                "VALUES (?, 'attributes', ?)", (tname, tname))
+
+
+def _read_ranges(df: pd.DataFrame, territory: Territory, cname: str, source: str) -> CensusRange:
+    """Inverse of :func:`_write_ranges` (checked like any ranges)."""
+    comms = territory.communities
+    idx = territory.index(df["unit_id"].astype(str).tolist(), source=source)
+    n, g = territory.n_units, len(comms)
+
+    def col(name: str) -> np.ndarray:
+        return pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float)
+
+    low = np.full((n, g), np.nan)
+    high = np.full((n, g), np.nan)
+    st = np.full((n, g), "", dtype=object)
+    for j, c in enumerate(comms):
+        low[idx, j], high[idx, j] = col(f"{c}_low"), col(f"{c}_high")
+        st[idx, j] = df[f"{c}_status"].fillna("").astype(str).to_numpy(dtype=object)
+    tl = np.full(n, np.nan)
+    th = np.full(n, np.nan)
+    ts = np.full(n, "", dtype=object)
+    tl[idx], th[idx] = col("total_low"), col("total_high")
+    ts[idx] = df["total_status"].fillna("").astype(str).to_numpy(dtype=object)
+    r = CensusRange(low, high, tl, th, st, ts, source=source)
+    r.check(territory.census(cname), territory.unit_ids, cname)
+    return r

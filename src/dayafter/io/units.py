@@ -12,6 +12,7 @@ import pandas as pd
 
 from dayafter.errors import InputDataError
 from dayafter.geo.build import build_territory, normalise_ids
+from dayafter.io.ranges import ranges_from_wide, split_range_columns
 from dayafter.territory import Territory
 
 __all__ = ["read_table", "read_territory", "read_units"]
@@ -149,6 +150,7 @@ def read_territory(
     """
     gdf = read_units(path, layer=layer)
     specs: dict[str, Any] = {}
+    range_tables: dict[str, tuple[pd.DataFrame, str]] = {}
     if not censuses:
         if not communities:
             raise InputDataError("name the community population columns",
@@ -166,6 +168,9 @@ def read_territory(
                 specs[cname] = {c: tmpl.replace("{}", c) for c in communities}
             else:
                 table = read_table(spec, id_col=table_id_col or id_col)
+                table, rcols = split_range_columns(table, communities)
+                if len(rcols.columns):
+                    range_tables[cname] = (rcols, str(spec))
                 if communities:
                     absent = [c for c in communities if c not in table.columns]
                     if absent:
@@ -184,6 +189,16 @@ def read_territory(
                             hint="name the population columns with --communities a,b,c "
                             "(and fix any non-numeric values)", source=str(spec))
                 specs[cname] = table
-    return build_territory(gdf, id_col=id_col, censuses=specs, admin_cols=admin_cols,
-                           label_cols=label_cols, name=name or Path(path).stem, source=str(path),
-                           **kwargs)
+    territory = build_territory(gdf, id_col=id_col, censuses=specs, admin_cols=admin_cols,
+                                label_cols=label_cols, name=name or Path(path).stem,
+                                source=str(path), **kwargs)
+    if range_tables:  # <community>_low / _high columns beside a census: its figures' ranges
+        from dayafter.territory import CensusRange
+
+        found: dict[str, CensusRange] = {}
+        for cname, (rcols, src) in range_tables.items():
+            r = ranges_from_wide(rcols, territory, cname, source=src)
+            if r is not None:
+                found[cname] = r
+        territory = territory.with_ranges(found)
+    return territory

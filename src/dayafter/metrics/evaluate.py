@@ -252,25 +252,37 @@ class GeometryMetrics:
 
 @dataclass(frozen=True)
 class ChangeMetrics:
-    """Change of a plan from a reference plan.
+    """Change of a plan from a reference plan, on each layer.
+
+    The **control** layer (who holds each unit, :meth:`Plan.control_of_units`) gives
+    ``authorities``, ``units_moved``, ``people_moved`` and the transition tables; the **polity**
+    layer gives the ``polity_*`` fields (the authority of the unit's region,
+    :meth:`Plan.authority_of_units`) and the region matching. For a plan that states no control,
+    control follows the polities and both layers agree.
 
     Attributes
     ----------
     reference
         Name of the reference plan.
     authorities
-        Authority labels (rows and columns of the transition tables).
+        Control labels (rows and columns of the transition tables).
     units_moved
-        Units whose governing authority differs from the reference.
+        Control layer: units whose control differs from the reference.
     people_moved
         Per census, people in those units.
     transition_units, transition_people
-        ``[from, to]`` tables over ``authorities`` (people per census).
+        ``[from, to]`` control tables over ``authorities`` (people per census).
     region_match
         For each region of the plan, the reference region it overlaps most (Hungarian matching on
         shared units), or -1.
     units_reassigned, people_reassigned
-        Units (and people per census) whose region is not the matched reference region.
+        Polity layer: units (and people per census) whose region is not the matched reference
+        region.
+    polity_authorities, polity_units_moved, polity_people_moved
+        Polity layer: authority labels, units whose region's authority differs from the
+        reference, and the people in them per census.
+    polity_transition_units, polity_transition_people
+        ``[from, to]`` tables of polity authority.
     """
 
     reference: str
@@ -282,6 +294,11 @@ class ChangeMetrics:
     region_match: NDArray[np.int64]
     units_reassigned: int
     people_reassigned: dict[str, float]
+    polity_authorities: tuple[str, ...] = ()
+    polity_units_moved: int = 0
+    polity_people_moved: dict[str, float] = field(default_factory=dict)
+    polity_transition_units: NDArray[np.int64] | None = None
+    polity_transition_people: dict[str, NDArray[np.float64]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -314,8 +331,11 @@ class Evaluation:
                 out[f"{name}/{key}"] = v
         if self.change is not None:
             out["units_moved"] = float(self.change.units_moved)
+            out["polity_units_moved"] = float(self.change.polity_units_moved)
             for name, v in self.change.people_moved.items():
                 out[f"{name}/people_moved"] = v
+            for name, v in self.change.polity_people_moved.items():
+                out[f"{name}/polity_people_moved"] = v
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -385,20 +405,37 @@ class Evaluation:
             }
         if self.change is not None:
             ch = self.change
+
+            def transitions(labels: tuple[str, ...], units: NDArray[np.int64] | None,
+                            people: dict[str, NDArray[np.float64]]) -> list[dict[str, Any]]:
+                if units is None:
+                    return []
+                return [
+                    {"from": labels[i], "to": labels[j], "units": int(units[i, j]),
+                     "people": {c: float(t[i, j]) for c, t in people.items()}}
+                    for i in range(len(labels)) for j in range(len(labels))
+                    if i != j and units[i, j] > 0
+                ]
+
             out["change"] = {
                 "reference": ch.reference,
+                "layer": "control",
                 "units_moved": ch.units_moved,
                 "people_moved": ch.people_moved,
-                "transitions": [
-                    {"from": ch.authorities[i], "to": ch.authorities[j],
-                     "units": int(ch.transition_units[i, j]),
-                     "people": {c: float(t[i, j]) for c, t in ch.transition_people.items()}}
-                    for i in range(len(ch.authorities)) for j in range(len(ch.authorities))
-                    if i != j and ch.transition_units[i, j] > 0
-                ],
+                "transitions": transitions(ch.authorities, ch.transition_units,
+                                           ch.transition_people),
                 "units_reassigned": ch.units_reassigned,
                 "people_reassigned": ch.people_reassigned,
+                "polity": {
+                    "units_moved": ch.polity_units_moved,
+                    "people_moved": ch.polity_people_moved,
+                    "transitions": transitions(ch.polity_authorities, ch.polity_transition_units,
+                                               ch.polity_transition_people),
+                    "units_reassigned": ch.units_reassigned,
+                    "people_reassigned": ch.people_reassigned,
+                },
             }
+        out["control"] = plan.control_summary()
         return out
 
 
@@ -497,26 +534,35 @@ def evaluate_assignment(
 def compare_to_reference(
     territory: Territory, plan: Plan, reference: Plan, *, censuses: Sequence[str] | None = None
 ) -> ChangeMetrics:
-    """How ``plan`` differs from ``reference``: people and units moved, by authority and region."""
+    """How ``plan`` differs from ``reference``, on the control layer and on the polity layer.
+
+    Control: units (and people) whose control label changes, with ``[from, to]`` tables.
+    Polity: units whose region's authority changes, and units whose region is not the
+    reference region it overlaps most (Hungarian matching on shared units).
+    """
     from scipy.optimize import linear_sum_assignment
 
     reference.check_territory(territory)
     names = list(censuses) if censuses is not None else list(territory.census_names)
-    a_auth = plan.authority_of_units()
-    r_auth = reference.authority_of_units()
-    auths = tuple(sorted(set(a_auth.tolist()) | set(r_auth.tolist())))
-    pos = {x: i for i, x in enumerate(auths)}
-    ai = np.array([pos[x] for x in a_auth.tolist()], dtype=np.int64)
-    ri = np.array([pos[x] for x in r_auth.tolist()], dtype=np.int64)
-    m = len(auths)
-    flat = ri * m + ai
-    trans_units = np.bincount(flat, minlength=m * m).reshape(m, m)
-    moved = ai != ri
     pops = {c: territory.population(c) for c in names}
-    trans_people = {
-        c: np.bincount(flat, weights=p, minlength=m * m).astype(np.float64).reshape(m, m)
-        for c, p in pops.items()
-    }
+
+    def layer(new: NDArray[np.object_], old: NDArray[np.object_]) -> tuple[
+            tuple[str, ...], NDArray[np.bool_], NDArray[np.int64], dict[str, NDArray[np.float64]]]:
+        labels = tuple(sorted(set(new.tolist()) | set(old.tolist())))
+        pos = {x: i for i, x in enumerate(labels)}
+        ai = np.array([pos[x] for x in new.tolist()], dtype=np.int64)
+        ri = np.array([pos[x] for x in old.tolist()], dtype=np.int64)
+        m = len(labels)
+        flat = ri * m + ai
+        units = np.bincount(flat, minlength=m * m).reshape(m, m)
+        people = {c: np.bincount(flat, weights=p, minlength=m * m).astype(np.float64).reshape(m, m)
+                  for c, p in pops.items()}
+        return labels, ai != ri, units, people
+
+    auths, moved, trans_units, trans_people = layer(plan.control_of_units(),
+                                                    reference.control_of_units())
+    p_auths, p_moved, p_units, p_people = layer(plan.authority_of_units(),
+                                                reference.authority_of_units())
     # region matching: maximise shared units between plan regions and reference regions
     pa, ra = plan.assignment, reference.assignment
     both = (pa >= 0) & (ra >= 0)
@@ -540,6 +586,11 @@ def compare_to_reference(
         region_match=match,
         units_reassigned=int(reassigned.sum()),
         people_reassigned={c: float(p[reassigned].sum()) for c, p in pops.items()},
+        polity_authorities=p_auths,
+        polity_units_moved=int(p_moved.sum()),
+        polity_people_moved={c: float(p[p_moved].sum()) for c, p in pops.items()},
+        polity_transition_units=p_units,
+        polity_transition_people=p_people,
     )
 
 

@@ -93,6 +93,9 @@ class Dossier:
         Versions, input hashes, parameters and seeds.
     palette
         The colours used throughout.
+    extras
+        Extra sections (e.g. :class:`dayafter.report.article140.Article140Section`): objects with
+        ``section_id``, ``title``, ``html(dossier)``, ``tables()`` and ``manifest()``.
     """
 
     title: str
@@ -112,6 +115,7 @@ class Dossier:
     settlements: tuple[Any, ...] = ()
     overview: bytes = b""
     labels_ar: Mapping[str, str] = field(default_factory=dict)
+    extras: tuple[Any, ...] = ()
 
     @property
     def plans(self) -> list[Plan]:
@@ -270,6 +274,9 @@ def build_dossier(
     inputs: Mapping[str, str] | None = None,
     parameters: Mapping[str, Any] | None = None,
     created: str | None = None,
+    extras: Sequence[Any] = (),
+    draws: int = 0,
+    seed: int = 0,
 ) -> Dossier:
     """Evaluate ``plans`` and assemble a dossier.
 
@@ -312,6 +319,12 @@ def build_dossier(
         Extra parameters to record in the manifest.
     created
         Timestamp to print (ISO 8601); the current UTC time by default.
+    extras
+        Extra sections rendered after the plans (see :attr:`Dossier.extras`).
+    draws, seed
+        Census draws (0: none) and their seed: adds the uncertainty section first among the extras
+        (ranges, robust/fragile verdicts, pass shares, sensitivity;
+        :class:`dayafter.report.uncertainty.UncertaintySection`).
 
     Returns
     -------
@@ -374,6 +387,12 @@ def build_dossier(
         from dayafter.report.maps import overview_map
 
         overview = overview_map(ctx, plans, palette)
+    if draws:
+        from dayafter.report.uncertainty import uncertainty_section
+
+        extras = [uncertainty_section(territory, plans, draws=draws, seed=seed, reference=reference,
+                                      criteria=criteria, labels=labels, threshold=threshold,
+                                      censuses=list(evs[0].censuses)), *extras]
     ens_figs: dict[str, bytes] = {}
     if ensemble is not None:
         ens_figs = _ensemble_figures(ensemble, evs, labels, list(evs[0].censuses),
@@ -402,6 +421,7 @@ def build_dossier(
                              "units": len(x.problem.unit_ids), "budget": x.problem.budget,
                              "derivation": _jsonable(dict(x.problem.meta))} for x in settlements],
             **dict(parameters or {}),
+            **({"extras": {x.section_id: _jsonable(x.manifest()) for x in extras}} if extras else {}),
         },
         "ensemble": None if ensemble is None else {"source": ensemble.source,
                                                    "samples": ensemble.n_samples,
@@ -425,6 +445,7 @@ def build_dossier(
         settlements=tuple(settlements),
         overview=overview,
         labels_ar=dict(labels_ar or {}),
+        extras=tuple(extras),
     )
 
 

@@ -167,7 +167,7 @@ def owner_from_plan(
                 hint="give every party its own authority")
         by_auth[a] = i
     idx = territory.index(list(problem.unit_ids), source="claims")
-    unit_auth = plan.authority_of_units()[idx]
+    unit_auth = plan.control_of_units()[idx]  # who holds each unit: the control layer
     owner = np.array([by_auth.get(str(a), -1) for a in unit_auth], dtype=np.int64)
     keep = owner >= 0
     left_out = [u for u, k in zip(problem.unit_ids, keep, strict=True) if not k]

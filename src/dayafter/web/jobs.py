@@ -396,14 +396,16 @@ def _plain(m: Any) -> Any:
 
 def _plan_state(p: Plan) -> dict[str, Any]:
     return {"assignment": np.asarray(p.assignment), "regions": [r.to_dict() for r in p.regions],
-            "territory_hash": p.territory_hash, "name": p.name, "notes": p.notes, "meta": _plain(p.meta)}
+            "territory_hash": p.territory_hash, "name": p.name, "notes": p.notes, "meta": _plain(p.meta),
+            "control": np.asarray(p.control), "control_labels": list(p.control_labels)}
 
 
 def _plan_from_state(d: dict[str, Any]) -> Plan:
-    from dayafter.plan import Region
+    from dayafter.plan import CONTROL_VALUES, Region
 
     return Plan(d["assignment"], tuple(Region(**r) for r in d["regions"]), d["territory_hash"],
-                name=d["name"], notes=d["notes"], meta=d["meta"])
+                name=d["name"], notes=d["notes"], meta=d["meta"], control=d.get("control"),
+                control_labels=tuple(d.get("control_labels") or CONTROL_VALUES))
 
 
 # ------------------------------------------------------------------------------ job kinds

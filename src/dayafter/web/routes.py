@@ -254,7 +254,8 @@ def get_plan(request: Request, name: str) -> dict[str, Any]:
     """A plan's regions and assignment (region index per unit, -1 = unassigned)."""
     plan = _ws(request).plan(name)
     return {"name": plan.name, "notes": plan.notes, "regions": [r.to_dict() for r in plan.regions],
-            "assignment": plan.assignment.tolist()}
+            "assignment": plan.assignment.tolist(), "control": plan.control_of_units().tolist(),
+            "control_summary": plan.control_summary()}
 
 
 @router.delete("/plans/{name:path}")
@@ -584,7 +585,8 @@ def compare(request: Request, a: Annotated[str, Query(max_length=_NAME_MAX)],
         rows.append(row)
     return {
         "plans": [{"name": p.name, "regions": [r.to_dict() for r in p.regions],
-                   "assignment": p.assignment.tolist()} for p in plans],
+                   "assignment": p.assignment.tolist(), "control": p.control_of_units().tolist()}
+                  for p in plans],
         "table": rows,
     }
 

@@ -54,12 +54,14 @@ def _pack(plan: Plan, stack: list[_Snap]) -> _Snap:
         top = stack[-1]
         regions = top[1] if top[1] == regions else regions
         meta = top[4] if top[4] == meta else meta
-    return (plan.assignment, regions, plan.name, plan.notes, meta, plan.territory_hash)
+    return (plan.assignment, regions, plan.name, plan.notes, meta, plan.territory_hash, plan.control,
+            plan.control_labels)
 
 
 def _unpack(snap: _Snap) -> Plan:
-    assignment, regions, name, notes, meta, territory_hash = snap
-    return Plan(assignment, regions, territory_hash, name=name, notes=notes, meta=meta)
+    assignment, regions, name, notes, meta, territory_hash, control, control_labels = snap
+    return Plan(assignment, regions, territory_hash, name=name, notes=notes, meta=meta,
+                control=control, control_labels=control_labels)
 
 
 @dataclass
@@ -473,9 +475,11 @@ class Workspace:
                 "name": d.plan.name, "base": d.base, "dirty": d.dirty,
                 "regions": [r.to_dict() for r in d.plan.regions],
                 "locked": sorted(d.locked), "undo": len(d.undo), "redo": len(d.redo),
+                "control_summary": d.plan.control_summary(),
             }
             if assignment:
                 out["assignment"] = d.plan.assignment.tolist()
+                out["control"] = d.plan.control_of_units().tolist()
             return out
 
     # ------------------------------------------------------------------ metrics

@@ -21,7 +21,7 @@ def test_ensemble_cli_end_to_end(tmp_path, capsys):
     cons = tmp_path / "c.json"
     cons.write_text(json.dumps({"tolerance": None, "locked_regions": [0]}))
     run = tmp_path / "run"
-    code, out, err = _run(["ensemble", "run", "--plan", "nineveh-plains-sinjar-province",
+    code, out, err = _run(["ensemble", "run", "--plan", "after-october-2017",
                            "--constraints", cons, "--steps", 150, "--chains", 2, "--jobs", 1,
                            "--seed", 4, "--thin", 50, "--metric", "theil_h",
                            "--metric-census", "current", "--out", run, "--no-progress",
@@ -34,7 +34,7 @@ def test_ensemble_cli_end_to_end(tmp_path, capsys):
     assert "current/theil_h" in json.loads(out)["quantiles"]
     code, out, err = _run(["ensemble", "summary", run], capsys)
     assert code == 0 and "diagnostics" in out
-    code, out, err = _run(["ensemble", "compare", run, "--plan", "nineveh-plains-sinjar-province",
+    code, out, err = _run(["ensemble", "compare", run, "--plan", "after-october-2017",
                            "--json"], capsys)
     assert code == 0, err
     rep = json.loads(out)

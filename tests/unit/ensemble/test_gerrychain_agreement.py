@@ -50,6 +50,7 @@ def _gerrychain_sample(t, plan, pair_rule):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pair_rule", ["cut_edge", "region_pair"])
 def test_matches_gerrychain_ust(pair_rule):
     t = grid_territory(4, 4)

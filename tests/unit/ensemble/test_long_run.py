@@ -46,6 +46,7 @@ def exact():
     return t, states, P, pi, hashes
 
 
+@pytest.mark.slow
 def test_exact_matrix_has_spanning_tree_stationary_distribution(exact):
     _, states, P, pi, hashes = exact
     assert len(states) == 117 and len(hashes) == 117  # plan hashes tell all plans apart
@@ -101,6 +102,7 @@ def _chain_freq(t, hashes, start, tree, seed):
     return np.bincount(idx, minlength=len(hashes)).astype(float)
 
 
+@pytest.mark.slow
 def test_reversible_long_run_matches_and_mst_is_rejected(exact):
     t, states, P, pi, hashes = exact
     start = states[0]
@@ -114,6 +116,7 @@ def test_reversible_long_run_matches_and_mst_is_rejected(exact):
     assert p_bad <= 1 / (N_NULL + 1), (bad, np.quantile(null_stats, [0.5, 0.99]))
 
 
+@pytest.mark.slow
 def test_chain_on_5x5_visits_only_and_nearly_all_of_the_4006_plans():
     t = grid_territory(5, 5)
     g = ref.graph_of(t)

@@ -115,6 +115,7 @@ def test_resume_equals_uninterrupted(grid, tmp_path, fmt):
     assert done.counts == full.counts
 
 
+@pytest.mark.slow
 def test_processes_give_the_same_chains(grid, tmp_path):
     t, plan = grid
     one = _sampler(metrics=[], thin=0).run(t, plan, tmp_path / "one")

@@ -67,6 +67,7 @@ def test_one_region_packing_is_the_enumerated_optimum(seed):
             assert _connected(t, members)
 
 
+@pytest.mark.slow
 def test_counting_argument_against_enumeration():
     rng = np.random.default_rng(5)
     for _ in range(200):
@@ -82,6 +83,7 @@ def test_counting_argument_against_enumeration():
             assert m >= max(ok) - 0  # never rules out a count the grid search finds possible
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", sorted(INSTANCES))
 def test_decomposition_bound_is_never_below_the_optimum(key):
     t, p = INSTANCES[key]()
@@ -196,6 +198,7 @@ def _competing(seed: int):
     return t, p
 
 
+@pytest.mark.slow
 def test_branching_bound_against_brute_force():
     """The branched bound stays at or above the enumerated optimum, never above the unbranched
     sum, and where the minorities cannot tie it closes most of the gap (seeds 1, 6 and 8 of
@@ -281,6 +284,7 @@ def test_plurality_heads_against_enumeration(seed):
             assert set(plurality_heads(cp, c, time_limit=60)) == ref
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_packing_with_heads_equals_packing_without(seed):
     """Rooting regions at their heads changes the model, not its optimum: with one slot per head

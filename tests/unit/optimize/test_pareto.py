@@ -33,6 +33,7 @@ def brute_front(t, p, second):
     return sorted(front)
 
 
+@pytest.mark.slow
 def test_exact_front_matches_brute_force():
     t, p, second = _setup()
     expected = brute_front(t, p, second)

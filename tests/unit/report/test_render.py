@@ -160,6 +160,7 @@ def test_councils_match_apportion(dossier, html):
     assert [r["region"] for r in rows] == s.plan.region_names * 2
 
 
+@pytest.mark.slow
 def test_ensemble_section(dossier):
     d0, ens = dossier
     from dataclasses import replace

@@ -1,0 +1,126 @@
+"""Helpers shared by ``dayafter returns``, ``referendum``, ``claims`` and ``sequence``: engine
+data from a built-in case or from files, security coverage, and the projected census."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import numpy as np
+import typer
+
+from dayafter.errors import InputDataError
+
+if TYPE_CHECKING:
+    from dayafter.plan import Plan
+    from dayafter.returns import ReturnModel, ReturnsResult
+    from dayafter.territory import Territory
+
+CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
+ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the draws.")]
+DrawsOpt = Annotated[int, typer.Option("--draws", min=0, help="Draws of the ranges (0: central values only).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+SecurityOpt = Annotated[str, typer.Option(
+    "--security",
+    help="Security coverage of the units: 'none' (not assessed), 'forces' (allocate the case's "
+         "forces at --per-1000) or a CSV file unit_id,secure (1/0 or the covered share).")]
+
+
+def case_name(case: str | None) -> str:
+    """The built-in case's name (default northern-iraq)."""
+    return case or "northern-iraq"
+
+
+def return_model(model: Path | None, case: str | None) -> ReturnModel:
+    """The return model from a folder, or the case's."""
+    from dayafter.returns import case_return_model, load_return_model
+
+    return load_return_model(model) if model is not None else case_return_model(case_name(case))
+
+
+def reference_plan(plan: str | None, territory: Territory, case: str | None,
+                   project: Path | None) -> Plan | None:
+    """The named plan, or the case's reference plan (``None`` for a project without a plan)."""
+    from dayafter.cli._common import resolve_plan
+
+    if plan is not None:
+        return resolve_plan(plan, territory, case=case, project=project)
+    if project is not None:
+        return None
+    from dayafter import cases
+
+    return cases.load(case_name(case)).reference_plan
+
+
+def read_coverage(path: Path, territory: Territory) -> dict[str, float]:
+    """A CSV ``unit_id,secure`` with 1/0, yes/no or a covered share in [0, 1]."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or "unit_id" not in rows[0] or "secure" not in rows[0]:
+        raise InputDataError("a security coverage table needs the columns unit_id and secure",
+                             hint="write the header 'unit_id,secure'", source=str(path))
+    out: dict[str, float] = {}
+    for i, r in enumerate(rows, start=2):
+        raw = (r.get("secure") or "").strip().lower()
+        val = {"yes": 1.0, "true": 1.0, "no": 0.0, "false": 0.0}.get(raw)
+        if val is None:
+            try:
+                val = float(raw)
+            except ValueError:
+                val = -1.0
+        if not 0.0 <= val <= 1.0:
+            raise InputDataError(f"row {i}: secure {r.get('secure')!r} is not yes/no or a share "
+                                 "in [0, 1]", hint="write 1, 0, yes, no or the covered share",
+                                 source=str(path))
+        out[(r.get("unit_id") or "").strip()] = val
+    territory.index(list(out), source=str(path))
+    return out
+
+
+def coverage(spec: str, territory: Territory, case: str | None, census: str,
+             per_1000: float) -> tuple[Any, str]:
+    """Security coverage per unit for the returns and a one-line description."""
+    if spec == "none":
+        return None, "security not assessed"
+    if spec == "forces":
+        from dayafter.cli.settle import _case_file
+        from dayafter.security import allocate_forces, force_requirement, load_force_catalog
+
+        path = _case_file(case, "security", "forces.json")
+        if path is None:
+            raise InputDataError("the case ships no forces file", hint="pass --security FILE.csv")
+        cat = load_force_catalog(path)
+        req = force_requirement(territory, census=census, per_1000=per_1000)
+        a = allocate_forces(territory, cat, census=census, requirement=req)
+        share = np.divide(a.covered, a.requirement, out=np.ones(territory.n_units),
+                          where=a.requirement > 0)
+        return np.clip(share, 0.0, 1.0), (f"security: the case's forces allocated at {per_1000:g} "
+                                          f"per 1,000 on census {census} (share of the "
+                                          "requirement covered)")
+    path = Path(spec)
+    if not path.exists():
+        raise InputDataError(f"--security {spec!r} is neither none, forces nor a file",
+                             hint="pass none, forces or a CSV unit_id,secure")
+    return read_coverage(path, territory), f"security coverage from {path}"
+
+
+def project(territory: Territory, plan: Plan | None, *, model: ReturnModel, horizon: float,
+            secure: Any, draws: int, seed: int) -> ReturnsResult:
+    """Project returns (the CLI's one entry to the returns engine)."""
+    from dayafter.returns import project_returns
+
+    return project_returns(territory, plan, model=model, horizon=horizon, secure=secure,
+                           draws=draws, rng=np.random.default_rng(seed) if draws else None)
+
+
+def fmt(v: Any, kind: str = "int") -> str:
+    """A number for a table (``-`` when missing)."""
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "-"
+    if kind == "pct":
+        return f"{float(v):.1%}"
+    if kind == "usd":
+        return f"${float(v):,.0f}"
+    return f"{float(v):,.0f}"
