@@ -2,8 +2,8 @@
 
 Ensembles (:mod:`dayafter._kernels.recom`) and the optimizers (:mod:`dayafter.optimize._kernels`)
 keep the same state, a :class:`ChainState` of flat arrays, updated unit by unit by
-:func:`move_unit` (so a rejected move is undone by moving its units back) or, after a ReCom move,
-with the two regions' sums recounted in unit order by :func:`recount` (no rounding drift, and the
+:func:`move_units` (so a rejected move is undone by moving its units back) or, after a ReCom
+move, with the two regions' sums recounted in unit order by :func:`recount` (no rounding drift, and the
 same sums as :func:`dayafter.metrics.tally`). The static inputs are a :class:`ChainData`.
 
 Per-step community metrics (:func:`community_metrics`) read the tallies of the tracked censuses
@@ -20,7 +20,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 __all__ = ["N_COUNTS", "S_ADJ_PAIRS", "S_CHANGED", "S_CUT", "S_ELIGIBLE_CUT", "S_SPLITS0",
-           "ChainData", "ChainState"]
+           "ChainData", "ChainState", "empty_state"]
 
 # counts layout (int64 array)
 S_CUT = 0  # cut edges (all)
@@ -231,73 +231,116 @@ def init_state(D, S):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def move_unit(D, S, u, new, tallies):  # pragma: no cover - compiled
-    """Move unit ``u`` to region ``new`` and update the state.
+def move_units(D, S, units, labels, count, tallies):  # pragma: no cover - compiled
+    """Move ``units[i]`` to region ``labels[i]`` for ``i < count``, one after the other, and
+    update the state.
 
     Cut edges, pair counts, hashes, sizes, areas, admin splits and the change from the start are
     updated incrementally; populations and community tallies too when ``tallies`` is True (else
-    the caller recounts them, see :func:`recount`). ``O(degree(u) + C g + L)``.
+    the caller recounts them, see :func:`recount`). ``O(sum of degrees + count (C g + L))``.
+
+    Every array is taken out of ``D`` and ``S`` once, before the loop: reading an array out of a
+    named tuple costs a reference count, too much once per unit.
     """
     a = S.assignment
-    old = a[u]
-    if old == new:
-        return 0
+    indptr = D.indptr
+    indices = D.indices
     locked = D.region_locked
-    counts = S.counts
     pc = S.pair_cut
-    for p in range(D.indptr[u], D.indptr[u + 1]):
-        b = a[D.indices[p]]
-        if b != old:
-            pc[old, b] -= 1
-            pc[b, old] -= 1
-            counts[S_CUT] -= 1
-            if not locked[old] and not locked[b]:
-                counts[S_ELIGIBLE_CUT] -= 1
-                if pc[old, b] == 0:
-                    counts[S_ADJ_PAIRS] -= 1
-        if b != new:
-            if pc[new, b] == 0 and not locked[new] and not locked[b]:
-                counts[S_ADJ_PAIRS] += 1
-            pc[new, b] += 1
-            pc[b, new] += 1
-            counts[S_CUT] += 1
-            if not locked[new] and not locked[b]:
-                counts[S_ELIGIBLE_CUT] += 1
-    a[u] = new
-    S.region_hash[old] ^= D.zob[u]
-    S.region_hash[new] ^= D.zob[u]
-    S.size[old] -= 1
-    S.size[new] += 1
-    S.area[old] -= D.area[u]
-    S.area[new] += D.area[u]
-    was = D.region_class[old] != D.home[u]
-    now = D.region_class[new] != D.home[u]
-    if was != now:
-        if now:
-            counts[S_CHANGED] += 1
-            S.changed[0] += D.weight[u]
-        else:
-            counts[S_CHANGED] -= 1
-            S.changed[0] -= D.weight[u]
-    if tallies:
-        S.region_pop[old] -= D.pop[u]
-        S.region_pop[new] += D.pop[u]
-        for c in range(D.tables.shape[0]):
-            for j in range(D.tables.shape[2]):
-                S.tally[c, old, j] -= D.tables[c, u, j]
-                S.tally[c, new, j] += D.tables[c, u, j]
-    for lev in range(D.adm_codes.shape[0]):
-        row = D.adm_offsets[lev] + D.adm_codes[lev, u]
-        S.adm_reg[row, old] -= 1
-        if S.adm_reg[row, old] == 0:
-            S.adm_nz[row] -= 1
-            if S.adm_nz[row] == 1:
-                counts[S_SPLITS0 + lev] -= 1
-        if S.adm_reg[row, new] == 0:
-            S.adm_nz[row] += 1
-            if S.adm_nz[row] == 2:
-                counts[S_SPLITS0 + lev] += 1
-        S.adm_reg[row, new] += 1
+    counts = S.counts
+    zob = D.zob
+    region_hash = S.region_hash
+    size = S.size
+    area_u = D.area
+    area_r = S.area
+    home = D.home
+    rclass = D.region_class
+    weight = D.weight
+    changed = S.changed
+    pop = D.pop
+    region_pop = S.region_pop
+    tab = D.tables
+    tal = S.tally
+    adm_codes = D.adm_codes
+    adm_offsets = D.adm_offsets
+    adm_reg = S.adm_reg
+    adm_nz = S.adm_nz
+    n_c = tab.shape[0]
+    g = tab.shape[2]
+    n_lev = adm_codes.shape[0]
+    n_cut = 0
+    n_elig = 0
+    n_adj = 0
+    n_changed = 0
+    for q in range(count):
+        u = units[q]
+        new = labels[q]
+        old = a[u]
+        if old == new:
+            continue
+        lo_old = locked[old]
+        lo_new = locked[new]
+        for p in range(indptr[u], indptr[u + 1]):
+            b = a[indices[p]]
+            lb = locked[b]
+            if b != old:
+                pc[old, b] -= 1
+                pc[b, old] -= 1
+                n_cut -= 1
+                if not lo_old and not lb:
+                    n_elig -= 1
+                    if pc[old, b] == 0:
+                        n_adj -= 1
+            if b != new:
+                if pc[new, b] == 0 and not lo_new and not lb:
+                    n_adj += 1
+                pc[new, b] += 1
+                pc[b, new] += 1
+                n_cut += 1
+                if not lo_new and not lb:
+                    n_elig += 1
+        a[u] = new
+        z = zob[u]
+        region_hash[old] ^= z
+        region_hash[new] ^= z
+        size[old] -= 1
+        size[new] += 1
+        area_r[old] -= area_u[u]
+        area_r[new] += area_u[u]
+        h = home[u]
+        was = rclass[old] != h
+        now = rclass[new] != h
+        if was != now:
+            if now:
+                n_changed += 1
+                changed[0] += weight[u]
+            else:
+                n_changed -= 1
+                changed[0] -= weight[u]
+        if tallies:
+            region_pop[old] -= pop[u]
+            region_pop[new] += pop[u]
+            for c in range(n_c):
+                for j in range(g):
+                    x = tab[c, u, j]
+                    tal[c, old, j] -= x
+                    tal[c, new, j] += x
+        for lev in range(n_lev):
+            row = adm_offsets[lev] + adm_codes[lev, u]
+            adm_reg[row, old] -= 1
+            if adm_reg[row, old] == 0:
+                adm_nz[row] -= 1
+                if adm_nz[row] == 1:
+                    counts[S_SPLITS0 + lev] -= 1
+            if adm_reg[row, new] == 0:
+                adm_nz[row] += 1
+                if adm_nz[row] == 2:
+                    counts[S_SPLITS0 + lev] += 1
+            adm_reg[row, new] += 1
+    counts[S_CUT] += n_cut
+    counts[S_ELIGIBLE_CUT] += n_elig
+    counts[S_ADJ_PAIRS] += n_adj
+    counts[S_CHANGED] += n_changed
     return 0
 
 
@@ -307,24 +350,27 @@ def recount(D, S, nodes, m, a, b):  # pragma: no cover - compiled
     every unit of both, in unit order): the same sums, in the same order, as a from-scratch tally,
     so no rounding drift builds up over a chain."""
     asg = S.assignment
-    n_c = D.tables.shape[0]
-    g = D.tables.shape[2]
+    tab = D.tables
+    tal = S.tally
+    pop = D.pop
+    n_c = tab.shape[0]
+    g = tab.shape[2]
     sa = 0.0
     sb = 0.0
     for c in range(n_c):
         for j in range(g):
-            S.tally[c, a, j] = 0.0
-            S.tally[c, b, j] = 0.0
+            tal[c, a, j] = 0.0
+            tal[c, b, j] = 0.0
     for i in range(m):
         u = nodes[i]
         r = asg[u]
         if r == a:
-            sa += D.pop[u]
+            sa += pop[u]
         else:
-            sb += D.pop[u]
+            sb += pop[u]
         for c in range(n_c):
             for j in range(g):
-                S.tally[c, r, j] += D.tables[c, u, j]
+                tal[c, r, j] += tab[c, u, j]
     S.region_pop[a] = sa
     S.region_pop[b] = sb
     return 0

@@ -21,7 +21,7 @@ from dayafter._kernels.chain import (
     S_ELIGIBLE_CUT,
     S_SPLITS0,
     community_metrics,
-    move_unit,
+    move_units,
     plan_hash,
     recount,
 )
@@ -146,21 +146,24 @@ def _choose_pair(D, S, prm, rng, pair_out):  # pragma: no cover - compiled
     if prm.pair_rule == PAIR_CUT_EDGE:
         if S.counts[S_ELIGIBLE_CUT] == 0:
             return ERR_NO_PAIR
-        ne = D.src.size
+        src = D.src
+        indices = D.indices
+        ne = src.size
         while True:  # rejection sampling: uniform over eligible cut edges
             p = rng.integers(0, ne)
-            a = asg[D.src[p]]
-            b = asg[D.indices[p]]
+            a = asg[src[p]]
+            b = asg[indices[p]]
             if a != b and not locked[a] and not locked[b]:
                 pair_out[0] = a
                 pair_out[1] = b
                 return 0
     if S.counts[S_ADJ_PAIRS] == 0:
         return ERR_NO_PAIR
+    pc = S.pair_cut
     while True:  # rejection sampling: uniform over adjacent unlocked pairs
         a = rng.integers(0, k)
         b = rng.integers(0, k)
-        if a < b and S.pair_cut[a, b] > 0 and not locked[a] and not locked[b]:
+        if a < b and pc[a, b] > 0 and not locked[a] and not locked[b]:
             pair_out[0] = a
             pair_out[1] = b
             return 0
@@ -195,10 +198,7 @@ def _metrics_now(D, S, prm, plur, maj, strn, top, ranked):  # pragma: no cover -
 @njit(cache=True)
 def _relabel(D, S, ws, m, a, b, labels):  # pragma: no cover - compiled
     """Move every unit of the merged set to ``labels[i]`` and recount the two regions."""
-    for i in range(m):
-        u = ws.nodes[i]
-        if labels[i] != S.assignment[u]:
-            move_unit(D, S, u, labels[i], False)
+    move_units(D, S, ws.nodes, labels, m, False)
     recount(D, S, ws.nodes, m, a, b)
     return 0
 
@@ -234,6 +234,28 @@ def recom_steps(D, S, prm, ws, n_steps, rng, out):  # pragma: no cover - compile
     trees_used = np.zeros(1, dtype=np.int64)
     n_levels = D.adm_codes.shape[0]
     reversible = prm.reversible == 1
+    # arrays out of the named tuples once (each read from a tuple costs a reference count)
+    asg = S.assignment
+    nodes = ws.nodes
+    newlab = ws.newlab
+    oldlab = ws.oldlab
+    lptr = ws.lptr
+    lind = ws.lind
+    region_pop = S.region_pop
+    counts = S.counts
+    region_hash = S.region_hash
+    lo = D.lo
+    hi = D.hi
+    adm_caps = D.adm_caps
+    o_status = out.status
+    o_trees = out.trees
+    o_cut = out.cut
+    o_dev = out.dev
+    o_hash = out.hash
+    o_plur = out.plur
+    o_maj = out.maj
+    o_strn = out.strn
+    o_largest = out.largest
     for step in range(n_steps):
         status = MOVED
         trees = 0
@@ -247,8 +269,8 @@ def recom_steps(D, S, prm, ws, n_steps, rng, out):  # pragma: no cover - compile
             b = pair[1]
             m = load_merged(D.indptr, D.indices, S.assignment, a, b, D.pop, D.lock, ws)
             attempts = 1 if reversible else prm.attempts
-            count = draw_cuts(ws, m, prm.tree, attempts, D.lo[a], D.hi[a], D.lo[b], D.hi[b],
-                              rng, trees_used)
+            count = draw_cuts(ws, m, prm.tree, attempts, lo[a], hi[a], lo[b], hi[b], rng,
+                              trees_used)
             trees = trees_used[0]
             chosen = -1
             if reversible:
@@ -269,9 +291,9 @@ def recom_steps(D, S, prm, ws, n_steps, rng, out):  # pragma: no cover - compile
                 cut_labels(ws, m, chosen, a, b)
                 same = True
                 for i in range(m):
-                    old = S.assignment[ws.nodes[i]]
-                    ws.oldlab[i] = old
-                    if ws.newlab[i] != old:
+                    old = asg[nodes[i]]
+                    oldlab[i] = old
+                    if newlab[i] != old:
                         same = False
                 if same:
                     status = SAME_PLAN
@@ -280,43 +302,42 @@ def recom_steps(D, S, prm, ws, n_steps, rng, out):  # pragma: no cover - compile
                         seam_old = S.pair_cut[a, b]
                         seam_new = 0
                         for i in range(m):
-                            for q in range(ws.lptr[i], ws.lptr[i + 1]):
-                                w = ws.lind[q]
-                                if i < w and ws.newlab[i] != ws.newlab[w]:
+                            for q in range(lptr[i], lptr[i + 1]):
+                                w = lind[q]
+                                if i < w and newlab[i] != newlab[w]:
                                     seam_new += 1
                         if seam_new > seam_old:
                             if rng.random() * seam_new >= seam_old:
                                 status = REJECTED_METROPOLIS
                     if status == MOVED:
-                        _relabel(D, S, ws, m, a, b, ws.newlab)
+                        _relabel(D, S, ws, m, a, b, newlab)
                         bad = False
                         for lev in range(n_levels):
-                            if D.adm_caps[lev] >= 0 and \
-                                    S.counts[S_SPLITS0 + lev] > D.adm_caps[lev]:
+                            if adm_caps[lev] >= 0 and counts[S_SPLITS0 + lev] > adm_caps[lev]:
                                 bad = True
                         if bad:  # undo
                             status = REJECTED_SPLITS
-                            _relabel(D, S, ws, m, a, b, ws.oldlab)
+                            _relabel(D, S, ws, m, a, b, oldlab)
                         elif record:
                             _metrics_now(D, S, prm, plur, maj, strn, top, ranked)
             release(ws, m)
-        out.status[step] = status
-        out.trees[step] = trees
-        out.cut[step] = S.counts[S_CUT]
+        o_status[step] = status
+        o_trees[step] = trees
+        o_cut[step] = counts[S_CUT]
         dev = 0.0
         for r in range(k):
             if part[r] and ideal > 0:
-                d = abs(S.region_pop[r] - ideal) / ideal
+                d = abs(region_pop[r] - ideal) / ideal
                 if d > dev:
                     dev = d
-        out.dev[step] = dev
-        out.hash[step] = plan_hash(S.region_hash)
+        o_dev[step] = dev
+        o_hash[step] = plan_hash(region_hash)
         if record:
             for c in range(n_c):
                 for j in range(g):
-                    out.plur[step, c, j] = plur[c, j]
-                    out.maj[step, c, j] = maj[c, j]
-                    out.strn[step, c, j] = strn[c, j]
+                    o_plur[step, c, j] = plur[c, j]
+                    o_maj[step, c, j] = maj[c, j]
+                    o_strn[step, c, j] = strn[c, j]
                 for j in range(kp):
-                    out.largest[step, c, j] = ranked[c, j]
+                    o_largest[step, c, j] = ranked[c, j]
     return n_steps

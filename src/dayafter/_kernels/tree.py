@@ -140,21 +140,27 @@ def load_merged(indptr, indices, assignment, a, b, pop, lock, ws):  # pragma: no
 
     ``lock_a``/``lock_b`` mark the units locked to ``a``/``b``. Call :func:`release` when done.
     """
-    m = gather(assignment, a, b, ws.local, ws.nodes)
-    induced_csr(indptr, indices, ws.nodes, m, ws.local, ws.lptr, ws.lind)
+    nodes = ws.nodes
+    lpop = ws.lpop
+    lock_a = ws.lock_a
+    lock_b = ws.lock_b
+    m = gather(assignment, a, b, ws.local, nodes)
+    induced_csr(indptr, indices, nodes, m, ws.local, ws.lptr, ws.lind)
     for i in range(m):
-        u = ws.nodes[i]
-        ws.lpop[i] = pop[u]
-        ws.lock_a[i] = 1 if lock[u] == a else 0
-        ws.lock_b[i] = 1 if lock[u] == b else 0
+        u = nodes[i]
+        lpop[i] = pop[u]
+        lock_a[i] = 1 if lock[u] == a else 0
+        lock_b[i] = 1 if lock[u] == b else 0
     return m
 
 
 @njit(cache=True)
 def release(ws, m):  # pragma: no cover - compiled
     """Reset ``local`` for the merged set (the workspace is then ready for the next one)."""
+    local = ws.local
+    nodes = ws.nodes
     for i in range(m):
-        ws.local[ws.nodes[i]] = -1
+        local[nodes[i]] = -1
     return 0
 
 
@@ -366,10 +372,11 @@ def random_mst(ws, m, rng):  # pragma: no cover - compiled
     ``ws.order`` (GerryChain's tree; not uniform)."""
     lptr = ws.lptr
     lind = ws.lind
+    weights = ws.weights
     for i in range(m):
         for p in range(lptr[i], lptr[i + 1]):
             if i < lind[p]:
-                ws.weights[p] = rng.random()
+                weights[p] = rng.random()
     n_tree = mst_tree(lptr, lind, m, ws.weights, ws.parent, ws.uf, ws.tptr, ws.tind, ws.queue)
     tree_order(ws.parent, m, ws.cptr, ws.cind, ws.order)
     return n_tree
@@ -388,10 +395,13 @@ def balanced_cuts(ws, m, lo_a, hi_a, lo_b, hi_b):  # pragma: no cover - compiled
     sub_la = ws.sub_la
     sub_lb = ws.sub_lb
     cand = ws.cand
+    lpop = ws.lpop
+    lock_a = ws.lock_a
+    lock_b = ws.lock_b
     for i in range(m):
-        sub[i] = ws.lpop[i]
-        sub_la[i] = ws.lock_a[i]
-        sub_lb[i] = ws.lock_b[i]
+        sub[i] = lpop[i]
+        sub_la[i] = lock_a[i]
+        sub_lb[i] = lock_b[i]
     for t in range(m - 1, 0, -1):
         v = order[t]
         p = parent[v]
@@ -462,12 +472,14 @@ def cut_labels(ws, m, chosen, a, b):  # pragma: no cover - compiled
     """Write the new region of each unit of the merged set for cut ``chosen`` to ``ws.newlab``."""
     v = chosen // 2
     orient = chosen % 2
-    mark_subtree(ws.order, ws.parent, m, v, ws.inside)
+    inside = ws.inside
+    newlab = ws.newlab
+    mark_subtree(ws.order, ws.parent, m, v, inside)
     for i in range(m):
-        if ws.inside[i]:
-            ws.newlab[i] = a if orient == 0 else b
+        if inside[i]:
+            newlab[i] = a if orient == 0 else b
         else:
-            ws.newlab[i] = b if orient == 0 else a
+            newlab[i] = b if orient == 0 else a
     return 0
 
 
@@ -489,24 +501,29 @@ def seed_partition(indptr, indices, pop, lock, lo, hi, first, k, assign, ws, rng
     n = pop.size
     trees = 0
     zero = np.zeros(1, np.int64)
+    nodes = ws.nodes
+    lpop = ws.lpop
+    lock_a = ws.lock_a
+    lock_b = ws.lock_b
+    newlab = ws.newlab
     while True:
         for u in range(n):
             if assign[u] >= first:
                 assign[u] = -1
         ok = True
         for j in range(first, first + k - 1):
-            m = gather(assign, -1, -1, ws.local, ws.nodes)
-            induced_csr(indptr, indices, ws.nodes, m, ws.local, ws.lptr, ws.lind)
+            m = gather(assign, -1, -1, ws.local, nodes)
+            induced_csr(indptr, indices, nodes, m, ws.local, ws.lptr, ws.lind)
             lo_b = 0.0
             hi_b = 0.0
             for r in range(j + 1, first + k):
                 lo_b += lo[r]
                 hi_b += hi[r]
             for i in range(m):
-                u = ws.nodes[i]
-                ws.lpop[i] = pop[u]
-                ws.lock_a[i] = 1 if lock[u] == j else 0
-                ws.lock_b[i] = 1 if lock[u] > j else 0
+                u = nodes[i]
+                lpop[i] = pop[u]
+                lock_a[i] = 1 if lock[u] == j else 0
+                lock_b[i] = 1 if lock[u] > j else 0
             left = max_trees - trees
             count = 0
             if left > 0:
@@ -519,8 +536,8 @@ def seed_partition(indptr, indices, pop, lock, lo, hi, first, k, assign, ws, rng
                 break
             cut_labels(ws, m, ws.cand[rng.integers(0, count)], j, -1)
             for i in range(m):
-                if ws.newlab[i] == j:
-                    assign[ws.nodes[i]] = j
+                if newlab[i] == j:
+                    assign[nodes[i]] = j
             release(ws, m)
         if ok:
             for u in range(n):

@@ -1,7 +1,7 @@
 """Numba kernels of the optimizers: objective score, flip and ReCom moves, annealing, short bursts.
 
 The plan and its tallies are the shared chain state of :mod:`dayafter._kernels.chain` (kept up to
-date unit by unit by ``move_unit``, so a rejected move is undone by moving its units back); the
+date unit by unit by ``move_units``, so a rejected move is undone by moving its units back); the
 ReCom move uses the tree workspace and Wilson's algorithm of :mod:`dayafter._kernels.tree`. The
 objective and its constraints are an :class:`ObjectiveData`, the run's parameters a
 :class:`SearchParams`.
@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from dayafter._kernels.chain import S_CHANGED, S_CUT, S_SPLITS0, init_state, move_unit
+from dayafter._kernels.chain import S_CHANGED, S_CUT, S_SPLITS0, init_state, move_units
 from dayafter._kernels.tree import (
     TREE_UNIFORM,
     cut_labels,
@@ -141,10 +141,13 @@ def _census_score(P, totals, ob, out):  # pragma: no cover - compiled
     if total > 0:
         val += ob.w_homog * homog / total
     viol = 0.0
-    for j in range(ob.cc_kind.size):
-        c = ob.cc_g[j]
-        kind = ob.cc_kind[j]
-        b = ob.cc_bound[j]
+    cc_kind = ob.cc_kind
+    cc_g = ob.cc_g
+    cc_bound = ob.cc_bound
+    for j in range(cc_kind.size):
+        c = cc_g[j]
+        kind = cc_kind[j]
+        b = cc_bound[j]
         if kind == 0:
             viol += max(0.0, b - plur[c] / totals[c])
         elif kind == 1:
@@ -153,21 +156,26 @@ def _census_score(P, totals, ob, out):  # pragma: no cover - compiled
             viol += max(0.0, strn[c] / totals[c] - b)
         else:
             viol += max(0.0, strn[c] - b) / totals[c]
-    for j in range(ob.rc_kind.size):
-        r = ob.rc_region[j]
+    rc_kind = ob.rc_kind
+    rc_region = ob.rc_region
+    rc_c = ob.rc_c
+    rc_lo = ob.rc_lo
+    rc_hi = ob.rc_hi
+    for j in range(rc_kind.size):
+        r = rc_region[j]
         if N[r] <= 0:
             continue
-        kind = ob.rc_kind[j]
+        kind = rc_kind[j]
         if kind == 0:
-            x = P[r, ob.rc_c[j]] / N[r]
+            x = P[r, rc_c[j]] / N[r]
         else:
             x = top[r]
         if kind == 1:
             continue  # area: census-independent, see score()
-        if x < ob.rc_lo[j]:
-            viol += (ob.rc_lo[j] - x) / max(1.0, abs(ob.rc_lo[j]))
-        if x > ob.rc_hi[j]:
-            viol += (x - ob.rc_hi[j]) / max(1.0, abs(ob.rc_hi[j]))
+        if x < rc_lo[j]:
+            viol += (rc_lo[j] - x) / max(1.0, abs(rc_lo[j]))
+        if x > rc_hi[j]:
+            viol += (x - rc_hi[j]) / max(1.0, abs(rc_hi[j]))
     shape = 0.0
     if ob.shaping > 0:
         # smooth guidance on the plateaus of the step-like metrics (search only, not reported):
@@ -216,33 +224,44 @@ def score(D, S, ob, out):  # pragma: no cover - compiled
     shape = 0.0
     viol = 0.0
     worst = np.inf
+    tally = S.tally
+    totals = D.totals
+    cw = ob.census_weights
     for c in range(n_c):
-        v = _census_score(S.tally[c], D.totals[c], ob, tmp)
+        v = _census_score(tally[c], totals[c], ob, tmp)
         viol += tmp[1]
         if ob.combine == COMBINE_WORST:
             if v < worst:
                 worst = v
                 shape = tmp[2]
         else:
-            val += ob.census_weights[c] * v
-            shape += ob.census_weights[c] * tmp[2]
+            val += cw[c] * v
+            shape += cw[c] * tmp[2]
     if ob.combine == COMBINE_WORST:
         val = worst
-    val += ob.w_cut * S.counts[S_CUT]
-    for lev in range(ob.w_splits.size):
-        val += ob.w_splits[lev] * S.counts[S_SPLITS0 + lev]
-    for j in range(ob.rc_kind.size):
-        if ob.rc_kind[j] == 1:  # area of a region (km2)
-            x = S.area[ob.rc_region[j]]
-            if x < ob.rc_lo[j]:
-                viol += (ob.rc_lo[j] - x) / max(1.0, abs(ob.rc_lo[j]))
-            if x > ob.rc_hi[j]:
-                viol += (x - ob.rc_hi[j]) / max(1.0, abs(ob.rc_hi[j]))
-    if ob.cut_cap >= 0 and S.counts[S_CUT] > ob.cut_cap:
-        viol += S.counts[S_CUT] - ob.cut_cap
-    for lev in range(ob.split_caps.size):
-        if ob.split_caps[lev] >= 0 and S.counts[S_SPLITS0 + lev] > ob.split_caps[lev]:
-            viol += S.counts[S_SPLITS0 + lev] - ob.split_caps[lev]
+    counts = S.counts
+    val += ob.w_cut * counts[S_CUT]
+    w_splits = ob.w_splits
+    for lev in range(w_splits.size):
+        val += w_splits[lev] * counts[S_SPLITS0 + lev]
+    rc_kind = ob.rc_kind
+    rc_region = ob.rc_region
+    rc_lo = ob.rc_lo
+    rc_hi = ob.rc_hi
+    area = S.area
+    for j in range(rc_kind.size):
+        if rc_kind[j] == 1:  # area of a region (km2)
+            x = area[rc_region[j]]
+            if x < rc_lo[j]:
+                viol += (rc_lo[j] - x) / max(1.0, abs(rc_lo[j]))
+            if x > rc_hi[j]:
+                viol += (x - rc_hi[j]) / max(1.0, abs(rc_hi[j]))
+    if ob.cut_cap >= 0 and counts[S_CUT] > ob.cut_cap:
+        viol += counts[S_CUT] - ob.cut_cap
+    split_caps = ob.split_caps
+    for lev in range(split_caps.size):
+        if split_caps[lev] >= 0 and counts[S_SPLITS0 + lev] > split_caps[lev]:
+            viol += counts[S_SPLITS0 + lev] - split_caps[lev]
     out[0] = val
     out[1] = viol
     out[2] = val + ob.shaping * shape
@@ -322,10 +341,12 @@ def _stays_connected(u, r, indptr, indices, a, size, seen, stack):  # pragma: no
 @njit(cache=True)
 def _pick_cut_entry(D, a, rng):  # pragma: no cover - compiled
     """A CSR entry joining two regions, uniformly among them (rejection sampling); -1 if none."""
-    ne = D.src.size
+    src = D.src
+    indices = D.indices
+    ne = src.size
     for _ in range(100 * ne + 100):
         p = rng.integers(0, ne)
-        if a[D.src[p]] != a[D.indices[p]]:
+        if a[src[p]] != a[indices[p]]:
             return p
     return -1
 
@@ -372,11 +393,13 @@ def propose_recom(D, S, ws, rng, attempts, moved, newlab):  # pragma: no cover -
     n_moved = 0
     if count > 0:
         cut_labels(ws, m, ws.cand[rng.integers(0, count)], ra, rb)
+        nodes = ws.nodes
+        lab = ws.newlab
         for i in range(m):
-            u = ws.nodes[i]
-            if ws.newlab[i] != a[u]:
+            u = nodes[i]
+            if lab[i] != a[u]:
                 moved[n_moved] = u
-                newlab[n_moved] = ws.newlab[i]
+                newlab[n_moved] = lab[i]
                 n_moved += 1
     release(ws, m)
     return n_moved
@@ -432,13 +455,11 @@ def search(D, S, ob, prm, ws, carry, burst_a, best_a, best, rng, counts):  # pra
             counts[1] += 1
         else:
             for i in range(nm):
-                u = moved[i]
-                oldlab[i] = a[u]
-                move_unit(D, S, u, newlab[i], True)
+                oldlab[i] = a[moved[i]]
+            move_units(D, S, moved, newlab, nm, True)
             if not within_budget(S, ob):
                 counts[1] += 1
-                for i in range(nm - 1, -1, -1):
-                    move_unit(D, S, moved[i], oldlab[i], True)
+                move_units(D, S, moved, oldlab, nm, True)
             else:
                 new = score(D, S, ob, out)
                 accept = True
@@ -460,8 +481,7 @@ def search(D, S, ob, prm, ws, carry, burst_a, best_a, best, rng, counts):  # pra
                         burst_pen = cur
                         burst_a[:] = a
                 else:
-                    for i in range(nm - 1, -1, -1):
-                        move_unit(D, S, moved[i], oldlab[i], True)
+                    move_units(D, S, moved, oldlab, nm, True)
         if prm.mode == MODE_BURSTS and (prm.step0 + step + 1) % prm.burst_len == 0:
             # end of a burst: restart from its best plan (tallies rebuilt from scratch)
             a[:] = burst_a
