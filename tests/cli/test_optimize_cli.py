@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from dayafter.cli._common import run_guarded
@@ -51,11 +52,17 @@ def test_run_writes_a_plan_with_its_certificate(tmp_path, spec, capsys, iraq):
     d = json.loads(stdout)
     assert d["status"] == "optimal" and d["gap"] == 0.0 and d["feasible"]
     assert d["objective"] == pytest.approx(d["bound"], abs=1e-6)
-    assert [r["name"] for r in d["regions"]] == ["North", "South"]
+    # a plan of the whole case: the reference plan around the two regions drawn in Kirkuk
+    assert [r["name"] for r in d["regions"]][-2:] == ["North", "South"]
     t = subset_territory(iraq.territory, level="governorate", codes=["IQG13"])
-    plan = read_plan(out, t)
+    plan = read_plan(out, iraq.territory)
     assert plan.name == "kirkuk-optimized" and "gap 0.000%" in plan.notes
-    assert plan.regions[0].authority == "krg"
+    assert plan.regions[-2].authority == "krg" and plan.is_complete
+    inside = np.isin(iraq.territory.unit_ids, t.unit_ids)
+    assert set(plan.assignment[inside].tolist()) == {plan.k - 2, plan.k - 1}
+    ref = iraq.reference_plan
+    assert [plan.region_names[r] for r in plan.assignment[~inside]] == \
+        [ref.region_names[r] for r in ref.assignment[~inside]]
     # the human-readable form
     code, stdout, err = run(["optimize", "run", spec, "--subset", "governorate=IQG13",
                              "--method", "bursts", "--time-limit", "2", "--steps", "2000"],

@@ -148,10 +148,17 @@ def _print_diagnostics(diag: dict[str, dict[str, float]]) -> None:
 
     if not diag:
         return
-    tab = Table(title="diagnostics across chains")
+    rows = list(diag.items())
+    shown = rows
+    if len(rows) > 20:  # the least mixed first
+        shown = sorted(rows, key=lambda kv: -(kv[1].get("rhat") or 0.0)
+                       if kv[1].get("rhat") == kv[1].get("rhat") else 0.0)[:20]
+    tab = Table(title="diagnostics across chains" + (
+        f" (the 20 least mixed of {len(rows)} metrics; all in --json)" if len(rows) > 20
+        else ""))
     for col in ("metric", "mean", "sd", "split R-hat", "ESS"):
         tab.add_column(col, justify="left" if col == "metric" else "right")
-    for name, d in diag.items():
+    for name, d in shown:
         def f(x: Any, p: str = ".4g") -> str:
             return "-" if x is None or x != x else format(x, p)
 

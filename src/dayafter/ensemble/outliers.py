@@ -156,12 +156,14 @@ def where_in_ensemble(territory: Territory, plan: Plan, run_dir: str | os.PathLi
         run_k = _run_regions(rd)
         run_kp = [run_k] if run_k is not None else [k]
     if kp not in run_kp:
-        what = "regions" if mask is None else "regions in the subset"
+        what = ("region" if kp == 1 else "regions") + ("" if mask is None else " in the subset")
         raise InputDataError(
             f"plan {plan.name!r} has {kp} {what}, the ensemble in {rd} has "
             f"{sorted(set(run_kp))}",
             hint="compare a plan with the run's number of regions, or run the ensemble with "
-                 f"--regions {kp}")
+                 f"--regions {kp}" if kp >= 2 else
+                 "a plan that leaves the subset in one region has no alternative split to be "
+                 "compared with; compare a plan that divides it")
     cols = [store.load_chain(rd, i, prm["format"]) for i in range(prm["chains"])]
     names = [c for c in cols[0] if c not in ("step", "status", "trees", "plan_hash")]
     values = _plan_scalars(territory, a, k, names, cons, float(prm["threshold"]), part)

@@ -357,7 +357,7 @@ class RunResult:
         The same per chain, with ``seconds`` and ``results_sha256``.
     diagnostics
         Per scalar column: ``rhat`` (split R-hat across chains), ``ess``, ``mean``. With several
-        numbers of regions, per column and number of regions (``"<column>@k=<k>"``).
+        numbers of regions, per column and number of regions taking part (``"<column>@k=<k>"``).
     unique_plans
         Distinct plans visited (labels ignored), over all chains.
     interrupted
@@ -566,7 +566,7 @@ def _finish(run_dir: Path, manifest: dict[str, Any], summaries: list[dict[str, A
     if not interrupted and len(done) == params["chains"]:
         cols = [store.load_chain(run_dir, i, params["format"]) for i in range(params["chains"])]
         unique = int(np.unique(np.concatenate([c["plan_hash"] for c in cols])).size)
-        ks = manifest.get("question", {}).get("regions") or [0] * len(cols)
+        ks = manifest.get("question", {}).get("regions_taking_part") or [0] * len(cols)
         groups = {k: [i for i, kk in enumerate(ks) if kk == k] for k in dict.fromkeys(ks)}
         for name in cols[0]:
             if name in ("step", "status", "trees", "plan_hash"):

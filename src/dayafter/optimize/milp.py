@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,11 +190,38 @@ class SolveWatch:
         self.label = label
         self.elapsed0 = elapsed0
         self.interrupted = False
+        self._lock = threading.Lock()
+        self._last: dict[str, Any] = {"message": f"{label}: starting", "best": None,
+                                      "bound": None, "gap": None}
+        self._t0 = time.perf_counter()
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
 
     def attach(self, h: Any) -> None:
         """Subscribe to ``h``'s MIP interrupt callback (when there is anything to do)."""
         if self.report is not None or self.cancel is not None:
             h.cbMipInterrupt.subscribe(self._on_event)
+
+    def __enter__(self) -> SolveWatch:
+        """Around a solve: a heartbeat thread repeats the last state once a second, so the
+        report keeps coming while HiGHS is inside a long LP solve or presolve."""
+        self._t0 = time.perf_counter()
+        if self.report is not None:
+            self._beat = threading.Thread(target=self._heartbeat, daemon=True)
+            self._beat.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join(timeout=2.0)
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(1.0):
+            with self._lock:
+                last = dict(self._last)
+                if self.report is not None:
+                    self.report(self.elapsed0 + time.perf_counter() - self._t0, **last)
 
     def _on_event(self, e: Any) -> None:
         if self.cancel is not None and self.cancel.cancelled:
@@ -207,5 +236,7 @@ class SolveWatch:
         msg = f"{self.label}: " + (f"best {best:.6g}" if best is not None else "no plan yet") + \
             (f", bound {bound:.6g}" if bound is not None else "") + \
             (f", gap {gap:.1%}" if gap is not None else "")
-        self.report(self.elapsed0 + float(d.running_time), message=msg, best=best, bound=bound,
-                    gap=gap)
+        with self._lock:
+            self._last = {"message": msg, "best": best, "bound": bound, "gap": gap}
+            self.report(self.elapsed0 + float(d.running_time), message=msg, best=best,
+                        bound=bound, gap=gap)

@@ -38,7 +38,7 @@ from dayafter.metrics.evaluate import DEFAULT_THRESHOLD, Evaluation
 from dayafter.plan import Plan, Region
 from dayafter.territory import Territory
 
-__all__ = ["METRICS", "CompiledProblem", "Objective", "Problem", "Term"]
+__all__ = ["METRICS", "CompiledProblem", "Objective", "Problem", "Term", "split_start"]
 
 METRICS: dict[str, str] = {
     "empowerment_plurality": "max",
@@ -551,6 +551,85 @@ class Problem:
                      budget={"units": self.budget_units, "people": self.budget_people,
                              "change": self.budget_change, "census": self.budget_census})
         return d
+
+
+def split_start(plan: Plan, territory: Territory, spec: Mapping[str, Any]) -> Plan:
+    """A start plan made from ``plan`` by splitting one of its regions along admin units.
+
+    ``spec`` is the ``split`` part of a spec's ``start``::
+
+        start:
+          from: status-quo-2014
+          split:
+            region: Ninewa
+            level: district
+            into:
+              - {name: Mosul, authority: federal, units: [IQG15Q05, IQG15Q04]}
+              - {name: Sinjar, authority: self-administered, units: [IQG15Q07, IQG15Q02]}
+
+    Each new region takes the units of the region that lie in the admin units listed (codes at
+    ``level``); the first new region replaces the split one (keeping its index), the others are
+    added at the end. Every unit of the region must be listed once. The control layer is kept. Admin
+    codes do not change when a census is rebuilt, so the same spec gives the same plan.
+
+    Raises
+    ------
+    ConfigError
+        An unknown region, level or code; a unit of the region in no group or in two.
+
+    Examples
+    --------
+    >>> from dayafter.testing.grids import grid_territory
+    >>> t = grid_territory(1, 4, admin={"d": np.array(["A", "A", "B", "B"], dtype=object)})
+    >>> p = Plan(np.zeros(4, np.int32), (Region("All", "federal"),), t.content_hash)
+    >>> q = split_start(p, t, {"region": "All", "level": "d", "into": [
+    ...     {"name": "West", "units": ["A"]}, {"name": "East", "authority": "krg", "units": ["B"]}]})
+    >>> q.assignment.tolist(), [(r.name, r.authority) for r in q.regions]
+    ([0, 0, 1, 1], [('West', ''), ('East', 'krg')])
+    """
+    if not isinstance(spec, Mapping) or set(spec) - {"region", "level", "into"}:
+        raise ConfigError("start.split must give region, level and into",
+                          hint="see dayafter.optimize.problem.split_start")
+    r = plan.region_index(str(spec.get("region")))
+    level = str(spec.get("level"))
+    if level not in territory.admin:
+        raise ConfigError(f"start.split: unknown admin level {level!r}",
+                          hint=f"use one of {list(territory.admin)}")
+    codes = territory.admin[level].astype(str)
+    groups = spec.get("into") or []
+    if len(groups) < 2:
+        raise ConfigError("start.split.into needs at least two new regions")
+    a = plan.assignment.astype(np.int64).copy()
+    inside = a == r
+    seen = np.zeros(territory.n_units, dtype=np.int64)
+    regions = list(plan.regions)
+    new_index = [r] + [plan.k + j for j in range(len(groups) - 1)]
+    for j, grp in enumerate(groups):
+        if not isinstance(grp, Mapping) or "name" not in grp or "units" not in grp:
+            raise ConfigError("every group of start.split.into needs a name and units",
+                              hint="e.g. {name: Mosul, authority: federal, units: [IQG15Q05]}")
+        wanted = [str(x) for x in grp["units"]]
+        unknown = sorted(set(wanted) - set(codes[inside].tolist()))
+        if unknown:
+            raise ConfigError(f"start.split: {level} codes {unknown} have no unit in region "
+                              f"{plan.regions[r].name!r}",
+                              hint=f"use codes of {sorted(set(codes[inside].tolist()))}")
+        sel = inside & np.isin(codes, wanted)
+        seen[sel] += 1
+        a[sel] = new_index[j]
+        reg = Region(str(grp["name"]), str(grp.get("authority", "")), str(grp.get("status", "")))
+        if j == 0:
+            regions[r] = reg
+        else:
+            regions.append(reg)
+    bad = np.flatnonzero(inside & (seen != 1))
+    if bad.size:
+        raise ConfigError(
+            f"start.split: units of {plan.regions[r].name!r} in no new region or in several: "
+            f"{first_ids(territory.unit_ids[bad].tolist())}",
+            hint=f"list every {level} of the region once")
+    out = plan.with_regions(regions).with_moves(np.flatnonzero(inside), a[inside])
+    return out.renamed(f"{plan.name} (split {plan.regions[r].name})")
 
 
 def _check_supported(c: Criterion) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -66,6 +66,17 @@ def kernel_state(cp: CompiledProblem, assignment: NDArray[np.integer]) -> Any:
                     cp.adm_codes.shape[0])
     S.assignment[:] = np.asarray(assignment, dtype=np.int64)
     return S
+
+
+def kernel_census_scores(cp: CompiledProblem, assignment: NDArray[np.integer]) -> list[float]:
+    """The census part of the objective (community and homogeneity terms) on each census, plus
+    the census-free terms, as the kernels compute it: each census's own objective."""
+    out = []
+    for j in range(cp.tables.shape[0]):
+        sub = replace(cp, censuses=(cp.censuses[j],), tables=cp.tables[j:j + 1],
+                      census_weights=np.ones(1), combine="weighted", table=cp.tables[j])
+        out.append(kernel_score(sub, assignment)[0])
+    return out
 
 
 def kernel_score(cp: CompiledProblem, assignment: NDArray[np.integer]) -> tuple[float, float]:

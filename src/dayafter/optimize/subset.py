@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dayafter.errors import ConfigError, InputDataError
+from dayafter.errors import ConfigError, InputDataError, first_ids
 from dayafter.graph import UnitGraph
 from dayafter.territory import Territory
 
-__all__ = ["select_units", "subset_territory"]
+__all__ = ["embed_plan", "select_units", "subset_territory"]
 
 
 def select_units(territory: Territory, spec: Any, *, what: str = "subset"
@@ -45,10 +45,7 @@ def select_units(territory: Territory, spec: Any, *, what: str = "subset"
     Raises
     ------
     ConfigError
-        An unknown admin level or code, an empty selection.
-    InputDataError
-        Unknown unit ids (named).
-
+        An unknown admin level, code or unit id (named), an empty selection.
     Examples
     --------
     >>> from dayafter.testing.grids import grid_territory
@@ -86,6 +83,13 @@ def select_units(territory: Territory, spec: Any, *, what: str = "subset"
     else:
         ids = [u.strip() for u in spec.split(",") if u.strip()] if isinstance(spec, str) \
             else [str(u) for u in spec]
+        known = set(territory.unit_ids.tolist())
+        unknown = [u for u in ids if u not in known]
+        if unknown:
+            raise ConfigError(
+                f"{what} {spec if isinstance(spec, str) else ids[:5]!r}: {len(unknown)} unit ids "
+                f"are not in territory {territory.name or '(unnamed)'}: {first_ids(unknown)}",
+                hint="write LEVEL=CODE[,CODE...] (e.g. governorate=IQG15) or the units' ids")
         mask = np.zeros(n, dtype=bool)
         mask[territory.index(ids, source=what)] = True
         label = f"{int(mask.sum())} units"
@@ -182,3 +186,49 @@ def subset_territory(territory: Territory, units: NDArray[np.bool_] | Sequence[s
         geometry=geometry,
         meta={**dict(territory.meta), "subset_of": territory.content_hash},
     )
+
+
+def embed_plan(territory: Territory, mask: NDArray[np.bool_], sub_plan: Any, base: Any,
+               *, name: str = "") -> Any:
+    """A plan of the whole territory: ``base`` outside ``mask``, ``sub_plan`` (a plan of
+    :func:`subset_territory` on ``mask``) inside.
+
+    Regions of ``base`` keep their names, authorities and statuses (those left with no unit
+    disappear); the sub-plan's regions follow, renamed with a ``'`` where a name is taken. The
+    control layer of ``base`` is kept. The result loads everywhere a plan of ``territory`` loads.
+
+    Examples
+    --------
+    >>> from dayafter.testing.grids import grid_territory
+    >>> from dayafter.plan import Plan, Region
+    >>> t = grid_territory(1, 4)
+    >>> base = Plan(np.array([0, 0, 1, 1]), (Region("W", "krg"), Region("E")), t.content_hash)
+    >>> mask = np.array([False, False, True, True])
+    >>> s = subset_territory(t, mask)
+    >>> sub = Plan(np.array([0, 1]), (Region("W"), Region("F")), s.content_hash)
+    >>> p = embed_plan(t, mask, sub, base)
+    >>> p.assignment.tolist(), p.region_names, p.territory_hash == t.content_hash
+    ([0, 0, 1, 2], ['W', "W'", 'F'], True)
+    """
+    from dataclasses import replace
+
+    from dayafter.plan import Plan
+
+    a0 = np.asarray(base.assignment, dtype=np.int64)
+    keep = np.flatnonzero(np.bincount(a0[~mask & (a0 >= 0)], minlength=base.k) > 0)
+    remap = np.full(base.k + 1, -1, dtype=np.int64)
+    remap[keep] = np.arange(keep.size)
+    a = np.where(mask, -1, remap[a0])
+    a[np.flatnonzero(mask)] = keep.size + np.asarray(sub_plan.assignment, dtype=np.int64)
+    taken = {base.regions[j].name for j in keep}
+    regions = [base.regions[j] for j in keep]
+    for r in sub_plan.regions:
+        nm = r.name
+        while nm in taken:
+            nm += "'"
+        taken.add(nm)
+        regions.append(replace(r, name=nm))
+    out = Plan(a.astype(np.int32), tuple(regions), territory.content_hash,
+               name=name or sub_plan.name, notes=sub_plan.notes, meta=dict(sub_plan.meta),
+               control=base.control, control_labels=base.control_labels)
+    return out
