@@ -105,3 +105,18 @@ def test_criteria_cite_sources(iraq):
     ev = da.evaluate(iraq.territory, iraq.plans["nineveh-plains-sinjar-province"])
     results = da.check_criteria(ev, iraq.criteria)
     assert {r.census for r in results} == {"baseline", "current"}
+
+
+def test_census2024_tables_and_strict_ranges(iraq):
+    from dayafter.io.ranges import ranges_from_table
+
+    tabs = iraq.census2024
+    assert set(tabs) == {"nahiya", "district", "governorate", "crosswalk", "comparison", "ground_moves"}
+    assert len(tabs["nahiya"]) == 236 and len(tabs["comparison"]) == len(set(iraq.territory.admin["district"]))
+    # the ranges of provenance.csv read without setting anything aside (the uncertainty model's input)
+    ranges = ranges_from_table(iraq.provenance, iraq.territory, source="provenance.csv", strict=True)
+    t = iraq.territory
+    for cname, r in ranges.items():
+        assert r.n_stated == t.n_units * (len(t.communities) + 1)
+        x = t.census(cname)
+        assert np.all(r.low <= x + 1e-9) and np.all(x <= r.high + 1e-9)

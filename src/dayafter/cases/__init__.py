@@ -42,11 +42,19 @@ class Case:
     criteria
         Default criteria (each citing its sources).
     provenance
-        One row per census figure: status (sourced, derived, imputed), rule, sources, confidence.
+        One row per (census, unit, field) with ``field`` the unit ``total`` or a community key:
+        value, low, high, size_status and composition_status (sourced, derived, imputed), status
+        (the less certain of the two), rule, range_rule, source_ids, confidence. See the case's
+        SOURCES file for the columns.
     communities
         Community key to display labels.
     sources_md
         The case's SOURCES file (attribution, licences, imputation rules).
+    census2024
+        The 2024 census tables the case was built from, by name: ``nahiya``, ``district`` and
+        ``governorate`` (COSIT counts), ``crosswalk`` (nahiya to unit), ``comparison`` (per district:
+        the census total against the case's totals) and ``ground_moves``. Empty for a case without
+        them.
     """
 
     name: str
@@ -59,6 +67,7 @@ class Case:
     communities: dict[str, dict[str, str]] = field(default_factory=dict)
     sources_md: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    census2024: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def reference_plan(self) -> Plan:
@@ -122,12 +131,23 @@ def load(name: str = "northern-iraq") -> Case:
     criteria = criteria_from_spec(json.loads(crit_path.read_text(encoding="utf-8"))) if crit_path.is_file() else []
     with pkg.joinpath("provenance.csv").open(encoding="utf-8") as fh:
         prov = pd.read_csv(fh, dtype=str, keep_default_na=False)
-    # every figure's low/high (the uncertainty model's input); ends that contradict their figure
-    # are set aside with a note rather than failing the case
+    census2024: dict[str, pd.DataFrame] = {}
+    folder = pkg.joinpath("census2024")
+    if folder.is_dir():
+        for tab in ("nahiya", "district", "governorate", "crosswalk", "comparison", "ground_moves"):
+            entry = folder.joinpath(f"{tab}.csv")
+            if entry.is_file():
+                with entry.open(encoding="utf-8") as fh:
+                    census2024[tab] = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    # every figure's low/high, the uncertainty model's input: built (range_rule column) as the
+    # total's range times a share range ("joint") and checked strictly; older provenance without
+    # that column is read leniently (contradicting ends set aside with a note)
     from dayafter.io.ranges import ranges_from_table
 
+    built = "range_rule" in prov.columns
     territory = territory.with_ranges(ranges_from_table(
-        prov, territory, source=f"case {name}: provenance.csv", strict=False))
+        prov, territory, source=f"case {name}: provenance.csv", strict=built,
+        community_ranges="joint" if built else "composition"))
     return Case(
         name=name,
         title="Northern Iraq: Nineveh and the disputed territories",
@@ -138,4 +158,5 @@ def load(name: str = "northern-iraq") -> Case:
         provenance=prov,
         communities={r["key"]: dict(r) for r in communities_df.to_dict("records")},
         sources_md=pkg.joinpath("SOURCES.md").read_text(encoding="utf-8"),
+        census2024=census2024,
     )

@@ -65,63 +65,145 @@ def show(
     out.print(scen)
 
 
+_STATUSES = ("sourced", "derived", "imputed")
+
+
+def _check_status(value: str | None, option: str) -> None:
+    from dayafter.errors import InputDataError
+
+    if value is not None and value not in _STATUSES:
+        raise InputDataError(f"unknown {option} {value!r}", hint="use sourced, derived or imputed")
+
+
 @app.command("sources")
 def sources(
     name: Annotated[str, typer.Argument(help="Case name.")] = "northern-iraq",
     unit: Annotated[list[str] | None, typer.Option("--unit", help="Only these unit ids (repeatable).")] = None,
-    status: Annotated[str | None, typer.Option(help="Only figures with this status: sourced, derived, imputed.")] = None,
+    status: Annotated[str | None, typer.Option(help="Only figures with this status (the less certain of "
+                                                    "size and composition): sourced, derived, imputed.")] = None,
+    size_status: Annotated[str | None, typer.Option("--size-status", help="Only figures whose unit total has "
+                                                                          "this status.")] = None,
+    composition_status: Annotated[str | None, typer.Option("--composition-status",
+                                                           help="Only figures whose share has this status.")] = None,
     census: Annotated[str | None, typer.Option(help="Only this census.")] = None,
+    districts: Annotated[bool, typer.Option("--districts", help="The case's totals against the 2024 census, "
+                                                               "per district.")] = False,
     summary_only: Annotated[bool, typer.Option("--summary", help="Counts per unit only.")] = False,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Show, per unit, which figures are sourced, derived or imputed, with sources and confidence."""
+    """Show, per unit, how each figure was obtained: size and composition status, range, rules,
+    sources and confidence; with --districts, the census comparison per district."""
     from rich.table import Table
 
     from dayafter import cases
-    from dayafter.errors import InputDataError
 
     c = cases.load(name)
+    if districts:
+        comp = c.census2024.get("comparison")
+        if comp is None or comp.empty:
+            from dayafter.errors import InputDataError
+
+            raise InputDataError(f"case {c.name!r} has no census comparison",
+                                 hint="only cases built from a census table have one")
+        if json_out:
+            print_json(comp.to_dict("records"))
+            return
+        tab = Table(title=f"Current totals against the 2024 census, case {c.name} (per COD-AB district)")
+        for col, just in (("district", "left"), ("name", "left"), ("census districts", "left"),
+                          ("census total", "right"), ("case current", "right"), ("range", "right"),
+                          ("match", "left"), ("baseline", "right"), ("growth", "right")):
+            tab.add_column(col, justify=just)  # type: ignore[arg-type]
+        for r in comp.to_dict("records"):
+            cd = "; ".join(x for x in (r["census_districts"],
+                                       f"part: {r['census_districts_part']}" if r["census_districts_part"] else "") if x)
+            tab.add_row(r["district"], r["district_en"], cd, f"{int(r['census_total']):,}",
+                        f"{int(r['case_current']):,}", f"{int(r['current_low']):,}-{int(r['current_high']):,}",
+                        r["match"], f"{int(r['case_baseline']):,}", r["growth"])
+        out = console()
+        out.print(tab)
+        exact = int((comp["match"] == "exact").sum())
+        out.print(f"{exact} of {len(comp)} districts match the census exactly; the others hold nahiyas the census "
+                  "counts in another district (see ground moves and the crosswalk in the case's census2024 folder).")
+        moves = c.census2024.get("ground_moves")
+        if moves is not None and not moves.empty:
+            out.print("Ground moves (census governorate -> COD-AB governorate): " + "; ".join(
+                f"{m['census_district']} ({m['census_governorate']}) -> {m['to']}: {int(m['people']):,}"
+                for m in moves.to_dict("records")))
+        return
     prov = c.provenance
     assert prov is not None
+    _check_status(status, "status")
+    _check_status(size_status, "size status")
+    _check_status(composition_status, "composition status")
     if unit:
         c.territory.index(unit)  # unknown ids: one clear error
         prov = prov[prov["unit_id"].isin(unit)]
     if status:
-        if status not in ("sourced", "derived", "imputed"):
-            raise InputDataError(f"unknown status {status!r}", hint="use sourced, derived or imputed")
         prov = prov[prov["status"] == status]
+    if size_status:
+        prov = prov[prov["size_status"] == size_status]
+    if composition_status:
+        prov = prov[prov["composition_status"] == composition_status]
     if census:
         c.territory.census(census)
         prov = prov[prov["census"] == census]
+    names = dict(zip(c.territory.unit_ids.tolist(), c.territory.labels.get("name_en", c.territory.unit_ids).tolist(),
+                     strict=True))
     if summary_only or not unit:
-        counts = (prov.groupby(["unit_id", "status"]).size().unstack(fill_value=0)
-                  .reindex(columns=["sourced", "derived", "imputed"], fill_value=0))
+        comm = prov[prov["field"] != "total"]
+        tot = prov[prov["field"] == "total"]
+        counts = (comm.groupby(["unit_id", "composition_status"]).size().unstack(fill_value=0)
+                  .reindex(columns=list(_STATUSES), fill_value=0))
+        size = tot.pivot_table(index="unit_id", columns="census", values="size_status", aggfunc="first")
+        cur = tot[tot["census"] == "current"].set_index("unit_id")
         conf = prov.groupby("unit_id")["confidence"].agg(lambda s: "/".join(sorted(set(s) - {""})))
-        names = dict(zip(c.territory.unit_ids.tolist(), c.territory.labels.get("name_en", c.territory.unit_ids).tolist(), strict=True))
+        uids = sorted(set(counts.index) | set(size.index))
+        records = []
+        for u in uids:
+            row = counts.loc[u] if u in counts.index else dict.fromkeys(_STATUSES, 0)
+            rec = {"unit_id": u, "name": names.get(u, "")}
+            for cname in size.columns:
+                rec[f"size_{cname}"] = str(size.loc[u, cname]) if u in size.index else ""
+            rec.update({f"composition_{k}": int(row[k]) for k in _STATUSES})
+            if u in cur.index:
+                rec.update(current=int(cur.loc[u, "value"]), current_low=int(cur.loc[u, "low"]),
+                           current_high=int(cur.loc[u, "high"]))
+            rec["confidence"] = conf.get(u, "")
+            records.append(rec)
         if json_out:
-            print_json([{"unit_id": u, "name": names.get(u, ""), **{k: int(v) for k, v in row.items()},
-                         "confidence": conf.get(u, "")} for u, row in counts.iterrows()])
+            print_json(records)
             return
-        tab = Table(title=f"Provenance of census figures, case {c.name} (counts of figures per unit)")
-        for col in ("unit", "name", "sourced", "derived", "imputed", "confidence"):
-            tab.add_column(col, justify="right" if col in ("sourced", "derived", "imputed") else "left")
-        for u, row in counts.iterrows():
-            tab.add_row(str(u), names.get(u, ""), str(row["sourced"]), str(row["derived"]),
-                        str(row["imputed"]), conf.get(u, ""))
+        tab = Table(title=f"Provenance of census figures, case {c.name}: size status per census, composition "
+                          "status (counts of community figures), current total and range")
+        cols = ["unit", "name", *[f"size {cn}" for cn in size.columns], "comp. sourced", "comp. derived",
+                "comp. imputed", "current", "range", "confidence"]
+        for col in cols:
+            tab.add_column(col, justify="right" if col.startswith(("comp.", "current", "range")) else "left")
+        for rec in records:
+            tab.add_row(rec["unit_id"], rec["name"], *[rec.get(f"size_{cn}", "") for cn in size.columns],
+                        *[str(rec[f"composition_{k}"]) for k in _STATUSES],
+                        f"{rec['current']:,}" if "current" in rec else "",
+                        f"{rec['current_low']:,}-{rec['current_high']:,}" if "current" in rec else "",
+                        rec["confidence"])
         out = console()
         out.print(tab)
-        tot = prov["status"].value_counts()
-        out.print(f"figures: {len(prov)}; " + ", ".join(f"{k} {int(tot.get(k, 0))}" for k in ("sourced", "derived", "imputed"))
-                  + f" ({100.0 * tot.get('imputed', 0) / max(len(prov), 1):.0f}% imputed). "
-                  "Use --unit ID for the figures of one unit.")
+        n = len(comm)
+        sizes = tot["size_status"].value_counts()
+        comps = comm["composition_status"].value_counts()
+        out.print(f"unit totals: {len(tot)}; " + ", ".join(f"{k} {int(sizes.get(k, 0))}" for k in _STATUSES)
+                  + f". community figures: {n}; " + ", ".join(f"{k} {int(comps.get(k, 0))}" for k in _STATUSES)
+                  + f" ({100.0 * comps.get('imputed', 0) / max(n, 1):.0f}% of shares imputed; every figure has a "
+                  "low and a high). Use --unit ID for the figures of one unit, --districts for the census "
+                  "comparison.")
         return
     if json_out:
         print_json(prov.to_dict("records"))
         return
+    cols = [col for col in ("census", "unit_id", "field", "value", "low", "high", "size_status", "composition_status",
+                            "rule", "range_rule", "source_ids", "confidence") if col in prov.columns]
     tab = Table(title=f"Census figures and their sources, case {c.name}")
-    for col in ("census", "unit_id", "field", "value", "low", "high", "status", "rule", "source_ids", "confidence"):
+    for col in cols:
         tab.add_column(col)
     for r in prov.to_dict("records"):
-        tab.add_row(*[str(r.get(col, "")) for col in ("census", "unit_id", "field", "value", "low", "high",
-                                                     "status", "rule", "source_ids", "confidence")])
+        tab.add_row(*[str(r.get(col, "")) for col in cols])
     console().print(tab)

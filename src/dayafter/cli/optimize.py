@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dayafter.cli._common import console, err_line, load_territory, print_json
+from dayafter.cli._common import CaseOpt, ProjectOpt, console, err_line, open_project, print_json
 from dayafter.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -24,8 +24,6 @@ app = typer.Typer(help="Optimize plans: heuristics (annealing, short bursts) and
 
 SpecArg = Annotated[Path, typer.Argument(help="Specification (YAML or JSON): regions, maximize, "
                                               "minimize, constraints.")]
-CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
-ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
 SubsetOpt = Annotated[str | None, typer.Option(
     "--subset", help="Optimize only these units, e.g. governorate=IQG15,IQG09: with a start plan "
                      "they are the movable units; without one the spec's regions are drawn in "
@@ -37,7 +35,7 @@ ProgressOpt = Annotated[bool, typer.Option(
 
 
 def _territory(case: str | None, project: Path | None, subset: str | None) -> Territory:
-    t = load_territory(case, project)
+    t = open_project(case, project).territory
     if subset:
         from dayafter.optimize.subset import subset_territory
 
@@ -59,31 +57,21 @@ def _spec(path: Path) -> dict[str, Any]:
     return spec
 
 
-def _disputed(case: str | None, project: Path | None) -> list[str]:
-    """The built-in case's disputed units (its ``settle/parties.json``)."""
-    import json
-    from importlib import resources
-
+def _disputed(proj: Any) -> list[str]:
+    """The project's disputed units (its ``settle/parties.json``)."""
     from dayafter.errors import InputDataError
 
-    if project is None:
-        pkg = (case or "northern-iraq").replace("-", "_")
-        try:
-            ref = resources.files(f"dayafter.cases.{pkg}").joinpath("settle", "parties.json")
-        except ModuleNotFoundError:
-            ref = None
-        if ref is not None and ref.is_file():
-            return [str(u) for u in json.loads(ref.read_text(encoding="utf-8"))["disputed_units"]]
-    raise InputDataError("movable: disputed needs the case's list of disputed units, and this "
-                         "case or project has none",
-                         hint="list the units, or use a filter such as governorate=IQG15")
+    spec = proj.parties_spec
+    if not spec or not spec.get("disputed_units"):
+        raise InputDataError("movable: disputed needs the project's list of disputed units "
+                             "(settle/parties.json), and it has none",
+                             hint="list the units, or use a filter such as governorate=IQG15")
+    return [str(u) for u in spec["disputed_units"]]
 
 
-def _start_plan(d: dict[str, Any], spec_path: Path, t: Territory, case: str | None,
-                project: Path | None, start: str | None) -> Any:
+def _start_plan(d: dict[str, Any], spec_path: Path, proj: Any, start: str | None) -> Any:
     """The start plan the spec (or ``--start``) names: a scenario, a plan file (relative to the
     spec), optionally split (``start: {from: ..., split: ...}``)."""
-    from dayafter.cli._common import resolve_plan
     from dayafter.optimize.problem import split_start
 
     spec_start = start if start is not None else d.get("start")
@@ -99,8 +87,8 @@ def _start_plan(d: dict[str, Any], spec_path: Path, t: Territory, case: str | No
         spec_start = spec_start["from"]
     name = str(spec_start)
     near = spec_path.parent / name
-    plan = resolve_plan(str(near) if near.exists() else name, t, case=case, project=project)
-    return split_start(plan, t, split) if split is not None else plan
+    plan = proj.resolve_plan(near if near.exists() else name)
+    return split_start(plan, proj.territory, split) if split is not None else plan
 
 
 def _report_line(res: Any) -> str:
@@ -155,19 +143,20 @@ def run_cmd(
     from dayafter.optimize.api import optimize
     from dayafter.optimize.problem import Problem
 
-    t_full = load_territory(case, project)
+    proj = open_project(case, project)
+    t_full = proj.territory
     d = _spec(spec)
     d.pop("second", None)
     if name:
         d["name"] = name
-    start_plan = _start_plan(d, spec, t_full, case, project, start)
+    start_plan = _start_plan(d, spec, proj, start)
     d.pop("start", None)
     if movable is not None:
         d["movable"] = movable
     if start_plan is not None and subset is not None and d.get("movable") is None:
         d["movable"] = subset
     if d.get("movable") == "disputed":
-        d["movable"] = _disputed(case, project)
+        d["movable"] = _disputed(proj)
     if budget_units is not None or budget_people is not None or budget_change is not None:
         b = dict(d.get("budget") or {})
         if budget_units is not None:
@@ -179,26 +168,25 @@ def run_cmd(
         d["budget"] = b
     t = t_full
     mask = None
+    base = None
     if subset and start_plan is None:
         from dayafter.optimize.subset import select_units, subset_territory
 
         mask, _label = select_units(t_full, subset, what="--subset")
         t = subset_territory(t_full, mask)
+        base = proj.reference_plan
+        if base is None:
+            raise ConfigError("--subset without a start plan needs the project's reference plan "
+                              "(the plan kept around the subset)", hint="give --start PLAN")
     problem = Problem.from_dict(d, start=start_plan)
     with cli_progress(progress and not json_out, "optimize") as (report, token):
         res = optimize(problem, t, method=method, time_limit=time_limit, seed=seed, steps=steps,
                        restarts=restarts, progress=report, cancel=token)
     plan = res.plan
     if mask is not None:
-        # the regions drawn in the subset, the rest of the case's reference plan around them
-        from dayafter import cases
+        # the regions drawn in the subset, the rest of the project's reference plan around them
         from dayafter.optimize.subset import embed_plan
 
-        base = (cases.load(case or "northern-iraq").reference_plan if project is None
-                else None)
-        if base is None:
-            raise ConfigError("--subset without a start plan needs the case's reference plan",
-                              hint="give --start PLAN")
         plan = embed_plan(t_full, mask, plan, base, name=plan.name)
         plan = plan.renamed(plan.name, plan.notes + f" Regions drawn in {subset}; the rest is "
                             f"{base.name!r}.")

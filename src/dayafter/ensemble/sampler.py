@@ -47,8 +47,9 @@ import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Integral
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -71,6 +72,7 @@ from dayafter.manifest import (
 from dayafter.plan import Plan, Region
 from dayafter.progress import CancelToken, ProgressCallback, Throttle
 from dayafter.territory import Territory
+from dayafter.validation import PARAMETERS, Interval, StrOptions, validate_parameter_constraints
 
 __all__ = ["COMMUNITY_METRICS", "ReComSampler", "ReplayResult", "RunResult", "replay",
            "run_chain", "summarize"]
@@ -188,19 +190,21 @@ class ReComSampler:
                               f"{self.regions!r}", hint="e.g. regions=(3, 4, 5)")
         return tuple(int(k) for k in ks)
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "steps": [Interval(Integral, 1, None, closed="left")],
+        "chains": [Interval(Integral, 1, None, closed="left")],
+        "seed": [Interval(Integral, 0, None, closed="left")],
+        "threshold": list(PARAMETERS["threshold"].constraints),
+        "thin": [Interval(Integral, 0, None, closed="left")],
+        "format": [StrOptions(_FORMATS)],
+        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
     def _validate(self) -> None:
-        for name in ("steps", "chains", "checkpoint_every"):
-            val = getattr(self, name)
-            if not isinstance(val, (int, np.integer)) or val < 1:
-                raise ConfigError(f"{name} must be a positive integer, got {val!r}")
-        if not isinstance(self.thin, (int, np.integer)) or self.thin < 0:
-            raise ConfigError(f"thin must be a non-negative integer, got {self.thin!r}")
-        if self.format not in _FORMATS:
-            raise ConfigError(f"unknown format {self.format!r}", hint=f"use one of {_FORMATS}")
-        if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
-        if not 0.0 < float(self.threshold) < 1.0:
-            raise ConfigError(f"threshold must lie in (0, 1), got {self.threshold!r}")
+        validate_parameter_constraints(
+            self._parameter_constraints, {k: getattr(self, k) for k in self._parameter_constraints},
+            type(self).__name__)
         self.proposal()
         self.region_counts()
         ChainConstraints.from_dict(self.constraints)
@@ -421,9 +425,11 @@ def _columns(t: Territory, metrics: Sequence[str], censuses: Sequence[str] | Non
         elif m in census_keys or m in geo_keys:
             python.append(m)
         else:
+            from dayafter.metrics import registry
+
             raise ConfigError(f"unknown metric {m!r}",
-                              hint=f"use 'community', 'largest_share' or keys such as "
-                                   f"{sorted(census_keys)[:6] + sorted(geo_keys)[:4]}")
+                              hint=f"use 'community', 'largest_share' or plan metrics of the "
+                                   f"registry, such as {registry.names('plan')[:8]}")
     wanted = list(dict.fromkeys(wanted))
     label = {v: k for k, v in kinds.items()}
     kcols: list[_KernelCol] = []

@@ -75,7 +75,8 @@ def load_voting_model(folder: str | Path) -> VotingModel:
         try:
             spec = json.loads(mpath.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise InputDataError(f"not valid JSON: {exc}", source=str(mpath)) from None
+            raise InputDataError(f"not valid JSON: {exc.msg} (line {exc.lineno})",
+                                 source=str(mpath), hint="fix the JSON syntax at that line") from None
     options = tuple(str(o) for o in spec.get("options", OPTIONS))
     vt = read_csv_table(root / "voting.csv", ["community", "option", "share"], what="vote shares table")
     shares: dict[str, dict[str, Estimate]] = {}
@@ -123,7 +124,8 @@ def load_voting_model(folder: str | Path) -> VotingModel:
                              str(a.get("basis", "")), tuple(str(s) for s in a.get("sources", ())))
         except (KeyError, TypeError, ValueError):
             raise InputDataError("adult_share must be {'value', 'low', 'high'} numbers",
-                                 source=str(mpath)) from None
+                                 source=str(mpath),
+                                 hint="write e.g. {\"value\": 0.55, \"low\": 0.5, \"high\": 0.6}") from None
     else:
         adult = Estimate.exact(float(a))
     return VotingModel(

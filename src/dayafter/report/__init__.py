@@ -13,8 +13,10 @@ from dayafter.report.dossier import (
     Dossier,
     PlanSection,
     build_dossier,
+    census_comparison_table,
     dossier_from_case,
     plan_hash,
+    provenance_statuses,
     provenance_summary,
 )
 from dayafter.report.ensemble import EnsembleContext, percentile_of
@@ -38,10 +40,12 @@ __all__ = [
     "EnsembleContext",
     "PlanSection",
     "build_dossier",
+    "census_comparison_table",
     "dossier_from_case",
     "pdf_available",
     "percentile_of",
     "plan_hash",
+    "provenance_statuses",
     "provenance_summary",
     "render_html",
     "render_pdf",

@@ -26,8 +26,19 @@ from dayafter.report.ensemble import EnsembleContext, plan_region_values
 from dayafter.report.palette import Palette
 from dayafter.territory import Territory
 
-__all__ = ["Dossier", "PlanSection", "build_dossier", "case_context", "case_input_hashes",
-           "dossier_from_case", "plan_hash", "provenance_summary"]
+__all__ = [
+    "Dossier",
+    "PlanSection",
+    "build_dossier",
+    "case_context",
+    "case_input_hashes",
+    "census_comparison_table",
+    "dossier_from_case",
+    "plan_hash",
+    "project_context",
+    "provenance_statuses",
+    "provenance_summary",
+]
 
 _DEPENDENCIES = ("numpy", "scipy", "pandas", "numba", "shapely", "geopandas", "matplotlib", "jinja2",
                  "openpyxl", "weasyprint")
@@ -93,6 +104,9 @@ class Dossier:
         Versions, input hashes, parameters and seeds.
     palette
         The colours used throughout.
+    census_comparison
+        Per district, the territory's totals against the census they were built from (a case's
+        ``census2024["comparison"]`` table), or ``None``.
     extras
         Extra sections (e.g. :class:`dayafter.report.article140.Article140Section`): objects with
         ``section_id``, ``title``, ``html(dossier)``, ``tables()`` and ``manifest()``.
@@ -115,6 +129,7 @@ class Dossier:
     settlements: tuple[Any, ...] = ()
     overview: bytes = b""
     labels_ar: Mapping[str, str] = field(default_factory=dict)
+    census_comparison: pd.DataFrame | None = None
     extras: tuple[Any, ...] = ()
 
     @property
@@ -235,8 +250,67 @@ def provenance_summary(provenance: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame(parts, columns=cols)
 
 
+def provenance_statuses(provenance: pd.DataFrame | None) -> pd.DataFrame:
+    """Figures by status, separately for the unit totals (``size_status``) and the community
+    shares (``composition_status``), per census, with the people they count and how wide their
+    ranges are.
+
+    Needs the columns ``census, field, value, low, high, size_status, composition_status``; returns
+    an empty table otherwise. ``people`` adds the values of the figures (unit totals for ``size``,
+    community figures for ``composition``); ``median range`` is the median of (high - low) / value
+    over figures with a positive value.
+    """
+    cols = ["census", "part", "status", "figures", "share", "people", "people share", "median range"]
+    need = {"census", "field", "value", "low", "high", "size_status", "composition_status"}
+    if provenance is None or len(provenance) == 0 or not need <= set(provenance.columns):
+        return pd.DataFrame(columns=cols)
+    prov = provenance.copy()
+    for c in ("value", "low", "high"):
+        prov[c] = pd.to_numeric(prov[c], errors="coerce").fillna(0.0)
+    rows: list[dict[str, Any]] = []
+    for census, g in prov.groupby("census", sort=False):
+        for part, sub, col in (("size", g[g["field"].astype(str) == "total"], "size_status"),
+                               ("composition", g[g["field"].astype(str) != "total"], "composition_status")):
+            people_all = float(sub["value"].sum())
+            for status, s in sub.groupby(col, sort=False):
+                pos = s[s["value"] > 0]
+                width = ((pos["high"] - pos["low"]) / pos["value"]).median() if len(pos) else float("nan")
+                rows.append({"census": str(census), "part": part, "status": str(status), "figures": len(s),
+                             "share": len(s) / len(sub) if len(sub) else float("nan"),
+                             "people": float(s["value"].sum()),
+                             "people share": float(s["value"].sum()) / people_all if people_all > 0 else float("nan"),
+                             "median range": float(width)})
+    order = {"sourced": 0, "derived": 1, "imputed": 2}
+    out = pd.DataFrame(rows, columns=cols)
+    if len(out):
+        out = out.sort_values(["census", "part", "status"], key=lambda c: c.map(order) if c.name == "status" else c,
+                              kind="stable").reset_index(drop=True)
+    return out
+
+
+def census_comparison_table(comparison: pd.DataFrame | None) -> pd.DataFrame:
+    """A census comparison per district (a case's ``census2024["comparison"]``) as a display table:
+    district, name, census districts, census total, current total and range, match, baseline and
+    growth."""
+    cols = ["district", "name", "census districts", "census total", "current", "current low", "current high",
+            "match", "baseline", "growth"]
+    if comparison is None or len(comparison) == 0:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for r in comparison.to_dict("records"):
+        cd = "; ".join(x for x in (str(r.get("census_districts", "")),
+                                   f"part: {r['census_districts_part']}" if r.get("census_districts_part") else "")
+                       if x)
+        rows.append({"district": str(r["district"]), "name": str(r.get("district_en", "")), "census districts": cd,
+                     "census total": float(r["census_total"]), "current": float(r["case_current"]),
+                     "current low": float(r["current_low"]), "current high": float(r["current_high"]),
+                     "match": str(r["match"]), "baseline": float(r["case_baseline"]),
+                     "growth": float(r["growth"]) if str(r.get("growth", "")) else float("nan")})
+    return pd.DataFrame(rows, columns=cols)
+
+
 def _jsonable(x: Any) -> Any:
-    from dayafter.manifest import to_jsonable
+    from dayafter._util import to_jsonable
 
     return to_jsonable(x)
 
@@ -263,6 +337,7 @@ def build_dossier(
     labels_ar: Mapping[str, str] | None = None,
     provenance: pd.DataFrame | None = None,
     sources_md: str = "",
+    census_comparison: pd.DataFrame | None = None,
     title: str = "",
     ensemble: EnsembleContext | None = None,
     councils: Any = None,
@@ -293,7 +368,11 @@ def build_dossier(
     labels, labels_ar
         Community key to display label, and to its name in Arabic script.
     provenance, sources_md
-        Provenance of the census figures (a ``status`` column) and the sources text.
+        Provenance of the census figures (a ``status`` column; with ``size_status`` and
+        ``composition_status`` columns the report also counts both) and the sources text.
+    census_comparison
+        Per district, the territory's totals against the census they were built from (see
+        :func:`census_comparison_table`).
     title
         Report title (default from the territory's name).
     ensemble
@@ -445,6 +524,7 @@ def build_dossier(
         settlements=tuple(settlements),
         overview=overview,
         labels_ar=dict(labels_ar or {}),
+        census_comparison=census_comparison,
         extras=tuple(extras),
     )
 
@@ -518,8 +598,32 @@ def case_context(case: Any) -> dict[str, Any]:
         "labels_ar": {k: v["label_ar"] for k, v in case.communities.items() if v.get("label_ar")},
         "provenance": case.provenance,
         "sources_md": case.sources_md,
+        "census_comparison": getattr(case, "census2024", {}).get("comparison"),
         "title": f"Settlement dossier: {case.title}",
         "inputs": case_input_hashes(case.name),
+    }
+
+
+def project_context(project: Any) -> dict[str, Any]:
+    """The :func:`build_dossier` arguments a :class:`~dayafter.project.Project` supplies: a built-in
+    case's are :func:`case_context`'s; a project file gives its plans' reference, labels and the
+    file's own hash."""
+    if project.case:
+        from dayafter import cases
+
+        return case_context(cases.load(project.case))
+    from dayafter.manifest import sha256_file
+
+    t = project.territory
+    inputs = {str(project.path): sha256_file(project.path)} if project.path is not None else {}
+    return {
+        "reference": project.reference_plan,
+        "criteria": list(project.criteria),
+        "labels": {k: project.community_label(k) for k in t.communities},
+        "labels_ar": {k: v["label_ar"] for k, v in project.communities.items() if v.get("label_ar")},
+        "provenance": project.provenance,
+        "sources_md": project.sources_md,
+        "inputs": inputs,
     }
 
 

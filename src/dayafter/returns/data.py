@@ -66,13 +66,15 @@ def _json_estimate(d: Any, what: str, source: str) -> Estimate:
         return Estimate.exact(float(d))
     if not isinstance(d, dict) or "value" not in d:
         raise InputDataError(f"{what} must be a number or {{'value', 'low', 'high', 'basis', "
-                             f"'sources'}}", source=source)
+                             f"'sources'}}", source=source,
+                             hint="write e.g. {\"value\": 0.5, \"low\": 0.3, \"high\": 0.8}")
     try:
         v = float(d["value"])
         lo = float(d.get("low", v))
         hi = float(d.get("high", v))
     except (TypeError, ValueError):
-        raise InputDataError(f"{what}: value, low and high must be numbers", source=source) from None
+        raise InputDataError(f"{what}: value, low and high must be numbers", source=source,
+                             hint="write e.g. {\"value\": 0.5, \"low\": 0.3, \"high\": 0.8}") from None
     if not lo <= v <= hi:
         raise InputDataError(f"{what}: low <= value <= high fails ({lo:g}, {v:g}, {hi:g})",
                              hint="correct the range", source=source)
@@ -99,7 +101,8 @@ def load_return_model(folder: str | Path) -> ReturnModel:
         raise InputDataError("the return model folder has no model.json",
                              hint="add model.json with census_year", source=str(root)) from None
     except json.JSONDecodeError as exc:
-        raise InputDataError(f"not valid JSON: {exc}", source=str(mpath)) from None
+        raise InputDataError(f"not valid JSON: {exc.msg} (line {exc.lineno})", source=str(mpath),
+                             hint="fix the JSON syntax at that line") from None
     if not isinstance(spec, dict) or "census_year" not in spec:
         raise InputDataError("model.json needs census_year (the current census's year)",
                              hint='write {"census_year": 2024.9, ...}', source=str(mpath))
