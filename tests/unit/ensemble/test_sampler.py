@@ -91,16 +91,12 @@ def test_resume_equals_uninterrupted(grid, tmp_path, fmt):
     t, plan = grid
     full = _sampler(format=fmt).run(t, plan, tmp_path / "full")
     token = CancelToken()
+    token.cancel()  # already set: chain 0 stops after its first chunk, mid-block
     events = []
-
-    def stop(ev):
-        events.append(ev)
-        if ev.done >= 150:  # mid-block, mid-chain: the chain saves what it did
-            token.cancel()
-
-    part = _sampler(format=fmt).run(t, plan, tmp_path / "cut", progress=stop, cancel=token)
+    part = _sampler(format=fmt).run(t, plan, tmp_path / "cut", progress=events.append,
+                                    cancel=token)
     assert part.interrupted
-    assert events[-1].final and 150 <= events[-1].done < 600
+    assert events[-1].final and 0 < events[-1].done < 100
     man = json.loads((tmp_path / "cut" / "manifest.json").read_text())
     assert man["status"] == "interrupted"
     assert (tmp_path / "cut" / "chain_000.ckpt.npz").exists()
