@@ -183,7 +183,7 @@ def run_cmd(
         res = optimize(problem, t, method=method, time_limit=time_limit, seed=seed, steps=steps,
                        restarts=restarts, progress=report, cancel=token)
     plan = res.plan
-    if mask is not None:
+    if mask is not None and base is not None:
         # the regions drawn in the subset, the rest of the project's reference plan around them
         from dayafter.optimize.subset import embed_plan
 

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dayafter.errors import ConfigError, InfeasibleError, first_ids
-from dayafter.territory import Territory
+from dayafter.territory import Territory, select_units
 from dayafter.validation import DEFAULT_TOLERANCE, PARAMETERS
 
 __all__ = ["ChainConstraints", "CompiledConstraints"]
@@ -169,8 +169,6 @@ class ChainConstraints:
         """The units of the subset as a mask (``None`` when there is no subset)."""
         if self.subset is None:
             return None
-        from dayafter.optimize.subset import select_units
-
         spec = self.subset if isinstance(self.subset, str) else list(self.subset)
         return select_units(territory, spec, what="subset")[0]
 

@@ -20,7 +20,7 @@ from dayafter.ensemble.constraints import ChainConstraints
 from dayafter.errors import InputDataError, first_ids
 from dayafter.manifest import read_manifest
 from dayafter.plan import Plan
-from dayafter.territory import Territory
+from dayafter.territory import Territory, select_units
 
 __all__ = ["mid_percentile", "sorted_region_comparison", "where_in_ensemble"]
 
@@ -213,8 +213,6 @@ def _same_question(t: Territory, plan: Plan, rd: Path, man: dict[str, Any],
                    subset: str | list[str] | None) -> None:
     """Refuse a comparison between a plan and an ensemble of another question."""
     if subset is not None:
-        from dayafter.optimize.subset import select_units
-
         asked, label = select_units(t, subset, what="subset")
         if mask is None:
             raise InputDataError(

@@ -37,7 +37,7 @@ from dayafter.errors import ConfigError, InfeasibleError, first_ids
 from dayafter.metrics import registry
 from dayafter.metrics.evaluate import DEFAULT_THRESHOLD, Evaluation
 from dayafter.plan import Plan, Region
-from dayafter.territory import Territory
+from dayafter.territory import Territory, select_units
 from dayafter.validation import DEFAULT_TOLERANCE, PARAMETERS
 
 __all__ = ["METRICS", "CompiledProblem", "Objective", "Problem", "Term", "split_start"]
@@ -936,8 +936,6 @@ def _compile(p: Problem, t: Territory) -> CompiledProblem:
     lock = np.full(n, -1, dtype=np.int64)
     movable = np.ones(n, dtype=bool)
     if start is not None and p.movable is not None:
-        from dayafter.optimize.subset import select_units
-
         spec = p.movable if isinstance(p.movable, str) else list(p.movable)
         movable = select_units(t, spec, what="movable")[0]
         lock[~movable] = start[~movable]
