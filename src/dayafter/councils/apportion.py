@@ -551,7 +551,8 @@ class BatchApportionment:
     @property
     def decided(self) -> NDArray[np.bool_]:
         """Elections without an undecided tie."""
-        return self.tied_seats == 0
+        out: NDArray[np.bool_] = self.tied_seats == 0
+        return out
 
 
 def apportion_many(

@@ -1,7 +1,10 @@
-"""Council simulation: the council of every region of a plan, on every census.
+"""Council simulation: the council of every polity of a plan, on every census.
 
-Per region, community populations are tallied from the plan (units with region ``-1`` are
-left out). A stated voting model turns them into votes: each community votes for its own list
+Councils are elected per polity (a region of the plan's polity layer: a governorate, a new
+province), whoever holds its units: a KRG-held district of Ninewa votes for Ninewa's council. The
+region table records, per polity, how many of its units each authority holds (the control layer),
+for reading only. Per region, community populations are tallied from the plan (units with region
+``-1`` are left out). A stated voting model turns them into votes: each community votes for its own list
 in proportion to its adult population and its turnout. The council size is fixed, given per
 region, one seat per ``N`` residents, or carried over from an admin-level table (Iraq's 2023
 provincial councils); the general seats are apportioned by the rule and the reserved seats go
@@ -359,8 +362,10 @@ class CouncilSimulation:
         authority, community, population, votes, general, reserved, seats, pop_share,
         vote_share, seat_share``.
     regions
-        One row per census x region: ``council_size, general_seats, reserved_seats, gallagher,
-        loosemore_hanby, enp_votes, enp_seats, largest_community, majority, ties``.
+        One row per census x region (polity): ``council_size, general_seats, reserved_seats,
+        gallagher, loosemore_hanby, enp_votes, enp_seats, largest_community, majority, ties``,
+        ``authority`` (the polity's) and ``control`` (units held by each authority, e.g.
+        ``"federal 20, krg 8"``).
     lists
         One row per census x region x list: ``list, community, race, votes, general,
         reserved, seats`` (with the voting model, one list per community).
@@ -388,7 +393,8 @@ class CouncilSimulation:
         """``int64[k, g]`` seats per region x community on ``census``."""
         d = self.seats[self.seats["census"] == census]
         k, g = len(self.region_names), len(self.communities)
-        return d["seats"].to_numpy(dtype=np.int64).reshape(k, g)
+        out: NDArray[np.int64] = d["seats"].to_numpy(dtype=np.int64).reshape(k, g)
+        return out
 
     def totals(self) -> pd.DataFrame:
         """Seats and population per census x community summed over regions, with shares."""
@@ -505,6 +511,8 @@ def simulate_councils(
         raise ConfigError(f"threshold exemptions name unknown communities {bad_ex}")
     a = plan.assignment
     k, g = plan.k, len(comms)
+    control_text = [", ".join(f"{lab} {n}" for lab, n in row.items())
+                    for row in plan.control_by_region()]
     seat_rows: list[dict[str, Any]] = []
     region_rows: list[dict[str, Any]] = []
     list_rows: list[dict[str, Any]] = []
@@ -529,8 +537,8 @@ def simulate_councils(
             for j in range(k):
                 if names[j] in rules.reserved:
                     continue
-                for c, n in admin_res[j].items():
-                    reserved[j][c] = reserved[j].get(c, 0) + n
+                for comm, n in admin_res[j].items():
+                    reserved[j][comm] = reserved[j].get(comm, 0) + n
         sizes = _council_sizes(rules, names, pop, admin_general, reserved)
         res_list: list[Apportionment | None] = []
         for j in range(k):
@@ -569,6 +577,7 @@ def simulate_councils(
                 "largest_community": comms[top] if top >= 0 else "",
                 "majority": bool(top >= 0 and 2 * st[top] > st.sum()),
                 "ties": el["ties"],
+                "authority": plan.regions[j].authority, "control": control_text[j],
             })
         notes[cname] = tuple(cnotes)
         results[cname] = tuple(res_list)

@@ -103,9 +103,9 @@ def tally(assignment: NDArray[np.integer], table: NDArray[np.float64], k: int) -
     """
     a = np.asarray(assignment, dtype=np.int32)
     tab = np.asarray(table, dtype=np.float64)
-    if tab.ndim == 1:
-        return _k.tally1(a, np.ascontiguousarray(tab), k)
-    return _k.tally(a, np.ascontiguousarray(tab), k)
+    kernel = _k.tally1 if tab.ndim == 1 else _k.tally
+    out: NDArray[np.float64] = kernel(a, np.ascontiguousarray(tab), k)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,8 +183,10 @@ class CensusMetrics:
         w = N / N.sum() if N.sum() > 0 else np.zeros_like(N)
         out: dict[str, float] = {
             "population_total": float(N.sum()),
-            "max_abs_deviation": float(np.nanmax(np.abs(self.deviation))) if N.size else float("nan"),
-            "min_largest_share": float(np.nanmin(self.largest_share)) if N.size else float("nan"),
+            "max_abs_deviation": float(np.nanmax(np.abs(self.deviation)))
+            if np.isfinite(self.deviation).any() else float("nan"),
+            "min_largest_share": float(np.nanmin(self.largest_share))
+            if np.isfinite(self.largest_share).any() else float("nan"),
             "mean_fractionalization": float(np.nansum(w * self.fractionalization)),
             "mean_polarization": float(np.nansum(w * self.polarization)),
             "theil_h": float(self.theil_h),
