@@ -239,6 +239,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(TokenMiddleware, token=settings.token)
+    # read-only share links: outside the token check (a valid link stands in for the token)
+    from dayafter.web.share import ShareMiddleware, share_secret
+
+    app.add_middleware(ShareMiddleware, secret=lambda: share_secret(app.state.workspace), token=settings.token)
     if settings.check_host:  # outermost: nothing runs before it
         app.add_middleware(HostCheckMiddleware, extra=(settings.host,))
     for r in routers:
