@@ -1,7 +1,7 @@
 """HTTP routes of the workbench (mounted under ``/api``): one router per resource, gathered here.
 
 The routers live in :mod:`dayafter.web.routers` (territory, ranges, plans, draft, engines, compare,
-io, jobs, share); each route gets the workspace and the job runner through FastAPI dependencies
+io, jobs, share, places); each route gets the workspace and the job runner through FastAPI dependencies
 (:data:`~dayafter.web.routers._common.WorkspaceDep`), and the workspace owns its caches.
 """
 
@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from dayafter.web.routers import compare, draft, engines, io, jobs, plans, ranges, share, territory
+from dayafter.web.routers import (
+    compare,
+    draft,
+    engines,
+    io,
+    jobs,
+    places,
+    plans,
+    ranges,
+    share,
+    territory,
+)
 from dayafter.web.routers.draft import compute
 from dayafter.web.routers.jobs import JobBody, JobParams, ObjectiveTerm
 
@@ -17,7 +28,7 @@ __all__ = ["JobBody", "JobParams", "ObjectiveTerm", "compute", "router", "router
 
 # ranges before plans: its /plans/{name}/ranges must not be taken for a plan named ".../ranges"
 routers: tuple[APIRouter, ...] = tuple(m.router for m in (territory, ranges, plans, draft, engines,
-                                                            compare, io, jobs, share))
+                                                            compare, io, jobs, share, places))
 """The resource routers, in the order they are mounted."""
 
 router = APIRouter()
