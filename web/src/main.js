@@ -6,6 +6,7 @@ import { createApi } from "./api.js";
 import { $, el, status } from "./dom.js";
 import { LOCALES, applyDom, initialLocale, onLocale, setLocale, t } from "./i18n.js";
 import { bboxes, paintMap, repaintUnits, setupMainMap, updateLegend } from "./map.js";
+import { setupArticle140 } from "./panels/article140.js";
 import { setupCompare } from "./panels/compare.js";
 import { refreshEngines, setupEngines, setupSettle } from "./panels/engines.js";
 import { setupFiles, updateExportLink } from "./panels/files.js";
@@ -156,6 +157,7 @@ function rerenderAll() {
   updateLegend(S);
   refreshEngines(ctx);
   setupSettle(ctx).catch(() => {});
+  setupArticle140(ctx).catch(() => {});
   setupJobsForm();
 }
 
@@ -199,6 +201,7 @@ async function main() {
   }
   await setupJobs(ctx);
   await setupSettle(ctx);
+  await setupArticle140(ctx);
   setupEngines(ctx);
   setupRegions(ctx);
   setupUnits(ctx);
