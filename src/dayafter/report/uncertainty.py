@@ -681,37 +681,32 @@ def _engine_html(sec: UncertaintySection) -> list[str]:
 
     from dayafter.report.render import html_table
 
-    def fragile_cells(df: pd.DataFrame) -> dict[tuple[int, str], str]:
-        return {(i, "verdict"): "fail" for i, v in enumerate(df["verdict"]) if v == "fragile"}
-
-    out: list[str] = []
     meta = sec.engines.get("meta", {})
+    lp = escape(meta.get("security", {}).get("lp_draws"))
+    solved = escape(meta.get("settle", {}).get("solved"))
+    parts = [
+        ("councils", council_ranges_table, "Councils over the draws: seats per region and community",
+         "Seats on the census as given and the range holding 90% of the draws; the shares of draws "
+         "in which the community holds a seat and a majority. Fragile: fewer than 95% of the draws "
+         "agree on whether it holds a seat or a majority."),
+        ("security", security_ranges_table, "Security over the draws: requirement and shortfall",
+         f"Personnel required (every draw) and short (the allocation LP, on the first {lp} draws). "
+         "Fragile: fewer than 95% of the draws agree on whether the region is short."),
+        ("transfers", transfer_ranges_table,
+         "Settlement over the draws: transfers against the reference",
+         "Money each party receives (negative: pays) under each release rule, on the first "
+         f"{solved} draws; allocation changes: share of draws in which the holder of some unit "
+         "differs. Fragile: fewer than 95% of the draws agree on whether the party pays or "
+         "receives."),
+    ]
     text = ("plan", "census", "region", "community", "rule", "party", "unit", "verdict", "reason")
-    df = council_ranges_table(sec)
-    if len(df):
-        out.append("<h3>Councils over the draws: seats per region and community</h3>"
-                   '<p class="note">Seats on the census as given and the range holding 90% of the '
-                   "draws; the shares of draws in which the community holds a seat and a majority. "
-                   "Fragile: fewer than 95% of the draws agree on whether it holds a seat or a "
-                   "majority.</p>" + html_table(df, text_columns=text, cell_classes=fragile_cells(df),
-                                                table_id="uncertainty-councils"))
-    df = security_ranges_table(sec)
-    if len(df):
-        lp = meta.get("security", {}).get("lp_draws")
-        out.append("<h3>Security over the draws: requirement and shortfall</h3>"
-                   '<p class="note">Personnel required (every draw) and short (the allocation LP, '
-                   f"on the first {escape(lp)} draws), census {escape(df['census'].iloc[0])}. "
-                   "Fragile: fewer than 95% of the draws agree on whether the region is short.</p>"
-                   + html_table(df, text_columns=text, cell_classes=fragile_cells(df),
-                                table_id="uncertainty-security"))
-    df = transfer_ranges_table(sec)
-    if len(df):
-        solved = meta.get("settle", {}).get("solved")
-        out.append("<h3>Settlement over the draws: transfers against the reference</h3>"
-                   '<p class="note">Money each party receives (negative: pays) under each release '
-                   f"rule, on the first {escape(solved)} draws; allocation changes: share of draws "
-                   "in which the holder of some unit differs. Fragile: fewer than 95% of the draws "
-                   "agree on whether the party pays or receives.</p>"
-                   + html_table(df, text_columns=text, cell_classes=fragile_cells(df),
-                                table_id="uncertainty-transfers"))
+    out: list[str] = []
+    for key, table, title, note in parts:
+        df = table(sec)
+        if not len(df):
+            continue
+        fragile = {(i, "verdict"): "fail" for i, v in enumerate(df["verdict"]) if v == "fragile"}
+        out.append(f"<h3>{escape(title)}</h3><p class=\"note\">{note}</p>"
+                   + html_table(df, text_columns=text, cell_classes=fragile,
+                                table_id=f"uncertainty-{key}"))
     return out
