@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from dayafter._util import finite
 from dayafter.errors import ConfigError
 from dayafter.uncertainty.evaluate import DrawEvaluation
 from dayafter.uncertainty.summary import quantiles
@@ -81,14 +82,11 @@ class Paired:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        def f(x: float) -> float | None:
-            return float(x) if np.isfinite(x) else None
-
         return {"direction": {1: "higher", -1: "lower", 0: "neutral"}[self.direction],
                 "a_better": self.a_better, "b_better": self.b_better, "tie": self.tie,
-                "point_a": f(self.point_a), "point_b": f(self.point_b),
-                "difference": {"p05": f(self.diff_q[0]), "p50": f(self.diff_q[1]),
-                               "p95": f(self.diff_q[2])}}
+                "point_a": finite(self.point_a), "point_b": finite(self.point_b),
+                "difference": {"p05": finite(self.diff_q[0]), "p50": finite(self.diff_q[1]),
+                               "p95": finite(self.diff_q[2])}}
 
 
 def _same_draws(a: DrawEvaluation, b: DrawEvaluation) -> bool:
