@@ -17,7 +17,7 @@ import numpy as np
 from fastapi import APIRouter, Query, Request
 
 from dayafter.errors import InputDataError
-from dayafter.web.routers._common import _NAME_MAX, _ws
+from dayafter.web.routers._common import _NAME_MAX, _ws, session_of
 from dayafter.web.routers.draft import compute
 from dayafter.web.workspace import Workspace
 
@@ -73,11 +73,11 @@ def article140_info(request: Request) -> dict[str, Any]:
          "start_plan": s.plan} for s in found.values()]}
 
 
-def _run(ws: Workspace, settlement: Any, draws: int, seed: int) -> dict[str, Any]:
+def _run(ws: Workspace, settlement: Any, draws: int, seed: int, session: str) -> dict[str, Any]:
     from dayafter.sequence import run_sequence
 
     inputs = _inputs(ws)
-    _state, draft = ws.draft_snapshot(assignment=False)
+    _state, draft = ws.draft_snapshot(assignment=False, session=session)
     plans = {**inputs.plans, DRAFT_NAME: draft}
     run_inputs = dataclasses.replace(inputs, plans=plans)
     s = dataclasses.replace(settlement, plan=DRAFT_NAME)
@@ -105,5 +105,6 @@ async def draft_article140(
                              hint="use the built-in case, or 'dayafter sequence run FILE' with your own")
     if settlement not in found:
         raise InputDataError(f"unknown settlement {settlement!r}", hint=f"use one of {sorted(found)}")
-    result: dict[str, Any] = await compute(request, _run, ws, found[settlement], draws, seed)
+    result: dict[str, Any] = await compute(request, _run, ws, found[settlement], draws, seed,
+                                           session_of(request))
     return result
