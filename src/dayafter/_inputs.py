@@ -41,11 +41,15 @@ __all__ = [
     "MAX_TABLE_BYTES",
     "check_input_file",
     "check_structure",
+    "decode_utf8",
     "load_spec_text",
     "parse_json",
     "parse_yaml",
+    "read_csv_dicts",
+    "read_csv_rows",
     "read_input_bytes",
     "read_input_text",
+    "read_json_file",
 ]
 
 MAX_SPEC_BYTES = 16 * 2**20
@@ -265,3 +269,60 @@ def load_spec_text(text: str, *, source: str, yaml: bool, what: str = "specifica
     if yaml:
         return parse_yaml(text, source=source, what=what, error=error, max_nodes=max_nodes)
     return parse_json(text, source=source, what=what, error=error, max_nodes=max_nodes)
+
+
+def read_json_file(path: str | os.PathLike[str], *, what: str = "JSON file",
+                   max_bytes: int = MAX_SPEC_BYTES,
+                   error: type[InputDataError] | type[ConfigError] = InputDataError) -> Any:
+    """Read and parse a JSON file, checked and bounded (see :func:`check_input_file`, :func:`parse_json`)."""
+    text = read_input_text(path, what=what, max_bytes=max_bytes)
+    if not text.strip():
+        raise error(f"the {what} is empty", hint="write its JSON content, or check the path", source=str(path))
+    return parse_json(text, source=str(path), what=what, error=error)
+
+
+def read_csv_rows(path: str | os.PathLike[str], *, what: str = "table",
+                  max_bytes: int = MAX_TABLE_BYTES) -> list[list[str]]:
+    """The rows of a CSV file as lists of text cells, checked and bounded.
+
+    Raises
+    ------
+    InputDataError
+        The file is not a regular UTF-8 file within the limit, holds NUL bytes (a binary file), or
+        is not parseable as CSV (an unterminated quote running to the end, a cell over the limit).
+    """
+    import csv
+    import io
+
+    text = read_input_text(path, what=what, max_bytes=max_bytes)
+    if "\x00" in text:
+        raise InputDataError(f"the {what} holds NUL bytes: it is not a text (CSV) file",
+                             hint="save it as CSV (UTF-8)", source=str(path))
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise InputDataError(f"the {what} is not a readable CSV ({exc})",
+                             hint="save it as CSV (UTF-8); quote cells that hold commas or line breaks",
+                             source=str(path)) from None
+
+
+def read_csv_dicts(path: str | os.PathLike[str], *, what: str = "table",
+                   max_bytes: int = MAX_TABLE_BYTES) -> list[dict[str, str]]:
+    """The data rows of a CSV file with a header, as dictionaries (see :func:`read_csv_rows`).
+
+    Cells missing at the end of a row are empty; a row with more cells than the header is an error
+    naming the row (rows numbered as in a spreadsheet, the header being row 1).
+    """
+    rows = read_csv_rows(path, what=what, max_bytes=max_bytes)
+    if not rows:
+        return []
+    header = [h.strip() for h in rows[0]]
+    out = []
+    for i, r in enumerate(rows[1:], start=2):
+        if len(r) > len(header) and any(c.strip() for c in r[len(header):]):
+            raise InputDataError(f"row {i} has {len(r)} cells, more than the header's {len(header)}",
+                                 hint="quote cells that contain commas, or fix the row", source=str(path))
+        if not any(c.strip() for c in r):
+            continue
+        out.append({h: (r[j] if j < len(r) else "") for j, h in enumerate(header)})
+    return out

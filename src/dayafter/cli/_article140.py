@@ -3,7 +3,6 @@ data from a built-in case or from files, security coverage, and the projected ce
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -56,8 +55,9 @@ def reference_plan(plan: str | None, territory: Territory, case: str | None,
 
 def read_coverage(path: Path, territory: Territory) -> dict[str, float]:
     """A CSV ``unit_id,secure`` with 1/0, yes/no or a covered share in [0, 1]."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    from dayafter._inputs import read_csv_dicts
+
+    rows = read_csv_dicts(path, what="security coverage table")
     if not rows or "unit_id" not in rows[0] or "secure" not in rows[0]:
         raise InputDataError("a security coverage table needs the columns unit_id and secure",
                              hint="write the header 'unit_id,secure'", source=str(path))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import sys
 import traceback
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 import typer
@@ -19,8 +23,75 @@ if TYPE_CHECKING:
     from dayafter.territory import Territory
 
 
+_JSON_STREAMS: list[TextIO] = []
+"""Where :func:`print_json` writes while a ``--json`` command runs (the real standard output)."""
+
+
+def _flush_c_stdio() -> None:
+    """Flush the C library's stdout buffer (solvers print through it)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # pragma: no cover - no C library to flush
+        pass
+
+
+@contextlib.contextmanager
+def json_stdout(active: bool = True) -> Iterator[None]:
+    """Keep standard output for JSON alone while a ``--json`` command runs.
+
+    Everything else written to standard output (a solver's log printed by C code straight to file
+    descriptor 1, a stray ``print``, a progress line) goes to standard error instead: file
+    descriptor 1 points at standard error for the duration, ``sys.stdout`` is standard error, and
+    :func:`print_json` writes to the saved real standard output.
+    """
+    if not active:
+        yield
+        return
+    real = sys.stdout
+    real.flush()
+    try:
+        fd: int | None = real.fileno()
+        err_fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        fd = None  # a captured stream (tests): swapping sys.stdout is enough
+    saved: int | None = None
+    stream: TextIO = real
+    if fd is not None:
+        _flush_c_stdio()
+        saved = os.dup(fd)
+        os.dup2(err_fd, fd)
+        stream = os.fdopen(os.dup(saved), "w", encoding="utf-8")
+    _JSON_STREAMS.append(stream)
+    sys.stdout = sys.stderr
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+        sys.stdout = real
+        _JSON_STREAMS.pop()
+        if saved is not None and fd is not None:
+            _flush_c_stdio()
+            stream.flush()
+            stream.close()
+            os.dup2(saved, fd)
+            os.close(saved)
+
+
 def run_guarded(app: typer.Typer, *, debug: bool = False, args: list[str] | None = None) -> int:
-    """Run the Typer app and map exceptions to exit codes with a one-line message on stderr."""
+    """Run the Typer app and map exceptions to exit codes with a one-line message on stderr.
+
+    With ``--json`` on the command line, standard output carries the JSON document alone
+    (:func:`json_stdout`).
+    """
+    argv = list(sys.argv[1:] if args is None else args)
+    with json_stdout("--json" in argv):
+        return _run_guarded(app, debug=debug, args=args)
+
+
+def _run_guarded(app: typer.Typer, *, debug: bool = False, args: list[str] | None = None) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("ignore")  # library deprecations are not the user's business
@@ -82,8 +153,10 @@ def console(*, stderr: bool = False):
 
 def print_json(data: Any) -> None:
     """Machine-readable output on stdout (NaN and infinities become null: strict JSON)."""
-    sys.stdout.write(json.dumps(_finite(data), indent=2, ensure_ascii=False, default=_json_default,
-                                allow_nan=False) + "\n")
+    out = _JSON_STREAMS[-1] if _JSON_STREAMS else sys.stdout
+    out.write(json.dumps(_finite(data), indent=2, ensure_ascii=False, default=_json_default,
+                         allow_nan=False) + "\n")
+    out.flush()
 
 
 def _finite(o: Any) -> Any:
@@ -139,10 +212,13 @@ def load_territory(case: str | None, project: Path | None) -> Territory:
 def resolve_plan(spec: str, territory: Territory, *, case: str | None, project: Path | None = None) -> Plan:
     """A plan from a file path, a plan saved in the project, or a scenario of the built-in case."""
     path = Path(spec)
-    if path.exists():
+    if path.exists() or path.is_symlink():
         from dayafter.io.plans import read_plan
 
         return read_plan(path, territory)
+    if "/" in spec or "\\" in spec or path.suffix.lower() in (".json", ".csv", ".psv", ".txt", ".gpkg"):
+        raise InputDataError("plan file not found", hint="check the path (or name a saved plan or scenario)",
+                             source=spec)
     if project is not None:
         saved = _project(project).plans
         if spec in saved:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-import json
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -33,12 +33,14 @@ def read_votes_csv(path: Path) -> dict[str, list[Any]]:
     ``race`` names the reserved race a list runs in (empty: the general count). Errors name the
     file and the row (the header is row 1).
     """
+    from dayafter._inputs import read_input_text
+
+    text = read_input_text(path, what="vote table")
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-    except UnicodeDecodeError:
-        raise InputDataError("the vote table is not UTF-8 text", source=str(path),
-                             hint="save it as CSV (UTF-8)") from None
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise InputDataError(f"the vote table is not a readable CSV ({exc})", source=str(path),
+                             hint="save it as CSV (UTF-8) with one row per list") from None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         raise InputDataError("the vote table is empty", source=str(path),
@@ -205,20 +207,13 @@ def _rules(rules: str | None, *, project: Path | None, size: int | None, residen
         base = provincial_rules_2023()
     elif rules is not None:
         path = Path(rules)
-        if not path.exists():
-            raise InputDataError(f"{rules!r} is neither 'iraq-2023' nor a rules file",
-                                 hint="give a JSON/YAML rules file or 'iraq-2023'")
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+        if not path.exists() and not path.is_symlink():
+            raise InputDataError("council rules file not found" if path.suffix or "/" in rules else
+                                 f"{rules!r} is neither 'iraq-2023' nor a rules file",
+                                 hint="give a JSON/YAML rules file or 'iraq-2023'", source=str(rules))
+        from dayafter.io.specs import read_spec
 
-            spec = yaml.safe_load(text)
-        else:
-            try:
-                spec = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InputDataError(f"not valid JSON: {exc.msg} (line {exc.lineno})",
-                                     source=str(path)) from None
+        spec = read_spec(path, what="council rules file")
         if not isinstance(spec, dict):
             raise InputDataError("council rules must be a mapping of keys to values", source=str(path))
         base = CouncilRules.from_dict(spec, source=str(path))

@@ -43,7 +43,7 @@ def _territory(case: str | None, project: Path | None, subset: str | None) -> Te
 def _spec(path: Path) -> dict[str, Any]:
     from dayafter.io.specs import read_spec
 
-    spec = read_spec(path)
+    spec = read_spec(path, what="optimize spec")
     if not isinstance(spec, dict):
         raise ConfigError("an optimization spec must be a mapping", source=str(path))
     return spec

@@ -38,7 +38,7 @@ def _criteria(path: Path | None, case: str | None, project: Path | None) -> list
         from dayafter.io.specs import read_spec
 
         try:
-            return criteria_from_spec(read_spec(path))
+            return criteria_from_spec(read_spec(path, what="criteria file"))
         except ConfigError as exc:
             if exc.source:
                 raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -45,8 +44,9 @@ def _catalog(forces: Path | None, case: str | None, min_share: float | None,
 def _multipliers(path: Path | None) -> dict[str, float] | None:
     if path is None:
         return None
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    from dayafter._inputs import read_csv_dicts
+
+    rows = read_csv_dicts(path, what="multipliers table")
     if not rows or "unit_id" not in rows[0] or "multiplier" not in rows[0]:
         raise InputDataError("a multipliers table needs the columns unit_id and multiplier",
                              hint="write the header 'unit_id,multiplier'", source=str(path))

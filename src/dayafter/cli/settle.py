@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -36,10 +34,10 @@ def read_values_csv(path: Path, *, budget: float) -> ClaimsProblem:
     """A claims problem from a CSV: a ``unit_id`` column, then one column of values per party."""
     import numpy as np
 
+    from dayafter._inputs import read_csv_rows
     from dayafter.settle import ClaimsProblem
 
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
+    rows = read_csv_rows(path, what="values table")
     if len(rows) < 2 or len(rows[0]) < 3 or rows[0][0].strip().lower() != "unit_id":
         raise InputDataError("a values table needs a header 'unit_id,<party>,<party>,...' and "
                              "one row per disputed unit", source=str(path),
@@ -95,10 +93,9 @@ def _problem(values: Path | None, parties: Path | None, case: str | None, projec
     if spec_path is None:
         raise InputDataError("no values given and the case ships no parties file",
                              hint="pass --values VALUES.csv or --parties PARTIES.json")
-    try:
-        spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputDataError(f"not valid JSON: {exc}", source=str(spec_path)) from None
+    from dayafter._inputs import read_json_file
+
+    spec = read_json_file(Path(spec_path), what="parties file")
     res = None
     if resources is not None:
         table = read_values_csv(resources, budget=0.0)

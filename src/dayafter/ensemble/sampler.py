@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dayafter.ensemble import store
+from dayafter.ensemble._procs import FolderLock, check_no_live_writer, die_with_parent
 from dayafter.ensemble.constraints import ChainConstraints
 from dayafter.ensemble.diagnostics import effective_sample_size, split_rhat
 from dayafter.ensemble.recom import CAUSES, ChainState, Proposal, run_steps
@@ -213,6 +214,14 @@ class ReComSampler:
             raise ConfigError(f"run directory {run_dir} is not empty",
                               hint="choose a new --out, or pass --resume to continue it")
         run_dir.mkdir(parents=True, exist_ok=True)
+        # one writer at a time: refused while a live run (or an orphaned worker) writes here
+        with FolderLock(run_dir / ".lock", what=f"run folder {run_dir}"):
+            check_no_live_writer(run_dir, int(self.chains))
+            return self._run_locked(territory, plan, run_dir, params, resume, progress, input_files)
+
+    def _run_locked(self, territory: Territory, plan: Plan, run_dir: Path, params: dict[str, Any],
+                    resume: bool, progress: ProgressCallback | None,
+                    input_files: Mapping[str, str] | None) -> RunResult:
         # validate constraints and contiguity here, before any process starts
         cons = ChainConstraints.from_dict(self.constraints)
         ChainState(territory, plan.assignment, plan.k, proposal=self.proposal(),
@@ -373,8 +382,8 @@ def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | N
         from concurrent.futures import ProcessPoolExecutor
 
         workers = n_jobs or min(chains, os.cpu_count() or 1)
-        with ProcessPoolExecutor(max_workers=workers,
-                                 mp_context=mp.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(run_chain, str(run_dir), i) for i in range(chains)]
             interrupted = _wait(futures, summaries, poll, wait_on_interrupt=True)
     return [s for s in summaries if s is not None], interrupted or any(
@@ -466,7 +475,14 @@ def run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None 
 
     Reads ``manifest.json`` and ``inputs.npz``, streams blocks to ``chain_XXX.parts/``, saves a
     checkpoint after each block and merges the blocks at the end. Returns the chain's summary.
+    Holds ``chain_XXX.lock`` meanwhile (a resume refuses to start while it is held).
     """
+    with FolderLock(Path(run_dir) / f"chain_{chain:03d}.lock", what=f"chain {chain} of run folder {run_dir}"):
+        return _run_chain(run_dir, chain, _progress=_progress)
+
+
+def _run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None = None
+               ) -> dict[str, Any]:
     rd = Path(run_dir)
     man = read_manifest(rd)
     prm = man["parameters"]

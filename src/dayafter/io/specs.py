@@ -29,5 +29,11 @@ def read_spec(path: str | Path, *, what: str = "specification") -> Any:
     """
     p = Path(path)
     text = read_input_text(p, what=what, max_bytes=MAX_SPEC_BYTES)
+    if not text.strip():
+        raise ConfigError(f"the {what} is empty", hint="write its content (YAML or JSON), or check the path",
+                          source=str(p))
+    if "\x00" in text:
+        raise ConfigError(f"the {what} holds NUL bytes: it is not a text file",
+                          hint="give the YAML or JSON file itself", source=str(p))
     return load_spec_text(text, source=str(p), yaml=p.suffix.lower() in (".yaml", ".yml"), what=what,
                           error=ConfigError)

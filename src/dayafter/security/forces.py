@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from dayafter._inputs import read_json_file
 from dayafter.errors import ConfigError, InputDataError
 
 __all__ = ["Force", "ForceCatalog", "ForceRule", "load_force_catalog"]
@@ -264,9 +264,5 @@ def load_force_catalog(path: str | Path) -> ForceCatalog:
         When the file is not valid JSON or lacks required fields.
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputDataError(f"not valid JSON: {exc}", source=str(path),
-                             hint="fix the JSON syntax (see the shipped forces.json)") from None
+    data = read_json_file(path, what="forces file")
     return catalog_from_dict(data, source=str(path))
