@@ -10,21 +10,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
-# modules held to mypy (the core model, metrics, I/O and geometry edge)
+# modules held to mypy (the core model, metrics, I/O and geometry edge, the ground floor, the project
+# context, the web app and the CLI commands not being rewritten elsewhere)
 TYPED := src/dayafter/errors.py src/dayafter/graph.py src/dayafter/territory.py src/dayafter/plan.py \
 	src/dayafter/metrics src/dayafter/criteria.py src/dayafter/io src/dayafter/geo \
 	src/dayafter/cases/__init__.py src/dayafter/comparison.py src/dayafter/uncertainty \
-	src/dayafter/_control.py src/dayafter/_ranges.py src/dayafter/_csvtable.py src/dayafter/returns \
-	src/dayafter/referendum src/dayafter/claims src/dayafter/sequence
+	src/dayafter/_control.py src/dayafter/_ranges.py src/dayafter/_csvtable.py src/dayafter/_inputs.py src/dayafter/returns \
+	src/dayafter/referendum src/dayafter/claims src/dayafter/sequence \
+	src/dayafter/_util src/dayafter/validation.py src/dayafter/project.py src/dayafter/web \
+	src/dayafter/manifest.py src/dayafter/cli/_common.py src/dayafter/cli/main.py src/dayafter/cli/plan.py \
+	src/dayafter/cli/ensemble.py src/dayafter/cli/optimize.py src/dayafter/cli/councils.py \
+	src/dayafter/cli/settle.py src/dayafter/cli/security.py src/dayafter/cli/report.py \
+	src/dayafter/cli/serve.py src/dayafter/cli/territory.py
 
-.PHONY: run test test-fast deps lint bench clean install
+.PHONY: run test test-fast deps docs typecheck lint bench clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,mip,distributed,report,web]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,mip,distributed,report,web,docs]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,6 +45,9 @@ PYTEST_RUN = rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: fa
 deps:
 	bash tools/setup-system.sh
 
+typecheck: $(STAMP)
+	$(BIN)/mypy $(TYPED)
+
 test: $(STAMP) deps
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/lint-imports
@@ -50,6 +59,11 @@ test: $(STAMP) deps
 test-fast: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/python -m pytest -n 2 -m "not slow and not e2e" --durations=5 $(PYTEST_ARGS); $(PYTEST_RUN)
+
+# the API reference from the docstrings; --strict: a broken reference or a bad docstring fails it
+docs: $(STAMP)
+	cp CHANGELOG.md docs/changelog.md
+	$(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
 	$(BIN)/python bench/metrics.py

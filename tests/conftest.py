@@ -113,7 +113,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.section("what this run did not test", sep="-", yellow=True, bold=True)
         for line in lines:
             terminalreporter.write_line(line, yellow=True)
-        terminalreporter.write_line("install what is missing: sudo bash tools/setup-system.sh")
+        if any("apt-get" in line or "npm" in line for line in lines):
+            terminalreporter.write_line("install what is missing: sudo bash tools/setup-system.sh")
     ran = [r for r in stats.get("passed", []) + stats.get("failed", []) if isinstance(r, pytest.TestReport)]
     slow = unmarked_slow(ran)
     if slow:

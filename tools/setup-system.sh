@@ -61,8 +61,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
-# axe-core (injected by the browser tests) and vite come from the npm registry, pinned by the lock file
-if [ ! -f web/node_modules/axe-core/axe.min.js ]; then
+# axe-core (injected by the browser tests), vite and vitest (the front end's build and unit tests) come
+# from the npm registry, pinned by the lock file
+if [ ! -f web/node_modules/axe-core/axe.min.js ] || [ ! -f web/node_modules/vitest/package.json ]; then
     if command -v npm >/dev/null 2>&1; then
         echo "setup-system: installing the front end's npm packages (web/package-lock.json)"
         # npm ci first; some npm versions reject the lock file's optional platform packages

@@ -68,7 +68,8 @@ def plan_with_control(plan: Plan, control: NDArray[np.object_], *, name: str = "
     control = np.asarray(control, dtype=object)
     if control.shape != (plan.n_units,):
         raise InputDataError(f"control needs one value per unit ({plan.n_units}), "
-                             f"got shape {control.shape}")
+                             f"got shape {control.shape}",
+                             hint="pass one control label per unit in the territory's unit order")
     current = unit_control(plan)
     changes = {int(i): str(control[i]) for i in np.flatnonzero(current != control)
                if str(control[i])}

@@ -221,8 +221,8 @@ def parse_json(text: str, *, source: str = "", what: str = "file",
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise error(f"invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})",
-                    hint="fix the JSON syntax", source=source) from None
+        raise error(f"not valid JSON: syntax error at line {exc.lineno}, column {exc.colno} ({exc.msg})",
+                    hint="fix the JSON syntax at that line", source=source) from None
     except RecursionError:
         raise error(f"the {what} is nested too deeply to read",
                     hint=f"JSON specifications and plans are at most {max_depth} levels deep",

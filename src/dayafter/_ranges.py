@@ -47,7 +47,8 @@ class Estimate:
     def __post_init__(self) -> None:
         vals = (self.value, self.low, self.high)
         if not all(math.isfinite(float(v)) for v in vals):
-            raise InputDataError(f"an estimate needs finite numbers, got {vals}")
+            raise InputDataError(f"an estimate needs finite numbers, got {vals}",
+                                 hint="write finite numbers for value, low and high")
         if not self.low <= self.value <= self.high:
             raise InputDataError(f"an estimate needs low <= value <= high, got {vals}",
                                  hint="swap or correct the range")

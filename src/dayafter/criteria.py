@@ -27,13 +27,13 @@ from typing import Any
 import numpy as np
 
 from dayafter.errors import ConfigError
+from dayafter.metrics import registry
 from dayafter.metrics.evaluate import CensusMetrics, Evaluation
 
 __all__ = ["Criterion", "CriterionResult", "check_criteria", "criteria_from_spec"]
 
-REGION_METRICS = ("population", "deviation", "largest_share", "fractionalization", "polarization",
-                  "polsby_popper", "pieces", "area_km2")
-COMMUNITY_METRICS = ("empowerment_plurality", "empowerment_majority", "stranded", "stranded_people")
+REGION_METRICS = tuple(registry.names("region"))
+COMMUNITY_METRICS = tuple(registry.names("community"))
 _KEYS = {"name", "metric", "min", "max", "abs_max", "where", "census", "description", "sources"}
 _WHERE_KEYS = {"population_share_over", "communities", "regions", "authorities"}
 
@@ -81,11 +81,14 @@ class Criterion:
 
     @property
     def scope(self) -> str:
-        """``region``, ``community`` or ``plan``."""
-        if self.metric in REGION_METRICS or self.metric.startswith("share:"):
-            return "region"
-        if self.metric in COMMUNITY_METRICS:
-            return "community"
+        """``region``, ``community`` or ``plan`` (the metric's level in the registry; names the
+        registry does not know, and pairs such as ``dissimilarity:a|b``, read plan scalars)."""
+        try:
+            level = registry.get(self.metric).level
+        except ConfigError:
+            return "plan"
+        if level in ("region", "community") and not (level == "community" and ":" in self.metric):
+            return level
         return "plan"
 
     @classmethod
@@ -183,19 +186,7 @@ def criteria_from_spec(spec: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
 
 
 def _region_values(ev: Evaluation, cm: CensusMetrics, metric: str) -> np.ndarray:
-    g = ev.geometry
-    if metric.startswith("share:"):
-        comm = metric.split(":", 1)[1]
-        if comm not in cm.communities:
-            raise ConfigError(f"unknown community {comm!r} in metric {metric!r}",
-                              hint=f"use one of {list(cm.communities)}")
-        return cm.shares[:, cm.communities.index(comm)]
-    table = {
-        "population": cm.population, "deviation": cm.deviation, "largest_share": cm.largest_share,
-        "fractionalization": cm.fractionalization, "polarization": cm.polarization,
-        "polsby_popper": g.polsby_popper, "pieces": g.pieces.astype(float), "area_km2": g.area / 1e6,
-    }
-    return np.asarray(table[metric], dtype=float)
+    return np.asarray(registry.value(ev, metric, cm.census), dtype=float)
 
 
 def check_criteria(evaluation: Evaluation, criteria: Sequence[Criterion]) -> list[CriterionResult]:

@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import sys
-import tempfile
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
@@ -28,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from dayafter._util.atomic import atomic_write_json
+from dayafter._util.jsonable import to_jsonable
 from dayafter.errors import InputDataError
 
 __all__ = ["MANIFEST_NAME", "now_utc", "platform_info", "read_manifest", "record",
@@ -81,25 +82,6 @@ def sha256_arrays(arrays: Mapping[str, np.ndarray]) -> str:
     return h.hexdigest()
 
 
-def to_jsonable(value: Any) -> Any:
-    """Plain JSON form of parameters (tuples become lists, numpy scalars Python numbers)."""
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None  # JSON has no NaN or infinity
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "to_dict"):
-        return to_jsonable(value.to_dict())
-    return value
-
-
 def record(obj: Any) -> dict[str, Any]:
     """The class name and constructor parameters of a configurable run object.
 
@@ -116,19 +98,9 @@ def record(obj: Any) -> dict[str, Any]:
 
 
 def write_manifest(path: str | os.PathLike[str], data: Mapping[str, Any]) -> Path:
-    """Write ``data`` as JSON atomically (temporary file, then rename); returns the path."""
+    """Write ``data`` as strict JSON atomically (temporary file, fsync, rename); returns the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".manifest-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(to_jsonable(data), fh, indent=2, sort_keys=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_json(path, data, indent=2)
     return path
 
 

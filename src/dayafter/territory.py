@@ -60,6 +60,11 @@ class CensusRange:
         The file the ranges came from (named in error messages).
     notes
         What was done to the ranges on reading (e.g. inconsistent rows set aside).
+    community_ranges
+        How the community ranges were made: ``"composition"`` (the spread of a community's count
+        at the unit's point total; the size's spread comes from the total's range) or ``"joint"``
+        (a community's low is the unit's low total times its low share, its high the high total
+        times its high share, as the built-in case builds them).
 
     Examples
     --------
@@ -76,8 +81,12 @@ class CensusRange:
     total_status: NDArray[np.object_] | None = None
     source: str = ""
     notes: tuple[str, ...] = ()
+    community_ranges: str = "composition"
 
     def __post_init__(self) -> None:
+        if self.community_ranges not in ("composition", "joint"):
+            raise InputDataError(f"community_ranges must be 'composition' or 'joint', got "
+                                 f"{self.community_ranges!r}", source=self.source)
         low = _ro(self.low, np.float64)
         high = _ro(self.high, np.float64)
         if low.ndim != 2 or high.shape != low.shape:
@@ -119,7 +128,8 @@ class CensusRange:
         return CensusRange(self.low[order], self.high[order], self.total_low[order],
                            self.total_high[order], None if self.status is None else self.status[order],
                            None if self.total_status is None else self.total_status[order],
-                           source=self.source, notes=self.notes)
+                           source=self.source, notes=self.notes,
+                           community_ranges=self.community_ranges)
 
     def check(self, values: NDArray[np.float64], unit_ids: NDArray[np.object_], census: str) -> None:
         """Check the ranges against the census they describe.
@@ -173,7 +183,7 @@ class CensusRange:
 
     def digest(self) -> str:
         """SHA-256 of the ranges and statuses (for manifests: draws depend on them)."""
-        h = hashlib.sha256()
+        h = hashlib.sha256(self.community_ranges.encode())
         for arr in (self.low, self.high, self.total_low, self.total_high):
             h.update(np.round(arr, 6).tobytes())
         for labels in (self.status, self.total_status):

@@ -64,6 +64,7 @@ def test_run_writes_a_plan_with_its_certificate(tmp_path, spec, capsys, iraq):
     assert "Objective terms" in stdout and "no bound" in stdout
 
 
+@pytest.mark.slow
 def test_pareto_writes_one_plan_per_point(tmp_path, spec, capsys):
     out = tmp_path / "front"
     code, stdout, err = run(["optimize", "pareto", spec, "--subset", "governorate=IQG13",

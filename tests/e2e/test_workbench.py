@@ -282,7 +282,7 @@ def test_colour_by_share_and_metric_with_legend(page, grid_server):
     colors = page.evaluate("[0, 1].map(i => window.dayafter.map.getFeatureState({source: 'units', id: i}).color)")
     assert colors[0] != colors[1]  # gamma lives only in every third column (0, 3): none in column 1
     page.get_by_label("Colour by").select_option(label="Region Polsby-Popper")
-    assert "polsby popper" in page.locator("#legend").inner_text()
+    assert "Polsby-Popper" in page.locator("#legend").inner_text()
     page.get_by_label("Colour by").select_option("region")
     assert page.evaluate("window.dayafter.map.getFeatureState({source: 'units', id: 0}).color") == "#E69F00"
 

@@ -151,8 +151,11 @@ def test_xlsx_tables_equal_the_api(iraq, dossier, tmp_path):
         for census in ev.censuses:
             sub = regions[(regions["plan"] == plan.name) & (regions["census"] == census)]
             assert np.allclose(sub["population"].to_numpy(), ev.census(census).population)
-    ws = load_workbook(path, read_only=True)["units"]
-    rows = list(ws.iter_rows(values_only=True))
+    wb = load_workbook(path, read_only=True)  # read-only workbooks keep the file open until closed
+    try:
+        rows = list(wb["units"].iter_rows(values_only=True))
+    finally:
+        wb.close()
     assert rows[0][0] == "unit_id"
     assert [r[0] for r in rows[1:]] == iraq.territory.unit_ids.tolist()
 

@@ -24,7 +24,7 @@ def censuses(draw):
     return B, C, p, of, growth
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(censuses())
 def test_people_conserved_and_returns_bounded(data):
     B, C, p, of, growth = data
@@ -62,3 +62,19 @@ def test_unit_order_does_not_matter(data):
     f = return_flows(B, C, p, outside_factor=of, growth=growth)
     g = return_flows(B[:, perm], C[:, perm], p[:, perm], outside_factor=of, growth=growth)
     np.testing.assert_allclose(f.projected[:, perm], g.projected, rtol=1e-9, atol=1e-6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(censuses(), st.sampled_from(["none", "scalar", "unit"]))
+def test_kernel_equals_the_numpy_reference(data, growth_kind):
+    from dayafter.returns.project import _flows_numpy, displacement
+
+    B, C, p, of, _ = data
+    growth = {"none": None, "scalar": 1.3,
+              "unit": np.linspace(0.8, 1.2, B.shape[1])[:, None]}[growth_kind]
+    f = return_flows(B, C, p, outside_factor=of, growth=growth)
+    D, H, _ = displacement(B, C, growth)
+    R, dep, P, outside = _flows_numpy(D, H, C, p, of)
+    for a, b in ((f.displaced, D), (f.hosted, H), (f.returns, R), (f.departures, dep),
+                 (f.projected, P), (f.outside, outside)):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-6)

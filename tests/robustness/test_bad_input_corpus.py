@@ -54,6 +54,24 @@ def _project(tmp: Path) -> Path:
     return out
 
 
+CLAIMS_HEADER = "claim_id,area,community,property_type,value_usd,cause,evidence_tier\n"
+
+
+def _case_copy(tmp: Path, folder: str, file: str, old: str, new: str) -> Path:
+    """A copy of a built-in case data folder with one cell changed."""
+    import shutil
+
+    import dayafter
+
+    dst = tmp / folder
+    shutil.copytree(Path(dayafter.__file__).parent / "cases" / "northern_iraq" / folder, dst)
+    p = dst / file
+    text = p.read_text(encoding="utf-8")
+    assert old in text
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return dst
+
+
 BUILD = ["territory", "build"]
 IDS = [f"U{i}{j}" for i in range(3) for j in range(3)]
 
@@ -221,7 +239,7 @@ CASES: list[Case] = [
     plan_case("plan-empty-file", lambda t: _raw(t, "p.csv", ""), ("empty",)),
     plan_case("plan-one-column", lambda t: _raw(t, "p.csv", "U00\nU01\n"), ("two columns",)),
     plan_case("plan-json-truncated", lambda t: _plan_json(t, '{"format": "dayafter.plan", "version": 1, "regions": ['),
-              ("invalid JSON at line 1",)),
+              ("not valid JSON: syntax error at line 1",)),
     plan_case("plan-json-unknown-region",
               lambda t: _plan_json(t, {**GOOD_PLAN, "assignment": {**GOOD_PLAN["assignment"], "U00": "Z"}}),
               ("regions the plan does not define", "U00")),
@@ -243,7 +261,7 @@ CASES: list[Case] = [
               ("districts for 9 units",)),
     plan_case("plan-wrong-extension", lambda t: _raw(t, "p.xml", "<plan/>"), ("unsupported plan format",)),
     plan_case("plan-gpkg-not-gpkg", lambda t: _raw(t, "p.gpkg", "not a database" * 50), ("GeoPackage",)),
-    plan_case("plan-missing-file", lambda t: t / "nothere.json", ("neither a plan file nor a plan saved in the project",)),
+    plan_case("plan-missing-file", lambda t: t / "nothere.json", ("plan file not found",)),
     plan_case("non-contiguous-required", lambda t: _raw(t, "p.csv", "\n".join(f"{u},{1 + (k % 2)}" for k, u in enumerate(IDS))),
               ("not contiguous", "in 5 pieces"), extra=("--require-contiguous",)),
     plan_case("criteria-bad-yaml", lambda t: _plan_json(t, GOOD_PLAN), ("invalid YAML",),
@@ -285,6 +303,42 @@ CASES: list[Case] = [
     Case("optimize-impossible-bounds",
          lambda t: ["optimize", "run", str(_raw(t, "spec.yaml", "regions: 7\nmaximize:\n  - {metric: empowerment_plurality, communities: [yazidi]}\nconstraints:\n  tolerance: 0.01\n")),
                     "--subset", "governorate=IQG15"], 4, ("more people than any region may hold",), names_file=False),
+    # --- Article 140 engines (issue 20): returns, referendum, claims, sequence
+    Case("claims-bad-property-type",
+         lambda t: ["claims", "adjudicate", "--table", str(_raw(t, "claims.csv", CLAIMS_HEADER
+                                                                + "c1,IQG13Q04N06,kurd,palace,100,arabization,1\n"))],
+         3, ("row 2", "property_type 'palace'")),
+    Case("claims-missing-columns",
+         lambda t: ["claims", "adjudicate", "--table", str(_raw(t, "claims.csv", "claim_id,area\nc1,x\n"))],
+         3, ("lacks the columns",)),
+    Case("claims-rules-bad-json",
+         lambda t: ["claims", "adjudicate", "--rules", str(_raw(t, "rules.json", '{"budget_usd": '))],
+         3, ("not valid JSON",)),
+    Case("claims-rules-unknown-policy",
+         lambda t: ["claims", "adjudicate", "--rules", str(_raw(t, "rules.json", '{"secondary_occupants": "evict"}'))],
+         3, ("secondary-occupant policy",)),
+    Case("returns-bad-coverage",
+         lambda t: ["returns", "project", "--draws", "0", "--security",
+                    str(_raw(t, "cov.csv", "unit_id,secure\nIQG15Q07N03,maybe\n"))],
+         3, ("row 2", "secure 'maybe'")),
+    Case("returns-model-share-above-one",
+         lambda t: ["returns", "project", "--draws", "0", "--model", str(_case_copy(
+             t, "returns", "calibration.csv", "2018-03-25,0.42,", "2018-03-25,1.42,"))],
+         3, ("calibration.csv", "share 1.42 is outside")),
+    Case("referendum-shares-not-one",
+         lambda t: ["referendum", "run", "--draws", "0", "--voting", str(_case_copy(
+             t, "referendum", "voting.csv", "kurd,krg,0.9,", "kurd,krg,0.8,"))],
+         3, ("voting.csv", "sum to 0.9")),
+    Case("referendum-scope-unknown-level",
+         lambda t: ["referendum", "run", "--draws", "0", "--scope",
+                    str(_raw(t, "scope.csv", "level,area\nprovince,IQG13\n"))],
+         3, ("row 2", "unknown level 'province'")),
+    Case("sequence-unknown-step",
+         lambda t: ["sequence", "run", str(_raw(t, "s.json", '{"name": "x", "steps": [{"kind": "vote"}]}'))],
+         3, ("unknown step kind",)),
+    Case("sequence-bad-json",
+         lambda t: ["sequence", "run", str(_raw(t, "s.json", '{"name": "x", "steps": ['))],
+         3, ("not valid JSON",)),
     Case("project-corrupt", lambda t: ["plan", "evaluate", "x.csv", "--project", str(_raw(t, "pr.gpkg", "garbage" * 100))],
          3, ("not a dayafter project",)),
     Case("project-missing", lambda t: ["plan", "evaluate", "x.csv", "--project", str(t / "none.gpkg")], 3, ("file not found",)),

@@ -146,17 +146,18 @@ def sources_md(b: Built, comparison: list[dict[str, Any]], moves: list[dict[str,
       "2014 (the right-of-return reference).")
     a("- `current`: the 2024 census (November 2024), after displacement and returns.")
     a("")
-    a("| governorate | baseline | baseline range | current (census, COD-AB ground) | census, its own ground | "
-      "difference (ground moves) |")
+    a("| governorate | baseline | range of the governorate figure | current (census, COD-AB ground) | "
+      "census, its own ground | difference (ground moves) |")
     a("|---|---:|---|---:|---:|---:|")
     tb = [0, 0, 0, 0, 0]
     for g in GOVS:
         bl = gt[("baseline", g)]
         cu = gt[("current", g)]
         own = int(inp.gov24[GOV_CODE[g]]["total"])
-        a(f"| {names[g]} ({g}) | {_fmt(bl[0])} | {_fmt(bl[1])}-{_fmt(bl[2])} | {_fmt(cu[0])} | {_fmt(own)} | "
+        gf = b.base.gov[g]
+        a(f"| {names[g]} ({g}) | {_fmt(bl[0])} | {_fmt(gf.low)}-{_fmt(gf.high)} | {_fmt(cu[0])} | {_fmt(own)} | "
           f"{cu[0] - own:+,} |")
-        for i, x in enumerate((bl[0], bl[1], bl[2], cu[0], own)):
+        for i, x in enumerate((bl[0], gf.low, gf.high, cu[0], own)):
             tb[i] += x
     a(f"| all | {_fmt(tb[0])} | {_fmt(tb[1])}-{_fmt(tb[2])} | {_fmt(tb[3])} | {_fmt(tb[4])} | {tb[3] - tb[4]:+,} |")
     a("")
@@ -312,7 +313,7 @@ def sources_md(b: Built, comparison: list[dict[str, Any]], moves: list[dict[str,
     used: set[str] = set()
     for r in b.rows:
         used.update(r.ids)
-    text = "\n".join(L)
+    text = "\n".join([*L, *(r.reasoning for r in inp.xw)])
     used |= set(re.findall(r"\b([SXN]\d+)\b", text)) & inp.source_ids
     a("Ids S.. and X.. refer to `../shared/data/iraq/estimates/iraq_units_sources.md` and "
       "`iraq_composition_extra_sources.md`, where the addresses of the stored copies and the licences are listed; "

@@ -139,12 +139,15 @@ def load(name: str = "northern-iraq") -> Case:
             if entry.is_file():
                 with entry.open(encoding="utf-8") as fh:
                     census2024[tab] = pd.read_csv(fh, dtype=str, keep_default_na=False)
-    # every figure's low/high (the uncertainty model's input); ends that contradict their figure
-    # are set aside with a note rather than failing the case
+    # every figure's low/high, the uncertainty model's input: built (range_rule column) as the
+    # total's range times a share range ("joint") and checked strictly; older provenance without
+    # that column is read leniently (contradicting ends set aside with a note)
     from dayafter.io.ranges import ranges_from_table
 
+    built = "range_rule" in prov.columns
     territory = territory.with_ranges(ranges_from_table(
-        prov, territory, source=f"case {name}: provenance.csv", strict=False))
+        prov, territory, source=f"case {name}: provenance.csv", strict=built,
+        community_ranges="joint" if built else "composition"))
     return Case(
         name=name,
         title="Northern Iraq: Nineveh and the disputed territories",

@@ -58,7 +58,8 @@ def largest_remainder(total: int, weights: Sequence[float]) -> list[int]:
     w = np.asarray(weights, dtype=np.float64)
     if total < 0 or w.size == 0 or np.any(w < 0) or w.sum() <= 0:
         raise InputDataError("largest_remainder needs a total >= 0 and non-negative weights "
-                             "with a positive sum")
+                             "with a positive sum",
+                             hint="give a whole count and weights >= 0 that are not all 0")
     quota = total * w / w.sum()
     base = np.floor(quota).astype(np.int64)
     left = int(total - base.sum())

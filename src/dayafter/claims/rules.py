@@ -62,9 +62,11 @@ class CauseRule:
         if self.remedy not in REMEDIES:
             raise ConfigError(f"unknown remedy {self.remedy!r}", hint=f"use one of {list(REMEDIES)}")
         if not 0 <= self.compensation_rate or not math.isfinite(self.compensation_rate):
-            raise ConfigError("compensation_rate must be a finite number >= 0")
+            raise ConfigError("compensation_rate must be a finite number >= 0",
+                              hint="write a share of the value, e.g. 1.0")
         if self.cap_usd < 0:
-            raise ConfigError("cap_usd must be >= 0")
+            raise ConfigError("cap_usd must be >= 0",
+                              hint="write a cap in USD, or null for none")
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,8 @@ class AdjudicationRules:
     def __post_init__(self) -> None:
         for k in ("restitution_max_tier", "compensation_max_tier"):
             if getattr(self, k) not in (0, 1, 2, 3):
-                raise ConfigError(f"{k} must be 0, 1, 2 or 3 (0: never)")
+                raise ConfigError(f"{k} must be 0, 1, 2 or 3 (0: never)",
+                                  hint="1 title deed, 2 other documents, 3 testimony; 0 to refuse the remedy")
         unknown = set(self.causes) - set(CAUSES)
         if unknown:
             raise ConfigError(f"rules for unknown causes {sorted(unknown)}", hint=f"use {list(CAUSES)}")
@@ -134,9 +137,11 @@ class AdjudicationRules:
         for k in ("occupant_compensation_usd", "household_size", "admin_cost_usd"):
             v = getattr(self, k)
             if not math.isfinite(v) or v < 0:
-                raise ConfigError(f"{k} must be a finite number >= 0, got {v!r}")
+                raise ConfigError(f"{k} must be a finite number >= 0, got {v!r}",
+                                  hint="write a number >= 0")
         if math.isnan(self.budget_usd) or self.budget_usd < 0:
-            raise ConfigError(f"budget_usd must be >= 0, got {self.budget_usd!r}")
+            raise ConfigError(f"budget_usd must be >= 0, got {self.budget_usd!r}",
+                              hint="write a budget in USD, or null for unlimited")
         if self.budget_rule not in ("stop", "skip"):
             raise ConfigError(f"unknown budget rule {self.budget_rule!r}", hint="use stop or skip")
         bad = [p for p in self.priority if p not in PRIORITY_KEYS]
@@ -177,7 +182,8 @@ _KEYS = {"format", "version", "name", "notes", "restitution_max_tier", "compensa
 def rules_from_dict(d: Mapping[str, Any], *, source: str = "") -> AdjudicationRules:
     """Rules from a parsed JSON object (unknown keys are rejected)."""
     if not isinstance(d, Mapping):
-        raise InputDataError("claims rules must be a JSON object", source=source)
+        raise InputDataError("claims rules must be a JSON object", source=source,
+                             hint="write {\"restitution_max_tier\": 2, \"causes\": {...}, ...}")
     unknown = set(d) - _KEYS
     if unknown:
         raise InputDataError(f"unknown keys {sorted(unknown)} in the claims rules",
@@ -190,12 +196,14 @@ def rules_from_dict(d: Mapping[str, Any], *, source: str = "") -> AdjudicationRu
         try:
             return float(v)
         except (TypeError, ValueError):
-            raise InputDataError(f"{key} must be a number, got {v!r}", source=source) from None
+            raise InputDataError(f"{key} must be a number, got {v!r}", source=source,
+                                 hint="write a plain number") from None
 
     causes: dict[str, CauseRule] = {}
     for cause, spec in (d.get("causes") or {}).items():
         if not isinstance(spec, Mapping):
-            raise InputDataError(f"causes.{cause} must be an object", source=source)
+            raise InputDataError(f"causes.{cause} must be an object", source=source,
+                                 hint="write e.g. {\"remedy\": \"compensation\", \"cap_usd\": 20000}")
         cap = spec.get("cap_usd")
         try:
             causes[str(cause)] = CauseRule(
@@ -205,7 +213,8 @@ def rules_from_dict(d: Mapping[str, Any], *, source: str = "") -> AdjudicationRu
                 priority=int(spec.get("priority", 0)))
         except (TypeError, ValueError):
             raise InputDataError(f"causes.{cause}: compensation_rate, cap_usd and priority must be "
-                                 "numbers", source=source) from None
+                                 "numbers", source=source,
+                                 hint="write plain numbers") from None
         except ConfigError as exc:
             raise InputDataError(f"causes.{cause}: {exc.message}", hint=exc.hint, source=source) from None
     try:

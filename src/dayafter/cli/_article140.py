@@ -16,11 +16,16 @@ if TYPE_CHECKING:
     from dayafter.returns import ReturnModel, ReturnsResult
     from dayafter.territory import Territory
 
-CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
-ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
+from dayafter.cli._common import CaseOpt as CaseOpt
+from dayafter.cli._common import ProjectOpt as ProjectOpt
+
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the draws.")]
 DrawsOpt = Annotated[int, typer.Option("--draws", min=0, help="Draws of the ranges (0: central values only).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+CensusDrawsOpt = Annotated[bool, typer.Option(
+    "--census-draws/--no-census-draws",
+    help="Draw the censuses from their ranges too (dayafter.uncertainty), not only the model's "
+         "parameters.")]
 SecurityOpt = Annotated[str, typer.Option(
     "--security",
     help="Security coverage of the units: 'none' (not assessed), 'forces' (allocate the case's "
@@ -28,8 +33,10 @@ SecurityOpt = Annotated[str, typer.Option(
 
 
 def case_name(case: str | None) -> str:
-    """The built-in case's name (default northern-iraq)."""
-    return case or "northern-iraq"
+    """The built-in case's name (default :data:`dayafter.project.DEFAULT_CASE`)."""
+    from dayafter.project import DEFAULT_CASE
+
+    return case or DEFAULT_CASE
 
 
 def return_model(model: Path | None, case: str | None) -> ReturnModel:
@@ -42,15 +49,11 @@ def return_model(model: Path | None, case: str | None) -> ReturnModel:
 def reference_plan(plan: str | None, territory: Territory, case: str | None,
                    project: Path | None) -> Plan | None:
     """The named plan, or the case's reference plan (``None`` for a project without a plan)."""
-    from dayafter.cli._common import resolve_plan
+    from dayafter.cli._common import open_project, resolve_plan
 
     if plan is not None:
         return resolve_plan(plan, territory, case=case, project=project)
-    if project is not None:
-        return None
-    from dayafter import cases
-
-    return cases.load(case_name(case)).reference_plan
+    return open_project(case, project).reference_plan
 
 
 def read_coverage(path: Path, territory: Territory) -> dict[str, float]:
@@ -80,20 +83,23 @@ def read_coverage(path: Path, territory: Territory) -> dict[str, float]:
 
 
 def coverage(spec: str, territory: Territory, case: str | None, census: str,
-             per_1000: float) -> tuple[Any, str]:
+             per_1000: float, plan: Plan | None = None) -> tuple[Any, str]:
     """Security coverage per unit for the returns and a one-line description."""
     if spec == "none":
         return None, "security not assessed"
     if spec == "forces":
-        from dayafter.cli.settle import _case_file
-        from dayafter.security import allocate_forces, force_requirement, load_force_catalog
+        from dayafter.cli._common import open_project
+        from dayafter.security import allocate_forces, force_requirement
 
-        path = _case_file(case, "security", "forces.json")
-        if path is None:
+        cat = open_project(case, None).force_catalog
+        if cat is None:
             raise InputDataError("the case ships no forces file", hint="pass --security FILE.csv")
-        cat = load_force_catalog(path)
+        import inspect
+
         req = force_requirement(territory, census=census, per_1000=per_1000)
-        a = allocate_forces(territory, cat, census=census, requirement=req)
+        kw = {"plan": plan} if plan is not None and "plan" in inspect.signature(
+            allocate_forces).parameters else {}  # security follows the plan's control (i18)
+        a = allocate_forces(territory, cat, census=census, requirement=req, **kw)
         share = np.divide(a.covered, a.requirement, out=np.ones(territory.n_units),
                           where=a.requirement > 0)
         return np.clip(share, 0.0, 1.0), (f"security: the case's forces allocated at {per_1000:g} "
@@ -106,13 +112,28 @@ def coverage(spec: str, territory: Territory, case: str | None, census: str,
     return read_coverage(path, territory), f"security coverage from {path}"
 
 
+def census_draws(territory: Territory, draws: int, seed: int, wanted: bool) -> Any:
+    """Census draws from the territory's ranges (``None`` when not wanted or no draws)."""
+    if not wanted or draws <= 0:
+        return None
+    from dayafter.uncertainty import CensusModel
+
+    return CensusModel(territory).draw(draws, seed=seed)
+
+
 def project(territory: Territory, plan: Plan | None, *, model: ReturnModel, horizon: float,
-            secure: Any, draws: int, seed: int) -> ReturnsResult:
+            secure: Any, draws: int, seed: int, cdraws: Any = None, baseline: str = "baseline",
+            current: str = "current", growth: Any = None) -> ReturnsResult:
     """Project returns (the CLI's one entry to the returns engine)."""
     from dayafter.returns import project_returns
 
+    cd = None
+    if cdraws is not None:
+        cd = {c: cdraws.census(c) for c in (baseline, current) if c in cdraws.census_names}
     return project_returns(territory, plan, model=model, horizon=horizon, secure=secure,
-                           draws=draws, rng=np.random.default_rng(seed) if draws else None)
+                           baseline=baseline, current=current, draws=draws, growth=growth,
+                           rng=np.random.default_rng(seed) if draws else None,
+                           census_draws=cd or None)
 
 
 def fmt(v: Any, kind: str = "int") -> str:

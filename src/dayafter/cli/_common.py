@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import sys
 import traceback
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import click
 import typer
 
-from dayafter.errors import ConvergenceWarning, DataQualityWarning, DayafterError, InputDataError
+from dayafter.errors import ConvergenceWarning, DataQualityWarning, DayafterError
+from dayafter.project import DEFAULT_CASE
 
 if TYPE_CHECKING:
     from dayafter.plan import Plan
+    from dayafter.project import Project
     from dayafter.territory import Territory
+
+
+CaseOpt = Annotated[str | None, typer.Option("--case", help=f"Built-in case (default {DEFAULT_CASE}).")]
+"""The ``--case`` option of every command that reads a territory."""
+ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
+"""The ``--project`` option of every command that reads a territory."""
 
 
 _JSON_STREAMS: list[TextIO] = []
@@ -153,86 +160,33 @@ def console(*, stderr: bool = False):
 
 def print_json(data: Any) -> None:
     """Machine-readable output on stdout (NaN and infinities become null: strict JSON)."""
+    from dayafter._util import json_dumps
+
     out = _JSON_STREAMS[-1] if _JSON_STREAMS else sys.stdout
-    out.write(json.dumps(_finite(data), indent=2, ensure_ascii=False, default=_json_default,
-                         allow_nan=False) + "\n")
+    out.write(json_dumps(data, indent=2) + "\n")
     out.flush()
 
 
-def _finite(o: Any) -> Any:
-    import math
+def open_project(case: str | None, project: Path | None) -> Project:
+    """The project file given with ``--project``, else the built-in case of ``--case``."""
+    from dayafter.project import Project
 
-    import numpy as np
-
-    if isinstance(o, float | np.floating):
-        return float(o) if math.isfinite(float(o)) else None
-    if isinstance(o, dict):
-        return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_finite(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return _finite(o.tolist())
-    return o
-
-
-def _json_default(o: Any) -> Any:
-    import numpy as np
-
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return None if not np.isfinite(o) else float(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
-
-
-def _project(path: Path):
-    from dayafter.io.project import read_project
-
-    key = (str(Path(path).resolve()), Path(path).stat().st_mtime_ns if Path(path).exists() else 0)
-    if key not in _PROJECTS:
-        _PROJECTS.clear()
-        _PROJECTS[key] = read_project(path)
-    return _PROJECTS[key]
-
-
-_PROJECTS: dict[tuple[str, int], Any] = {}
+    return Project.open(case, project)
 
 
 def load_territory(case: str | None, project: Path | None) -> Territory:
-    """The territory of a built-in case or of a project GeoPackage."""
-    if project is not None:
-        return _project(project).territory
-    from dayafter import cases
-
-    return cases.load(case or "northern-iraq").territory
+    """``open_project(case, project).territory`` (for commands that need nothing else)."""
+    return open_project(case, project).territory
 
 
-def resolve_plan(spec: str, territory: Territory, *, case: str | None, project: Path | None = None) -> Plan:
-    """A plan from a file path, a plan saved in the project, or a scenario of the built-in case."""
-    path = Path(spec)
-    if path.exists() or path.is_symlink():
+def resolve_plan(spec: str, territory: Territory | None = None, *, case: str | None,
+                 project: Path | None = None) -> Plan:
+    """``open_project(case, project).resolve_plan(spec)``; a plan file is read against
+    ``territory`` when given (a territory with ranges attached, say)."""
+    from pathlib import Path as _Path
+
+    if territory is not None and (_Path(spec).exists() or _Path(spec).is_symlink()):
         from dayafter.io.plans import read_plan
 
-        return read_plan(path, territory)
-    if "/" in spec or "\\" in spec or path.suffix.lower() in (".json", ".csv", ".psv", ".txt", ".gpkg"):
-        raise InputDataError("plan file not found", hint="check the path (or name a saved plan or scenario)",
-                             source=spec)
-    if project is not None:
-        saved = _project(project).plans
-        if spec in saved:
-            return saved[spec]
-        raise InputDataError(
-            f"{spec!r} is neither a plan file nor a plan saved in the project",
-            hint=f"check the path, or use one of {sorted(saved)}" if saved else "check the path",
-            source=str(project))
-    from dayafter import cases
-
-    c = cases.load(case or "northern-iraq")
-    if spec in c.plans:
-        return c.plans[spec]
-    raise InputDataError(
-        f"{spec!r} is neither a plan file nor a scenario of case {c.name!r}",
-        hint=f"give a path, or one of {sorted(c.plans)}",
-    )
+        return read_plan(_Path(spec), territory)
+    return open_project(case, project).resolve_plan(spec)

@@ -11,17 +11,18 @@ import numpy as np
 import typer
 
 from dayafter.cli import _uncertainty as U
-from dayafter.cli._common import console, load_territory, print_json, resolve_plan
+from dayafter.cli._common import CaseOpt, ProjectOpt, console, open_project, print_json
 from dayafter.errors import ConfigError, InputDataError
+
+_CASE_RULES = ("case", "iraq-2023")  # 'iraq-2023': the name the built-in case's rules had first
 
 if TYPE_CHECKING:
     from dayafter.councils import CouncilRules
+    from dayafter.project import Project
 
 app = typer.Typer(help="Apportion seats and simulate the councils of a plan's regions.",
                   no_args_is_help=True)
 
-CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
-ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
 
 _METHOD_HELP = ("dhondt (jefferson), sainte-lague (webster), huntington-hill, adams, dean, "
                 "hare (hamilton), droop")
@@ -189,7 +190,7 @@ def apportion_cmd(
                   + ("[/]" if not t.by_lot else ""))
 
 
-def _rules(rules: str | None, *, project: Path | None, size: int | None, residents_per_seat: float | None,
+def _rules(rules: str | None, *, proj: Project, size: int | None, residents_per_seat: float | None,
            method: str | None, first_divisor: str | None, threshold: float | None,
            turnout: float | None, adult_share: float | None) -> CouncilRules:
     from dataclasses import replace
@@ -197,20 +198,19 @@ def _rules(rules: str | None, *, project: Path | None, size: int | None, residen
     from dayafter.councils import CouncilRules, VotingModel
 
     if rules is None and size is None and residents_per_seat is None:
-        if project is not None:
-            raise ConfigError("a project needs council sizes",
+        rules = "case"
+    if rules in _CASE_RULES:
+        if proj.council_rules is None:
+            raise ConfigError(f"{proj.source} ships no council rules (councils/rules.json)",
                               hint="pass --size N, --residents-per-seat N or --rules FILE")
-        rules = "iraq-2023"
-    if rules == "iraq-2023":
-        from dayafter.cases.northern_iraq.councils import provincial_rules_2023
-
-        base = provincial_rules_2023()
+        base = proj.council_rules
     elif rules is not None:
         path = Path(rules)
         if not path.exists() and not path.is_symlink():
             raise InputDataError("council rules file not found" if path.suffix or "/" in rules else
-                                 f"{rules!r} is neither 'iraq-2023' nor a rules file",
-                                 hint="give a JSON/YAML rules file or 'iraq-2023'", source=str(rules))
+                                 f"{rules!r} is neither 'case' nor a rules file",
+                                 hint="give a JSON/YAML rules file or 'case' (the case's own rules)",
+                                 source=str(rules))
         from dayafter.io.specs import read_spec
 
         spec = read_spec(path, what="council rules file")
@@ -243,7 +243,7 @@ def simulate_cmd(
     case: CaseOpt = None,
     project: ProjectOpt = None,
     census: Annotated[list[str] | None, typer.Option("--census", help="Census (repeatable; default all).")] = None,
-    rules: Annotated[str | None, typer.Option("--rules", help="'iraq-2023' (default for the case) or a JSON/YAML rules file.")] = None,
+    rules: Annotated[str | None, typer.Option("--rules", help="'case' (the rules the case ships, the default; 'iraq-2023' is the same) or a JSON/YAML rules file.")] = None,
     size: Annotated[int | None, typer.Option("--size", help="Fixed council size of every region (replaces the sizes and quota seats of --rules).")] = None,
     residents_per_seat: Annotated[float | None, typer.Option("--residents-per-seat", help="One seat per N residents.")] = None,
     method: Annotated[str | None, typer.Option("--method", help=_METHOD_HELP)] = None,
@@ -267,9 +267,10 @@ def simulate_cmd(
     if draws and votes is not None:
         raise ConfigError("--draws varies the census behind the voting model; a vote table does not "
                           "depend on it", hint="drop --votes or --draws")
-    t = U.with_ranges(load_territory(case, project), ranges)
-    p = resolve_plan(plan, t, case=case, project=project)
-    r = _rules(rules, project=project, size=size, residents_per_seat=residents_per_seat, method=method,
+    proj = open_project(case, project)
+    t = U.with_ranges(proj.territory, ranges)
+    p = proj.resolve_plan(plan)
+    r = _rules(rules, proj=proj, size=size, residents_per_seat=residents_per_seat, method=method,
                first_divisor=first_divisor, threshold=threshold, turnout=turnout, adult_share=adult_share)
     table = None
     if votes is not None:
@@ -307,12 +308,7 @@ def simulate_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    labels: dict[str, str] = {}
-    if project is None:
-        from dayafter import cases
-
-        c = cases.load(case or "northern-iraq")
-        labels = {k: c.community_label(k) for k in t.communities}
+    labels = dict(proj.community_labels)
     out = console()
     rule = r.method + (f" {r.first_divisor}" if r.first_divisor is not None else "")
     out.print(f"[bold]{escape(p.name)}[/bold]: councils of {p.k} regions; rules "

@@ -8,13 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-from dayafter.cli._common import console, err_line, load_territory, print_json, resolve_plan
+from dayafter.cli._common import CaseOpt, ProjectOpt, console, err_line, open_project, print_json
 from dayafter.errors import ConfigError
+from dayafter.validation import PARAMETERS
 
 app = typer.Typer(help="Run ReCom ensembles and place plans in them.", no_args_is_help=True)
 
-CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
-ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 
@@ -76,7 +75,7 @@ def run_cmd(
     tree: Annotated[str, typer.Option(help="uniform (Wilson) or random_mst.")] = "uniform",
     m_bound: Annotated[int | None, typer.Option(help="Reversible ReCom's bound M on balanced cuts per tree.")] = None,
     max_tree_attempts: Annotated[int, typer.Option(help="Trees per ReCom step before a self-loop.")] = 1000,
-    tolerance: Annotated[float | None, typer.Option(help="Population tolerance around the ideal (0.05 = 5%).")] = None,
+    tolerance: Annotated[float | None, typer.Option(help=PARAMETERS["tolerance"].help())] = None,
     census: Annotated[str | None, typer.Option(help="Census balanced by the population bounds.")] = None,
     constraints: Annotated[Path | None, typer.Option(help="Constraints file (YAML or JSON): tolerance, pop_min, pop_max, locked_units, locked_regions, max_splits.")] = None,
     metric: Annotated[list[str] | None, typer.Option("--metric", help="Scalar recorded per step (repeatable), e.g. theil_h or stranded:Yazidi.")] = None,
@@ -95,10 +94,11 @@ def run_cmd(
 
     from dayafter.ensemble import ReComSampler, seed_plan
 
-    territory = load_territory(case, project)
+    proj = open_project(case, project)
+    territory = proj.territory
     cons = _constraints(constraints, tolerance, census)
     if plan is not None:
-        start = resolve_plan(plan, territory, case=case, project=project)
+        start = proj.resolve_plan(plan)
     elif regions is not None:
         start = seed_plan(territory, regions, rng=np.random.default_rng(seed), constraints=cons)
     else:
@@ -212,8 +212,9 @@ def compare_cmd(
 
     from dayafter.ensemble.outliers import where_in_ensemble
 
-    territory = load_territory(case, project)
-    p = resolve_plan(plan, territory, case=case, project=project)
+    proj = open_project(case, project)
+    territory = proj.territory
+    p = proj.resolve_plan(plan)
     rep = where_in_ensemble(territory, p, run)
     if json_out:
         print_json(rep)

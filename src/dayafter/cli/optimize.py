@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dayafter.cli._common import console, err_line, load_territory, print_json
+from dayafter.cli._common import CaseOpt, ProjectOpt, console, err_line, open_project, print_json
 from dayafter.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -18,8 +18,6 @@ app = typer.Typer(help="Optimize plans: heuristics (annealing, short bursts) and
 
 SpecArg = Annotated[Path, typer.Argument(help="Specification (YAML or JSON): regions, maximize, "
                                               "minimize, constraints.")]
-CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
-ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
 SubsetOpt = Annotated[str | None, typer.Option(
     "--subset", help="Restrict to admin units, e.g. governorate=IQG15,IQG09.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
@@ -27,7 +25,7 @@ ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Pro
 
 
 def _territory(case: str | None, project: Path | None, subset: str | None) -> Territory:
-    t = load_territory(case, project)
+    t = open_project(case, project).territory
     if subset:
         from dayafter.optimize.subset import subset_territory
 

@@ -3,60 +3,38 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 
 from dayafter.cli import _uncertainty as U
-from dayafter.cli._common import console, load_territory, print_json, resolve_plan
+from dayafter.cli._common import CaseOpt, ProjectOpt, console, open_project, print_json
 from dayafter.errors import ConfigError, InputDataError
+from dayafter.metrics.registry import format_value as fmt
+from dayafter.validation import PARAMETERS
+
+if TYPE_CHECKING:
+    from dayafter.project import Project
 
 app = typer.Typer(help="Evaluate, compare and export plans.", no_args_is_help=True)
 
-CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
-ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
 CensusOpt = Annotated[list[str] | None, typer.Option("--census", help="Census to report (repeatable; default all).")]
 
 
-def _fmt(v: Any, metric: str = "") -> str:
-    if isinstance(v, str):
-        return v
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "-"
-    if any(k in metric for k in ("empowered", "stranded", "deviation", "fractionalization", "Theil",
-                                 "Polsby")):
-        return f"{v:.1%}" if "Polsby" not in metric and "Theil" not in metric else f"{v:.3f}"
-    return f"{v:,.0f}"
-
-
-def _criteria(path: Path | None, case: str | None, project: Path | None) -> list:
+def _criteria(path: Path | None, proj: Project) -> list:
+    """The criteria of ``--criteria FILE``, else the project's own."""
     from dayafter.criteria import criteria_from_spec
 
-    if path is not None:
-        from dayafter.errors import ConfigError
-        from dayafter.io.specs import read_spec
+    if path is None:
+        return list(proj.criteria)
+    from dayafter.io.specs import read_spec
 
-        try:
-            return criteria_from_spec(read_spec(path, what="criteria file"))
-        except ConfigError as exc:
-            if exc.source:
-                raise
-            raise ConfigError(exc.message, hint=exc.hint, source=str(path)) from None
-    if project is None:
-        from dayafter import cases
-
-        return cases.load(case or "northern-iraq").criteria
-    return []
-
-
-def _labels(case: str | None, project: Path | None) -> dict[str, str]:
-    if project is not None:
-        return {}
-    from dayafter import cases
-
-    c = cases.load(case or "northern-iraq")
-    return {k: c.community_label(k) for k in c.territory.communities}
+    try:
+        return criteria_from_spec(read_spec(path, what="criteria file"))
+    except ConfigError as exc:
+        if exc.source:
+            raise
+        raise ConfigError(exc.message, hint=exc.hint, source=str(path)) from None
 
 
 @app.command("evaluate")
@@ -66,7 +44,7 @@ def evaluate_cmd(
     project: ProjectOpt = None,
     census: CensusOpt = None,
     criteria: Annotated[Path | None, typer.Option(help="Criteria file (YAML or JSON).")] = None,
-    threshold: Annotated[float, typer.Option(help="Stranded threshold (share).")] = 0.10,
+    threshold: Annotated[float, typer.Option(help=PARAMETERS["threshold"].help())] = PARAMETERS["threshold"].default,
     reference: Annotated[str | None, typer.Option(help="Reference plan to measure change from.")] = None,
     reock: Annotated[bool, typer.Option(help="Also compute Reock compactness (geometry).")] = False,
     require_contiguous: Annotated[bool, typer.Option(help="Fail (exit 3) when a region is not contiguous.")] = False,
@@ -85,16 +63,13 @@ def evaluate_cmd(
     from dayafter.criteria import check_criteria
 
     U.check_draws(draws)
-    t = U.with_ranges(load_territory(case, project), ranges)
-    p = resolve_plan(plan, t, case=case, project=project)
-    ref = resolve_plan(reference, t, case=case, project=project) if reference else None
-    if ref is None and project is None:
-        from dayafter import cases
-
-        c = cases.load(case or "northern-iraq")
-        ref = c.reference_plan if p.name != c.reference else None
+    proj = open_project(case, project)
+    t = U.with_ranges(proj.territory, ranges)
+    p = proj.resolve_plan(plan)
+    ref = proj.resolve_plan(reference) if reference else (
+        proj.reference_plan if p.name != proj.reference else None)
     ev = da.evaluate(t, p, censuses=census, threshold=threshold, reference=ref, reock=reock)
-    crits = _criteria(criteria, case, project)
+    crits = _criteria(criteria, proj)
     try:
         results = check_criteria(ev, crits)
     except ConfigError as exc:
@@ -114,7 +89,7 @@ def evaluate_cmd(
                 hint="reassign the detached units or drop --require-contiguous",
                 unit_ids=[u for j in bad for u in t.unit_ids[p.assignment == j].tolist()][:50],
                 source=plan)
-    labels = _labels(case, project)
+    labels = dict(proj.community_labels)
     unc = None
     if draws:
         from dayafter.uncertainty import summary_dict, threshold_sweep
@@ -147,10 +122,11 @@ def evaluate_cmd(
             control = ", ".join(f"{k} {v}" for k, v in by_region[j].items())
             tab.add_row(escape(r.name), escape(r.authority), escape(control), str(g.n_units[j]),
                         f"{cm.population[j]:,.0f}",
-                        _fmt(cm.deviation[j], "deviation"),
+                        fmt("deviation", cm.deviation[j]),
                         labels.get(cm.communities[lg], cm.communities[lg]) if lg >= 0 else "-",
-                        _fmt(cm.largest_share[j], "stranded"), _fmt(cm.fractionalization[j], "fractionalization"),
-                        _fmt(g.polsby_popper[j], "Polsby"), str(g.pieces[j]))
+                        fmt("largest_share", cm.largest_share[j]),
+                        fmt("fractionalization", cm.fractionalization[j]),
+                        fmt("polsby_popper", g.polsby_popper[j]), str(g.pieces[j]))
         out.print(tab)
         ct = Table(title=f"Communities, census {cname} (polity layer; stranded: share below "
                          f"{cm.threshold:.0%})")
@@ -159,8 +135,8 @@ def evaluate_cmd(
             ct.add_column(col, justify="left" if col == "community" else "right")
         tot = cm.community_totals()
         for j, comm in enumerate(cm.communities):
-            ct.add_row(labels.get(comm, comm), f"{tot[j]:,.0f}", _fmt(cm.empowerment_plurality[j], "stranded"),
-                       _fmt(cm.empowerment_majority[j], "stranded"), _fmt(cm.stranded[j], "stranded"),
+            ct.add_row(labels.get(comm, comm), f"{tot[j]:,.0f}", fmt("empowerment_plurality", cm.empowerment_plurality[j]),
+                       fmt("empowerment_majority", cm.empowerment_majority[j]), fmt("stranded", cm.stranded[j]),
                        f"{cm.stranded_people[j]:,.0f}")
         out.print(ct)
         out.print(f"Theil's H: {cm.theil_h:.3f}")
@@ -176,8 +152,8 @@ def evaluate_cmd(
         out.print(f"change from {ch.reference}, polity layer: {ch.polity_units_moved} units change "
                   f"polity authority, {ch.units_reassigned} units change polity ("
                   + ", ".join(f"{c}: {v:,.0f} people" for c, v in ch.people_reassigned.items()) + ")")
-    for r in results:
-        out.print(("[green]" if r.passed else "[red]") + escape(r.message()) + "[/]")
+    for res in results:
+        out.print(("[green]" if res.passed else "[red]") + escape(res.message()) + "[/]")
     if unc is not None:
         U.print_plan_uncertainty(out, dev, unc, labels)
         if sweep:
@@ -197,7 +173,9 @@ def _print_sweep(out: Any, sweep: dict[str, Any], labels: dict[str, str]) -> Non
                             for x in d["stranded"][::3])
             flips = "; ".join(f"{escape(f['region'])} {100 * f['share']:.1f}% "
                               f"[{100 * f['p05']:.1f}-{100 * f['p95']:.1f}]" for f in d["flips"])
-            out.print(f"  {escape(labels.get(comm, comm))}: {pts}; jumps at {flips}")
+            frag = [f"{100 * x['threshold']:.0f}%" for x in d["stranded"] if x.get("verdict") == "fragile"]
+            out.print(f"  {escape(labels.get(comm, comm))}: {pts}; jumps at {flips}"
+                      + (f"; fragile at {', '.join(frag)}" if frag else "; robust at every threshold"))
 
 
 @app.command("compare")
@@ -207,7 +185,7 @@ def compare_cmd(
     project: ProjectOpt = None,
     all_scenarios: Annotated[bool, typer.Option("--all-scenarios", help="Compare every scenario of the case.")] = False,
     census: CensusOpt = None,
-    threshold: Annotated[float, typer.Option(help="Stranded threshold (share).")] = 0.10,
+    threshold: Annotated[float, typer.Option(help=PARAMETERS["threshold"].help())] = PARAMETERS["threshold"].default,
     criteria: Annotated[Path | None, typer.Option(help="Criteria file (YAML or JSON).")] = None,
     draws: U.DrawsOpt = 0,
     seed: U.SeedOpt = 0,
@@ -217,24 +195,20 @@ def compare_cmd(
     """Compare plans side by side (one column each) on every census (with ranges: --draws)."""
     from rich.table import Table
 
-    from dayafter.comparison import compare_plans, comparison_table
+    from dayafter.comparison import compare_plans, comparison_table, row_format
 
     U.check_draws(draws)
-    t = U.with_ranges(load_territory(case, project), ranges)
-    chosen = [resolve_plan(s, t, case=case, project=project) for s in plans or []]
-    ref = None
-    if project is None:
-        from dayafter import cases
-
-        c = cases.load(case or "northern-iraq")
-        ref = c.reference_plan
-        if all_scenarios:
-            chosen = list(c.plans.values()) + chosen
+    proj = open_project(case, project)
+    t = U.with_ranges(proj.territory, ranges)
+    chosen = [proj.resolve_plan(s) for s in plans or []]
+    ref = proj.reference_plan
+    if all_scenarios:
+        chosen = list(proj.plans.values()) + chosen
     if len(chosen) < 1:
         raise InputDataError("nothing to compare", hint="name plans or pass --all-scenarios")
     evs = compare_plans(t, chosen, reference=ref, censuses=census, threshold=threshold)
-    labels = _labels(case, project)
-    crits = _criteria(criteria, case, project)
+    labels = dict(proj.community_labels)
+    crits = _criteria(criteria, proj)
     table = comparison_table(evs, community_labels=labels, criteria=crits)
     unc = None
     if draws:
@@ -257,7 +231,8 @@ def compare_cmd(
         for col in table.columns:
             tab.add_column(col, justify="right")
         for metric, row in sub.iterrows():
-            tab.add_row(str(metric), *[_fmt(v, str(metric)) for v in row.tolist()])
+            f = row_format(table, section, str(metric))
+            tab.add_row(str(metric), *[f(v) for v in row.tolist()])
         out.print(tab)
 
 
@@ -271,8 +246,9 @@ def export_cmd(
     """Export a plan to another format (or its dissolved regions to GeoJSON)."""
     from dayafter.io.plans import write_plan
 
-    t = load_territory(case, project)
-    p = resolve_plan(plan, t, case=case, project=project)
+    proj = open_project(case, project)
+    t = proj.territory
+    p = proj.resolve_plan(plan)
     suffix = out.suffix.lower()
     if suffix == ".geojson":
         from dayafter.io.export import write_regions_geojson

@@ -10,11 +10,13 @@ import typer
 
 from dayafter.cli._article140 import (
     CaseOpt,
+    CensusDrawsOpt,
     DrawsOpt,
     JsonOpt,
     ProjectOpt,
     SeedOpt,
     case_name,
+    census_draws,
     fmt,
     project,
     reference_plan,
@@ -47,6 +49,7 @@ def run_cmd(
     voting: VotingOpt = None,
     draws: DrawsOpt = 500,
     seed: SeedOpt = 0,
+    with_census_draws: CensusDrawsOpt = True,
     json_out: JsonOpt = False,
 ) -> None:
     """Hold the referendum and report each area's outcome, its probability and the pivotal units."""
@@ -79,24 +82,32 @@ def run_cmd(
             np.isin(t.unit_ids, t.unit_ids[t.index([u.strip() for u in scope.split(",") if u.strip()],
                                                    source="--scope")])
     note = ""
+    cd = census_draws(t, draws, seed, with_census_draws)
+    tables = {} if cd is None else {c: cd.census(c) for c in cd.census_names}
     if census == "projected" and "projected" not in t.census_names:
-        r = project(t, ref, model=return_model(None, case), horizon=horizon, secure=None, draws=0,
-                    seed=seed)
+        r = project(t, ref, model=return_model(None, case), horizon=horizon, secure=None,
+                    draws=draws, seed=seed, cdraws=cd)
         t, plans = r.with_projection(t, [ref] if ref is not None else [])
         ref = plans[0] if plans else None
+        if r.draws is not None and cd is not None:
+            tables["projected"] = r.draws.projected
         note = f"projected census: returns within {horizon:g} years under {r.plan or 'no plan'}"
     res = simulate_referendum(t, model=model, census=census, level=level, scope=mask,
                               eligibility=eligibility, normalisation=norm, reference=ref, rule=rule,
-                              draws=draws, rng=np.random.default_rng(seed) if draws else None)
+                              draws=draws, rng=np.random.default_rng(seed) if draws else None,
+                              census_draws=tables.get(census), baseline_draws=tables.get("baseline"))
     if json_out:
         d = res.to_dict()
         d["note"] = note
         d["seed"] = seed
+        d["census_draws"] = None if cd is None else cd.describe()
         print_json(d)
         return
     c = console()
     c.print(f"[bold]Referendum by {level}[/bold] on census {census} ({eligibility} eligible, "
-            f"{rule} rule, {res.n_draws} draws){'; ' + escape(note) if note else ''}")
+            f"{rule} rule, {res.n_draws} draws of the voting assumptions"
+            f"{' and the censuses' if tables.get(census) is not None else ''})"
+            f"{'; ' + escape(note) if note else ''}")
     c.print(escape(res.tie_rule))
     tab = Table()
     for col in ("area", "eligible", *res.options, "winner", "P(winner)", "margin", "status quo"):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dayafter.cli._common import console, load_territory, resolve_plan
+from dayafter.cli._common import CaseOpt, console, open_project
 from dayafter.errors import ConfigError, InputDataError
+from dayafter.validation import PARAMETERS
+
+if TYPE_CHECKING:
+    from dayafter.project import Project
 
 
 def report(
@@ -16,7 +20,7 @@ def report(
         help="Plan files (.json, .csv, .gpkg) or scenario names of the case.")] = None,
     out: Annotated[list[Path] | None, typer.Option(
         "--out", help="Output file: .html, .pdf or .xlsx (repeat for several formats).")] = None,
-    case: Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")] = None,
+    case: CaseOpt = None,
     project: Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")] = None,
     all_scenarios: Annotated[bool, typer.Option("--all-scenarios",
                                                 help="Include every scenario of the case.")] = False,
@@ -27,9 +31,9 @@ def report(
         "--ensemble", help="Finished ensemble run directory (dayafter ensemble run --out).")] = None,
     criteria: Annotated[Path | None, typer.Option(help="Criteria file (YAML or JSON).")] = None,
     census: Annotated[list[str] | None, typer.Option("--census", help="Census to report (repeatable).")] = None,
-    threshold: Annotated[float, typer.Option(help="Stranded threshold (share).")] = 0.10,
+    threshold: Annotated[float, typer.Option(help=PARAMETERS["threshold"].help())] = PARAMETERS["threshold"].default,
     councils: Annotated[str | None, typer.Option(
-        "--councils", help="Simulate councils: 'iraq-2023' (the case's rules) or a rules file.")] = None,
+        "--councils", help="Simulate councils: 'case' (the rules the case ships; 'iraq-2023' is the same) or a rules file.")] = None,
     council_seats: Annotated[int | None, typer.Option(
         "--council-seats", help="Simulate a council of this fixed size in every region.")] = None,
     council_method: Annotated[str | None, typer.Option(
@@ -81,24 +85,19 @@ def report(
             if not ok:
                 raise ConfigError(f"cannot write {path}: {why}",
                                   hint="install the report extra, or write .html instead")
-    t = load_territory(case, project)
-    chosen = [resolve_plan(s, t, case=case, project=project) for s in plans or []]
-    kwargs: dict = {}
-    ref = None
-    if project is None:
-        from dayafter import cases
+    from dayafter.report.dossier import project_context
 
-        c = cases.load(case or "northern-iraq")
-        if all_scenarios:
-            chosen = list(c.plans.values()) + [p for p in chosen if p.name not in c.plans]
-        from dayafter.report.dossier import case_context
-
-        kwargs.update(case_context(c))
-        ref = kwargs.pop("reference")
+    proj = open_project(case, project)
+    t = proj.territory
+    chosen = [proj.resolve_plan(s) for s in plans or []]
+    if all_scenarios:
+        chosen = list(proj.plans.values()) + [p for p in chosen if p.name not in proj.plans]
+    kwargs: dict = project_context(proj)
+    ref = kwargs.pop("reference")
     if not chosen:
         raise InputDataError("no plans to report", hint="name plans or pass --all-scenarios")
     if reference:
-        ref = resolve_plan(reference, t, case=case, project=project)
+        ref = proj.resolve_plan(reference)
     if no_reference:
         ref = None
     if criteria is not None:
@@ -113,19 +112,17 @@ def report(
                    for s in [*(plans or []), *([reference] if reference else [])] if Path(s).is_file()})
     if criteria is not None:
         inputs[str(criteria)] = sha256_file(criteria)
-    if project is not None:
-        inputs[str(project)] = sha256_file(project)
     ens = None
     if ensemble is not None:
         from dayafter.report import EnsembleContext
 
         ens = EnsembleContext.from_run(ensemble, t, censuses=census)
-    rules = _council_rules(councils, council_seats, council_method, inputs)
+    rules = _council_rules(councils, council_seats, council_method, inputs, proj)
     assessment = None
     if security:
         from dayafter.security import allocate_forces, load_force_catalog
 
-        path = forces or _case_file(case, project, "security", "forces.json", "--forces")
+        path = forces or proj.require_data_file("security", "forces.json", option="--forces")
         inputs[str(path)] = sha256_file(path)
         assessment = allocate_forces(t, load_force_catalog(path), census=census[0] if census else None,
                                      per_1000=per_1000)
@@ -135,7 +132,7 @@ def report(
         from dayafter.settle import claims_from_spec
         from dayafter.settle import settle as run_settle
 
-        path = parties or _case_file(case, project, "settle", "parties.json", "--parties")
+        path = parties or proj.require_data_file("settle", "parties.json", option="--parties")
         inputs[str(path)] = sha256_file(path)
         from dayafter._inputs import read_json_file
 
@@ -145,18 +142,18 @@ def report(
         settlements = [run_settle(problem, m) for m in settle]
     extras = []
     if article140 is not None:
-        if project is not None:
+        if proj.case is None:
             raise ConfigError("--article140 needs the built-in case's data", hint="drop --project")
-        from dayafter.cases.northern_iraq.councils import provincial_rules_2023
+        from dayafter import cases
         from dayafter.report.article140 import case_article140_section
 
-        extras.append(case_article140_section(cases.load(case or "northern-iraq"), article140,
-                                              horizon=horizon, council_rules=provincial_rules_2023()))
+        extras.append(case_article140_section(cases.load(proj.case), article140,
+                                              horizon=horizon, council_rules=proj.council_rules))
     dossier = build_dossier(
         t, chosen, reference=ref, ensemble=ens, councils=rules, threshold=threshold,
         security=assessment, settlements=settlements, extras=extras,
         censuses=census, maps=maps, inputs=inputs, draws=draws, seed=seed,
-        parameters={"case": None if project is not None else (case or "northern-iraq"),
+        parameters={"case": proj.case,
                     "project": str(project) if project is not None else None,
                     "per_1000": per_1000 if security else None,
                     "settle_methods": list(settle or []), "budget": budget if settle else None},
@@ -172,24 +169,8 @@ def report(
         print_json({"written": [str(p) for p in out], "manifest": dict(dossier.manifest)})
 
 
-def _case_file(case: str | None, project: Path | None, folder: str, name: str, option: str) -> Path:
-    """A data file shipped with the built-in case (``cases/<case>/<folder>/<name>``)."""
-    from importlib import resources
-
-    if project is None:
-        pkg_name = (case or "northern-iraq").replace("-", "_")
-        try:
-            ref = resources.files(f"dayafter.cases.{pkg_name}").joinpath(folder, name)
-        except ModuleNotFoundError:
-            ref = None
-        if ref is not None and ref.is_file():
-            return Path(str(ref))
-    raise InputDataError(f"no {folder} data: the case ships no {folder}/{name}",
-                         hint=f"pass {option} FILE")
-
-
 def _council_rules(spec: str | None, seats: int | None, method: str | None,
-                   inputs: dict[str, str]) -> object | None:
+                   inputs: dict[str, str], proj: Project) -> object | None:
     """Council rules from --councils (a name or a file), --council-seats and --council-method."""
     from dataclasses import replace
 
@@ -200,10 +181,11 @@ def _council_rules(spec: str | None, seats: int | None, method: str | None,
         return None
     from dayafter.councils import CouncilRules
 
-    if spec == "iraq-2023":
-        from dayafter.cases.northern_iraq.councils import provincial_rules_2023
-
-        rules = provincial_rules_2023()
+    if spec in ("case", "iraq-2023"):  # 'iraq-2023': the name the built-in case's rules had first
+        if proj.council_rules is None:
+            raise ConfigError(f"{proj.source} ships no council rules (councils/rules.json)",
+                              hint="pass --councils FILE or --council-seats N")
+        rules = proj.council_rules
     elif spec is not None:
         from dayafter.io.specs import read_spec
         from dayafter.manifest import sha256_file

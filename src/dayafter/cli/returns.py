@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from dayafter.cli._article140 import (
     CaseOpt,
+    CensusDrawsOpt,
     DrawsOpt,
     JsonOpt,
     ProjectOpt,
     SecurityOpt,
     SeedOpt,
+    census_draws,
     coverage,
     fmt,
     project,
@@ -36,10 +38,16 @@ def project_cmd(
     case: CaseOpt = None,
     project_path: ProjectOpt = None,
     model: ModelOpt = None,
+    baseline: Annotated[str, typer.Option(help="Pre-displacement census (the right-of-return reference).")] = "baseline",
+    current: Annotated[str, typer.Option(help="Census the projection starts from.")] = "current",
+    growth: Annotated[str, typer.Option(
+        help="Growth of the baseline to the current census: 'territory' (the total's), an admin "
+             "level such as 'governorate' (each admin unit's own), or a number.")] = "territory",
     security: SecurityOpt = "none",
     per_1000: Annotated[float, typer.Option("--per-1000", help="Security requirement for --security forces.")] = 20.0,
     draws: DrawsOpt = 200,
     seed: SeedOpt = 0,
+    with_census_draws: CensusDrawsOpt = True,
     top: Annotated[int, typer.Option(help="Flows to list (largest returns first).")] = 20,
     out: Annotated[Path | None, typer.Option(
         help="Write the projected census as CSV (census,unit_id,<communities>).")] = None,
@@ -52,8 +60,14 @@ def project_cmd(
     t = load_territory(case, project_path)
     p = reference_plan(plan, t, case, project_path)
     m = return_model(model, case)
-    sec, sec_text = coverage(security, t, case, "current", per_1000)
-    r = project(t, p, model=m, horizon=horizon, secure=sec, draws=draws, seed=seed)
+    sec, sec_text = coverage(security, t, case, current, per_1000, p)
+    cd = census_draws(t, draws, seed, with_census_draws)
+    try:
+        g: Any = float(growth)
+    except ValueError:
+        g = growth
+    r = project(t, p, model=m, horizon=horizon, secure=sec, draws=draws, seed=seed, cdraws=cd,
+                baseline=baseline, current=current, growth=g)
     if out is not None:
         from dayafter.io.atomic import atomic_write_text
 
@@ -65,24 +79,28 @@ def project_cmd(
         d = r.to_dict(top=top)
         d["security"] = sec_text
         d["seed"] = seed
+        d["census_draws"] = None if cd is None else cd.describe()
         print_json(d)
         return
     c = console()
     tot = r.totals()
-    rng = (f" ({fmt(tot['returns_p05'])} to {fmt(tot['returns_p95'])} over {r.n_draws} draws)"
-           if r.n_draws else "")
+    rng = (f" at the central values; median {fmt(tot['returns_p50'])}, {fmt(tot['returns_p05'])} to "
+           f"{fmt(tot['returns_p95'])} over {r.n_draws} draws of the model's ranges"
+           f"{' and the censuses' if cd is not None else ''}" if r.n_draws else "")
     c.print(f"[bold]Returns[/bold] under {escape(r.plan or 'no plan')} within {horizon:g} years of "
             f"the current census; {escape(sec_text)}.")
     c.print(f"displaced {fmt(tot['displaced'])}; returns {fmt(tot['returns'])}{rng}; "
             f"from outside the territory {fmt(tot['from_outside'])}")
     ct = Table(title="By community")
-    for col in ("community", "displaced", "returns", "p05", "p95", "share returning", "from outside"):
+    for col in ("community", "displaced", "returns", "p05", "p50", "p95", "share returning",
+                "from outside"):
         ct.add_column(col, justify="left" if col == "community" else "right")
     for row in r.by_community():
         if row["displaced"] <= 0:
             continue
         ct.add_row(row["community"], fmt(row["displaced"]), fmt(row["returns"]),
-                   fmt(row.get("returns_p05")), fmt(row.get("returns_p95")),
+                   fmt(row.get("returns_p05")), fmt(row.get("returns_p50")),
+                   fmt(row.get("returns_p95")),
                    fmt(row["return_share"], "pct"), fmt(row["from_outside"]))
     c.print(ct)
     ut = Table(title=f"Who returns where (top {top})")
@@ -133,6 +151,15 @@ def model_cmd(
                   f"{obs.share.value:.2f} [{obs.share.low:.2f}-{obs.share.high:.2f}]",
                   f"{obs.years.value:g}", ", ".join(obs.sources))
     c.print(o)
+    k = Table(title="Published figures against the model (checks are not used to calibrate)")
+    for col in ("id", "community", "place", "observed", "model", "model p05-p95", "use"):
+        k.add_column(col, justify="right" if col in ("observed", "model", "model p05-p95") else "left")
+    for row in d["checks"]:
+        k.add_row(row["obs_id"], row["community"], escape(row["place"]), fmt(row["observed"], "pct"),
+                  fmt(row["predicted"], "pct"),
+                  f"{row['predicted_p05']:.0%}-{row['predicted_p95']:.0%}",
+                  "calibrates" if row["calibrates"] else "check")
+    c.print(k)
     f = Table(title="Factors on the return hazard (1 where none is listed)")
     for col in ("control", "community", "factor", "basis"):
         f.add_column(col)

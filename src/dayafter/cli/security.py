@@ -7,32 +7,30 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dayafter.cli._common import console, load_territory, print_json, resolve_plan
+from dayafter.cli._common import CaseOpt, ProjectOpt, console, open_project, print_json
 from dayafter.errors import InputDataError
 
 if TYPE_CHECKING:
+    from dayafter.project import Project
     from dayafter.security import ForceCatalog
 
 app = typer.Typer(help="Security feasibility: forces needed per unit and who can provide them.",
                   no_args_is_help=True)
 
-CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
-ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
 ForcesOpt = Annotated[Path | None, typer.Option(
     "--forces", help="Forces JSON (strengths, acceptability rules); default: the case's.")]
 
 
-def _catalog(forces: Path | None, case: str | None, min_share: float | None,
-             drop_rule: list[str] | None) -> ForceCatalog:
+def _catalog(forces: Path | None, proj: Project | None, min_share: float | None,
+             drop_rule: list[str] | None, *, case: str | None = None) -> ForceCatalog:
+    """The forces of ``--forces``, else those the project ships (the case is opened only then)."""
     from dataclasses import replace
 
-    from dayafter.cli.settle import _case_file
     from dayafter.security import load_force_catalog
 
-    path = forces or _case_file(case, "security", "forces.json")
-    if path is None:
-        raise InputDataError("no forces file given and the case ships none",
-                             hint="pass --forces FORCES.json")
+    if forces is None:
+        proj = proj or open_project(case, None)
+    path = forces or proj.require_data_file("security", "forces.json", option="--forces")  # type: ignore[union-attr]
     cat = load_force_catalog(path)
     if drop_rule:
         cat = cat.without_rules(drop_rule)
@@ -93,18 +91,17 @@ def run_cmd(
 
     from dayafter.security import allocate_forces, force_requirement, requirement_sensitivity
 
-    t = load_territory(case, project)
-    cat = _catalog(forces, case, min_share, drop_rule)
+    proj = open_project(case, project)
+    t = proj.territory
+    cat = _catalog(forces, proj, min_share, drop_rule)
     threat_f, urban_f = _multipliers(multipliers), _multipliers(urban)
     req = force_requirement(t, census=census, per_1000=per_1000, threat=threat_f, urban=urban_f)
     a = allocate_forces(t, cat, census=census, requirement=req, require_full=require_full)
     base = None
     if plan is not None:
-        base = resolve_plan(plan, t, case=case)
-    elif project is None:
-        from dayafter import cases
-
-        base = cases.load(case or "northern-iraq").reference_plan
+        base = proj.resolve_plan(plan)
+    else:
+        base = proj.reference_plan
     payload: dict[str, Any] = a.to_dict()
     payload["per_1000"] = per_1000
     payload["catalog"] = {"name": cat.name, "min_accept_share": cat.min_accept_share,
@@ -187,7 +184,7 @@ def forces_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    cat = _catalog(forces, case, None, None)
+    cat = _catalog(forces, None, None, None, case=case)
     data = {"name": cat.name, "min_accept_share": cat.min_accept_share,
             "forces": [{"key": f.key, "name": f.name, "strength": f.strength,
                         "strength_basis": f.strength_basis, "sources": list(f.sources)}

@@ -8,7 +8,16 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from dayafter.cli._article140 import CaseOpt, DrawsOpt, JsonOpt, SeedOpt, case_name, fmt
+from dayafter.cli._article140 import (
+    CaseOpt,
+    CensusDrawsOpt,
+    DrawsOpt,
+    JsonOpt,
+    SeedOpt,
+    case_name,
+    census_draws,
+    fmt,
+)
 from dayafter.cli._common import console, print_json
 from dayafter.errors import InputDataError
 
@@ -34,6 +43,7 @@ def run_cmd(
     case: CaseOpt = None,
     draws: DrawsOpt = 200,
     seed: SeedOpt = 0,
+    with_census_draws: CensusDrawsOpt = True,
     json_out: JsonOpt = False,
 ) -> None:
     """Run the steps in order and print the timeline with each precondition and effect."""
@@ -44,14 +54,13 @@ def run_cmd(
     from dayafter.sequence import SequenceInputs, run_sequence
 
     s = _settlement(settlement, case)
-    c = cases.load(case_name(case))
-    rules = None
-    if c.name == "northern-iraq":
-        from dayafter.cases.northern_iraq.councils import provincial_rules_2023
+    from dayafter.project import Project
 
-        rules = provincial_rules_2023()
+    c = cases.load(case_name(case))
+    rules = Project.from_case(c.name).council_rules  # the rules the case ships, if any
     res = run_sequence(s, SequenceInputs.from_case(c, council_rules=rules),
-                       rng=np.random.default_rng(seed), draws=draws)
+                       rng=np.random.default_rng(seed), draws=draws,
+                       census_draws=census_draws(c.territory, draws, seed, with_census_draws))
     if json_out:
         d = res.to_dict()
         d["seed"] = seed

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from dayafter.cli._common import err_line
 from dayafter.errors import ConfigError
+from dayafter.project import DEFAULT_CASE
 
 
 def serve(
     project: Annotated[Path | None, typer.Argument(help="Project GeoPackage to open (default: the built-in case).",
                                                     exists=True, dir_okay=False)] = None,
-    case: Annotated[str, typer.Option("--case", help="Built-in case to open when no project is given.")] = "northern-iraq",
+    case: Annotated[str | None, typer.Option("--case", help=f"Built-in case to open when no project is given (default {DEFAULT_CASE}).")] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port (0 picks a free one).")] = 8765,
     plans_dir: Annotated[Path | None, typer.Option("--plans-dir", help="Folder for saved plans.")] = None,
@@ -48,7 +49,7 @@ def serve(
 
     # before anything is loaded: refuse a network address without a token at once
     access = resolve_token(host, token, disabled=no_token)
-    limits = {"host": host, "token": access, "max_upload_bytes": max(1, int(max_upload_mb * 2**20)),
+    limits: dict[str, Any] = {"host": host, "token": access, "max_upload_bytes": max(1, int(max_upload_mb * 2**20)),
               "max_jobs_queued": max_jobs_queued, "check_host": access is None}
     if demo_grid:
         from dayafter.web.demo import grid_workspace

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dayafter.cli._common import console, load_territory, print_json, resolve_plan
+from dayafter.cli._common import CaseOpt, ProjectOpt, console, open_project, print_json
 from dayafter.errors import ConfigError, ConvergenceWarning, InputDataError
 
 if TYPE_CHECKING:
@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Settle competing claims on disputed units, with compensation.",
                   no_args_is_help=True)
 
-CaseOpt = Annotated[str | None, typer.Option("--case", help="Built-in case (default northern-iraq).")]
-ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project GeoPackage instead of a case.")]
 
 _LABELS = {
     "max-nash-welfare": "Maximum Nash welfare (integral, no money)",
@@ -65,18 +63,6 @@ def read_values_csv(path: Path, *, budget: float) -> ClaimsProblem:
                          meta={"source": str(path)})
 
 
-def _case_file(case: str | None, *parts: str) -> Path | None:
-    from importlib import resources
-
-    name = (case or "northern-iraq").replace("-", "_")
-    try:
-        pkg = resources.files(f"dayafter.cases.{name}")
-    except ModuleNotFoundError:
-        return None
-    ref = pkg.joinpath(*parts)
-    return Path(str(ref)) if ref.is_file() else None
-
-
 def _problem(values: Path | None, parties: Path | None, case: str | None, project: Path | None,
              census: str | None, budget: float, resources: Path | None = None,
              population_weight: float | None = None,
@@ -89,9 +75,10 @@ def _problem(values: Path | None, parties: Path | None, case: str | None, projec
         return pr, {p: p for p in pr.parties}, []
     from dayafter.settle import claims_from_spec
 
-    spec_path = parties or _case_file(case, "settle", "parties.json")
+    proj = open_project(case, project)
+    spec_path = parties or proj.data_file("settle", "parties.json")
     if spec_path is None:
-        raise InputDataError("no values given and the case ships no parties file",
+        raise InputDataError(f"no values given and {proj.source} ships no parties file",
                              hint="pass --values VALUES.csv or --parties PARTIES.json")
     from dayafter._inputs import read_json_file
 
@@ -101,7 +88,7 @@ def _problem(values: Path | None, parties: Path | None, case: str | None, projec
         table = read_values_csv(resources, budget=0.0)
         res = {p: dict(zip(table.unit_ids, table.values[i].tolist(), strict=True))
                for i, p in enumerate(table.parties)}
-    t = load_territory(case, project)
+    t = proj.territory
     return claims_from_spec(t, spec, census=census, budget=budget, source=str(spec_path),
                             resources=res, population_weight=population_weight)
 
@@ -228,8 +215,9 @@ def run_cmd(
                                "results": []}
     plans = []
     if plan is not None:
-        t = load_territory(case, project)
-        base = resolve_plan(plan, t, case=case)
+        proj = open_project(case, project)
+        t = proj.territory
+        base = proj.resolve_plan(plan)
         for s in results:
             new = settlement_plan(base, t, s, authorities=authorities)
             plans.append(new)
@@ -254,7 +242,7 @@ def run_cmd(
         return
     labels: dict[str, str] = {}
     if values is None or plan is not None:
-        t = load_territory(case, project)
+        t = open_project(case, project).territory
         known = set(t.unit_ids.tolist())
         ids = [u for u in problem.unit_ids if u in known]
         labels = {u: t.unit_label(int(i)) for u, i in zip(ids, t.index(ids), strict=True)}
@@ -298,8 +286,9 @@ def compensate_cmd(
     bad = [r for r in rules if r not in ("min-subsidy", "knaster", "efeq")]
     if bad:
         raise ConfigError(f"unknown compensation rules {bad}", hint="use min-subsidy, knaster, efeq")
-    t = load_territory(case, project)
-    base = resolve_plan(plan, t, case=case)
+    proj = open_project(case, project)
+    t = proj.territory
+    base = proj.resolve_plan(plan)
     sub, owner, left_out = owner_from_plan(problem, base, t, authorities=authorities)
     results, failures = [], {}
     for r in rules:

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from dayafter.errors import ConfigError, InfeasibleError, first_ids
 from dayafter.territory import Territory
+from dayafter.validation import DEFAULT_TOLERANCE, PARAMETERS
 
 __all__ = ["ChainConstraints", "CompiledConstraints"]
 
@@ -47,7 +48,8 @@ class ChainConstraints:
     census
         Census whose total population is balanced (``None``: the territory's first census).
     tolerance
-        Allowed relative deviation from the ideal population ``total / k`` (``0.05`` = 5%).
+        Allowed relative deviation from the ideal population ``total / k`` (``0.05`` = 5%), in
+        ``[0, 1]``; default :data:`dayafter.validation.DEFAULT_TOLERANCE`, as every engine.
         Ignored for a side given by ``pop_min`` or ``pop_max``.
     pop_min, pop_max
         Absolute bounds: one number for every region, or one per region.
@@ -66,12 +68,15 @@ class ChainConstraints:
     """
 
     census: str | None = None
-    tolerance: float | None = 0.05
+    tolerance: float | None = DEFAULT_TOLERANCE
     pop_min: float | tuple[float, ...] | None = None
     pop_max: float | tuple[float, ...] | None = None
     locked_units: tuple[str, ...] = ()
     locked_regions: tuple[int | str, ...] = ()
     max_splits: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        PARAMETERS["tolerance"].check(self.tolerance, "ChainConstraints")
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any] | ChainConstraints | None) -> ChainConstraints:
@@ -90,10 +95,7 @@ class ChainConstraints:
         if "census" in spec:
             kw["census"] = None if spec["census"] is None else str(spec["census"])
         if "tolerance" in spec:
-            tol = spec["tolerance"]
-            if tol is not None and (not isinstance(tol, (int, float)) or not 0 <= tol < 1):
-                raise ConfigError(f"population tolerance must lie in [0, 1), got {tol!r}",
-                                  hint="give it as a fraction, e.g. 0.05 for 5%")
+            tol = PARAMETERS["tolerance"].check(spec["tolerance"], "ChainConstraints")
             kw["tolerance"] = None if tol is None else float(tol)
         for key in ("pop_min", "pop_max"):
             if spec.get(key) is not None:

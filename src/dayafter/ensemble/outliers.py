@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dayafter._util import percentile_rank
 from dayafter.ensemble import store
 from dayafter.ensemble.constraints import ChainConstraints
 from dayafter.errors import InputDataError
@@ -33,13 +34,7 @@ def mid_percentile(values: NDArray[np.float64], x: float) -> float:
     >>> mid_percentile(np.array([1.0, 2.0, 3.0, 4.0]), 2.0)
     37.5
     """
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    if v.size == 0 or not np.isfinite(x):
-        return float("nan")
-    below = np.count_nonzero(v < x)
-    equal = np.count_nonzero(v == x)
-    return float(100.0 * (below + 0.5 * equal) / v.size)
+    return percentile_rank(values, x)
 
 
 def _plan_scalars(t: Territory, a: NDArray[np.int32], k: int, columns: list[str],

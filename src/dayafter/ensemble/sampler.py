@@ -33,8 +33,9 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Integral
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,6 +58,7 @@ from dayafter.manifest import (
 )
 from dayafter.plan import Plan
 from dayafter.territory import Territory
+from dayafter.validation import PARAMETERS, Interval, StrOptions, validate_parameter_constraints
 
 __all__ = ["ProgressCallback", "ReComSampler", "ReplayResult", "RunResult", "replay",
            "run_chain", "summarize"]
@@ -150,17 +152,21 @@ class ReComSampler:
         return Proposal(method=self.method, pair_rule=self.pair_rule, tree=self.tree,
                         m_bound=self.m_bound, max_tree_attempts=self.max_tree_attempts)
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "steps": [Interval(Integral, 1, None, closed="left")],
+        "chains": [Interval(Integral, 1, None, closed="left")],
+        "seed": [Interval(Integral, 0, None, closed="left")],
+        "threshold": list(PARAMETERS["threshold"].constraints),
+        "thin": [Interval(Integral, 0, None, closed="left")],
+        "format": [StrOptions(_FORMATS)],
+        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
     def _validate(self) -> None:
-        for name in ("steps", "chains", "checkpoint_every"):
-            val = getattr(self, name)
-            if not isinstance(val, (int, np.integer)) or val < 1:
-                raise ConfigError(f"{name} must be a positive integer, got {val!r}")
-        if not isinstance(self.thin, (int, np.integer)) or self.thin < 0:
-            raise ConfigError(f"thin must be a non-negative integer, got {self.thin!r}")
-        if self.format not in _FORMATS:
-            raise ConfigError(f"unknown format {self.format!r}", hint=f"use one of {_FORMATS}")
-        if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+        validate_parameter_constraints(
+            self._parameter_constraints, {k: getattr(self, k) for k in self._parameter_constraints},
+            type(self).__name__)
         self.proposal()
         ChainConstraints.from_dict(self.constraints)
 
@@ -323,8 +329,10 @@ def _metric_columns(t: Territory, metrics: Sequence[str], censuses: Sequence[str
     geo_keys = geometry_metrics(t, zero, 1).scalars()
     bad = [m for m in metrics if m not in census_keys and m not in geo_keys]
     if bad:
+        from dayafter.metrics import registry
+
         raise ConfigError(f"unknown metrics {bad}",
-                          hint=f"use keys such as {sorted(census_keys)[:6] + sorted(geo_keys)[:4]}")
+                          hint=f"use plan metrics of the registry, such as {registry.names('plan')[:8]}")
     cols: list[tuple[str, str | None, str]] = []
     for c in names:
         cols.extend((f"{c}/{m}", c, m) for m in metrics if m in census_keys)

@@ -13,16 +13,14 @@ Layout of a run directory::
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from dayafter._util.atomic import atomic_path, atomic_savez, atomic_write_json
 from dayafter.errors import InputDataError
 from dayafter.graph import UnitGraph
 from dayafter.territory import Territory
@@ -42,29 +40,12 @@ ASSIGN_STEP_KEY = "assignment_steps"
 
 
 def _atomic_savez(path: Path, arrays: dict[str, NDArray[Any]]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".npz")
-    os.close(fd)
-    try:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_savez(path, arrays)
 
 
 def atomic_json(path: Path, data: dict[str, Any]) -> None:
-    """Write a small JSON file atomically."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write a small JSON file atomically (progress notes: rewritten often, not fsynced)."""
+    atomic_write_json(path, data, indent=None, durable=False)
 
 
 # ------------------------------------------------------------------------------ inputs
@@ -174,9 +155,8 @@ def merge_parts(run_dir: Path, chain: int, n_parts: int, fmt: str) -> dict[str, 
         if assigns:
             _atomic_savez(Path(run_dir) / f"chain_{chain:03d}_assignments.npz", assigns)
         table = pa.table({k: pa.array(v) for k, v in scalars.items()})
-        tmp = out.with_suffix(".parquet.tmp")
-        pq.write_table(table, tmp)
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            pq.write_table(table, tmp)
     else:
         _atomic_savez(out, arrays)
     shutil.rmtree(folder, ignore_errors=True)

@@ -56,6 +56,7 @@ def write_project(territory: Territory, path: str | Path, *, plans: Sequence[Pla
         "content_hash": territory.content_hash,
         "island_links": [list(x) for x in territory.meta.get("island_links", [])],
         "ranges": list(territory.ranges),
+        "range_readings": {c: r.community_ranges for c, r in territory.ranges.items()},
     }
     with atomic_path(path, suffix=".gpkg") as tmp:
         pyogrio.write_dataframe(gdf, tmp, layer="units", driver="GPKG")
@@ -201,7 +202,8 @@ def read_project(path: str | Path) -> Project:
             hint="rebuild the project with 'dayafter territory build'", source=src)
     if range_tables:
         territory = territory.with_ranges(
-            {c: _read_ranges(df, territory, c, f"{src} (table ranges_{c})")
+            {c: _read_ranges(df, territory, c, f"{src} (table ranges_{c})",
+                             (meta.get("range_readings") or {}).get(c, "composition"))
              for c, df in range_tables.items()})
     return Project(territory, read_plans_gpkg(p, territory))
 
@@ -308,7 +310,8 @@ def _write_ranges(con: sqlite3.Connection, cname: str, r: CensusRange, territory
                 "VALUES (?, 'attributes', ?)", (tname, tname))
 
 
-def _read_ranges(df: pd.DataFrame, territory: Territory, cname: str, source: str) -> CensusRange:
+def _read_ranges(df: pd.DataFrame, territory: Territory, cname: str, source: str,
+                 reading: str = "composition") -> CensusRange:
     """Inverse of :func:`_write_ranges` (checked like any ranges)."""
     comms = territory.communities
     idx = territory.index(df["unit_id"].astype(str).tolist(), source=source)
@@ -328,6 +331,6 @@ def _read_ranges(df: pd.DataFrame, territory: Territory, cname: str, source: str
     ts = np.full(n, "", dtype=object)
     tl[idx], th[idx] = col("total_low"), col("total_high")
     ts[idx] = df["total_status"].fillna("").astype(str).to_numpy(dtype=object)
-    r = CensusRange(low, high, tl, th, st, ts, source=source)
+    r = CensusRange(low, high, tl, th, st, ts, source=source, community_ranges=reading)
     r.check(territory.census(cname), territory.unit_ids, cname)
     return r

@@ -73,7 +73,8 @@ def _set_aside(lo: np.ndarray, hi: np.ndarray, value: np.ndarray, tol: np.ndarra
 
 
 def ranges_from_table(df: pd.DataFrame, territory: Territory, *, source: str = "",
-                      census: str | None = None, strict: bool = True) -> dict[str, CensusRange]:
+                      census: str | None = None, strict: bool = True,
+                      community_ranges: str = "composition") -> dict[str, CensusRange]:
     """Census ranges from a long table (one row per figure), keyed by census.
 
     Parameters
@@ -92,6 +93,9 @@ def ranges_from_table(df: pd.DataFrame, territory: Territory, *, source: str = "
         ``strict=False`` sets such ends aside (the default error applies to them) and records how
         many in the range's ``notes``; the built-in case reads its provenance this way while its
         ranges are being completed.
+    community_ranges
+        How the table's community ranges were made (see
+        :class:`~dayafter.territory.CensusRange`): ``"composition"`` (default) or ``"joint"``.
 
     Raises
     ------
@@ -161,7 +165,8 @@ def ranges_from_table(df: pd.DataFrame, territory: Territory, *, source: str = "
                              "error applies to them")
         else:
             _check_rows(values, totals, low, high, tl, th, cname, territory, source)
-        out[cname] = CensusRange(low, high, tl, th, st, ts, source=source, notes=tuple(notes))
+        out[cname] = CensusRange(low, high, tl, th, st, ts, source=source, notes=tuple(notes),
+                                 community_ranges=community_ranges)
     return out
 
 
@@ -206,7 +211,7 @@ def split_range_columns(table: pd.DataFrame, communities: Sequence[str] | None =
 
 
 def ranges_from_wide(table: pd.DataFrame, territory: Territory, census: str, *, source: str = "",
-                     strict: bool = True) -> CensusRange | None:
+                     strict: bool = True, community_ranges: str = "composition") -> CensusRange | None:
     """Ranges of one census from ``<community>_low`` / ``_high`` columns (index = unit ids).
 
     Returns ``None`` when the table has no range columns. Units missing from the table get no
@@ -243,11 +248,13 @@ def ranges_from_wide(table: pd.DataFrame, territory: Territory, census: str, *, 
     df = pd.DataFrame(long, columns=["unit_id", "field", "low", "high"])
     if df.empty:
         return CensusRange.empty(n, g, source=source)
-    return ranges_from_table(df, territory, source=source, census=census, strict=strict)[census]
+    return ranges_from_table(df, territory, source=source, census=census, strict=strict,
+                             community_ranges=community_ranges)[census]
 
 
 def read_ranges(path: str | Path, territory: Territory, *, census: str | None = None,
-                id_col: str = "unit_id", strict: bool = True) -> dict[str, CensusRange]:
+                id_col: str = "unit_id", strict: bool = True,
+                community_ranges: str = "composition") -> dict[str, CensusRange]:
     """Read census ranges from a CSV or XLSX file (long or wide layout, see the module docstring).
 
     A wide table needs ``census`` (or a ``census`` column with one census per file). The result
@@ -260,7 +267,8 @@ def read_ranges(path: str | Path, territory: Territory, *, census: str | None = 
     table = read_table(p, id_col=id_col)
     if {"field", "low", "high"} <= set(table.columns):
         df = table.reset_index(names="unit_id")
-        return ranges_from_table(df, territory, source=src, census=census, strict=strict)
+        return ranges_from_table(df, territory, source=src, census=census, strict=strict,
+                                 community_ranges=community_ranges)
     if census is None:
         if "census" in table.columns and table["census"].nunique() == 1:
             census = str(table["census"].iloc[0])
@@ -269,7 +277,8 @@ def read_ranges(path: str | Path, territory: Territory, *, census: str | None = 
                                  hint="pass the census name (e.g. --census-ranges baseline=FILE)",
                                  source=src)
     r = ranges_from_wide(table.drop(columns=[c for c in ("census",) if c in table.columns]),
-                         territory, census, source=src, strict=strict)
+                         territory, census, source=src, strict=strict,
+                         community_ranges=community_ranges)
     if r is None:
         raise InputDataError("the table has no range columns",
                              hint="name them <community>_low and <community>_high (and total_low, "

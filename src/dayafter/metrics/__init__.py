@@ -3,6 +3,7 @@
 See DESIGN.md for the formulas. :func:`evaluate` computes them all for a plan.
 """
 
+from dayafter.metrics import registry
 from dayafter.metrics.composition import (
     dissimilarity,
     empowerment,
@@ -48,6 +49,7 @@ __all__ = [
     "polarization",
     "polsby_popper",
     "population_deviation",
+    "registry",
     "shares",
     "stranded",
     "stranded_population",

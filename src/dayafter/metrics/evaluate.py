@@ -30,11 +30,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dayafter._kernels import metrics as _k
+from dayafter._util.stats import finite
 from dayafter.errors import InputDataError
 from dayafter.metrics import composition as comp
 from dayafter.metrics.shape import polsby_popper
 from dayafter.plan import Plan
 from dayafter.territory import Territory
+from dayafter.validation import PARAMETERS, validate_params
 
 __all__ = [
     "CensusMetrics",
@@ -47,7 +49,7 @@ __all__ = [
     "tally",
 ]
 
-DEFAULT_THRESHOLD = 0.10
+DEFAULT_THRESHOLD: float = PARAMETERS["threshold"].default
 """Default share below which a community counts as stranded in a region."""
 
 
@@ -439,9 +441,7 @@ class Evaluation:
         return out
 
 
-def _f(x: float) -> float | None:
-    x = float(x)
-    return x if np.isfinite(x) else None
+_f = finite  # JSON's missing value for NaN and infinities
 
 
 # ---------------------------------------------------------------------------------------------
@@ -594,6 +594,8 @@ def compare_to_reference(
     )
 
 
+@validate_params({"threshold": list(PARAMETERS["threshold"].constraints),
+                  "censuses": ["array-like", None]})
 def evaluate(
     territory: Territory,
     plan: Plan,

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import time
+from numbers import Integral, Real
 
-from dayafter.errors import ConfigError, InfeasibleError
+from dayafter.errors import InfeasibleError
 from dayafter.optimize.heuristics import AnnealingOptimizer, ShortBurstOptimizer
 from dayafter.optimize.mip import MIPOptimizer
 from dayafter.optimize.problem import Problem
 from dayafter.optimize.result import OptimizeResult, Progress
 from dayafter.territory import Territory
+from dayafter.validation import PARAMETERS, Interval, StrOptions, validate_params
 
 __all__ = ["METHODS", "optimize"]
 
 METHODS = ("auto", "anneal", "bursts", "mip")
 
 
+@validate_params({
+    "problem": [Problem], "territory": [Territory], "method": [StrOptions(METHODS)],
+    "time_limit": [Interval(Real, 0, None, closed="neither")],
+    "seed": PARAMETERS["seed"].constraints, "steps": [Interval(Integral, 1, None, closed="left")],
+    "restarts": [Interval(Integral, 1, None, closed="left")],
+    "heuristic_share": [Interval(Real, 0, 1, closed="neither")],
+    "progress": ["callable", None]})
 def optimize(problem: Problem, territory: Territory, *, method: str = "auto",
              time_limit: float = 60.0, seed: int | None = None, steps: int = 200_000,
              restarts: int = 4, heuristic_share: float = 0.25,
@@ -47,10 +56,6 @@ def optimize(problem: Problem, territory: Territory, *, method: str = "auto",
     InfeasibleError
         The specification admits no plan (quick checks, or proved by the MIP).
     """
-    if method not in METHODS:
-        raise ConfigError(f"unknown optimization method {method!r}", hint=f"use one of {METHODS}")
-    if time_limit <= 0:
-        raise ConfigError("time_limit must be positive")
     cp = problem.compile(territory)
     t0 = time.perf_counter()
     kw = {"steps": steps, "restarts": restarts, "seed": seed, "progress": progress}

@@ -34,21 +34,20 @@ from numpy.typing import NDArray
 
 from dayafter.criteria import Criterion
 from dayafter.errors import ConfigError, InfeasibleError, first_ids
+from dayafter.metrics import registry
 from dayafter.metrics.evaluate import DEFAULT_THRESHOLD, Evaluation
 from dayafter.plan import Region
 from dayafter.territory import Territory
+from dayafter.validation import DEFAULT_TOLERANCE, PARAMETERS
 
 __all__ = ["METRICS", "CompiledProblem", "Objective", "Problem", "Term"]
 
 METRICS: dict[str, str] = {
-    "empowerment_plurality": "max",
-    "empowerment_majority": "max",
-    "stranded": "min",
-    "homogeneity": "max",
-    "cut_edges": "min",
-    "splits": "min",
+    name: registry.get(name).sense
+    for name in ("empowerment_plurality", "empowerment_majority", "stranded", "homogeneity",
+                 "cut_edges", "splits")
 }
-"""Objective metrics and the direction in which each is naturally improved.
+"""Objective metrics and the direction in which each is naturally improved (from the registry).
 
 ``empowerment_plurality`` / ``empowerment_majority`` / ``stranded`` are the community shares of
 :class:`dayafter.metrics.CensusMetrics` (summed over the named communities); ``homogeneity`` is the
@@ -56,7 +55,7 @@ population-weighted mean share of each region's largest community; ``cut_edges``
 ``splits`` (of an admin ``level``) are the counts of :class:`dayafter.metrics.GeometryMetrics`.
 """
 
-_COMMUNITY_METRICS = ("empowerment_plurality", "empowerment_majority", "stranded")
+_COMMUNITY_METRICS = tuple(m for m in METRICS if registry.get(m).level == "community")
 _TERM_KEYS = {"metric", "weight", "communities", "level"}
 _SPEC_KEYS = {"census", "threshold", "regions", "maximize", "minimize", "constraints", "name"}
 _CONSTRAINT_KEYS = {"tolerance", "pop_min", "pop_max", "locked", "criteria"}
@@ -245,7 +244,7 @@ class Problem:
 
     objective: Objective
     regions: tuple[Region, ...]
-    tolerance: float | None = 0.25
+    tolerance: float | None = DEFAULT_TOLERANCE
     pop_min: float | tuple[float, ...] | None = None
     pop_max: float | tuple[float, ...] | None = None
     locked: Mapping[str, int] = field(default_factory=dict)
@@ -258,8 +257,7 @@ class Problem:
         names = [r.name for r in self.regions]
         if len(set(names)) != len(names):
             raise ConfigError(f"region names must be unique: {names}")
-        if self.tolerance is not None and not 0.0 <= self.tolerance:
-            raise ConfigError(f"population tolerance must be non-negative, got {self.tolerance}")
+        PARAMETERS["tolerance"].check(self.tolerance, "Problem")
         for u, r in self.locked.items():
             if not 0 <= int(r) < len(self.regions):
                 raise ConfigError(f"unit {u!r} is locked to region {r}, outside 0..{self.k - 1}")
@@ -324,7 +322,7 @@ class Problem:
                 return None
             return tuple(float(x) for x in v) if isinstance(v, (list, tuple)) else float(v)
 
-        tol = cons.get("tolerance", 0.25)
+        tol = PARAMETERS["tolerance"].check(cons.get("tolerance", DEFAULT_TOLERANCE), "Problem")
         return cls(Objective.from_dict(spec), regions,
                    tolerance=None if tol is None else float(tol),
                    pop_min=bound("pop_min"), pop_max=bound("pop_max"), locked=locked,

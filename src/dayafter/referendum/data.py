@@ -123,7 +123,8 @@ def load_voting_model(folder: str | Path) -> VotingModel:
                              str(a.get("basis", "")), tuple(str(s) for s in a.get("sources", ())))
         except (KeyError, TypeError, ValueError):
             raise InputDataError("adult_share must be {'value', 'low', 'high'} numbers",
-                                 source=str(mpath)) from None
+                                 source=str(mpath),
+                                 hint="write e.g. {\"value\": 0.55, \"low\": 0.5, \"high\": 0.6}") from None
     else:
         adult = Estimate.exact(float(a))
     return VotingModel(

@@ -102,23 +102,29 @@ class VotingModel:
     def __post_init__(self) -> None:
         g, o = len(self.communities), len(self.options)
         if g == 0 or len(set(self.communities)) != g:
-            raise ConfigError(f"a voting model needs distinct communities, got {self.communities}")
+            raise ConfigError(f"a voting model needs distinct communities, got {self.communities}",
+                              hint="list each community once")
         if o < 2 or len(set(self.options)) != o:
-            raise ConfigError(f"a referendum needs at least two distinct options, got {self.options}")
+            raise ConfigError(f"a referendum needs at least two distinct options, got {self.options}",
+                              hint="use e.g. krg, federal, self-administered")
         if len(self.shares) != g or any(len(r) != o for r in self.shares) or len(self.turnout) != g:
             raise ConfigError("the voting model needs one share per community and option and one "
-                              "turnout per community")
+                              "turnout per community",
+                              hint="give a share for every option and a turnout for every community")
         for comm, row, tau in zip(self.communities, self.shares, self.turnout, strict=True):
             if any(e.low < 0 or e.high > 1 for e in row):
-                raise InputDataError(f"community {comm!r}: vote shares must lie in [0, 1]")
+                raise InputDataError(f"community {comm!r}: vote shares must lie in [0, 1]",
+                                     hint="write shares between 0 and 1")
             total = sum(e.value for e in row)
             if abs(total - 1.0) > 1e-6:
                 raise InputDataError(f"community {comm!r}: the vote shares sum to {total:.4g}, not 1",
                                      hint="make each community's shares add up to 1")
             if tau.low < 0 or tau.high > 1:
-                raise InputDataError(f"community {comm!r}: turnout must lie in [0, 1]")
+                raise InputDataError(f"community {comm!r}: turnout must lie in [0, 1]",
+                                     hint="write a share between 0 and 1")
         if not 0 <= self.adult_share.low <= self.adult_share.high <= 1:
-            raise InputDataError("the voting-age share must lie in [0, 1]")
+            raise InputDataError("the voting-age share must lie in [0, 1]",
+                                 hint="write a share between 0 and 1")
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
 
     def for_communities(self, communities: Sequence[str]) -> VotingModel:
@@ -140,9 +146,11 @@ class VotingModel:
     def arrays(self, rng: np.random.Generator | None = None, draws: int = 0) -> VoteArrays:
         """Central values (``draws=0``) or ``draws`` draws of every parameter (see module notes)."""
         if draws < 0:
-            raise ConfigError(f"draws must be >= 0, got {draws}")
+            raise ConfigError(f"draws must be >= 0, got {draws}",
+                              hint="pass draws=0 for the central values")
         if draws and rng is None:
-            raise ConfigError("draws need a random generator (rng)")
+            raise ConfigError("draws need a random generator (rng)",
+                              hint="pass rng=np.random.default_rng(seed)")
         d = max(draws, 1)
 
         def col(e: Estimate) -> NDArray[np.float64]:
@@ -229,7 +237,8 @@ class Normalisation:
         B = B[None] if B.ndim == 2 else B
         dd = max(B.shape[0], d)
         if B.shape[0] not in (1, dd) or d not in (1, dd):
-            raise ConfigError(f"{B.shape[0]} electorate draws do not match {d} normalisation draws")
+            raise ConfigError(f"{B.shape[0]} electorate draws do not match {d} normalisation draws",
+                              hint="use as many census draws as parameter draws")
         out = np.zeros((dd, territory.n_units, territory.n_communities))
         for r in self.rows:
             if r.level == "unit":
@@ -297,7 +306,8 @@ def electorate(rule: str, territory: Territory, census: NDArray[np.float64], *,
     if rule == "residents":
         return C
     if baseline is None:
-        raise ConfigError(f"eligibility rule {rule!r} needs the baseline census")
+        raise ConfigError(f"eligibility rule {rule!r} needs the baseline census",
+                          hint="pass baseline= (the pre-displacement census)")
     B = np.asarray(baseline, dtype=np.float64)
     tb = B.sum(axis=(-2, -1), keepdims=True)
     tc = C.sum(axis=(-2, -1), keepdims=True)

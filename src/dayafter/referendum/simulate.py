@@ -80,7 +80,8 @@ def tally_votes(eligible: ArrayLike, params: VoteArrays) -> NDArray[np.float64]:
     E = E[None] if E.ndim == 2 else E
     w = params.turnout * params.adult_share[:, None]  # [d, g]
     if E.shape[0] != w.shape[0] and 1 not in (E.shape[0], w.shape[0]):
-        raise ConfigError(f"{E.shape[0]} census draws do not match {w.shape[0]} parameter draws")
+        raise ConfigError(f"{E.shape[0]} census draws do not match {w.shape[0]} parameter draws",
+                          hint="use as many census draws as parameter draws")
     return np.einsum("dng,dg,dgo->dno", E, np.broadcast_to(w, (max(E.shape[0], w.shape[0]),
                                                               w.shape[1])),
                      np.broadcast_to(params.shares, (max(E.shape[0], params.shares.shape[0]),
@@ -315,7 +316,8 @@ def _scope_mask(territory: Territory, scope: Sequence[str] | NDArray[np.bool_] |
     arr = np.asarray(scope)
     if arr.dtype == bool:
         if arr.shape != (n,):
-            raise InputDataError(f"a scope mask needs one value per unit ({n})")
+            raise InputDataError(f"a scope mask needs one value per unit ({n})",
+                                 hint="pass a boolean per unit, or unit ids")
         return arr.copy()
     mask = np.zeros(n, dtype=bool)
     mask[territory.index([str(u) for u in arr.tolist()], source="referendum scope")] = True
@@ -417,11 +419,13 @@ def simulate_referendum(
     n, g = C.shape
     for what, arr in (("census_draws", census_draws), ("baseline_draws", baseline_draws)):
         if arr is not None and (np.ndim(arr) != 3 or np.shape(arr)[1:] != (n, g)):
-            raise InputDataError(f"{what} must be [d, {n}, {g}], got {np.shape(arr)}")
+            raise InputDataError(f"{what} must be [d, {n}, {g}], got {np.shape(arr)}",
+                                 hint="draw the census with the territory's units and communities")
     if census_draws is not None:
         draws = int(np.shape(census_draws)[0])
     if draws and rng is None:
-        raise ConfigError("draws need a random generator (rng)")
+        raise ConfigError("draws need a random generator (rng)",
+                          hint="pass rng=np.random.default_rng(seed)")
 
     E0 = electorate(eligibility, territory, C, baseline=B, normalisation=normalisation)
     E0 = E0[None] if E0.ndim == 2 else E0

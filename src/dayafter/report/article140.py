@@ -75,6 +75,7 @@ class Article140Section:
                 continue
             rows.append({"community": r["community"], "displaced": r["displaced"],
                          "returns": r["returns"], "returns p05": r.get("returns_p05", np.nan),
+                         "returns p50": r.get("returns_p50", np.nan),
                          "returns p95": r.get("returns_p95", np.nan),
                          "returning share": r["return_share"], "from outside": r["from_outside"]})
         return pd.DataFrame(rows)
@@ -212,10 +213,12 @@ class Article140Section:
         rt = self.returns.totals()
         parts = [f"<h3>Who returns where under {escape(self.plan)}</h3>",
                  p(f"Within {self.horizon:g} years of the current census, "
-                   f"{rt['returns']:,.0f} of {rt['displaced']:,.0f} displaced people return "
-                   + (f"({rt['returns_p05']:,.0f} to {rt['returns_p95']:,.0f} over "
-                      f"{self.returns.n_draws} draws of the model's ranges)" if "returns_p05" in rt
-                      else "") + f"; {rt['from_outside']:,.0f} of them from outside the territory."),
+                   f"{rt['returns']:,.0f} of {rt['displaced']:,.0f} displaced people return at the "
+                   "central values"
+                   + (f" (median {rt['returns_p50']:,.0f}, {rt['returns_p05']:,.0f} to "
+                      f"{rt['returns_p95']:,.0f} over {self.returns.n_draws} draws of the model's "
+                      "ranges and the censuses)" if "returns_p05" in rt else "")
+                   + f"; {rt['from_outside']:,.0f} of them from outside the territory."),
                  note("Return propensity per community calibrated on published return figures "
                       "(IOM DTM and field counts), changed by the control of each unit under the "
                       "plan and by security coverage; ceilings and factors are assumptions with "
@@ -317,6 +320,7 @@ def article140_section(
     secure: Any = None,
     draws: int = 500,
     seed: int = 0,
+    census_draws: Any = None,
 ) -> Article140Section:
     """Compute the Article 140 section.
 
@@ -338,19 +342,33 @@ def article140_section(
         Security coverage per unit for the returns (``None``: not assessed).
     draws, seed
         Draws of the ranges and their seed (reproducible).
+    census_draws
+        :class:`dayafter.uncertainty.CensusDraws` of the territory (their number of draws is
+        used): the returns and the referendums then vary the census too, and the projected
+        census's draws are the returns' draws.
     """
     from dayafter.referendum import simulate_referendum
     from dayafter.returns import project_returns
 
     rng = np.random.default_rng(seed)
+    cd: dict[str, Any] = {}
+    if census_draws is not None:
+        cd = {c: census_draws.census(c) for c in census_draws.census_names
+              if c in territory.census_names}
+        draws = census_draws.n_draws
     r = project_returns(territory, plan, model=return_model, horizon=horizon, secure=secure,
-                        draws=draws, rng=rng)
+                        draws=draws, rng=rng,
+                        census_draws={k: v for k, v in cd.items() if k in ("baseline", "current")}
+                        or None)
     t2, (plan2,) = r.with_projection(territory, [plan])
+    if cd and r.draws is not None:
+        cd["projected"] = r.draws.projected
     refs = {}
     for c in t2.census_names:
         refs[c] = simulate_referendum(t2, model=voting, census=c, level=level, scope=scope,
                                       eligibility=eligibility, normalisation=normalisation,
-                                      reference=plan2, draws=draws, rng=rng)
+                                      reference=plan2, draws=draws, rng=rng,
+                                      census_draws=cd.get(c), baseline_draws=cd.get("baseline"))
     cl = None
     if claims is not None and claims_rules is not None:
         from dayafter.claims import adjudicate
@@ -365,15 +383,20 @@ def article140_section(
     return Article140Section(plan=plan.name, horizon=float(horizon), returns=r, referendums=refs,
                              claims=cl, sequences=tuple(runs), level=level, eligibility=eligibility,
                              parameters={"seed": seed, "return_model": return_model.name,
-                                         "voting_model": voting.name})
+                                         "voting_model": voting.name,
+                                         "census_draws": None if census_draws is None
+                                         else census_draws.describe()})
 
 
 def case_article140_section(case: Any, plan: str | None = None, *, horizon: float = 5.0,
                             level: str = "district", eligibility: str = "residents",
                             draws: int = 500, seed: int = 0, sequences: bool = True,
-                            council_rules: Any = None) -> Article140Section:
+                            council_rules: Any = None, census_draws: bool = True
+                            ) -> Article140Section:
     """The Article 140 section for a built-in case (:func:`dayafter.cases.load`), under one of
-    its scenario plans (default: its reference plan), with its settlements."""
+    its scenario plans (default: its reference plan), with its settlements; with
+    ``census_draws`` the censuses are drawn from their ranges
+    (:class:`dayafter.uncertainty.CensusModel`, same seed)."""
     from dayafter.errors import InputDataError
     from dayafter.sequence import SequenceInputs, case_settlements
 
@@ -389,7 +412,14 @@ def case_article140_section(case: Any, plan: str | None = None, *, horizon: floa
         case.territory, case.plans[name], return_model=inputs.return_model, voting=inputs.voting,
         scope=inputs.scope, normalisation=inputs.normalisation, claims=inputs.claims,
         claims_rules=inputs.claims_rules, settlements=settlements, sequence_inputs=inputs,
-        horizon=horizon, level=level, eligibility=eligibility, draws=draws, seed=seed)
+        horizon=horizon, level=level, eligibility=eligibility, draws=draws, seed=seed,
+        census_draws=_census_draws(case.territory, draws, seed) if census_draws and draws else None)
+
+
+def _census_draws(territory: Any, draws: int, seed: int) -> Any:
+    from dayafter.uncertainty import CensusModel
+
+    return CensusModel(territory).draw(draws, seed=seed)
 
 
 def _without_elections(s: Settlement) -> Settlement:

@@ -35,6 +35,7 @@ __all__ = [
     "census_comparison_table",
     "dossier_from_case",
     "plan_hash",
+    "project_context",
     "provenance_statuses",
     "provenance_summary",
 ]
@@ -309,7 +310,7 @@ def census_comparison_table(comparison: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _jsonable(x: Any) -> Any:
-    from dayafter.manifest import to_jsonable
+    from dayafter._util import to_jsonable
 
     return to_jsonable(x)
 
@@ -600,6 +601,29 @@ def case_context(case: Any) -> dict[str, Any]:
         "census_comparison": getattr(case, "census2024", {}).get("comparison"),
         "title": f"Settlement dossier: {case.title}",
         "inputs": case_input_hashes(case.name),
+    }
+
+
+def project_context(project: Any) -> dict[str, Any]:
+    """The :func:`build_dossier` arguments a :class:`~dayafter.project.Project` supplies: a built-in
+    case's are :func:`case_context`'s; a project file gives its plans' reference, labels and the
+    file's own hash."""
+    if project.case:
+        from dayafter import cases
+
+        return case_context(cases.load(project.case))
+    from dayafter.manifest import sha256_file
+
+    t = project.territory
+    inputs = {str(project.path): sha256_file(project.path)} if project.path is not None else {}
+    return {
+        "reference": project.reference_plan,
+        "criteria": list(project.criteria),
+        "labels": {k: project.community_label(k) for k in t.communities},
+        "labels_ar": {k: v["label_ar"] for k, v in project.communities.items() if v.get("label_ar")},
+        "provenance": project.provenance,
+        "sources_md": project.sources_md,
+        "inputs": inputs,
     }
 
 

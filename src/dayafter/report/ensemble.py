@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from dayafter._util import percentile_rank
 from dayafter.errors import InputDataError
 from dayafter.metrics import DEFAULT_THRESHOLD, Evaluation, census_metrics, geometry_metrics
 from dayafter.territory import Territory
@@ -35,18 +36,13 @@ REGION_METRICS: tuple[str, ...] = ("largest_share", "deviation", "fractionalizat
 def percentile_of(samples: NDArray[np.float64], value: float) -> float:
     """Percentile rank (0-100) of ``value`` among ``samples``, ties counted half (mid-rank).
 
-    NaN samples are ignored; NaN when no finite sample or ``value`` is NaN.
+    NaN samples are ignored; NaN when no finite sample or ``value`` is NaN (see
+    :func:`dayafter._util.percentile_rank`).
 
     >>> percentile_of(np.array([1.0, 2.0, 3.0, 4.0]), 3.0)
     62.5
     """
-    x = np.asarray(samples, dtype=np.float64)
-    x = x[np.isfinite(x)]
-    if x.size == 0 or not np.isfinite(value):
-        return float("nan")
-    below = np.count_nonzero(x < value)
-    ties = np.count_nonzero(x == value)
-    return float(100.0 * (below + 0.5 * ties) / x.size)
+    return percentile_rank(samples, value)
 
 
 def _region_arrays(ev_geometry: Any, cms: Mapping[str, Any], communities: Sequence[str]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -19,7 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dayafter._util import json_dumps
+from dayafter.comparison import row_format
 from dayafter.errors import ConfigError, DayafterError
+from dayafter.metrics import registry
 from dayafter.report import tables as T
 from dayafter.report.dossier import (
     Dossier,
@@ -67,8 +69,21 @@ def _text(v: Any) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
+_BY_LABEL = {m.label.lower(): m for m in registry.METRICS.values()} | {
+    k: m for k, m in registry.METRICS.items()}
+
+
+def _missing_or(fmt: Callable[[Any], str]) -> Formatter:
+    return lambda v: "-" if _missing(v) else fmt(v)
+
+
 def _column_format(col: str) -> Formatter:
+    """Formatter of a table column: the registry's format when the column is a metric (by key or
+    label); the remaining rules cover report-only columns (percentiles, disproportionality)."""
     c = col.lower()
+    m = _BY_LABEL.get(c)
+    if m is not None:
+        return _missing_or(m.format)
     if "percentile" in c:
         return _f1
     if c.endswith("share"):
@@ -84,26 +99,14 @@ def _column_format(col: str) -> Formatter:
     return _int
 
 
-def _metric_format(metric: str) -> Formatter:
-    """Formatter for a row of the comparison table, chosen from the metric's name."""
-    m = metric.lower()
-    if m.startswith("criterion"):
-        return _text
-    if any(w in m for w in ("theil", "polsby")):
-        return _f3
-    if any(w in m for w in ("empowered", "stranded", "deviation", "fractionalization")) \
-            and "people" not in m:
-        return _pct
-    return _int
-
-
 def _ensemble_format(key: str) -> Formatter:
-    metric = key.rpartition("/")[2]
-    if metric.startswith(("empowerment", "stranded", "max_abs_deviation", "mean_fractionalization")):
-        return _pct
-    if metric in ("theil_h", "mean_polsby_popper"):
-        return _f3
-    return _f1
+    """Formatter of an ensemble row: the registry's, except that counts and people keep one
+    decimal (quantiles of whole numbers need not be whole)."""
+    try:
+        m = registry.get(key)
+    except ConfigError:
+        return _f1
+    return _f1 if m.unit in ("count", "people") else _missing_or(m.format)
 
 
 def _esc(s: Any) -> str:
@@ -193,7 +196,7 @@ def comparison_html(d: Dossier) -> str:
     out += [f"<th>{_esc(c)}</th>" for c in cols]
     out.append("</tr></thead><tbody>")
     for (section, metric), row in df.iterrows():
-        fmt = _metric_format(str(metric))
+        fmt = row_format(df, str(section), str(metric))
         base = row[cols[0]]
         cells = [f"<th>{_esc(section)}</th><th>{_esc(metric)}</th>"]
         for j, c in enumerate(cols):
@@ -363,7 +366,7 @@ def _context(d: Dossier) -> dict[str, Any]:
                            if r["census"] != "all" and r["status"] == "imputed"
                            and np.isfinite(r["people share"])},
         "sources_md": d.sources_md,
-        "manifest": json.dumps(d.manifest, indent=2, ensure_ascii=False, default=_json_default),
+        "manifest": json_dumps(d.manifest, indent=2),
         "councils": _council_rules(d.councils) if d.councils is not None else None,
         "extras": [{"id": x.section_id, "title": x.title, "html": x.html(d)} for x in d.extras],
         "fmt_int": _int,
@@ -390,16 +393,6 @@ def _council_rules(rules: Any) -> dict[str, Any]:
             "first_divisor": num(d.get("first_divisor")), "threshold": num(d.get("threshold")),
             "size": size, "adult_share": d.get("adult_share"), "turnout": d.get("turnout"),
             "sources": ", ".join(d.get("sources") or [])}
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o) if np.isfinite(o) else None
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
 
 
 def render_html(dossier: Dossier) -> str:
@@ -541,7 +534,7 @@ def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
     if len(comparison):
         out["census comparison"] = comparison
     out["manifest"] = pd.DataFrame(
-        [{"key": k, "value": json.dumps(v, ensure_ascii=False, default=_json_default)
+        [{"key": k, "value": json_dumps(v, separators=(", ", ": "))
           if not isinstance(v, str) else v} for k, v in d.manifest.items()])
     return out
 

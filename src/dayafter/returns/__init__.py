@@ -40,6 +40,7 @@ from dayafter.returns.model import (
 from dayafter.returns.project import (
     Flows,
     ReturnsResult,
+    displacement,
     project_returns,
     propensity_arrays,
     return_flows,
@@ -53,6 +54,7 @@ __all__ = [
     "ReturnModel",
     "ReturnsResult",
     "case_return_model",
+    "displacement",
     "hazard_from_share",
     "load_return_model",
     "project_returns",

@@ -66,13 +66,15 @@ def _json_estimate(d: Any, what: str, source: str) -> Estimate:
         return Estimate.exact(float(d))
     if not isinstance(d, dict) or "value" not in d:
         raise InputDataError(f"{what} must be a number or {{'value', 'low', 'high', 'basis', "
-                             f"'sources'}}", source=source)
+                             f"'sources'}}", source=source,
+                             hint="write e.g. {\"value\": 0.5, \"low\": 0.3, \"high\": 0.8}")
     try:
         v = float(d["value"])
         lo = float(d.get("low", v))
         hi = float(d.get("high", v))
     except (TypeError, ValueError):
-        raise InputDataError(f"{what}: value, low and high must be numbers", source=source) from None
+        raise InputDataError(f"{what}: value, low and high must be numbers", source=source,
+                             hint="write e.g. {\"value\": 0.5, \"low\": 0.3, \"high\": 0.8}") from None
     if not lo <= v <= hi:
         raise InputDataError(f"{what}: low <= value <= high fails ({lo:g}, {v:g}, {hi:g})",
                              hint="correct the range", source=source)

@@ -195,12 +195,14 @@ class ReturnModel:
     def __post_init__(self) -> None:
         g = len(self.communities)
         if g == 0 or len(set(self.communities)) != g:
-            raise ConfigError(f"a return model needs distinct communities, got {self.communities}")
+            raise ConfigError(f"a return model needs distinct communities, got {self.communities}",
+                              hint="list each community once")
         for what, seq in (("ceiling", self.ceiling), ("calibration", self.calibration),
                           ("returns_start", self.returns_start)):
             if len(seq) != g:
                 raise ConfigError(f"the return model has {len(seq)} {what} entries for "
-                                  f"{g} communities")
+                                  f"{g} communities",
+                                  hint="give one entry per community")
         for comm, c, obs in zip(self.communities, self.ceiling, self.calibration, strict=True):
             if not 0.0 < c.low <= c.high <= 1.0:
                 raise InputDataError(f"community {comm!r}: the return ceiling must lie in (0, 1], "
@@ -217,7 +219,8 @@ class ReturnModel:
         for name, est in (("insecure_factor", self.insecure_factor),
                           ("outside_factor", self.outside_factor)):
             if est.low < 0:
-                raise InputDataError(f"{name} must be >= 0, got low {est.low:g}")
+                raise InputDataError(f"{name} must be >= 0, got low {est.low:g}",
+                                     hint="a factor is a multiplier >= 0")
         if self.outside_factor.high > 1:
             raise InputDataError(f"outside_factor must be <= 1, got high {self.outside_factor.high:g}",
                                  hint="it scales a share of people and cannot exceed 1")
@@ -229,7 +232,8 @@ class ReturnModel:
                                      f"{sorted(unknown)}", hint=f"use {list(self.communities)}")
             for comm, est in table.items():
                 if est.low < 0:
-                    raise InputDataError(f"control factor {ctrl!r}/{comm!r} must be >= 0")
+                    raise InputDataError(f"control factor {ctrl!r}/{comm!r} must be >= 0",
+                                         hint="a factor is a multiplier >= 0")
             cf[str(ctrl)] = MappingProxyType(dict(table))
         object.__setattr__(self, "control_factors", MappingProxyType(cf))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
@@ -284,9 +288,11 @@ class ReturnModel:
         ParameterArrays
         """
         if draws < 0:
-            raise ConfigError(f"draws must be >= 0, got {draws}")
+            raise ConfigError(f"draws must be >= 0, got {draws}",
+                              hint="pass draws=0 for the central values")
         if draws and rng is None:
-            raise ConfigError("parameter draws need a random generator (rng)")
+            raise ConfigError("parameter draws need a random generator (rng)",
+                              hint="pass rng=np.random.default_rng(seed)")
         d = max(draws, 1)
 
         def col(est: Estimate) -> NDArray[np.float64]:
@@ -314,6 +320,45 @@ class ReturnModel:
                                np.asarray(ceiling_now).reshape(d, g), cf,
                                col(self.insecure_factor), col(self.outside_factor))
 
+    def check_observations(self, rng: np.random.Generator | None = None,
+                           draws: int = 1000) -> list[dict[str, Any]]:
+        """Every observation against the model: the returned share the calibrated model predicts
+        at the observation's years (central value and p05/p95 over parameter draws) beside the
+        published share. The calibrating observations are reproduced by construction; the others
+        are independent checks.
+
+        Returns
+        -------
+        list of dict
+            ``obs_id, community, place, observed, observed_low, observed_high, predicted,
+            predicted_p05, predicted_p95, calibrates`` per observation and community it
+            applies to (``*`` observations: every community calibrated on them).
+        """
+        rng = rng if rng is not None else np.random.default_rng(0)
+        central = self.arrays()
+        drawn = self.arrays(rng, draws)
+        ceil_c = np.array([c.value for c in self.ceiling])
+        ceil_d = np.stack([c.draw(rng, draws) for c in self.ceiling], axis=1)
+        out = []
+        for obs in self.observations:
+            if obs.community == "*":  # all communities: those calibrated on such figures
+                comms = [j for j in range(len(self.communities))
+                         if self.calibration[j].community == "*"]
+            else:
+                comms = [j for j, c in enumerate(self.communities) if c == obs.community]
+            for j in comms:
+                t_d = obs.years.draw(rng, draws)
+                pred = return_propensity(central.hazard[0, j], ceil_c[j], obs.years.value)
+                pd_ = return_propensity(drawn.hazard[:, j], ceil_d[:, j], t_d)
+                q = np.quantile(pd_, [0.05, 0.95])
+                out.append({"obs_id": obs.obs_id, "community": self.communities[j],
+                            "place": obs.place, "observed": obs.share.value,
+                            "observed_low": obs.share.low, "observed_high": obs.share.high,
+                            "predicted": float(pred), "predicted_p05": float(q[0]),
+                            "predicted_p95": float(q[1]),
+                            "calibrates": self.calibration[j].obs_id == obs.obs_id})
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description of every parameter and its sources."""
         pa = self.arrays()
@@ -333,5 +378,6 @@ class ReturnModel:
             "insecure_factor": self.insecure_factor.to_dict(),
             "outside_factor": self.outside_factor.to_dict(),
             "observations": [o.to_dict() for o in self.observations],
+            "checks": self.check_observations(),
             "sources": dict(self.sources),
         }

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from dayafter.plan import Plan
     from dayafter.territory import Territory
 
-__all__ = ["Flows", "ReturnsResult", "project_returns", "propensity_arrays", "return_flows"]
+__all__ = ["Flows", "ReturnsResult", "displacement", "project_returns", "propensity_arrays",
+           "return_flows"]
 
 QUANTILES = (0.05, 0.5, 0.95)
 
@@ -68,8 +69,40 @@ def _safe_div(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.floa
     return np.divide(a, b, out=np.zeros(a.shape), where=b > 0)
 
 
+def displacement(baseline: ArrayLike, current: ArrayLike, growth: ArrayLike | None = None
+                 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Displaced and hosted people of each unit and community, and the growth factor used.
+
+    ``D = max(k B - C, 0)`` and ``H = max(C - k B, 0)`` with ``k`` the growth of the baseline to
+    the current census's date (see :func:`return_flows`).
+
+    Examples
+    --------
+    >>> D, H, k = displacement([[100.0], [100.0]], [[60.0], [180.0]])
+    >>> D[:, 0].tolist(), H[:, 0].tolist(), float(k.ravel()[0])
+    ([60.0, 0.0], [0.0, 60.0], 1.2)
+    """
+    B = np.asarray(baseline, dtype=np.float64)
+    C = np.asarray(current, dtype=np.float64)
+    if growth is None:
+        tb = B.sum(axis=(-2, -1), keepdims=True)
+        tc = C.sum(axis=(-2, -1), keepdims=True)
+        # grown baseline = the baseline's shares of the current total (no overflow for tiny totals)
+        E = np.where(tb > 0, _safe_div(B, tb) * tc, B)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            k = np.where(tb > 0, tc / np.where(tb > 0, tb, 1.0), 1.0)
+    else:
+        k = np.asarray(growth, dtype=np.float64)
+        if np.any(~np.isfinite(k)) or np.any(k < 0):
+            raise ConfigError("the growth factor must be finite and >= 0",
+                              hint="pass None for the territory's growth, or a number >= 0")
+        E = k * B
+    return np.maximum(E - C, 0.0), np.maximum(C - E, 0.0), np.asarray(k)
+
+
 def return_flows(baseline: ArrayLike, current: ArrayLike, propensity: ArrayLike, *,
-                 outside_factor: ArrayLike = 1.0, growth: ArrayLike | None = None) -> Flows:
+                 outside_factor: ArrayLike = 1.0, growth: ArrayLike | None = None,
+                 displaced: ArrayLike | None = None, hosted: ArrayLike | None = None) -> Flows:
     """Returns, departures and the projected census (see the module notes).
 
     Parameters
@@ -86,6 +119,9 @@ def return_flows(baseline: ArrayLike, current: ArrayLike, propensity: ArrayLike,
         Growth factor of the baseline to the current census's date: ``None`` for the
         territory's total growth (per draw), a scalar, or an array broadcastable to the census
         shape (``k[:, None]`` for one factor per unit).
+    displaced, hosted
+        Displaced and hosted people to use instead of :func:`displacement` (both or neither;
+        ``hosted`` may not exceed ``current``).
 
     Returns
     -------
@@ -103,36 +139,75 @@ def return_flows(baseline: ArrayLike, current: ArrayLike, propensity: ArrayLike,
 
     Notes
     -----
-    ``O(size of the census arrays)``; one NumPy pass, no loop over draws.
+    ``O(size of the census arrays)``: the displacement in NumPy, the flows in one numba kernel
+    (:mod:`dayafter._kernels.returns`) over the draws, units and communities, in memory order;
+    the NumPy reference :func:`_flows_numpy` computes the same (tested).
     """
     B = np.asarray(baseline, dtype=np.float64)
     C = np.asarray(current, dtype=np.float64)
     if B.ndim < 2 or C.ndim < 2:
-        raise ConfigError("censuses must be arrays [..., units, communities]")
+        raise ConfigError("censuses must be arrays [..., units, communities]",
+                          hint="pass tables of units x communities, with draws first")
     B, C = np.broadcast_arrays(B, C)
-    if np.any(~np.isfinite(B)) or np.any(~np.isfinite(C)) or np.any(B < 0) or np.any(C < 0):
-        raise InputDataError("censuses must be finite and non-negative for a return projection")
+    if not (_finite_nonneg(B) and _finite_nonneg(C)):
+        raise InputDataError("censuses must be finite and non-negative for a return projection",
+                             hint="check the census tables for missing or negative values")
     p = np.asarray(propensity, dtype=np.float64)
-    if np.any(~np.isfinite(p)) or np.any(p < 0) or np.any(p > 1):
-        raise ConfigError("return propensities must lie in [0, 1]")
+    if p.size and not (_finite_nonneg(p) and float(p.max()) <= 1.0):
+        raise ConfigError("return propensities must lie in [0, 1]",
+                          hint="a propensity is a share of the displaced")
     of = np.asarray(outside_factor, dtype=np.float64)
-    if np.any(of < 0) or np.any(of > 1):
-        raise ConfigError("outside_factor must lie in [0, 1]")
-    of = of.reshape(of.shape + (1, 1))
-    if growth is None:
-        tb = B.sum(axis=(-2, -1), keepdims=True)
-        tc = C.sum(axis=(-2, -1), keepdims=True)
-        # grown baseline = the baseline's shares of the current total (no overflow for tiny totals)
-        E = np.where(tb > 0, _safe_div(B, tb) * tc, B)
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            k = np.where(tb > 0, tc / np.where(tb > 0, tb, 1.0), 1.0)
+    if of.size and (float(of.min()) < 0 or float(of.max()) > 1):
+        raise ConfigError("outside_factor must lie in [0, 1]",
+                          hint="it scales a share of people")
+    if (displaced is None) != (hosted is None):
+        raise ConfigError("pass both displaced and hosted, or neither",
+                          hint="give displaced and hosted together")
+    if displaced is None:
+        D, H, k = displacement(B, C, growth)
     else:
-        k = np.asarray(growth, dtype=np.float64)
-        if np.any(~np.isfinite(k)) or np.any(k < 0):
-            raise ConfigError("the growth factor must be finite and >= 0")
-        E = k * B
-    D = np.maximum(E - C, 0.0)
-    H = np.maximum(C - E, 0.0)
+        D = np.asarray(displaced, dtype=np.float64)
+        H = np.asarray(hosted, dtype=np.float64)
+        if not (_finite_nonneg(D) and _finite_nonneg(H)):
+            raise ConfigError("displaced and hosted people must be finite and >= 0",
+                              hint="check the displaced and hosted tables")
+        k = np.asarray(np.nan if growth is None else growth, dtype=np.float64)
+    try:
+        full = np.broadcast_shapes(B.shape, D.shape, H.shape, p.shape, of.shape + (1, 1))
+    except ValueError:
+        raise ConfigError(f"propensity {p.shape}, outside_factor {of.shape} and displacement "
+                          f"{D.shape} do not fit censuses of shape {B.shape}",
+                          hint="use arrays shaped like the censuses, with the same draws") from None
+    C, D, H = (np.broadcast_to(x, full) for x in (C, D, H))
+    if displaced is not None and np.any(H > C + 1e-9 * np.maximum(C, 1.0)):
+        raise ConfigError("hosted people exceed the current census in some unit",
+                          hint="hosted people live in the unit, so they are part of its current population")
+    lead = full[:-2]
+    n, g = full[-2:]
+    d = int(np.prod(lead)) if lead else 1
+    from dayafter._kernels.returns import return_flows as _kernel
+
+    OF = np.ascontiguousarray(np.broadcast_to(of, lead).reshape(d)) if lead else \
+        np.full(1, float(of))
+    R, dep, P, outside = _kernel(D.reshape(d, n, g), H.reshape(d, n, g), C.reshape(d, n, g),
+                                 np.broadcast_to(p, full).reshape(d, n, g), OF)
+    return Flows(D, H, R.reshape(full), dep.reshape(full), outside.reshape(lead + (g,)),
+                 P.reshape(full), k)
+
+
+def _finite_nonneg(x: NDArray[np.float64]) -> bool:
+    if x.size == 0:
+        return True
+    return bool(np.isfinite(x.sum()) and float(x.min()) >= 0.0)
+
+
+def _flows_numpy(D: NDArray[np.float64], H: NDArray[np.float64], C: NDArray[np.float64],
+                 p: ArrayLike, of: ArrayLike) -> tuple[NDArray[np.float64], ...]:
+    """The flows of :func:`return_flows` in plain NumPy (the reference the kernel is tested on):
+    returns, departures, projected census, arrivals from outside."""
+    of = np.asarray(of, dtype=np.float64)
+    of = of.reshape(of.shape + (1, 1))
+    p = np.asarray(p, dtype=np.float64)
     Dg = D.sum(axis=-2, keepdims=True)
     Hg = H.sum(axis=-2, keepdims=True)
     f_in = _safe_div(np.minimum(Dg, Hg), Dg)
@@ -142,9 +217,7 @@ def return_flows(baseline: ArrayLike, current: ArrayLike, propensity: ArrayLike,
     R = R_in + R_out
     ratio = np.clip(_safe_div(R_in.sum(axis=-2, keepdims=True), Hg), 0.0, 1.0)
     dep = H * ratio
-    outside = R_out.sum(axis=-2)
-    P = np.maximum(C + R - dep, 0.0)
-    return Flows(D, H, R, dep, outside, P, np.asarray(k))
+    return R, dep, np.maximum(C + R - dep, 0.0), R_out.sum(axis=-2)
 
 
 def propensity_arrays(model: ReturnModel, params: Any, control: Sequence[str] | NDArray[np.object_],
@@ -411,6 +484,23 @@ def _secure_array(territory: Territory, secure: Any) -> NDArray[np.float64] | No
     return out
 
 
+def _growth_factor(territory: Territory, B: NDArray[np.float64], C: NDArray[np.float64],
+                   growth: Any) -> Any:
+    """``growth`` as :func:`return_flows` takes it (an admin level becomes one factor per unit)."""
+    if growth is None or (isinstance(growth, str) and growth == "territory"):
+        return None
+    if isinstance(growth, str):
+        if growth not in territory.admin:
+            raise ConfigError(f"unknown growth rule {growth!r}",
+                              hint=f"use territory, a number or one of {list(territory.admin)}")
+        codes, _ = territory.admin_codes(growth)
+        tb = np.bincount(codes, weights=B.sum(axis=1))
+        tc = np.bincount(codes, weights=C.sum(axis=1))
+        k = np.divide(tc, tb, out=np.ones(tb.size), where=tb > 0)
+        return k[codes][:, None]
+    return growth
+
+
 def project_returns(
     territory: Territory,
     plan: Plan | None = None,
@@ -421,10 +511,11 @@ def project_returns(
     current: str = "current",
     control: Sequence[str] | NDArray[np.object_] | None = None,
     secure: NDArray[np.bool_] | NDArray[np.float64] | Mapping[str, float] | None = None,
-    growth: float | NDArray[np.float64] | None = None,
+    growth: float | str | NDArray[np.float64] | None = None,
     draws: int = 0,
     rng: np.random.Generator | None = None,
     census_draws: Mapping[str, NDArray[np.float64]] | None = None,
+    displacement_draws: str = "central",
 ) -> ReturnsResult:
     """Project the census after returns under ``plan`` over ``horizon`` years.
 
@@ -450,7 +541,10 @@ def project_returns(
         a covered share per unit in ``[0, 1]``, or ``{unit_id: bool or share}`` (units not named
         are not covered); ``None``: not assessed (no factor). See :func:`propensity_arrays`.
     growth
-        Growth factor of the baseline (see :func:`return_flows`).
+        Growth factor of the baseline (see :func:`return_flows`): ``None`` or ``"territory"``
+        for the territory's total growth, an admin level name (e.g. ``"governorate"``) for the
+        growth of each unit's admin unit (displacement inside it is then not counted), a number,
+        or an array per unit.
     draws
         Number of parameter draws (0: central values only). With ``census_draws`` the number of
         draws is theirs.
@@ -459,6 +553,14 @@ def project_returns(
     census_draws
         ``{census name: float64[d, n, g]}`` census draws (e.g. from the census model of
         :mod:`dayafter.uncertainty`); censuses not given stay at their point values.
+    displacement_draws
+        How census draws change who is displaced. ``central`` (default): each unit and
+        community keeps the displaced share of its grown baseline and the hosted share of its
+        current population from the central censuses, and the draws change the population those
+        shares apply to. ``draws``: displacement is recomputed in every draw as the difference of
+        the two drawn censuses; with independent errors that difference counts noise as
+        displacement (``max(kB - C, 0)`` is biased upward), so use it only with censuses whose
+        errors are shared.
 
     Returns
     -------
@@ -471,11 +573,15 @@ def project_returns(
     ConfigError
         Negative horizon, draws without a generator.
     """
+    if displacement_draws not in ("central", "draws"):
+        raise ConfigError(f"unknown displacement_draws {displacement_draws!r}",
+                          hint="use central or draws")
     if not np.isfinite(horizon) or horizon < 0:
         raise ConfigError(f"the horizon must be a number of years >= 0, got {horizon!r}",
                           hint="pass --horizon 5 for five years after the current census")
     B = territory.census(baseline)
     C = territory.census(current)
+    growth = _growth_factor(territory, B, C, growth)
     model = model.for_communities(territory.communities)
     n = territory.n_units
     if control is None:
@@ -485,7 +591,8 @@ def project_returns(
     else:
         ctrl = np.asarray(control, dtype=object)
         if ctrl.shape != (n,):
-            raise InputDataError(f"control needs one value per unit ({n}), got shape {ctrl.shape}")
+            raise InputDataError(f"control needs one value per unit ({n}), got shape {ctrl.shape}",
+                                 hint="pass one control label per unit in the territory's unit order")
     sec = _secure_array(territory, secure)
     sec_point = sec if sec is None or sec.ndim == 1 else sec[0]
     params = model.arrays()
@@ -500,20 +607,33 @@ def project_returns(
         shapes = {k: np.shape(v) for k, v in census_draws.items()}
         ds = {s[0] for s in shapes.values()}
         if len(ds) != 1 or any(len(s) != 3 or s[1:] != B.shape for s in shapes.values()):
-            raise InputDataError(f"census draws must all be [d, {n}, {B.shape[1]}], got {shapes}")
+            raise InputDataError(f"census draws must all be [d, {n}, {B.shape[1]}], got {shapes}",
+                                 hint="draw every census with the same number of draws and the territory's shape")
         draws = ds.pop()
     if draws:
         if rng is None:
-            raise ConfigError("draws need a random generator (rng)")
+            raise ConfigError("draws need a random generator (rng)",
+                              hint="pass rng=np.random.default_rng(seed)")
         pd_ = model.arrays(rng, draws)
         if sec is not None and sec.ndim == 2 and sec.shape[0] != draws:
-            raise InputDataError(f"per-draw security coverage has {sec.shape[0]} rows for {draws} draws")
+            raise InputDataError(f"per-draw security coverage has {sec.shape[0]} rows for {draws} draws",
+                                 hint="give one coverage row per draw, or one row for all")
         pdraw = propensity_arrays(model, pd_, ctrl, sec, horizon)
         Bd = np.asarray(census_draws.get(baseline, B)) if census_draws else B
         Cd = np.asarray(census_draws.get(current, C)) if census_draws else C
-        fd = return_flows(Bd, Cd, pdraw, outside_factor=pd_.outside_factor, growth=growth)
+        if census_draws and displacement_draws == "central":
+            E0 = f0.displaced - f0.hosted + C  # the grown baseline of the central censuses
+            dshare = _safe_div(f0.displaced, E0)
+            hshare = _safe_div(f0.hosted, C)
+            Dd, Hd, _ = displacement(Bd, Cd, growth)
+            Ed = Dd - Hd + Cd
+            fd = return_flows(Bd, Cd, pdraw, outside_factor=pd_.outside_factor, growth=growth,
+                              displaced=dshare * Ed, hosted=hshare * Cd)
+        else:
+            fd = return_flows(Bd, Cd, pdraw, outside_factor=pd_.outside_factor, growth=growth)
     bad = [c for c in ctrl.tolist() if c and c not in model.controls]
     meta: dict[str, Any] = {"model": model.name, "census_year": model.census_year,
+                            "displacement_draws": displacement_draws if census_draws else None,
                             "controls_without_factor": sorted(set(bad)),
                             "parameters": model.to_dict()}
     labels = tuple(territory.unit_label(i) for i in range(n))

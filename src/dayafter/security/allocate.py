@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Real
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from scipy.optimize import linprog
 
 from dayafter.errors import ConfigError, InfeasibleError, InputDataError, first_ids
 from dayafter.security.forces import ForceCatalog
+from dayafter.validation import Interval, validate_params
 
 if TYPE_CHECKING:
     from dayafter.plan import Plan
@@ -300,6 +302,9 @@ class SecurityAssessment:
         return out
 
 
+@validate_params({"census": [str, None],
+                  "per_1000": [Interval(Real, 0, None, closed="left")],
+                  "require_full": ["boolean"], "balance": ["boolean"]})
 def allocate_forces(
     territory: Territory,
     catalog: ForceCatalog,

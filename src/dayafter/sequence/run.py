@@ -120,6 +120,7 @@ class _State:
     security: SecurityAssessment | None = None
     councils: CouncilSimulation | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    census_draws: dict[str, NDArray[np.float64]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,8 @@ def _assess_security(state: _State, inputs: SequenceInputs, step: Step | None) -
     cov = float(p.get("coverage_min", 1.0))
     t = state.territory
     req = force_requirement(t, census=state.census, per_1000=per_1000)
-    a = allocate_forces(t, cat, census=state.census, requirement=req)
+    a = allocate_forces(t, cat, census=state.census, requirement=req,
+                        **_plan_kwarg(allocate_forces, state.plan))
     share = np.divide(a.covered, a.requirement, out=np.ones(t.n_units), where=a.requirement > 0)
     # coverage: 1 where acceptable forces cover at least coverage_min of the requirement,
     # otherwise the covered share of it (the returns' security factor interpolates)
@@ -294,12 +296,22 @@ def _assess_security(state: _State, inputs: SequenceInputs, step: Step | None) -
             "forces": {f.key: f.strength for f in cat.forces}}
 
 
+def _plan_kwarg(fn: Any, plan: Plan) -> dict[str, Any]:
+    """``{"plan": plan}`` when the security engine reads the plan's control (branch i18), else
+    nothing: the allocation then ignores control."""
+    import inspect
+
+    return {"plan": plan} if "plan" in inspect.signature(fn).parameters else {}
+
+
 def _normalise(step: Step, state: _State, inputs: SequenceInputs, rng: np.random.Generator,
                draws: int) -> dict[str, Any]:
     t = state.territory
+    cd = {k: v for k, v in state.census_draws.items() if k in (inputs.baseline, state.census)}
     r = project_returns(t, state.plan, model=inputs.return_model, horizon=step.years,
                         baseline=inputs.baseline, current=state.census, secure=state.secure,
-                        growth=step.params.get("growth"), draws=draws, rng=rng)
+                        growth=step.params.get("growth"), draws=draws, rng=rng,
+                        census_draws=cd or None)
     projected = r.flows.projected.copy()
     effects: dict[str, Any] = {"returns": float(r.flows.returns.sum()),
                                "displaced": float(r.flows.displaced.sum())}
@@ -328,6 +340,8 @@ def _normalise(step: Step, state: _State, inputs: SequenceInputs, rng: np.random
     state.metrics["displaced_remaining"] = disp - float(r.flows.returns.sum())
     censuses = {k: v for k, v in t.censuses.items() if k != "normalised"}
     censuses["normalised"] = projected
+    if cd and r.draws is not None:  # the census draws carry through: returns, then movers leave
+        state.census_draws["normalised"] = np.maximum(r.draws.projected - moved[None], 0.0)
     new = replace(t, censuses=censuses)
     state.plan = replace(state.plan, territory_hash=new.content_hash)
     state.territory = new
@@ -341,6 +355,8 @@ def _census(step: Step, state: _State) -> dict[str, Any]:
     t = state.territory
     censuses = dict(t.censuses)
     censuses[name] = t.census(state.census)
+    if state.census in state.census_draws:
+        state.census_draws[name] = state.census_draws[state.census]
     new = replace(t, censuses=censuses)
     state.plan = replace(state.plan, territory_hash=new.content_hash)
     state.territory = new
@@ -355,12 +371,15 @@ def _referendum(step: Step, state: _State, inputs: SequenceInputs, rng: np.rando
     if "scope" in p:
         scope = [str(u) for u in p["scope"]]
     nd = int(p.get("draws", draws))
+    cdraws = state.census_draws.get(state.census) if nd else None
+    bdraws = state.census_draws.get(inputs.baseline) if cdraws is not None else None
     r = simulate_referendum(state.territory, model=inputs.voting, census=state.census,
                             level=str(p.get("level", "district")), scope=scope,
                             eligibility=str(p.get("eligibility", "residents")),
                             baseline=inputs.baseline, normalisation=inputs.normalisation,
                             reference=state.plan, rule=str(p.get("rule", "plurality")),
-                            draws=nd, rng=rng if nd else None)
+                            draws=nd, rng=rng if nd else None, census_draws=cdraws,
+                            baseline_draws=bdraws)
     state.referendum = r
     cert = 1.0 if r.probability is None else float(r.probability.max(axis=1).min())
     state.metrics["referendum_certainty"] = cert
@@ -405,7 +424,8 @@ def _elect(state: _State, inputs: SequenceInputs) -> dict[str, Any]:
 
 
 def run_sequence(settlement: Settlement, inputs: SequenceInputs, *,
-                 rng: np.random.Generator | None = None, draws: int = 200) -> SequenceResult:
+                 rng: np.random.Generator | None = None, draws: int = 200,
+                 census_draws: Any = None) -> SequenceResult:
     """Carry out a settlement's steps in order (see :mod:`dayafter.sequence.steps`).
 
     Parameters
@@ -420,6 +440,10 @@ def run_sequence(settlement: Settlement, inputs: SequenceInputs, *,
     draws
         Parameter draws for the returns' ranges and the referendum's probabilities (a
         referendum step's ``draws`` overrides it).
+    census_draws
+        Draws of the censuses (:class:`dayafter.uncertainty.CensusDraws`, or ``{census name:
+        float64[d, n, g]}``): their number replaces ``draws``; the returns vary them and the
+        draws of the projected census carry through the census step to the referendum.
 
     Returns
     -------
@@ -439,6 +463,14 @@ def run_sequence(settlement: Settlement, inputs: SequenceInputs, *,
     plan.check_territory(inputs.territory)
     state = _State(territory=inputs.territory, plan=plan, census=inputs.current,
                    forces=inputs.forces)
+    if census_draws is not None:
+        tables = census_draws.tables if hasattr(census_draws, "tables") else dict(census_draws)
+        state.census_draws = {str(k): np.asarray(v, dtype=np.float64) for k, v in tables.items()}
+        sizes = {v.shape[0] for v in state.census_draws.values()}
+        if len(sizes) != 1:
+            raise InputDataError(f"census draws of different sizes {sorted(sizes)}",
+                                 hint="draw every census with the same number of draws")
+        draws = sizes.pop()
     state.metrics["years"] = 0.0
     initial: dict[str, Any] = {}
     if settlement.initial_security == "assess" and inputs.forces is not None:

@@ -124,7 +124,8 @@ class Step:
         if self.kind not in STEP_KINDS:
             raise ConfigError(f"unknown step kind {self.kind!r}", hint=f"use one of {list(STEP_KINDS)}")
         if not self.years >= 0:
-            raise ConfigError(f"step {self.name or self.kind!r}: years must be >= 0")
+            raise ConfigError(f"step {self.name or self.kind!r}: years must be >= 0",
+                              hint="write the duration in years, 0 or more")
         unknown = set(self.params) - _PARAMS[self.kind]
         if unknown:
             raise ConfigError(f"step {self.name or self.kind!r}: unknown parameters {sorted(unknown)}",
@@ -172,7 +173,8 @@ class Settlement:
 
     def __post_init__(self) -> None:
         if not self.steps:
-            raise ConfigError(f"settlement {self.name!r} has no steps")
+            raise ConfigError(f"settlement {self.name!r} has no steps",
+                              hint="add at least one step")
         if self.on_fail not in ON_FAIL:
             raise ConfigError(f"unknown on_fail {self.on_fail!r}", hint=f"use one of {list(ON_FAIL)}")
         if self.initial_security not in ("assess", "none"):
@@ -196,7 +198,8 @@ def settlement_from_dict(d: Mapping[str, Any], *, source: str = "") -> Settlemen
         Unknown keys or kinds, bad preconditions; the message names the step.
     """
     if not isinstance(d, Mapping):
-        raise InputDataError("a settlement must be a JSON object", source=source)
+        raise InputDataError("a settlement must be a JSON object", source=source,
+                             hint="write {\"name\": ..., \"steps\": [...]}")
     known = {"format", "version", "name", "title", "notes", "sources", "plan", "on_fail",
              "initial_security", "steps"}
     unknown = set(d) - known
@@ -205,7 +208,8 @@ def settlement_from_dict(d: Mapping[str, Any], *, source: str = "") -> Settlemen
                              hint=f"use {sorted(known - {'format', 'version'})}", source=source)
     raw = d.get("steps")
     if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
-        raise InputDataError("a settlement needs a non-empty list 'steps'", source=source)
+        raise InputDataError("a settlement needs a non-empty list 'steps'", source=source,
+                             hint="add steps such as {\"kind\": \"normalise\", \"years\": 5}")
     steps = []
     for i, s in enumerate(raw, start=1):
         where = f"step {i}"

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dayafter._util.stats import finite
 from dayafter.settle.problem import ClaimsProblem
 
 __all__ = ["SHARED", "Settlement", "minimal_subsidies"]
@@ -186,7 +187,7 @@ class Settlement:
             "nash_welfare": self.nash_welfare,
             "log_nash_welfare": self.log_nash_welfare,
             "proportionality": {
-                a: (float(x) if np.isfinite(x) else None)
+                a: finite(x)
                 for a, x in zip(pr.parties, prop, strict=True)
             },
             "proportional": bool(np.all(prop >= 1 - 1e-9)),

@@ -27,9 +27,10 @@ For unit ``i`` of a census with counts ``v[i, g]`` and total ``V[i] = sum_g v[i,
 * **Composition.** Each community's count at the unit's point total is drawn the same way,
   ``y_g = max(0, v_g + sigma_g z_g)``, with ``[l_g, h_g]`` its central interval; the unit's
   counts are then ``S * y_g / sum_h y_h``, so shares sum to one in every draw.
-  With ``community_ranges="joint"`` a community's range is read as covering size and
-  composition together: its relative half-widths ``a`` are reduced by the size's ``A`` to
-  ``sqrt(max(a^2 - A^2, 0))`` (relative variances add for a product of independent factors).
+  Ranges read as ``"joint"`` (a community's low is the unit's low total times its low share, its
+  high the high total times its high share, as the built-in case builds them) are turned back
+  into share ranges ``[l_g / L, h_g / H]`` and drawn at the point total the same way, so the
+  size's spread is not counted twice.
 * **Missing ranges** get the stated default: a relative half-width by the figure's status
   (:data:`DEFAULT_SIZE_ERROR`, :data:`DEFAULT_COMPOSITION_ERROR`), ``unknown_error`` where no
   status is known. A community counted as zero stays zero unless its range says otherwise.
@@ -116,9 +117,10 @@ class ErrorModel:
         The same for figures with no status (default 0: a territory without ranges and statuses
         is taken as exact). A status not in the tables gets the largest error of its table.
     community_ranges
-        ``"composition"`` (default): a community range is the spread of its count at the unit's
-        point total (the unit's size range adds to it); ``"joint"``: it covers size and
-        composition together.
+        How to read stated community ranges: ``None`` (default) as each census's ranges declare
+        (:attr:`CensusRange.community_ranges <dayafter.territory.CensusRange>`);
+        ``"composition"``: the spread of the count at the unit's point total (the unit's size
+        range adds to it); ``"joint"``: the product of the total's range and a share range.
     truncate
         Treat ranges as hard bounds (see the module notes).
     group_level, group_correlation
@@ -137,7 +139,7 @@ class ErrorModel:
     composition_error: Mapping[str, float] = field(
         default_factory=lambda: dict(DEFAULT_COMPOSITION_ERROR))
     unknown_error: float = 0.0
-    community_ranges: Literal["composition", "joint"] = "composition"
+    community_ranges: Literal["composition", "joint"] | None = None
     truncate: bool = False
     group_level: str | None = None
     group_correlation: float = 0.0
@@ -156,8 +158,8 @@ class ErrorModel:
             object.__setattr__(self, name, MappingProxyType(table))
         if not (np.isfinite(self.unknown_error) and self.unknown_error >= 0):
             raise ConfigError(f"unknown_error must be >= 0, got {self.unknown_error!r}")
-        if self.community_ranges not in ("composition", "joint"):
-            raise ConfigError(f"community_ranges must be 'composition' or 'joint', got "
+        if self.community_ranges not in (None, "composition", "joint"):
+            raise ConfigError(f"community_ranges must be None, 'composition' or 'joint', got "
                               f"{self.community_ranges!r}")
         for name in ("group_correlation", "census_correlation"):
             v = getattr(self, name)
@@ -205,6 +207,8 @@ class _CensusParams:
     zidx: NDArray[np.int64]           # score column of each figure, -1 for zero-width ranges
     low: NDArray[np.float64]          # effective ranges (stated or default), for reporting
     high: NDArray[np.float64]
+    share_low: NDArray[np.float64]    # the share ranges the composition draws follow
+    share_high: NDArray[np.float64]
     total_low: NDArray[np.float64]
     total_high: NDArray[np.float64]
     stated: int
@@ -374,21 +378,21 @@ class CensusModel:
                      + np.isfinite(r.total_low).sum() + np.isfinite(r.total_high).sum())
         size_lo = (total - tl) / c
         size_hi = (th - total) / c
-        if em.community_ranges == "joint":
+        reading = em.community_ranges or r.community_ranges
+        if reading == "joint":
+            # a stated community range is (total range) x (share range): back to the share range
+            # (low / total_low, high / total_high), then to counts at the unit's point total
             with np.errstate(invalid="ignore", divide="ignore"):
-                pos = value > 0
-                a_lo = np.where(pos, (value - low) / np.where(pos, value, 1.0), 0.0)
-                a_hi = np.where(pos, (high - value) / np.where(pos, value, 1.0), 0.0)
-                tpos = total > 0
-                A_lo = np.where(tpos, (total - tl) / np.where(tpos, total, 1.0), 0.0)[:, None]
-                A_hi = np.where(tpos, (th - total) / np.where(tpos, total, 1.0), 0.0)[:, None]
-            b_lo = np.sqrt(np.maximum(a_lo ** 2 - A_lo ** 2, 0.0))
-            b_hi = np.sqrt(np.maximum(a_hi ** 2 - A_hi ** 2, 0.0))
-            sig_lo = np.where(pos, value * np.minimum(b_lo, 1.0), 0.0) / c
-            sig_hi = np.where(pos, value * b_hi, high) / c
+                lo_pt = np.where(tl[:, None] > 0, r.low * (total / np.where(tl > 0, tl, 1.0))[:, None],
+                                 0.0)
+                hi_pt = np.where(th[:, None] > 0, r.high * (total / np.where(th > 0, th, 1.0))[:, None],
+                                 0.0)
+            lo_pt = np.where(np.isfinite(r.low) & (r.low < value), np.minimum(lo_pt, value), low)
+            hi_pt = np.where(np.isfinite(r.high) & (r.high > value), np.maximum(hi_pt, value), high)
         else:
-            sig_lo = (value - low) / c
-            sig_hi = (high - value) / c
+            lo_pt, hi_pt = low, high
+        sig_lo = (value - lo_pt) / c
+        sig_hi = (hi_pt - value) / c
         fixed = (size_lo == 0) & (size_hi == 0) & np.all((sig_lo == 0) & (sig_hi == 0), axis=1)
         active = np.concatenate([(sig_lo > 0) | (sig_hi > 0), ((size_lo > 0) | (size_hi > 0))[:, None]],
                                 axis=1)
@@ -398,7 +402,9 @@ class CensusModel:
             value=_ro(value), total=_ro(total),
             size_lo=_ro(np.ascontiguousarray(size_lo)), size_hi=_ro(np.ascontiguousarray(size_hi)),
             sig_lo=_ro(np.ascontiguousarray(sig_lo)), sig_hi=_ro(np.ascontiguousarray(sig_hi)),
-            fixed=_ro(fixed), zidx=_ro(zidx), low=_ro(low), high=_ro(high), total_low=_ro(tl), total_high=_ro(th),
+            fixed=_ro(fixed), zidx=_ro(zidx), low=_ro(low), high=_ro(high),
+            share_low=_ro(lo_pt / np.where(total > 0, total, 1.0)[:, None]),
+            share_high=_ro(hi_pt / np.where(total > 0, total, 1.0)[:, None]), total_low=_ro(tl), total_high=_ro(th),
             stated=stated, defaulted=int(2 * n * (g + 1) - stated))
         self._params[name] = p
         return p
@@ -520,10 +526,9 @@ class CensusModel:
             in_t = (tot >= p.total_low) & (tot <= p.total_high)
             in_c = (x >= p.low) & (x <= p.high)
             with np.errstate(invalid="ignore", divide="ignore"):
-                V = np.where(p.total > 0, p.total, 1.0)[:, None]
                 share = x / np.where(tot > 0, tot, 1.0)[:, :, None]
                 eps = 1e-12
-                in_s = (share >= p.low / V - eps) & (share <= p.high / V + eps)
+                in_s = (share >= p.share_low - eps) & (share <= p.share_high + eps)
 
             def frac(mask: NDArray[np.bool_], wide: NDArray[np.bool_]) -> float:
                 return float(mask[:, wide].mean()) if wide.any() else float("nan")

@@ -62,6 +62,10 @@ class SweepResult:
         Community to the regions whose share lies within the swept thresholds (each a dict with
         ``region``, ``share``, ``p05``, ``p95``): the community is stranded there for thresholds
         above ``share``.
+    stranded_robust
+        ``bool[t, g]``: the stranded verdict at each threshold (robust when, in every region where
+        the community lives, at least ``stable`` of the draws put its share on the same side of
+        the threshold as the census as given, and the share is not within ``margin`` of it).
     """
 
     census: str
@@ -73,6 +77,7 @@ class SweepResult:
     empowered_point: NDArray[np.float64]
     empowered_q: NDArray[np.float64]
     flips: dict[str, list[dict[str, Any]]]
+    stranded_robust: NDArray[np.bool_] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, per community."""
@@ -85,7 +90,9 @@ class SweepResult:
             out["communities"][c] = {
                 "stranded": [{"threshold": float(t), "point": f(self.stranded_point[i, j]),
                               "p05": f(self.stranded_q[i, j, 0]), "p50": f(self.stranded_q[i, j, 1]),
-                              "p95": f(self.stranded_q[i, j, 2])}
+                              "p95": f(self.stranded_q[i, j, 2]),
+                              **({} if self.stranded_robust is None else {
+                                  "verdict": "robust" if self.stranded_robust[i, j] else "fragile"})}
                              for i, t in enumerate(self.thresholds)],
                 "empowered": [{"rule": r, "point": f(self.empowered_point[i, j]),
                                "p05": f(self.empowered_q[i, j, 0]), "p50": f(self.empowered_q[i, j, 1]),
@@ -97,7 +104,8 @@ class SweepResult:
 
 
 def threshold_sweep(dev: DrawEvaluation, *, thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
-                    rules: Sequence[tuple[str, float | None]] = DEFAULT_RULES) -> dict[str, SweepResult]:
+                    rules: Sequence[tuple[str, float | None]] = DEFAULT_RULES,
+                    stable: float = 0.95, margin: float = 0.02) -> dict[str, SweepResult]:
     """Sweep the stranded threshold and the empowerment rule, per census.
 
     Parameters
@@ -109,6 +117,8 @@ def threshold_sweep(dev: DrawEvaluation, *, thresholds: Sequence[float] = DEFAUL
     rules
         ``(name, share)`` empowerment rules: ``share=None`` is the plurality rule (largest
         community), otherwise "more than ``share``".
+    stable, margin
+        The verdict rule at each threshold (as in :func:`dayafter.uncertainty.verdicts`).
 
     Returns
     -------
@@ -169,6 +179,18 @@ def threshold_sweep(dev: DrawEvaluation, *, thresholds: Sequence[float] = DEFAUL
             items.sort(key=lambda x: float(x["share"]))
             if items:
                 flips[comm] = items
+        # verdict at each threshold: same side in >= stable of draws, and not within margin
+        shares = np.asarray(cm.shares)                                # [d, k, g]
+        s_point = np.nan_to_num(pm.shares, nan=0.0)                  # [k, g]
+        lives = pm.tally > 0                                          # [k, g]
+        fin = np.isfinite(shares)
+        n_ok = np.maximum(fin.sum(axis=0), 1)
+        robust = np.ones((thr.size, len(cm.communities)), dtype=bool)
+        for i, t_ in enumerate(thr):
+            below = ((shares < t_) & fin).sum(axis=0) / n_ok          # [k, g]
+            agree = np.where(s_point < t_, below, 1.0 - below)
+            bad = lives & ((agree < stable) | (np.abs(s_point - t_) < margin))
+            robust[i] = ~bad.any(axis=0)
         out[cname] = SweepResult(cname, cm.communities, thr, st_p, st_q,
-                                 tuple(n for n, _ in rules), np.stack(emp_p), e_q, flips)
+                                 tuple(n for n, _ in rules), np.stack(emp_p), e_q, flips, robust)
     return out

@@ -8,8 +8,6 @@ The API only translates between HTTP and the library: the workspace (plans, draf
 from __future__ import annotations
 
 import contextlib
-import json
-import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -23,7 +21,9 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dayafter._util import json_bytes
 from dayafter.errors import ConfigError, DayafterError, InfeasibleError, InputDataError
+from dayafter.project import DEFAULT_CASE
 from dayafter.web.security import (
     BodyLimitMiddleware,
     HostCheckMiddleware,
@@ -74,7 +74,7 @@ class Settings:
         ``bench/load.py`` and :func:`dayafter.web.routes.compute`); N > 0 in N threads of their own.
     """
 
-    case: str | None = "northern-iraq"
+    case: str | None = DEFAULT_CASE
     project: Path | None = None
     plans_dir: Path | None = None
     workspace: Workspace | None = None
@@ -89,76 +89,21 @@ class Settings:
 
 
 def workspace_from_settings(settings: Settings) -> Workspace:
-    """Build the workspace a :class:`Settings` describes (loads the case or the project)."""
+    """Build the workspace a :class:`Settings` describes (opens the case or the project file)."""
     if settings.workspace is not None:
         return settings.workspace
-    if settings.project is not None:
-        from dayafter.io.project import read_project
-
-        project = Path(settings.project)
-        proj = read_project(project)
-        plans_dir = settings.plans_dir or project.with_suffix(".plans")
-        return Workspace(proj.territory, scenarios=proj.plans, plans_dir=plans_dir,
-                         title=proj.territory.name or project.stem)
-    if settings.case is None:
+    if settings.project is None and settings.case is None:
         raise ConfigError("nothing to serve", hint="pass a project GeoPackage or --case NAME")
-    from dayafter import cases
+    from dayafter.project import Project
 
-    case = cases.load(settings.case)
-    plans_dir = settings.plans_dir or Path.home() / ".local" / "share" / "dayafter" / "plans" / case.name
-    rules, catalog, parties = _case_engines(case.name)
-    return Workspace(
-        case.territory, scenarios=case.plans, reference=case.reference, criteria=case.criteria,
-        plans_dir=plans_dir, title=case.title,
-        community_labels={k: case.community_label(k) for k in case.territory.communities},
-        provenance=case.provenance, sources_md=case.sources_md,
-        council_rules=rules, force_catalog=catalog, parties_spec=parties)
-
-
-def _case_engines(name: str) -> tuple[Any, Any, Any]:
-    """Council rules, force catalog and parties a built-in case ships (``None`` where it ships none)."""
-    rules = catalog = parties = None
-    if name == "northern-iraq":
-        try:
-            from dayafter.cases.northern_iraq.councils import provincial_rules_2023
-
-            rules = provincial_rules_2023()
-        except ImportError:
-            rules = None
-    pkg = resources.files(f"dayafter.cases.{name.replace('-', '_')}")
-    forces = pkg / "security" / "forces.json"
-    if forces.is_file():
-        try:
-            from dayafter.security import load_force_catalog
-        except ImportError:
-            load_force_catalog = None
-        if load_force_catalog is not None:
-            with resources.as_file(forces) as path:
-                catalog = load_force_catalog(path)
-    spec = pkg / "settle" / "parties.json"
-    if spec.is_file():
-        parties = json.loads(spec.read_text(encoding="utf-8"))
-    return rules, catalog, parties
-
-
-def _finite(obj: Any) -> Any:
-    """Replace NaN and infinities by ``None`` (JSON has no such numbers)."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    return obj
-
-
-def json_bytes(content: Any) -> bytes:
-    """Compact UTF-8 JSON; non-finite numbers become ``null``."""
-    try:
-        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    except ValueError:
-        text = json.dumps(_finite(content), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.encode("utf-8")
+    proj = Project.open(settings.case, settings.project)
+    if settings.plans_dir is not None:
+        plans_dir = settings.plans_dir
+    elif proj.path is not None:
+        plans_dir = proj.path.with_suffix(".plans")
+    else:
+        plans_dir = Path.home() / ".local" / "share" / "dayafter" / "plans" / proj.name
+    return Workspace.from_project(proj, plans_dir=plans_dir)
 
 
 class FastJSON(JSONResponse):
@@ -223,14 +168,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     Parameters
     ----------
     settings
-        What to serve; the built-in northern-iraq case by default.
+        What to serve; the built-in case (:data:`dayafter.project.DEFAULT_CASE`) by default.
 
     Returns
     -------
     fastapi.FastAPI
     """
     from dayafter.web.jobs import JobRunner
-    from dayafter.web.routes import router
+    from dayafter.web.routes import routers
 
     settings = settings or Settings()
     if settings.token is None and not is_loopback(settings.host):
@@ -296,7 +241,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(TokenMiddleware, token=settings.token)
     if settings.check_host:  # outermost: nothing runs before it
         app.add_middleware(HostCheckMiddleware, extra=(settings.host,))
-    app.include_router(router, prefix="/api")
+    for r in routers:
+        app.include_router(r, prefix="/api")
     static = resources.files("dayafter.web") / "static"
     with resources.as_file(static) as static_dir:
         if Path(static_dir, "index.html").is_file():

@@ -32,8 +32,8 @@ def grid_territory_with_geometry(rows: int, cols: int, *, name: str = "") -> Ter
 
     from dayafter.geo.build import build_territory
 
-    r, c = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
-    r, c = r.ravel(), c.ravel()
+    rr, cc = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
+    r, c = rr.ravel(), cc.ravel()
     geom = shapely.box(_X0 + c * _CELL, _Y0 + r * _CELL, _X0 + (c + 1) * _CELL, _Y0 + (r + 1) * _CELL)
     fx = (c + 0.5) / cols
     fy = (r + 0.5) / rows

@@ -27,12 +27,15 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from dayafter._util import percentile_rank
 from dayafter.errors import ConfigError, DayafterError, InputDataError
 from dayafter.plan import Plan
+from dayafter.validation import DEFAULT_TOLERANCE, PARAMETERS
 
 __all__ = ["Job", "JobCancelled", "JobQueueFull", "JobRunner", "JobsClosed", "available_kinds", "make_job"]
 
@@ -72,7 +75,7 @@ class Job:
 
     _ids = itertools.count(1)
 
-    def __init__(self, kind: str, work: Callable[[Report], dict[str, Any]], *,
+    def __init__(self, kind: str, work: Callable[[Report], dict[str, Any]] | ChildProcessWork, *,
                  params: Mapping[str, Any] | None = None, label: str = "") -> None:
         self.id = f"job{next(self._ids)}"
         self.kind = kind
@@ -435,11 +438,11 @@ def available_kinds() -> list[dict[str, Any]]:
     kinds = []
     if _ensemble_api() is not None:
         kinds.append({"kind": "ensemble", "label": "ReCom ensemble around the plan",
-                      "params": {"steps": 2000, "seed": 2718, "tolerance": 0.25, "balance": "plan",
+                      "params": {"steps": 2000, "seed": 2718, "tolerance": DEFAULT_TOLERANCE, "balance": "plan",
                                  "census": None}})
     if _optimize_api() is not None:
         kinds.append({"kind": "optimize", "label": "Optimize the plan (short bursts)",
-                      "params": {"steps": 20000, "seed": 2718, "tolerance": 0.25, "balance": "plan",
+                      "params": {"steps": 20000, "seed": 2718, "tolerance": DEFAULT_TOLERANCE, "balance": "plan",
                                  "census": None,
                                  "maximize": [{"metric": "homogeneity"}], "minimize": []}})
     return kinds
@@ -453,7 +456,7 @@ def make_job(kind: str, workspace: Any, plan: Plan, params: Mapping[str, Any]) -
                           hint=f"available: {names or 'none (no engine installed)'}")
     if kind == "optimize":
         return _optimize_job(workspace, plan, params)
-    return _ensemble_job(workspace.territory, plan, params)
+    return _ensemble_job(workspace, plan, params)
 
 
 def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
@@ -492,7 +495,8 @@ def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
         return results
 
     work = ChildProcessWork(_optimize_work, (_territory_state(workspace.territory), _plan_state(plan),
-                                             spec, {"steps": steps, "seed": seed, "chunk": chunk}),
+                                             spec, {"steps": steps, "seed": seed, "chunk": chunk},
+                                             str(workspace.runs_dir)),
                             on_done=save)
     job = Job("optimize", work, params={"steps": steps, "seed": seed, "maximize": maximize,
                                         "minimize": minimize, "plan": plan.name},
@@ -501,8 +505,15 @@ def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
 
 
 def _optimize_work(tstate: dict[str, Any], pstate: dict[str, Any], spec: dict[str, Any],
-                   params: dict[str, Any], report: Report) -> dict[str, Any]:
-    """Child-process side of an optimization job."""
+                   params: dict[str, Any], runs_dir: str, report: Report) -> dict[str, Any]:
+    """Child-process side of an optimization job: the library's short-burst optimizer; the run's
+    folder in ``runs_dir`` gets the manifest (versions, inputs, problem, optimizer, result) and the
+    starting and best plans."""
+    import tempfile
+
+    from dayafter.io.plans import write_plan
+    from dayafter.manifest import now_utc, platform_info, versions, write_manifest
+
     opt = _optimize_api()
     territory = _territory_from_state(tstate)
     plan = _plan_from_state(pstate)
@@ -519,22 +530,49 @@ def _optimize_work(tstate: dict[str, Any], pstate: dict[str, Any], spec: dict[st
                                         initial=plan if plan.is_complete else None,
                                         progress=progress, chunk=params["chunk"])
     res = optimizer.run(compiled)
-    return {"summary": _plain(res.to_dict()), "plan": _plan_state(res.plan),
-            "top": [float(sc) for sc, _a in res.top]}
+    summary = _plain(res.to_dict())
+    Path(runs_dir).mkdir(parents=True, exist_ok=True)
+    run_dir = Path(tempfile.mkdtemp(prefix=time.strftime("optimize-%Y%m%d-%H%M%S-"), dir=runs_dir))
+    write_plan(plan, territory, run_dir / "start.json")
+    write_plan(res.plan, territory, run_dir / "best.json")
+    write_manifest(run_dir / "manifest.json", {
+        "kind": "optimize", "created": now_utc(), "versions": versions(), "platform": platform_info(),
+        "territory_hash": territory.content_hash, "start_plan": "start.json", "best_plan": "best.json",
+        "problem": spec, "optimizer": _recorded(optimizer),
+        "parameters": {"steps": steps, "seed": params["seed"], "chunk": params["chunk"]},
+        "result": summary})
+    return {"summary": summary, "plan": _plan_state(res.plan),
+            "top": [float(sc) for sc, _a in res.top], "run_dir": str(run_dir),
+            "manifest": str(run_dir / "manifest.json")}
+
+
+def _recorded(obj: Any) -> dict[str, Any]:
+    """The class and constructor parameters of a run object (as :func:`dayafter.manifest.record`),
+    with callbacks and plans named by their type (the starting plan is saved next to the
+    manifest)."""
+    import inspect
+
+    from dayafter._util import to_jsonable
+
+    params: dict[str, Any] = {}
+    for name, p in inspect.signature(type(obj).__init__).parameters.items():
+        if name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        v = getattr(obj, name, None)
+        if v is not None and (callable(v) or isinstance(v, Plan)):
+            v = f"<{type(v).__name__}>"
+        params[name] = to_jsonable(v)
+    return {"class": type(obj).__name__, "params": params}
 
 
 def _balance(territory: Any, plan: Plan, params: Mapping[str, Any], census: str) -> dict[str, Any]:
     """Population bounds of a job: ``balance="plan"`` (default) keeps every region within
     ``tolerance`` of its population in the plan (regions of very different sizes, as in real
     settlements); ``balance="equal"`` within ``tolerance`` of the ideal ``total / k``."""
-    tol = float(params.get("tolerance", 0.25))
-    if not 0.0 <= tol < 1.0:
-        raise ConfigError(f"tolerance must lie in [0, 1), got {tol}", hint="e.g. 0.25 for 25%")
-    mode = str(params.get("balance", "plan"))
+    tol = float(PARAMETERS["tolerance"].check(params.get("tolerance", DEFAULT_TOLERANCE), "job"))
+    mode = PARAMETERS["balance"].check(params.get("balance", "plan"), "job")
     if mode == "equal":
         return {"tolerance": tol}
-    if mode != "plan":
-        raise ConfigError(f"unknown balance {mode!r}", hint="use 'plan' or 'equal'")
     pop = territory.population(census)
     a = plan.assignment
     per_region = np.bincount(a[a >= 0], weights=pop[a >= 0], minlength=plan.k)
@@ -544,15 +582,14 @@ def _balance(territory: Any, plan: Plan, params: Mapping[str, Any], census: str)
 
 def _percentile(sample: np.ndarray, value: float) -> float:
     """Share of the sample at or below ``value`` (0..1); mid-rank for ties."""
-    sample = np.asarray(sample, dtype=np.float64)
-    if sample.size == 0:
-        return float("nan")
-    below = np.sum(sample < value)
-    equal = np.sum(sample == value)
-    return float((below + 0.5 * equal) / sample.size)
+    return percentile_rank(sample, value, scale=1.0)
 
 
-def _ensemble_job(territory: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
+def _ensemble_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
+    """A ReCom ensemble from ``plan`` run by the library's :class:`~dayafter.ensemble.ReComSampler`:
+    the run directory (results, checkpoints, ``manifest.json``) is kept in the workspace's
+    ``runs_dir``, so the run can be replayed (``dayafter ensemble replay RUN_DIR``)."""
+    territory = workspace.territory
     recom, ChainConstraints = _ensemble_api()
     allowed = {"steps", "seed", "tolerance", "census", "chunk", "balance"}
     unknown = set(params) - allowed
@@ -571,47 +608,50 @@ def _ensemble_job(territory: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     # Built here too, so a plan the chain cannot start from is refused at once with the engine's message.
     recom.ChainState(territory, plan.assignment, plan.k, proposal=recom.Proposal(),
                      constraints=ChainConstraints.from_dict(cspec), region_names=tuple(plan.region_names))
+    job_params = {"steps": steps, "seed": seed, "census": census,
+                  "tolerance": float(params.get("tolerance", DEFAULT_TOLERANCE)),
+                  "balance": str(params.get("balance", "plan")), "plan": plan.name}
     work = ChildProcessWork(_ensemble_work, (_territory_state(territory), _plan_state(plan), cspec,
-                                             {"steps": steps, "seed": seed, "chunk": chunk}))
-    return Job("ensemble", work, params={"steps": steps, "seed": seed, "census": census,
-                                         "tolerance": float(params.get("tolerance", 0.25)),
-                                         "balance": str(params.get("balance", "plan")), "plan": plan.name},
+                                             {"steps": steps, "seed": seed, "chunk": chunk},
+                                             str(workspace.runs_dir)))
+    return Job("ensemble", work, params=job_params,
                label=f"ensemble of {steps} ReCom steps from {plan.name or 'the draft'}")
 
 
 def _ensemble_work(tstate: dict[str, Any], pstate: dict[str, Any], cspec: dict[str, Any],
-                   params: dict[str, Any], report: Report) -> dict[str, Any]:
-    """Child-process side of an ensemble job: run the chain, place the plan in it."""
-    recom, ChainConstraints = _ensemble_api()
+                   params: dict[str, Any], runs_dir: str, report: Report) -> dict[str, Any]:
+    """Child-process side of an ensemble job: run the sampler into a new folder of ``runs_dir``,
+    place the plan in it."""
+    import tempfile
+
+    from dayafter.ensemble import ReComSampler, store
+
+    Path(runs_dir).mkdir(parents=True, exist_ok=True)
+    run_dir = tempfile.mkdtemp(prefix=time.strftime("ensemble-%Y%m%d-%H%M%S-"), dir=runs_dir)
     territory = _territory_from_state(tstate)
     plan = _plan_from_state(pstate)
-    steps, chunk = params["steps"], params["chunk"]
-    chain = recom.ChainState(territory, plan.assignment, plan.k, proposal=recom.Proposal(),
+    steps = params["steps"]
+    recom, ChainConstraints = _ensemble_api()
+    start = recom.ChainState(territory, plan.assignment, plan.k, proposal=recom.Proposal(),
                              constraints=ChainConstraints.from_dict(cspec),
                              region_names=tuple(plan.region_names))
-    pop = np.asarray(chain.region_pop, dtype=np.float64)
+    pop = np.asarray(start.region_pop, dtype=np.float64)
     plan_dev = float(np.max(np.abs(pop - pop.mean()) / pop.mean())) if pop.mean() > 0 else float("nan")
-    plan_cut = float(chain.cut_edges)
-    rng = np.random.default_rng(params["seed"])
-    cut = np.empty(steps, dtype=np.float64)
-    dev = np.empty(steps, dtype=np.float64)
-    status = np.empty(steps, dtype=np.int8)
-    done = 0
-    below = equal = 0
+    plan_cut = float(start.cut_edges)
+    sampler = ReComSampler(steps=steps, chains=1, seed=params["seed"], constraints=cspec, n_jobs=1,
+                           checkpoint_every=max(params["chunk"], min(steps, 10_000)))
     t0 = time.perf_counter()
     report(0, steps, "starting the chain")
-    while done < steps:
-        n = min(chunk, steps - done)
-        rec = recom.run_steps(chain, n, rng)
-        cut[done:done + n] = rec.cut_edges
-        dev[done:done + n] = rec.max_abs_deviation
-        status[done:done + n] = rec.status
-        below += int(np.sum(rec.cut_edges < plan_cut))
-        equal += int(np.sum(rec.cut_edges == plan_cut))
-        done += n
-        report(done, steps, f"{done} of {steps} steps",
-               {"cut_edges_percentile": (below + 0.5 * equal) / done,
-                "steps_per_second": done / max(time.perf_counter() - t0, 1e-9)})
+
+    def progress(done: int, total: int, moves: int) -> None:
+        report(done, total, f"{done} of {total} steps",
+               {"steps_per_second": done / max(time.perf_counter() - t0, 1e-9)})
+
+    res = sampler.run(territory, plan, run_dir, progress=progress)
+    cols = store.load_chain(res.run_dir, 0, sampler.format)
+    cut = np.asarray(cols["cut_edges"], dtype=np.float64)
+    dev = np.asarray(cols["max_abs_deviation"], dtype=np.float64)
+    status = np.asarray(cols["status"])
     qs = [0.05, 0.25, 0.5, 0.75, 0.95]
     return {
         "steps": steps, "seed": params["seed"], "census": cspec["census"],
@@ -622,4 +662,5 @@ def _ensemble_work(tstate: dict[str, Any], pstate: dict[str, Any], cspec: dict[s
         "quantiles": {"q": qs, "cut_edges": np.quantile(cut, qs).tolist(),
                       "max_abs_deviation": np.quantile(dev, qs).tolist()},
         "seconds": time.perf_counter() - t0,
+        "run_dir": str(res.run_dir), "manifest": str(Path(res.run_dir) / "manifest.json"),
     }

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +28,9 @@ from dayafter.errors import ConfigError, DataQualityWarning, InputDataError
 from dayafter.metrics import evaluate
 from dayafter.plan import UNASSIGNED, Plan, Region
 from dayafter.territory import Territory
+
+if TYPE_CHECKING:
+    from dayafter.project import Project
 
 __all__ = ["Workspace"]
 
@@ -139,6 +142,9 @@ class Workspace:
         self.force_catalog = force_catalog
         self.parties_spec = parties_spec
         self._lock = threading.RLock()
+        self.cache: dict[str, Any] = {}
+        """Derived data the routes keep for this workspace (map geometry as GeoJSON bytes, unit
+        borders, force allocations by census); it goes with the workspace when another is served."""
         self._evaluations: OrderedDict[int, list[Any]] = OrderedDict()
         self.saved: dict[str, Plan] = self._load_saved()
         if reference is not None and reference not in self.scenarios and reference not in self.saved:
@@ -150,6 +156,28 @@ class Workspace:
             first = Plan(np.full(territory.n_units, UNASSIGNED, dtype=np.int32),
                          (Region("Region 1"),), territory.content_hash, name="new plan")
         self.draft = _Draft(first, base=first.name)
+
+    @property
+    def runs_dir(self) -> Path:
+        """Folder of the engine runs started from the workbench (each with its manifest):
+        ``<plans_dir>.runs`` next to the saved plans, or ``dayafter-runs`` in the temporary folder
+        when plans are not saved."""
+        if self.plans_dir is not None:
+            return self.plans_dir.with_name(self.plans_dir.name + ".runs")
+        import tempfile
+
+        return Path(tempfile.gettempdir()) / "dayafter-runs"
+
+    @classmethod
+    def from_project(cls, project: Project, *, plans_dir: str | Path | None = None) -> Workspace:
+        """The workspace of a :class:`~dayafter.project.Project`: its plans as scenarios, its
+        reference, criteria, labels, sources and engine data (council rules, forces, parties)."""
+        return cls(
+            project.territory, scenarios=project.plans, reference=project.reference,
+            criteria=project.criteria, plans_dir=plans_dir, title=project.title,
+            community_labels=project.community_labels, provenance=project.provenance,
+            sources_md=project.sources_md, council_rules=project.council_rules,
+            force_catalog=project.force_catalog, parties_spec=project.parties_spec)
 
     # ------------------------------------------------------------------ plan store
     def _load_saved(self) -> dict[str, Plan]:
@@ -497,7 +525,7 @@ class Workspace:
             import json
 
             out = json.loads(entry[3])
-        return out  # type: ignore[no-any-return]
+        return out
 
     def evaluation_json(self, plan: Plan | None = None) -> bytes:
         """:meth:`evaluation` as compact JSON (UTF-8; NaN and infinities as ``null``), kept too.
@@ -508,11 +536,11 @@ class Workspace:
         """
         entry = self._evaluation_entry(plan)
         if entry[3] is None:
-            from dayafter.web.app import json_bytes
+            from dayafter._util import json_bytes
 
             entry[3] = json_bytes(entry[2])
             entry[2] = None
-        return entry[3]  # type: ignore[no-any-return]
+        return entry[3]
 
     def cached_evaluation_json(self, plan: Plan) -> bytes | None:
         """:meth:`evaluation_json` when it is at hand (no computing), else ``None``."""
@@ -521,7 +549,7 @@ class Workspace:
             if hit is None or hit[0] is not plan or hit[1] is not self.reference_plan() or hit[3] is None:
                 return None
             self._evaluations.move_to_end(id(plan))
-            return hit[3]  # type: ignore[no-any-return]
+            return hit[3]
 
     def _evaluation_entry(self, plan: Plan | None) -> list[Any]:
         """``[plan, reference, evaluation, json or None]`` from the cache, or computed and kept."""

@@ -15,6 +15,7 @@ import pytest
 
 import dayafter as da
 from dayafter.errors import ConfigError, InputDataError
+from dayafter.graph import UnitGraph
 from dayafter.plan import Plan, Region
 from dayafter.returns import (
     Estimate,
@@ -254,3 +255,31 @@ def test_missing_model_json(tmp_path):
     (root / "model.json").unlink()
     with pytest.raises(InputDataError, match=r"no model\.json"):
         load_return_model(root)
+
+
+def test_case_model_reproduces_its_calibration_and_reports_checks():
+    checks = case_return_model().check_observations(np.random.default_rng(0), draws=200)
+    for c in checks:
+        if c["calibrates"]:
+            assert c["predicted"] == pytest.approx(c["observed"])
+        assert c["predicted_p05"] <= c["predicted_p95"]
+    ids = {c["obs_id"] for c in checks if not c["calibrates"]}
+    assert {"RO2", "RO5"} <= ids  # the independent checks are reported
+
+
+def test_growth_by_admin_level():
+    g = UnitGraph.from_edges(3, [0, 1], [1, 2], [1.0, 1.0])
+    t = da.Territory.from_arrays(
+        ["u1", "u2", "u3"], ["a"],
+        {"baseline": np.array([[100.0], [100.0], [100.0]]),
+         "current": np.array([[50.0], [250.0], [100.0]])}, g, admin={"gov": ["G1", "G1", "G2"]})
+    m = _model(communities=("a",))
+    # within G1 (200 -> 300, growth 1.5): u1 lost 100, u2 hosts 100; G2 did not grow
+    r = project_returns(t, model=m, horizon=1, growth="gov")
+    np.testing.assert_allclose(r.flows.displaced[:, 0], [100.0, 0.0, 0.0])
+    np.testing.assert_allclose(r.flows.hosted[:, 0], [0.0, 100.0, 0.0])
+    # the territory's growth (400/300) counts u3's standstill as displacement
+    r = project_returns(t, model=m, horizon=1, growth="territory")
+    assert r.flows.displaced[2, 0] == pytest.approx(100.0 * 4 / 3 - 100.0)
+    with pytest.raises(ConfigError, match="unknown growth rule"):
+        project_returns(t, model=m, horizon=1, growth="province")

@@ -143,3 +143,19 @@ def test_case_settlements_run(iraq):
         json.dumps(res.to_dict())
         res.returns.check()
         res.claims.check()
+
+
+def test_census_draws_carry_through_to_the_referendum(global_seed):
+    inp = _inputs()
+    rng = np.random.default_rng(global_seed)
+    t = inp.territory
+    cd = {c: t.census(c)[None] * rng.uniform(0.8, 1.2, (30, 3, 2)) for c in t.census_names}
+    spec = _spec()
+    spec["steps"][2]["draws"] = 5  # census draws override the step's parameter draws
+    res = run_sequence(settlement_from_dict(spec), inp, census_draws=cd, rng=rng)
+    assert res.returns.n_draws == 30
+    assert res.referendum.n_draws == 30 and res.referendum.probability is not None
+    res.returns.check()
+    with pytest.raises(InputDataError, match="different sizes"):
+        run_sequence(settlement_from_dict(spec), inp,
+                     census_draws={"baseline": cd["baseline"], "current": cd["current"][:10]})

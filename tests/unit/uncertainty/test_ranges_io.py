@@ -166,7 +166,7 @@ def test_project_round_trip_keeps_ranges(tmp_path, grid_territory):
     t = grid_territory
     c = t.census("now")
     r = CensusRange(c * 0.5, c * 2, np.full(t.n_units, np.nan), t.population("now") * 1.5,
-                    np.full(c.shape, "imputed", dtype=object), source="x")
+                    np.full(c.shape, "imputed", dtype=object), source="x", community_ranges="joint")
     t = t.with_ranges({"now": r})
     path = tmp_path / "p.gpkg"
     write_project(t, path)
@@ -175,7 +175,7 @@ def test_project_round_trip_keeps_ranges(tmp_path, grid_territory):
     rb = back.ranges["now"]
     assert np.allclose(rb.low, r.low) and np.allclose(rb.high, r.high)
     assert np.isnan(rb.total_low).all() and np.allclose(rb.total_high, r.total_high)
-    assert rb.status[0, 0] == "imputed"
+    assert rb.status[0, 0] == "imputed" and rb.community_ranges == "joint"
 
 
 def test_built_in_case_carries_ranges_for_both_censuses(iraq):
@@ -189,3 +189,13 @@ def test_built_in_case_carries_ranges_for_both_censuses(iraq):
         v = t.census(name)
         assert np.all(~np.isfinite(r.low) | (r.low <= v + 0.5))
         assert np.all(~np.isfinite(r.high) | (r.high >= v - 0.5))
+
+
+def test_built_in_case_ranges_are_complete_and_joint_when_built_with_range_rules(iraq):
+    if "range_rule" not in iraq.provenance.columns:
+        pytest.skip("provenance without range rules (older case build)")
+    t = iraq.territory
+    n, g = t.n_units, t.n_communities
+    for r in t.ranges.values():
+        assert r.community_ranges == "joint" and not r.notes
+        assert r.n_stated == n * (g + 1)

@@ -155,6 +155,11 @@ def test_sweep_lists_where_the_stranded_figure_flips():
     j = 1
     assert sw.stranded_point[list(sw.thresholds).index(0.09), j] == 0
     assert sw.stranded_point[list(sw.thresholds).index(0.1), j] == pytest.approx(90 / 590)
+    th = list(sw.thresholds)
+    # b is 9% of W: fragile from 7% to 11% (within 2 points), robust at 5% and at 20%
+    assert not sw.stranded_robust[th.index(0.08), j] and not sw.stranded_robust[th.index(0.1), j]
+    assert sw.stranded_robust[th.index(0.05), j] and sw.stranded_robust[th.index(0.2), j]
+    assert sw.to_dict()["communities"]["b"]["stranded"][0]["verdict"] == "robust"
     with pytest.raises(ConfigError):
         threshold_sweep(evaluate_draws(t, plan, CensusModel(t).draw(5, seed=0)), thresholds=[0, 0.5])
 

@@ -1,0 +1,132 @@
+"""Parameter validation from constraint tables (dayafter.validation) and the shared parameters that
+the engines, the CLI and the web app read from it."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import pytest
+
+from dayafter.errors import ConfigError
+from dayafter.validation import (
+    DEFAULT_TOLERANCE,
+    PARAMETERS,
+    Interval,
+    StrOptions,
+    describe,
+    validate_parameter_constraints,
+    validate_params,
+)
+
+
+@pytest.mark.parametrize("closed", ["both", "left", "right", "neither"])
+def test_interval_membership_by_enumeration(closed):
+    iv = Interval(Real, 0, 1, closed=closed)
+    lo_in, hi_in = closed in ("both", "left"), closed in ("both", "right")
+    for x in np.linspace(-0.5, 1.5, 41):
+        expect = (0 < x < 1) or (x == 0 and lo_in) or (x == 1 and hi_in)
+        assert iv.is_satisfied_by(float(x)) == expect, (closed, x)
+    assert not iv.is_satisfied_by(float("nan"))
+    assert not iv.is_satisfied_by(True)  # booleans are not numbers
+    assert not iv.is_satisfied_by("0.5")
+
+
+def test_integral_intervals_and_descriptions():
+    iv = Interval(Integral, 1, None, closed="left")
+    assert iv.is_satisfied_by(3) and iv.is_satisfied_by(np.int64(3))
+    assert not iv.is_satisfied_by(3.0) and not iv.is_satisfied_by(0)
+    assert str(iv) == "an int in the range [1, inf)"
+    assert str(Interval(Real, None, 0.5, closed="neither")) == "a float in the range (-inf, 0.5)"
+    assert iv.schema() == {"ge": 1}
+    assert Interval(Real, 0, 1, closed="left").schema() == {"ge": 0, "lt": 1}
+    assert describe([StrOptions({"b", "a"}), None]) == "a str among {'a', 'b'} or None"
+    with pytest.raises(ValueError):
+        Interval(Real, 1, 0)
+
+
+def test_every_message_has_one_form():
+    @validate_params({"k": [Interval(Integral, 2, None, closed="left")], "mode": [StrOptions({"x"})],
+                      "rng": ["seed"], "fn": ["callable", None]})
+    def f(k, mode="x", *, rng=None, fn=None):
+        return k
+
+    assert f(2) == 2
+    assert f(3, "x", rng=np.random.default_rng(0), fn=len) == 3
+    cases = [((1,), {}, "'k'", "an int in the range [2, inf)", "1"),
+             ((2, "y"), {}, "'mode'", "a str among {'x'}", "'y'"),
+             ((2,), {"rng": -1}, "'rng'", "a non-negative int, a numpy.random.Generator or None", "-1"),
+             ((2,), {"fn": 3}, "'fn'", "a callable or None", "3")]
+    for args, kw, name, what, got in cases:
+        with pytest.raises(ConfigError) as err:
+            f(*args, **kw)
+        assert err.value.message == f"The {name} parameter of {f.__qualname__} must be {what}. Got {got} instead."
+
+
+def test_a_bad_default_is_caught_and_unknown_names_refused():
+    @validate_params({"x": [Interval(Real, 0, 1)]})
+    def g(x=5):
+        return x
+
+    with pytest.raises(ConfigError, match="'x' parameter of"):
+        g()
+    with pytest.raises(ValueError, match="does not take"):
+        validate_params({"y": [None]})(lambda x: x)
+    validate_parameter_constraints({"x": "no_validation"}, {"x": object()}, "h")
+
+
+def test_the_tolerance_has_one_range_and_one_default_everywhere():
+    from dayafter.ensemble import ChainConstraints
+    from dayafter.optimize import Problem
+
+    tol = PARAMETERS["tolerance"]
+    assert tol.default == DEFAULT_TOLERANCE
+    assert ChainConstraints().tolerance == DEFAULT_TOLERANCE
+    assert Problem.from_dict({"regions": 2, "maximize": [{"metric": "homogeneity"}]}).tolerance == DEFAULT_TOLERANCE
+    for good in (0, 0.05, 1.0, None):
+        ChainConstraints.from_dict({"tolerance": good})
+        Problem.from_dict({"regions": 2, "maximize": [{"metric": "homogeneity"}],
+                           "constraints": {"tolerance": good}})
+    for bad in (-0.1, 1.5, float("nan"), "0.1"):
+        for make in (lambda v: ChainConstraints.from_dict({"tolerance": v}),
+                     lambda v: ChainConstraints(tolerance=v),
+                     lambda v: Problem.from_dict({"regions": 2, "maximize": [{"metric": "homogeneity"}],
+                                                  "constraints": {"tolerance": v}})):
+            with pytest.raises(ConfigError, match=r"'tolerance' parameter of \w+ must be a float in the range \[0, 1\] or None"):
+                make(bad)
+
+
+def test_web_request_model_and_cli_help_come_from_the_table():
+    pytest.importorskip("fastapi")
+    from pydantic import ValidationError
+
+    from dayafter.web.routes import JobParams
+
+    assert JobParams().tolerance == DEFAULT_TOLERANCE
+    assert JobParams(tolerance=1.0).tolerance == 1.0
+    with pytest.raises(ValidationError):
+        JobParams(tolerance=1.5)
+    field = JobParams.model_fields["tolerance"]
+    assert field.description == PARAMETERS["tolerance"].help()
+
+    from typer.testing import CliRunner
+
+    from dayafter.cli.main import app
+
+    out = CliRunner().invoke(app, ["ensemble", "run", "--help"], terminal_width=400).output
+    assert "[0, 1]" in " ".join(out.split())
+
+
+def test_evaluate_and_optimize_validate_their_parameters(grid_territory):
+    import dayafter as da
+    from dayafter.optimize import Problem, optimize
+    from dayafter.plan import Plan, Region
+
+    plan = Plan(np.repeat([0, 1], 8), (Region("W", "a"), Region("E", "b")), grid_territory.content_hash)
+    with pytest.raises(ConfigError, match="'threshold' parameter of evaluate must be a float in the range"):
+        da.evaluate(grid_territory, plan, threshold=1.5)
+    p = Problem.from_dict({"regions": 2, "maximize": [{"metric": "homogeneity"}]})
+    with pytest.raises(ConfigError, match="'method' parameter of optimize must be a str among"):
+        optimize(p, grid_territory, method="magic")
+    with pytest.raises(ConfigError, match="'time_limit' parameter of optimize"):
+        optimize(p, grid_territory, time_limit=0)

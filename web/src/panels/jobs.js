@@ -1,0 +1,106 @@
+// Jobs: start an ensemble or an optimization on the draft, follow its progress (server-sent
+// events), cancel it, read its results.
+import { $, el } from "../dom.js";
+import { fmt, pct, t } from "../i18n.js";
+
+export async function setupJobs(ctx) {
+  const S = ctx.store.get();
+  const kinds = await ctx.api.request("jobs/kinds");
+  const form = $("job-form");
+  form.replaceChildren();
+  if (!kinds.length || S.readOnly) {
+    if (!kinds.length) form.append(el("p", { class: "muted small", text: t("jobs.none") }));
+    return;
+  }
+  const kindSel = el("select", { id: "job-kind" }, ...kinds.map((k) => el("option", { value: k.kind, text: t(`jobs.kind.${k.kind}`) })));
+  const steps = el("input", { id: "job-steps", type: "number", min: "1", value: String(kinds[0].params.steps ?? 1000), size: 8 });
+  const seed = el("input", { id: "job-seed", type: "number", value: String(kinds[0].params.seed ?? 1), size: 6 });
+  const objectives = [["max|homogeneity|", t("jobs.obj.homogeneity")]];
+  for (const c of S.meta.communities) {
+    objectives.push([`max|empowerment_plurality|${c.key}`, t("jobs.obj.empower", { community: c.label })]);
+    objectives.push([`min|stranded|${c.key}`, t("jobs.obj.stranded", { community: c.label })]);
+  }
+  const objSel = el("select", { id: "job-objective" }, ...objectives.map(([v, x]) => el("option", { value: v, text: x })));
+  const objLabel = el("label", { for: "job-objective", text: t("jobs.objective") });
+  const syncKind = () => {
+    const k = kinds.find((x) => x.kind === kindSel.value);
+    steps.value = String(k.params.steps ?? 1000);
+    objSel.hidden = objLabel.hidden = k.kind !== "optimize";
+  };
+  kindSel.onchange = syncKind;
+  const tol = el("input", { id: "job-tolerance", type: "number", min: "0", max: "0.99", step: "0.05", value: "0.25", size: 5 });
+  const balance = el("select", { id: "job-balance" },
+    el("option", { value: "plan", text: t("jobs.balance.plan") }),
+    el("option", { value: "equal", text: t("jobs.balance.equal") }));
+  form.append(el("label", { for: "job-kind", text: t("jobs.job") }), kindSel, el("label", { for: "job-steps", text: t("jobs.steps") }), steps,
+    el("label", { for: "job-seed", text: t("jobs.seed") }), seed, el("label", { for: "job-tolerance", text: t("jobs.tolerance") }), tol,
+    el("label", { for: "job-balance", text: t("jobs.bounds") }), balance, objLabel, objSel,
+    el("button", { id: "job-start", type: "button", text: t("jobs.start"), onclick: async () => {
+      const params = { steps: Number(steps.value), seed: Number(seed.value), tolerance: Number(tol.value), balance: balance.value };
+      if (kindSel.value === "optimize") {
+        const [dir, metric, com] = objSel.value.split("|");
+        const term = com ? { metric, communities: [com] } : { metric };
+        params[dir === "max" ? "maximize" : "minimize"] = [term];
+      }
+      const job = await ctx.api.request("jobs", { method: "POST", json: { kind: kindSel.value, params }, noVersion: true });
+      watchJob(ctx, job);
+      ctx.status(t("jobs.started", { job: job.label }));
+    } }));
+  syncKind();
+  for (const job of (await ctx.api.request("jobs")).reverse()) watchJob(ctx, job);
+}
+
+export function watchJob(ctx, job, { results = defaultResults } = {}) {
+  const li = el("li", { id: `job-${job.id}`, class: "job" });
+  const prog = el("progress", { max: String(job.total || 1), value: "0", "aria-label": t("jobs.progress_of", { job: job.label }) });
+  const msg = el("span", { class: "small", text: job.state });
+  const cancel = el("button", { type: "button", text: t("jobs.cancel"), "aria-label": t("jobs.cancel_aria", { job: job.label }),
+    onclick: () => ctx.api.request(`jobs/${job.id}/cancel`, { method: "POST", noVersion: true }) });
+  const out = el("div", { class: "small job-results" });
+  li.append(el("div", { text: job.label }), prog, " ", msg, " ", cancel, out);
+  $("jobs").prepend(li);
+  const es = new EventSource(`api/jobs/${job.id}/events`);
+  const update = (ev) => {
+    const s = JSON.parse(ev.data);
+    prog.max = s.total || 1;
+    prog.value = s.done;
+    msg.textContent = `${t(`jobs.state.${s.state}`)}: ${s.message}`;
+    li.dataset.state = s.state;
+    if (s.state === "done" && s.results) out.replaceChildren(results(ctx, s));
+    if (s.error) out.textContent = s.error.message;
+  };
+  es.addEventListener("progress", update);
+  es.addEventListener("end", (ev) => { update(ev); es.close(); cancel.disabled = true; });
+  return { li, es };
+}
+
+function defaultResults(ctx, s) {
+  return s.kind === "optimize" ? optimizeResults(ctx, s.results) : ensembleResults(s.results);
+}
+
+function optimizeResults(ctx, r) {
+  const s = r.summary;
+  const vals = Object.entries(s.values).map(([k, v]) => `${k} = ${fmt(v, 4)}`).join(", ");
+  const feasible = s.feasible ? t("jobs.feasible") : t("jobs.not_feasible", { why: s.failing.join("; ") });
+  const box = el("div", {}, el("p", { text: t("jobs.best", { objective: fmt(s.objective, 4), values: vals, feasible, steps: fmt(s.stats.steps), seconds: fmt(s.elapsed, 1) }) }));
+  if (r.top.length > 1) box.append(el("p", { text: t("jobs.top", { list: r.top.map((x) => fmt(x, 4)).join(", ") }) }));
+  if (r.saved_as) {
+    box.append(el("button", { type: "button", text: t("jobs.open_plan", { plan: r.saved_as }), onclick: () => ctx.openPlan(r.saved_as) }));
+    ctx.loadPlans();
+  }
+  return box;
+}
+
+function ensembleResults(r) {
+  const tb = el("table", {}, el("caption", { text: t("jobs.ensemble_caption", { steps: fmt(r.steps), census: r.census }) }),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("jobs.col.metric") }), el("th", { scope: "col", text: t("jobs.col.plan") }),
+      el("th", { scope: "col", text: t("jobs.col.percentile") }), el("th", { scope: "col", text: t("jobs.col.quantiles") }))));
+  const body = el("tbody");
+  for (const k of ["cut_edges", "max_abs_deviation"]) {
+    const q = r.quantiles[k];
+    body.append(el("tr", {}, el("th", { scope: "row", text: t(`metric.${k}`) }), el("td", { class: "num", text: fmt(r.plan[k], 3) }),
+      el("td", { class: "num", text: pct(r.percentile[k]) }), el("td", { text: `${fmt(q[0], 3)} · ${fmt(q[2], 3)} · ${fmt(q[4], 3)}` })));
+  }
+  tb.append(body);
+  return el("div", {}, tb, el("p", { text: t("jobs.ensemble_facts", { moves: fmt(r.moved), loops: fmt(r.self_loops), seconds: fmt(r.seconds, 2) }) }));
+}

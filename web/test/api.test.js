@@ -1,0 +1,62 @@
+import { describe, expect, it, vi } from "vitest";
+import { ApiError, createApi } from "../src/api.js";
+
+function reply(status, body, type = "application/json") {
+  return { ok: status < 400, status, headers: { get: () => type }, json: async () => body, text: async () => String(body) };
+}
+
+describe("api", () => {
+  it("sends the custom header, the tab and (for edits) the draft version", async () => {
+    const calls = [];
+    const api = createApi({ fetchImpl: async (url, init) => { calls.push([url, init]); return reply(200, { ok: 1 }); }, version: () => 7, tab: "t1" });
+    await api.request("draft");
+    await api.request("draft/paint", { method: "POST", json: { region: 0 } });
+    expect(calls[0][0]).toBe("api/draft");
+    expect(calls[0][1].headers["X-Requested-With"]).toBe("dayafter");
+    expect(calls[0][1].headers["X-Dayafter-Draft-Version"]).toBeUndefined();
+    expect(calls[1][1].headers["X-Dayafter-Draft-Version"]).toBe("7");
+    expect(calls[1][1].headers["X-Dayafter-Tab"]).toBe("t1");
+    expect(calls[1][1].body).toBe('{"region":0}');
+  });
+
+  it("calls a refused stale edit 'stale' and an unreachable server 'offline'", async () => {
+    const onError = vi.fn();
+    const stale = createApi({ fetchImpl: async () => reply(409, { error: "StaleDraft", message: "changed", hint: "reload" }), onError });
+    await expect(stale.request("draft/undo", { method: "POST" })).rejects.toMatchObject({ kind: "stale", status: 409 });
+    const down = createApi({ fetchImpl: async () => { throw new TypeError("Failed to fetch"); }, onError, offlineText: "down" });
+    const err = await down.request("draft").catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.kind).toBe("offline");
+    expect(err.message).toBe("down");
+    expect(onError).toHaveBeenCalledTimes(2);
+  });
+
+  it("puts the server's message and hint in the error", async () => {
+    const api = createApi({ fetchImpl: async () => reply(422, { error: "InputDataError", message: "bad unit", hint: "pick another", source: "plan.csv" }) });
+    await expect(api.request("x")).rejects.toThrow("plan.csv: bad unit Fix: pick another");
+  });
+
+  it("applies edits one at a time, in order, even when an earlier one fails", async () => {
+    const order = [];
+    let n = 0;
+    const api = createApi({ fetchImpl: async (url) => {
+      const k = ++n;
+      await new Promise((r) => setTimeout(r, k === 1 ? 30 : 1));
+      order.push(url);
+      return k === 2 ? reply(500, { message: "boom" }) : reply(200, {});
+    } });
+    const a = api.request("a", { method: "POST" });
+    const b = api.request("b", { method: "POST" }).catch(() => "failed");
+    const c = api.request("c", { method: "POST" });
+    await Promise.all([a, b, c]);
+    expect(order).toEqual(["api/a", "api/b", "api/c"]);
+    expect(await b).toBe("failed");
+  });
+
+  it("refuses edits in a read-only view without asking the server", async () => {
+    const fetchImpl = vi.fn();
+    const api = createApi({ fetchImpl, readOnly: () => true });
+    await expect(api.request("draft/paint", { method: "POST" })).rejects.toMatchObject({ kind: "readonly" });
+    expect(fetchImpl).not.toHaveBeenCalled();
+  });
+});
