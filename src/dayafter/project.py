@@ -122,9 +122,12 @@ class Project:
         InputDataError
             The file is missing or is not a dayafter project.
         """
+        from dayafter._inputs import MAX_LAYER_BYTES, check_input_file
+
         p = Path(path)
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():
             raise InputDataError("file not found", hint="check the path", source=str(p))
+        check_input_file(p, what="project", max_bytes=MAX_LAYER_BYTES, allow_empty=False)
         return _from_gpkg(str(p.resolve()), p.stat().st_mtime_ns)
 
     @classmethod

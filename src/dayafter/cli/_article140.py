@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import numpy as np
 import typer
 
-from dayafter.errors import InputDataError
+from dayafter.errors import ConfigError, InputDataError
 
 if TYPE_CHECKING:
     from dayafter.plan import Plan
@@ -114,6 +114,9 @@ def coverage(spec: str, territory: Territory, case: str | None, census: str,
 
 def census_draws(territory: Territory, draws: int, seed: int, wanted: bool) -> Any:
     """Census draws from the territory's ranges (``None`` when not wanted or no draws)."""
+    from dayafter.cli._uncertainty import check_draws
+
+    check_draws(draws)
     if not wanted or draws <= 0:
         return None
     from dayafter.uncertainty import CensusModel
@@ -125,7 +128,13 @@ def project(territory: Territory, plan: Plan | None, *, model: ReturnModel, hori
             secure: Any, draws: int, seed: int, cdraws: Any = None, baseline: str = "baseline",
             current: str = "current", growth: Any = None) -> ReturnsResult:
     """Project returns (the CLI's one entry to the returns engine)."""
+    from dayafter.cli._uncertainty import check_draws
     from dayafter.returns import project_returns
+
+    check_draws(draws)
+    if not 0 <= horizon <= 100:
+        raise ConfigError(f"--horizon must lie in 0..100 years, got {horizon:g}",
+                          hint="e.g. --horizon 5 (years after the current census)")
 
     cd = None
     if cdraws is not None:

@@ -145,6 +145,17 @@ def _is_usage_error(exc: BaseException) -> bool:
     return any(c.__name__ in ("UsageError", "ClickException") for c in type(exc).__mro__) and hasattr(exc, "show")
 
 
+@contextlib.contextmanager
+def errors_name(source: str | Path) -> Iterator[None]:
+    """Errors raised inside that name no file get ``source`` (the spec or table they come from)."""
+    try:
+        yield
+    except DayafterError as exc:
+        if exc.source:
+            raise
+        raise type(exc)(exc.message, hint=exc.hint, unit_ids=exc.unit_ids, source=str(source)) from None
+
+
 def err_line(text: str) -> None:
     """Write one line to stderr."""
     sys.stderr.write(text.replace("\n", " ") + "\n")

@@ -93,11 +93,13 @@ def _parse_reserved(items: list[str] | None) -> dict[str, int]:
     for item in items or []:
         name, sep, n = item.rpartition("=")
         if not sep or not name.strip():
-            raise ConfigError(f"--reserved {item!r}: expected RACE=SEATS, e.g. Christian=1")
+            raise ConfigError(f"--reserved {item!r}: expected RACE=SEATS",
+                              hint="write the race and its seats, e.g. --reserved Christian=1")
         try:
             out[name.strip()] = int(n)
         except ValueError:
-            raise ConfigError(f"--reserved {item!r}: {n!r} is not a whole number") from None
+            raise ConfigError(f"--reserved {item!r}: {n!r} is not a whole number",
+                              hint="e.g. --reserved Christian=1") from None
     return out
 
 

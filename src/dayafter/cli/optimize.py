@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dayafter.cli._common import CaseOpt, ProjectOpt, console, err_line, open_project, print_json
+from dayafter.cli._common import (
+    CaseOpt,
+    ProjectOpt,
+    console,
+    err_line,
+    errors_name,
+    open_project,
+    print_json,
+)
 from dayafter.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -43,7 +51,8 @@ def _spec(path: Path) -> dict[str, Any]:
 
     spec = read_spec(path, what="optimize spec")
     if not isinstance(spec, dict):
-        raise ConfigError("an optimization spec must be a mapping", source=str(path))
+        raise ConfigError("an optimization spec must be a mapping", source=str(path),
+                          hint="write 'regions: 3' and 'maximize: [...]' lines")
     return spec
 
 
@@ -92,7 +101,9 @@ def run_cmd(
     d.pop("second", None)
     if name:
         d["name"] = name
-    problem = Problem.from_dict(d)
+    with errors_name(spec):
+        problem = Problem.from_dict(d)
+        problem.compile(t)  # names, bounds and quick feasibility, blamed on the spec
     res = optimize(problem, t, method=method, time_limit=time_limit, seed=seed, steps=steps,
                    restarts=restarts, progress=_progress(progress))
     if out is not None:
@@ -181,9 +192,11 @@ def pareto_cmd(
         raise ConfigError("the spec needs a 'second' objective for a Pareto front",
                           hint="add second: {minimize: [{metric: stranded, communities: [...]}]}",
                           source=str(spec))
-    problem = Problem.from_dict(d)
-    second = Objective.from_dict({"census": problem.objective.census,
-                                  "threshold": problem.objective.threshold, **second_d})
+    with errors_name(spec):
+        problem = Problem.from_dict(d)
+        second = Objective.from_dict({"census": problem.objective.census,
+                                      "threshold": problem.objective.threshold, **second_d})
+        problem.compile(t)
     front = pareto_front(problem, t, second, method=method, max_points=max_points,
                          time_limit=time_limit, weights=weights, seed=seed,
                          progress=_progress(progress))

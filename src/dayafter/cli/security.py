@@ -39,7 +39,7 @@ def _catalog(forces: Path | None, proj: Project | None, min_share: float | None,
     return cat
 
 
-def _multipliers(path: Path | None) -> dict[str, float] | None:
+def _multipliers(path: Path | None, territory: Any = None) -> dict[str, float] | None:
     if path is None:
         return None
     from dayafter._inputs import read_csv_dicts
@@ -49,13 +49,26 @@ def _multipliers(path: Path | None) -> dict[str, float] | None:
         raise InputDataError("a multipliers table needs the columns unit_id and multiplier",
                              hint="write the header 'unit_id,multiplier'", source=str(path))
     out: dict[str, float] = {}
+    import math
+
     for i, r in enumerate(rows, start=2):
+        unit = (r["unit_id"] or "").strip()
         try:
-            out[(r["unit_id"] or "").strip()] = float(r["multiplier"])
+            val = float(r["multiplier"])
         except (TypeError, ValueError):
             raise InputDataError(f"row {i}: multiplier {r.get('multiplier')!r} is not a number",
                                  hint="write unit_id,multiplier with a number on every row",
                                  source=str(path)) from None
+        if not (math.isfinite(val) and val >= 0):
+            raise InputDataError(f"row {i} (unit {unit!r}): multiplier {r.get('multiplier')!r} is not a "
+                                 "finite number >= 0", unit_ids=[unit], source=str(path),
+                                 hint="1 leaves the requirement as it is, 2 doubles it")
+        if unit in out:
+            raise InputDataError(f"row {i}: unit {unit!r} is listed twice", unit_ids=[unit],
+                                 source=str(path), hint="keep one row per unit")
+        out[unit] = val
+    if territory is not None:
+        territory.index(list(out), source=str(path))  # unknown ids name the file
     return out
 
 
@@ -94,7 +107,7 @@ def run_cmd(
     proj = open_project(case, project)
     t = proj.territory
     cat = _catalog(forces, proj, min_share, drop_rule)
-    threat_f, urban_f = _multipliers(multipliers), _multipliers(urban)
+    threat_f, urban_f = _multipliers(multipliers, t), _multipliers(urban, t)
     req = force_requirement(t, census=census, per_1000=per_1000, threat=threat_f, urban=urban_f)
     a = allocate_forces(t, cat, census=census, requirement=req, require_full=require_full)
     base = None

@@ -59,19 +59,33 @@ def read_values_csv(path: Path, *, budget: float) -> ClaimsProblem:
                                  source=str(path), unit_ids=[row[0].strip()],
                                  hint="units are goods here: give 0 to a unit a party does not want")
         units.append(row[0].strip())
+    seen: dict[str, int] = {}
+    for k, u in enumerate(units):
+        if u in seen:
+            raise InputDataError(f"unit {u!r} is listed twice", source=str(path), unit_ids=[u],
+                                 hint="keep one row per unit (sum the values if both rows hold part of it)")
+        seen[u] = k
     return ClaimsProblem(tuple(parties), tuple(units), np.array(vals).T, budget=budget,
                          meta={"source": str(path)})
 
 
 def _problem(values: Path | None, parties: Path | None, case: str | None, project: Path | None,
              census: str | None, budget: float, resources: Path | None = None,
-             population_weight: float | None = None,
+             population_weight: float | None = None, plan: str | None = None,
              ) -> tuple[ClaimsProblem, dict[str, str], list[str]]:
+    import math
+
+    if not (math.isfinite(budget) and budget >= 0):
+        raise ConfigError(f"--budget must be a sum of money >= 0, got {budget}",
+                          hint="give the outside fund, e.g. --budget 1e8 (0: none)")
     if values is not None:
         if resources is not None or population_weight is not None:
             raise ConfigError("--resources and --population-weight apply to derived values, "
                               "not to --values", hint="add resources to the values table itself")
         pr = read_values_csv(values, budget=budget)
+        if case is not None or project is not None or plan is not None:
+            # read against a territory, the ids are its units: an unknown id is a mistake, never ignored
+            open_project(case, project).territory.index(list(pr.unit_ids), source=str(values))
         return pr, {p: p for p in pr.parties}, []
     from dayafter.settle import claims_from_spec
 
@@ -86,6 +100,7 @@ def _problem(values: Path | None, parties: Path | None, case: str | None, projec
     res = None
     if resources is not None:
         table = read_values_csv(resources, budget=0.0)
+        proj.territory.index(list(table.unit_ids), source=str(resources))
         res = {p: dict(zip(table.unit_ids, table.values[i].tolist(), strict=True))
                for i, p in enumerate(table.parties)}
     t = proj.territory
@@ -158,7 +173,8 @@ def run_cmd(
     method: Annotated[list[str] | None, typer.Option(
         "--method", "-m", help="Method (repeatable; default every method that applies).")] = None,
     values: Annotated[Path | None, typer.Option(
-        help="CSV of values entered by the user: unit_id, then one column per party.")] = None,
+        help="CSV of values entered by the user: unit_id, then one column per party (with "
+        "--project, --case or --plan the ids must be units of that territory).")] = None,
     parties: Annotated[Path | None, typer.Option(
         help="Parties JSON (constituencies, authorities, disputed units); default: the case's.")] = None,
     case: CaseOpt = None,
@@ -184,10 +200,15 @@ def run_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Allocate the disputed units with each method and report transfers, envy and welfare."""
+    import math
+
     from dayafter.settle import METHODS, adjusted_winner, settle, settlement_plan
 
+    if not (math.isfinite(time_limit) and time_limit > 0):
+        raise ConfigError(f"--time-limit must be a positive number of seconds, got {time_limit}",
+                          hint="e.g. --time-limit 60")
     problem, authorities, skipped = _problem(values, parties, case, project, census, budget,
-                                             resources, population_weight)
+                                             resources, population_weight, plan)
     _set_authorities(authorities, authority, problem.parties)
     methods = list(method) if method else [
         m for m in METHODS if m != "adjusted-winner" or problem.n_parties == 2]
@@ -260,7 +281,8 @@ def compensate_cmd(
     rule: Annotated[list[str] | None, typer.Option(
         "--rule", help="min-subsidy, knaster or efeq (repeatable; default all three).")] = None,
     values: Annotated[Path | None, typer.Option(
-        help="CSV of values entered by the user: unit_id, then one column per party.")] = None,
+        help="CSV of values entered by the user: unit_id, then one column per party (units of "
+        "the plan's territory).")] = None,
     parties: Annotated[Path | None, typer.Option(
         help="Parties JSON (constituencies, authorities, disputed units); default: the case's.")] = None,
     case: CaseOpt = None,
@@ -280,7 +302,7 @@ def compensate_cmd(
     from dayafter.settle import compensate, owner_from_plan
 
     problem, authorities, skipped = _problem(values, parties, case, project, census, budget,
-                                             resources, population_weight)
+                                             resources, population_weight, plan)
     _set_authorities(authorities, authority, problem.parties)
     rules = list(rule) if rule else ["min-subsidy", "knaster", "efeq"]
     bad = [r for r in rules if r not in ("min-subsidy", "knaster", "efeq")]

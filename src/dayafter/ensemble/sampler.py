@@ -67,6 +67,10 @@ ProgressCallback = Callable[[int, int, int], None]
 """``progress(steps_done, steps_total, moves_done)``, called from the main process."""
 
 _FORMATS = ("npz", "parquet")
+MAX_STEPS = 10**9
+"""Most steps per chain (a billion steps is days of computing; more is a typing mistake)."""
+MAX_CHAINS = 1024
+"""Most chains in one run."""
 _KERNEL_COLUMNS = ("status", "trees", "cut_edges", "max_abs_deviation", "plan_hash")
 
 
@@ -153,13 +157,13 @@ class ReComSampler:
                         m_bound=self.m_bound, max_tree_attempts=self.max_tree_attempts)
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
-        "steps": [Interval(Integral, 1, None, closed="left")],
-        "chains": [Interval(Integral, 1, None, closed="left")],
+        "steps": [Interval(Integral, 1, MAX_STEPS, closed="both")],
+        "chains": [Interval(Integral, 1, MAX_CHAINS, closed="both")],
         "seed": [Interval(Integral, 0, None, closed="left")],
         "threshold": list(PARAMETERS["threshold"].constraints),
         "thin": [Interval(Integral, 0, None, closed="left")],
         "format": [StrOptions(_FORMATS)],
-        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
+        "checkpoint_every": [Interval(Integral, 1, MAX_STEPS, closed="both")],
         "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
     }
 
@@ -216,6 +220,9 @@ class ReComSampler:
                                   hint="resume with the parameters in its manifest.json")
             if old.get("inputs", {}).get("territory_hash") != territory.content_hash:
                 raise ConfigError(f"cannot resume {run_dir}: the territory data differ")
+        elif run_dir.exists() and not run_dir.is_dir():
+            raise ConfigError(f"{run_dir} is a file, not a run folder",
+                              hint="give --out a new folder name", source=str(run_dir))
         elif run_dir.exists() and any(run_dir.iterdir()):
             raise ConfigError(f"run directory {run_dir} is not empty",
                               hint="choose a new --out, or pass --resume to continue it")
@@ -232,7 +239,9 @@ class ReComSampler:
         cons = ChainConstraints.from_dict(self.constraints)
         ChainState(territory, plan.assignment, plan.k, proposal=self.proposal(),
                    constraints=cons, region_names=tuple(plan.region_names))
-        _check_metrics(territory, self.metrics, self.censuses)
+        n_cols = len(_metric_columns(territory, self.metrics, self.censuses))
+        _check_storage(run_dir, territory, steps=int(self.steps), chains=int(self.chains),
+                       thin=int(self.thin), columns=len(_KERNEL_COLUMNS) + 1 + n_cols, resume=resume)
         store.save_inputs(run_dir, territory, plan.assignment, plan.k, plan.region_names)
         root = np.random.SeedSequence(int(self.seed))
         children = root.spawn(int(self.chains))
@@ -338,6 +347,27 @@ def _metric_columns(t: Territory, metrics: Sequence[str], censuses: Sequence[str
         cols.extend((f"{c}/{m}", c, m) for m in metrics if m in census_keys)
     cols.extend((f"geometry/{m}", None, m) for m in metrics if m not in census_keys)
     return cols
+
+
+def _check_storage(run_dir: Path, t: Territory, *, steps: int, chains: int, thin: int, columns: int,
+                   resume: bool) -> None:
+    """Refuse a run whose results would not fit on the disk of ``run_dir`` (checked before any work).
+
+    Per chain: ``columns`` 8-byte scalars per step, and with ``thin`` an ``int16`` plan of every
+    unit each ``thin`` steps.
+    """
+    import shutil
+
+    per_chain = steps * columns * 8 + ((steps // thin) * t.n_units * 2 if thin else 0)
+    need = per_chain * chains * (1 if resume else 2)  # blocks, then the merged file
+    free = shutil.disk_usage(run_dir).free
+    if need > free:
+        gib = 2**30
+        raise ConfigError(
+            f"the run would write about {need / gib:,.1f} GiB ({chains} chains x {steps:,} steps"
+            + (f", a plan every {thin} steps" if thin else "") + f"), more than the {free / gib:,.1f} GiB "
+            f"free on the disk of {run_dir}",
+            hint="use fewer steps or chains, a larger --thin, or an --out on a larger disk")
 
 
 def _check_metrics(t: Territory, metrics: Sequence[str], censuses: Sequence[str] | None) -> None:

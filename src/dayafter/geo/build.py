@@ -405,6 +405,9 @@ def build_territory(
     DataQualityWarning
         Gaps, overlaps, islands and disconnected components, repaired geometries.
     """
+    if not (isinstance(grid_size, int | float) and np.isfinite(grid_size) and 0 <= grid_size <= 1000):
+        raise InputDataError(f"grid_size must be a distance in metres in 0..1000, got {grid_size!r}",
+                             hint="use a small snapping grid, e.g. --grid-size 0.01 (0: none)", source=source)
     if missing_population not in ("error", "zero"):
         raise InputDataError(f"missing_population must be 'error' or 'zero', not {missing_population!r}",
                              hint="pass --missing-population error or --missing-population zero")

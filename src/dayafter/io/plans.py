@@ -279,8 +279,15 @@ def read_assignment_csv(
     if not lines:
         raise InputDataError("the assignment file is empty", hint="write one 'unit_id,region' row per unit",
                              source=src)
+    if "\x00" in text:
+        raise InputDataError("the assignment table holds NUL bytes: it is not a text (CSV) file",
+                             hint="save it as CSV (UTF-8): one 'unit_id,region' row per unit", source=src)
     sep = "|" if "|" in lines[0] and "," not in lines[0] else ","
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sep))
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sep))
+    except csv.Error as exc:
+        raise InputDataError(f"the assignment table is not a readable CSV ({exc})",
+                             hint="close every quote; write one 'unit_id,region' row per unit", source=src) from None
     head = [c.strip().lower() for c in rows[0]]
     has_header = len(head) >= 2 and (head[0] in _ID_HEADERS or head[1] in _REGION_HEADERS)
     width = len(head) if has_header else 2

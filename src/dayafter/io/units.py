@@ -159,6 +159,15 @@ def read_territory(
     ``{}`` stands for each community. Without ``censuses``, ``communities`` are columns of the
     layer forming a single census called ``"census"``.
     """
+    if communities is not None:
+        names = [str(c) for c in communities]
+        if any(not c.strip() for c in names):
+            raise InputDataError(f"the community names {names} include an empty one",
+                                 hint="write --communities a,b,c without empty entries", source=str(path))
+        dup = sorted({c for c in names if names.count(c) > 1})
+        if dup:
+            raise InputDataError(f"the community names repeat {dup}",
+                                 hint="name each community column once in --communities", source=str(path))
     gdf = read_units(path, layer=layer)
     specs: dict[str, Any] = {}
     range_tables: dict[str, tuple[pd.DataFrame, str]] = {}
