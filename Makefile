@@ -17,7 +17,7 @@ TYPED := src/dayafter/errors.py src/dayafter/graph.py src/dayafter/territory.py 
 	src/dayafter/cases/__init__.py src/dayafter/comparison.py src/dayafter/uncertainty \
 	src/dayafter/_control.py src/dayafter/_ranges.py src/dayafter/_csvtable.py src/dayafter/_inputs.py src/dayafter/returns \
 	src/dayafter/referendum src/dayafter/claims src/dayafter/sequence \
-	src/dayafter/_util src/dayafter/validation.py src/dayafter/project.py src/dayafter/web \
+	src/dayafter/_util src/dayafter/validation.py src/dayafter/project.py src/dayafter/outcomes.py src/dayafter/web \
 	src/dayafter/manifest.py src/dayafter/cli/_common.py src/dayafter/cli/main.py src/dayafter/cli/plan.py \
 	src/dayafter/cli/ensemble.py src/dayafter/cli/optimize.py src/dayafter/cli/councils.py \
 	src/dayafter/cli/settle.py src/dayafter/cli/security.py src/dayafter/cli/report.py \

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dayafter.criteria import Criterion, check_criteria
+from dayafter.criteria import Criterion, EngineOutputs, check_criteria
 from dayafter.metrics import DEFAULT_THRESHOLD, Evaluation, evaluate, registry
 from dayafter.plan import Plan
 from dayafter.territory import Territory
@@ -34,6 +34,7 @@ def comparison_table(
     *,
     community_labels: dict[str, str] | None = None,
     criteria: Sequence[Criterion] = (),
+    engines: Mapping[str, EngineOutputs | None] | None = None,
 ) -> pd.DataFrame:
     """A tidy table: one row per (section, metric), one column per plan.
 
@@ -94,9 +95,10 @@ def comparison_table(
                 put(sec, f"stranded (<{cm.threshold:.0%}): {labels.get(comm, comm)}", name,
                     float(cm.stranded[j]), f"stranded:{comm}")
         if criteria:
-            res = check_criteria(ev, criteria)
+            res = check_criteria(ev, criteria, engines=(engines or {}).get(name))
             for r in res:
-                put(f"census {r.census}", f"criterion {r.criterion.name}", name, "pass" if r.passed else "FAIL")
+                put(f"census {r.census}", f"criterion {r.criterion.name}", name,
+                    {"pass": "pass", "fail": "FAIL"}.get(r.status, r.status))
     index = pd.MultiIndex.from_tuples(list(rows), names=["section", "metric"])
     table = pd.DataFrame(list(rows.values()), index=index, columns=[e.plan.name for e in evaluations])
     table.attrs["metric_keys"] = keys

@@ -10,6 +10,27 @@ A criterion reads one metric of an :class:`~dayafter.metrics.Evaluation` at one 
 - ``plan`` metrics (one value): any key of :meth:`Evaluation.scalars` without the census prefix,
   such as ``theil_h``, ``cut_edges``, ``splits:governorate``, ``max_abs_deviation``.
 
+Criteria may also read the outputs of the engines (:class:`EngineOutputs`), which the caller
+computes and passes to :func:`check_criteria`:
+
+- councils (per polity): region metrics ``seats:<community>`` and ``seat_share:<community>``,
+  community metrics ``council_seats`` (seats over all councils) and ``representation_ratio``
+  (seat share over population share, over all councils);
+- security: region metrics ``security_gap`` (personnel short in the polity) and
+  ``security_gap_share`` (short over required), plan metrics ``security_gap_total`` and
+  ``security_gap_share_total``;
+- settlement: plan metrics ``transfer:<party>`` (money received, negative when paid) and
+  ``outside_money``.
+
+Every metric reads the polity layer except ``units_moved``/``people_moved`` (control layer; see
+:class:`~dayafter.metrics.ChangeMetrics`) and the engine outputs (councils are per polity; the
+security allocation and the settlement follow the control layer).
+
+The names, levels and formats of all these metrics are those of :mod:`dayafter.metrics.registry`.
+
+A criterion whose filter matches nothing (no region, no community with people in the plan, no
+value) reports ``"n/a"`` (not applicable), never a pass: an empty plan passes nothing.
+
 >>> c = Criterion.from_dict({"name": "inclusive", "metric": "stranded", "max": 0.25,
 ...                          "where": {"population_share_over": 0.05}})
 >>> c.scope, c.max
@@ -25,17 +46,69 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from dayafter.errors import ConfigError
 from dayafter.metrics import registry
 from dayafter.metrics.evaluate import CensusMetrics, Evaluation
+from dayafter.plan import Plan
 
-__all__ = ["Criterion", "CriterionResult", "check_criteria", "criteria_from_spec"]
+__all__ = ["Criterion", "CriterionResult", "EngineOutputs", "check_criteria", "criteria_from_spec"]
 
 REGION_METRICS = tuple(registry.names("region"))
 COMMUNITY_METRICS = tuple(registry.names("community"))
 _KEYS = {"name", "metric", "min", "max", "abs_max", "where", "census", "description", "sources"}
-_WHERE_KEYS = {"population_share_over", "communities", "regions", "authorities"}
+_WHERE_KEYS = {"population_share_over", "communities", "regions", "authorities",
+               "community_share_over"}
+NOT_APPLICABLE = "n/a"
+
+
+@dataclass(frozen=True)
+class EngineOutputs:
+    """Engine results a criterion may read, per polity of one plan (see the module docstring).
+
+    Attributes
+    ----------
+    seats
+        Census to ``int[k, g]`` seats of each community in each region's council.
+    security_requirement, security_gap
+        ``float[k]`` personnel required and short per region (polity).
+    transfers
+        Party to the money it receives (negative: pays).
+    outside_money
+        Money from outside (the donor fund) the settlement needs.
+    """
+
+    seats: Mapping[str, Any] = field(default_factory=dict)
+    security_requirement: Any = None
+    security_gap: Any = None
+    transfers: Mapping[str, float] = field(default_factory=dict)
+    outside_money: float | None = None
+
+    @classmethod
+    def collect(cls, plan: Plan, *, councils: Any = None, security: Any = None,
+                settlement: Any = None) -> EngineOutputs:
+        """From a :class:`~dayafter.councils.CouncilSimulation`, a
+        :class:`~dayafter.security.SecurityAssessment` and a :class:`~dayafter.settle.Settlement`
+        (any may be ``None``) of ``plan``."""
+        seats: dict[str, Any] = {}
+        if councils is not None:
+            for cname in dict.fromkeys(councils.regions["census"].tolist()):
+                seats[str(cname)] = np.asarray(councils.seats_table(cname))
+        req = gap = None
+        if security is not None:
+            a = plan.assignment
+            lab = np.where(a >= 0, a, plan.k)
+            req = np.bincount(lab, weights=security.requirement, minlength=plan.k + 1)[:plan.k]
+            gap = np.bincount(lab, weights=security.shortfall, minlength=plan.k + 1)[:plan.k]
+        transfers: dict[str, float] = {}
+        outside = None
+        if settlement is not None:
+            transfers = {str(p): float(t) for p, t in zip(settlement.problem.parties,
+                                                          settlement.transfers, strict=True)}
+            outside = float(settlement.outside_money)
+        return cls(seats=seats, security_requirement=req, security_gap=gap, transfers=transfers,
+                   outside_money=outside)
 
 
 @dataclass(frozen=True)
@@ -52,7 +125,9 @@ class Criterion:
         Bounds (at least one).
     where
         Filters: ``population_share_over`` (communities above this share of the total),
-        ``communities`` (names), ``regions`` (names), ``authorities`` (regions governed by them).
+        ``communities`` (names), ``regions`` (names), ``authorities`` (regions of these
+        authorities), ``community_share_over`` (for ``seats:<c>`` and ``seat_share:<c>``: regions
+        where community ``c`` is above this share of the residents).
     census
         Census to check on (``None`` = every census).
     description, sources
@@ -90,6 +165,15 @@ class Criterion:
         if level in ("region", "community") and not (level == "community" and ":" in self.metric):
             return level
         return "plan"
+
+    @property
+    def engine(self) -> str | None:
+        """The engine whose output the metric reads (``councils``, ``security``, ``settle``; the
+        registry's :attr:`~dayafter.metrics.registry.Metric.engine`), or ``None``."""
+        try:
+            return registry.get(self.metric).engine
+        except ConfigError:
+            return None
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Criterion:
@@ -145,7 +229,8 @@ class CriterionResult:
     """Outcome of one criterion on one census.
 
     ``failing`` lists ``{"item", "value"}`` for each failing region or community (with, for
-    community metrics, the ``regions`` where the community falls short).
+    community metrics, the ``regions`` where the community falls short). ``status`` is ``"pass"``,
+    ``"fail"`` or ``"n/a"`` (the filter matched nothing: not a pass).
     """
 
     criterion: Criterion
@@ -153,9 +238,24 @@ class CriterionResult:
     passed: bool
     failing: tuple[dict[str, Any], ...] = ()
     checked: int = 0
+    status: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            object.__setattr__(self, "status", "pass" if self.passed else "fail")
+        if self.status == NOT_APPLICABLE and self.passed:
+            raise ValueError("a criterion that applies to nothing cannot pass")
+
+    @property
+    def applicable(self) -> bool:
+        """False when the criterion's filter matched nothing."""
+        return self.status != NOT_APPLICABLE
 
     def message(self) -> str:
-        """One line: name, census, PASS/FAIL and the failing items."""
+        """One line: name, census, PASS/FAIL/NOT APPLICABLE and the failing items."""
+        if not self.applicable:
+            return (f"{self.criterion.name} [{self.census}]: NOT APPLICABLE (nothing matches its "
+                    f"filter; {self.criterion.metric} {self.criterion.bounds_text()})")
         head = f"{self.criterion.name} [{self.census}]: {'PASS' if self.passed else 'FAIL'}"
         if self.passed:
             return f"{head} ({self.checked} checked, {self.criterion.metric} {self.criterion.bounds_text()})"
@@ -167,6 +267,7 @@ class CriterionResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"name": self.criterion.name, "census": self.census, "passed": self.passed,
+                "status": self.status,
                 "metric": self.criterion.metric, "bounds": self.criterion.bounds_text(),
                 "failing": list(self.failing), "checked": self.checked,
                 "sources": list(self.criterion.sources)}
@@ -185,12 +286,139 @@ def criteria_from_spec(spec: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
     return out
 
 
-def _region_values(ev: Evaluation, cm: CensusMetrics, metric: str) -> np.ndarray:
+def _community(cm: CensusMetrics, metric: str) -> int:
+    comm = metric.split(":", 1)[1]
+    if comm not in cm.communities:
+        raise ConfigError(f"unknown community {comm!r} in metric {metric!r}",
+                          hint=f"use one of {list(cm.communities)}")
+    return cm.communities.index(comm)
+
+
+def _need(engines: EngineOutputs | None, crit: Criterion, what: str, value: Any) -> Any:
+    if engines is None or value is None or (isinstance(value, Mapping) and not value):
+        raise ConfigError(
+            f"criterion {crit.name!r} reads {crit.metric!r}, an output of the {crit.engine} engine, "
+            f"and no {what} was given",
+            hint=f"run the {crit.engine} engine and pass EngineOutputs.collect(...) to "
+                 "check_criteria (the CLI does this when a criteria file needs it)")
+    return value
+
+
+def _seats(engines: EngineOutputs | None, crit: Criterion, cname: str) -> NDArray[np.float64]:
+    seats = _need(engines, crit, "council simulation", engines.seats if engines else None)
+    if cname not in seats:
+        raise ConfigError(f"criterion {crit.name!r}: the councils were not simulated on census "
+                          f"{cname!r}", hint=f"simulate on {cname!r} too")
+    return np.asarray(seats[cname], dtype=float)
+
+
+def _region_values(ev: Evaluation, cm: CensusMetrics, crit: Criterion,
+                   engines: EngineOutputs | None) -> NDArray[np.float64]:
+    metric = crit.metric
+    if metric.startswith(("seats:", "seat_share:")):
+        seats = _seats(engines, crit, cm.census)
+        j = _community(cm, metric)
+        if metric.startswith("seats:"):
+            return seats[:, j]
+        tot = seats.sum(axis=1)
+        return np.divide(seats[:, j], tot, out=np.full(tot.shape, np.nan), where=tot > 0)
+    if metric in ("security_gap", "security_gap_share"):
+        gap = np.asarray(_need(engines, crit, "security assessment",
+                               engines.security_gap if engines else None), dtype=float)
+        if metric == "security_gap":
+            return gap
+        req = np.asarray(engines.security_requirement if engines else None, dtype=float)
+        return np.divide(gap, req, out=np.full(req.shape, np.nan), where=req > 0)
     return np.asarray(registry.value(ev, metric, cm.census), dtype=float)
 
 
-def check_criteria(evaluation: Evaluation, criteria: Sequence[Criterion]) -> list[CriterionResult]:
-    """Evaluate every criterion on every census it applies to."""
+def _community_values(cm: CensusMetrics, crit: Criterion,
+                      engines: EngineOutputs | None) -> NDArray[np.float64]:
+    if crit.metric in ("council_seats", "representation_ratio"):
+        seats = _seats(engines, crit, cm.census).sum(axis=0)
+        if crit.metric == "council_seats":
+            return seats
+        pop = cm.tally.sum(axis=0)
+        seat_share = seats / seats.sum() if seats.sum() > 0 else np.full(seats.shape, np.nan)
+        pop_share = pop / pop.sum() if pop.sum() > 0 else np.full(pop.shape, np.nan)
+        return np.divide(seat_share, pop_share, out=np.full(pop.shape, np.nan), where=pop_share > 0)
+    return np.asarray(getattr(cm, crit.metric), dtype=float)
+
+
+def _plan_scalars(ev: Evaluation, cm: CensusMetrics, crit: Criterion,
+                  engines: EngineOutputs | None) -> dict[str, float]:
+    scal = ev.geometry.scalars() | cm.scalars()
+    if ev.change is not None:
+        scal["units_moved"] = float(ev.change.units_moved)
+        scal["people_moved"] = ev.change.people_moved.get(cm.census, float("nan"))
+        scal["polity_units_moved"] = float(ev.change.polity_units_moved)
+        scal["polity_people_moved"] = ev.change.polity_people_moved.get(cm.census, float("nan"))
+        scal["units_reassigned"] = float(ev.change.units_reassigned)
+    m = crit.metric
+    if m.startswith("dissimilarity:"):
+        a, _, b = m.split(":", 1)[1].partition("|")
+        try:
+            scal[m] = float(cm.dissimilarity[cm.communities.index(a), cm.communities.index(b)])
+        except ValueError:
+            raise ConfigError(f"unknown communities in {m!r}") from None
+    elif m.startswith("security_gap"):
+        gap = np.asarray(_need(engines, crit, "security assessment",
+                               engines.security_gap if engines else None), dtype=float)
+        req = np.asarray(engines.security_requirement if engines else None, dtype=float)
+        scal["security_gap_total"] = float(gap.sum())
+        scal["security_gap_share_total"] = (float(gap.sum() / req.sum()) if req.sum() > 0
+                                            else float("nan"))
+    elif m.startswith("transfer:"):
+        transfers = _need(engines, crit, "settlement", engines.transfers if engines else None)
+        party = m.split(":", 1)[1]
+        if party not in transfers:
+            raise ConfigError(f"criterion {crit.name!r}: no party {party!r} in the settlement",
+                              hint=f"use one of {sorted(transfers)}")
+        scal[m] = float(transfers[party])
+    elif m == "outside_money":
+        scal[m] = float(_need(engines, crit, "settlement",
+                              engines.outside_money if engines else None))
+    return scal
+
+
+def check_criteria(evaluation: Evaluation, criteria: Sequence[Criterion], *,
+                   engines: EngineOutputs | None = None) -> list[CriterionResult]:
+    """Evaluate every criterion on every census it applies to.
+
+    Parameters
+    ----------
+    evaluation
+        The plan's evaluation.
+    criteria
+        The criteria.
+    engines
+        Engine outputs for criteria on seats, security gaps or transfers (see
+        :class:`EngineOutputs`); a criterion that needs one that is missing raises
+        :class:`~dayafter.errors.ConfigError`.
+
+    Returns
+    -------
+    list of CriterionResult
+        One per criterion and census. A criterion whose filter selects nothing with a value is
+        ``"n/a"`` (and does not pass).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dayafter.graph import UnitGraph
+    >>> from dayafter.metrics import evaluate
+    >>> from dayafter.plan import Plan, Region
+    >>> from dayafter.territory import Territory
+    >>> t = Territory.from_arrays(["a", "b"], ["x", "y"], {"now": np.array([[9.0, 1], [1, 9]])},
+    ...                           UnitGraph.from_edges(2, [0], [1]))
+    >>> c = Criterion("inclusive", "stranded", max=0.25)
+    >>> empty = Plan(np.array([-1, -1]), (Region("A"),), t.content_hash)
+    >>> check_criteria(evaluate(t, empty), [c])[0].status
+    'n/a'
+    >>> whole = Plan(np.array([0, 0]), (Region("A"),), t.content_hash)
+    >>> check_criteria(evaluate(t, whole), [c])[0].status
+    'pass'
+    """
     ev = evaluation
     plan = ev.plan
     results: list[CriterionResult] = []
@@ -199,21 +427,34 @@ def check_criteria(evaluation: Evaluation, criteria: Sequence[Criterion]) -> lis
         for cname in names:
             cm = ev.census(cname)
             if crit.scope == "region":
-                vals = _region_values(ev, cm, crit.metric)
+                vals = _region_values(ev, cm, crit, engines)
                 sel = np.ones(plan.k, dtype=bool)
                 if "regions" in crit.where:
                     sel &= np.isin(plan.region_names, list(crit.where["regions"]))
                 if "authorities" in crit.where:
                     sel &= np.isin([r.authority for r in plan.regions], list(crit.where["authorities"]))
-                sel &= cm.population > 0
+                if "community_share_over" in crit.where:
+                    if not crit.metric.startswith(("seats:", "seat_share:", "share:")):
+                        raise ConfigError(
+                            f"criterion {crit.name!r}: community_share_over applies to seats:, "
+                            "seat_share: and share: metrics",
+                            hint="name the community in the metric, e.g. seats:christian")
+                    j = _community(cm, crit.metric)
+                    sel &= cm.shares[:, j] > float(crit.where["community_share_over"])
+                sel &= (cm.population > 0) & np.isfinite(vals)
                 ok = crit._ok(vals)
                 bad = np.flatnonzero(sel & ~ok)
-                failing = tuple({"item": plan.regions[j].name, "value": float(vals[j])} for j in bad)
-                results.append(CriterionResult(crit, cname, not failing, failing, int(sel.sum())))
+                failing = tuple({"item": plan.regions[int(r)].name, "value": float(vals[int(r)])}
+                                for r in bad)
+                checked = int(sel.sum())
+                results.append(CriterionResult(
+                    crit, cname, checked > 0 and not failing, failing, checked,
+                    status=NOT_APPLICABLE if checked == 0 else ""))
             elif crit.scope == "community":
-                vals = np.asarray(getattr(cm, crit.metric), dtype=float)
+                vals = _community_values(cm, crit, engines)
                 totals = cm.community_totals()
-                sel = totals > 0
+                # communities with people in the plan's regions: an empty plan checks nobody
+                sel = (totals > 0) & (cm.tally.sum(axis=0) > 0) & np.isfinite(vals)
                 if "population_share_over" in crit.where:
                     sel &= totals > float(crit.where["population_share_over"]) * totals.sum()
                 if "communities" in crit.where:
@@ -224,34 +465,32 @@ def check_criteria(evaluation: Evaluation, criteria: Sequence[Criterion]) -> lis
                     sel &= np.isin(cm.communities, list(crit.where["communities"]))
                 ok = crit._ok(vals)
                 failing_l = []
-                for j in np.flatnonzero(sel & ~ok):
+                for jj in np.flatnonzero(sel & ~ok).tolist():
+                    j = int(jj)
                     item: dict[str, Any] = {"item": cm.communities[j], "value": float(vals[j])}
                     if crit.metric.startswith("stranded"):
                         where = (cm.shares[:, j] < cm.threshold) & (cm.tally[:, j] > 0)
                         item["regions"] = [plan.regions[r].name for r in np.flatnonzero(where)]
-                    else:
+                    elif crit.metric.startswith("empowerment"):
                         largest = cm.largest == j
                         item["regions"] = [plan.regions[r].name for r in np.flatnonzero(largest)]
                     failing_l.append(item)
-                results.append(CriterionResult(crit, cname, not failing_l, tuple(failing_l), int(sel.sum())))
+                checked = int(sel.sum())
+                results.append(CriterionResult(
+                    crit, cname, checked > 0 and not failing_l, tuple(failing_l), checked,
+                    status=NOT_APPLICABLE if checked == 0 else ""))
             else:
-                scal = ev.geometry.scalars() | cm.scalars()
-                if ev.change is not None:
-                    scal["units_moved"] = float(ev.change.units_moved)
-                    scal["people_moved"] = ev.change.people_moved.get(cname, float("nan"))
-                if crit.metric.startswith("dissimilarity:"):
-                    a, _, b = crit.metric.split(":", 1)[1].partition("|")
-                    try:
-                        scal[crit.metric] = float(cm.dissimilarity[cm.communities.index(a),
-                                                                   cm.communities.index(b)])
-                    except ValueError:
-                        raise ConfigError(f"unknown communities in {crit.metric!r}") from None
+                scal = _plan_scalars(ev, cm, crit, engines)
                 if crit.metric not in scal:
                     raise ConfigError(
                         f"criterion {crit.name!r}: unknown metric {crit.metric!r}",
                         hint="use a region metric " + str(list(REGION_METRICS)) + ", a community metric "
                         + str(list(COMMUNITY_METRICS)) + ", or a plan metric " + str(sorted(scal)))
                 v = np.array([scal[crit.metric]])
+                if not np.isfinite(v[0]) or not np.any(plan.assignment >= 0):
+                    results.append(CriterionResult(crit, cname, False, (), 0,
+                                                   status=NOT_APPLICABLE))
+                    continue
                 passed = bool(crit._ok(v)[0])
                 failing_t = () if passed else ({"item": "plan", "value": float(v[0])},)
                 results.append(CriterionResult(crit, cname, passed, failing_t, 1))

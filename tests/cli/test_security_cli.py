@@ -128,10 +128,34 @@ def test_builtin_case_rules_hold(capsys):
         if u["unit_id"] == "IQG15Q05N04":
             assert not {"pmf", "peshmerga"} & set(u["forces"])  # R3
         if u["unit_id"].startswith("IQG15Q07"):
-            assert set(u["forces"]) <= {"iraqi_army", "federal_police", "cts", "sinjar_police",
-                                        "sunni_tribal", "npu"}  # R8
+            assert not {"peshmerga", "pmf", "yazidi_units"} & set(u["forces"])  # R8
         else:
             assert "sinjar_police" not in u["forces"]  # R9
+        for force in u["forces"]:
+            assert force not in u["barred"]
+        assert u["control"] in {"federal", "krg", "joint"}
     for b in d["binding"]:
         if b["rule"].startswith("R"):
             assert b["sources"]
+    assert all(r["status"] == "used" or r["why"] for r in d["force_report"])
+    assert d["catalog"]["veto_share"] is not None and "assumption" in d["catalog"]["veto_basis"]
+
+
+def test_the_plan_decides_where_krg_forces_serve(capsys):
+    code, out, err = run(["security", "run", "--plan", "krg-releases-claims", "--census",
+                          "current", "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["plan"] == "krg-releases-claims"
+    for u in d["units"]:
+        if u["control"] == "federal":
+            assert "peshmerga" not in u["forces"]
+            assert u["barred"].get("peshmerga") in ("R10", "R3") or u["barred"]["peshmerga"]
+        if u["control"] == "krg":
+            assert not {"iraqi_army", "federal_police", "cts", "pmf"} & set(u["forces"])
+    code, out, err = run(["security", "run", "--plan", "krg-releases-claims", "--census",
+                          "current", "--top", "3", "--thresholds", "--no-veto"], capsys)
+    assert code == 0, err
+    assert "why not used" in out and "control" in out and "Sensitivity to the acceptance" in out
+    code, _, err = run(["security", "run", "--veto-share", "0.2", "--no-veto"], capsys)
+    assert code == 3 and "contradict" in err

@@ -206,21 +206,32 @@ def test_compensate_scenario_plan(capsys):
                           "krg-releases-claims", "--json"], capsys)
     assert code == 0, err
     d = json.loads(out)
-    assert d["plan"] == "krg-releases-claims"
+    assert d["plan"] == "krg-releases-claims" and d["reference"] == "status-quo-2014"
     # efeq applies only when every bundle is worth most to its holder; that depends on the case's
     # population figures, so the expectation comes from the run's own failures
-    expected = ["compensate-min-subsidy", "compensate-knaster"] + (
+    expected = ["indemnity", "nash-reference", "compensate-min-subsidy", "compensate-knaster"] + (
         [] if "efeq" in d["failures"] else ["compensate-efeq"])
     assert [r["method"] for r in d["results"]] == expected
     assert set(d["failures"]) <= {"efeq"}
-    assert all("envy-free and equitable" in msg for msg in d["failures"].values())
-    assert all(r["envy_free"] for r in d["results"])
-    assert d["results"][1]["outside_money"] == pytest.approx(0, abs=1e-6)
-    assert set(d["units"]).isdisjoint(d["left_out"])  # shared units are left out, not priced
+    assert d["value_unit"] == "USD per year"
+    for r in d["results"][:2]:  # the rules that compensate releases: the KRG is paid
+        assert r["compensates_releases"] and r["transfers"]["krg"] > 0
+        assert "releases" in r["explanation"]["krg"] and "USD" in r["explanation"]["krg"]
+    assert d["results"][1]["outside_money"] == pytest.approx(0, abs=1e-3)
+    for r in d["results"][2:]:
+        assert not r["compensates_releases"] and "does not compensate releases" in r["notes"][-1]
+    assert set(d["envy"]["units"]).isdisjoint(d["envy"]["left_out"])  # joint units left out there
     code, out, err = run(["settle", "compensate", "--case", "northern-iraq", "--plan",
                           "status-quo-2014", "--rule", "knaster"], capsys)
     assert code == 0, err
-    assert "(compensate-knaster)" in out
+    assert "(compensate-knaster)" in out and "does not compensate releases" in out
+    code, out, err = run(["settle", "compensate", "--plan", "krg-releases-claims", "--rule",
+                          "indemnity", "--sensitivity"], capsys)
+    assert code == 0, err
+    assert "It receives USD" in out and "ends of its range" in out
+    code, _, err = run(["settle", "compensate", "--plan", "krg-releases-claims", "--rule",
+                        "indemnity", "--values", "x.csv"], capsys)
+    assert code == 3 and "valuation" in err
 
 
 def test_compensate_not_envy_freeable_exit_4(tmp_path, project, capsys):

@@ -90,3 +90,50 @@ def test_councils_simulate_with_draws(capsys, iraq):
             assert c["p05"] <= c["p50"] <= c["p95"]
     code, out, err = run(["councils", "simulate", "nineveh-plains-sinjar-province", "--draws", "20"], capsys)
     assert code == 0, err and "Seats over 20 census draws" in out
+
+
+def test_security_run_with_draws(capsys, iraq):
+    code, out, err = run(["security", "run", "--plan", "nineveh-plains-sinjar-province", "--census",
+                          "current", "--draws", "20", "--max-lp", "3", "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    s = d["uncertainty"]["security"]
+    assert s["draws"] == 20 and s["lp_draws"] == 3
+    assert s["requirement"]["point"] == pytest.approx(d["requirement_total"])
+    assert s["shortfall"]["point"] == pytest.approx(d["shortfall_total"])
+    assert s["shortfall"]["p05"] <= s["shortfall"]["p95"]
+    assert [r["region"] for r in s["regions"]] == [r["region"] for r in d["regions"]]
+    code, out, err = run(["security", "run", "--draws", "5", "--max-lp", "0"], capsys)
+    assert code != 0 and "--max-lp" in err
+
+
+def test_settle_with_draws(capsys, iraq):
+    code, out, err = run(["settle", "compensate", "--plan", "krg-releases-claims", "--rule", "indemnity",
+                          "--draws", "20", "--json"], capsys)
+    assert code == 0, err
+    s = json.loads(out)["uncertainty"]["settle"]
+    ind = s["settlements"]["indemnity"]
+    assert s["solved"] == 20 and ind["allocation_changes"] == 0.0
+    assert set(ind["parties"]) == set(json.loads(out)["parties"])
+    code, out, err = run(["settle", "run", "--method", "knaster", "--draws", "6", "--max-solves", "3",
+                          "--json"], capsys)
+    assert code == 0, err
+    s = json.loads(out)["uncertainty"]["settle"]
+    assert s["solved"] == 3 and 0 <= s["settlements"]["knaster"]["allocation_changes"] <= 1
+    code, out, err = run(["settle", "compensate", "--plan", "krg-releases-claims", "--rule", "knaster",
+                          "--draws", "5"], capsys)
+    assert code != 0 and "--draws prices the release rules" in err
+
+
+def test_engine_criteria_with_draws(capsys, iraq):
+    from importlib import resources
+
+    path = resources.files("dayafter.cases.northern_iraq").joinpath("criteria_engines.json")
+    code, out, err = run(["plan", "evaluate", "nineveh-plains-sinjar-province", "--criteria", str(path),
+                          "--draws", "8", "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    crit = d["uncertainty"]["criteria"]
+    assert {(c["name"], c["census"]) for c in crit} == {(c["name"], c["census"]) for c in d["criteria"]}
+    for c in crit:
+        assert 0 <= c["pass_share"] <= 1 and c["draws"] == 8 and c["verdict"] in ("robust", "fragile")

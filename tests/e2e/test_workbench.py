@@ -243,6 +243,11 @@ def test_built_in_case_and_screenshot(browser, tmp_path, e2e):
             pg.wait_for_function(f"window.dayafter.draft.undo > {n}")
         assert pg.locator("#metrics").inner_text() != before
         assert "Plains and Sinjar" in pg.locator("#metrics").inner_text()
+        # ranges over census draws: a quick answer after each stroke, then the refined one
+        pg.wait_for_function("/(1,000|1000) census draws/.test("
+                             "(document.querySelector('#ranges-note') || {}).textContent || '')")
+        assert pg.locator("#metrics .range").count() > 10
+        assert pg.locator("#metrics .range.fragile").count() >= 1  # the case has fragile findings
         pg.get_by_label("Search units (id, name, district)").fill("")
         pg.add_script_tag(content=e2e.axe_source())
         violations = pg.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))

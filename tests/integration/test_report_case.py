@@ -206,17 +206,23 @@ def test_security_and_settlement_sections_equal_the_engines(iraq, tmp_path):
 
     pkg = resources.files("dayafter.cases.northern_iraq")
     t = iraq.territory
-    a = allocate_forces(t, load_force_catalog(Path(str(pkg / "security" / "forces.json"))))
+    cat = load_force_catalog(Path(str(pkg / "security" / "forces.json")))
     problem, _, _ = claims_from_spec(t, json.loads((pkg / "settle" / "parties.json").read_text()))
     st = settle(problem, "knaster")
     names = [iraq.reference, "krg-releases-claims"]
-    d = dossier_from_case(iraq, names, security=a, settlements=[st], maps=False)
+    runs = {n: allocate_forces(t, cat, plan=iraq.plans[n]) for n in names}
+    d = dossier_from_case(iraq, names, security=runs, settlements=[st], maps=False)
     r = read_html(render_html(d))
-    forces = table_dicts(r.tables["security-forces"])
-    assert [f["force"] for f in forces] == list(a.force_names)
-    for f, used in zip(forces, a.used, strict=True):
-        assert _num(f["used"]) == pytest.approx(used, abs=0.5)
+    summary = table_dicts(r.tables["security-summary"])
+    assert [x["plan"] for x in summary] == names
     for i, name in enumerate(names, start=1):
+        a = runs[name]
+        assert _num(summary[i - 1]["shortfall"]) == pytest.approx(a.total_shortfall, abs=0.5)
+        forces = table_dicts(r.tables[f"plan-{i}-security-forces"])
+        assert [f["force"] for f in forces] == list(a.force_names)
+        for f, used, rep in zip(forces, a.used, a.force_report(), strict=True):
+            assert _num(f["used"]) == pytest.approx(used, abs=0.5)
+            assert f["why not used"] == ("; ".join(rep["why"]) or "")
         rows = table_dicts(r.tables[f"plan-{i}-security"])
         ref = a.by_region(iraq.plans[name])
         assert [x["region"] for x in rows] == [x["region"] for x in ref]

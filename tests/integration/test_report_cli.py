@@ -90,7 +90,8 @@ def test_report_with_security_and_settlement(tmp_path):
                                 "--settle", "max-nash-welfare", "--no-maps", "--out", str(out)])
     assert rc == 0
     r = read_html(out.read_text(encoding="utf-8"))
-    assert {"security-forces", "plan-1-security", "settlement-1-parties", "settlement-2-units"} <= set(r.tables)
+    assert {"security-summary", "plan-1-security", "plan-1-security-forces", "settlement-1-parties",
+            "settlement-2-units"} <= set(r.tables)
     rc = run_guarded(app, args=["report", "krg-releases-claims", "--settle", "no-such-method",
                                 "--no-maps", "--out", str(tmp_path / "e.html")])
     assert rc == 3
@@ -182,3 +183,32 @@ def test_report_from_a_project_with_criteria_file(grid_territory, tmp_path):
                        "people (now)": f"{t.population('now')[7]:,.0f}",
                        "people (before)": f"{t.population('before')[7]:,.0f}"}]
     assert "provenance-table" not in r.tables
+
+
+def test_report_with_compensation_against_the_reference(iraq, tmp_path):
+    import json
+    from importlib import resources
+
+    from dayafter.settle import model_from_spec, plan_against_reference
+
+    out = tmp_path / "c.html"
+    rc = run_guarded(app, args=["report", "status-quo-2014", "krg-releases-claims", "--compensation",
+                                "--census", "current", "--no-maps", "--out", str(out)])
+    assert rc == 0
+    html = out.read_text(encoding="utf-8")
+    r = read_html(html)
+    assert "plan-1-compensation" not in r.tables  # the reference is not compensated against itself
+    rows = {x["party"]: x for x in table_dicts(r.tables["plan-2-compensation"])}
+    spec = json.loads(resources.files("dayafter.cases.northern_iraq").joinpath(
+        "settle", "parties.json").read_text(encoding="utf-8"))
+    t = iraq.territory
+    units = [u for u in spec["disputed_units"] if u in set(t.unit_ids.tolist())]
+    res, pr, _ = plan_against_reference(t, model_from_spec(spec), units,
+                                        iraq.plans["krg-releases-claims"],
+                                        iraq.plans["status-quo-2014"], census="current")
+    for rule, st in res.items():
+        for i, party in enumerate(pr.parties):
+            got = float(rows[party][f"transfer ({rule})"].replace(",", ""))
+            assert got == pytest.approx(st.transfers[i], abs=0.5)
+    assert float(rows["krg"]["transfer (indemnity)"].replace(",", "")) > 0
+    assert "It receives USD" in html and "It releases" in html

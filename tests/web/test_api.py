@@ -269,8 +269,8 @@ def test_security_panel_sums_the_allocation_by_region(tmp_path):
 
     with TestClient(create_app(Settings(workspace=ws))) as c:
         body = c.get("/api/draft/security", params={"census": "current"}).json()
-    a = allocate_forces(ws.territory, ws.force_catalog, census="current")
     plan = ws.draft.plan
+    a = allocate_forces(ws.territory, ws.force_catalog, census="current", plan=plan)
     for j, g in enumerate(body["regions"]):
         sel = plan.assignment == j
         assert g["requirement"] == pytest.approx(a.requirement[sel].sum())

@@ -14,6 +14,7 @@ import { renderMetrics } from "./panels/metrics.js";
 import { loadPlans, renderPlans, save } from "./panels/plans.js";
 import { renderRegions, setupRegions } from "./panels/regions.js";
 import { renderUnitTable, setupUnits, showDetail } from "./panels/units.js";
+import { createRanges } from "./ranges.js";
 import { INITIAL, applyDraftReply, createStore } from "./store.js";
 
 const store = createStore(INITIAL);
@@ -32,6 +33,12 @@ const api = createApi({
   onOk: () => { if (!store.get().online) store.set({ online: true }); },
 });
 
+// ranges over census draws: asked again after every change of the draft, drawn when they arrive
+const ranges = createRanges({
+  request: (path) => api.request(path),
+  onRanges: (reply) => { store.set({ ranges: reply }); if (store.get().draft) renderMetrics(ctx); },
+});
+
 const ctx = {
   store, api, status,
   applyDraft, paint,
@@ -44,7 +51,10 @@ function applyDraft(reply, { full = false } = {}) {
   const before = store.get();
   const patch = applyDraftReply(before, reply);
   if (!patch.draft) return;
+  const changedPlan = patch.assignment !== undefined || patch.control !== undefined || patch.evaluation !== undefined;
+  if (changedPlan) patch.ranges = null; // the old ranges are of another plan
   store.set(patch);
+  if (changedPlan) ranges.changed();
   const S = store.get();
   renderHeader();
   if (S.map) {

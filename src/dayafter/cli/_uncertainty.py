@@ -60,7 +60,9 @@ def fmt_range(r: Mapping[str, Any], kind: str = "pct") -> str:
         return f"{x:,.0f}"
 
     unit = "%" if kind == "pct" else ""
-    return f"{f(r.get('point'))}{unit} [{f(r.get('p05'))}-{f(r.get('p95'))}]"
+    lo, hi = r.get("p05"), r.get("p95")
+    sep = " to " if (lo is not None and lo < 0) or (hi is not None and hi < 0) else "-"
+    return f"{f(r.get('point'))}{unit} [{f(lo)}{sep}{f(hi)}]"
 
 
 def print_plan_uncertainty(out: Any, dev: DrawEvaluation, summary: Mapping[str, Any],
@@ -135,3 +137,44 @@ def print_council_ranges(out: Any, unc: Mapping[str, Any], labels: Mapping[str, 
             tab.add_row(escape(r["region"]), f"{size['p05']:.0f}-{size['p95']:.0f}",
                         escape("; ".join(parts)))
         out.print(tab)
+
+
+def print_security_ranges(out: Any, unc: Mapping[str, Any]) -> None:
+    """Requirement and shortfall over draws, in total and per region."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    s = unc["security"]
+    d = unc["draws"]
+    out.print(f"[bold]Over {d['draws']} census draws[/bold] (seed {d['seed']}; the shortfall from "
+              f"the first {s['lp_draws']}): required {fmt_range(s['requirement'], 'count')}; "
+              f"shortfall {fmt_range(s['shortfall'], 'count')}, some shortfall in "
+              f"{100 * s['short_share']:.0f}% of draws")
+    tab = Table(title=escape("Per region: point [p05-p95]"), title_justify="left")
+    for col in ("region", "required", "shortfall", "draws short"):
+        tab.add_column(col, justify="left" if col == "region" else "right")
+    for r in s["regions"]:
+        tab.add_row(escape(r["region"]), escape(fmt_range(r["requirement"], "count")),
+                    escape(fmt_range(r["shortfall"], "count")) if r["shortfall"] else "-",
+                    f"{100 * r['short_share']:.0f}%" if r["short_share"] is not None else "-")
+    out.print(tab)
+
+
+def print_settle_ranges(out: Any, unc: Mapping[str, Any]) -> None:
+    """Transfers per party over draws and how often the allocation changes."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    s = unc["settle"]
+    d = unc["draws"]
+    unit = s.get("value_unit", "")
+    tab = Table(title=escape(f"Over {s['solved']} of {d['draws']} census draws (seed {d['seed']}): "
+                             f"transfers, point [p05-p95] ({unit})"), title_justify="left")
+    for col in ("rule or method", "party", "transfer", "outside money", "allocation changes"):
+        tab.add_column(col, justify="left" if col in ("rule or method", "party") else "right")
+    for name, st in s["settlements"].items():
+        for k, (party, r) in enumerate(st["parties"].items()):
+            tab.add_row(escape(name) if k == 0 else "", escape(party), fmt_range(r, "count"),
+                        fmt_range(st["outside_money"], "count") if k == 0 else "",
+                        f"{100 * st['allocation_changes']:.0f}% of draws" if k == 0 else "")
+    out.print(tab)

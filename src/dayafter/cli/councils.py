@@ -313,13 +313,15 @@ def simulate_cmd(
     labels = dict(proj.community_labels)
     out = console()
     rule = r.method + (f" {r.first_divisor}" if r.first_divisor is not None else "")
-    out.print(f"[bold]{escape(p.name)}[/bold]: councils of {p.k} regions; rules "
+    out.print(f"[bold]{escape(p.name)}[/bold]: councils of {p.k} polities (one per region of the "
+              "polity layer, whoever holds its units); rules "
               f"{escape(r.name or 'custom')} ({rule}); voting: adult share {r.voting.adult_share}, "
               f"turnout {r.voting.turnout}")
     comms = list(t.communities)
     for cname in sim.notes:
         tab = Table(title=f"Seats by community, census {cname}")
-        tab.add_column("region")
+        tab.add_column("polity")
+        tab.add_column("control (units)")
         tab.add_column("size", justify="right")
         for cm in comms:
             tab.add_column(labels.get(cm, cm), justify="right")
@@ -333,7 +335,8 @@ def simulate_cmd(
             cells = [(f"{S[j, i]}" + (f" ({rs[i]}r)" if rs[i] else "")) if S[j, i] else "-"
                      for i in range(len(comms))]
             g = reg.loc[j, "gallagher"]
-            tab.add_row(escape(nm), str(reg.loc[j, "council_size"]), *cells,
+            tab.add_row(escape(nm), escape(str(reg.loc[j, "control"])),
+                        str(reg.loc[j, "council_size"]), *cells,
                         "-" if g != g else f"{g:.1f}", f"{reg.loc[j, 'enp_seats']:.2f}")
         out.print(tab)
         tot = sim.totals()

@@ -37,6 +37,28 @@ def _criteria(path: Path | None, proj: Project) -> list:
         raise ConfigError(exc.message, hint=exc.hint, source=str(path)) from None
 
 
+def _engine_draws(t: Any, plan: Any, crits: list, proj: Project, dev: Any) -> Any:
+    """Engine outputs over the census draws of ``dev``, for criteria that read them."""
+    from dayafter.outcomes import EngineData, engine_draws, engines_needed
+
+    if not engines_needed(crits):
+        return None
+    return engine_draws(t, plan, crits, EngineData.from_project(proj), dev.draws,
+                        censuses=list(dev.censuses))
+
+
+def _engines(t: Any, plans: list, crits: list, proj: Project,
+             censuses: list[str]) -> dict[str, Any]:
+    """Engine outputs (councils, security, transfers) for criteria that read them, from the
+    project's engine data."""
+    from dayafter.outcomes import EngineData, engine_outputs, engines_needed
+
+    if not engines_needed(crits):
+        return {}
+    data = EngineData.from_project(proj)
+    return {p.name: engine_outputs(t, p, crits, data, censuses=censuses) for p in plans}
+
+
 @app.command("evaluate")
 def evaluate_cmd(
     plan: Annotated[str, typer.Argument(help="Plan file (.json, .csv, .gpkg) or scenario name.")],
@@ -70,8 +92,9 @@ def evaluate_cmd(
         proj.reference_plan if p.name != proj.reference else None)
     ev = da.evaluate(t, p, censuses=census, threshold=threshold, reference=ref, reock=reock)
     crits = _criteria(criteria, proj)
+    engines = _engines(t, [p], crits, proj, list(ev.censuses)).get(p.name)
     try:
-        results = check_criteria(ev, crits)
+        results = check_criteria(ev, crits, engines=engines)
     except ConfigError as exc:
         raise ConfigError(exc.message, hint=exc.hint, source=str(criteria or "")) from None
     if require_contiguous:
@@ -96,7 +119,8 @@ def evaluate_cmd(
 
         dev = U.evaluate_with_draws(t, [p], draws=draws, seed=seed, censuses=census,
                                     threshold=threshold, reference=ref)[0]
-        unc = summary_dict(dev, criteria=crits, labels=labels)
+        unc = summary_dict(dev, criteria=crits, labels=labels, engines=engines,
+                           engine_draws=_engine_draws(t, p, crits, proj, dev))
         if sweep:
             unc["sweep"] = {c: s.to_dict() for c, s in threshold_sweep(dev).items()}
     if json_out:
@@ -153,7 +177,8 @@ def evaluate_cmd(
                   f"polity authority, {ch.units_reassigned} units change polity ("
                   + ", ".join(f"{c}: {v:,.0f} people" for c, v in ch.people_reassigned.items()) + ")")
     for res in results:
-        out.print(("[green]" if res.passed else "[red]") + escape(res.message()) + "[/]")
+        colour = {"pass": "[green]", "fail": "[red]"}.get(res.status, "[yellow]")
+        out.print(colour + escape(res.message()) + "[/]")
     if unc is not None:
         U.print_plan_uncertainty(out, dev, unc, labels)
         if sweep:
@@ -209,11 +234,12 @@ def compare_cmd(
     evs = compare_plans(t, chosen, reference=ref, censuses=census, threshold=threshold)
     labels = dict(proj.community_labels)
     crits = _criteria(criteria, proj)
-    table = comparison_table(evs, community_labels=labels, criteria=crits)
+    table = comparison_table(evs, community_labels=labels, criteria=crits,
+                             engines=_engines(t, chosen, crits, proj, list(evs[0].censuses)))
     unc = None
     if draws:
         unc = _compare_draws(t, chosen, draws=draws, seed=seed, censuses=census, threshold=threshold,
-                             reference=ref, criteria=crits, labels=labels)
+                             reference=ref, criteria=crits, labels=labels, proj=proj)
     if json_out:
         d: dict[str, Any] = {f"{s} / {m}": row for (s, m), row in table.to_dict("index").items()}
         if unc is not None:
@@ -265,7 +291,7 @@ def export_cmd(
 
 def _compare_draws(t: Any, plans: list[Any], *, draws: int, seed: int, censuses: list[str] | None,
                    threshold: float, reference: Any, criteria: list[Any],
-                   labels: dict[str, str]) -> dict[str, Any]:
+                   labels: dict[str, str], proj: Project) -> dict[str, Any]:
     """Per plan: ranges, pass shares and verdicts; per pair of plans: share of draws A beats B."""
     from dayafter.uncertainty import compare_draws, summary_dict
 
@@ -276,8 +302,11 @@ def _compare_draws(t: Any, plans: list[Any], *, draws: int, seed: int, censuses:
     devs = U.evaluate_with_draws(t, plans, draws=draws, seed=seed, censuses=censuses,
                                  threshold=threshold, reference=reference)
     out: dict[str, Any] = {"draws": devs[0].draws.describe(), "plans": {}, "paired": {}}
+    engines = _engines(t, plans, criteria, proj, list(devs[0].censuses))
     for dev in devs:
-        s = summary_dict(dev, criteria=criteria, labels=labels, regions=False)
+        s = summary_dict(dev, criteria=criteria, labels=labels, regions=False,
+                         engines=engines.get(dev.plan.name),
+                         engine_draws=_engine_draws(t, dev.plan, criteria, proj, dev))
         s.pop("draws")
         out["plans"][dev.plan.name] = s
     for i, a in enumerate(devs):
@@ -312,7 +341,8 @@ def _print_compare_draws(out: Any, unc: dict[str, Any], table: Any, labels: dict
             name, _, comm = metric.partition(":")
             if comm and all(unc["plans"][p]["figures"][key]["point"] is None for p in plans):
                 continue
-            row = [escape(f"{name}: {labels.get(comm, comm)}" if comm else name)]
+            title = _metric_label(name)
+            row = [escape(f"{title}: {labels.get(comm, comm)}" if comm else title)]
             for p in plans:
                 f = unc["plans"][p]["figures"][key]
                 kind = "index" if name in ("theil_h", "mean_fractionalization") else "pct"
@@ -332,6 +362,16 @@ def _print_compare_draws(out: Any, unc: dict[str, Any], table: Any, labels: dict
         for k, v in shown:
             cname, metric = k.split("/", 1)
             name, _, comm = metric.partition(":")
-            pt.add_row(escape(f"{name}: {labels.get(comm, comm)} ({cname})"),
+            pt.add_row(escape(f"{_metric_label(name)}: {labels.get(comm, comm)} ({cname})"),
                        f"{100 * v['a_better']:.0f}%", f"{100 * v['b_better']:.0f}%", f"{100 * v['tie']:.0f}%")
         out.print(pt)
+
+
+def _metric_label(name: str) -> str:
+    """The registry's label of a metric (its key when the registry does not know it)."""
+    from dayafter.metrics.registry import get
+
+    try:
+        return get(name).label
+    except ConfigError:
+        return name

@@ -49,6 +49,10 @@ def report(
     parties: Annotated[Path | None, typer.Option(
         "--parties", help="Parties JSON for --settle (default: the case's).")] = None,
     budget: Annotated[float, typer.Option(help="Outside compensation fund for --settle.")] = 0.0,
+    compensation: Annotated[bool, typer.Option(
+        "--compensation", help="Add, per plan, the compensation in money against the reference "
+        "(indemnity and nash-reference, with an explanation per party; needs a parties file with "
+        "a valuation).")] = False,
     article140: Annotated[str | None, typer.Option(
         "--article140", help="Add the Article 140 section: returns under this scenario, a "
                              "referendum by district on every census, claims and the case's "
@@ -124,8 +128,10 @@ def report(
 
         path = forces or proj.require_data_file("security", "forces.json", option="--forces")
         inputs[str(path)] = sha256_file(path)
-        assessment = allocate_forces(t, load_force_catalog(path), census=census[0] if census else None,
-                                     per_1000=per_1000)
+        catalog = load_force_catalog(path)
+        assessment = {p.name: allocate_forces(t, catalog, plan=p, per_1000=per_1000,
+                                              census=census[0] if census else None)
+                      for p in chosen}  # the allocation follows each plan's control layer
     settlements = []
     if settle:
 
@@ -149,9 +155,26 @@ def report(
 
         extras.append(case_article140_section(cases.load(proj.case), article140,
                                               horizon=horizon, council_rules=proj.council_rules))
+    comp = None
+    if compensation:
+        from dayafter.project import read_json
+        from dayafter.settle import model_from_spec, plan_against_reference
+
+        if ref is None:
+            raise ConfigError("--compensation needs a reference plan", hint="pass --reference PLAN")
+        path = parties or proj.require_data_file("settle", "parties.json", option="--parties")
+        inputs[str(path)] = sha256_file(path)
+        spec = read_json(path)
+        model = model_from_spec(spec, source=str(path))
+        known = set(t.unit_ids.tolist())
+        units = [str(u) for u in spec.get("disputed_units", []) if str(u) in known]
+        comp = {p.name: plan_against_reference(
+                    t, model, units, p, ref, census=census[0] if census else spec.get("census"),
+                    budget=budget)[0]
+                for p in chosen if p.name != ref.name}
     dossier = build_dossier(
         t, chosen, reference=ref, ensemble=ens, councils=rules, threshold=threshold,
-        security=assessment, settlements=settlements, extras=extras,
+        security=assessment, settlements=settlements, compensation=comp, extras=extras,
         censuses=census, maps=maps, inputs=inputs, draws=draws, seed=seed,
         parameters={"case": proj.case,
                     "project": str(project) if project is not None else None,

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from dayafter.cli import _uncertainty as U
 from dayafter.cli._common import CaseOpt, ProjectOpt, console, open_project, print_json
 from dayafter.errors import ConfigError, ConvergenceWarning, InputDataError
 
 if TYPE_CHECKING:
+    from dayafter.plan import Plan
+    from dayafter.project import Project
     from dayafter.settle import ClaimsProblem, Settlement
 
 app = typer.Typer(help="Settle competing claims on disputed units, with compensation.",
@@ -25,7 +28,12 @@ _LABELS = {
     "efeq-transfers": "Envy-free and equitable, budget-balanced transfers (Aziz 2021)",
     "adjusted-winner": "Adjusted Winner, two parties (Brams-Taylor), points",
     "knaster": "Knaster's sealed bids (Steinhaus 1948)",
+    "indemnity": "Against the reference: every party paid what it releases, by those who gain",
+    "nash-reference": "Against the reference: the parties concerned split the net gain equally (Nash)",
 }
+_ENVY_RULES = ("min-subsidy", "knaster", "efeq")
+_ENVY_NOTE = ("this rule prices envy in the plan's allocation, not what each party held before: "
+              "it does not compensate releases (indemnity and nash-reference do)")
 
 
 def read_values_csv(path: Path, *, budget: float) -> ClaimsProblem:
@@ -108,6 +116,30 @@ def _problem(values: Path | None, parties: Path | None, case: str | None, projec
                             resources=res, population_weight=population_weight)
 
 
+def _spec(parties: Path | None, proj: Project) -> tuple[dict[str, Any], Path]:
+    """The parties file of ``--parties``, else the project's, parsed."""
+    from dayafter.project import read_json
+
+    spec_path = parties or proj.data_file("settle", "parties.json")
+    if spec_path is None:
+        raise InputDataError(f"no parties file given and {proj.source} ships none",
+                             hint="pass --parties PARTIES.json")
+    spec = read_json(Path(spec_path))
+    if not isinstance(spec, dict):
+        raise InputDataError("a parties file is a JSON object", source=str(spec_path))
+    return spec, Path(spec_path)
+
+
+def _reference_plan(reference: str | None, spec: dict[str, Any] | None, proj: Project) -> Plan:
+    """The reference plan: --reference, else the parties file's, else the project's."""
+    name = reference or (spec or {}).get("reference")
+    if name:
+        return proj.resolve_plan(str(name))
+    if proj.reference_plan is not None:
+        return proj.reference_plan
+    raise ConfigError("no reference plan", hint="pass --reference PLAN")
+
+
 def _set_authorities(authorities: dict[str, str], items: list[str] | None,
                      parties: tuple[str, ...]) -> None:
     for item in items or []:
@@ -163,6 +195,11 @@ def _print(s: Settlement, skipped: list[str], labels: dict[str, str]) -> None:
               f"(budget {_fmt(pr.budget)}, {'within' if s.within_budget else 'OVER'} budget)")
     for n in s.notes:
         out.print(f"note: {escape(n)}")
+    if "reference_shares" in s.meta:
+        from dayafter.settle import explain
+
+        for text in explain(s, labels=labels).values():
+            out.print(escape(text))
     if skipped:
         out.print(f"note: {len(skipped)} disputed units are not in the territory and were left "
                   f"out: {', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}")
@@ -197,13 +234,26 @@ def run_cmd(
     time_limit: Annotated[float, typer.Option(
         help="Seconds for the MILP methods (max-nash-welfare, min-subsidy) before they return "
         "their best allocation with a warning.")] = 60.0,
+    reference: Annotated[str | None, typer.Option(
+        help="Reference plan (what each party held): each method's allocation is also priced "
+        "against it (indemnity, nash-reference). Default: the parties file's reference.")] = None,
+    draws: U.DrawsOpt = 0,
+    seed: U.SeedOpt = 0,
+    max_solves: Annotated[int, typer.Option(
+        "--max-solves", help="With --draws: run the methods on at most this many draws (the first "
+        "ones; a MILP method can take seconds per draw).")] = 20,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Allocate the disputed units with each method and report transfers, envy and welfare."""
+    """Allocate the disputed units with each method and report transfers, envy and welfare (with
+    ranges over census draws: --draws)."""
     import math
 
     from dayafter.settle import METHODS, adjusted_winner, settle, settlement_plan
 
+    U.check_draws(draws)
+    if draws and values is not None:
+        raise ConfigError("--draws varies the census behind the derived values; values entered "
+                          "with --values do not depend on it", hint="drop --values or --draws")
     if not (math.isfinite(time_limit) and time_limit > 0):
         raise ConfigError(f"--time-limit must be a positive number of seconds, got {time_limit}",
                           hint="e.g. --time-limit 60")
@@ -242,9 +292,31 @@ def run_cmd(
         for s in results:
             new = settlement_plan(base, t, s, authorities=authorities)
             plans.append(new)
+    ref_shares = None
+    ref_name = ""
+    if values is None and problem.value_unit != "residents":
+        from dayafter.settle import holdings_from_plan, model_from_spec
+
+        proj = open_project(case, project)
+        spec, spec_path = _spec(parties, proj)
+        t = proj.territory
+        ref_plan = _reference_plan(reference, spec, proj)
+        ref_shares, unheld = holdings_from_plan(problem, ref_plan, t,
+                                                model_from_spec(spec, source=str(spec_path)))
+        ref_name = ref_plan.name
+        payload["reference"] = {"plan": ref_name, "unheld": unheld}
     for k, s in enumerate(results):
         d = s.to_dict()
         d["label"] = _LABELS.get(s.method, s.method)
+        if ref_shares is not None and s.problem is problem:
+            from dayafter.settle import RELEASE_RULES, compensate_releases
+
+            held = ref_shares.sum(axis=0) > 0
+            d["against_reference"] = {
+                rule: dict(zip(problem.parties, compensate_releases(
+                    problem.restricted(held), s.shares[:, held], ref_shares[:, held], rule=rule,
+                    reference_name=ref_name).transfers.tolist(), strict=True))
+                for rule in RELEASE_RULES}
         if plans:
             new = plans[k]
             auth = new.authority_of_units()
@@ -258,6 +330,11 @@ def run_cmd(
 
         write_plan(plans[0], t, out)
         payload["written"] = str(out)
+    if draws:
+        payload["uncertainty"] = _settle_draws(
+            case, project, parties, census, budget, draws, seed, max_solves, methods=methods,
+            options={m: {"time_limit": time_limit} for m in ("max-nash-welfare", "min-subsidy")}
+            | {"adjusted-winner": {"split": split}})
     if json_out:
         print_json(payload)
         return
@@ -267,19 +344,33 @@ def run_cmd(
         known = set(t.unit_ids.tolist())
         ids = [u for u in problem.unit_ids if u in known]
         labels = {u: t.unit_label(int(i)) for u, i in zip(ids, t.index(ids), strict=True)}
-    for s in results:
+    for k, s in enumerate(results):
         _print(s, skipped, labels)
+        against = payload["results"][k].get("against_reference")
+        if against:
+            from dayafter.settle import format_money
+
+            for rule, tr in against.items():
+                console().print(f"against {ref_name}, {rule}: " + "; ".join(
+                    f"{p} {format_money(x, problem.value_unit)}" for p, x in tr.items()))
     for w in caught:
         console().print(f"[yellow]warning: {w}[/yellow]")
     if out is not None:
         console().print(f"wrote {out}")
+    if draws:
+        U.print_settle_ranges(console(), payload["uncertainty"])
 
 
 @app.command("compensate")
 def compensate_cmd(
     plan: Annotated[str, typer.Option(help="Plan (file or scenario) whose allocation is priced.")],
     rule: Annotated[list[str] | None, typer.Option(
-        "--rule", help="min-subsidy, knaster or efeq (repeatable; default all three).")] = None,
+        "--rule", help="indemnity or nash-reference (against the reference plan: releases are "
+        "paid), min-subsidy, knaster or efeq (envy-free pricing of the plan's allocation); "
+        "repeatable; default all (the envy rules only with --values).")] = None,
+    reference: Annotated[str | None, typer.Option(
+        help="Reference plan (what each party held) for indemnity and nash-reference; default: "
+        "the parties file's reference, else the case's.")] = None,
     values: Annotated[Path | None, typer.Option(
         help="CSV of values entered by the user: unit_id, then one column per party (units of "
         "the plan's territory).")] = None,
@@ -290,58 +381,157 @@ def compensate_cmd(
     census: Annotated[str | None, typer.Option(help="Census for the derived values.")] = None,
     budget: Annotated[float, typer.Option(help="Outside compensation fund (donor money).")] = 0.0,
     resources: Annotated[Path | None, typer.Option(
-        help="CSV unit_id,<party>,...: resource values added to the derived values.")] = None,
+        help="CSV unit_id,<party>,...: resource values added to the derived values (version 1 "
+        "parties files).")] = None,
     population_weight: Annotated[float | None, typer.Option(
-        help="Value of one constituency resident in the derived values (default 1).")] = None,
+        help="Value of one constituency resident (version 1 parties files).")] = None,
     authority: Annotated[list[str] | None, typer.Option(
         help="PARTY=AUTHORITY (repeatable; default: from the parties file, else the name).")] = None,
+    sensitivity: Annotated[bool, typer.Option(
+        help="Also rerun with each valuation weight at the low and high ends of its range.")] = False,
+    draws: U.DrawsOpt = 0,
+    seed: U.SeedOpt = 0,
+    max_solves: Annotated[int, typer.Option(
+        "--max-solves", help="With --draws: price at most this many draws (the first ones).")] = 1000,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Price a plan's allocation of the disputed units: the money that makes it acceptable."""
-    from dayafter.errors import InfeasibleError
-    from dayafter.settle import compensate, owner_from_plan
+    """Price a plan's allocation of the disputed units: the money that makes it acceptable (with
+    ranges over census draws for indemnity and nash-reference: --draws).
 
-    problem, authorities, skipped = _problem(values, parties, case, project, census, budget,
-                                             resources, population_weight, plan)
-    _set_authorities(authorities, authority, problem.parties)
-    rules = list(rule) if rule else ["min-subsidy", "knaster", "efeq"]
-    bad = [r for r in rules if r not in ("min-subsidy", "knaster", "efeq")]
+    indemnity and nash-reference measure each party's holdings against a reference plan (read
+    from the plans' control layers), so a party that releases holdings is compensated; each party
+    gets a plain-language explanation. min-subsidy, knaster and efeq price the plan's allocation
+    by envy, without a reference.
+    """
+    from dayafter.errors import InfeasibleError
+    from dayafter.settle import (
+        RELEASE_RULES,
+        compensate,
+        explain,
+        format_money,
+        model_from_spec,
+        owner_from_plan,
+        plan_against_reference,
+        weight_sensitivity,
+    )
+
+    rules = list(rule) if rule else (
+        [*_ENVY_RULES] if values is not None else [*RELEASE_RULES, *_ENVY_RULES])
+    bad = [r for r in rules if r not in (*RELEASE_RULES, *_ENVY_RULES)]
     if bad:
-        raise ConfigError(f"unknown compensation rules {bad}", hint="use min-subsidy, knaster, efeq")
+        raise ConfigError(f"unknown compensation rules {bad}",
+                          hint=f"use {', '.join((*RELEASE_RULES, *_ENVY_RULES))}")
+    release_rules = [r for r in rules if r in RELEASE_RULES]
+    envy_rules = [r for r in rules if r in _ENVY_RULES]
+    U.check_draws(draws)
+    if draws and not release_rules:
+        raise ConfigError("--draws prices the release rules (indemnity, nash-reference) over census "
+                          "draws", hint="add --rule indemnity or drop --draws")
     proj = open_project(case, project)
     t = proj.territory
     base = proj.resolve_plan(plan)
-    sub, owner, left_out = owner_from_plan(problem, base, t, authorities=authorities)
-    results, failures = [], {}
-    for r in rules:
-        try:
-            results.append(compensate(sub, owner, rule=r))  # type: ignore[arg-type]
-        except InfeasibleError as exc:
-            if len(rules) == 1:
-                raise
-            failures[r] = exc.one_line()
+    payload: dict[str, Any] = {"plan": base.name, "results": [], "failures": {}}
+    results = []
+    labels_all = {u: t.unit_label(int(i)) for i, u in enumerate(t.unit_ids.tolist())}
+    if release_rules:
+        if values is not None:
+            raise ConfigError("indemnity and nash-reference need the parties file's valuation "
+                              "(money by components) and holdings read from the plans",
+                              hint="drop --values, or use --rule min-subsidy/knaster/efeq")
+        spec, spec_path = _spec(parties, proj)
+        if not isinstance(spec.get("valuation"), dict):
+            raise ConfigError("indemnity and nash-reference need a parties file with a "
+                              "'valuation' (version 2)", source=str(spec_path),
+                              hint="add a valuation, or use --rule min-subsidy/knaster/efeq")
+        model = model_from_spec(spec, source=str(spec_path))
+        known = set(t.unit_ids.tolist())
+        units = [str(u) for u in spec.get("disputed_units", []) if str(u) in known]
+        if not units:
+            raise InputDataError("none of the disputed units is in the territory",
+                                 source=str(spec_path), hint="check the unit ids")
+        ref = _reference_plan(reference, spec, proj)
+        cname = census if census is not None else spec.get("census")
+        res, problem, left = plan_against_reference(t, model, units, base, ref, rules=release_rules,
+                                                    census=cname, budget=budget)
+        payload.update(reference=ref.name, units=list(problem.unit_ids), left_out=left,
+                       value_unit=problem.value_unit, derivation=dict(problem.meta),
+                       parties=list(problem.parties))
+        for r in release_rules:
+            st = res[r]
+            d = st.to_dict()
+            d["compensates_releases"] = True
+            d["explanation"] = explain(st, labels=labels_all)
+            d["delta"] = dict(zip(problem.parties, st.meta["delta"], strict=True))
+            payload["results"].append(d)
+            results.append(st)
+        if sensitivity:
+            payload["sensitivity"] = weight_sensitivity(t, model, units, base, ref,
+                                                        rules=release_rules, census=cname)
+        if draws:
+            payload["uncertainty"] = _settle_draws(case, project, parties, cname, budget, draws,
+                                                   seed, max_solves, plan=base, reference=ref,
+                                                   rules=release_rules)
+    if envy_rules:
+        problem_e, authorities, skipped = _problem(values, parties, case, project, census, budget,
+                                                   resources, population_weight, plan)
+        _set_authorities(authorities, authority, problem_e.parties)
+        sub, owner, left_out = owner_from_plan(problem_e, base, t, authorities=authorities)
+        payload.setdefault("parties", list(sub.parties))
+        payload["envy"] = {"units": list(sub.unit_ids), "left_out": left_out,
+                           "skipped_units": skipped, "value_unit": sub.value_unit}
+        for r in envy_rules:
+            try:
+                st = compensate(sub, owner, rule=r)  # type: ignore[arg-type]
+            except InfeasibleError as exc:
+                if len(rules) == 1:
+                    raise
+                payload["failures"][r] = exc.one_line()
+                continue
+            d = st.to_dict()
+            d["compensates_releases"] = False
+            d["notes"] = [*d["notes"], _ENVY_NOTE]
+            payload["results"].append(d)
+            results.append(st)
     if not results:
-        raise InfeasibleError("no compensation rule applies: " + "; ".join(failures.values()),
-                              hint="raise the budget (--budget) or choose another rule")
+        raise InfeasibleError("no compensation rule applies: " + "; ".join(
+            payload["failures"].values()), hint="raise the budget (--budget) or choose another rule")
     if json_out:
-        print_json({"plan": base.name, "parties": list(sub.parties), "units": list(sub.unit_ids),
-                    "left_out": left_out, "skipped_units": skipped,
-                    "derivation": dict(problem.meta), "failures": failures,
-                    "results": [s.to_dict() for s in results]})
+        print_json(payload)
         return
-    known = set(t.unit_ids.tolist())
-    ids = [u for u in sub.unit_ids if u in known]
-    labels = {u: t.unit_label(int(i)) for u, i in zip(ids, t.index(ids), strict=True)}
     out = console()
-    out.print(f"[bold]Allocation of plan {base.name}[/bold]: {len(sub.unit_ids)} disputed units")
-    for s in results:
-        _print(s, skipped, labels)
-    for r, msg in failures.items():
+    out.print(f"[bold]Allocation of plan {base.name}[/bold]"
+              + (f", against {payload['reference']}" if "reference" in payload else ""))
+    for st in results:
+        _print(st, [], labels_all)
+        if st.method.startswith("compensate-"):
+            out.print(f"note: {_ENVY_NOTE}")
+    for r, msg in payload["failures"].items():
         out.print(f"[red]{r}: {msg}[/red]")
-    if left_out:
-        out.print(f"note: {len(left_out)} disputed units are held by no party's authority in this "
-                  f"plan and were left out: {', '.join(left_out[:8])}"
-                  f"{' ...' if len(left_out) > 8 else ''}")
+    if payload.get("left_out"):
+        out.print(f"note: {len(payload['left_out'])} disputed units are held by no party in one of "
+                  f"the plans and were left out: {', '.join(payload['left_out'][:8])}")
+    if sensitivity and payload.get("sensitivity"):
+        from rich.markup import escape
+        from rich.table import Table
+
+        rows = payload["sensitivity"]
+        unit = payload["value_unit"]
+        tab = Table(title=f"Transfers with each weight at the ends of its range ({unit})")
+        for col in ("rule", "party", "base", "lowest", "highest", "weights that move it most"):
+            tab.add_column(col, justify="left" if col in ("rule", "party", "weights that move it most")
+                           else "right")
+        for r in release_rules:
+            for p in payload["parties"]:
+                sel = [x for x in rows if x["rule"] == r and x["party"] == p]
+                base_v = next(x["transfer"] for x in sel if x["parameter"] == "(base)")
+                lo = min(sel, key=lambda x: x["transfer"])
+                hi = max(sel, key=lambda x: x["transfer"])
+                tab.add_row(r, escape(p), format_money(base_v, unit), format_money(lo["transfer"], unit),
+                            format_money(hi["transfer"], unit),
+                            escape(f"{lo['parameter']} {lo['end']}; {hi['parameter']} {hi['end']}"))
+        out.print(tab)
+    if draws and "uncertainty" in payload:
+        U.print_settle_ranges(out, payload["uncertainty"])
 
 
 @app.command("methods")
@@ -352,3 +542,31 @@ def methods_cmd(json_out: Annotated[bool, typer.Option("--json")] = False) -> No
         return
     for k, v in _LABELS.items():
         console().print(f"{k:20s} {v}")
+
+
+def _settle_draws(case: str | None, project: Path | None, parties: Path | None, census: str | None,
+                  budget: float, draws: int, seed: int, max_solves: int, *,
+                  methods: list[str] | None = None, plan: Any = None, reference: Any = None,
+                  rules: list[str] | None = None,
+                  options: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Transfers and allocations over census draws (dayafter.settle.draws), JSON-ready."""
+    from dayafter.settle import model_from_spec
+    from dayafter.settle.draws import settle_draws
+
+    if max_solves < 1:
+        raise ConfigError(f"--max-solves must be at least 1, got {max_solves}", hint="e.g. 20")
+    proj = open_project(case, project)
+    spec, spec_path = _spec(parties, proj)
+    if not isinstance(spec.get("valuation"), dict):
+        raise ConfigError("--draws needs a parties file with a 'valuation' (version 2): the values "
+                          "must be derived from the census", source=str(spec_path))
+    model = model_from_spec(spec, source=str(spec_path))
+    t = proj.territory
+    known = set(t.unit_ids.tolist())
+    units = [str(u) for u in spec.get("disputed_units", []) if str(u) in known]
+    cname = census if census is not None else spec.get("census") or t.census_names[0]
+    cd = U.census_draws(t, draws, seed, [cname])
+    sd = settle_draws(t, model, units, cd, census=cname, plan=plan, reference=reference,
+                      rules=rules or (), methods=methods or (), budget=budget,
+                      max_solves=min(max_solves, draws), options=options)
+    return {"draws": cd.describe(), "settle": sd.summary()}

@@ -1,7 +1,10 @@
-"""Council simulation: the council of every region of a plan, on every census.
+"""Council simulation: the council of every polity of a plan, on every census.
 
-Per region, community populations are tallied from the plan (units with region ``-1`` are
-left out). A stated voting model turns them into votes: each community votes for its own list
+Councils are elected per polity (a region of the plan's polity layer: a governorate, a new
+province), whoever holds its units: a KRG-held district of Ninewa votes for Ninewa's council. The
+region table records, per polity, how many of its units each authority holds (the control layer),
+for reading only. Per region, community populations are tallied from the plan (units with region
+``-1`` are left out). A stated voting model turns them into votes: each community votes for its own list
 in proportion to its adult population and its turnout. The council size is fixed, given per
 region, one seat per ``N`` residents, or carried over from an admin-level table (Iraq's 2023
 provincial councils); the general seats are apportioned by the rule and the reserved seats go
@@ -366,8 +369,10 @@ class CouncilSimulation:
         authority, community, population, votes, general, reserved, seats, pop_share,
         vote_share, seat_share``.
     regions
-        One row per census x region: ``council_size, general_seats, reserved_seats, gallagher,
-        loosemore_hanby, enp_votes, enp_seats, largest_community, majority, ties``.
+        One row per census x region (polity): ``council_size, general_seats, reserved_seats,
+        gallagher, loosemore_hanby, enp_votes, enp_seats, largest_community, majority, ties``,
+        ``authority`` (the polity's) and ``control`` (units held by each authority, e.g.
+        ``"federal 20, krg 8"``).
     lists
         One row per census x region x list: ``list, community, race, votes, general,
         reserved, seats`` (with the voting model, one list per community).
@@ -522,6 +527,8 @@ def simulate_councils(
         raise ConfigError(f"threshold exemptions name unknown communities {bad_ex}")
     a = plan.assignment
     k, g = plan.k, len(comms)
+    control_text = [", ".join(f"{lab} {n}" for lab, n in row.items())
+                    for row in plan.control_by_region()]
     seat_rows: list[dict[str, Any]] = []
     region_rows: list[dict[str, Any]] = []
     list_rows: list[dict[str, Any]] = []
@@ -586,6 +593,7 @@ def simulate_councils(
                 "largest_community": comms[top] if top >= 0 else "",
                 "majority": bool(top >= 0 and 2 * st[top] > st.sum()),
                 "ties": el["ties"],
+                "authority": plan.regions[j].authority, "control": control_text[j],
             })
         notes[cname] = tuple(cnotes)
         results[cname] = tuple(res_list)

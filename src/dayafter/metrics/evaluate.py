@@ -183,8 +183,10 @@ class CensusMetrics:
         w = N / N.sum() if N.sum() > 0 else np.zeros_like(N)
         out: dict[str, float] = {
             "population_total": float(N.sum()),
-            "max_abs_deviation": float(np.nanmax(np.abs(self.deviation))) if N.size else float("nan"),
-            "min_largest_share": float(np.nanmin(self.largest_share)) if N.size else float("nan"),
+            "max_abs_deviation": float(np.nanmax(np.abs(self.deviation)))
+            if np.isfinite(self.deviation).any() else float("nan"),
+            "min_largest_share": float(np.nanmin(self.largest_share))
+            if np.isfinite(self.largest_share).any() else float("nan"),
             "mean_fractionalization": float(np.nansum(w * self.fractionalization)),
             "mean_polarization": float(np.nansum(w * self.polarization)),
             "theil_h": float(self.theil_h),

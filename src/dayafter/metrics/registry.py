@@ -11,6 +11,15 @@ level split among regions), ``dissimilarity:<a>|<b>`` (between two communities).
 of a community metric are named ``<metric>:<community>`` (``stranded:yazidi``). Ensemble columns
 prefix the census (``current/theil_h``) or ``geometry/``; :func:`get` accepts all of these.
 
+Engine outputs
+--------------
+Some metrics are outputs of an engine run on the plan (``Metric.engine``): council seats per polity
+(``seats:<community>``, ``seat_share:<community>``, ``council_seats``, ``representation_ratio``;
+engine ``councils``), security gaps (``security_gap``, ``security_gap_share`` and their plan totals;
+engine ``security``, following the control layer) and transfers against the reference
+(``transfer:<party>``, ``outside_money``; engine ``settle``). :func:`value` cannot compute them from
+an evaluation: criteria read them from :class:`dayafter.criteria.EngineOutputs`.
+
 >>> from dayafter.metrics.registry import get, format_value
 >>> m = get("current/stranded:yazidi")
 >>> m.name, m.level, m.direction, m.census
@@ -67,7 +76,11 @@ class Metric:
         The plan layer it reads: ``polity`` (the regions, default) or ``control`` (who holds
         each unit).
     arg
-        For a family: what follows the colon (``community``, ``level``, ``pair``); else ``None``.
+        For a family: what follows the colon (``community``, ``level``, ``pair``, ``party``);
+        else ``None``.
+    engine
+        The engine whose output it is (``councils``, ``security``, ``settle``), or ``None`` for
+        metrics of the evaluation.
     """
 
     name: str
@@ -80,6 +93,7 @@ class Metric:
     census: bool
     layer: str = "polity"
     arg: str | None = None
+    engine: str | None = None
 
     def format(self, v: Any) -> str:
         """The value as text (``-`` when missing or not finite)."""
@@ -110,16 +124,19 @@ class Metric:
         return {"name": self.name, "level": self.level, "direction": self.direction,
                 "unit": self.unit, "format": self.fmt, "label": self.label,
                 "description": self.description, "census": self.census, "layer": self.layer,
-                "arg": self.arg}
+                "arg": self.arg, "engine": self.engine}
 
 
-_FMT = {"share": ".1%", "people": ",.0f", "count": ",.0f", "index": ".3f", "km2": ",.1f"}
+_FMT = {"share": ".1%", "people": ",.0f", "count": ",.0f", "index": ".3f", "km2": ",.1f",
+        "money": ",.0f"}
 _SIGNED = frozenset({"deviation"})
 
 
 def _m(name: str, level: Level, direction: Direction, unit: str, label: str, description: str, *,
-       census: bool = True, layer: str = "polity", arg: str | None = None) -> Metric:
-    return Metric(name, level, direction, unit, _FMT[unit], label, description, census, layer, arg)
+       census: bool = True, layer: str = "polity", arg: str | None = None,
+       engine: str | None = None) -> Metric:
+    return Metric(name, level, direction, unit, _FMT[unit], label, description, census, layer, arg,
+                  engine)
 
 
 METRICS: Mapping[str, Metric] = {m.name: m for m in (
@@ -192,6 +209,37 @@ METRICS: Mapping[str, Metric] = {m.name: m for m in (
     # pairs of communities
     _m("dissimilarity", "pair", "neutral", "index", "dissimilarity",
        "Duncan's dissimilarity index of two communities across regions.", arg="pair"),
+    # engine outputs: councils per polity
+    _m("seats", "region", "higher", "count", "council seats of a community",
+       "Seats of one community in each region's council.", arg="community", engine="councils"),
+    _m("seat_share", "region", "higher", "share", "council seat share of a community",
+       "One community's share of the seats of each region's council.", arg="community",
+       engine="councils"),
+    _m("council_seats", "community", "higher", "count", "council seats",
+       "Seats of each community over all the regions' councils.", engine="councils"),
+    _m("representation_ratio", "community", "neutral", "index", "representation ratio",
+       "Each community's share of all council seats over its share of the population "
+       "(1 = proportional).", engine="councils"),
+    # engine outputs: security (the allocation follows the control layer; summed per polity)
+    _m("security_gap", "region", "lower", "people", "security gap",
+       "Security personnel required and not covered in each region.", layer="control",
+       engine="security"),
+    _m("security_gap_share", "region", "lower", "share", "security gap share",
+       "Security personnel not covered over those required, in each region.", layer="control",
+       engine="security"),
+    _m("security_gap_total", "plan", "lower", "people", "security gap (total)",
+       "Security personnel required and not covered in all regions.", layer="control",
+       engine="security"),
+    _m("security_gap_share_total", "plan", "lower", "share", "security gap share (total)",
+       "Security personnel not covered over those required, in all regions.", layer="control",
+       engine="security"),
+    # engine outputs: the settlement against the reference plan
+    _m("transfer", "plan", "neutral", "money", "transfer to a party",
+       "Money a party receives against the reference plan (negative: pays).", layer="control",
+       arg="party", engine="settle"),
+    _m("outside_money", "plan", "lower", "money", "outside money",
+       "Money from outside (a donor fund) the settlement against the reference needs.",
+       layer="control", engine="settle"),
 )}
 """Every metric by name."""
 
@@ -278,6 +326,10 @@ def value(ev: Evaluation, name: str, census: str | None = None) -> Any:
     if prefix and prefix != "geometry":
         census = census or prefix
     m = get(key)
+    if m.engine is not None:
+        raise ConfigError(f"metric {name!r} is an output of the {m.engine} engine, not of an "
+                          "evaluation",
+                          hint="run the engine and read it with dayafter.criteria.EngineOutputs")
     arg = key.split(":", 1)[1] if ":" in key else ""
     if m.level == "region":
         return np.asarray(_region(ev, census, m.name, arg), dtype=float)

@@ -57,6 +57,9 @@ class PlanSection:
     councils: pd.DataFrame | None = None
     council_notes: tuple[str, ...] = ()
     security: pd.DataFrame | None = None
+    security_forces: pd.DataFrame | None = None
+    assessment: Any = None
+    compensation: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -97,7 +100,8 @@ class Dossier:
     councils
         The :class:`dayafter.councils.CouncilRules` the councils were simulated with, or ``None``.
     security
-        A :class:`dayafter.security.SecurityAssessment`, or ``None``.
+        Plan name to its :class:`dayafter.security.SecurityAssessment` (the allocation follows
+        each plan's control layer), or ``None``.
     settlements
         :class:`dayafter.settle.Settlement` results to show (may be empty).
     manifest
@@ -343,6 +347,7 @@ def build_dossier(
     councils: Any = None,
     security: Any = None,
     settlements: Sequence[Any] = (),
+    compensation: Mapping[str, Mapping[str, Any]] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     censuses: Sequence[str] | None = None,
     maps: bool = True,
@@ -382,12 +387,17 @@ def build_dossier(
         community, reserved seats, disproportionality) from
         :func:`dayafter.councils.simulate_councils`.
     security
-        A :class:`dayafter.security.SecurityAssessment` (from
-        :func:`dayafter.security.allocate_forces`): adds requirement, allocation and gaps per
-        force and per region of every plan.
+        A :class:`dayafter.security.SecurityAssessment` per plan (a mapping by plan name, from
+        :func:`dayafter.security.allocate_forces` with that plan: the allocation follows each
+        plan's control layer), or one assessment for every plan: adds requirement, allocation and
+        gaps per force and per region (polity), and why each force is or is not used.
     settlements
         :class:`dayafter.settle.Settlement` results: adds the allocation of the disputed units and
         the transfers.
+    compensation
+        Plan name to ``{rule: Settlement}`` from :func:`dayafter.settle.plan_against_reference`:
+        adds, per plan, what each party holds against the reference, the transfers in money and
+        the explanation per party.
     threshold, censuses
         Stranded threshold and censuses (all by default), passed to :func:`dayafter.evaluate`.
     maps
@@ -452,15 +462,20 @@ def build_dossier(
             sim = simulate_councils(territory, p, rules=councils, census=list(ev.censuses))
             council_df = councils_table(sim, labels=labels)
             council_notes = tuple(f"{c}: {n}" for c, notes in sim.notes.items() for n in notes)
-        sec_df = None
+        sec_df = sec_forces = assessment = None
         if security is not None:
-            from dayafter.report.tables import security_region_table
+            from dayafter.report.tables import security_forces_table, security_region_table
 
-            sec_df = security_region_table(security, p)
+            assessment = security.get(p.name) if isinstance(security, Mapping) else security
+            if assessment is not None:
+                sec_df = security_region_table(assessment, p)
+                sec_forces = security_forces_table(assessment)
         sections.append(PlanSection(
             plan=p, evaluation=ev, criteria=tuple(check_criteria(ev, criteria)),
             is_reference=reference is not None and p == reference, figures=figs,
-            councils=council_df, council_notes=council_notes, security=sec_df))
+            councils=council_df, council_notes=council_notes, security=sec_df,
+            security_forces=sec_forces, assessment=assessment,
+            compensation=dict((compensation or {}).get(p.name, {}))))
     overview = b""
     if ctx is not None and len(plans) > 1:
         from dayafter.report.maps import overview_map
@@ -495,7 +510,9 @@ def build_dossier(
             "criteria": [c.name for c in criteria],
             "maps": maps,
             "councils": None if councils is None else _jsonable(councils.to_dict()),
-            "security": None if security is None else _jsonable(dict(security.meta)),
+            "security": None if security is None else {
+                s.plan.name: _jsonable(dict(s.assessment.meta)) for s in sections
+                if s.assessment is not None},
             "settlements": [{"method": x.method, "parties": list(x.problem.parties),
                              "units": len(x.problem.unit_ids), "budget": x.problem.budget,
                              "derivation": _jsonable(dict(x.problem.meta))} for x in settlements],
@@ -520,7 +537,8 @@ def build_dossier(
         councils=councils,
         manifest=manifest,
         palette=palette,
-        security=security,
+        security=None if security is None else {
+            s.plan.name: s.assessment for s in sections if s.assessment is not None},
         settlements=tuple(settlements),
         overview=overview,
         labels_ar=dict(labels_ar or {}),

@@ -115,6 +115,29 @@ def _esc(s: Any) -> str:
     return str(escape(str(s)))
 
 
+def _compensation(section: Any, table_id: str, territory: Any) -> dict[str, Any] | None:
+    """The compensation against the reference of one plan: table and explanations."""
+    comp = section.compensation
+    if not comp:
+        return None
+    from dayafter.settle import explain
+
+    first = next(iter(comp.values()))
+    pr = first.problem
+    idx = territory.index(list(pr.unit_ids))
+    labels = {u: territory.unit_label(int(i)) for u, i in zip(pr.unit_ids, idx, strict=True)}
+    ref_vals = first.meta["reference_values"]
+    data: dict[str, Any] = {"party": list(pr.parties),
+                            "value held in the reference": [float(x) for x in ref_vals],
+                            "value held": [float(x) for x in first.values_held]}
+    for rule, st in comp.items():
+        data[f"transfer ({rule})"] = [float(x) for x in st.transfers]
+    return {"reference": first.meta.get("reference", ""), "value_unit": pr.value_unit,
+            "table": html_table(pd.DataFrame(data), text_columns=("party",), table_id=table_id),
+            "explanations": {rule: list(explain(st, labels=labels).values())
+                             for rule, st in comp.items()}}
+
+
 def _cell(value: Any, fmt: Formatter | None, *, cls: str = "", attrs: str = "") -> str:
     if isinstance(value, str) or fmt is None:
         text = _text(value)
@@ -245,7 +268,7 @@ def _context(d: Dossier) -> dict[str, Any]:
                             "status": [r.status for r in s.plan.regions],
                             "units": [int(x) for x in ev.geometry.n_units]})
         crit = T.criteria_table(s.criteria, labels=d.labels)
-        crit_classes = {(i, "result"): ("fail" if r == "FAIL" else "pass")
+        crit_classes = {(i, "result"): ("fail" if r == "FAIL" else "na" if r == "n/a" else "pass")
                         for i, r in enumerate(crit["result"].tolist())}
         change = T.change_table(ev) if ev.change is not None and not s.is_reference else None
         plans.append({
@@ -280,8 +303,12 @@ def _context(d: Dossier) -> dict[str, Any]:
                 table_id=f"plan-{len(plans) + 1}-councils"),
             "council_notes": list(s.council_notes),
             "security": None if s.security is None else html_table(
-                s.security, text_columns=("region", "authority"),
+                s.security, text_columns=("region", "authority", "control"),
                 table_id=f"plan-{len(plans) + 1}-security"),
+            "security_forces": None if s.security_forces is None else html_table(
+                s.security_forces, text_columns=("force", "kind", "why not used"),
+                table_id=f"plan-{len(plans) + 1}-security-forces"),
+            "compensation": _compensation(s, f"plan-{len(plans) + 1}-compensation", t),
         })
     ens = None
     if d.ensemble is not None:
@@ -307,15 +334,21 @@ def _context(d: Dossier) -> dict[str, Any]:
                        if key.startswith("sorted:")],
         }
     security = None
-    if d.security is not None:
-        a = d.security
+    if d.security:
+        first = next(iter(d.security.values()))
+        summary = pd.DataFrame([{
+            "plan": name, "required": float(a.requirement.sum()),
+            "covered": float(a.covered.sum()), "shortfall": float(a.total_shortfall),
+            "units short": int((a.shortfall > 1e-9).sum()),
+            "forces unused": ", ".join(r["force"] for r in a.force_report()
+                                       if r["status"] == "unused") or "-"}
+            for name, a in d.security.items()])
         security = {
-            "required": float(a.requirement.sum()), "covered": float(a.covered.sum()),
-            "shortfall": float(a.total_shortfall),
-            "units_short": int((a.shortfall > 1e-9).sum()),
-            "census": a.meta.get("census", ""), "per_1000": a.meta.get("per_1000"),
-            "forces": html_table(T.security_forces_table(a), text_columns=("force",),
-                                 table_id="security-forces"),
+            "census": first.meta.get("census", ""), "per_1000": first.meta.get("per_1000"),
+            "min_accept_share": first.meta.get("min_accept_share"),
+            "veto_share": first.meta.get("veto_share"),
+            "summary": html_table(summary, text_columns=("plan", "forces unused"),
+                                  table_id="security-summary"),
         }
     settlements = []
     for i, st in enumerate(d.settlements, start=1):
@@ -502,13 +535,18 @@ def xlsx_tables(dossier: Dossier) -> dict[str, pd.DataFrame]:
         out["councils"] = pd.concat(councils, ignore_index=True)
     if d.ensemble is not None:
         out["ensemble"] = d.ensemble_table()
-    if d.security is not None:
-        out["security forces"] = T.security_forces_table(d.security)
-        frames = []
+    if d.security:
+        forces, frames = [], []
         for s in d.sections:
-            sec = T.security_region_table(d.security, s.plan)
+            if s.security is None or s.security_forces is None:
+                continue
+            ft = s.security_forces.copy()
+            ft.insert(0, "plan", s.plan.name)
+            forces.append(ft)
+            sec = s.security.copy()
             sec.insert(0, "plan", s.plan.name)
             frames.append(sec)
+        out["security forces"] = pd.concat(forces, ignore_index=True)
         out["security regions"] = pd.concat(frames, ignore_index=True)
     if d.settlements:
         parts, units = [], []

@@ -195,7 +195,7 @@ def criteria_table(results: Sequence[CriterionResult], *, labels: Mapping[str, s
             "census": r.census,
             "metric": r.criterion.metric,
             "bounds": r.criterion.bounds_text(),
-            "result": "pass" if r.passed else "FAIL",
+            "result": {"pass": "pass", "fail": "FAIL"}.get(r.status, r.status),
             "checked": int(r.checked),
             "failing": "; ".join(fails),
             "description": r.criterion.description,
@@ -246,26 +246,35 @@ def units_table(territory: Territory, plans: Sequence[Plan]) -> pd.DataFrame:
 
 
 def security_forces_table(assessment: Any) -> pd.DataFrame:
-    """One row per force of a :class:`dayafter.security.SecurityAssessment`: strength, personnel
-    placed, spare, and the shortfall saved by one more member (the LP's price of its strength)."""
+    """One row per force of a :class:`dayafter.security.SecurityAssessment`: kind, strength,
+    personnel placed, spare, units served, the shortfall saved by one more member (the LP's price
+    of its strength) and why what it does not place is not placed
+    (:meth:`~dayafter.security.SecurityAssessment.force_report`)."""
     a = assessment
+    rep = a.force_report()
     return pd.DataFrame({
         "force": list(a.force_names),
+        "kind": [r["kind"] for r in rep],
         "strength": np.asarray(a.strength, dtype=float),
         "used": np.asarray(a.used, dtype=float),
         "spare": np.asarray(a.strength - a.used, dtype=float),
+        "units served": [int(r["units_served"]) for r in rep],
         "value of one more": np.asarray(a.strength_price, dtype=float),
+        "why not used": ["; ".join(r["why"]) for r in rep],
     })
 
 
 def security_region_table(assessment: Any, plan: Plan) -> pd.DataFrame:
-    """Requirement, coverage, shortfall (gap) and personnel of each force per region of ``plan``,
-    from :meth:`dayafter.security.SecurityAssessment.by_region`."""
+    """Requirement, coverage, shortfall (gap) and personnel of each force per region (polity) of
+    ``plan``, with the control of its units, from
+    :meth:`dayafter.security.SecurityAssessment.by_region`."""
     a = assessment
     names = dict(zip(a.forces, a.force_names, strict=True))
     rows = []
     for r in a.by_region(plan):
         row: dict[str, Any] = {"region": r["region"], "authority": r["authority"],
+                               "control": ", ".join(f"{k} {v}" for k, v in
+                                                    r.get("control", {}).items()),
                                "requirement": r["requirement"], "covered": r["covered"],
                                "shortfall": r["shortfall"]}
         for key in a.forces:

@@ -269,7 +269,7 @@ def _assess_security(state: _State, inputs: SequenceInputs, step: Step | None) -
         unknown = [k for k in p["add"] if k not in cur]
         if unknown:
             raise ConfigError(f"deploy adds unknown forces {unknown}", hint=f"use one of {list(cur)}")
-        cat = cat.with_strengths({str(k): cur[str(k)] + float(v) for k, v in p["add"].items()})
+        cat = cat.with_strengths({str(k): float(cur[str(k)] or 0.0) + float(v) for k, v in p["add"].items()})
     per_1000 = float(p.get("per_1000", 20.0))
     cov = float(p.get("coverage_min", 1.0))
     t = state.territory

@@ -175,8 +175,4 @@ def owner_from_plan(
         raise InputDataError(
             f"plan {plan.name!r} gives none of the disputed units to an authority of the parties "
             f"({sorted(by_auth)})", hint="map the parties to the plan's authorities")
-    sub = ClaimsProblem(problem.parties, tuple(u for u, k in zip(problem.unit_ids, keep,
-                                                                strict=True) if k),
-                        problem.values[:, keep], budget=problem.budget,
-                        value_unit=problem.value_unit, meta=problem.meta)
-    return sub, owner[keep], left_out
+    return problem.restricted(keep), owner[keep], left_out

@@ -38,6 +38,9 @@ class ClaimsProblem:
         What a value of 1 means (``"points"``, ``"USD"``, ``"residents"``), for reports.
     meta
         Provenance (the rule that derived the values, the census used).
+    components
+        Optional named parts of the values (``{"people": float64[p, m], ...}``) that sum to
+        ``values``, so each party's valuation can be explained.
     """
 
     parties: tuple[str, ...]
@@ -46,6 +49,7 @@ class ClaimsProblem:
     budget: float = 0.0
     value_unit: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict)
+    components: Mapping[str, NDArray[np.float64]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         parties = tuple(str(p) for p in self.parties)
@@ -83,11 +87,33 @@ class ClaimsProblem:
         budget = float(self.budget)
         if not np.isfinite(budget) or budget < 0:
             raise InputDataError(f"the compensation budget must be >= 0, got {self.budget!r}")
+        comps: dict[str, NDArray[np.float64]] = {}
+        for name, arr in dict(self.components).items():
+            c = np.array(arr, dtype=np.float64, copy=True)
+            if c.shape != v.shape:
+                raise InputDataError(f"component {name!r} has shape {c.shape}, expected {v.shape}")
+            c.setflags(write=False)
+            comps[str(name)] = c
+        if comps:
+            total = sum(comps.values())
+            if not np.allclose(total, v, rtol=1e-9, atol=1e-9 * max(1.0, float(np.abs(v).max()))):
+                raise InputDataError("the value components do not sum to the values",
+                                     hint="give components that add up to the values")
         object.__setattr__(self, "parties", parties)
         object.__setattr__(self, "unit_ids", units)
         object.__setattr__(self, "values", v)
         object.__setattr__(self, "budget", budget)
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
+        object.__setattr__(self, "components", MappingProxyType(comps))
+
+    def restricted(self, keep: ArrayLike) -> ClaimsProblem:
+        """The problem on a subset of its units (a boolean mask or indices), components kept."""
+        k = np.asarray(keep)
+        if k.dtype == bool:
+            k = np.flatnonzero(k)
+        return ClaimsProblem(self.parties, tuple(self.unit_ids[j] for j in k), self.values[:, k],
+                             budget=self.budget, value_unit=self.value_unit, meta=self.meta,
+                             components={n: c[:, k] for n, c in self.components.items()})
 
     @property
     def n_parties(self) -> int:
@@ -185,7 +211,7 @@ def values_from_territory(
     for i, name in enumerate(names):
         cols = [territory.community_index(c) for c in parties[name]]
         if cols:
-            v[i] = table[np.ix_(idx, cols)].sum(axis=1) * float(population_weight)
+            v[i] = table[np.ix_(idx, np.asarray(cols, dtype=np.int64))].sum(axis=1) * float(population_weight)
     if resources:
         unknown = [p for p in resources if p not in parties]
         if unknown:
@@ -247,7 +273,9 @@ def claims_from_spec(
         The territory.
     spec
         ``{"parties": [{"name", "constituency", "authority"}, ...], "disputed_units": [...],
-        "census": ..., "resources": {party: {unit: value}}}``.
+        "census": ..., "resources": {party: {unit: value}}}`` (version 1: values in residents),
+        or with a ``"valuation"`` object (version 2: values in money by components, see
+        :mod:`dayafter.settle.valuation`).
     census
         Overrides the specification's census.
     budget
@@ -282,6 +310,19 @@ def claims_from_spec(
         raise InputDataError(f"none of the {len(units)} disputed units is in the territory",
                              source=source, unit_ids=units[:5],
                              hint="check the unit ids against the territory")
+    if isinstance(spec.get("valuation"), Mapping):
+        if population_weight is not None or resources:
+            raise InputDataError(
+                "--population-weight and --resources apply to the people-only valuation of "
+                "version 1 parties files; this file values units in money by components",
+                hint="edit the valuation weights in the parties file instead", source=source)
+        from dayafter.settle.valuation import model_from_spec, values_from_model
+
+        model = model_from_spec(spec, source=source)
+        problem = values_from_model(territory, model, kept,
+                                    census=census if census is not None else spec.get("census"),
+                                    budget=budget)
+        return problem, authorities, skipped
     res: dict[str, dict[str, float]] = {}
     for extra in (spec.get("resources") or {}, resources or {}):
         for p, row in dict(extra).items():

@@ -26,7 +26,7 @@ True
 """
 
 from dayafter.uncertainty.compare import Paired, compare_draws, metric_direction
-from dayafter.uncertainty.criteria import CriterionDraws, check_criteria_draws
+from dayafter.uncertainty.criteria import CriterionDraws, EngineDraws, check_criteria_draws
 from dayafter.uncertainty.evaluate import DrawCensusMetrics, DrawEvaluation, evaluate_draws
 from dayafter.uncertainty.model import (
     DEFAULT_COMPOSITION_ERROR,
@@ -65,6 +65,7 @@ __all__ = [
     "CriterionDraws",
     "DrawCensusMetrics",
     "DrawEvaluation",
+    "EngineDraws",
     "ErrorModel",
     "Paired",
     "Range",

@@ -33,22 +33,23 @@ from dayafter.uncertainty.summary import quantiles
 
 __all__ = ["Paired", "compare_draws", "metric_direction"]
 
-_HIGHER = ("empowerment_plurality", "empowerment_majority", "min_largest_share")
-_LOWER = ("stranded", "max_abs_deviation", "people_moved", "polity_people_moved")
-
-
 def metric_direction(key: str) -> int:
     """``+1`` when a higher value is better, ``-1`` when lower is better, ``0`` when neither.
 
-    ``key`` is a figure key such as ``baseline/stranded:yazidi``; the metric is the part after the
-    census and before any ``:<community>``.
+    ``key`` is a figure key such as ``baseline/stranded:yazidi``; the direction is the metric
+    registry's (:mod:`dayafter.metrics.registry`); figures it does not know are neutral.
+
+    >>> metric_direction("baseline/stranded:yazidi"), metric_direction("current/theil_h")
+    (-1, 0)
     """
-    metric = key.rsplit("/", 1)[-1].split(":", 1)[0]
-    if metric in _HIGHER:
-        return 1
-    if metric in _LOWER:
-        return -1
-    return 0
+    from dayafter.errors import ConfigError as _ConfigError
+    from dayafter.metrics.registry import get
+
+    try:
+        d = get(key).direction
+    except _ConfigError:
+        return 0
+    return {"higher": 1, "lower": -1}.get(d, 0)
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from dayafter.criteria import Criterion
+from dayafter.criteria import Criterion, EngineOutputs
 from dayafter.metrics.evaluate import DEFAULT_THRESHOLD
 from dayafter.plan import Plan
 from dayafter.territory import Territory
-from dayafter.uncertainty.criteria import check_criteria_draws
+from dayafter.uncertainty.criteria import EngineDraws, check_criteria_draws
 from dayafter.uncertainty.evaluate import DrawEvaluation, evaluate_draws
 from dayafter.uncertainty.model import CensusDraws, CensusModel, ErrorModel
 from dayafter.uncertainty.summary import quantiles
@@ -51,7 +51,9 @@ __all__ = ["cached_draws", "quick_summary", "summary_dict"]
 
 def summary_dict(dev: DrawEvaluation, *, criteria: Sequence[Criterion] = (),
                  labels: Mapping[str, str] | None = None, stable: float = DEFAULT_STABLE,
-                 margin: float = DEFAULT_MARGIN, regions: bool = True) -> dict[str, Any]:
+                 margin: float = DEFAULT_MARGIN, regions: bool = True,
+                 engines: EngineOutputs | None = None,
+                 engine_draws: EngineDraws | None = None) -> dict[str, Any]:
     """Everything a person needs about one plan's uncertainty, JSON-ready.
 
     Returns
@@ -61,6 +63,11 @@ def summary_dict(dev: DrawEvaluation, *, criteria: Sequence[Criterion] = (),
         and empowerment shares, ``verdict`` and ``reason``), ``criteria`` (each result with
         ``pass_share``, ``verdict``, ``reason``), ``regions`` (per census and region: share of
         draws in which each community is largest) and ``verdicts`` (every finding).
+
+    Notes
+    -----
+    Criteria on engine outputs need ``engines`` (on the census as given) and ``engine_draws``
+    (:func:`dayafter.outcomes.engine_draws`), as for :func:`check_criteria_draws`.
     """
     vs = verdicts(dev, labels=labels, stable=stable, margin=margin)
     fv = figure_verdicts(vs)
@@ -80,7 +87,8 @@ def summary_dict(dev: DrawEvaluation, *, criteria: Sequence[Criterion] = (),
             entry["reason"] = v.reason
         figures[key] = entry
     crit_out = []
-    for cd in check_criteria_draws(dev, criteria) if criteria else []:
+    for cd in (check_criteria_draws(dev, criteria, engines=engines, engine_draws=engine_draws)
+               if criteria else []):
         v = criterion_verdict(cd, stable=stable, labels=labels)
         d = cd.to_dict()
         d.update(verdict=v.verdict, reason=v.reason)

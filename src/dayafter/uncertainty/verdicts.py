@@ -243,9 +243,14 @@ def verdicts(dev: DrawEvaluation, *, criteria: Sequence[Criterion] = (),
     return out
 
 
-_COUNT_METRICS = ("population", "stranded_people", "pieces", "area_km2", "cut_edges",
-                  "noncontiguous_regions", "unassigned_units", "units_moved", "people_moved",
-                  "population_total")
+def _is_share(metric: str) -> bool:
+    """Whether a metric is a share (shown as a percentage), by the metric registry's unit."""
+    from dayafter.metrics.registry import get
+
+    try:
+        return get(metric).unit == "share"
+    except ConfigError:
+        return True
 
 
 def criterion_verdict(cd: CriterionDraws, *, stable: float = DEFAULT_STABLE,
@@ -258,13 +263,13 @@ def criterion_verdict(cd: CriterionDraws, *, stable: float = DEFAULT_STABLE,
     rng = ""
     if finite.size:
         q = quantiles(finite)
-        base = crit.metric.split(":", 1)[0]
-        count = base in _COUNT_METRICS or base.startswith("splits")
-        fmt = (lambda x: f"{x:,.4g}") if count else _pct
+        fmt = _pct if _is_share(crit.metric) else (lambda x: f"{x:,.4g}")
         item = (labels or {}).get(cd.item, cd.item)
         rng = (f"; {crit.metric} of {item}: 90% range {fmt(q[0])}-{fmt(q[2])} against "
                f"{crit.bounds_text()}")
-    reason = f"passes in {_pct(cd.pass_share)} of draws" + rng
+    na = f" (not applicable in {_pct(cd.na_share)})" if cd.na_share > 0 else ""
+    over = f" of {cd.passes.size} draws" if cd.passes.size else " of draws"
+    reason = f"passes in {_pct(cd.pass_share)}{over}{na}" + rng
     return Verdict(f"criterion:{crit.name}", cd.census, agree >= stable, reason, agree)
 
 

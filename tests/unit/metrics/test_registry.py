@@ -75,3 +75,25 @@ def test_the_four_vocabularies_are_the_registry():
         assert crit.scope in ("region", "community", "plan")
         registry.get(crit.metric)
 
+
+
+def test_engine_metrics_are_registered_with_their_engine(ev):
+    from dayafter.criteria import Criterion
+
+    pkg = resources.files("dayafter.cases.northern_iraq")
+    spec = json.loads(pkg.joinpath("criteria_engines.json").read_text(encoding="utf-8"))
+    engines = set()
+    for c in spec["criteria"]:
+        crit = Criterion.from_dict(c)
+        m = registry.get(crit.metric)  # every engine criterion names a registered metric
+        assert crit.engine == m.engine is not None
+        assert crit.scope == ("plan" if m.level == "plan" else m.level)
+        engines.add(m.engine)
+    assert engines == {"councils", "security", "settle"}
+    assert registry.get("seats:kurd").level == "region" and registry.get("transfer:krg").level == "plan"
+    assert registry.get("security_gap").layer == "control"
+    assert registry.format_value("transfer:krg", -1234567.8) == "-1,234,568"
+    with pytest.raises(ConfigError, match="output of the councils engine"):
+        registry.value(ev, "council_seats", "now")
+    # the evaluation's own metrics name no engine
+    assert all(registry.get(k).engine is None for k in ev.scalars())

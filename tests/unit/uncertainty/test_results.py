@@ -127,7 +127,7 @@ def test_criterion_verdicts_follow_pass_shares(setup):
     assert len(vs) == len(res)
     for v, r in zip(vs, res, strict=True):
         assert v.robust == (r.agreement() >= 0.95)
-        assert f"passes in {100 * r.pass_share:.1f}% of draws" in v.reason
+        assert f"passes in {100 * r.pass_share:.1f}% of {r.passes.size} draws" in v.reason
 
 
 def test_sweep_matches_metrics_at_each_threshold(setup):

@@ -58,19 +58,26 @@ def draft_security(request: Request, census: Annotated[str | None, Query(max_len
 
     t = ws.territory
     census = census or t.census_names[-1]
-    cache = ws.cache.setdefault("security", {})
-    if census not in cache:
-        cache[census] = allocate_forces(t, ws.force_catalog, census=census)
-    a = cache[census]
     plan = ws.draft.plan
+    # the allocation follows the draft's control layer: cache by census and control
+    key = (census, tuple(plan.control_of_units().tolist()))
+    cache = ws.cache.setdefault("security", {})
+    if key not in cache:
+        if len(cache) > 32:
+            cache.clear()
+        cache[key] = allocate_forces(t, ws.force_catalog, census=census, plan=plan)
+    a = cache[key]
     lab = np.where(plan.assignment >= 0, plan.assignment, plan.k)
     req = np.bincount(lab, weights=a.requirement, minlength=plan.k + 1)
     cov = np.bincount(lab, weights=a.covered, minlength=plan.k + 1)
-    regions = [{"name": r.name, "authority": r.authority, "requirement": float(req[j]),
-                "covered": float(cov[j]), "shortfall": float(req[j] - cov[j])}
+    ctl = plan.control_by_region()
+    regions = [{"name": r.name, "authority": r.authority, "control": ctl[j],
+                "requirement": float(req[j]), "covered": float(cov[j]),
+                "shortfall": float(req[j] - cov[j])}
                for j, r in enumerate(plan.regions)]
     summary = a.to_dict(units=False)
     return {"census": census, "regions": regions, "forces": summary["forces"],
+            "force_report": summary["force_report"],
             "requirement_total": summary["requirement_total"], "shortfall_total": summary["shortfall_total"]}
 
 

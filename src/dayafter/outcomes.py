@@ -1,0 +1,164 @@
+"""Engine outcomes of a plan that criteria read: councils per polity, security gaps, transfers.
+
+:func:`engine_outputs` runs only the engines the criteria need (see
+:attr:`dayafter.criteria.Criterion.engine`) and returns the
+:class:`~dayafter.criteria.EngineOutputs` that :func:`dayafter.criteria.check_criteria` reads.
+It sits above the engines (it imports them) and the project context (whose engine data
+:meth:`EngineData.from_project` reads), and below the CLI, the web app and the report, which call
+it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dayafter.criteria import Criterion, EngineOutputs
+from dayafter.errors import ConfigError
+
+if TYPE_CHECKING:
+    from dayafter.plan import Plan
+    from dayafter.project import Project
+    from dayafter.territory import Territory
+
+__all__ = ["EngineData", "engine_draws", "engine_outputs", "engines_needed"]
+
+
+@dataclass(frozen=True)
+class EngineData:
+    """What the engines need: council rules, a force catalog, a valuation, disputed units and the
+    reference plan (any may be ``None`` when no criterion needs it)."""
+
+    council_rules: Any = None
+    forces: Any = None
+    valuation: Any = None
+    disputed_units: Sequence[str] = ()
+    reference: Plan | None = None
+    release_rule: str = "indemnity"
+    per_1000: float = 20.0
+
+    @classmethod
+    def from_project(cls, project: Project) -> EngineData:
+        """The engine data a project ships: council rules (``councils/rules.json``), forces
+        (``security/forces.json``), the valuation and disputed units of a version 2 parties file
+        (``settle/parties.json``) and the reference plan; what it lacks stays ``None``.
+
+        Examples
+        --------
+        >>> from dayafter.project import Project
+        >>> data = EngineData.from_project(Project.from_case("northern-iraq"))
+        >>> data.council_rules.method, data.reference.name == Project.from_case().reference
+        ('sainte-lague', True)
+        """
+        from dayafter.settle import model_from_spec
+
+        spec = project.parties_spec
+        model = None
+        units: list[str] = []
+        if isinstance(spec, Mapping) and isinstance(spec.get("valuation"), Mapping):
+            path = project.data_file("settle", "parties.json")
+            model = model_from_spec(spec, source=str(path or f"{project.source}: settle/parties.json"))
+            known = set(project.territory.unit_ids.tolist())
+            units = [str(u) for u in spec.get("disputed_units", []) if str(u) in known]
+        return cls(council_rules=project.council_rules, forces=project.force_catalog,
+                   valuation=model, disputed_units=units, reference=project.reference_plan)
+
+
+def engines_needed(criteria: Sequence[Criterion]) -> set[str]:
+    """The engines whose outputs the criteria read."""
+    return {c.engine for c in criteria if c.engine is not None}
+
+
+def engine_outputs(
+    territory: Territory,
+    plan: Plan,
+    criteria: Sequence[Criterion],
+    data: EngineData,
+    *,
+    censuses: Sequence[str] | None = None,
+) -> EngineOutputs | None:
+    """Run the engines the criteria need on ``plan``; ``None`` when none is needed.
+
+    Councils are simulated per polity on every census; security is allocated on the last census
+    (the current one) following the plan's control layer; the settlement is ``release_rule``
+    against the reference plan.
+
+    Raises
+    ------
+    ConfigError
+        When a needed engine has no data (no council rules, no forces, no valuation or reference).
+    """
+    need = engines_needed(criteria)
+    if not need:
+        return None
+    names = list(censuses) if censuses is not None else list(territory.census_names)
+    councils = security = settlement = None
+    if "councils" in need:
+        if data.council_rules is None:
+            raise ConfigError("criteria read council seats and no council rules were given",
+                              hint="pass council rules (dayafter councils simulate --rules)")
+        from dayafter.councils import simulate_councils
+
+        councils = simulate_councils(territory, plan, rules=data.council_rules, census=names)
+    if "security" in need:
+        if data.forces is None:
+            raise ConfigError("criteria read security gaps and no force catalog was given",
+                              hint="pass a forces file (dayafter security run --forces)")
+        from dayafter.security import allocate_forces
+
+        security = allocate_forces(territory, data.forces, plan=plan, census=names[-1],
+                                   per_1000=data.per_1000)
+    if "settle" in need:
+        if data.valuation is None or data.reference is None or not data.disputed_units:
+            raise ConfigError("criteria read transfers and no valuation, disputed units or "
+                              "reference plan was given",
+                              hint="use a parties file with a valuation (version 2)")
+        from dayafter.settle import plan_against_reference
+
+        res, _, _ = plan_against_reference(territory, data.valuation, data.disputed_units, plan,
+                                           data.reference, rules=[data.release_rule],
+                                           census=names[-1])
+        settlement = res[data.release_rule]
+    return EngineOutputs.collect(plan, councils=councils, security=security, settlement=settlement)
+
+
+def engine_draws(
+    territory: Territory,
+    plan: Plan,
+    criteria: Sequence[Criterion],
+    data: EngineData,
+    draws: Any,
+    *,
+    censuses: Sequence[str] | None = None,
+    max_lp: int = 100,
+    max_solves: int = 1000,
+) -> Any:
+    """:func:`engine_outputs` over census draws: the engines the criteria need, run on every draw
+    (councils) or on the first ``max_lp`` / ``max_solves`` draws (the security LP, the
+    settlement), as :class:`dayafter.uncertainty.EngineDraws`; ``None`` when none is needed."""
+    from dayafter.uncertainty import EngineDraws
+
+    need = engines_needed(criteria)
+    if not need:
+        return None
+    names = list(censuses) if censuses is not None else list(draws.census_names)
+    engine_outputs(territory, plan, criteria, data, censuses=names)  # same data checks
+    councils = security = settlement = None
+    if "councils" in need:
+        from dayafter.councils.draws import council_draws
+
+        councils = council_draws(territory, plan, draws, rules=data.council_rules, census=names)
+    if "security" in need:
+        from dayafter.security.draws import security_draws
+
+        security = security_draws(territory, data.forces, plan, draws, census=names[-1],
+                                  per_1000=data.per_1000, max_lp=max_lp)
+    if "settle" in need:
+        from dayafter.settle.draws import settle_draws
+
+        settlement = settle_draws(territory, data.valuation, data.disputed_units, draws,
+                                  census=names[-1], plan=plan, reference=data.reference,
+                                  rules=[data.release_rule], max_solves=max_solves)
+    return EngineDraws.collect(councils=councils, security=security, settlement=settlement,
+                               rule=data.release_rule)
