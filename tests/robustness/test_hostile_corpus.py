@@ -106,6 +106,7 @@ def test_hostile_input(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture
 SUBPROCESS = [c for c in CASES if c.subprocess]
 
 
+@pytest.mark.slow  # a process start each (the in-process run above covers every case)
 @pytest.mark.parametrize("case", SUBPROCESS, ids=[c.name for c in SUBPROCESS])
 def test_hostile_input_subprocess(case: Case, tmp_path: Path) -> None:
     args = [str(a) for a in case.setup(tmp_path)]
