@@ -23,15 +23,15 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from dayafter.errors import InputDataError, first_ids
+from dayafter.errors import ConfigError, InputDataError, first_ids
 from dayafter.graph import UnitGraph
 
-__all__ = ["CensusRange", "Territory"]
+__all__ = ["CensusRange", "Territory", "select_units"]
 
 
-def _ro(a: NDArray, dtype: Any = None) -> NDArray:
+def _ro(a: ArrayLike, dtype: Any = None) -> NDArray[Any]:
     a = np.array(a, dtype=dtype, copy=True)
     a.setflags(write=False)
     return a
@@ -342,7 +342,8 @@ class Territory:
 
     def population(self, census: str | None = None) -> NDArray[np.float64]:
         """Total population of each unit on a census."""
-        return self.census(census).sum(axis=1)
+        out: NDArray[np.float64] = self.census(census).sum(axis=1)
+        return out
 
     def community_index(self, community: str) -> int:
         """Column of ``community`` in the census tables."""
@@ -505,3 +506,80 @@ class Territory:
             ranges=ranges,
             **kwargs,
         )
+
+
+def select_units(territory: Territory, spec: Any, *, what: str = "subset"
+                 ) -> tuple[NDArray[np.bool_], str]:
+    """The units a selection names, as a mask, with a short label for messages and manifests.
+
+    Parameters
+    ----------
+    territory
+        The territory.
+    spec
+        ``"LEVEL=CODE[,CODE...]"`` (the units whose admin code at ``LEVEL`` is one of the codes,
+        e.g. ``"governorate=IQG15"``); several such filters joined by ``";"`` select their union;
+        a list of unit ids (or one string of comma-separated ids); or a boolean mask.
+    what
+        Name of the selection in error messages (``"subset"``, ``"movable"``).
+
+    Returns
+    -------
+    mask, label
+        ``bool[n]`` and the canonical text of the selection (``"governorate=IQG15"`` or
+        ``"12 units"``).
+
+    Raises
+    ------
+    ConfigError
+        An unknown admin level, code or unit id (named), an empty selection.
+    Examples
+    --------
+    >>> from dayafter.testing.grids import grid_territory
+    >>> t = grid_territory(2, 2)
+    >>> mask, label = select_units(t, ["u00000", "u00003"])
+    >>> mask.tolist(), label
+    ([True, False, False, True], '2 units')
+    """
+    n = territory.n_units
+    if isinstance(spec, np.ndarray) and spec.dtype == bool:
+        if spec.shape != (n,):
+            raise InputDataError(f"the {what} mask needs {n} values, got {spec.size}")
+        mask = spec.copy()
+        label = f"{int(mask.sum())} units"
+    elif isinstance(spec, str) and "=" in spec:
+        mask = np.zeros(n, dtype=bool)
+        parts = []
+        for part in spec.split(";"):
+            level, _, codes = part.partition("=")
+            level = level.strip()
+            wanted = [c.strip() for c in codes.split(",") if c.strip()]
+            if level not in territory.admin:
+                raise ConfigError(f"{what} {spec!r}: unknown admin level {level!r}",
+                                  hint=f"use one of {list(territory.admin)}, e.g. "
+                                       f"{next(iter(territory.admin), 'governorate')}=CODE")
+            have = territory.admin[level].astype(str)
+            unknown = [c for c in wanted if c not in set(have.tolist())]
+            if unknown or not wanted:
+                raise ConfigError(f"{what} {spec!r}: unknown or missing {level} codes "
+                                  f"{unknown or wanted}",
+                                  hint=f"use some of {sorted(set(have.tolist()))[:12]}")
+            mask |= np.isin(have, wanted)
+            parts.append(f"{level}={','.join(wanted)}")
+        label = ";".join(parts)
+    else:
+        ids = [u.strip() for u in spec.split(",") if u.strip()] if isinstance(spec, str) \
+            else [str(u) for u in spec]
+        known = set(territory.unit_ids.tolist())
+        unknown = [u for u in ids if u not in known]
+        if unknown:
+            raise ConfigError(
+                f"{what} {spec if isinstance(spec, str) else ids[:5]!r}: {len(unknown)} unit ids "
+                f"are not in territory {territory.name or '(unnamed)'}: {first_ids(unknown)}",
+                hint="write LEVEL=CODE[,CODE...] (e.g. governorate=IQG15) or the units' ids")
+        mask = np.zeros(n, dtype=bool)
+        mask[territory.index(ids, source=what)] = True
+        label = f"{int(mask.sum())} units"
+    if not mask.any():
+        raise ConfigError(f"the {what} selects no unit", hint="check the codes or ids")
+    return mask, label

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from dayafter.cli._common import run_guarded
@@ -46,16 +47,22 @@ def test_run_writes_a_plan_with_its_certificate(tmp_path, spec, capsys, iraq):
 
     out = tmp_path / "plan.json"
     code, stdout, err = run(["optimize", "run", spec, "--subset", "governorate=IQG13",
-                             "--time-limit", "20", "--out", out, "--json"], capsys)
+                             "--time-limit", "40", "--out", out, "--json"], capsys)
     assert code == 0, err
     d = json.loads(stdout)
     assert d["status"] == "optimal" and d["gap"] == 0.0 and d["feasible"]
     assert d["objective"] == pytest.approx(d["bound"], abs=1e-6)
-    assert [r["name"] for r in d["regions"]] == ["North", "South"]
+    # a plan of the whole case: the reference plan around the two regions drawn in Kirkuk
+    assert [r["name"] for r in d["regions"]][-2:] == ["North", "South"]
     t = subset_territory(iraq.territory, level="governorate", codes=["IQG13"])
-    plan = read_plan(out, t)
+    plan = read_plan(out, iraq.territory)
     assert plan.name == "kirkuk-optimized" and "gap 0.000%" in plan.notes
-    assert plan.regions[0].authority == "krg"
+    assert plan.regions[-2].authority == "krg" and plan.is_complete
+    inside = np.isin(iraq.territory.unit_ids, t.unit_ids)
+    assert set(plan.assignment[inside].tolist()) == {plan.k - 2, plan.k - 1}
+    ref = iraq.reference_plan
+    assert [plan.region_names[r] for r in plan.assignment[~inside]] == \
+        [ref.region_names[r] for r in ref.assignment[~inside]]
     # the human-readable form
     code, stdout, err = run(["optimize", "run", spec, "--subset", "governorate=IQG13",
                              "--method", "bursts", "--time-limit", "2", "--steps", "2000"],
@@ -108,3 +115,42 @@ def test_heuristic_without_a_feasible_plan_exits_4(tmp_path, capsys):
     code, out, err = run(["optimize", "run", p, "--subset", "governorate=IQG15", "--method",
                           "mip", "--time-limit", "60"], capsys)
     assert code == 4 and "proved that no contiguous plan" in err
+
+
+def test_negotiation_from_the_bench_spec(tmp_path, capsys, iraq):
+    """The bench spec with a smaller budget and a short heuristic run: the plan covers the case,
+    keeps the start plan's names and authorities, moves only Nineveh's units, at most three."""
+    from pathlib import Path
+
+    from dayafter.io.plans import read_plan
+
+    spec = Path(__file__).resolve().parents[2] / "src" / "dayafter" / "optimize" / "specs" / \
+        "nineveh-negotiation.yaml"
+    out = tmp_path / "neg.json"
+    code, stdout, err = run(["optimize", "run", spec, "--method", "bursts", "--time-limit", "3",
+                             "--steps", "3000", "--restarts", "1", "--budget-units", "3",
+                             "--out", out, "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(stdout)
+    assert d["census"] == "the worst of 'baseline', 'current'"
+    assert set(d["census_objectives"]) == {"baseline", "current"}
+    assert d["objective"] == pytest.approx(min(d["census_objectives"].values()))
+    assert d["change"]["units"] <= 3 and d["change"]["by"] == "region"
+    t = iraq.territory
+    plan = read_plan(out, t)
+    assert plan.is_complete and "Tilkaef Shekhan and Aqra" in plan.region_names
+    assert plan.regions[plan.region_index("Sinjar")].authority == "self-administered"
+    outside = t.admin["governorate"] != "IQG15"
+    ref = iraq.plans["status-quo-2014"]
+    assert [plan.region_names[r] for r in plan.assignment[outside]] == \
+        [ref.region_names[r] for r in ref.assignment[outside]]
+    # disputed units as the movable set, from the case's data
+    code, stdout, err = run(["optimize", "run", spec, "--method", "bursts", "--time-limit", "2",
+                             "--steps", "1000", "--restarts", "1", "--movable", "disputed",
+                             "--json"], capsys)
+    assert code == 0, err
+    disputed = set(iraq.territory.unit_ids[np.isin(
+        iraq.territory.unit_ids, json.loads(stdout)["change"]["unit_ids"])].tolist())
+    from dayafter.project import Project
+
+    assert disputed <= set(Project.from_case("northern-iraq").parties_spec["disputed_units"])

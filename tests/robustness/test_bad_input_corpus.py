@@ -246,7 +246,7 @@ CASES: list[Case] = [
     plan_case("plan-json-wrong-format", lambda t: _plan_json(t, {"format": "other", "version": 1}), ("unknown JSON plan format",)),
     plan_case("plan-json-wrong-version", lambda t: _plan_json(t, {**GOOD_PLAN, "version": 9}), ("unsupported plan version",)),
     plan_case("plan-json-hash-mismatch", lambda t: _plan_json(t, {**GOOD_PLAN, "territory_hash": "f" * 64}),
-              ("other territory data", "--rebind")),
+              ("other territory data", "rebind=True")),
     plan_case("plan-json-duplicate-region-names",
               lambda t: _plan_json(t, {**GOOD_PLAN, "regions": [{"name": "A"}, {"name": "A"}]}), ("unique",)),
     plan_case("plan-json-array", lambda t: _plan_json(t, "[1, 2, 3]"), ("JSON object",)),

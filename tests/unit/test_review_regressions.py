@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from numba import njit
 
-from dayafter._kernels.recom import below, below_table
 from dayafter.councils.simulate import VotingModel
 from dayafter.ensemble.outliers import where_in_ensemble
 from dayafter.ensemble.sampler import ReComSampler
@@ -15,20 +13,33 @@ from dayafter.plan import Plan, Region
 from dayafter.testing.grids import grid_territory, stripes
 
 
-@njit
-def _draws(d, n, rng):
-    tmod = below_table(max(d, 1))
-    out = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        out[i] = below(rng, d, tmod)
-    return out
+@pytest.mark.parametrize("d", [3, 1000, 1024, 3000, 5000])
+def test_wilson_draws_stay_in_range_for_high_degrees(d):
+    """A wheel whose hub has ``d`` neighbours: Wilson's draws at the hub stay among them (above
+    the table's 4095, the generator's own bounded draw) and every tree spans the wheel."""
+    from dayafter._kernels import tree as kt
+    from dayafter.graph import UnitGraph
+    from dayafter.territory import Territory
 
-
-@pytest.mark.parametrize("d", [3, 1000, 1024, 3000])
-def test_bounded_draws_stay_in_range_for_high_degrees(d):
-    x = _draws(d, 20000, np.random.default_rng(1))
-    assert x.min() >= 0 and x.max() < d
-    assert len(np.unique(x)) > min(d, 20000) // 3
+    n = d + 1
+    rim = np.arange(1, n)
+    u = np.concatenate([np.zeros(d, np.int64), rim[:-1]])
+    v = np.concatenate([rim, rim[1:]])
+    g = UnitGraph.from_edges(n, u, v, np.ones(u.size))
+    t = Territory.from_arrays([f"x{i:05d}" for i in range(n)], ["p"], {"c": np.ones((n, 1))}, g)
+    indptr = t.graph.indptr.astype(np.int64)
+    ws = kt.make_tree_work(n, t.graph.indices.size, int(np.diff(indptr).max()))
+    m = kt.load_merged(indptr, t.graph.indices.astype(np.int64), np.zeros(n, np.int64), 0, 0,
+                       np.ones(n), np.full(n, -1, np.int64), ws)
+    rng = np.random.default_rng(1)
+    hub_children = set()
+    for _ in range(20):
+        kt.wilson(ws, m, d, rng)  # rooted on the rim: walks from the hub draw among d
+        par = ws.parent[:m]
+        assert (par == -1).sum() == 1 and par.min() >= -1 and par.max() < m
+        assert sorted(ws.order[:m].tolist()) == list(range(m))
+        hub_children.add(int(par[0]))
+    assert len(hub_children) > 1
 
 
 def test_ensemble_compare_rejects_other_region_counts_and_unassigned(tmp_path):

@@ -94,12 +94,9 @@ def coverage(spec: str, territory: Territory, case: str | None, census: str,
         cat = open_project(case, None).force_catalog
         if cat is None:
             raise InputDataError("the case ships no forces file", hint="pass --security FILE.csv")
-        import inspect
-
         req = force_requirement(territory, census=census, per_1000=per_1000)
-        kw = {"plan": plan} if plan is not None and "plan" in inspect.signature(
-            allocate_forces).parameters else {}  # security follows the plan's control (i18)
-        a = allocate_forces(territory, cat, census=census, requirement=req, **kw)
+        # security follows the plan's control (i18)
+        a = allocate_forces(territory, cat, plan=plan, census=census, requirement=req)
         share = np.divide(a.covered, a.requirement, out=np.ones(territory.n_units),
                           where=a.requirement > 0)
         return np.clip(share, 0.0, 1.0), (f"security: the case's forces allocated at {per_1000:g} "

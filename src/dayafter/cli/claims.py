@@ -20,9 +20,11 @@ RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Adjudication rul
 def _load(table: Path | None, rules: Path | None, case: str | None):
     from dayafter.claims import case_claims_folder, load_rules, read_claims
 
-    folder = None if table is not None and rules is not None else case_claims_folder(case_name(case))
-    return (read_claims(table if table is not None else folder / "claims.csv"),
-            load_rules(rules if rules is not None else folder / "rules.json"))
+    if table is None or rules is None:
+        folder = case_claims_folder(case_name(case))
+        table = table if table is not None else folder / "claims.csv"
+        rules = rules if rules is not None else folder / "rules.json"
+    return read_claims(table), load_rules(rules)
 
 
 @app.command("adjudicate")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from dayafter.cli._common import CaseOpt, ProjectOpt, console, err_line, open_project, print_json
+from dayafter.cli._progress import cli_progress
 from dayafter.errors import ConfigError
 from dayafter.validation import PARAMETERS
 
@@ -33,38 +34,13 @@ def _constraints(path: Path | None, tolerance: float | None, census: str | None)
     return spec
 
 
-class _Bar:
-    """rich progress bar with steps/s, moves/s and ETA (on stderr)."""
-
-    def __init__(self, total: int) -> None:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.progress = Progress(
-            TextColumn("[bold]ReCom[/bold]"), BarColumn(),
-            TextColumn("{task.completed:,}/{task.total:,} steps"),
-            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
-            console=console(stderr=True), transient=False)
-        self.task = self.progress.add_task("run", total=total, rate="")
-        self.t0 = time.perf_counter()
-
-    def __enter__(self) -> _Bar:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(None, None, None)
-
-    def __call__(self, done: int, total: int, moves: int) -> None:
-        dt = max(time.perf_counter() - self.t0, 1e-9)
-        self.progress.update(self.task, completed=done,
-                             rate=f"{done / dt:,.0f} steps/s  {moves / dt:,.0f} moves/s")
-
-
 @app.command("run")
 def run_cmd(
     out: Annotated[Path, typer.Option("--out", help="Run directory to write (new, or with --resume).")],
     plan: Annotated[str | None, typer.Option("--plan", help="Starting plan: file, project plan or case scenario.")] = None,
-    regions: Annotated[int | None, typer.Option("--regions", help="Start from a random seed plan with this many regions.")] = None,
+    regions: Annotated[str | None, typer.Option("--regions", help="Start from random plans with this many regions: a number, a range such as 3..5, or a list 3,5 (chains take them in turn). With --subset, the subset is split and the rest of --plan kept.")] = None,
+    subset: Annotated[str | None, typer.Option("--subset", help="Units the chains may change, e.g. governorate=IQG15 (or unit ids, comma-separated); the rest of the plan stays.")] = None,
+    balance: Annotated[str | None, typer.Option("--balance", help="Population bounds of the regions taking part: equal (tolerance around an equal share), plan (between the plan's smallest and largest region, widened by the tolerance) or wide (none).")] = None,
     case: CaseOpt = None,
     project: ProjectOpt = None,
     steps: Annotated[int, typer.Option(help="Steps per chain.")] = 10_000,
@@ -78,7 +54,7 @@ def run_cmd(
     tolerance: Annotated[float | None, typer.Option(help=PARAMETERS["tolerance"].help())] = None,
     census: Annotated[str | None, typer.Option(help="Census balanced by the population bounds.")] = None,
     constraints: Annotated[Path | None, typer.Option(help="Constraints file (YAML or JSON): tolerance, pop_min, pop_max, locked_units, locked_regions, max_splits.")] = None,
-    metric: Annotated[list[str] | None, typer.Option("--metric", help="Scalar recorded per step (repeatable), e.g. theil_h or stranded:Yazidi.")] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", help="Scalar recorded per step (repeatable): community (all community metrics, computed in the kernel), largest_share, stranded:yazidi, empowerment_plurality:yazidi, or (slower, in Python) theil_h, mean_polsby_popper.")] = None,
     metric_census: Annotated[list[str] | None, typer.Option("--metric-census", help="Census of the metrics (repeatable; default all).")] = None,
     thin: Annotated[int, typer.Option(help="Keep every N-th plan (int16); 0 keeps none.")] = 0,
     fmt: Annotated[str, typer.Option("--format", help="npz or parquet.")] = "npz",
@@ -97,33 +73,41 @@ def run_cmd(
     proj = open_project(case, project)
     territory = proj.territory
     cons = _constraints(constraints, tolerance, census)
+    if subset is not None:
+        cons["subset"] = subset
+    if balance is not None:
+        cons["balance"] = balance
+    ks = _region_counts(regions)
     if plan is not None:
         start = proj.resolve_plan(plan)
-    elif regions is not None:
-        start = seed_plan(territory, regions, rng=np.random.default_rng(seed), constraints=cons)
+    elif ks is not None and subset is None:
+        # a plan to hand to the sampler; each chain starts from its own random plan of ks
+        start = seed_plan(territory, ks[0], rng=np.random.default_rng(seed), constraints=cons)
+        if len(ks) == 1:
+            ks = None  # the plan drawn here is the chains' start, as before
+    elif ks is not None:
+        raise ConfigError("--subset with --regions needs the plan whose rest is kept",
+                          hint="add --plan, e.g. --plan status-quo-2014")
     else:
         raise ConfigError("give a starting plan (--plan) or a number of regions (--regions)")
     sampler = ReComSampler(
         steps=steps, chains=chains, seed=seed, method=method, pair_rule=pair_rule, tree=tree,
         m_bound=m_bound, max_tree_attempts=max_tree_attempts, constraints=cons,
         metrics=tuple(metric or ()), censuses=metric_census, thin=thin, format=fmt,
-        checkpoint_every=checkpoint_every, n_jobs=jobs, scheduler=scheduler)
+        checkpoint_every=checkpoint_every, regions=ks, n_jobs=jobs, scheduler=scheduler)
     files = {"constraints": str(constraints)} if constraints is not None else {}
     if plan is not None and Path(plan).exists():
         files["plan"] = plan
     if project is not None:
         files["project"] = str(project)
     t0 = time.perf_counter()
-    if progress and not json_out:
-        with _Bar(steps * chains) as bar:
-            res = sampler.run(territory, start, out, resume=resume, progress=bar,
-                              input_files=files)
-    else:
-        res = sampler.run(territory, start, out, resume=resume, input_files=files)
+    with cli_progress(progress and not json_out, "ReCom") as (report, token):
+        res = sampler.run(territory, start, out, resume=resume, progress=report, cancel=token,
+                          input_files=files)
     secs = time.perf_counter() - t0
     if res.interrupted:
-        err_line(f"interrupted: checkpoints saved in {out}. Resume with the same command and "
-                 "--resume.")
+        err_line(f"interrupted: {res.counts['proposals']:,} steps kept, checkpoints saved in "
+                 f"{out}. Fix: resume with the same command and --resume.")
         return 130
     if json_out:
         print_json(res.to_dict())
@@ -137,15 +121,40 @@ def run_cmd(
     return 0
 
 
+def _region_counts(text: str | None) -> tuple[int, ...] | None:
+    """``"4"``, ``"3..5"`` or ``"3,5"`` as numbers of regions."""
+    if text is None:
+        return None
+    try:
+        if ".." in text:
+            lo, hi = (int(x) for x in text.split("..", 1))
+            ks = tuple(range(lo, hi + 1))
+        else:
+            ks = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise ConfigError(f"--regions {text!r} is not a number, a range or a list",
+                          hint="e.g. --regions 4, --regions 3..5 or --regions 3,5") from None
+    if not ks or min(ks) < 2:
+        raise ConfigError(f"--regions {text!r}: every number of regions must be at least 2")
+    return ks
+
+
 def _print_diagnostics(diag: dict[str, dict[str, float]]) -> None:
     from rich.table import Table
 
     if not diag:
         return
-    tab = Table(title="diagnostics across chains")
+    rows = list(diag.items())
+    shown = rows
+    if len(rows) > 20:  # the least mixed first
+        shown = sorted(rows, key=lambda kv: -(kv[1].get("rhat") or 0.0)
+                       if kv[1].get("rhat") == kv[1].get("rhat") else 0.0)[:20]
+    tab = Table(title="diagnostics across chains" + (
+        f" (the 20 least mixed of {len(rows)} metrics; all in --json)" if len(rows) > 20
+        else ""))
     for col in ("metric", "mean", "sd", "split R-hat", "ESS"):
         tab.add_column(col, justify="left" if col == "metric" else "right")
-    for name, d in diag.items():
+    for name, d in shown:
         def f(x: Any, p: str = ".4g") -> str:
             return "-" if x is None or x != x else format(x, p)
 
@@ -205,9 +214,12 @@ def compare_cmd(
     plan: Annotated[str, typer.Option("--plan", help="Plan to place: file, project plan or case scenario.")],
     case: CaseOpt = None,
     project: ProjectOpt = None,
+    subset: Annotated[str | None, typer.Option("--subset", help="The subset the question is about (refused unless it is the run's).")] = None,
     json_out: JsonOpt = False,
 ) -> int:
-    """Where a plan sits in the ensemble: percentile per metric, sorted-region comparison."""
+    """Where a plan sits in the ensemble: percentile per metric, sorted-region comparison. A plan
+    is compared only with an ensemble of the same subset, the same fixed rest and its number of
+    regions."""
     from rich.table import Table
 
     from dayafter.ensemble.outliers import where_in_ensemble
@@ -215,7 +227,7 @@ def compare_cmd(
     proj = open_project(case, project)
     territory = proj.territory
     p = proj.resolve_plan(plan)
-    rep = where_in_ensemble(territory, p, run)
+    rep = where_in_ensemble(territory, p, run, subset=subset)
     if json_out:
         print_json(rep)
         return 0

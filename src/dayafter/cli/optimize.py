@@ -1,4 +1,10 @@
-"""``dayafter optimize run|pareto``: optimized plans from a YAML/JSON specification."""
+"""``dayafter optimize run|pareto``: optimized plans from a YAML/JSON specification.
+
+A negotiation starts from a plan (``start:`` in the spec, or ``--start``): its regions keep their
+names and authorities, only the ``movable`` units (``--movable governorate=IQG15``, unit ids, or
+``disputed`` for the case's disputed units) may change region, within a move ``budget``
+(``--budget-units``, ``--budget-people``). The result is a plan of the whole territory.
+"""
 
 from __future__ import annotations
 
@@ -27,9 +33,13 @@ app = typer.Typer(help="Optimize plans: heuristics (annealing, short bursts) and
 SpecArg = Annotated[Path, typer.Argument(help="Specification (YAML or JSON): regions, maximize, "
                                               "minimize, constraints.")]
 SubsetOpt = Annotated[str | None, typer.Option(
-    "--subset", help="Restrict to admin units, e.g. governorate=IQG15,IQG09.")]
+    "--subset", help="Optimize only these units, e.g. governorate=IQG15,IQG09: with a start plan "
+                     "they are the movable units; without one the spec's regions are drawn in "
+                     "them and the rest keeps the case's reference plan.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
-ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Progress on stderr.")]
+ProgressOpt = Annotated[bool, typer.Option(
+    "--progress/--no-progress", help="Progress on stderr, refreshed every second (Ctrl-C stops the "
+                                     "search and keeps the best plan so far).")]
 
 
 def _territory(case: str | None, project: Path | None, subset: str | None) -> Territory:
@@ -56,21 +66,58 @@ def _spec(path: Path) -> dict[str, Any]:
     return spec
 
 
+def _disputed(proj: Any) -> list[str]:
+    """The project's disputed units (its ``settle/parties.json``)."""
+    from dayafter.errors import InputDataError
+
+    spec = proj.parties_spec
+    if not spec or not spec.get("disputed_units"):
+        raise InputDataError("movable: disputed needs the project's list of disputed units "
+                             "(settle/parties.json), and it has none",
+                             hint="list the units, or use a filter such as governorate=IQG15")
+    return [str(u) for u in spec["disputed_units"]]
+
+
+def _start_plan(d: dict[str, Any], spec_path: Path, proj: Any, start: str | None) -> Any:
+    """The start plan the spec (or ``--start``) names: a scenario, a plan file (relative to the
+    spec), optionally split (``start: {from: ..., split: ...}``)."""
+    from dayafter.optimize.problem import split_start
+
+    spec_start = start if start is not None else d.get("start")
+    if spec_start is None:
+        return None
+    split = None
+    if isinstance(spec_start, dict):
+        split = spec_start.get("split")
+        bad = set(spec_start) - {"from", "split"}
+        if bad or "from" not in spec_start:
+            raise ConfigError("start must name a plan, or be {from: <plan>, split: {...}}",
+                              source=str(spec_path))
+        spec_start = spec_start["from"]
+    name = str(spec_start)
+    near = spec_path.parent / name
+    plan = proj.resolve_plan(near if near.exists() else name)
+    return split_start(plan, proj.territory, split) if split is not None else plan
+
+
+def _report_line(res: Any) -> str:
+    ch = res.change
+    if not ch:
+        return ""
+    ids = ch.get("unit_ids", [])
+    return (f"changed from the start plan (by {ch['by']}): {ch['units']} units, "
+            f"{ch['people']:,.0f} people" + (f": {', '.join(ids[:8])}"
+                                             + (f" and {len(ids) - 8} more" if len(ids) > 8
+                                                else "") if ids else ""))
+
+
 def _progress(enabled: bool):
+    """Pareto fronts: one line per point on stderr."""
     if not enabled:
         return None
 
-    def report(d: dict[str, Any]) -> None:
-        parts = [f"{d.get('method', '')}", f"{d.get('elapsed', 0.0):6.1f}s"]
-        if "steps" in d:
-            parts.append(f"{d['steps']:,} steps")
-        if d.get("best") is not None:
-            parts.append(f"best {d['best']:.6g}")
-        if d.get("bound") is not None:
-            parts.append(f"bound {d['bound']:.6g}")
-        if "points" in d:
-            parts.append(f"{d['points']} points")
-        err_line("  ".join(parts))
+    def report(ev: Any) -> None:
+        err_line(f"{ev.task}  {ev.elapsed:6.1f}s  {ev.message}")
 
     return report
 
@@ -81,6 +128,11 @@ def run_cmd(
     case: CaseOpt = None,
     project: ProjectOpt = None,
     subset: SubsetOpt = None,
+    start: Annotated[str | None, typer.Option("--start", help="Start plan of a negotiation (scenario or plan file); overrides the spec's start.")] = None,
+    movable: Annotated[str | None, typer.Option("--movable", help="Units that may change region: LEVEL=CODE[,CODE], unit ids (comma-separated) or disputed.")] = None,
+    budget_units: Annotated[int | None, typer.Option("--budget-units", help="Most units that may change region (or authority) from the start plan.")] = None,
+    budget_people: Annotated[float | None, typer.Option("--budget-people", help="Most people who may change region (or authority) from the start plan.")] = None,
+    budget_change: Annotated[str | None, typer.Option("--budget-change", help="What counts as a change: region or authority.")] = None,
     method: Annotated[str, typer.Option(help="auto (bursts, then MIP), anneal, bursts or mip.")] = "auto",
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds in all.")] = 60.0,
     steps: Annotated[int, typer.Option(help="Heuristic steps per restart.")] = 200_000,
@@ -89,34 +141,79 @@ def run_cmd(
     name: Annotated[str | None, typer.Option(help="Name of the plan (default from the spec).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the plan (.json, .csv, .gpkg).")] = None,
     json_out: JsonOpt = False,
-    progress: ProgressOpt = False,
+    progress: ProgressOpt = True,
 ) -> None:
-    """Find the best plan for a specification; the objective values and the certificate (bound,
-    gap) go into the plan's notes. Exit code 4 when no plan meets the constraints."""
+    """Find the best plan for a specification; the objective values, the census optimized and the
+    certificate (bound, gap) go into the plan's notes. The plan covers the whole territory, with
+    its regions' names and authorities. Exit code 4 when no plan meets the constraints."""
+    import numpy as np
+
+    from dayafter.cli._progress import cli_progress
     from dayafter.optimize.api import optimize
     from dayafter.optimize.problem import Problem
 
-    t = _territory(case, project, subset)
+    proj = open_project(case, project)
+    t_full = proj.territory
     d = _spec(spec)
     d.pop("second", None)
     if name:
         d["name"] = name
+    start_plan = _start_plan(d, spec, proj, start)
+    d.pop("start", None)
+    if movable is not None:
+        d["movable"] = movable
+    if start_plan is not None and subset is not None and d.get("movable") is None:
+        d["movable"] = subset
+    if d.get("movable") == "disputed":
+        d["movable"] = _disputed(proj)
+    if budget_units is not None or budget_people is not None or budget_change is not None:
+        b = dict(d.get("budget") or {})
+        if budget_units is not None:
+            b["units"] = budget_units
+        if budget_people is not None:
+            b["people"] = budget_people
+        if budget_change is not None:
+            b["change"] = budget_change
+        d["budget"] = b
+    t = t_full
+    mask = None
+    base = None
+    if subset and start_plan is None:
+        from dayafter.optimize.subset import select_units, subset_territory
+
+        mask, _label = select_units(t_full, subset, what="--subset")
+        t = subset_territory(t_full, mask)
+        base = proj.reference_plan
+        if base is None:
+            raise ConfigError("--subset without a start plan needs the project's reference plan "
+                              "(the plan kept around the subset)", hint="give --start PLAN")
     with errors_name(spec):
-        problem = Problem.from_dict(d)
+        problem = Problem.from_dict(d, start=start_plan)
         problem.compile(t)  # names, bounds and quick feasibility, blamed on the spec
-    res = optimize(problem, t, method=method, time_limit=time_limit, seed=seed, steps=steps,
-                   restarts=restarts, progress=_progress(progress))
+    with cli_progress(progress and not json_out, "optimize") as (report, token):
+        res = optimize(problem, t, method=method, time_limit=time_limit, seed=seed, steps=steps,
+                       restarts=restarts, progress=report, cancel=token)
+    plan = res.plan
+    if mask is not None and base is not None:
+        # the regions drawn in the subset, the rest of the project's reference plan around them
+        from dayafter.optimize.subset import embed_plan
+
+        plan = embed_plan(t_full, mask, plan, base, name=plan.name)
+        plan = plan.renamed(plan.name, plan.notes + f" Regions drawn in {subset}; the rest is "
+                            f"{base.name!r}.")
+    cancelled = bool(res.stats.get("cancelled")) or res.status == "cancelled"
     if out is not None:
         from dayafter.io.plans import write_plan
 
-        write_plan(res.plan, t, out)
+        write_plan(plan, t_full, out)
     if json_out:
         d_out = res.to_dict()
-        d_out["territory"] = t.name
-        d_out["notes"] = res.plan.notes
+        d_out["territory"] = t_full.name
+        d_out["notes"] = plan.notes
         d_out["regions"] = [{**r.to_dict(), "units": [str(u) for u in
-                                                       t.unit_ids[res.plan.assignment == j]]}
-                            for j, r in enumerate(res.plan.regions)]
+                                                       t_full.unit_ids[plan.assignment == j]]}
+                            for j, r in enumerate(plan.regions)]
+        d_out["cancelled"] = cancelled
         if out is not None:
             d_out["out"] = str(out)
         print_json(d_out)
@@ -127,18 +224,38 @@ def run_cmd(
     from rich.table import Table
 
     con = console()
-    con.print(f"[bold]{escape(res.plan.name)}[/bold] on {escape(t.name)} ({t.n_units} units), "
-              f"method {res.method}: objective [bold]{res.objective:.6g}[/bold]"
-              + ("" if res.feasible else " [red](constraints not met)[/red]"))
+    con.print(f"[bold]{escape(plan.name)}[/bold] on {escape(t_full.name)} ({t_full.n_units} units"
+              + (f", {int(np.sum(mask))} optimized" if mask is not None else "")
+              + f"), method {res.method}: objective [bold]{res.objective:.6g}[/bold] on census "
+              f"{escape(res.census)}" + ("" if res.feasible else " [red](constraints not met)[/red]")
+              + (" [yellow](stopped early)[/yellow]" if cancelled else ""))
     tab = Table(title="Objective terms")
     tab.add_column("term")
     tab.add_column("weight", justify="right")
     tab.add_column("value", justify="right")
-    for term in problem.objective.terms:
-        tab.add_row(escape(term.label), f"{term.weight:g}", f"{res.values[term.label]:.6g}")
+    weights = {tm.label: tm.weight for tm in problem.objective.terms}
+    for label, v in res.values.items():
+        tab.add_row(escape(label), f"{weights.get(label.split('/')[-1], 0):g}", f"{v:.6g}")
     con.print(tab)
+    if len(res.census_objectives) > 1:
+        con.print("by census: " + ", ".join(f"{escape(c)} {v:.6g}"
+                                            for c, v in res.census_objectives.items()))
+    line = _report_line(res)
+    if line:
+        con.print(escape(line))
+    regs = Table(title="Regions")
+    for col in ("region", "authority", "units"):
+        regs.add_column(col, justify="right" if col == "units" else "left")
+    sizes = np.bincount(plan.assignment[plan.assignment >= 0], minlength=plan.k)
+    for j, r in enumerate(plan.regions):
+        regs.add_row(escape(r.name), escape(r.authority), str(int(sizes[j])))
+    con.print(regs)
     if res.bound is not None:
         con.print(f"MIP {res.status}: bound {res.bound:.6g}, gap {res.gap:.3%}")
+        cb = res.stats.get("census_bounds")
+        if cb:
+            con.print("  bound by census alone: " + ", ".join(
+                f"{escape(c)} <= {v:.6g}" for c, v in cb.items()))
         dec = res.stats.get("decomposition")
         if dec:
             terms = ", ".join(f"{escape(d['community'])} <= {d['bound']:.6g} ({d['status']})"

@@ -48,9 +48,10 @@ is an input mistake, refused before any work (sequential highest averages are ``
 
 def _check_seats(seats: object, *, what: str = "seats", source: str = "") -> int:
     """A seat count as an int in ``0..MAX_SEATS``, else a :class:`ConfigError` naming the fix."""
+    S: int
     try:
         S = int(seats)  # type: ignore[call-overload]
-        whole = S == seats
+        whole = bool(S == seats)
     except (TypeError, ValueError, OverflowError):
         S, whole = -1, False
     if not whole or S < 0:
@@ -59,7 +60,7 @@ def _check_seats(seats: object, *, what: str = "seats", source: str = "") -> int
     if S > MAX_SEATS:
         raise ConfigError(f"{what} ({S:,}) is more than the {MAX_SEATS:,} seats dayafter apportions",
                           source=source, hint="check the council size (a council has tens to thousands of seats)")
-    return S
+    return int(S)
 
 
 DIVISOR_METHODS: tuple[str, ...] = ("dhondt", "sainte-lague", "huntington-hill", "adams", "dean")
@@ -575,7 +576,8 @@ class BatchApportionment:
     @property
     def decided(self) -> NDArray[np.bool_]:
         """Elections without an undecided tie."""
-        return self.tied_seats == 0
+        out: NDArray[np.bool_] = self.tied_seats == 0
+        return out
 
 
 def apportion_many(

@@ -400,7 +400,8 @@ class CouncilSimulation:
         """``int64[k, g]`` seats per region x community on ``census``."""
         d = self.seats[self.seats["census"] == census]
         k, g = len(self.region_names), len(self.communities)
-        return d["seats"].to_numpy(dtype=np.int64).reshape(k, g)
+        out: NDArray[np.int64] = d["seats"].to_numpy(dtype=np.int64).reshape(k, g)
+        return out
 
     def totals(self) -> pd.DataFrame:
         """Seats and population per census x community summed over regions, with shares."""
@@ -553,8 +554,8 @@ def simulate_councils(
             for j in range(k):
                 if names[j] in rules.reserved:
                     continue
-                for c, n in admin_res[j].items():
-                    reserved[j][c] = reserved[j].get(c, 0) + n
+                for comm, n in admin_res[j].items():
+                    reserved[j][comm] = reserved[j].get(comm, 0) + n
         sizes = _council_sizes(rules, names, pop, admin_general, reserved)
         res_list: list[Apportionment | None] = []
         for j in range(k):

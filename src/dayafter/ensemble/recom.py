@@ -8,13 +8,16 @@ advances it with an explicit generator and returns the per-step record.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from dayafter._kernels import chain as _c
 from dayafter._kernels import recom as _k
+from dayafter._kernels import tree as _t
 from dayafter.ensemble.constraints import ChainConstraints, CompiledConstraints
 from dayafter.errors import ConfigError, InfeasibleError, InputDataError
 from dayafter.territory import Territory
@@ -24,8 +27,8 @@ __all__ = ["CAUSES", "ChainState", "Proposal", "StepRecord", "run_steps"]
 CAUSES: tuple[str, ...] = _k.CAUSE_NAMES
 """Outcome of a step, by code: ``moved`` and the causes of self-loops."""
 
-_PAIR_RULES = {"cut_edge": 0, "region_pair": 1}
-_TREES = {"uniform": 0, "random_mst": 1}
+_PAIR_RULES = {"cut_edge": _k.PAIR_CUT_EDGE, "region_pair": _k.PAIR_REGIONS}
+_TREES = {"uniform": _t.TREE_UNIFORM, "random_mst": _t.TREE_MST}
 _ZOBRIST_SEED = 0x5EED_DA7A
 
 
@@ -85,15 +88,15 @@ class Proposal:
         """Plain form for the manifest."""
         return asdict(self)
 
-    def params(self, n_units: int) -> NDArray[np.int64]:
-        """Kernel parameter vector."""
-        p = np.zeros(_k.N_PARAMS, dtype=np.int64)
-        p[_k.P_PAIR_RULE] = _PAIR_RULES[self.pair_rule]
-        p[_k.P_TREE] = _TREES[self.tree]
-        p[_k.P_REVERSIBLE] = 1 if self.method == "reversible" else 0
-        p[_k.P_M] = self.m_bound if self.m_bound is not None else max(2 * (n_units - 1), 1)
-        p[_k.P_ATTEMPTS] = self.max_tree_attempts
-        return p
+    def params(self, n_units: int, *, threshold: float = 0.1,
+               record: bool = False) -> _k.ChainParams:
+        """Kernel parameters (``threshold`` and ``record``: the per-step community metrics)."""
+        return _k.ChainParams(
+            pair_rule=_PAIR_RULES[self.pair_rule], tree=_TREES[self.tree],
+            reversible=1 if self.method == "reversible" else 0,
+            m_bound=self.m_bound if self.m_bound is not None else max(2 * (n_units - 1), 1),
+            attempts=int(self.max_tree_attempts), threshold=float(threshold),
+            record=1 if record else 0)
 
 
 def zobrist_table(n: int) -> NDArray[np.uint64]:
@@ -104,18 +107,30 @@ def zobrist_table(n: int) -> NDArray[np.uint64]:
 
 @dataclass
 class StepRecord:
-    """Per-step output of :func:`run_steps` (arrays of the same length)."""
+    """Per-step output of :func:`run_steps` (arrays of the same length).
+
+    With community metrics recorded (``ChainState(..., censuses=...)``), ``plurality``,
+    ``majority`` and ``stranded`` are ``(steps, censuses, communities)`` and ``largest_share``
+    ``(steps, censuses, regions taking part)`` (each region's largest share, most homogeneous
+    region first); otherwise they have no rows.
+    """
 
     status: NDArray[np.int8]
     trees: NDArray[np.int32]
     cut_edges: NDArray[np.int32]
     max_abs_deviation: NDArray[np.float64]
     plan_hash: NDArray[np.uint64]
+    plurality: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    majority: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    stranded: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    largest_share: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0, 0)))
 
     @classmethod
-    def empty(cls, n: int) -> StepRecord:
-        return cls(np.zeros(n, np.int8), np.zeros(n, np.int32), np.zeros(n, np.int32),
-                   np.zeros(n, np.float64), np.zeros(n, np.uint64))
+    def from_out(cls, out: _k.StepOut, n: int) -> StepRecord:
+        """The first ``n`` steps of a kernel output."""
+        rows = min(n, out.plur.shape[0])
+        return cls(out.status[:n], out.trees[:n], out.cut[:n], out.dev[:n], out.hash[:n],
+                   out.plur[:rows], out.maj[:rows], out.strn[:rows], out.largest[:rows])
 
 
 class ChainState:
@@ -135,11 +150,28 @@ class ChainState:
         The chain's constraints (checked against the starting plan).
     region_names
         Names used in messages and for locked regions given by name.
+    censuses
+        Censuses whose community metrics the kernel computes at every step (empowerment by
+        plurality and by majority, stranded share, each region's largest share); ``()`` for none.
+    threshold
+        Stranded threshold of those metrics.
+    reference
+        ``(assignment, k)`` of the plan that sets the ``"plan"`` balance (default this plan).
+
+    Attributes
+    ----------
+    data, state, params, work
+        The kernel's inputs (:class:`dayafter._kernels.chain.ChainData`), its mutable state
+        (:class:`dayafter._kernels.chain.ChainState`), its parameters and its tree workspace.
+    taking_part
+        ``bool[k]``: the regions that take part (all, or those holding units of the subset).
     """
 
     def __init__(self, territory: Territory, assignment: NDArray[np.integer], k: int, *,
                  proposal: Proposal, constraints: ChainConstraints | None = None,
-                 region_names: tuple[str, ...] = ()) -> None:
+                 region_names: tuple[str, ...] = (), censuses: Sequence[str] = (),
+                 threshold: float = 0.1,
+                 reference: tuple[NDArray[np.integer], int] | None = None) -> None:
         constraints = constraints or ChainConstraints()
         a = np.asarray(assignment)
         if a.shape != (territory.n_units,):
@@ -147,53 +179,65 @@ class ChainState:
                                  f"{territory.n_units}")
         if k < 2:
             raise ConfigError(f"a ReCom chain needs at least 2 regions, got {k}")
+        if not 0.0 < threshold < 1.0:
+            raise ConfigError(f"stranded threshold must lie in (0, 1), got {threshold}")
         self.k = int(k)
         self.region_names = tuple(region_names) or tuple(str(j) for j in range(k))
         self.proposal = proposal
-        self.compiled: CompiledConstraints = constraints.compile(territory, a, k,
-                                                                 self.region_names)
+        self.censuses = tuple(censuses)
+        self.compiled: CompiledConstraints = constraints.compile(
+            territory, a, k, self.region_names, reference=reference)
+        c = self.compiled
+        self.taking_part = c.part if c.part is not None else np.ones(k, dtype=bool)
         g = territory.graph
         pieces = g.components(a.astype(np.int32))
         n_pieces = np.bincount(a.astype(np.int64), minlength=k)
         reps = np.zeros(k, dtype=np.int64)
         for r in range(k):
             reps[r] = np.unique(pieces[a == r]).size if n_pieces[r] else 0
-        bad = np.flatnonzero(reps != 1)
+        bad = np.flatnonzero((reps != 1) & ~c.region_locked)
         if bad.size:
             raise InputDataError(
                 f"regions {[self.region_names[j] for j in bad]} of the starting plan are empty "
                 "or not contiguous; ReCom needs contiguous regions",
                 hint="start from a contiguous plan (see dayafter.ensemble.seed_plan)")
-        self.indptr = np.ascontiguousarray(g.indptr, dtype=np.int64)
-        self.indices = np.ascontiguousarray(g.indices, dtype=np.int64)
-        self.src = np.repeat(np.arange(territory.n_units, dtype=np.int64), np.diff(self.indptr))
-        self.zob = zobrist_table(territory.n_units)
-        self.params = proposal.params(territory.n_units)
-        self.assignment = np.ascontiguousarray(a, dtype=np.int64).copy()
-        c = self.compiled
+        n = territory.n_units
+        indptr = np.ascontiguousarray(g.indptr, dtype=np.int64)
+        indices = np.ascontiguousarray(g.indices, dtype=np.int64)
+        tables = np.zeros((len(self.censuses), n, territory.n_communities))
+        for j, name in enumerate(self.censuses):
+            tables[j] = territory.census(name)
+        self.data = _c.ChainData(
+            indptr=indptr, indices=indices,
+            src=np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr)),
+            pop=c.pop, area=np.zeros(n), tables=tables,
+            totals=np.ascontiguousarray(tables.sum(axis=1)), zob=zobrist_table(n), lock=c.lock,
+            region_locked=c.region_locked, part=self.taking_part, lo=c.lo, hi=c.hi,
+            adm_codes=c.adm_codes, adm_offsets=c.adm_offsets, adm_caps=c.adm_caps,
+            home=np.zeros(n, np.int64), region_class=np.zeros(k, np.int64), weight=np.zeros(n))
+        self.params = proposal.params(n, threshold=threshold, record=bool(self.censuses))
         n_rows = int(c.adm_offsets[-1])
-        self.region_pop = np.zeros(k, np.float64)
-        self.pair_cut = np.zeros((k, k), np.int64)
-        self.region_hash = np.zeros(k, np.uint64)
-        self.adm_reg = np.zeros((n_rows, k), np.int64)
-        self.adm_nz = np.zeros(n_rows, np.int64)
-        self.state = np.zeros(_k.N_STATE_BASE + c.adm_codes.shape[0], np.int64)
-        _k.init_state(self.indptr, self.indices, self.assignment, k, c.region_locked, c.pop,
-                      self.zob, c.adm_codes, c.adm_offsets, self.adm_reg, self.adm_nz,
-                      self.state, self.region_pop, self.pair_cut, self.region_hash)
+        self.state = _c.empty_state(n, k, len(self.censuses), territory.n_communities, n_rows,
+                                    c.adm_codes.shape[0])
+        self.state.assignment[:] = a
+        _c.init_state(self.data, self.state)
+        self.work = _t.make_tree_work(n, indices.size, int(np.diff(indptr).max()) if n else 1)
 
     # -------------------------------------------------------------- snapshots
-    _MUTABLE = ("assignment", "region_pop", "pair_cut", "region_hash", "adm_reg", "adm_nz",
-                "state")
+    _MUTABLE = _c.ChainState._fields
 
     def snapshot(self) -> dict[str, NDArray[Any]]:
         """Copies of the mutable arrays (for checkpoints)."""
-        return {name: getattr(self, name).copy() for name in self._MUTABLE}
+        return {name: getattr(self.state, name).copy() for name in self._MUTABLE}
 
     def restore(self, snap: dict[str, NDArray[Any]]) -> None:
         """Restore the mutable arrays from :meth:`snapshot` output."""
         for name in self._MUTABLE:
-            cur = getattr(self, name)
+            cur = getattr(self.state, name)
+            if name not in snap:
+                raise InputDataError(f"checkpoint has no array {name!r}",
+                                     hint="the checkpoint was written by another version; "
+                                          "start the run again")
             val = np.asarray(snap[name], dtype=cur.dtype)
             if val.shape != cur.shape:
                 raise InputDataError(f"checkpoint array {name!r} has shape {val.shape}, "
@@ -201,14 +245,24 @@ class ChainState:
             cur[...] = val
 
     @property
+    def assignment(self) -> NDArray[np.int64]:
+        """Current region of each unit (the kernel's array: read, do not write)."""
+        return self.state.assignment
+
+    @property
+    def region_pop(self) -> NDArray[np.float64]:
+        """Current population of each region (balanced census)."""
+        return self.state.region_pop
+
+    @property
     def cut_edges(self) -> int:
         """Current number of cut edges."""
-        return int(self.state[_k.S_CUT])
+        return int(self.state.counts[_c.S_CUT])
 
     @property
     def plan_hash(self) -> int:
         """Label-invariant hash of the current plan."""
-        return int(_k.plan_hash(self.region_hash))
+        return int(_c.plan_hash(self.state.region_hash))
 
 
 def run_steps(chain: ChainState, n_steps: int, rng: np.random.Generator) -> StepRecord:
@@ -223,27 +277,22 @@ def run_steps(chain: ChainState, n_steps: int, rng: np.random.Generator) -> Step
     Notes
     -----
     A step costs O(size of the two merged regions) plus, for the cut-edge rule, an expected
-    ``2 m / cut_edges`` draws to pick the edge.
+    ``2 m / cut_edges`` draws to pick the edge; the community metrics add ``O(m C g + k C g)``
+    for ``C`` censuses of ``g`` communities on a step that moves.
     """
-    rec = StepRecord.empty(n_steps)
-    c = chain.compiled
-    info = np.zeros(3, dtype=np.int64)
-    done = _k.recom_steps(chain.indptr, chain.indices, chain.src, c.pop, c.lo, c.hi, c.lock,
-                          c.region_locked, chain.zob, c.adm_codes, c.adm_offsets, c.adm_caps,
-                          chain.params, chain.assignment, chain.region_pop, chain.pair_cut,
-                          chain.region_hash, chain.adm_reg, chain.adm_nz, chain.state, n_steps,
-                          rng, rec.status, rec.cut_edges, rec.max_abs_deviation, rec.trees,
-                          rec.plan_hash, info)
+    out = _k.make_out(n_steps, len(chain.censuses), chain.data.tables.shape[2],
+                      int(chain.taking_part.sum()), bool(chain.censuses))
+    done = _k.recom_steps(chain.data, chain.state, chain.params, chain.work, n_steps, rng, out)
     if done == _k.ERR_M_EXCEEDED:
-        a, b, count = (int(x) for x in info)
+        a, b, count = (int(x) for x in out.info)
         raise InfeasibleError(
             f"reversible ReCom drew a spanning tree of regions {chain.region_names[a]!r} and "
             f"{chain.region_names[b]!r} with {count} balanced cuts, more than the bound "
-            f"M={int(chain.params[_k.P_M])}",
+            f"M={int(chain.params.m_bound)}",
             hint=f"raise m_bound to at least {count} (or leave it unset for the safe bound)")
     if done == _k.ERR_NO_PAIR:
         raise InfeasibleError(
             "no two unlocked regions can be merged",
             hint="unlock regions, or check that the plan has at least two adjacent unlocked "
                  "regions")
-    return rec
+    return StepRecord.from_out(out, n_steps)

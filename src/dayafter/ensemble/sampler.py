@@ -4,8 +4,21 @@
 run directory (see :mod:`dayafter.ensemble.store`) and returns a :class:`RunResult`. Each chain
 gets its own generator from ``np.random.SeedSequence(seed).spawn(chains)``; the root seed and the
 spawn keys go into ``manifest.json``. :func:`replay` reruns a run from its directory alone and
-checks that every array is identical; a run interrupted (Ctrl-C) or killed resumes from its last
-checkpoint and then equals the uninterrupted run.
+checks that every array is identical; a run cancelled (a :class:`~dayafter.progress.CancelToken`,
+Ctrl-C) stops within a fraction of a second with a checkpoint, or a killed run from its last
+checkpoint, and resuming it gives the uninterrupted run bit for bit (the kernel's random stream
+does not depend on how the steps are grouped into calls).
+
+Province questions
+------------------
+``constraints={"subset": "governorate=IQG15"}`` lets the chains change only the units of the
+subset (the rest of the plan is fixed); ``balance`` chooses the null model's population bounds
+(``"equal"``, ``"plan"``: between the smallest and the largest region of the plan, ``"wide"``:
+none); ``regions=(3, 4, 5)`` runs chains with each number of regions in turn, each starting from
+a random split of the subset (or of the territory). Community metrics (``metrics=["community"]``:
+empowerment by plurality and majority, stranded share, each region's largest share, on every
+census in ``censuses``) are computed inside the kernel at every step and streamed to the run
+store; :func:`dayafter.metrics.evaluate` is their test oracle.
 
 Distributed runs
 ----------------
@@ -30,6 +43,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,7 +58,7 @@ from dayafter.ensemble import store
 from dayafter.ensemble._procs import FolderLock, check_no_live_writer, die_with_parent
 from dayafter.ensemble.constraints import ChainConstraints
 from dayafter.ensemble.diagnostics import effective_sample_size, split_rhat
-from dayafter.ensemble.recom import CAUSES, ChainState, Proposal, run_steps
+from dayafter.ensemble.recom import CAUSES, ChainState, Proposal, StepRecord, run_steps
 from dayafter.errors import ConfigError, InputDataError
 from dayafter.manifest import (
     MANIFEST_NAME,
@@ -56,15 +70,13 @@ from dayafter.manifest import (
     versions,
     write_manifest,
 )
-from dayafter.plan import Plan
+from dayafter.plan import Plan, Region
+from dayafter.progress import CancelToken, ProgressCallback, Throttle
 from dayafter.territory import Territory
 from dayafter.validation import PARAMETERS, Interval, StrOptions, validate_parameter_constraints
 
-__all__ = ["ProgressCallback", "ReComSampler", "ReplayResult", "RunResult", "replay",
+__all__ = ["COMMUNITY_METRICS", "ReComSampler", "ReplayResult", "RunResult", "replay",
            "run_chain", "summarize"]
-
-ProgressCallback = Callable[[int, int, int], None]
-"""``progress(steps_done, steps_total, moves_done)``, called from the main process."""
 
 _FORMATS = ("npz", "parquet")
 MAX_STEPS = 10**9
@@ -72,6 +84,11 @@ MAX_STEPS = 10**9
 MAX_CHAINS = 1024
 """Most chains in one run."""
 _KERNEL_COLUMNS = ("status", "trees", "cut_edges", "max_abs_deviation", "plan_hash")
+COMMUNITY_METRICS = ("empowerment_plurality", "empowerment_majority", "stranded")
+"""Per-community metrics the kernel computes at every step (with ``largest_share``, each
+region's largest community share, ranked)."""
+_CHUNK_SECONDS = 0.1  # kernel work between two looks at the clock, the cancel flag and progress
+_CANCEL_FILE = "cancel"
 
 
 class ReComSampler:
@@ -88,13 +105,18 @@ class ReComSampler:
     method, pair_rule, tree, m_bound, max_tree_attempts
         The proposal; see :class:`dayafter.ensemble.recom.Proposal`.
     constraints
-        Mapping accepted by :meth:`ChainConstraints.from_dict` (population bounds, locks, caps on
-        admin splits); unknown keys are rejected.
+        Mapping accepted by :meth:`ChainConstraints.from_dict` (population bounds and
+        ``balance``, ``subset``, locks, caps on admin splits); unknown keys are rejected.
     metrics
         Plan-level scalars recorded at every step besides ``cut_edges`` and
-        ``max_abs_deviation``: keys of :meth:`dayafter.metrics.CensusMetrics.scalars` such as
-        ``"theil_h"`` or ``"stranded:Yazidi"``, computed for each census in ``censuses``
-        (columns ``"<census>/<metric>"``).
+        ``max_abs_deviation``. Computed inside the kernel: ``"community"`` (all of the
+        following), ``"empowerment_plurality:<community>"``, ``"empowerment_majority:<..>"``,
+        ``"stranded:<..>"`` and ``"largest_share"`` (each region's largest share, ranked:
+        columns ``largest_share@1`` for the most homogeneous region taking part, ...). Other keys
+        of :meth:`dayafter.metrics.CensusMetrics.scalars` (``"theil_h"``) or of
+        :meth:`dayafter.metrics.GeometryMetrics.scalars` (``"mean_polsby_popper"``) are
+        computed in Python after every move (slow: one plan at a time). Census metrics give one
+        column per census in ``censuses``, ``"<census>/<metric>"``.
     censuses
         Censuses the metrics are computed on (``None``: all).
     threshold
@@ -105,6 +127,11 @@ class ReComSampler:
         ``"npz"`` or ``"parquet"`` for the per-step scalars.
     checkpoint_every
         Steps per block: results are streamed to disk and a checkpoint saved after each block.
+    regions
+        ``None``: every chain starts from the plan. A number of regions, or several (``(3, 4,
+        5)``): chain ``i`` uses ``regions[i % len(regions)]`` and starts from a random split
+        (of the subset, the rest of the plan kept, when ``constraints`` has a ``subset``; of the
+        whole territory otherwise), drawn from the run's seed.
     n_jobs
         Processes for local runs (``None``: one per chain up to the CPU count; 1 runs the chains
         in this process one after the other).
@@ -115,7 +142,6 @@ class ReComSampler:
     Examples
     --------
     >>> from dayafter.testing.grids import grid_territory, stripes
-    >>> from dayafter.plan import Plan, Region
     >>> import tempfile
     >>> t = grid_territory(6, 6)
     >>> plan = Plan(stripes(6, 6, 3), tuple(Region(f"R{j}") for j in range(3)), t.content_hash)
@@ -130,7 +156,8 @@ class ReComSampler:
                  m_bound: int | None = None, max_tree_attempts: int = 1000,
                  constraints: Mapping[str, Any] | None = None, metrics: Sequence[str] = (),
                  censuses: Sequence[str] | None = None, threshold: float = 0.1, thin: int = 0,
-                 format: str = "npz", checkpoint_every: int = 10_000, n_jobs: int | None = None,
+                 format: str = "npz", checkpoint_every: int = 10_000,
+                 regions: int | Sequence[int] | None = None, n_jobs: int | None = None,
                  scheduler: str | None = None) -> None:
         self.steps = steps
         self.chains = chains
@@ -147,6 +174,7 @@ class ReComSampler:
         self.thin = thin
         self.format = format
         self.checkpoint_every = checkpoint_every
+        self.regions = regions
         self.n_jobs = n_jobs
         self.scheduler = scheduler
 
@@ -155,6 +183,17 @@ class ReComSampler:
         """The proposal these parameters describe."""
         return Proposal(method=self.method, pair_rule=self.pair_rule, tree=self.tree,
                         m_bound=self.m_bound, max_tree_attempts=self.max_tree_attempts)
+
+    def region_counts(self) -> tuple[int, ...] | None:
+        """The numbers of regions of the chains (``None``: the plan's)."""
+        if self.regions is None:
+            return None
+        ks = (self.regions,) if isinstance(self.regions, (int, np.integer)) else \
+            tuple(self.regions)
+        if not ks or not all(isinstance(k, (int, np.integer)) and k >= 2 for k in ks):
+            raise ConfigError(f"regions must be numbers of regions of at least 2, got "
+                              f"{self.regions!r}", hint="e.g. regions=(3, 4, 5)")
+        return tuple(int(k) for k in ks)
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "steps": [Interval(Integral, 1, MAX_STEPS, closed="both")],
@@ -172,11 +211,13 @@ class ReComSampler:
             self._parameter_constraints, {k: getattr(self, k) for k in self._parameter_constraints},
             type(self).__name__)
         self.proposal()
+        self.region_counts()
         ChainConstraints.from_dict(self.constraints)
 
     # ------------------------------------------------------------------ run
     def run(self, territory: Territory, plan: Plan, out: str | os.PathLike[str], *,
             resume: bool = False, progress: ProgressCallback | None = None,
+            cancel: CancelToken | None = None,
             input_files: Mapping[str, str] | None = None) -> RunResult:
         """Run the chains and write the run directory ``out``.
 
@@ -190,14 +231,20 @@ class ReComSampler:
             Continue an interrupted run in ``out`` from its checkpoints (parameters and inputs
             must be the same).
         progress
-            Called about twice a second with steps done, steps in all and moves done.
+            Called with a :class:`~dayafter.progress.ProgressEvent` (task ``"ensemble"``, steps
+            done of all chains, ``extra`` with ``moves`` and ``chains_done``) at least twice a
+            second while the chains run, and once at the end (``final``).
+        cancel
+            A :class:`~dayafter.progress.CancelToken`: once set, every chain stops within a
+            fraction of a second, saves a checkpoint and the run returns with ``interrupted``
+            (resume it with ``resume=True``). Ctrl-C does the same.
         input_files
             Names and paths of the files the inputs came from (hashed into the manifest).
 
         Returns
         -------
         RunResult
-            Counts, diagnostics and the run directory; ``interrupted`` is True after Ctrl-C.
+            Counts, diagnostics and the run directory; ``interrupted`` is True after a cancel.
 
         Raises
         ------
@@ -230,21 +277,33 @@ class ReComSampler:
         # one writer at a time: refused while a live run (or an orphaned worker) writes here
         with FolderLock(run_dir / ".lock", what=f"run folder {run_dir}"):
             check_no_live_writer(run_dir, int(self.chains))
-            return self._run_locked(territory, plan, run_dir, params, resume, progress, input_files)
+            return self._run_locked(territory, plan, run_dir, params, resume, progress, cancel,
+                                    input_files)
 
     def _run_locked(self, territory: Territory, plan: Plan, run_dir: Path, params: dict[str, Any],
-                    resume: bool, progress: ProgressCallback | None,
+                    resume: bool, progress: ProgressCallback | None, cancel: CancelToken | None,
                     input_files: Mapping[str, str] | None) -> RunResult:
-        # validate constraints and contiguity here, before any process starts
         cons = ChainConstraints.from_dict(self.constraints)
-        ChainState(territory, plan.assignment, plan.k, proposal=self.proposal(),
-                   constraints=cons, region_names=tuple(plan.region_names))
-        n_cols = len(_metric_columns(territory, self.metrics, self.censuses))
-        _check_storage(run_dir, territory, steps=int(self.steps), chains=int(self.chains),
-                       thin=int(self.thin), columns=len(_KERNEL_COLUMNS) + 1 + n_cols, resume=resume)
-        store.save_inputs(run_dir, territory, plan.assignment, plan.k, plan.region_names)
         root = np.random.SeedSequence(int(self.seed))
         children = root.spawn(int(self.chains))
+        starts = _starts(territory, plan, cons, self.region_counts(), root, int(self.chains))
+        # validate constraints and contiguity of every start here, before any process starts
+        _columns(territory, self.metrics, self.censuses)
+        kps = []
+        for a, k, names in starts:
+            st = ChainState(territory, a, k, proposal=self.proposal(), constraints=cons,
+                            region_names=tuple(names), reference=(plan.assignment, plan.k))
+            kps.append(int(st.taking_part.sum()))
+        kernel_cols, py_cols = _columns(territory, self.metrics, self.censuses, max(kps))
+        _check_storage(run_dir, territory, steps=int(self.steps), chains=int(self.chains),
+                       thin=int(self.thin),
+                       columns=len(_KERNEL_COLUMNS) + 1 + len(kernel_cols) + len(py_cols), resume=resume)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / _CANCEL_FILE).unlink(missing_ok=True)
+        same = self.regions is None
+        store.save_inputs(run_dir, territory, plan.assignment, plan.k, plan.region_names,
+                          None if same else [(a, k, list(nm)) for a, k, nm in starts])
+        subset = cons.subset_mask(territory)
         manifest: dict[str, Any] = {
             "kind": "dayafter.ensemble",
             "status": "running",
@@ -265,16 +324,47 @@ class ReComSampler:
             "proposal": self.proposal().to_dict(),
             "seeds": {"root_entropy": int(root.entropy),
                       "spawn_keys": [list(c.spawn_key) for c in children]},
+            "question": {
+                "subset": cons.to_dict()["subset"],
+                "subset_units": None if subset is None else int(subset.sum()),
+                "balance": cons.balance,
+                "regions": [int(k) for _a, k, _n in starts],
+                "regions_taking_part": kps,
+                "kernel_metrics": [c[0] for c in kernel_cols],
+            },
             "execution": {"n_jobs": self.n_jobs, "scheduler": self.scheduler},
         }
         if resume:
             manifest["resumed"] = now_utc()
         write_manifest(run_dir / MANIFEST_NAME, manifest)
         summaries, interrupted = _dispatch(run_dir, int(self.chains), self.n_jobs,
-                                           self.scheduler, int(self.steps), progress)
+                                           self.scheduler, int(self.steps), progress, cancel)
         result = _finish(run_dir, manifest, summaries, interrupted)
         self.result_ = result
         return result
+
+
+def _starts(t: Territory, plan: Plan, cons: ChainConstraints, ks: tuple[int, ...] | None,
+            root: np.random.SeedSequence, chains: int
+            ) -> list[tuple[NDArray[np.int32], int, tuple[str, ...]]]:
+    """Each chain's starting plan: the plan itself, or a random split drawn from the run's seed
+    (its own stream per chain, apart from the chain's)."""
+    if ks is None:
+        return [(plan.assignment, plan.k, tuple(plan.region_names))] * chains
+    from dayafter.ensemble.seed import seed_plan, seed_subset
+
+    mask = cons.subset_mask(t)
+    out = []
+    for i in range(chains):
+        k = ks[i % len(ks)]
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(
+            root.entropy, spawn_key=(i, 1))))
+        if mask is None:
+            p = seed_plan(t, k, rng=rng, constraints=cons)
+        else:
+            p = seed_subset(t, plan, mask, k, rng=rng, constraints=cons)
+        out.append((p.assignment, p.k, tuple(p.region_names)))
+    return out
 
 
 # ---------------------------------------------------------------------------------- results
@@ -291,11 +381,12 @@ class RunResult:
     per_chain
         The same per chain, with ``seconds`` and ``results_sha256``.
     diagnostics
-        Per scalar column: ``rhat`` (split R-hat across chains), ``ess``, ``mean``.
+        Per scalar column: ``rhat`` (split R-hat across chains), ``ess``, ``mean``. With several
+        numbers of regions, per column and number of regions taking part (``"<column>@k=<k>"``).
     unique_plans
         Distinct plans visited (labels ignored), over all chains.
     interrupted
-        True when the run stopped early (Ctrl-C); resume it with ``resume=True``.
+        True when the run stopped early (cancel, Ctrl-C); resume it with ``resume=True``.
     """
 
     run_dir: Path
@@ -318,16 +409,20 @@ def _sha(path: str | os.PathLike[str]) -> str:
     return sha256_file(path)
 
 
-def _metric_columns(t: Territory, metrics: Sequence[str], censuses: Sequence[str] | None
-                    ) -> list[tuple[str, str | None, str]]:
-    """``(column, census or None, metric)`` for every recorded metric; unknown names raise.
+_KernelCol = tuple[str, int, str, int]  # (column, census position, kind, community or rank)
+_PyCol = tuple[str, str | None, str]  # (column, census or None for geometry, metric)
 
-    Census metrics (keys of ``CensusMetrics.scalars``) give one column per census,
-    ``"<census>/<metric>"``; geometry metrics (keys of ``GeometryMetrics.scalars``, such as
-    ``mean_polsby_popper`` or ``splits:<level>``) one column ``"geometry/<metric>"``.
+
+def _columns(t: Territory, metrics: Sequence[str], censuses: Sequence[str] | None,
+             kp: int = 0) -> tuple[list[_KernelCol], list[_PyCol]]:
+    """The recorded metric columns: those the kernel computes and those computed in Python.
+
+    Kernel columns are ``(name, census position, kind, j)`` with kind ``plur``/``maj``/``str``
+    (``j`` a community) or ``largest`` (``j`` a rank, one column per rank up to ``kp``); Python
+    columns ``(name, census or None, metric)``. Unknown names raise :class:`ConfigError`.
     """
     if not metrics:
-        return []
+        return [], []
     from dayafter.metrics import evaluate_assignment, geometry_metrics
 
     names = list(censuses) if censuses is not None else list(t.census_names)
@@ -336,17 +431,40 @@ def _metric_columns(t: Territory, metrics: Sequence[str], censuses: Sequence[str
     zero = np.zeros(t.n_units, np.int32)
     census_keys = evaluate_assignment(t, zero, 1, census=names[0]).scalars()
     geo_keys = geometry_metrics(t, zero, 1).scalars()
-    bad = [m for m in metrics if m not in census_keys and m not in geo_keys]
-    if bad:
-        from dayafter.metrics import registry
+    comms = list(t.communities)
+    kinds = {"empowerment_plurality": "plur", "empowerment_majority": "maj", "stranded": "str"}
+    wanted: list[tuple[str, int]] = []  # kernel (kind, j) in order
+    python: list[str] = []
+    for m in metrics:
+        if m == "community":
+            wanted += [(kinds[x], j) for x in COMMUNITY_METRICS for j in range(len(comms))]
+            wanted.append(("largest", -1))
+        elif m == "largest_share":
+            wanted.append(("largest", -1))
+        elif m.split(":", 1)[0] in kinds and m.split(":", 1)[-1] in comms:
+            wanted.append((kinds[m.split(":", 1)[0]], comms.index(m.split(":", 1)[1])))
+        elif m in census_keys or m in geo_keys:
+            python.append(m)
+        else:
+            from dayafter.metrics import registry
 
-        raise ConfigError(f"unknown metrics {bad}",
-                          hint=f"use plan metrics of the registry, such as {registry.names('plan')[:8]}")
-    cols: list[tuple[str, str | None, str]] = []
+            raise ConfigError(f"unknown metric {m!r}",
+                              hint=f"use 'community', 'largest_share' or plan metrics of the "
+                                   f"registry, such as {registry.names('plan')[:8]}")
+    wanted = list(dict.fromkeys(wanted))
+    label = {v: k for k, v in kinds.items()}
+    kcols: list[_KernelCol] = []
+    for ci, c in enumerate(names):
+        for kind, j in wanted:
+            if kind == "largest":
+                kcols += [(f"{c}/largest_share@{r + 1}", ci, "largest", r) for r in range(kp)]
+            else:
+                kcols.append((f"{c}/{label[kind]}:{comms[j]}", ci, kind, j))
+    pcols: list[_PyCol] = []
     for c in names:
-        cols.extend((f"{c}/{m}", c, m) for m in metrics if m in census_keys)
-    cols.extend((f"geometry/{m}", None, m) for m in metrics if m not in census_keys)
-    return cols
+        pcols.extend((f"{c}/{m}", c, m) for m in python if m in census_keys)
+    pcols.extend((f"geometry/{m}", None, m) for m in python if m not in census_keys)
+    return kcols, pcols
 
 
 def _check_storage(run_dir: Path, t: Territory, *, steps: int, chains: int, thin: int, columns: int,
@@ -370,21 +488,19 @@ def _check_storage(run_dir: Path, t: Territory, *, steps: int, chains: int, thin
             hint="use fewer steps or chains, a larger --thin, or an --out on a larger disk")
 
 
-def _check_metrics(t: Territory, metrics: Sequence[str], censuses: Sequence[str] | None) -> None:
-    _metric_columns(t, metrics, censuses)
-
-
+# ---------------------------------------------------------------------------------- dispatch
 def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | None,
-              steps: int, progress: ProgressCallback | None) -> tuple[list[dict[str, Any]], bool]:
+              steps: int, progress: ProgressCallback | None, cancel: CancelToken | None
+              ) -> tuple[list[dict[str, Any]], bool]:
     """Run every chain (in this process, in local processes, or on Dask)."""
-    interrupted = False
     summaries: list[dict[str, Any] | None] = [None] * chains
     total = steps * chains
+    throttle = Throttle(progress, "ensemble", total=total, interval=0.5)
 
-    def poll() -> None:
-        if progress is None:
+    def poll(final: bool = False) -> None:
+        if progress is None or not (final or throttle.due()):
             return
-        done = moves = 0
+        done = moves = finished = 0
         for i in range(chains):
             p = run_dir / f"chain_{i:03d}.progress.json"
             try:
@@ -393,16 +509,30 @@ def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | N
                 continue
             done += int(d.get("steps", 0))
             moves += int(d.get("moves", 0))
-        progress(done, total, moves)
+            finished += int(d.get("steps", 0)) >= steps
+        el = max(throttle.elapsed, 1e-9)
+        throttle(done, final=final, message=f"{done:,}/{total:,} steps, {moves:,} moves",
+                 moves=moves, chains_done=finished, chains=chains,
+                 moves_per_second=moves / el)
 
-    if scheduler is None and (n_jobs == 1 or (chains == 1 and n_jobs is None)):
+    def stop_requested() -> bool:
+        return cancel is not None and cancel.cancelled
+
+    in_process = scheduler is None and (n_jobs == 1 or (chains == 1 and n_jobs is None))
+    interrupted = False
+    if in_process:
         for i in range(chains):
-            summaries[i] = run_chain(str(run_dir), i, _progress=poll if progress else None)
+            try:
+                summaries[i] = run_chain(str(run_dir), i, _progress=poll, _cancel=cancel)
+            except KeyboardInterrupt:  # without a token: the last checkpoint stays
+                interrupted = True
+                break
             if summaries[i]["status"] == "interrupted":
                 interrupted = True
                 break
-        poll()
+        poll(final=True)
         return [s for s in summaries if s is not None], interrupted
+    futures: list[Any]
     if scheduler is not None:
         from distributed import Client
 
@@ -410,9 +540,7 @@ def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | N
         try:
             futures = [client.submit(run_chain, str(run_dir), i, pure=False)
                        for i in range(chains)]
-            interrupted = _wait(futures, summaries, poll, wait_on_interrupt=False)
-            if interrupted:
-                client.cancel(futures)
+            interrupted = _wait(run_dir, futures, summaries, poll, stop_requested)
         finally:
             client.close()
     else:
@@ -421,45 +549,59 @@ def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | N
 
         workers = n_jobs or min(chains, os.cpu_count() or 1)
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+                                 initializer=_worker_init, initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(run_chain, str(run_dir), i) for i in range(chains)]
-            interrupted = _wait(futures, summaries, poll, wait_on_interrupt=True)
+            interrupted = _wait(run_dir, futures, summaries, poll, stop_requested)
+    poll(final=True)
     return [s for s in summaries if s is not None], interrupted or any(
         s is None or s["status"] == "interrupted" for s in summaries)
 
 
-def _wait(futures: list[Any], summaries: list[dict[str, Any] | None],
-          poll: Callable[[], None], *, wait_on_interrupt: bool) -> bool:
+def _worker_init(parent: int) -> None:
+    """Worker processes: Ctrl-C (sent to the whole process group) stops the chain cooperatively
+    at its next chunk, with a checkpoint, instead of raising inside it; the worker dies with its
+    parent (``parent``'s pid), so a killed run leaves no orphan writing into its folder."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, _on_sigint)
+
+
+_SIGINT_SEEN = False
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    global _SIGINT_SEEN
+    _SIGINT_SEEN = True
+
+
+def _wait(run_dir: Path, futures: list[Any], summaries: list[dict[str, Any] | None],
+          poll: Callable[[], None], stop_requested: Callable[[], bool]) -> bool:
+    """Wait for the chains; on a cancel (token or Ctrl-C) ask them to stop and collect them."""
     interrupted = False
-    try:
-        while not all(f.done() for f in futures):
+    while not all(f.done() for f in futures):
+        try:
             poll()
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        interrupted = True
-        if not wait_on_interrupt:
-            # remote workers do not see the signal: their last block checkpoint stays on disk
-            return True
-        # local workers got the same signal and stop at once; collect what they return
-        for f in futures:
-            try:
-                f.result(timeout=120)
-            except BaseException:  # a worker that died leaves its checkpoint
-                continue
+            if stop_requested() and not interrupted:
+                interrupted = True
+                store.atomic_json(run_dir / _CANCEL_FILE, {"requested": now_utc()})
+            time.sleep(0.1)
+        except KeyboardInterrupt:
+            interrupted = True
+            store.atomic_json(run_dir / _CANCEL_FILE, {"requested": now_utc()})
     for i, f in enumerate(futures):
-        if not f.done() or f.cancelled():
+        if f.cancelled():
             continue
         exc = f.exception()
         if exc is None:
             summaries[i] = f.result()
+            interrupted = interrupted or summaries[i]["status"] == "interrupted"
         elif not interrupted:
             raise exc
-    poll()
     return interrupted
 
 
 def _finish(run_dir: Path, manifest: dict[str, Any], summaries: list[dict[str, Any]],
             interrupted: bool) -> RunResult:
+    (run_dir / _CANCEL_FILE).unlink(missing_ok=True)
     params = manifest["parameters"]
     counts: dict[str, int] = {"proposals": 0, "trees": 0}
     for cause in CAUSES:
@@ -474,12 +616,18 @@ def _finish(run_dir: Path, manifest: dict[str, Any], summaries: list[dict[str, A
     if not interrupted and len(done) == params["chains"]:
         cols = [store.load_chain(run_dir, i, params["format"]) for i in range(params["chains"])]
         unique = int(np.unique(np.concatenate([c["plan_hash"] for c in cols])).size)
+        ks = manifest.get("question", {}).get("regions_taking_part") or [0] * len(cols)
+        groups = {k: [i for i, kk in enumerate(ks) if kk == k] for k in dict.fromkeys(ks)}
         for name in cols[0]:
             if name in ("step", "status", "trees", "plan_hash"):
                 continue
-            x = np.stack([np.asarray(c[name], dtype=np.float64) for c in cols])
-            diagnostics[name] = {"rhat": split_rhat(x), "ess": effective_sample_size(x),
-                                 "mean": float(np.mean(x)), "sd": float(np.std(x))}
+            for k, members in groups.items():
+                x = np.stack([np.asarray(cols[i][name], dtype=np.float64) for i in members])
+                if np.all(np.isnan(x)):
+                    continue
+                key = name if len(groups) == 1 else f"{name}@k={k}"
+                diagnostics[key] = {"rhat": split_rhat(x), "ess": effective_sample_size(x),
+                                    "mean": float(np.nanmean(x)), "sd": float(np.nanstd(x))}
     manifest["status"] = "interrupted" if interrupted else "complete"
     manifest["finished"] = now_utc()
     manifest["counts"] = counts
@@ -491,8 +639,8 @@ def _finish(run_dir: Path, manifest: dict[str, Any], summaries: list[dict[str, A
 
 
 # ---------------------------------------------------------------------------------- one chain
-def _metric_row(t: Territory, a: NDArray[np.int64], k: int,
-                columns: list[tuple[str, str | None, str]], threshold: float) -> list[float]:
+def _metric_row(t: Territory, a: NDArray[np.int64], k: int, columns: list[_PyCol],
+                threshold: float) -> list[float]:
     from dayafter.metrics import evaluate_assignment, geometry_metrics
 
     a32 = a.astype(np.int32)
@@ -507,20 +655,42 @@ def _metric_row(t: Territory, a: NDArray[np.int64], k: int,
     return row
 
 
-def run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None = None
-              ) -> dict[str, Any]:
+def _kernel_values(rec: StepRecord, cols: list[_KernelCol]) -> dict[str, NDArray[np.float64]]:
+    out: dict[str, NDArray[np.float64]] = {}
+    src = {"plur": rec.plurality, "maj": rec.majority, "str": rec.stranded}
+    for name, ci, kind, j in cols:
+        if kind == "largest":
+            arr = rec.largest_share
+            out[name] = arr[:, ci, j].copy() if j < arr.shape[2] else \
+                np.full(arr.shape[0], np.nan)
+        else:
+            out[name] = src[kind][:, ci, j].copy()
+    return out
+
+
+def _stop_asked(run_dir: Path, cancel: CancelToken | None) -> bool:
+    return _SIGINT_SEEN or (cancel is not None and cancel.cancelled) or \
+        (run_dir / _CANCEL_FILE).exists()
+
+
+def run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None = None,
+              _cancel: CancelToken | None = None) -> dict[str, Any]:
     """Run (or resume) chain ``chain`` of the run in ``run_dir``; the worker of every backend.
 
     Reads ``manifest.json`` and ``inputs.npz``, streams blocks to ``chain_XXX.parts/``, saves a
-    checkpoint after each block and merges the blocks at the end. Returns the chain's summary.
+    checkpoint after each block and merges the blocks at the end. The kernel runs in chunks of
+    about a tenth of a second; between chunks the chain writes its progress and looks for a
+    cancel (``_cancel``, the run's ``cancel`` file, Ctrl-C in a worker), after which it saves
+    what it has done as a block and a checkpoint and returns ``status: "interrupted"``. Returns
+    the chain's summary.
     Holds ``chain_XXX.lock`` meanwhile (a resume refuses to start while it is held).
     """
     with FolderLock(Path(run_dir) / f"chain_{chain:03d}.lock", what=f"chain {chain} of run folder {run_dir}"):
-        return _run_chain(run_dir, chain, _progress=_progress)
+        return _run_chain(run_dir, chain, _progress=_progress, _cancel=_cancel)
 
 
-def _run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None = None
-               ) -> dict[str, Any]:
+def _run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None = None,
+               _cancel: CancelToken | None = None) -> dict[str, Any]:
     rd = Path(run_dir)
     man = read_manifest(rd)
     prm = man["parameters"]
@@ -530,82 +700,98 @@ def _run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None
     if final.exists():  # finished earlier (the merged file is written last, atomically)
         ckpt.unlink(missing_ok=True)
         return _chain_summary(rd, chain, fmt, seconds=0.0)
-    t, a0, k, names = store.load_inputs(rd)
+    t, ref_a, ref_k, _ = store.load_inputs(rd)
+    a0, k, names = store.load_starts(rd, int(prm["chains"]))[chain]
     proposal = Proposal(method=prm["method"], pair_rule=prm["pair_rule"], tree=prm["tree"],
                         m_bound=prm["m_bound"], max_tree_attempts=prm["max_tree_attempts"])
+    metrics = list(prm["metrics"] or ())
+    censuses = list(prm["censuses"]) if prm["censuses"] is not None else list(t.census_names)
+    kp_all = man.get("question", {}).get("regions_taking_part") or [k]
+    kcols, pcols = _columns(t, metrics, censuses, max(kp_all))
     state = ChainState(t, a0, k, proposal=proposal,
                        constraints=ChainConstraints.from_dict(prm["constraints"]),
-                       region_names=tuple(names))
+                       region_names=tuple(names), censuses=censuses if kcols else (),
+                       threshold=float(prm["threshold"]), reference=(ref_a, ref_k))
     seeds = man["seeds"]
     seq = np.random.SeedSequence(seeds["root_entropy"], spawn_key=tuple(seeds["spawn_keys"][chain]))
     rng = np.random.Generator(np.random.PCG64(seq))
     steps, block, thin = int(prm["steps"]), int(prm["checkpoint_every"]), int(prm["thin"])
-    metrics = list(prm["metrics"] or ())
-    censuses = list(prm["censuses"]) if prm["censuses"] is not None else list(t.census_names)
     done, n_parts, moves = 0, 0, 0
     if ckpt.exists():
         with np.load(ckpt, allow_pickle=False) as z:
-            state.restore({name: z[name] for name in ChainState._MUTABLE})
+            state.restore({name: z[name] for name in z.files})
             rng.bit_generator.state = json.loads(str(z["rng_state"]))
             done, n_parts, moves = int(z["done"]), int(z["n_parts"]), int(z["moves"])
     store.drop_parts_from(rd, chain, n_parts)
     progress_file = rd / f"chain_{chain:03d}.progress.json"
     t0 = time.perf_counter()
     last_note = 0.0
-    columns = _metric_columns(t, metrics, censuses)
-    cur_metrics = _metric_row(t, state.assignment, k, columns, prm["threshold"]) \
-        if metrics else []
+    cur_metrics = _metric_row(t, state.assignment, k, pcols, prm["threshold"]) if pcols else []
+    chunk = 16  # adapted to about _CHUNK_SECONDS of kernel work; results do not depend on it
+    stop = False
     try:
-        while done < steps:
+        while done < steps and not stop:
             b = min(block, steps - done)
-            recs = []
-            met = np.zeros((b, len(columns)))
+            recs: list[StepRecord] = []
+            met = np.zeros((b, len(pcols)))
             snaps: list[NDArray[np.int16]] = []
             snap_steps: list[int] = []
             pos = 0
             while pos < b:
-                if metrics:
-                    chunk = 1
-                elif thin:
-                    chunk = min(b - pos, thin - (done + pos) % thin)
-                else:
-                    chunk = min(b - pos, 2000)
-                rec = run_steps(state, chunk, rng)
+                n = 1 if pcols else min(b - pos, chunk)
+                if thin:
+                    n = min(n, thin - (done + pos) % thin)
+                c0 = time.perf_counter()
+                rec = run_steps(state, n, rng)
+                dt = time.perf_counter() - c0
+                if not pcols:
+                    chunk = int(min(max(chunk * min(max(_CHUNK_SECONDS / max(dt, 1e-6), 0.5),
+                                                    2.0), 1), 1 << 16)) if n == chunk else chunk
                 recs.append(rec)
-                if metrics:
+                if pcols:
                     if rec.status[0] == 0:
-                        cur_metrics = _metric_row(t, state.assignment, k, columns,
+                        cur_metrics = _metric_row(t, state.assignment, k, pcols,
                                                   prm["threshold"])
                     met[pos] = cur_metrics
-                pos += chunk
+                pos += n
                 if thin and (done + pos) % thin == 0:
                     snaps.append(state.assignment.astype(np.int16))
                     snap_steps.append(done + pos)
-                if time.perf_counter() - last_note > 0.25 or pos == b:
+                if time.perf_counter() - last_note > 0.2 or pos == b:
                     m_now = moves + int(sum(int(np.sum(r.status == 0)) for r in recs))
                     store.atomic_json(progress_file, {"steps": done + pos, "moves": m_now})
                     last_note = time.perf_counter()
                     if _progress is not None:
                         _progress()
+                if pos < b and _stop_asked(rd, _cancel):
+                    stop = True
+                    break
             cols: dict[str, NDArray[Any]] = {
-                "step": np.arange(done + 1, done + b + 1, dtype=np.int64)}
+                "step": np.arange(done + 1, done + pos + 1, dtype=np.int64)}
             for name in _KERNEL_COLUMNS:
                 cols[name] = np.concatenate([getattr(r, name) for r in recs])
-            for j, (name, _, _) in enumerate(columns):
-                cols[name] = met[:, j].copy()
+            if kcols:
+                vals = [_kernel_values(r, kcols) for r in recs]
+                for name, _ci, _kind, _j in kcols:
+                    cols[name] = np.concatenate([v[name] for v in vals])
+            for j, (name, _, _) in enumerate(pcols):
+                cols[name] = met[:pos, j].copy()
             store.write_part(rd, chain, n_parts, cols,
                              np.stack(snaps) if snaps else (np.zeros((0, t.n_units), np.int16)
                                                             if thin else None),
                              np.asarray(snap_steps, dtype=np.int64) if thin else None, fmt)
             n_parts += 1
-            done += b
+            done += pos
             moves += int(np.sum(cols["status"] == 0))
             snap = state.snapshot()
             store._atomic_savez(ckpt, {**snap, "rng_state": np.asarray(
                 json.dumps(rng.bit_generator.state)), "done": np.asarray(done),
                 "n_parts": np.asarray(n_parts), "moves": np.asarray(moves)})
             store.atomic_json(progress_file, {"steps": done, "moves": moves})
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # no cooperative cancel: the last checkpoint stays
+        return {"chain": chain, "status": "interrupted", "steps_done": done,
+                "counts": {}, "seconds": time.perf_counter() - t0}
+    if stop or done < steps:
         return {"chain": chain, "status": "interrupted", "steps_done": done,
                 "counts": {}, "seconds": time.perf_counter() - t0}
     store.merge_parts(rd, chain, n_parts, fmt)
@@ -643,21 +829,19 @@ class ReplayResult:
 
 
 def replay(run_dir: str | os.PathLike[str], out: str | os.PathLike[str],
-           *, progress: ProgressCallback | None = None, n_jobs: int | None = None
-           ) -> ReplayResult:
+           *, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+           n_jobs: int | None = None) -> ReplayResult:
     """Rerun a run from its directory alone into ``out`` and compare the results bit for bit."""
     man = read_manifest(run_dir)
     if man.get("status") != "complete":
         raise InputDataError(f"run {run_dir} is not complete (status {man.get('status')!r})",
                              hint="resume it first")
     t, a, _k, names = store.load_inputs(Path(run_dir))
-    from dayafter.plan import Region
-
     plan = Plan(a, tuple(Region(n) for n in names), t.content_hash,
                 name=man["inputs"].get("plan_name", ""))
     prm = dict(man["parameters"])
     sampler = ReComSampler(**prm, n_jobs=n_jobs)
-    res = sampler.run(t, plan, out, progress=progress)
+    res = sampler.run(t, plan, out, progress=progress, cancel=cancel)
     chains = []
     ok = not res.interrupted
     for old, new in zip(man["chains"], res.per_chain, strict=False):
@@ -678,6 +862,7 @@ def summarize(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
         "run_dir": str(run_dir), "status": man.get("status"), "chains": prm["chains"],
         "steps": prm["steps"], "counts": man.get("counts", {}),
         "unique_plans": man.get("unique_plans"), "diagnostics": man.get("diagnostics", {}),
+        "question": man.get("question", {}),
     }
     c = out["counts"]
     if c.get("proposals"):
@@ -694,6 +879,9 @@ def summarize(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
             if name in ("step", "status", "trees", "plan_hash"):
                 continue
             x = np.concatenate([np.asarray(col[name], dtype=np.float64) for col in cols])
+            x = x[np.isfinite(x)]
+            if not x.size:
+                continue
             q = np.quantile(x, [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0])
             quant[name] = dict(zip(["min", "p05", "p25", "median", "p75", "p95", "max"],
                                    q.tolist(), strict=True))

@@ -1,4 +1,5 @@
-"""Starting plans: recursive spanning-tree partition into ``k`` balanced contiguous regions."""
+"""Starting plans: recursive spanning-tree partition into ``k`` balanced contiguous regions, of the
+whole territory (:func:`seed_plan`) or of a subset with the rest kept (:func:`seed_subset`)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from dayafter._kernels import recom as _k
+from dayafter._kernels import tree as _t
 from dayafter.ensemble.constraints import ChainConstraints
 from dayafter.errors import ConfigError, InfeasibleError, InputDataError, first_ids
 from dayafter.plan import Plan, Region
 from dayafter.territory import Territory
 
-__all__ = ["seed_plan"]
+__all__ = ["seed_plan", "seed_subset"]
 
 
 def seed_plan(territory: Territory, k: int, *, rng: np.random.Generator,
@@ -98,60 +100,93 @@ def seed_plan(territory: Territory, k: int, *, rng: np.random.Generator,
         return Plan(np.zeros(n, np.int32), (Region(names[0]),), territory.content_hash, name=name)
     indptr = np.ascontiguousarray(territory.graph.indptr, dtype=np.int64)
     indices = np.ascontiguousarray(territory.graph.indices, dtype=np.int64)
-    local = np.full(n, -1, np.int64)
-    nodes = np.empty(n, np.int64)
-    lptr = np.empty(n + 1, np.int64)
-    lind = np.empty(indices.size, np.int64)
-    parent = np.empty(n, np.int64)
-    in_tree = np.empty(n, np.bool_)
-    nxt = np.empty(n, np.int64)
-    cptr = np.empty(n + 1, np.int64)
-    cind = np.empty(n, np.int64)
-    order = np.empty(n, np.int64)
-    zeros = np.zeros(n, np.int64)
-    sub = np.empty(n, np.float64)
-    sla = np.empty(n, np.int64)
-    slb = np.empty(n, np.int64)
-    cand = np.empty(2 * n, np.int64)
-    inside = np.empty(n, np.bool_)
-    tmod = _k.below_table(int(np.diff(indptr).max()) if n else 1)
-    per_region = 20
-    attempts = 0
-    while attempts < max_attempts:
-        assign = np.full(n, -1, np.int64)
-        ok = True
-        for r in range(k - 1):
-            rest_lo, rest_hi = float(lo[r + 1:].sum()), float(hi[r + 1:].sum())
-            cut = False
-            for _ in range(per_region):
-                if attempts >= max_attempts:
-                    break
-                attempts += 1
-                m = _k.gather(assign, -1, -1, local, nodes)
-                _k.induced_csr(indptr, indices, nodes, m, local, lptr, lind)
-                _k.wilson_tree_rooted(lptr, lind, m, rng, parent, in_tree, nxt,
-                                      _k.max_degree_node(lptr, m), tmod)
-                _k.tree_order(parent, m, cptr, cind, order)
-                count = _k.balanced_cuts(parent, order, m, pop[nodes[:m]], zeros, zeros,
-                                         lo[r], hi[r], rest_lo, rest_hi, sub, sla, slb, cand)
-                if count:
-                    c = int(cand[rng.integers(0, count)])
-                    _k.mark_subtree(order, parent, m, c // 2, inside)
-                    piece = inside[:m] if c % 2 == 0 else ~inside[:m]
-                    assign[nodes[:m][piece]] = r
-                    cut = True
-                local[nodes[:m]] = -1
-                if cut:
-                    break
-            if not cut:
-                ok = False
-                break
-        if ok:
-            assign[assign < 0] = k - 1
-            return Plan(assign.astype(np.int32), tuple(Region(x) for x in names),
-                        territory.content_hash, name=name,
-                        meta={"seed_attempts": attempts})
+    ws = _t.make_tree_work(n, indices.size, int(np.diff(indptr).max()) if n else 1)
+    assign = np.full(n, -1, np.int64)
+    trees = _t.seed_partition(indptr, indices, pop, np.full(n, -1, np.int64), lo, hi, 0, k,
+                              assign, ws, rng, 20, max_attempts)
+    if trees > 0:
+        return Plan(assign.astype(np.int32), tuple(Region(x) for x in names),
+                    territory.content_hash, name=name, meta={"seed_attempts": int(trees)})
     raise InfeasibleError(
         f"no plan into {k} regions within population bounds {lo.min():g}..{hi.max():g} was "
         f"found after {max_attempts} spanning trees",
         hint="widen the tolerance, use fewer regions, or raise max_attempts")
+
+
+def seed_subset(territory: Territory, plan: Plan, subset: NDArray[np.bool_], k: int, *,
+                rng: np.random.Generator,
+                constraints: ChainConstraints | Mapping[str, Any] | None = None,
+                max_attempts: int = 10_000, label: str = "R") -> Plan:
+    """A plan that keeps ``plan`` outside ``subset`` and splits the subset into ``k`` new regions.
+
+    Units outside the subset keep their regions (names, authorities and statuses), renumbered in
+    order; regions of ``plan`` lying wholly inside the subset disappear; the subset's units are
+    split into ``k`` new contiguous regions (``"<label> 1"`` ...) by recursive spanning-tree
+    cuts (:func:`dayafter._kernels.tree.seed_partition`), within the bounds that
+    ``constraints`` give the regions taking part (``balance`` ``"equal"``, ``"plan"`` or
+    ``"wide"``; see :class:`~dayafter.ensemble.ChainConstraints`).
+
+    Raises
+    ------
+    InputDataError
+        The subset's units are not connected.
+    InfeasibleError
+        No split was found within ``max_attempts`` spanning trees.
+    """
+    if k < 1:
+        raise ConfigError(f"k must be at least 1, got {k}")
+    cons = constraints if isinstance(constraints, ChainConstraints) else \
+        ChainConstraints.from_dict(constraints)
+    n = territory.n_units
+    mask = np.asarray(subset, dtype=bool)
+    ids = territory.unit_ids
+    inside_graph = territory.graph.components(np.where(mask, 0, np.arange(1, n + 1)).astype(
+        np.int32))
+    pieces = np.unique(inside_graph[mask])
+    if pieces.size != 1:
+        first = mask & (inside_graph == pieces[0])
+        rest = np.flatnonzero(mask & ~first)
+        raise InputDataError(
+            f"the subset's units are not connected ({pieces.size} pieces); units "
+            f"{first_ids(ids[rest].tolist())} are cut off from the rest of it",
+            unit_ids=ids[rest].tolist(),
+            hint="choose a connected subset, or start the chains from the plan (no k range)")
+    a0 = plan.assignment.astype(np.int64)
+    keep = np.flatnonzero(np.bincount(a0[~mask & (a0 >= 0)], minlength=plan.k) > 0)
+    f = int(keep.size)
+    remap = np.full(plan.k + 1, -1, np.int64)
+    remap[keep] = np.arange(f)
+    assign = np.where(mask, -1, remap[a0]).astype(np.int64)
+    # bounds of the k new regions: the subset's population shared among them
+    provisional = np.where(mask, 0, -1)
+    lo_k, hi_k = cons.bounds(territory, k, assignment=provisional,
+                             reference=(a0, plan.k))
+    lo = np.concatenate([np.full(f, -np.inf), lo_k])
+    hi = np.concatenate([np.full(f, np.inf), hi_k])
+    pop = np.ascontiguousarray(territory.population(cons.census), dtype=np.float64)
+    share = float(pop[mask].sum())
+    if share < lo_k.sum() - 1e-9 or share > hi_k.sum() + 1e-9:
+        raise InfeasibleError(
+            f"the subset's {share:g} people cannot be shared by {k} regions with bounds "
+            f"{lo_k.min():g}..{hi_k.max():g}", hint="widen the tolerance, or change k")
+    indptr = np.ascontiguousarray(territory.graph.indptr, dtype=np.int64)
+    indices = np.ascontiguousarray(territory.graph.indices, dtype=np.int64)
+    ws = _t.make_tree_work(n, indices.size, int(np.diff(indptr).max()) if n else 1)
+    trees = _t.seed_partition(indptr, indices, pop, np.full(n, -1, np.int64), lo, hi, f, k,
+                              assign, ws, rng, 20, max_attempts)
+    if trees <= 0:
+        raise InfeasibleError(
+            f"no split of the subset into {k} regions within population bounds "
+            f"{lo_k.min():g}..{hi_k.max():g} was found after {max_attempts} spanning trees",
+            hint="widen the tolerance, use balance 'wide', or change k")
+    taken = {plan.regions[j].name for j in keep}
+    new_names = []
+    for j in range(k):
+        nm = f"{label} {j + 1}"
+        while nm in taken:
+            nm += "'"
+        new_names.append(nm)
+    regions = tuple(plan.regions[j] for j in keep) + tuple(Region(x) for x in new_names)
+    return Plan(assign.astype(np.int32), regions, territory.content_hash,
+                name=f"{plan.name or 'plan'} (subset split into {k})",
+                meta={"seed_attempts": int(trees)})

@@ -3,12 +3,14 @@
 Layout of a run directory::
 
     manifest.json              parameters, versions, input hashes, seeds, counts, diagnostics
-    inputs.npz                 the territory arrays and the starting plan (replay needs nothing else)
+    inputs.npz                 the territory arrays, the plan and each chain's starting plan (replay
+                               needs nothing else)
     chain_000.npz              per-step scalars (and thinned int16 assignments) of chain 0
     chain_000.parquet          ... or the scalars as Parquet, with chain_000_assignments.npz
     chain_000.parts/           blocks written while the chain runs (merged at the end)
     chain_000.ckpt.npz         checkpoint after the last complete block (removed at the end)
     chain_000.progress.json    steps done so far (for progress bars)
+    cancel                     present while a cancelled run's chains are stopping
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = [
     "load_assignments",
     "load_chain",
     "load_inputs",
+    "load_starts",
     "merge_parts",
     "save_inputs",
     "write_part",
@@ -50,8 +53,11 @@ def atomic_json(path: Path, data: dict[str, Any]) -> None:
 
 # ------------------------------------------------------------------------------ inputs
 def save_inputs(run_dir: Path, territory: Territory, assignment: NDArray[np.integer], k: int,
-                region_names: list[str]) -> Path:
-    """Write the territory's arrays and the starting plan to ``inputs.npz``."""
+                region_names: list[str],
+                starts: list[tuple[NDArray[np.integer], int, list[str]]] | None = None) -> Path:
+    """Write the territory's arrays, the plan and each chain's starting plan (``starts``:
+    ``(assignment, k, region names)`` per chain, when they differ from the plan) to
+    ``inputs.npz``."""
     arrays: dict[str, NDArray[Any]] = {
         "unit_ids": np.asarray(territory.unit_ids.tolist(), dtype=str),
         "communities": np.asarray(territory.communities, dtype=str),
@@ -72,6 +78,10 @@ def save_inputs(run_dir: Path, territory: Territory, assignment: NDArray[np.inte
         arrays[f"census_{j}"] = np.asarray(territory.census(name))
     for j, level in enumerate(territory.admin):
         arrays[f"admin_{j}"] = np.asarray(territory.admin[level].tolist(), dtype=str)
+    for i, (a, ki, names) in enumerate(starts or []):
+        arrays[f"start_{i}_assignment"] = np.asarray(a, dtype=np.int32)
+        arrays[f"start_{i}_k"] = np.asarray(ki, dtype=np.int64)
+        arrays[f"start_{i}_region_names"] = np.asarray(names, dtype=str)
     path = run_dir / "inputs.npz"
     _atomic_savez(path, arrays)
     return path
@@ -99,6 +109,25 @@ def load_inputs(run_dir: Path) -> tuple[Territory, NDArray[np.int32], int, list[
             crs=str(z["crs"]),
         )
         return t, z["assignment"].astype(np.int32), int(z["k"]), z["region_names"].tolist()
+
+
+def load_starts(run_dir: Path, chains: int) -> list[tuple[NDArray[np.int32], int, list[str]]]:
+    """Each chain's starting plan ``(assignment, k, region names)`` (the plan itself for chains
+    that start from it)."""
+    path = Path(run_dir) / "inputs.npz"
+    if not path.exists():
+        raise InputDataError(f"run directory {run_dir} has no inputs.npz",
+                             hint="give the directory that `dayafter ensemble run` wrote")
+    out = []
+    with np.load(path, allow_pickle=False) as z:
+        for i in range(chains):
+            if f"start_{i}_assignment" in z.files:
+                out.append((z[f"start_{i}_assignment"].astype(np.int32), int(z[f"start_{i}_k"]),
+                            z[f"start_{i}_region_names"].tolist()))
+            else:
+                out.append((z["assignment"].astype(np.int32), int(z["k"]),
+                            z["region_names"].tolist()))
+    return out
 
 
 # ------------------------------------------------------------------------------ chain outputs

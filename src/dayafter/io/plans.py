@@ -102,7 +102,9 @@ def _finish(
         raise PlanMismatchError(
             f"the plan was made for other territory data (hash {territory_hash[:12]}, this territory "
             f"is {territory.content_hash[:12]})",
-            hint="pass --rebind (rebind=True) to attach it to this data anyway, after checking the units",
+            hint="a plan is tied to the data it was made on: remake it on this data, or, if its unit ids are "
+                 "this territory's, attach it in Python with read_plan(path, territory, rebind=True) after "
+                 "checking the units",
             source=source)
     return plan
 

@@ -1,147 +1,121 @@
 """Numba kernels of the optimizers: objective score, flip and ReCom moves, annealing, short bursts.
 
-The ReCom move reuses the spanning-tree and balanced-cut kernels of
-:mod:`dayafter._kernels.recom`. A search state is a set of flat arrays kept up to date unit by
-unit (:func:`set_label`), so a rejected move is undone by relabelling its units back:
+The plan and its tallies are the shared chain state of :mod:`dayafter._kernels.chain` (kept up to
+date unit by unit by ``move_units``, so a rejected move is undone by moving its units back); the
+ReCom move uses the tree workspace and Wilson's algorithm of :mod:`dayafter._kernels.tree`. The
+objective and its constraints are an :class:`ObjectiveData`, the run's parameters a
+:class:`SearchParams`.
 
-* ``a`` ``int64[n]`` region of each unit;
-* ``P`` ``float64[k, g]`` people of each community in each region, ``N`` ``float64[k]``;
-* ``size`` ``int64[k]`` units per region, ``areak`` ``float64[k]`` area (km2);
-* ``adm_reg`` ``int64[rows, k]`` units of each admin unit in each region, ``adm_nz`` regions
-  touching each admin unit;
-* ``st`` ``int64[1 + L]``: cut edges, then splits of each admin level.
-
-Problem arrays (weights, constraints) come from :class:`~dayafter.optimize.problem.CompiledProblem`.
-``fpar`` packs ``[w_homog, w_cut, threshold, penalty, shaping]``; ``W`` is ``(3, g)`` with the weights of
-plurality empowerment, majority empowerment and stranded share.
+The objective is computed on each census of ``ChainData.tables`` and combined: the weighted sum of
+the censuses' values, or the worst (smallest) of them; cut edges and splits are added once.
+Criteria hold on every census. A move budget caps the units (``S_CHANGED``) and the people
+(``ChainState.changed``) whose region, or authority, differs from the starting plan.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
 
-from dayafter._kernels.recom import (
-    balanced_cuts,
-    gather,
-    induced_csr,
-    mark_subtree,
-    tree_order,
-    wilson_tree,
+from dayafter._kernels.chain import S_CHANGED, S_CUT, S_SPLITS0, init_state, move_units
+from dayafter._kernels.tree import (
+    TREE_UNIFORM,
+    cut_labels,
+    draw_cuts,
+    load_merged,
+    release,
 )
 
 FEAS_TOL = 1e-12
 MODE_ANNEAL = 0
 MODE_BURSTS = 1
+COMBINE_WEIGHTED = 0
+COMBINE_WORST = 1
 
 
-# ------------------------------------------------------------------------------- state
-@njit(cache=True)
-def init_state(indptr, indices, a, table, pop, area, adm_codes, adm_offsets, P, N, size, areak,
-               adm_reg, adm_nz, st):  # pragma: no cover - compiled
-    """Fill the state arrays from the assignment ``a`` (from scratch)."""
-    n, g = table.shape
-    k = N.size
-    for r in range(k):
-        N[r] = 0.0
-        size[r] = 0
-        areak[r] = 0.0
-        for c in range(g):
-            P[r, c] = 0.0
-    for u in range(n):
-        r = a[u]
-        size[r] += 1
-        areak[r] += area[u]
-        N[r] += pop[u]
-        for c in range(g):
-            P[r, c] += table[u, c]
-    cut = 0
-    for u in range(n):
-        for p in range(indptr[u], indptr[u + 1]):
-            v = indices[p]
-            if u < v and a[u] != a[v]:
-                cut += 1
-    st[0] = cut
-    for i in range(adm_reg.shape[0]):
-        adm_nz[i] = 0
-        for r in range(k):
-            adm_reg[i, r] = 0
-    for lev in range(adm_codes.shape[0]):
-        for u in range(n):
-            row = adm_offsets[lev] + adm_codes[lev, u]
-            if adm_reg[row, a[u]] == 0:
-                adm_nz[row] += 1
-            adm_reg[row, a[u]] += 1
-        s = 0
-        for row in range(adm_offsets[lev], adm_offsets[lev + 1]):
-            if adm_nz[row] > 1:
-                s += 1
-        st[1 + lev] = s
-    return 0
+class ObjectiveData(NamedTuple):
+    """The objective and constraints of a compiled problem, for the kernels.
+
+    Attributes
+    ----------
+    W
+        ``float64[3, g]`` weights of plurality empowerment, majority empowerment, stranded share.
+    w_homog, w_cut, threshold, penalty, shaping
+        Homogeneity and cut-edge weights, stranded threshold, penalty per unit of violation,
+        weight of the search's guidance term.
+    w_splits, split_caps, cut_cap
+        Split weights and caps per admin level (-1: none), cap on cut edges (-1: none).
+    cc_kind, cc_g, cc_bound
+        Community criteria (see :mod:`dayafter.optimize.problem`).
+    rc_kind, rc_region, rc_c, rc_lo, rc_hi
+        Region criteria.
+    census_weights, combine
+        Weight of each census and how their values combine (``COMBINE_WEIGHTED`` or
+        ``COMBINE_WORST``).
+    budget_units, budget_people
+        Move budget (-1: none; people in the balanced census).
+    """
+
+    W: NDArray[np.float64]
+    w_homog: float
+    w_cut: float
+    threshold: float
+    penalty: float
+    shaping: float
+    w_splits: NDArray[np.float64]
+    split_caps: NDArray[np.int64]
+    cut_cap: int
+    cc_kind: NDArray[np.int64]
+    cc_g: NDArray[np.int64]
+    cc_bound: NDArray[np.float64]
+    rc_kind: NDArray[np.int64]
+    rc_region: NDArray[np.int64]
+    rc_c: NDArray[np.int64]
+    rc_lo: NDArray[np.float64]
+    rc_hi: NDArray[np.float64]
+    census_weights: NDArray[np.float64]
+    combine: int
+    budget_units: int
+    budget_people: float
 
 
-@njit(cache=True)
-def set_label(u, new, indptr, indices, a, table, pop, area, adm_codes, adm_offsets, P, N, size,
-              areak, adm_reg, adm_nz, st):  # pragma: no cover - compiled
-    """Move unit ``u`` to region ``new``, updating every tally."""
-    old = a[u]
-    if old == new:
-        return 0
-    g = table.shape[1]
-    for p in range(indptr[u], indptr[u + 1]):
-        b = a[indices[p]]
-        if b != old:
-            st[0] -= 1
-        if b != new:
-            st[0] += 1
-    a[u] = new
-    for c in range(g):
-        P[old, c] -= table[u, c]
-        P[new, c] += table[u, c]
-    N[old] -= pop[u]
-    N[new] += pop[u]
-    size[old] -= 1
-    size[new] += 1
-    areak[old] -= area[u]
-    areak[new] += area[u]
-    for lev in range(adm_codes.shape[0]):
-        row = adm_offsets[lev] + adm_codes[lev, u]
-        adm_reg[row, old] -= 1
-        if adm_reg[row, old] == 0:
-            adm_nz[row] -= 1
-            if adm_nz[row] == 1:
-                st[1 + lev] -= 1
-        if adm_reg[row, new] == 0:
-            adm_nz[row] += 1
-            if adm_nz[row] == 2:
-                st[1 + lev] += 1
-        adm_reg[row, new] += 1
-    return 0
+class SearchParams(NamedTuple):
+    """One call of :func:`search`: ``n_steps`` steps from step ``step0`` of ``total_steps``."""
+
+    mode: int
+    n_steps: int
+    step0: int
+    total_steps: int
+    t0: float
+    t1: float
+    p_flip: float
+    burst_len: int
+    attempts: int
 
 
 # ------------------------------------------------------------------------------- objective
 @njit(cache=True)
-def score(P, N, areak, st, totals, W, fpar, w_splits, split_caps, cut_cap, cc_kind, cc_g,
-          cc_bound, rc_kind, rc_region, rc_c, rc_lo, rc_hi, out):  # pragma: no cover - compiled
-    """Penalized search score of a state; writes ``out = [score, violation, shaped score]``.
-
-    ``score`` is the objective value; the search compares shaped scores (the objective plus
-    ``shaping`` times a smooth measure of progress towards empowerment) minus ``penalty`` times
-    the violation, and keeps the best plan by the objective itself.
-
-    The formulas follow :mod:`dayafter.metrics.composition` (ties for largest count as largest,
-    empty regions count nowhere, shares compared as ``P / N``).
-    """
+def _census_score(P, totals, ob, out):  # pragma: no cover - compiled
+    """Community and homogeneity terms on one census's tally; violation of the community and
+    region criteria; and the guidance term. ``out = [value, violation, shape]``."""
     k, g = P.shape
-    thr = fpar[2]
+    thr = ob.threshold
+    W = ob.W
     plur = np.zeros(g)
     maj = np.zeros(g)
     strn = np.zeros(g)
     top = np.zeros(k)
+    N = np.zeros(k)
     homog = 0.0
     total = 0.0
     for r in range(k):
-        nr = N[r]
+        nr = 0.0
+        for c in range(g):
+            nr += P[r, c]
+        N[r] = nr
         total += nr
         if nr <= 0:
             continue
@@ -165,11 +139,11 @@ def score(P, N, areak, st, totals, W, fpar, w_splits, split_caps, cut_cap, cc_ki
         if totals[c] > 0:
             val += (W[0, c] * plur[c] + W[1, c] * maj[c] + W[2, c] * strn[c]) / totals[c]
     if total > 0:
-        val += fpar[0] * homog / total
-    val += fpar[1] * st[0]
-    for lev in range(w_splits.size):
-        val += w_splits[lev] * st[1 + lev]
+        val += ob.w_homog * homog / total
     viol = 0.0
+    cc_kind = ob.cc_kind
+    cc_g = ob.cc_g
+    cc_bound = ob.cc_bound
     for j in range(cc_kind.size):
         c = cc_g[j]
         kind = cc_kind[j]
@@ -182,6 +156,11 @@ def score(P, N, areak, st, totals, W, fpar, w_splits, split_caps, cut_cap, cc_ki
             viol += max(0.0, strn[c] / totals[c] - b)
         else:
             viol += max(0.0, strn[c] - b) / totals[c]
+    rc_kind = ob.rc_kind
+    rc_region = ob.rc_region
+    rc_c = ob.rc_c
+    rc_lo = ob.rc_lo
+    rc_hi = ob.rc_hi
     for j in range(rc_kind.size):
         r = rc_region[j]
         if N[r] <= 0:
@@ -189,23 +168,16 @@ def score(P, N, areak, st, totals, W, fpar, w_splits, split_caps, cut_cap, cc_ki
         kind = rc_kind[j]
         if kind == 0:
             x = P[r, rc_c[j]] / N[r]
-        elif kind == 1:
-            x = areak[r]
         else:
             x = top[r]
+        if kind == 1:
+            continue  # area: census-independent, see score()
         if x < rc_lo[j]:
             viol += (rc_lo[j] - x) / max(1.0, abs(rc_lo[j]))
         if x > rc_hi[j]:
             viol += (x - rc_hi[j]) / max(1.0, abs(rc_hi[j]))
-    if cut_cap >= 0 and st[0] > cut_cap:
-        viol += st[0] - cut_cap
-    for lev in range(split_caps.size):
-        if split_caps[lev] >= 0 and st[1 + lev] > split_caps[lev]:
-            viol += st[1 + lev] - split_caps[lev]
-    out[0] = val
-    out[1] = viol
     shape = 0.0
-    if fpar[4] > 0:
+    if ob.shaping > 0:
         # smooth guidance on the plateaus of the step-like metrics (search only, not reported):
         # how close each community comes to being largest / a majority / not stranded
         for c in range(g):
@@ -230,8 +202,70 @@ def score(P, N, areak, st, totals, W, fpar, w_splits, split_caps, cut_cap, cc_ki
                     if N[r] > 0:
                         acc += P[r, c] * min(1.0, P[r, c] / (N[r] * thr))
                 shape += -W[2, c] * acc / totals[c]
-    out[2] = val + fpar[4] * shape
-    return out[2] - fpar[3] * viol
+    out[0] = val
+    out[1] = viol
+    out[2] = shape
+    return val
+
+
+@njit(cache=True)
+def score(D, S, ob, out):  # pragma: no cover - compiled
+    """Penalized search score of a state; writes ``out = [objective, violation, shaped]``.
+
+    The objective combines the censuses (weighted sum or worst) and adds the census-free terms
+    (cut edges, splits). The search compares shaped scores (the objective plus ``shaping`` times
+    a smooth measure of progress) minus ``penalty`` times the violation, and keeps the best plan
+    by the objective itself. The formulas follow :mod:`dayafter.metrics.composition` (ties for
+    largest count as largest, empty regions count nowhere, shares compared as ``P / N``).
+    """
+    n_c = D.tables.shape[0]
+    tmp = np.zeros(3)
+    val = 0.0
+    shape = 0.0
+    viol = 0.0
+    worst = np.inf
+    tally = S.tally
+    totals = D.totals
+    cw = ob.census_weights
+    for c in range(n_c):
+        v = _census_score(tally[c], totals[c], ob, tmp)
+        viol += tmp[1]
+        if ob.combine == COMBINE_WORST:
+            if v < worst:
+                worst = v
+                shape = tmp[2]
+        else:
+            val += cw[c] * v
+            shape += cw[c] * tmp[2]
+    if ob.combine == COMBINE_WORST:
+        val = worst
+    counts = S.counts
+    val += ob.w_cut * counts[S_CUT]
+    w_splits = ob.w_splits
+    for lev in range(w_splits.size):
+        val += w_splits[lev] * counts[S_SPLITS0 + lev]
+    rc_kind = ob.rc_kind
+    rc_region = ob.rc_region
+    rc_lo = ob.rc_lo
+    rc_hi = ob.rc_hi
+    area = S.area
+    for j in range(rc_kind.size):
+        if rc_kind[j] == 1:  # area of a region (km2)
+            x = area[rc_region[j]]
+            if x < rc_lo[j]:
+                viol += (rc_lo[j] - x) / max(1.0, abs(rc_lo[j]))
+            if x > rc_hi[j]:
+                viol += (x - rc_hi[j]) / max(1.0, abs(rc_hi[j]))
+    if ob.cut_cap >= 0 and counts[S_CUT] > ob.cut_cap:
+        viol += counts[S_CUT] - ob.cut_cap
+    split_caps = ob.split_caps
+    for lev in range(split_caps.size):
+        if split_caps[lev] >= 0 and counts[S_SPLITS0 + lev] > split_caps[lev]:
+            viol += counts[S_SPLITS0 + lev] - split_caps[lev]
+    out[0] = val
+    out[1] = viol
+    out[2] = val + ob.shaping * shape
+    return out[2] - ob.penalty * viol
 
 
 @njit(cache=True)
@@ -246,6 +280,16 @@ def _better(s_new, v_new, s_old, v_old, pen):  # pragma: no cover - compiled
     if f_new:
         return s_new > s_old
     return s_new - pen * v_new > s_old - pen * v_old
+
+
+@njit(cache=True)
+def within_budget(S, ob):  # pragma: no cover - compiled
+    """True when the plan's change from the start is within the move budget."""
+    if ob.budget_units >= 0 and S.counts[S_CHANGED] > ob.budget_units:
+        return False
+    if ob.budget_people >= 0 and S.changed[0] > ob.budget_people * (1 + 1e-12) + 1e-9:
+        return False
+    return True
 
 
 # ------------------------------------------------------------------------------- moves
@@ -295,7 +339,10 @@ def _stays_connected(u, r, indptr, indices, a, size, seen, stack):  # pragma: no
 
 
 @njit(cache=True)
-def _pick_cut_entry(a, src, indices, rng):  # pragma: no cover - compiled
+def _pick_cut_entry(D, a, rng):  # pragma: no cover - compiled
+    """A CSR entry joining two regions, uniformly among them (rejection sampling); -1 if none."""
+    src = D.src
+    indices = D.indices
     ne = src.size
     for _ in range(100 * ne + 100):
         p = rng.integers(0, ne)
@@ -305,21 +352,21 @@ def _pick_cut_entry(a, src, indices, rng):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def propose_flip(indptr, indices, src, a, pop, lock, lo, hi, N, size, rng, seen, stack,
-                 moved, newlab):  # pragma: no cover - compiled
+def propose_flip(D, S, rng, seen, stack, moved, newlab):  # pragma: no cover - compiled
     """Pick a boundary unit and a neighbouring region; returns 1 (move in ``moved``/``newlab``)
     or 0 when the drawn move breaks a lock, a bound or contiguity."""
-    p = _pick_cut_entry(a, src, indices, rng)
+    a = S.assignment
+    p = _pick_cut_entry(D, a, rng)
     if p < 0:
         return 0
-    u = src[p]
+    u = D.src[p]
     r_old = a[u]
-    r_new = a[indices[p]]
-    if lock[u] >= 0:
+    r_new = a[D.indices[p]]
+    if D.lock[u] >= 0:
         return 0
-    if N[r_old] - pop[u] < lo[r_old] or N[r_new] + pop[u] > hi[r_new]:
+    if S.region_pop[r_old] - D.pop[u] < D.lo[r_old] or S.region_pop[r_new] + D.pop[u] > D.hi[r_new]:
         return 0
-    if not _stays_connected(u, r_old, indptr, indices, a, size, seen, stack):
+    if not _stays_connected(u, r_old, D.indptr, D.indices, a, S.size, seen, stack):
         return 0
     moved[0] = u
     newlab[0] = r_new
@@ -327,267 +374,132 @@ def propose_flip(indptr, indices, src, a, pop, lock, lo, hi, N, size, rng, seen,
 
 
 @njit(cache=True)
-def propose_recom(indptr, indices, src, a, pop, lock, lo, hi, rng, attempts, ws_local, ws_nodes,
-                  ws_lptr, ws_lind, ws_parent, ws_intree, ws_nxt, ws_cptr, ws_cind, ws_order,
-                  ws_lpop, ws_la, ws_lb, ws_sub, ws_sla, ws_slb, ws_cand, ws_inside, moved,
-                  newlab):  # pragma: no cover - compiled
+def propose_recom(D, S, ws, rng, attempts, moved, newlab):  # pragma: no cover - compiled
     """A ReCom proposal (cut-edge pair rule, uniform spanning tree, uniform balanced cut).
 
     Returns the number of units whose region changes (listed in ``moved``/``newlab``); 0 when no
     balanced cut was found in ``attempts`` trees or the cut reproduces the same plan.
     """
-    p = _pick_cut_entry(a, src, indices, rng)
+    a = S.assignment
+    p = _pick_cut_entry(D, a, rng)
     if p < 0:
         return 0
-    ra = a[src[p]]
-    rb = a[indices[p]]
-    m = gather(a, ra, rb, ws_local, ws_nodes)
-    induced_csr(indptr, indices, ws_nodes, m, ws_local, ws_lptr, ws_lind)
-    for i in range(m):
-        u = ws_nodes[i]
-        ws_lpop[i] = pop[u]
-        ws_la[i] = 1 if lock[u] == ra else 0
-        ws_lb[i] = 1 if lock[u] == rb else 0
-    count = 0
-    for _ in range(attempts):
-        wilson_tree(ws_lptr, ws_lind, m, rng, ws_parent, ws_intree, ws_nxt)
-        tree_order(ws_parent, m, ws_cptr, ws_cind, ws_order)
-        count = balanced_cuts(ws_parent, ws_order, m, ws_lpop, ws_la, ws_lb, lo[ra], hi[ra],
-                              lo[rb], hi[rb], ws_sub, ws_sla, ws_slb, ws_cand)
-        if count > 0:
-            break
+    ra = a[D.src[p]]
+    rb = a[D.indices[p]]
+    m = load_merged(D.indptr, D.indices, a, ra, rb, D.pop, D.lock, ws)
+    trees = np.zeros(1, np.int64)
+    count = draw_cuts(ws, m, TREE_UNIFORM, attempts, D.lo[ra], D.hi[ra], D.lo[rb], D.hi[rb],
+                      rng, trees)
     n_moved = 0
     if count > 0:
-        chosen = ws_cand[rng.integers(0, count)]
-        v = chosen // 2
-        orient = chosen % 2
-        mark_subtree(ws_order, ws_parent, m, v, ws_inside)
+        cut_labels(ws, m, ws.cand[rng.integers(0, count)], ra, rb)
+        nodes = ws.nodes
+        lab = ws.newlab
         for i in range(m):
-            if ws_inside[i]:
-                lab = ra if orient == 0 else rb
-            else:
-                lab = rb if orient == 0 else ra
-            u = ws_nodes[i]
-            if lab != a[u]:
+            u = nodes[i]
+            if lab[i] != a[u]:
                 moved[n_moved] = u
-                newlab[n_moved] = lab
+                newlab[n_moved] = lab[i]
                 n_moved += 1
-    for i in range(m):
-        ws_local[ws_nodes[i]] = -1
+    release(ws, m)
     return n_moved
 
 
 # ------------------------------------------------------------------------------- search
 @njit(cache=True)
-def search(mode, n_steps, step0, total_steps, t0, t1, p_flip, burst_len, attempts,
-           indptr, indices, src, table, pop, area, lock, lo, hi, adm_codes, adm_offsets,
-           totals, W, fpar, w_splits, split_caps, cut_cap, cc_kind, cc_g, cc_bound, rc_kind,
-           rc_region, rc_c, rc_lo, rc_hi, a, best_a, best, rng, counts):  # pragma: no cover
-    """Run ``n_steps`` steps of simulated annealing (``mode`` 0) or short bursts (``mode`` 1).
+def search(D, S, ob, prm, ws, carry, burst_a, best_a, best, rng, counts):  # pragma: no cover
+    """Run ``prm.n_steps`` steps of simulated annealing (``MODE_ANNEAL``) or short bursts.
 
-    ``a`` is the current plan (updated in place); ``best_a`` / ``best = [score, violation]``
-    the best plan seen so far (updated when beaten). Annealing accepts a move with probability
-    ``min(1, exp(delta / T))`` on the penalized score, ``T`` falling geometrically from ``t0``
-    to ``t1`` over ``total_steps`` (this call covers steps ``step0 .. step0 + n_steps``). Short
-    bursts (Cannon, Duchin, Randall and Rule) run an unbiased chain for ``burst_len`` steps and
-    restart from the best plan of the burst. ``counts`` accumulates
+    ``S`` is the current plan, updated in place (fill it with ``init_state`` before the first
+    call); ``carry = [score, objective, violation, burst score]`` and ``burst_a`` (the best plan
+    of the current burst) carry the search from one call to the next (``carry[3]`` NaN: start
+    afresh), so the result does not depend on how the steps are split into calls. ``best_a`` /
+    ``best = [objective, violation]`` is the best plan seen so far (updated when beaten). Annealing
+    accepts a move with probability ``min(1, exp(delta / T))`` on the penalized score, ``T``
+    falling geometrically from ``t0`` to ``t1`` over ``total_steps`` (this call covers steps
+    ``step0 .. step0 + n_steps``). Short bursts (Cannon et al.) run an unbiased chain for
+    ``burst_len`` steps and restart from the best plan of the burst. A move that takes the plan
+    beyond the move budget is undone and counts as invalid. ``counts`` accumulates
     ``[proposed, invalid, accepted, improved]``.
     """
-    n, g = table.shape
-    k = lo.size
-    rows = adm_codes.shape[0]
-    n_rows = adm_offsets[rows]
-    P = np.zeros((k, g))
-    N = np.zeros(k)
-    size = np.zeros(k, dtype=np.int64)
-    areak = np.zeros(k)
-    adm_reg = np.zeros((n_rows, k), dtype=np.int64)
-    adm_nz = np.zeros(n_rows, dtype=np.int64)
-    st = np.zeros(1 + rows, dtype=np.int64)
-    init_state(indptr, indices, a, table, pop, area, adm_codes, adm_offsets, P, N, size, areak,
-               adm_reg, adm_nz, st)
-    # workspaces
-    ws_local = np.full(n, -1, dtype=np.int64)
-    ws_nodes = np.empty(n, dtype=np.int64)
-    ws_lptr = np.empty(n + 1, dtype=np.int64)
-    ws_lind = np.empty(indices.size, dtype=np.int64)
-    ws_parent = np.empty(n, dtype=np.int64)
-    ws_intree = np.empty(n, dtype=np.bool_)
-    ws_nxt = np.empty(n, dtype=np.int64)
-    ws_cptr = np.empty(n + 1, dtype=np.int64)
-    ws_cind = np.empty(n, dtype=np.int64)
-    ws_order = np.empty(n, dtype=np.int64)
-    ws_lpop = np.empty(n)
-    ws_la = np.empty(n, dtype=np.int64)
-    ws_lb = np.empty(n, dtype=np.int64)
-    ws_sub = np.empty(n)
-    ws_sla = np.empty(n, dtype=np.int64)
-    ws_slb = np.empty(n, dtype=np.int64)
-    ws_cand = np.empty(2 * n, dtype=np.int64)
-    ws_inside = np.empty(n, dtype=np.bool_)
+    n = S.assignment.size
     seen = np.zeros(n, dtype=np.bool_)
     stack = np.empty(n, dtype=np.int64)
     moved = np.empty(n, dtype=np.int64)
     newlab = np.empty(n, dtype=np.int64)
     oldlab = np.empty(n, dtype=np.int64)
     out = np.zeros(3)
-    cur = score(P, N, areak, st, totals, W, fpar, w_splits, split_caps, cut_cap, cc_kind, cc_g,
-                cc_bound, rc_kind, rc_region, rc_c, rc_lo, rc_hi, out)
-    cur_s = out[0]
-    cur_v = out[1]
-    burst_a = a.copy()
-    burst_pen = cur
-    if _better(cur_s, cur_v, best[0], best[1], fpar[3]):
+    a = S.assignment
+    if np.isnan(carry[3]):
+        cur = score(D, S, ob, out)
+        cur_s = out[0]
+        cur_v = out[1]
+        burst_a[:] = a
+        burst_pen = cur
+    else:
+        cur = carry[0]
+        cur_s = carry[1]
+        cur_v = carry[2]
+        burst_pen = carry[3]
+    if _better(cur_s, cur_v, best[0], best[1], ob.penalty):
         best[0] = cur_s
         best[1] = cur_v
         best_a[:] = a
-    for step in range(n_steps):
-        if rng.random() < p_flip:
-            nm = propose_flip(indptr, indices, src, a, pop, lock, lo, hi, N, size, rng, seen,
-                              stack, moved, newlab)
+    for step in range(prm.n_steps):
+        if rng.random() < prm.p_flip:
+            nm = propose_flip(D, S, rng, seen, stack, moved, newlab)
         else:
-            nm = propose_recom(indptr, indices, src, a, pop, lock, lo, hi, rng, attempts,
-                               ws_local, ws_nodes, ws_lptr, ws_lind, ws_parent, ws_intree,
-                               ws_nxt, ws_cptr, ws_cind, ws_order, ws_lpop, ws_la, ws_lb,
-                               ws_sub, ws_sla, ws_slb, ws_cand, ws_inside, moved, newlab)
+            nm = propose_recom(D, S, ws, rng, prm.attempts, moved, newlab)
         counts[0] += 1
         if nm == 0:
             counts[1] += 1
         else:
             for i in range(nm):
-                u = moved[i]
-                oldlab[i] = a[u]
-                set_label(u, newlab[i], indptr, indices, a, table, pop, area, adm_codes,
-                          adm_offsets, P, N, size, areak, adm_reg, adm_nz, st)
-            new = score(P, N, areak, st, totals, W, fpar, w_splits, split_caps, cut_cap,
-                        cc_kind, cc_g, cc_bound, rc_kind, rc_region, rc_c, rc_lo, rc_hi, out)
-            accept = True
-            if mode == MODE_ANNEAL and new < cur:
-                frac = (step0 + step) / max(total_steps, 1)
-                temp = t0 * (t1 / t0) ** frac
-                accept = rng.random() < np.exp((new - cur) / temp)
-            if accept:
-                counts[2] += 1
-                cur = new
-                cur_s = out[0]
-                cur_v = out[1]
-                if _better(cur_s, cur_v, best[0], best[1], fpar[3]):
-                    counts[3] += 1
-                    best[0] = cur_s
-                    best[1] = cur_v
-                    best_a[:] = a
-                if mode == MODE_BURSTS and cur > burst_pen:
-                    burst_pen = cur
-                    burst_a[:] = a
+                oldlab[i] = a[moved[i]]
+            move_units(D, S, moved, newlab, nm, True)
+            if not within_budget(S, ob):
+                counts[1] += 1
+                move_units(D, S, moved, oldlab, nm, True)
             else:
-                for i in range(nm - 1, -1, -1):
-                    set_label(moved[i], oldlab[i], indptr, indices, a, table, pop, area,
-                              adm_codes, adm_offsets, P, N, size, areak, adm_reg, adm_nz, st)
-        if mode == MODE_BURSTS and (step0 + step + 1) % burst_len == 0:
+                new = score(D, S, ob, out)
+                accept = True
+                if prm.mode == MODE_ANNEAL and new < cur:
+                    frac = (prm.step0 + step) / max(prm.total_steps, 1)
+                    temp = prm.t0 * (prm.t1 / prm.t0) ** frac
+                    accept = rng.random() < np.exp((new - cur) / temp)
+                if accept:
+                    counts[2] += 1
+                    cur = new
+                    cur_s = out[0]
+                    cur_v = out[1]
+                    if _better(cur_s, cur_v, best[0], best[1], ob.penalty):
+                        counts[3] += 1
+                        best[0] = cur_s
+                        best[1] = cur_v
+                        best_a[:] = a
+                    if prm.mode == MODE_BURSTS and cur > burst_pen:
+                        burst_pen = cur
+                        burst_a[:] = a
+                else:
+                    move_units(D, S, moved, oldlab, nm, True)
+        if prm.mode == MODE_BURSTS and (prm.step0 + step + 1) % prm.burst_len == 0:
             # end of a burst: restart from its best plan (tallies rebuilt from scratch)
             a[:] = burst_a
-            init_state(indptr, indices, a, table, pop, area, adm_codes, adm_offsets, P, N, size,
-                       areak, adm_reg, adm_nz, st)
-            cur = score(P, N, areak, st, totals, W, fpar, w_splits, split_caps, cut_cap,
-                        cc_kind, cc_g, cc_bound, rc_kind, rc_region, rc_c, rc_lo, rc_hi, out)
+            init_state(D, S)
+            cur = score(D, S, ob, out)
             cur_s = out[0]
             cur_v = out[1]
             burst_pen = cur
+    carry[0] = cur
+    carry[1] = cur_s
+    carry[2] = cur_v
+    carry[3] = burst_pen
     return cur
 
 
 @njit(cache=True)
-def score_assignment(indptr, indices, a, table, pop, area, adm_codes, adm_offsets, k, totals, W,
-                     fpar, w_splits, split_caps, cut_cap, cc_kind, cc_g, cc_bound, rc_kind,
-                     rc_region, rc_c, rc_lo, rc_hi, out):  # pragma: no cover - compiled
-    """Score and violation of an assignment computed from scratch (``out = [score, viol, shaped]``)."""
-    g = table.shape[1]
-    rows = adm_codes.shape[0]
-    n_rows = adm_offsets[rows]
-    P = np.zeros((k, g))
-    N = np.zeros(k)
-    size = np.zeros(k, dtype=np.int64)
-    areak = np.zeros(k)
-    adm_reg = np.zeros((n_rows, k), dtype=np.int64)
-    adm_nz = np.zeros(n_rows, dtype=np.int64)
-    st = np.zeros(1 + rows, dtype=np.int64)
-    init_state(indptr, indices, a, table, pop, area, adm_codes, adm_offsets, P, N, size, areak,
-               adm_reg, adm_nz, st)
-    return score(P, N, areak, st, totals, W, fpar, w_splits, split_caps, cut_cap, cc_kind,
-                 cc_g, cc_bound, rc_kind, rc_region, rc_c, rc_lo, rc_hi, out)
-
-
-# ------------------------------------------------------------------------------- seeding
-@njit(cache=True)
-def seed_partition(indptr, indices, pop, lock, lo, hi, rng, attempts, restarts,
-                   a):  # pragma: no cover - compiled
-    """A random contiguous plan meeting the bounds and locks by recursive spanning-tree cuts.
-
-    Region ``j`` is cut off the still unassigned units along a balanced edge of a uniform
-    spanning tree, the rest staying connected. Returns 1 on success (plan in ``a``), 0 after
-    ``restarts`` full tries of ``attempts`` trees per cut.
-    """
-    n = pop.size
-    k = lo.size
-    local = np.full(n, -1, dtype=np.int64)
-    nodes = np.empty(n, dtype=np.int64)
-    lptr = np.empty(n + 1, dtype=np.int64)
-    lind = np.empty(indices.size, dtype=np.int64)
-    parent = np.empty(n, dtype=np.int64)
-    intree = np.empty(n, dtype=np.bool_)
-    nxt = np.empty(n, dtype=np.int64)
-    cptr = np.empty(n + 1, dtype=np.int64)
-    cind = np.empty(n, dtype=np.int64)
-    order = np.empty(n, dtype=np.int64)
-    lpop = np.empty(n)
-    la = np.empty(n, dtype=np.int64)
-    lb = np.empty(n, dtype=np.int64)
-    sub = np.empty(n)
-    sla = np.empty(n, dtype=np.int64)
-    slb = np.empty(n, dtype=np.int64)
-    cand = np.empty(2 * n, dtype=np.int64)
-    inside = np.empty(n, dtype=np.bool_)
-    for _ in range(restarts):
-        for u in range(n):
-            a[u] = -1
-        ok = True
-        for j in range(k - 1):
-            m = gather(a, -1, -1, local, nodes)
-            induced_csr(indptr, indices, nodes, m, local, lptr, lind)
-            lo_b = 0.0
-            hi_b = 0.0
-            for r in range(j + 1, k):
-                lo_b += lo[r]
-                hi_b += hi[r]
-            for i in range(m):
-                u = nodes[i]
-                lpop[i] = pop[u]
-                la[i] = 1 if lock[u] == j else 0
-                lb[i] = 1 if lock[u] > j else 0
-            count = 0
-            for _t in range(attempts):
-                wilson_tree(lptr, lind, m, rng, parent, intree, nxt)
-                tree_order(parent, m, cptr, cind, order)
-                count = balanced_cuts(parent, order, m, lpop, la, lb, lo[j], hi[j], lo_b, hi_b,
-                                      sub, sla, slb, cand)
-                if count > 0:
-                    break
-            if count == 0:
-                for i in range(m):
-                    local[nodes[i]] = -1
-                ok = False
-                break
-            chosen = cand[rng.integers(0, count)]
-            v = chosen // 2
-            orient = chosen % 2
-            mark_subtree(order, parent, m, v, inside)
-            for i in range(m):
-                if inside[i] == (orient == 0):
-                    a[nodes[i]] = j
-                local[nodes[i]] = -1
-        if ok:
-            for u in range(n):
-                if a[u] < 0:
-                    a[u] = k - 1
-            return 1
-    return 0
+def score_assignment(D, S, ob, out):  # pragma: no cover - compiled
+    """Score and violation of ``S.assignment`` computed from scratch (``out = [score, viol,
+    shaped]``)."""
+    init_state(D, S)
+    return score(D, S, ob, out)

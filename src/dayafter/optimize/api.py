@@ -9,7 +9,8 @@ from dayafter.errors import InfeasibleError
 from dayafter.optimize.heuristics import AnnealingOptimizer, ShortBurstOptimizer
 from dayafter.optimize.mip import MIPOptimizer
 from dayafter.optimize.problem import Problem
-from dayafter.optimize.result import OptimizeResult, Progress
+from dayafter.optimize.result import OptimizeResult
+from dayafter.progress import CancelToken, ProgressCallback
 from dayafter.territory import Territory
 from dayafter.validation import PARAMETERS, Interval, StrOptions, validate_params
 
@@ -28,7 +29,8 @@ METHODS = ("auto", "anneal", "bursts", "mip")
 def optimize(problem: Problem, territory: Territory, *, method: str = "auto",
              time_limit: float = 60.0, seed: int | None = None, steps: int = 200_000,
              restarts: int = 4, heuristic_share: float = 0.25,
-             progress: Progress | None = None) -> OptimizeResult:
+             progress: ProgressCallback | None = None,
+             cancel: CancelToken | None = None) -> OptimizeResult:
     """Find the best plan for ``problem`` on ``territory``.
 
     Parameters
@@ -44,7 +46,12 @@ def optimize(problem: Problem, territory: Territory, *, method: str = "auto",
     steps, restarts
         Heuristics: steps per restart (the annealing schedule's length) and restarts.
     progress
-        Progress callback (see :data:`dayafter.optimize.result.Progress`).
+        A :data:`~dayafter.progress.ProgressCallback`, called at least once a second (task
+        ``"optimize"`` for the MIP, the heuristic's name for the heuristics).
+    cancel
+        A :class:`~dayafter.progress.CancelToken`: once set, the run stops within a fraction of a
+        second and returns its best plan so far (``stats["cancelled"]``, or status
+        ``"cancelled"`` for the MIP).
 
     Returns
     -------
@@ -58,22 +65,23 @@ def optimize(problem: Problem, territory: Territory, *, method: str = "auto",
     """
     cp = problem.compile(territory)
     t0 = time.perf_counter()
-    kw = {"steps": steps, "restarts": restarts, "seed": seed, "progress": progress}
+    kw = {"steps": steps, "restarts": restarts, "seed": seed, "progress": progress,
+          "cancel": cancel}
     if method == "anneal":
         return AnnealingOptimizer(time_limit=time_limit, **kw).run(cp)
     if method == "bursts":
         return ShortBurstOptimizer(time_limit=time_limit, **kw).run(cp)
     if method == "mip":
-        return MIPOptimizer(time_limit=time_limit, progress=progress).run(cp)
+        return MIPOptimizer(time_limit=time_limit, progress=progress, cancel=cancel).run(cp)
     if not problem.objective.natural:
         return ShortBurstOptimizer(time_limit=time_limit, **kw).run(cp)
     heur = ShortBurstOptimizer(time_limit=max(time_limit * heuristic_share, 0.5), **kw).run(cp)
     left = time_limit - (time.perf_counter() - t0)
-    if left < 1.0:
+    if left < 1.0 or (cancel is not None and cancel.cancelled):
         return heur
     try:
         exact = MIPOptimizer(time_limit=left, warm_start=heur.plan if heur.feasible else None,
-                             progress=progress).run(cp)
+                             progress=progress, cancel=cancel).run(cp)
     except InfeasibleError as exc:
         if not heur.feasible:
             raise

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from dayafter.optimize.milp import ModelBuilder
+from dayafter.optimize.milp import ModelBuilder, new_highs
 from dayafter.optimize.problem import CompiledProblem
 
 __all__ = ["DecompositionBound", "TermBound", "decomposable", "decomposition_bound",
@@ -433,7 +433,7 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
             for i in range(n):
                 if C[i, c] > 0:
                     b.costs[0][x[i, r]] += m_w * C[i, c] / T[c]
-    h = highspy.Highs()
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("log_to_console", False)
     h.setOptionValue("time_limit", float(max(time_limit, 0.5)))
@@ -524,7 +524,7 @@ def tie_possible(cp: CompiledProblem, a: int, b: int, *, time_limit: float = 10.
     caps = np.concatenate([[hi], np.full(g - 2, cap)])
     for i, j in _conflicts(indptr, ind, wts, caps):
         bld.add_row([x[i], x[j]], [1.0, 1.0], -np.inf, 1.0)
-    h = highspy.Highs()
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("log_to_console", False)
     h.setOptionValue("time_limit", float(max(time_limit, 0.5)))

@@ -22,11 +22,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dayafter._kernels import chain as _c
+from dayafter._kernels import tree as _t
 from dayafter.errors import ConfigError, InfeasibleError
 from dayafter.optimize import _kernels as _k
 from dayafter.optimize.problem import CompiledProblem, Problem
-from dayafter.optimize.result import OptimizeResult, Progress, kernel_args, make_plan
+from dayafter.optimize.result import OptimizeResult, kernel_args, kernel_state, make_plan
 from dayafter.plan import Plan
+from dayafter.progress import CancelToken, ProgressCallback, Throttle
 from dayafter.territory import Territory
 
 __all__ = ["AnnealingOptimizer", "ShortBurstOptimizer", "seed_plan"]
@@ -45,11 +48,13 @@ def seed_plan(cp: CompiledProblem, rng: np.random.Generator, *, attempts: int = 
         No such plan was found in ``restarts`` tries (the bounds may admit no plan; the MIP can
         prove it).
     """
-    kw = kernel_args(cp)
-    a = np.full(cp.territory.n_units, -1, dtype=np.int64)
-    ok = _k.seed_partition(kw["indptr"], kw["indices"], kw["pop"], kw["lock"], kw["lo"],
-                           kw["hi"], rng, attempts, restarts, a)
-    if not ok:
+    D, _O = kernel_args(cp)
+    n = cp.territory.n_units
+    a = np.full(n, -1, dtype=np.int64)
+    ws = _t.make_tree_work(n, D.indices.size, int(np.diff(D.indptr).max()) if n else 1)
+    trees = _t.seed_partition(D.indptr, D.indices, D.pop, D.lock, D.lo, D.hi, 0, cp.k, a, ws,
+                              rng, attempts, attempts * restarts)
+    if trees <= 0:
         raise InfeasibleError(
             f"no contiguous plan of {cp.k} regions within the population bounds "
             f"{cp.lo.min():,.0f}..{cp.hi.max():,.0f} was found in {restarts} tries of "
@@ -91,8 +96,9 @@ class _Search:
     def __init__(self, *, steps: int = 20_000, time_limit: float | None = None,
                  restarts: int = 1, p_flip: float = 0.5, tree_attempts: int = 20,
                  seed: int | None = None, initial: Plan | NDArray[np.integer] | None = None,
-                 progress: Progress | None = None, chunk: int = 2_000, keep: int = 10,
-                 shaping: float = 0.1, **extra: Any) -> None:
+                 progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+                 chunk: int = 2_000, keep: int = 10, shaping: float = 0.1,
+                 **extra: Any) -> None:
         self.steps = steps
         self.time_limit = time_limit
         self.restarts = restarts
@@ -101,6 +107,7 @@ class _Search:
         self.seed = seed
         self.initial = initial
         self.progress = progress
+        self.cancel = cancel
         self.chunk = chunk
         self.keep = keep
         self.shaping = shaping
@@ -133,6 +140,14 @@ class _Search:
         territory
             The territory (needed with a :class:`Problem`).
 
+        Notes
+        -----
+        The kernel runs in chunks of at most ``chunk`` steps and about a fifth of a second;
+        after each, ``progress`` may be called (at least once a second) and ``cancel`` is
+        checked: a cancelled search returns its best plan so far, with
+        ``stats["cancelled"]``. Without a time limit the result depends on the seed alone, not
+        on how the steps were chunked.
+
         Raises
         ------
         InfeasibleError
@@ -147,9 +162,10 @@ class _Search:
             cp = problem
         t_start = time.perf_counter()
         rng = np.random.default_rng(self.seed)
-        kw = kernel_args(cp, shaping=float(self.shaping))
+        D, ob = kernel_args(cp, shaping=float(self.shaping))
         t0, t1, burst = self._schedule(cp)
         n = cp.territory.n_units
+        ws = _t.make_tree_work(n, D.indices.size, int(np.diff(D.indptr).max()) if n else 1)
         best_a = np.zeros(n, dtype=np.int64)
         best = np.array([-np.inf, np.inf])
         counts = np.zeros(4, dtype=np.int64)
@@ -158,8 +174,20 @@ class _Search:
         steps_done = 0
         deadline = None if self.time_limit is None else t_start + self.time_limit
         start = _start(self.initial, cp)
+        if start is None and cp.start is not None:
+            start = cp.start.copy()  # a negotiation: every restart from the start plan
+        total = self.steps * self.restarts
+        note = Throttle(self.progress, self.method, total=total, interval=0.5)
+        cancelled = False
+        chunk = min(self.chunk, 64)
         for restart in range(self.restarts):
-            a = start.copy() if (restart == 0 and start is not None) else seed_plan(cp, rng)
+            if cancelled:
+                break
+            a = start.copy() if start is not None else seed_plan(cp, rng)
+            S = kernel_state(cp, a)
+            _c.init_state(D, S)
+            carry = np.full(4, np.nan)
+            burst_a = np.zeros(n, dtype=np.int64)
             if deadline is not None:
                 left = deadline - time.perf_counter()
                 if left <= 0:
@@ -170,38 +198,43 @@ class _Search:
                 restart_deadline = None
             done = 0
             while done < self.steps:
-                m = min(self.chunk, self.steps - done)
+                m = min(chunk, self.steps - done)
                 pos = done
                 if restart_deadline is not None and self._mode == _k.MODE_ANNEAL:
                     # cool on the clock as well as on the step count, whichever is further
                     tfrac = (time.perf_counter() - restart_t0) / (restart_deadline - restart_t0)
                     pos = min(max(done, int(tfrac * self.steps)), self.steps - m)
-                _k.search(self._mode, m, pos, self.steps, t0, t1, self.p_flip, burst,
-                          self.tree_attempts, kw["indptr"], kw["indices"], kw["src"],
-                          kw["table"], kw["pop"], kw["area"], kw["lock"], kw["lo"], kw["hi"],
-                          kw["adm_codes"], kw["adm_offsets"], kw["totals"], kw["W"],
-                          kw["fpar"], kw["w_splits"], kw["split_caps"], kw["cut_cap"],
-                          kw["cc_kind"], kw["cc_g"], kw["cc_bound"], kw["rc_kind"],
-                          kw["rc_region"], kw["rc_c"], kw["rc_lo"], kw["rc_hi"], a, best_a,
-                          best, rng, counts)
+                prm = _k.SearchParams(self._mode, m, pos, self.steps, t0, t1, self.p_flip, burst,
+                                      self.tree_attempts)
+                c0 = time.perf_counter()
+                _k.search(D, S, ob, prm, ws, carry, burst_a, best_a, best, rng, counts)
+                dt = time.perf_counter() - c0
+                if m == chunk:  # about a fifth of a second per call, at most self.chunk steps
+                    chunk = int(min(max(chunk * min(max(0.2 / max(dt, 1e-6), 0.5), 2.0), 1),
+                                    self.chunk))
                 done += m
                 steps_done += m
                 elapsed = time.perf_counter() - t_start
-                history.append((elapsed, steps_done, float(best[0])))
+                if not history or history[-1][2] != float(best[0]) or note.due():
+                    history.append((elapsed, steps_done, float(best[0])))
                 key = best_a.tobytes()
                 if key not in top:
                     top[key] = (float(best[0]), float(best[1]), best_a.copy())
-                if self.progress is not None:
-                    self.progress({"method": self.method, "elapsed": elapsed,
-                                   "steps": steps_done, "restart": restart,
-                                   "best": float(best[0]),
-                                   "feasible": bool(best[1] <= _k.FEAS_TOL)})
+                feasible = bool(best[1] <= _k.FEAS_TOL)
+                note(steps_done, message=f"restart {restart + 1}/{self.restarts}, best "
+                     f"{best[0]:.6g}" + ("" if feasible else " (not yet feasible)"),
+                     steps=steps_done, restart=restart, best=float(best[0]), feasible=feasible)
+                if self.cancel is not None and self.cancel.cancelled:
+                    cancelled = True
+                    break
                 if restart_deadline is not None and time.perf_counter() >= restart_deadline:
                     break
         elapsed = time.perf_counter() - t_start
         stats = {"proposed": int(counts[0]), "invalid": int(counts[1]),
                  "accepted": int(counts[2]), "improvements": int(counts[3]),
-                 "steps": steps_done, "restarts": self.restarts}
+                 "steps": steps_done, "restarts": self.restarts, "cancelled": cancelled}
+        note(steps_done, final=True, message=f"best {best[0]:.6g}", steps=steps_done,
+             best=float(best[0]), feasible=bool(best[1] <= _k.FEAS_TOL))
         res = make_plan(cp, best_a, method=self.method, elapsed=elapsed, history=history,
                         stats=stats, seed=self.seed)
         ranked = sorted(top.values(), key=lambda x: (x[1] > _k.FEAS_TOL, -x[0]))
@@ -238,7 +271,14 @@ class AnnealingOptimizer(_Search):
     initial
         Starting plan (a :class:`~dayafter.plan.Plan` or assignment).
     progress
-        Called after each chunk of ``chunk`` steps with a dictionary of the state.
+        A :data:`~dayafter.progress.ProgressCallback`: called at least once a second with a
+        :class:`~dayafter.progress.ProgressEvent` (steps done; ``extra``: ``best``,
+        ``feasible``, ``restart``).
+    cancel
+        A :class:`~dayafter.progress.CancelToken`: once set, the search stops within a fraction
+        of a second and returns its best plan so far.
+    chunk
+        Most steps per kernel call.
     keep
         Number of best plans kept in ``result_.top``.
     shaping
@@ -268,13 +308,12 @@ class AnnealingOptimizer(_Search):
                  restarts: int = 1, p_flip: float = 0.5, t_start: float | None = None,
                  t_end: float | None = None, tree_attempts: int = 20, seed: int | None = None,
                  initial: Plan | NDArray[np.integer] | None = None,
-                 progress: Progress | None = None, chunk: int = 2_000, keep: int = 10,
-                 shaping: float = 0.1) -> None:
+                 progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+                 chunk: int = 2_000, keep: int = 10, shaping: float = 0.1) -> None:
         super().__init__(steps=steps, time_limit=time_limit, restarts=restarts, p_flip=p_flip,
                          tree_attempts=tree_attempts, seed=seed, initial=initial,
-                         progress=progress, chunk=chunk, keep=keep, shaping=shaping,
-                         t_start=t_start,
-                         t_end=t_end)
+                         progress=progress, cancel=cancel, chunk=chunk, keep=keep,
+                         shaping=shaping, t_start=t_start, t_end=t_end)
 
     def _schedule(self, cp: CompiledProblem) -> tuple[float, float, int]:
         scale = (np.abs(cp.w_plur).sum() + np.abs(cp.w_maj).sum() + np.abs(cp.w_str).sum()
@@ -302,12 +341,12 @@ class ShortBurstOptimizer(_Search):
                  restarts: int = 1, burst_length: int = 10, p_flip: float = 0.2,
                  tree_attempts: int = 20, seed: int | None = None,
                  initial: Plan | NDArray[np.integer] | None = None,
-                 progress: Progress | None = None, chunk: int = 2_000, keep: int = 10,
-                 shaping: float = 0.1) -> None:
+                 progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+                 chunk: int = 2_000, keep: int = 10, shaping: float = 0.1) -> None:
         super().__init__(steps=steps, time_limit=time_limit, restarts=restarts, p_flip=p_flip,
                          tree_attempts=tree_attempts, seed=seed, initial=initial,
-                         progress=progress, chunk=chunk, keep=keep, shaping=shaping,
-                         burst_length=burst_length)
+                         progress=progress, cancel=cancel, chunk=chunk, keep=keep,
+                         shaping=shaping, burst_length=burst_length)
 
     def _schedule(self, cp: CompiledProblem) -> tuple[float, float, int]:
         if self.burst_length < 1:

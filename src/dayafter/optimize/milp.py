@@ -9,12 +9,20 @@ internals.
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ModelBuilder"]
+from dayafter.progress import CancelToken
+
+__all__ = ["ModelBuilder", "SolveWatch", "new_highs"]
 
 
 @dataclass
@@ -122,3 +130,114 @@ class ModelBuilder:
                            for z in self.integ]
         lp.sense_ = highspy.ObjSense.kMaximize
         return lp
+
+
+_BANNER_SHOWN = False
+
+
+def new_highs() -> Any:
+    """A ``highspy.Highs`` with its output off.
+
+    HiGHS writes a banner to the process's standard output when the first solver object is
+    made, before any option can turn it off; that would corrupt machine-readable output (``dayafter
+    ... --json``), so the first construction runs with file descriptor 1 pointed at
+    ``/dev/null``.
+    """
+    import highspy
+
+    global _BANNER_SHOWN
+    if not _BANNER_SHOWN:
+        _BANNER_SHOWN = True
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+    else:
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("log_to_console", False)
+    return h
+
+
+class SolveWatch:
+    """Progress and cancel during one HiGHS solve, through its MIP interrupt callback.
+
+    HiGHS calls back many times a second during branch and bound; the watch forwards the best
+    objective, bound and gap to ``report`` (a ``Throttle`` or ``None``) and interrupts the solve
+    once ``cancel`` is set (the solve then ends with status ``interrupt`` and its best plan).
+
+    Parameters
+    ----------
+    report
+        Called as ``report(elapsed, message=..., best=..., bound=..., gap=...)``.
+    cancel
+        A :class:`~dayafter.progress.CancelToken` or ``None``.
+    offset
+        Added to HiGHS's objective values (the model's constant).
+    label
+        Prefix of the progress message.
+    """
+
+    def __init__(self, report: Callable[..., None] | None, cancel: CancelToken | None,
+                 *, offset: float = 0.0, label: str = "MIP", elapsed0: float = 0.0) -> None:
+        self.report = report
+        self.cancel = cancel
+        self.offset = offset
+        self.label = label
+        self.elapsed0 = elapsed0
+        self.interrupted = False
+        self._lock = threading.Lock()
+        self._last: dict[str, Any] = {"message": f"{label}: starting", "best": None,
+                                      "bound": None, "gap": None}
+        self._t0 = time.perf_counter()
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
+
+    def attach(self, h: Any) -> None:
+        """Subscribe to ``h``'s MIP interrupt callback (when there is anything to do)."""
+        if self.report is not None or self.cancel is not None:
+            h.cbMipInterrupt.subscribe(self._on_event)
+
+    def __enter__(self) -> SolveWatch:
+        """Around a solve: a heartbeat thread repeats the last state once a second, so the
+        report keeps coming while HiGHS is inside a long LP solve or presolve."""
+        self._t0 = time.perf_counter()
+        if self.report is not None:
+            self._beat = threading.Thread(target=self._heartbeat, daemon=True)
+            self._beat.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join(timeout=2.0)
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(1.0):
+            with self._lock:
+                last = dict(self._last)
+                if self.report is not None:
+                    self.report(self.elapsed0 + time.perf_counter() - self._t0, **last)
+
+    def _on_event(self, e: Any) -> None:
+        if self.cancel is not None and self.cancel.cancelled:
+            e.data_in.user_interrupt = True
+            self.interrupted = True
+        if self.report is None:
+            return
+        d = e.data_out
+        best = d.mip_primal_bound + self.offset if np.isfinite(d.mip_primal_bound) else None
+        bound = d.mip_dual_bound + self.offset if np.isfinite(d.mip_dual_bound) else None
+        gap = float(d.mip_gap) if np.isfinite(d.mip_gap) else None
+        msg = f"{self.label}: " + (f"best {best:.6g}" if best is not None else "no plan yet") + \
+            (f", bound {bound:.6g}" if bound is not None else "") + \
+            (f", gap {gap:.1%}" if gap is not None else "")
+        with self._lock:
+            self._last = {"message": msg, "best": best, "bound": bound, "gap": gap}
+            self.report(self.elapsed0 + float(d.running_time), message=msg, best=best,
+                        bound=bound, gap=gap)

@@ -29,8 +29,9 @@ from dayafter.metrics.evaluate import evaluate
 from dayafter.optimize.heuristics import AnnealingOptimizer, ShortBurstOptimizer
 from dayafter.optimize.mip import build_model, solve_model
 from dayafter.optimize.problem import Objective, Problem, Term
-from dayafter.optimize.result import Progress, make_plan
+from dayafter.optimize.result import make_plan
 from dayafter.plan import Plan
+from dayafter.progress import ProgressCallback, ProgressEvent
 from dayafter.territory import Territory
 
 __all__ = ["ParetoFront", "ParetoPoint", "pareto_front"]
@@ -97,7 +98,7 @@ def _scaled(obj: Objective, w: float) -> list[Term]:
 def pareto_front(problem: Problem, territory: Territory, second: Objective, *,
                  method: str = "mip", max_points: int = 25, delta: float = 1e-5,
                  time_limit: float = 60.0, weights: int = 9, seed: int | None = None,
-                 heuristic_steps: int = 20_000, progress: Progress | None = None) -> ParetoFront:
+                 heuristic_steps: int = 20_000, progress: ProgressCallback | None = None) -> ParetoFront:
     """Non-dominated plans for ``problem.objective`` (first) and ``second``, both maximized.
 
     Parameters
@@ -122,7 +123,8 @@ def pareto_front(problem: Problem, territory: Territory, second: Objective, *,
     seed, heuristic_steps
         Heuristics: seed and steps per weight.
     progress
-        Called after each point with ``{"method", "points", "elapsed", "first", "second"}``.
+        Called with a :class:`~dayafter.progress.ProgressEvent` after each point (``done``: the
+        points so far; ``extra``: ``first``, ``second`` or ``weight``).
 
     Raises
     ------
@@ -132,6 +134,9 @@ def pareto_front(problem: Problem, territory: Territory, second: Objective, *,
         The two objectives use different censuses or thresholds, or the method is unknown.
     """
     first = problem.objective
+    if len(first.census_list) > 1 or problem.start is not None:
+        raise ConfigError("Pareto fronts are computed on one census and without a start plan",
+                          hint="give one census, or use dayafter optimize run for a negotiation")
     if (second.census or None) != (first.census or None) or second.threshold != first.threshold:
         raise ConfigError("both objectives must use the same census and stranded threshold",
                           hint="set 'census' and 'threshold' identically")
@@ -165,7 +170,7 @@ def _values(problem: Problem, second: Objective, territory: Territory,
 
 
 def _mip_front(problem: Problem, territory: Territory, second: Objective, cp_union: Any,
-               max_points: int, delta: float, time_limit: float, progress: Progress | None,
+               max_points: int, delta: float, time_limit: float, progress: ProgressCallback | None,
                t0: float) -> ParetoFront:
     cp1 = problem.compile(territory)
     cp2 = replace(problem, objective=second).compile(territory)
@@ -211,8 +216,10 @@ def _mip_front(problem: Problem, territory: Territory, second: Objective, cp_uni
                                 f"{f2:.6g} ({'exact' if exact else 'not proven'}).")
         points.append(ParetoPoint(f1, f2, plan, exact))
         if progress is not None:
-            progress({"method": "mip", "points": len(points), "first": f1, "second": f2,
-                      "elapsed": time.perf_counter() - t0})
+            progress(ProgressEvent("pareto", done=len(points), total=max_points,
+                                   elapsed=time.perf_counter() - t0,
+                                   message=f"{len(points)} points (MIP)",
+                                   extra={"method": "mip", "first": f1, "second": f2}))
         step = max(delta, 1e-9 * max(1.0, abs(f2)))
         eps = f2 + step
         warm = None
@@ -224,7 +231,7 @@ def _mip_front(problem: Problem, territory: Territory, second: Objective, cp_uni
 
 
 def _heuristic_front(problem: Problem, territory: Territory, second: Objective, method: str,
-                     weights: int, seed: int | None, steps: int, progress: Progress | None,
+                     weights: int, seed: int | None, steps: int, progress: ProgressCallback | None,
                      t0: float) -> ParetoFront:
     if weights < 2:
         raise ConfigError("the weighted-sum front needs at least 2 weights")
@@ -241,8 +248,9 @@ def _heuristic_front(problem: Problem, territory: Territory, second: Objective, 
         cands.append(res.plan.assignment)
         cands.extend(a for _s, a in res.top)
         if progress is not None:
-            progress({"method": method, "points": len(cands), "weight": float(w),
-                      "elapsed": time.perf_counter() - t0})
+            progress(ProgressEvent("pareto", done=len(cands), elapsed=time.perf_counter() - t0,
+                                   message=f"{len(cands)} candidate plans ({method})",
+                                   extra={"method": method, "weight": float(w)}))
     cp1 = problem.compile(territory)
     uniq = {a.tobytes(): a for a in cands}
     feasible = [(a, res) for a in uniq.values()

@@ -36,11 +36,11 @@ from dayafter.criteria import Criterion
 from dayafter.errors import ConfigError, InfeasibleError, first_ids
 from dayafter.metrics import registry
 from dayafter.metrics.evaluate import DEFAULT_THRESHOLD, Evaluation
-from dayafter.plan import Region
-from dayafter.territory import Territory
+from dayafter.plan import Plan, Region
+from dayafter.territory import Territory, select_units
 from dayafter.validation import DEFAULT_TOLERANCE, PARAMETERS
 
-__all__ = ["METRICS", "CompiledProblem", "Objective", "Problem", "Term"]
+__all__ = ["METRICS", "CompiledProblem", "Objective", "Problem", "Term", "split_start"]
 
 METRICS: dict[str, str] = {
     name: registry.get(name).sense
@@ -59,8 +59,10 @@ _COMMUNITY_METRICS = tuple(m for m in METRICS if registry.get(m).level == "commu
 _TERM_KEYS = {"metric", "weight", "communities", "level"}
 MAX_REGIONS = 10_000
 """Most regions an optimization spec may ask for (checked before anything is built)."""
-_SPEC_KEYS = {"census", "threshold", "regions", "maximize", "minimize", "constraints", "name"}
-_CONSTRAINT_KEYS = {"tolerance", "pop_min", "pop_max", "locked", "criteria"}
+_SPEC_KEYS = {"census", "threshold", "regions", "maximize", "minimize", "constraints", "name",
+              "censuses", "combine", "weights", "start", "movable", "budget"}
+_CONSTRAINT_KEYS = {"tolerance", "pop_min", "pop_max", "locked", "criteria", "balance"}
+_BUDGET_KEYS = {"units", "people", "census", "change"}
 
 # criterion metrics the optimizers can enforce (community scope, region scope, plan scope)
 _CRIT_COMMUNITY = {"empowerment_plurality": "min", "empowerment_majority": "min",
@@ -151,23 +153,45 @@ def _term(d: Any, sign: float) -> Term:
     return Term(str(d["metric"]), sign * w, tuple(str(c) for c in comms), str(d.get("level", "")))
 
 
+COMBINES = ("weighted", "worst")
+
+
 @dataclass(frozen=True)
 class Objective:
-    """A weighted sum of metrics on one census, to be maximized.
+    """A weighted sum of metrics on one census, or on several combined, to be maximized.
 
     Parameters
     ----------
     terms
         The terms (weights already signed: minimized metrics have negative weights).
     census
-        Census the community metrics are computed on (``None``: the territory's first).
+        Census the community metrics are computed on (``None``: the territory's first). Also
+        the census balanced by the population bounds.
     threshold
         Share below which a community counts as stranded in a region.
+    censuses
+        Several censuses (the first is ``census``): the community and homogeneity terms are
+        computed on each and combined by ``combine``; cut edges and splits count once.
+    combine
+        ``"worst"``: the smallest of the censuses' values (a plan good under every census);
+        ``"weighted"``: their sum with ``weights`` (default equal weights summing to 1).
+    weights
+        One weight per census of ``censuses`` (``"weighted"`` only).
+
+    Examples
+    --------
+    >>> o = Objective.from_dict({"censuses": ["baseline", "current"], "combine": "worst",
+    ...                          "maximize": ["homogeneity"]})
+    >>> o.census_list, o.census
+    (('baseline', 'current'), 'baseline')
     """
 
     terms: tuple[Term, ...]
     census: str | None = None
     threshold: float = DEFAULT_THRESHOLD
+    censuses: tuple[str, ...] = ()
+    combine: str = "weighted"
+    weights: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.terms:
@@ -176,10 +200,39 @@ class Objective:
         if not 0.0 < self.threshold < 1.0:
             raise ConfigError(f"stranded threshold must lie in (0, 1), got {self.threshold}",
                               hint="e.g. threshold: 0.1")
+        if self.combine not in COMBINES:
+            raise ConfigError(f"unknown combine {self.combine!r}", hint=f"use one of {COMBINES}")
+        if self.censuses:
+            if len(set(self.censuses)) != len(self.censuses):
+                raise ConfigError(f"censuses are listed twice: {list(self.censuses)}")
+            if self.census is not None and self.census != self.censuses[0]:
+                raise ConfigError(f"census {self.census!r} must be the first of censuses "
+                                  f"{list(self.censuses)}",
+                                  hint="give either census or censuses")
+            object.__setattr__(self, "census", self.censuses[0])
+        if self.weights:
+            if len(self.weights) != len(self.census_list) or self.combine != "weighted":
+                raise ConfigError("weights need 'combine: weighted' and one weight per census",
+                                  hint=f"e.g. weights: [0.5, 0.5] for {list(self.census_list)}")
+            if any(not np.isfinite(w) or w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ConfigError(f"census weights must be non-negative, not all 0: "
+                                  f"{list(self.weights)}")
+
+    @property
+    def census_list(self) -> tuple[str | None, ...]:
+        """The censuses the objective reads (``(census,)`` for one census)."""
+        return self.censuses or (self.census,)
+
+    @property
+    def census_weights(self) -> tuple[float, ...]:
+        """The weight of each census in a weighted combination (equal by default)."""
+        m = len(self.census_list)
+        return tuple(self.weights) if self.weights else (1.0 / m,) * m
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Objective:
-        """Build from ``{"maximize": [...], "minimize": [...], "census": ..., "threshold": ...}``."""
+        """Build from ``{"maximize": [...], "minimize": [...], "census": ..., "threshold": ...,
+        "censuses": [...], "combine": ..., "weights": [...]}``."""
         for key in ("maximize", "minimize"):
             if not isinstance(d.get(key) or [], list | tuple):
                 raise ConfigError(f"'{key}' must be a list of terms, got {d.get(key)!r}",
@@ -191,17 +244,29 @@ class Objective:
         except (TypeError, ValueError):
             raise ConfigError(f"'threshold' must be a number, got {d.get('threshold')!r}",
                               hint="e.g. threshold: 0.1") from None
-        return cls(tuple(terms), census=d.get("census"), threshold=threshold)
+        cens = d.get("censuses") or ()
+        if isinstance(cens, str):
+            cens = (cens,)
+        weights = d.get("weights") or ()
+        if isinstance(weights, Mapping):
+            weights = tuple(float(weights[c]) for c in cens) if all(c in weights for c in cens) \
+                else ()
+            if not weights:
+                raise ConfigError("weights must give a number for every census",
+                                  hint=f"e.g. weights: {{{', '.join(f'{c}: 0.5' for c in cens)}}}")
+        return cls(tuple(terms), census=d.get("census"),
+                   threshold=threshold,
+                   censuses=tuple(str(c) for c in cens),
+                   combine=str(d.get("combine", "weighted")),
+                   weights=tuple(float(w) for w in weights))
 
     @property
     def natural(self) -> bool:
         """True when every term pushes its metric in its natural direction (needed by the MIP)."""
         return all(t.natural for t in self.terms)
 
-    def values(self, evaluation: Evaluation) -> dict[str, float]:
-        """The value of each term's metric (unweighted) on a plan's evaluation."""
-        cm = evaluation.census(self.census)
-        geo = evaluation.geometry
+    def _census_values(self, evaluation: Evaluation, census: str | None) -> dict[str, float]:
+        cm = evaluation.census(census)
         out: dict[str, float] = {}
         for t in self.terms:
             if t.metric in _COMMUNITY_METRICS:
@@ -210,21 +275,59 @@ class Objective:
             elif t.metric == "homogeneity":
                 N = cm.population
                 out[t.label] = float(np.nansum(cm.largest_share * N) / N.sum())
-            elif t.metric == "cut_edges":
+        return out
+
+    def values(self, evaluation: Evaluation) -> dict[str, float]:
+        """The value of each term's metric (unweighted) on a plan's evaluation.
+
+        With several censuses, census terms are keyed ``"<census>/<label>"``.
+        """
+        geo = evaluation.geometry
+        out: dict[str, float] = {}
+        several = len(self.census_list) > 1
+        for c in self.census_list:
+            for label, v in self._census_values(evaluation, c).items():
+                out[f"{c}/{label}" if several else label] = v
+        for t in self.terms:
+            if t.metric == "cut_edges":
                 out[t.label] = float(geo.cut_edges)
-            else:
+            elif t.metric == "splits":
                 out[t.label] = float(geo.splits[t.level])
         return out
 
+    def census_scores(self, evaluation: Evaluation) -> dict[str, float]:
+        """The census part of the objective (community and homogeneity terms) on each census."""
+        out = {}
+        for c in self.census_list:
+            vals = self._census_values(evaluation, c)
+            out[str(c if c is not None else evaluation.census(None).census)] = float(
+                sum(t.weight * vals[t.label] for t in self.terms if t.label in vals))
+        return out
+
     def score(self, evaluation: Evaluation) -> float:
-        """The objective value of a plan, computed from :func:`dayafter.metrics.evaluate` output."""
-        vals = self.values(evaluation)
-        return float(sum(t.weight * vals[t.label] for t in self.terms))
+        """The objective value of a plan, computed from :func:`dayafter.metrics.evaluate` output:
+        the censuses' values combined (worst, or weighted), plus cut edges and splits."""
+        parts = list(self.census_scores(evaluation).values())
+        if self.combine == "worst":
+            val = min(parts)
+        else:
+            val = sum(w * v for w, v in zip(self.census_weights, parts, strict=True))
+        geo = evaluation.geometry
+        for t in self.terms:
+            if t.metric == "cut_edges":
+                val += t.weight * float(geo.cut_edges)
+            elif t.metric == "splits":
+                val += t.weight * float(geo.splits[t.level])
+        return float(val)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain form (signed weights)."""
-        return {"census": self.census, "threshold": self.threshold,
-                "terms": [t.to_dict() for t in self.terms]}
+        d: dict[str, Any] = {"census": self.census, "threshold": self.threshold,
+                             "terms": [t.to_dict() for t in self.terms]}
+        if self.censuses:
+            d.update(censuses=list(self.censuses), combine=self.combine,
+                     weights=list(self.census_weights))
+        return d
 
 
 @dataclass(frozen=True)
@@ -245,13 +348,32 @@ class Problem:
     locked
         Unit id to region index: units that must belong to that region.
     criteria
-        Criteria used as hard constraints on the objective's census. Supported: community
-        ``empowerment_plurality`` / ``empowerment_majority`` (min), ``stranded`` /
-        ``stranded_people`` (max); region ``population``, ``deviation``, ``area_km2``,
-        ``largest_share`` (min), ``share:<community>``, ``pieces`` (regions are always
-        contiguous); plan ``cut_edges`` and ``splits:<level>`` (max).
+        Criteria used as hard constraints on every census of the objective (a criterion naming
+        one census, on that one). Supported: community ``empowerment_plurality`` /
+        ``empowerment_majority`` (min), ``stranded`` / ``stranded_people`` (max); region
+        ``population``, ``deviation``, ``area_km2``, ``largest_share`` (min),
+        ``share:<community>``, ``pieces`` (regions are always contiguous); plan ``cut_edges``
+        and ``splits:<level>`` (max).
     name
         Name given to the plans found.
+    start
+        The plan a negotiation starts from: its regions (names, authorities, statuses) are the
+        regions optimized, units outside ``movable`` keep their region, and the move budget
+        counts changes from it.
+    movable
+        The units that may change region: ``"LEVEL=CODE[,CODE]"`` or unit ids (``None``: all).
+        Needs ``start``.
+    budget_units, budget_people
+        Most units, and most people (on ``budget_census``), that may change region (or
+        authority, see ``budget_change``) from ``start``.
+    budget_change
+        ``"region"`` (a unit changes when its region does) or ``"authority"`` (when the
+        authority governing it does).
+    budget_census
+        Census the people of the budget are counted on (default: the objective's first).
+    balance
+        ``"equal"``: bounds around ``total / k`` (``tolerance``); ``"plan"``: each region within
+        ``tolerance`` of its population in ``start`` (the default with a start).
     """
 
     objective: Objective
@@ -262,8 +384,37 @@ class Problem:
     locked: Mapping[str, int] = field(default_factory=dict)
     criteria: tuple[Criterion, ...] = ()
     name: str = "optimized"
+    start: Plan | None = None
+    movable: str | tuple[str, ...] | None = None
+    budget_units: int | None = None
+    budget_people: float | None = None
+    budget_change: str = "region"
+    budget_census: str | None = None
+    balance: str | None = None
 
     def __post_init__(self) -> None:
+        if self.start is not None:
+            if self.start.k != len(self.regions) or tuple(self.start.regions) != self.regions:
+                raise ConfigError("the regions of a problem with a start plan are the start "
+                                  "plan's", hint="leave 'regions' out of the spec")
+            if not self.start.is_complete:
+                raise ConfigError(f"start plan {self.start.name!r} leaves units unassigned",
+                                  hint="assign every unit of the start plan")
+        elif self.movable is not None or self.budget_units is not None \
+                or self.budget_people is not None:
+            raise ConfigError("'movable' and 'budget' need a start plan",
+                              hint="add start: <scenario or plan file>")
+        if self.budget_change not in ("region", "authority"):
+            raise ConfigError(f"unknown budget change {self.budget_change!r}",
+                              hint="use 'region' or 'authority'")
+        if self.budget_units is not None and self.budget_units < 0:
+            raise ConfigError(f"budget units must be non-negative, got {self.budget_units}")
+        if self.budget_people is not None and not self.budget_people >= 0:
+            raise ConfigError(f"budget people must be non-negative, got {self.budget_people}")
+        if self.balance not in (None, "equal", "plan"):
+            raise ConfigError(f"unknown balance {self.balance!r}", hint="use 'equal' or 'plan'")
+        if self.balance == "plan" and self.start is None:
+            raise ConfigError("balance 'plan' needs a start plan")
         if len(self.regions) < 2:
             raise ConfigError(f"an optimized plan needs at least 2 regions, got {len(self.regions)}",
                               hint="e.g. regions: 3")
@@ -288,8 +439,12 @@ class Problem:
         return self.objective.census
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any]) -> Problem:
-        """Build from a parsed spec (see the module docstring); unknown keys are rejected."""
+    def from_dict(cls, spec: Mapping[str, Any], *, start: Plan | None = None) -> Problem:
+        """Build from a parsed spec (see the module docstring); unknown keys are rejected.
+
+        ``start`` is the plan the spec's ``start`` names (resolving a scenario name or a plan
+        file is the caller's job, e.g. the CLI's).
+        """
         if not isinstance(spec, Mapping):
             raise ConfigError("an optimization spec must be a mapping",
                               hint="write 'regions: 3' and 'maximize: [...]' lines")
@@ -297,7 +452,16 @@ class Problem:
         if unknown:
             raise ConfigError(f"unknown optimization spec keys {sorted(unknown)}",
                               hint=f"use {sorted(_SPEC_KEYS)}")
+        if spec.get("start") is not None and start is None:
+            raise ConfigError(f"the spec starts from plan {spec['start']!r}, which was not loaded",
+                              hint="pass start=<Plan> (the CLI loads scenario names and plan "
+                                   "files)")
         regions_spec = spec.get("regions", 2)
+        if start is not None:
+            if "regions" in spec:
+                raise ConfigError("a spec with a start plan takes its regions from the plan",
+                                  hint="leave 'regions' out")
+            regions_spec = [r.to_dict() for r in start.regions]
         if isinstance(regions_spec, int) and not isinstance(regions_spec, bool):
             if not 2 <= regions_spec <= MAX_REGIONS:
                 raise ConfigError(f"an optimized plan needs at least 2 regions and at most {MAX_REGIONS:,}, "
@@ -346,10 +510,29 @@ class Problem:
             return tuple(float(x) for x in v) if isinstance(v, (list, tuple)) else float(v)
 
         tol = PARAMETERS["tolerance"].check(cons.get("tolerance", DEFAULT_TOLERANCE), "Problem")
+        budget = spec.get("budget") or {}
+        if not isinstance(budget, Mapping) or set(budget) - _BUDGET_KEYS:
+            raise ConfigError(f"budget must be a mapping with keys {sorted(_BUDGET_KEYS)}",
+                              hint="e.g. budget: {units: 6} or {people: 200000}")
+        movable = spec.get("movable")
+        if isinstance(movable, (list, tuple)):
+            movable = tuple(str(u) for u in movable)
+        elif movable is not None:
+            movable = str(movable)
+        if movable == "disputed":
+            raise ConfigError("movable: disputed needs the case's list of disputed units",
+                              hint="the CLI resolves it for a built-in case; in Python pass the "
+                                   "unit ids")
         return cls(Objective.from_dict(spec), regions,
                    tolerance=None if tol is None else float(tol),
                    pop_min=bound("pop_min"), pop_max=bound("pop_max"), locked=locked,
-                   criteria=crits, name=str(spec.get("name", "optimized")))
+                   criteria=crits, name=str(spec.get("name", "optimized")), start=start,
+                   movable=movable,
+                   budget_units=None if budget.get("units") is None else int(budget["units"]),
+                   budget_people=None if budget.get("people") is None
+                   else float(budget["people"]),
+                   budget_change=str(budget.get("change", "region")),
+                   budget_census=budget.get("census"), balance=cons.get("balance"))
 
     def with_objective(self, objective: Objective) -> Problem:
         """The same constraints with another objective."""
@@ -379,11 +562,96 @@ class Problem:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain form for notes and manifests."""
-        return {"objective": self.objective.to_dict(),
-                "regions": [r.to_dict() for r in self.regions],
-                "tolerance": self.tolerance, "pop_min": self.pop_min, "pop_max": self.pop_max,
-                "locked": dict(self.locked),
-                "criteria": [c.name for c in self.criteria]}
+        d: dict[str, Any] = {
+            "objective": self.objective.to_dict(),
+            "regions": [r.to_dict() for r in self.regions],
+            "tolerance": self.tolerance, "pop_min": self.pop_min, "pop_max": self.pop_max,
+            "locked": dict(self.locked),
+            "criteria": [c.name for c in self.criteria]}
+        if self.start is not None:
+            d.update(start=self.start.name, movable=self.movable, balance=self.balance or "plan",
+                     budget={"units": self.budget_units, "people": self.budget_people,
+                             "change": self.budget_change, "census": self.budget_census})
+        return d
+
+
+def split_start(plan: Plan, territory: Territory, spec: Mapping[str, Any]) -> Plan:
+    """A start plan made from ``plan`` by splitting one of its regions along admin units.
+
+    ``spec`` is the ``split`` part of a spec's ``start``::
+
+        start:
+          from: status-quo-2014
+          split:
+            region: Ninewa
+            level: district
+            into:
+              - {name: Mosul, authority: federal, units: [IQG15Q05, IQG15Q04]}
+              - {name: Sinjar, authority: self-administered, units: [IQG15Q07, IQG15Q02]}
+
+    Each new region takes the units of the region that lie in the admin units listed (codes at
+    ``level``); the first new region replaces the split one (keeping its index), the others are
+    added at the end. Every unit of the region must be listed once. The control layer is kept. Admin
+    codes do not change when a census is rebuilt, so the same spec gives the same plan.
+
+    Raises
+    ------
+    ConfigError
+        An unknown region, level or code; a unit of the region in no group or in two.
+
+    Examples
+    --------
+    >>> from dayafter.testing.grids import grid_territory
+    >>> t = grid_territory(1, 4, admin={"d": np.array(["A", "A", "B", "B"], dtype=object)})
+    >>> p = Plan(np.zeros(4, np.int32), (Region("All", "federal"),), t.content_hash)
+    >>> q = split_start(p, t, {"region": "All", "level": "d", "into": [
+    ...     {"name": "West", "units": ["A"]}, {"name": "East", "authority": "krg", "units": ["B"]}]})
+    >>> q.assignment.tolist(), [(r.name, r.authority) for r in q.regions]
+    ([0, 0, 1, 1], [('West', ''), ('East', 'krg')])
+    """
+    if not isinstance(spec, Mapping) or set(spec) - {"region", "level", "into"}:
+        raise ConfigError("start.split must give region, level and into",
+                          hint="see dayafter.optimize.problem.split_start")
+    r = plan.region_index(str(spec.get("region")))
+    level = str(spec.get("level"))
+    if level not in territory.admin:
+        raise ConfigError(f"start.split: unknown admin level {level!r}",
+                          hint=f"use one of {list(territory.admin)}")
+    codes = territory.admin[level].astype(str)
+    groups = spec.get("into") or []
+    if len(groups) < 2:
+        raise ConfigError("start.split.into needs at least two new regions")
+    a = plan.assignment.astype(np.int64).copy()
+    inside = a == r
+    seen = np.zeros(territory.n_units, dtype=np.int64)
+    regions = list(plan.regions)
+    new_index = [r] + [plan.k + j for j in range(len(groups) - 1)]
+    for j, grp in enumerate(groups):
+        if not isinstance(grp, Mapping) or "name" not in grp or "units" not in grp:
+            raise ConfigError("every group of start.split.into needs a name and units",
+                              hint="e.g. {name: Mosul, authority: federal, units: [IQG15Q05]}")
+        wanted = [str(x) for x in grp["units"]]
+        unknown = sorted(set(wanted) - set(codes[inside].tolist()))
+        if unknown:
+            raise ConfigError(f"start.split: {level} codes {unknown} have no unit in region "
+                              f"{plan.regions[r].name!r}",
+                              hint=f"use codes of {sorted(set(codes[inside].tolist()))}")
+        sel = inside & np.isin(codes, wanted)
+        seen[sel] += 1
+        a[sel] = new_index[j]
+        reg = Region(str(grp["name"]), str(grp.get("authority", "")), str(grp.get("status", "")))
+        if j == 0:
+            regions[r] = reg
+        else:
+            regions.append(reg)
+    bad = np.flatnonzero(inside & (seen != 1))
+    if bad.size:
+        raise ConfigError(
+            f"start.split: units of {plan.regions[r].name!r} in no new region or in several: "
+            f"{first_ids(territory.unit_ids[bad].tolist())}",
+            hint=f"list every {level} of the region once")
+    out = plan.with_regions(regions).with_moves(np.flatnonzero(inside), a[inside])
+    return out.renamed(f"{plan.name} (split {plan.regions[r].name})")
 
 
 def _check_supported(c: Criterion) -> None:
@@ -456,6 +724,20 @@ class CompiledProblem:
         ``float64[n]`` unit areas in km2.
     threshold
         Stranded threshold.
+    censuses, tables, census_weights, combine
+        The objective's censuses (the first is ``census``), their tables ``float64[C, n, g]``,
+        weights and how they combine (``"weighted"`` or ``"worst"``).
+    start
+        ``int64[n]`` the start plan's assignment, or ``None``.
+    movable
+        ``bool[n]`` units that may change region (all without a start plan).
+    home, region_class
+        Change from the start: unit ``u`` has changed when ``region_class[a[u]] != home[u]``
+        (classes are regions, or authorities with ``budget_change="authority"``).
+    budget_pop
+        ``float64[n]`` people of each unit on the budget's census.
+    budget_units, budget_people
+        The move budget (-1: none).
     """
 
     problem: Problem
@@ -487,11 +769,32 @@ class CompiledProblem:
     cut_cap: int
     area_km2: NDArray[np.float64]
     threshold: float
+    censuses: tuple[str, ...] = ()
+    tables: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    census_weights: NDArray[np.float64] = field(default_factory=lambda: np.ones(1))
+    combine: str = "weighted"
+    start: NDArray[np.int64] | None = None
+    movable: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    home: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    region_class: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    budget_pop: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    budget_units: int = -1
+    budget_people: float = -1.0
 
     @property
     def k(self) -> int:
         """Number of regions."""
         return self.problem.k
+
+    @property
+    def census_label(self) -> str:
+        """The census (or censuses, and how they combine) the objective is optimized on."""
+        if len(self.censuses) <= 1:
+            return repr(self.census)
+        if self.combine == "worst":
+            return "the worst of " + ", ".join(repr(c) for c in self.censuses)
+        return "the weighted sum of " + ", ".join(
+            f"{w:g} x {c!r}" for c, w in zip(self.censuses, self.census_weights, strict=True))
 
     @property
     def has_constraints(self) -> bool:
@@ -503,13 +806,16 @@ class CompiledProblem:
     def interchangeable(self) -> bool:
         """True when relabelling regions changes nothing (no locks, equal bounds, no region
         criteria): the MIP then breaks the symmetry."""
-        return bool(np.all(self.lock < 0) and np.all(self.lo == self.lo[0])
-                    and np.all(self.hi == self.hi[0]) and self.rc_kind.size == 0)
+        return bool(self.start is None and np.all(self.lock < 0)
+                    and np.all(self.lo == self.lo[0]) and np.all(self.hi == self.hi[0])
+                    and self.rc_kind.size == 0)
 
 
 def _compile(p: Problem, t: Territory) -> CompiledProblem:
     census = p.census if p.census is not None else t.census_names[0]
-    table = np.ascontiguousarray(t.census(census), dtype=np.float64)
+    censuses = tuple(c if c is not None else census for c in p.objective.census_list)
+    tables = np.ascontiguousarray(np.stack([t.census(c) for c in censuses]), dtype=np.float64)
+    table = tables[0]
     n, g = table.shape
     k = p.k
     if k > n:
@@ -518,14 +824,22 @@ def _compile(p: Problem, t: Territory) -> CompiledProblem:
     pop = table.sum(axis=1)
     total = float(pop.sum())
     totals = table.sum(axis=0)
-    if total <= 0:
-        raise InfeasibleError(f"census {census!r} has no people", hint="use another census")
+    for c, tab in zip(censuses, tables, strict=True):
+        if float(tab.sum()) <= 0:
+            raise InfeasibleError(f"census {c!r} has no people", hint="use another census")
     ideal = total / k
+    start = None if p.start is None else p.start.assignment.astype(np.int64)
+    if p.start is not None:
+        p.start.check_territory(t, source="start plan")
+    balance = p.balance or ("plan" if start is not None else "equal")
+    start_pop = None if start is None else np.bincount(start, weights=pop, minlength=k)
 
     def side(val: float | tuple[float, ...] | None, sign: float) -> NDArray[np.float64]:
         if val is None:
             if p.tolerance is None:
                 return np.full(k, 0.0 if sign < 0 else np.inf)
+            if balance == "plan" and start_pop is not None:
+                return start_pop * (1.0 + sign * p.tolerance)
             return np.full(k, ideal * (1.0 + sign * p.tolerance))
         arr = np.asarray(val, dtype=np.float64)
         if arr.ndim == 0:
@@ -578,10 +892,10 @@ def _compile(p: Problem, t: Territory) -> CompiledProblem:
     cut_cap = -1
     split_caps: dict[str, int] = {}
     for c in p.criteria:
-        if c.census is not None and c.census != census:
+        if c.census is not None and c.census not in censuses:
             raise ConfigError(f"criterion {c.name!r} is on census {c.census!r} but the "
-                              f"objective is on {census!r}",
-                              hint="the optimizers enforce criteria on the objective's census")
+                              f"objective is on {list(censuses)}",
+                              hint="the optimizers enforce criteria on the objective's censuses")
         m = c.metric
         if m in _CRIT_COMMUNITY:
             sel = totals > 0
@@ -647,9 +961,27 @@ def _compile(p: Problem, t: Territory) -> CompiledProblem:
     adm_codes = np.stack(rows) if rows else np.zeros((0, n), dtype=np.int64)
 
     lock = np.full(n, -1, dtype=np.int64)
+    movable = np.ones(n, dtype=bool)
+    if start is not None and p.movable is not None:
+        spec = p.movable if isinstance(p.movable, str) else list(p.movable)
+        movable = select_units(t, spec, what="movable")[0]
+        lock[~movable] = start[~movable]
     if p.locked:
         idx = t.index(list(p.locked), source="locked units")
         lock[idx] = np.array([int(r) for r in p.locked.values()], dtype=np.int64)
+        movable[idx] = False
+    home = np.zeros(n, dtype=np.int64)
+    region_class = np.zeros(k, dtype=np.int64)
+    if start is not None:
+        if p.budget_change == "authority":
+            auth = [r.authority for r in p.regions]
+            ids = {a: j for j, a in enumerate(dict.fromkeys(auth))}
+            region_class = np.array([ids[a] for a in auth], dtype=np.int64)
+        else:
+            region_class = np.arange(k, dtype=np.int64)
+        home = region_class[start]
+    bcensus = p.budget_census or census
+    budget_pop = np.ascontiguousarray(t.population(bcensus), dtype=np.float64)
 
     cp = CompiledProblem(
         problem=p, territory=t, census=census, table=table, pop=pop, lo=lo, hi=hi, lock=lock,
@@ -666,6 +998,12 @@ def _compile(p: Problem, t: Territory) -> CompiledProblem:
         rc_hi=np.array([r[4] for r in rc], np.float64),
         cut_cap=int(cut_cap), area_km2=np.asarray(t.area, np.float64) / 1e6,
         threshold=float(p.objective.threshold),
+        censuses=censuses, tables=tables,
+        census_weights=np.asarray(p.objective.census_weights, dtype=np.float64),
+        combine=p.objective.combine, start=start, movable=movable, home=home,
+        region_class=region_class, budget_pop=budget_pop,
+        budget_units=-1 if p.budget_units is None else int(p.budget_units),
+        budget_people=-1.0 if p.budget_people is None else float(p.budget_people),
     )
     check_feasible(cp)
     return cp

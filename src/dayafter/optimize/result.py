@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -15,56 +14,76 @@ from dayafter.optimize import _kernels as _k
 from dayafter.optimize.problem import CompiledProblem
 from dayafter.plan import Plan
 
-__all__ = ["OptimizeResult", "Progress", "kernel_score", "make_plan"]
-
-Progress = Callable[[dict[str, Any]], None]
-"""Progress callback: receives ``{"method", "elapsed", "steps", "best", "feasible", ...}``."""
+__all__ = ["OptimizeResult", "kernel_score", "make_plan"]
 
 
-def kernel_args(cp: CompiledProblem, *, shaping: float = 0.0) -> dict[str, Any]:
-    """The problem arrays in the order and dtypes the kernels take."""
+def kernel_args(cp: CompiledProblem, *, shaping: float = 0.0) -> tuple[Any, Any]:
+    """The problem as the kernels take it: ``(ChainData, ObjectiveData)``."""
+    from dayafter._kernels.chain import ChainData
+
     t = cp.territory
     g = t.graph
+    n = t.n_units
     indptr = np.ascontiguousarray(g.indptr, dtype=np.int64)
-    indices = np.ascontiguousarray(g.indices, dtype=np.int64)
-    totals = cp.table.sum(axis=0)
     pen = 10.0 * (np.abs(cp.w_plur).sum() + np.abs(cp.w_maj).sum() + np.abs(cp.w_str).sum()
                   + abs(cp.w_homog) + abs(cp.w_cut) * t.graph.n_edges
                   + np.abs(cp.w_splits).sum() * t.n_units + 1.0)
-    return {
-        "indptr": indptr,
-        "indices": indices,
-        "src": np.repeat(np.arange(t.n_units, dtype=np.int64), np.diff(indptr)),
-        "table": cp.table,
-        "pop": np.ascontiguousarray(cp.pop),
-        "area": np.ascontiguousarray(cp.area_km2),
-        "lock": cp.lock,
-        "lo": np.ascontiguousarray(cp.lo),
-        "hi": np.ascontiguousarray(cp.hi),
-        "adm_codes": cp.adm_codes,
-        "adm_offsets": cp.adm_offsets,
-        "totals": totals,
-        "W": np.ascontiguousarray(np.stack([cp.w_plur, cp.w_maj, cp.w_str])),
-        "fpar": np.array([cp.w_homog, cp.w_cut, cp.threshold, pen, shaping]),
-        "w_splits": np.ascontiguousarray(cp.w_splits, dtype=np.float64),
-        "split_caps": cp.split_caps,
-        "cut_cap": int(cp.cut_cap),
-        "cc_kind": cp.cc_kind, "cc_g": cp.cc_g, "cc_bound": cp.cc_bound,
-        "rc_kind": cp.rc_kind, "rc_region": cp.rc_region, "rc_c": cp.rc_c,
-        "rc_lo": cp.rc_lo, "rc_hi": cp.rc_hi,
-    }
+    k = cp.k
+    D = ChainData(
+        indptr=indptr, indices=np.ascontiguousarray(g.indices, dtype=np.int64),
+        src=np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr)),
+        pop=np.ascontiguousarray(cp.pop), area=np.ascontiguousarray(cp.area_km2),
+        tables=cp.tables, totals=np.ascontiguousarray(cp.tables.sum(axis=1)),
+        zob=np.zeros(n, np.uint64), lock=cp.lock, region_locked=np.zeros(k, np.bool_),
+        part=np.ones(k, np.bool_), lo=np.ascontiguousarray(cp.lo),
+        hi=np.ascontiguousarray(cp.hi), adm_codes=cp.adm_codes, adm_offsets=cp.adm_offsets,
+        adm_caps=np.full(cp.adm_levels.__len__(), -1, np.int64),
+        home=np.ascontiguousarray(cp.home) if cp.home.size == n else np.zeros(n, np.int64),
+        region_class=np.ascontiguousarray(cp.region_class) if cp.region_class.size == k
+        else np.zeros(k, np.int64),
+        weight=np.ascontiguousarray(cp.budget_pop) if cp.budget_pop.size == n else np.zeros(n))
+    ob = _k.ObjectiveData(
+        W=np.ascontiguousarray(np.stack([cp.w_plur, cp.w_maj, cp.w_str])),
+        w_homog=float(cp.w_homog), w_cut=float(cp.w_cut), threshold=float(cp.threshold),
+        penalty=float(pen), shaping=float(shaping),
+        w_splits=np.ascontiguousarray(cp.w_splits, dtype=np.float64),
+        split_caps=cp.split_caps, cut_cap=int(cp.cut_cap), cc_kind=cp.cc_kind, cc_g=cp.cc_g,
+        cc_bound=cp.cc_bound, rc_kind=cp.rc_kind, rc_region=cp.rc_region, rc_c=cp.rc_c,
+        rc_lo=cp.rc_lo, rc_hi=cp.rc_hi,
+        census_weights=np.ascontiguousarray(cp.census_weights, dtype=np.float64),
+        combine=_k.COMBINE_WORST if cp.combine == "worst" else _k.COMBINE_WEIGHTED,
+        budget_units=int(cp.budget_units), budget_people=float(cp.budget_people))
+    return D, ob
+
+
+def kernel_state(cp: CompiledProblem, assignment: NDArray[np.integer]) -> Any:
+    """A chain state (:class:`dayafter._kernels.chain.ChainState`) holding ``assignment``."""
+    from dayafter._kernels.chain import empty_state
+
+    t = cp.territory
+    rows = int(cp.adm_offsets[-1])
+    S = empty_state(t.n_units, cp.k, cp.tables.shape[0], cp.tables.shape[2], rows,
+                    cp.adm_codes.shape[0])
+    S.assignment[:] = np.asarray(assignment, dtype=np.int64)
+    return S
+
+
+def kernel_census_scores(cp: CompiledProblem, assignment: NDArray[np.integer]) -> list[float]:
+    """The census part of the objective (community and homogeneity terms) on each census, plus
+    the census-free terms, as the kernels compute it: each census's own objective."""
+    out = []
+    for j in range(cp.tables.shape[0]):
+        sub = replace(cp, censuses=(cp.censuses[j],), tables=cp.tables[j:j + 1],
+                      census_weights=np.ones(1), combine="weighted", table=cp.tables[j])
+        out.append(kernel_score(sub, assignment)[0])
+    return out
 
 
 def kernel_score(cp: CompiledProblem, assignment: NDArray[np.integer]) -> tuple[float, float]:
     """Objective value and total constraint violation of an assignment, as the heuristics see it."""
-    kw = kernel_args(cp)
+    D, ob = kernel_args(cp)
     out = np.zeros(3)
-    a = np.ascontiguousarray(assignment, dtype=np.int64)
-    _k.score_assignment(kw["indptr"], kw["indices"], a, kw["table"], kw["pop"], kw["area"],
-                        kw["adm_codes"], kw["adm_offsets"], cp.k, kw["totals"], kw["W"],
-                        kw["fpar"], kw["w_splits"], kw["split_caps"], kw["cut_cap"],
-                        kw["cc_kind"], kw["cc_g"], kw["cc_bound"], kw["rc_kind"], kw["rc_region"],
-                        kw["rc_c"], kw["rc_lo"], kw["rc_hi"], out)
+    _k.score_assignment(D, kernel_state(cp, assignment), ob, out)
     return float(out[0]), float(out[1])
 
 
@@ -98,6 +117,15 @@ class OptimizeResult:
         ``(elapsed, steps, best objective)`` rows.
     stats
         Counts (proposals, invalid, accepted, improvements, MIP nodes).
+    top
+        The best plans found (heuristics), best first.
+    census
+        The census the objective was optimized on (or the censuses and how they combine).
+    census_objectives
+        The census part of the objective on each census.
+    change
+        With a start plan: the units and people changed (``units``, ``people``, ``by``,
+        ``unit_ids``).
     """
 
     plan: Plan
@@ -113,11 +141,16 @@ class OptimizeResult:
     history: list[tuple[float, int, float]] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     top: list[tuple[float, NDArray[np.int32]]] = field(default_factory=list)
+    census: str = ""
+    census_objectives: dict[str, float] = field(default_factory=dict)
+    change: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (without the assignment)."""
         return {"plan": self.plan.name, "method": self.method, "objective": self.objective,
-                "values": self.values, "feasible": self.feasible, "failing": self.failing,
+                "census": self.census, "census_objectives": self.census_objectives,
+                "values": self.values, "change": self.change,
+                "feasible": self.feasible, "failing": self.failing,
                 "bound": self.bound, "gap": self.gap, "status": self.status,
                 "elapsed": self.elapsed, "stats": self.stats}
 
@@ -142,17 +175,30 @@ def make_plan(cp: CompiledProblem, assignment: NDArray[np.integer], *, method: s
     t = cp.territory
     a = np.asarray(assignment, dtype=np.int32)
     draft = Plan(a, p.regions, t.content_hash, name=p.name)
-    ev = evaluate(t, draft, censuses=[cp.census], threshold=cp.threshold)
+    ev = evaluate(t, draft, censuses=list(cp.censuses), threshold=cp.threshold)
     obj = p.objective.score(ev)
     values = p.objective.values(ev)
-    results = check_criteria(ev, list(p.criteria))
-    failing = [r.message() for r in results if not r.passed]
+    per_census = p.objective.census_scores(ev)
+    # criteria hold on every census of the objective (a criterion naming one, on that one)
+    failing = [r.message() for r in check_criteria(ev, list(p.criteria)) if not r.passed]
     geo = ev.geometry
     pop = ev.census(cp.census).population
     bounds_ok = bool(np.all(pop >= cp.lo - 1e-6 * max(1.0, cp.lo.max()))
                      and np.all(pop <= cp.hi + 1e-6 * max(1.0, cp.hi.max())))
     locks_ok = bool(np.all((cp.lock < 0) | (a == cp.lock)))
     contiguous = bool(np.all(geo.pieces == 1))
+    change: dict[str, Any] = {}
+    if cp.start is not None:
+        changed = cp.region_class[a] != cp.home
+        change = {"units": int(changed.sum()), "people": float(cp.budget_pop[changed].sum()),
+                  "by": "authority" if p.budget_change == "authority" else "region",
+                  "unit_ids": t.unit_ids[changed].tolist()}
+        if cp.budget_units >= 0 and change["units"] > cp.budget_units:
+            failing.append(f"move budget: {change['units']} units change, at most "
+                           f"{cp.budget_units} may")
+        if cp.budget_people >= 0 and change["people"] > cp.budget_people * (1 + 1e-9) + 1e-6:
+            failing.append(f"move budget: {change['people']:,.0f} people change, at most "
+                           f"{cp.budget_people:,.0f} may")
     if not bounds_ok:
         failing.append("population bounds: " + ", ".join(
             f"{r.name}={v:,.0f}" for r, v in zip(p.regions, pop, strict=True)))
@@ -164,14 +210,23 @@ def make_plan(cp: CompiledProblem, assignment: NDArray[np.integer], *, method: s
     terms = "; ".join(f"{lbl} = {v:.6g}" for lbl, v in values.items())
     cert = (f"MIP status {status}, objective {obj:.6g}, bound {bound:.6g}, gap {gap:.3%}"
             if bound is not None and gap is not None else f"{method} search, no bound")
-    notes = (f"Optimized by dayafter ({method}) on census {cp.census!r}. Objective "
+    by_census = "" if len(per_census) < 2 else " Census parts: " + ", ".join(
+        f"{c} {v:.6g}" for c, v in per_census.items()) + "."
+    moved = "" if not change else (
+        f" Changed from start plan {p.start.name!r} (by {change['by']}): "  # type: ignore[union-attr]
+        f"{change['units']} units, {change['people']:,.0f} people.")
+    notes = (f"Optimized by dayafter ({method}) on census {cp.census_label}. Objective "
              f"{obj:.6g} (maximized: " + " + ".join(
-                 f"{tm.weight:g}*{tm.label}" for tm in p.objective.terms) + f"). Terms: {terms}. "
-             f"Certificate: {cert}." + ("" if not failing else " FAILS: " + " | ".join(failing)))
+                 f"{tm.weight:g}*{tm.label}" for tm in p.objective.terms) + f"). Terms: {terms}."
+             f"{by_census}{moved} Certificate: {cert}."
+             + ("" if not failing else " FAILS: " + " | ".join(failing)))
     meta = {"optimizer": {"method": method, "status": status, "objective": obj,
-                          "values": values, "bound": bound, "gap": gap, "elapsed_s": elapsed,
+                          "values": values, "census": list(cp.censuses), "combine": cp.combine,
+                          "census_objectives": per_census, "change": change,
+                          "bound": bound, "gap": gap, "elapsed_s": elapsed,
                           "seed": seed, "problem": p.to_dict(), "feasible": not failing}}
     plan = Plan(a, p.regions, t.content_hash, name=p.name, notes=notes, meta=meta)
     return OptimizeResult(plan=plan, objective=obj, values=values, feasible=not failing,
                           failing=failing, method=method, bound=bound, gap=gap, status=status,
-                          elapsed=elapsed, history=list(history or []), stats=dict(stats or {}))
+                          elapsed=elapsed, history=list(history or []), stats=dict(stats or {}),
+                          census=cp.census_label, census_objectives=per_census, change=change)

@@ -1,20 +1,26 @@
-"""Sub-territories: the units of some admin units (e.g. one or two governorates) as a territory.
+"""Selections of units: ``governorate=IQG15``-style filters, id lists, and sub-territories.
 
-Small instances on which the MIP proves optimality quickly, to check heuristics against.
+:func:`select_units` turns what a user writes (an admin filter, unit ids) into a mask; the
+ensembles use it for ``subset`` (the units a chain may change) and the optimizer for ``movable``.
+:func:`subset_territory` cuts a territory down to some units (small instances on which the MIP
+proves optimality quickly, to check heuristics against).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from dayafter.errors import ConfigError, InputDataError
 from dayafter.graph import UnitGraph
-from dayafter.territory import Territory
+from dayafter.territory import Territory, select_units
 
-__all__ = ["subset_territory"]
+__all__ = ["embed_plan", "select_units", "subset_territory"]
+
+# select_units lives with the territory (the ensembles use it too); re-exported here
 
 
 def subset_territory(territory: Territory, units: NDArray[np.bool_] | Sequence[str] | None = None,
@@ -105,3 +111,49 @@ def subset_territory(territory: Territory, units: NDArray[np.bool_] | Sequence[s
         geometry=geometry,
         meta={**dict(territory.meta), "subset_of": territory.content_hash},
     )
+
+
+def embed_plan(territory: Territory, mask: NDArray[np.bool_], sub_plan: Any, base: Any,
+               *, name: str = "") -> Any:
+    """A plan of the whole territory: ``base`` outside ``mask``, ``sub_plan`` (a plan of
+    :func:`subset_territory` on ``mask``) inside.
+
+    Regions of ``base`` keep their names, authorities and statuses (those left with no unit
+    disappear); the sub-plan's regions follow, renamed with a ``'`` where a name is taken. The
+    control layer of ``base`` is kept. The result loads everywhere a plan of ``territory`` loads.
+
+    Examples
+    --------
+    >>> from dayafter.testing.grids import grid_territory
+    >>> from dayafter.plan import Plan, Region
+    >>> t = grid_territory(1, 4)
+    >>> base = Plan(np.array([0, 0, 1, 1]), (Region("W", "krg"), Region("E")), t.content_hash)
+    >>> mask = np.array([False, False, True, True])
+    >>> s = subset_territory(t, mask)
+    >>> sub = Plan(np.array([0, 1]), (Region("W"), Region("F")), s.content_hash)
+    >>> p = embed_plan(t, mask, sub, base)
+    >>> p.assignment.tolist(), p.region_names, p.territory_hash == t.content_hash
+    ([0, 0, 1, 2], ['W', "W'", 'F'], True)
+    """
+    from dataclasses import replace
+
+    from dayafter.plan import Plan
+
+    a0 = np.asarray(base.assignment, dtype=np.int64)
+    keep = np.flatnonzero(np.bincount(a0[~mask & (a0 >= 0)], minlength=base.k) > 0)
+    remap = np.full(base.k + 1, -1, dtype=np.int64)
+    remap[keep] = np.arange(keep.size)
+    a = np.where(mask, -1, remap[a0])
+    a[np.flatnonzero(mask)] = keep.size + np.asarray(sub_plan.assignment, dtype=np.int64)
+    taken = {base.regions[j].name for j in keep}
+    regions = [base.regions[j] for j in keep]
+    for r in sub_plan.regions:
+        nm = r.name
+        while nm in taken:
+            nm += "'"
+        taken.add(nm)
+        regions.append(replace(r, name=nm))
+    out = Plan(a.astype(np.int32), tuple(regions), territory.content_hash,
+               name=name or sub_plan.name, notes=sub_plan.notes, meta=dict(sub_plan.meta),
+               control=base.control, control_labels=base.control_labels)
+    return out

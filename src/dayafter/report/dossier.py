@@ -454,7 +454,8 @@ def build_dossier(
             figs["authority"] = m.authority_map(ctx, p, palette, reference=reference)
             figs["community"] = m.community_map(ctx, ev, palette, labels=labels)
             figs["stranded"] = m.stranded_map(ctx, ev)
-        council_df, council_notes = None, ()
+        council_df = None
+        council_notes: tuple[str, ...] = ()
         if councils is not None:
             from dayafter.councils import simulate_councils
             from dayafter.report.tables import councils_table

@@ -319,9 +319,9 @@ def sensitivity_chart(sec: UncertaintySection, census: str, labels: Mapping[str,
             colour = PLAN_COLOURS[i % len(PLAN_COLOURS)]
             thr = np.array([100 * x["threshold"] for x in d["stranded"]])
             pt = np.array([np.nan if x["point"] is None else 100 * x["point"] for x in d["stranded"]])
-            lo = np.array([np.nan if x["p05"] is None else 100 * x["p05"] for x in d["stranded"]])
-            hi = np.array([np.nan if x["p95"] is None else 100 * x["p95"] for x in d["stranded"]])
-            ax.fill_between(thr, lo, hi, color=colour, alpha=0.15, step="post", linewidth=0)
+            lo_pct = np.array([np.nan if x["p05"] is None else 100 * x["p05"] for x in d["stranded"]])
+            hi_pct = np.array([np.nan if x["p95"] is None else 100 * x["p95"] for x in d["stranded"]])
+            ax.fill_between(thr, lo_pct, hi_pct, color=colour, alpha=0.15, step="post", linewidth=0)
             ax.step(thr, pt, where="post", color=colour, lw=1.5, label=p)
         ax.axvline(100 * sec.threshold, color="#444444", lw=0.8, ls="--")
         ax.set_title(labels.get(c, c), fontsize=9)

@@ -48,7 +48,8 @@ def _onehot(owner: NDArray[np.int64], p: int) -> NDArray[np.float64]:
 
 def _highest_valuer(v: NDArray[np.float64]) -> NDArray[np.int64]:
     """Each unit to the party valuing it most; ties go to the party listed first."""
-    return np.argmax(v, axis=0).astype(np.int64)
+    out: NDArray[np.int64] = np.argmax(v, axis=0).astype(np.int64)
+    return out
 
 
 def _check_milp(res: Any, what: str) -> None:
@@ -272,16 +273,18 @@ def max_nash_welfare(
                 f"only {k} of {p} parties can hold a unit they value at the same time; "
                 "Nash welfare is maximised over the best such group"
             )
-        best = (-np.inf, None, None, None)
+        best: tuple[float, NDArray[np.int64], dict[str, Any], list[int]] | None = None
         for cand in candidates:
             o, _, inf = _mnw_milp(scaled, cand, max_iter=max_iter, time_limit=time_limit)
             # compare groups on the values as given: the per-party scaling changes the product
             # by a factor that depends on the group
             held = (v * _onehot(o, p)).sum(axis=1)[cand]
             val = float(np.sum(np.log(held)))
-            if val > best[0]:
+            if best is None or val > best[0]:
                 best = (val, o, inf, cand)
-        _, owner, info, active = best  # type: ignore[assignment]
+        # candidates is never empty: some group of k parties reaches the maximum positive set
+        assert best is not None
+        _, owner, info, active = best
     return Settlement(
         method="max-nash-welfare",
         problem=problem,

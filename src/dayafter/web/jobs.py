@@ -539,7 +539,8 @@ def _optimize_work(tstate: dict[str, Any], pstate: dict[str, Any], spec: dict[st
     steps = params["steps"]
     compiled = opt.Problem.from_dict(spec).compile(territory)
 
-    def progress(info: Mapping[str, Any]) -> None:
+    def progress(ev: Any) -> None:  # a dayafter.progress.ProgressEvent
+        info = ev.extra
         report(int(info["steps"]), steps, f"{info['steps']} of {steps} steps, best {info['best']:.4g}"
                + ("" if info.get("feasible", True) else " (not yet feasible)"),
                {"best": float(info["best"]), "feasible": bool(info.get("feasible", True))})
@@ -662,7 +663,8 @@ def _ensemble_work(tstate: dict[str, Any], pstate: dict[str, Any], cspec: dict[s
     t0 = time.perf_counter()
     report(0, steps, "starting the chain")
 
-    def progress(done: int, total: int, moves: int) -> None:
+    def progress(ev: Any) -> None:  # a dayafter.progress.ProgressEvent
+        done, total = int(ev.done), int(ev.total or steps)
         report(done, total, f"{done} of {total} steps",
                {"steps_per_second": done / max(time.perf_counter() - t0, 1e-9)})
 

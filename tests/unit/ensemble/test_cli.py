@@ -56,3 +56,27 @@ def test_ensemble_cli_seed_plan_and_errors(tmp_path, capsys):
     assert code == 4 and "population bounds" in err and "Fix:" in err
     code, out, err = _run(["ensemble", "run", "--steps", 10, "--out", tmp_path / "none"], capsys)
     assert code == 3 and "--regions" in err
+
+
+def test_ensemble_cli_subset_regions_and_refusals(tmp_path, capsys):
+    run = tmp_path / "sub"
+    code, out, err = _run(["ensemble", "run", "--plan", "status-quo-2014", "--subset",
+                           "governorate=IQG15", "--regions", "2..3", "--balance", "wide",
+                           "--metric", "community", "--steps", 60, "--chains", 2, "--jobs", 1,
+                           "--seed", 2, "--out", run, "--no-progress", "--json"], capsys)
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["counts"]["proposals"] == 120
+    assert any(k.startswith("current/empowerment_plurality:yazidi") for k in res["diagnostics"])
+    code, out, err = _run(["ensemble", "compare", run, "--plan", "status-quo-2014"], capsys)
+    assert code == 3 and "1 region in the subset" in err and "Fix:" in err
+    code, out, err = _run(["ensemble", "compare", run, "--plan", "nineveh-plains-sinjar-province",
+                           "--subset", "governorate=IQG13"], capsys)
+    assert code == 3 and "same subset" in err
+    code, out, err = _run(["ensemble", "compare", run, "--plan", "nineveh-plains-sinjar-province",
+                           "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["regions_taking_part"] == 2
+    code, out, err = _run(["ensemble", "run", "--subset", "governorate=IQG15", "--regions", "3",
+                           "--steps", 10, "--out", tmp_path / "x"], capsys)
+    assert code == 3 and "--plan" in err

@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import chisquare
 from tests.reference import recom_ref as ref
 
-from dayafter._kernels import recom as k
+from dayafter._kernels import tree as k
 from dayafter.testing.grids import grid_territory
 
 
@@ -28,6 +28,18 @@ def _local(t, nodes):
     indices = t.graph.indices.astype(np.int64)
     k.induced_csr(indptr, indices, nd, m, local, lptr, lind)
     return nd[:m].copy(), lptr, lind, m
+
+
+def _work(t, nodes):
+    """A tree workspace loaded with the subgraph of ``t`` induced on ``nodes``."""
+    n = t.n_units
+    indptr = t.graph.indptr.astype(np.int64)
+    ws = k.make_tree_work(n, t.graph.indices.size, int(np.diff(indptr).max()))
+    lab = np.full(n, -7, dtype=np.int64)
+    lab[nodes] = 3
+    m = k.load_merged(indptr, t.graph.indices.astype(np.int64), lab, 3, 3, np.ones(n),
+                      np.full(n, -1, np.int64), ws)
+    return ws, m
 
 
 def _tree_edges(parent, nd):
@@ -57,88 +69,72 @@ def test_balanced_plan_counts_published():
 
 def test_wilson_kernel_is_uniform_on_3x3(global_seed):
     t = grid_territory(3, 3)
-    nd, lptr, lind, m = _local(t, np.arange(9))
+    ws, m = _work(t, np.arange(9))
+    nd = ws.nodes[:m]
     rng = np.random.default_rng(global_seed)
-    parent = np.empty(9, np.int64)
-    in_tree = np.empty(9, np.bool_)
-    nxt = np.empty(9, np.int64)
     n_draw = 192 * 60
     counts = Counter()
-    tmod = k.below_table(8)
     root = int(rng.integers(9))  # any root gives the uniform distribution
     for _ in range(n_draw):
-        k.wilson_tree_rooted(lptr, lind, m, rng, parent, in_tree, nxt, root, tmod)
-        counts[_tree_edges(parent, nd)] += 1
+        k.wilson(ws, m, root, rng)
+        counts[_tree_edges(ws.parent, nd)] += 1
     g = ref.graph_of(t)
     trees = {frozenset(tr) for tr in ref.spanning_trees(g, range(9))}
     assert set(counts) <= trees and len(counts) == 192
     p = chisquare([counts[tr] for tr in trees]).pvalue
     assert p > 1e-4
     # the same test sees the non-uniform random-weight MST
-    uf = np.empty(9, np.int64)
-    tptr = np.empty(10, np.int64)
-    tind = np.empty(18, np.int64)
-    queue = np.empty(9, np.int64)
     mst = Counter()
     for _ in range(n_draw):
-        k.random_mst_tree(lptr, lind, m, rng, parent, uf, tptr, tind, queue)
-        mst[_tree_edges(parent, nd)] += 1
+        k.random_mst(ws, m, rng)
+        mst[_tree_edges(ws.parent, nd)] += 1
     assert chisquare([mst[tr] for tr in trees]).pvalue < 1e-6
 
 
-def test_wilson_ordered_gives_same_tree_and_a_parent_first_order(global_seed):
+def test_wilson_uniform_with_large_degrees(global_seed):
+    """A wheel: the hub has six neighbours, so the exact bounded draws of several degrees are used
+    (and a degree above the table's range falls back to the generator's own draw)."""
+    from dayafter.graph import UnitGraph
+    from dayafter.territory import Territory
+
+    n = 7
+    u = [0] * (n - 1) + list(range(1, n - 1)) + [n - 1]
+    v = list(range(1, n)) + list(range(2, n)) + [1]
+    ug = UnitGraph.from_edges(n, np.array(u), np.array(v), np.ones(len(u)))
+    t = Territory.from_arrays([f"x{i}" for i in range(n)], ["p"], {"c": np.ones((n, 1))}, ug)
+    g = ref.graph_of(t)
+    trees = {frozenset(tr) for tr in ref.spanning_trees(g, range(n))}
+    for small_table in (False, True):
+        ws, m = _work(t, np.arange(n))
+        if small_table:  # degrees above 3 use rng.integers
+            ws = ws._replace(tmod=k.chunk_table(3))
+        rng = np.random.default_rng(global_seed)
+        counts = Counter()
+        for _ in range(len(trees) * 40):
+            k.wilson(ws, m, 3, rng)
+            counts[_tree_edges(ws.parent, ws.nodes[:m])] += 1
+        assert set(counts) == trees
+        assert chisquare([counts[tr] for tr in trees]).pvalue > 1e-4
+
+
+def test_wilson_order_puts_parents_first(global_seed):
     t = grid_territory(5, 6)
-    _nd, lptr, lind, m = _local(t, np.arange(30))
-    tmod = k.below_table(4)
+    ws, m = _work(t, np.arange(30))
     for rep in range(20):
         root = (global_seed + rep) % 30
-        p1, p2, order = np.empty(30, np.int64), np.empty(30, np.int64), np.empty(30, np.int64)
-        w1 = k.wilson_tree_rooted(lptr, lind, m, np.random.default_rng(rep), p1,
-                                  np.empty(30, np.bool_), np.empty(30, np.int64), root, tmod)
-        w2 = k.wilson_tree_ordered(lptr, lind, m, np.random.default_rng(rep), p2,
-                                   np.empty(30, np.bool_), np.empty(30, np.int64), root, tmod,
-                                   order)
-        assert w1 == w2 and np.array_equal(p1, p2)
+        k.wilson(ws, m, root, np.random.default_rng(rep))
+        order = ws.order[:m]
         assert sorted(order.tolist()) == list(range(30)) and order[0] == root
         place = np.empty(30, np.int64)
         place[order] = np.arange(30)
         for v in range(30):
             if v != root:
-                assert place[p2[v]] < place[v]
+                assert place[ws.parent[v]] < place[v]
 
 
-def test_legacy_wilson_kernel_is_uniform(global_seed):
-    t = grid_territory(2, 3)
-    nd, lptr, lind, m = _local(t, np.arange(6))
-    rng = np.random.default_rng(global_seed)
-    parent = np.empty(6, np.int64)
-    trees = {frozenset(tr) for tr in ref.spanning_trees(ref.graph_of(t), range(6))}
-    counts = Counter()
-    for _ in range(len(trees) * 80):
-        k.wilson_tree(lptr, lind, m, rng, parent, np.empty(6, np.bool_), np.empty(6, np.int64))
-        counts[_tree_edges(parent, nd)] += 1
-    assert set(counts) == trees
-    assert chisquare([counts[tr] for tr in trees]).pvalue > 1e-4
-
-
-def test_below_is_exactly_uniform(global_seed):
-    from numba import njit
-
-    @njit
-    def draw(rng, d, tmod, n):
-        out = np.zeros(d, np.int64)
-        for _ in range(n):
-            out[k.below(rng, d, tmod)] += 1
-        return out
-
-    tmod = k.below_table(13)
-    assert tmod[3] == 2**53 % 3 and tmod[1] == 0
-    rng = np.random.default_rng(global_seed)
-    for d in (1, 2, 3, 7, 13):
-        c = draw(rng, d, tmod, 70_000)
-        assert c.sum() == 70_000
-        if d > 1:
-            assert chisquare(c).pvalue > 1e-4
+def test_chunk_table():
+    tmod = k.chunk_table(13)
+    assert tmod[3] == 2**17 % 3 and tmod[1] == 0 and tmod[13] == 2**17 % 13
 
 
 def test_wilson_reference_is_uniform(global_seed):
@@ -184,13 +180,10 @@ def test_mst_kernel_matches_networkx(global_seed):
 def test_balanced_cuts_match_reference(global_seed, with_locks):
     rng = np.random.default_rng(global_seed)
     t = grid_territory(3, 4)
-    nd, lptr, lind, m = _local(t, np.arange(12))
-    parent = np.empty(12, np.int64)
-    order = np.empty(12, np.int64)
+    ws, m = _work(t, np.arange(12))
+    nd = ws.nodes[:m].copy()
     for _ in range(40):
-        k.wilson_tree_rooted(lptr, lind, m, rng, parent, np.empty(12, np.bool_),
-                             np.empty(12, np.int64), k.max_degree_node(lptr, m), k.below_table(4))
-        k.tree_order(parent, m, np.empty(13, np.int64), np.empty(12, np.int64), order)
+        k.wilson(ws, m, k.max_degree_node(ws.lptr, m), rng)
         pop = rng.integers(0, 6, size=12).astype(float)
         total = pop.sum()
         lo = np.array([0.0, 0, total * rng.uniform(0.2, 0.45), total * rng.uniform(0.1, 0.45)])
@@ -199,21 +192,15 @@ def test_balanced_cuts_match_reference(global_seed, with_locks):
         if with_locks:
             lock[rng.integers(12)] = 2
             lock[rng.integers(12)] = 3
-        la = (lock[nd] == 2).astype(np.int64)
-        lb = (lock[nd] == 3).astype(np.int64)
-        cand = np.empty(24, np.int64)
-        cnt = k.balanced_cuts(parent, order, m, pop[nd], la, lb, lo[2], hi[2], lo[3], hi[3],
-                              np.empty(12), np.empty(12, np.int64), np.empty(12, np.int64), cand)
+        ws.lpop[:m] = pop[nd]
+        ws.lock_a[:m] = (lock[nd] == 2).astype(np.int64)
+        ws.lock_b[:m] = (lock[nd] == 3).astype(np.int64)
+        cnt = k.balanced_cuts(ws, m, lo[2], hi[2], lo[3], hi[3])
         got = set()
-        inside = np.empty(12, np.bool_)
-        for c in cand[:cnt]:
-            k.mark_subtree(order, parent, m, c // 2, inside)
-            lab = {}
-            for i in range(m):
-                lab[int(nd[i])] = (2 if c % 2 == 0 else 3) if inside[i] else (3 if c % 2 == 0
-                                                                                else 2)
-            got.add(tuple(sorted(lab.items())))
+        for c in ws.cand[:cnt]:
+            k.cut_labels(ws, m, c, 2, 3)
+            got.add(tuple(sorted((int(nd[i]), int(ws.newlab[i])) for i in range(m))))
         want = {tuple(sorted(d.items()))
-                for d in ref.tree_cuts(_tree_edges(parent, nd), list(range(12)), pop, 2, 3, lo,
+                for d in ref.tree_cuts(_tree_edges(ws.parent, nd), list(range(12)), pop, 2, 3, lo,
                                        hi, lock if with_locks else None)}
         assert got == want and cnt == len(want)

@@ -15,7 +15,6 @@ import pytest
 from numba import njit
 from tests.reference import recom_ref as ref
 
-from dayafter._kernels import recom as kern
 from dayafter.ensemble.constraints import ChainConstraints
 from dayafter.ensemble.recom import ChainState, Proposal, run_steps
 from dayafter.testing.grids import grid_territory
@@ -97,7 +96,7 @@ def _chain_freq(t, hashes, start, tree, seed):
     ch = ChainState(t, np.array(start), 4,
                     proposal=Proposal(method="reversible", m_bound=M_BOUND),
                     constraints=ChainConstraints(tolerance=0.0))
-    ch.params[kern.P_TREE] = tree  # 1 = random-weight MST: the deliberately wrong proposal
+    ch.params = ch.params._replace(tree=tree)  # 1 = random-weight MST: deliberately wrong
     rec = run_steps(ch, N_STEPS, np.random.default_rng(seed))
     idx = np.array([hashes[int(h)] for h in rec.plan_hash])
     return np.bincount(idx, minlength=len(hashes)).astype(float)

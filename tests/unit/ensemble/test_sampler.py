@@ -11,6 +11,7 @@ from dayafter.ensemble import store
 from dayafter.ensemble.sampler import ReComSampler, replay, summarize
 from dayafter.errors import ConfigError, InfeasibleError
 from dayafter.plan import Plan, Region
+from dayafter.progress import CancelToken
 from dayafter.testing.grids import grid_territory, stripes
 
 
@@ -89,17 +90,13 @@ def test_replay_is_bit_for_bit_and_seed_matters(grid, tmp_path):
 def test_resume_equals_uninterrupted(grid, tmp_path, fmt):
     t, plan = grid
     full = _sampler(format=fmt).run(t, plan, tmp_path / "full")
-    stopped = []
-
-    def stop(done, total, moves):
-        # once, past chain 0's first block (checkpoint_every=100), whose checkpoint is then on
-        # disk: by steps, not by the count of progress calls, which depends on the machine's speed
-        if done > 100 and not stopped:
-            stopped.append(done)
-            raise KeyboardInterrupt
-
-    part = _sampler(format=fmt).run(t, plan, tmp_path / "cut", progress=stop)
+    token = CancelToken()
+    token.cancel()  # already set: chain 0 stops after its first chunk, mid-block
+    events = []
+    part = _sampler(format=fmt).run(t, plan, tmp_path / "cut", progress=events.append,
+                                    cancel=token)
     assert part.interrupted
+    assert events[-1].final and 0 < events[-1].done < 100
     man = json.loads((tmp_path / "cut" / "manifest.json").read_text())
     assert man["status"] == "interrupted"
     assert (tmp_path / "cut" / "chain_000.ckpt.npz").exists()
@@ -160,7 +157,7 @@ def test_bad_configuration_is_rejected(grid, tmp_path):
         _sampler(steps=0).run(t, plan, tmp_path / "v")
     with pytest.raises(ConfigError, match="unknown constraint keys"):
         _sampler(constraints={"tolerence": 0.1}).run(t, plan, tmp_path / "x")
-    with pytest.raises(ConfigError, match="unknown metrics"):
+    with pytest.raises(ConfigError, match="unknown metric"):
         _sampler(metrics=["nope"]).run(t, plan, tmp_path / "y")
     with pytest.raises(InfeasibleError, match="population bounds"):
         _sampler(constraints={"tolerance": 0.0001}).run(t, plan, tmp_path / "z")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from tests.unit.optimize import brute
@@ -84,13 +86,42 @@ def test_progress_history_and_best_plans():
     seen = []
     res = ShortBurstOptimizer(steps=3000, restarts=2, chunk=500, seed=1,
                               progress=seen.append).run(p, t)
-    assert len(seen) == 12 and seen[-1]["steps"] == 6000
-    assert {"method", "elapsed", "steps", "best", "feasible", "restart"} <= set(seen[0])
+    assert seen[-1].final and seen[-1].done == 6000 and seen[-1].total == 6000
+    assert seen[0].task == "bursts" and {"steps", "best", "feasible", "restart"} <= set(
+        seen[0].extra)
+    gaps = [b.elapsed - a.elapsed for a, b in itertools.pairwise(seen[:-1])]
+    assert all(gap >= 0.5 - 1e-6 for gap in gaps)
     best = [h[2] for h in res.history]
     assert best == sorted(best)  # the record of the best never gets worse
     assert res.top and res.top[0][0] == pytest.approx(res.objective)
     assert res.stats["proposed"] == 6000
     assert "Objective" in res.plan.notes and res.plan.meta["optimizer"]["method"] == "bursts"
+
+
+def test_chunks_do_not_change_the_result():
+    """The kernel's state and search carry over from one call to the next: how the steps are
+    split into kernel calls does not change the plan found."""
+    t, p = INSTANCES["a"]()
+    for cls in (AnnealingOptimizer, ShortBurstOptimizer):
+        r1 = cls(steps=3000, seed=7, chunk=3000).run(p, t)
+        r2 = cls(steps=3000, seed=7, chunk=37).run(p, t)
+        assert np.array_equal(r1.plan.assignment, r2.plan.assignment), cls.method
+        assert r1.stats["accepted"] == r2.stats["accepted"]
+
+
+def test_cancel_returns_the_best_plan_so_far():
+    from dayafter.progress import CancelToken
+
+    t = grid(8, 8, 2, seed=0)
+    p = Problem.from_dict({"regions": 4, "maximize": ["homogeneity"]})
+    token = CancelToken()
+
+    def stop(ev):
+        token.cancel()
+
+    res = AnnealingOptimizer(steps=10**9, chunk=200, seed=0, progress=stop,
+                             cancel=token).run(p, t)
+    assert res.stats["cancelled"] and res.stats["steps"] < 10**6 and res.feasible
 
 
 def test_time_limit_stops_the_search():
