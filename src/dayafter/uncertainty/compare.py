@@ -105,10 +105,31 @@ def compare_draws(a: DrawEvaluation, b: DrawEvaluation, *, tol: float = 1e-12) -
     tol
         Differences within ``tol`` (relative to the larger magnitude) count as ties.
 
+    Returns
+    -------
+    dict
+        Figure key (``<census>/<metric>[:<community>]``) to :class:`Paired`: the shares of draws
+        in which A is better, B is better and both tie, and the range of the difference.
+
     Raises
     ------
     ConfigError
         When the two evaluations used different draws (the comparison would not be paired).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dayafter.plan import Plan, Region
+    >>> from dayafter.testing.grids import grid_territory
+    >>> from dayafter.uncertainty import CensusModel, ErrorModel, evaluate_draws
+    >>> t = grid_territory(1, 3, communities=np.array([[90.0, 10], [60, 40], [10, 90]]))
+    >>> r = (Region("W"), Region("E"))
+    >>> a = Plan(np.array([0, 0, 1]), r, territory_hash=t.content_hash, name="a")
+    >>> b = Plan(np.array([0, 1, 1]), r, territory_hash=t.content_hash, name="b")
+    >>> da, db = evaluate_draws(t, [a, b], CensusModel(t, ErrorModel(unknown_error=0.2)).draw(100, seed=1))
+    >>> p = compare_draws(da, db)["census/stranded:a"]
+    >>> p.a_better + p.b_better + p.tie
+    1.0
     """
     if not _same_draws(a, b):
         raise ConfigError("the two plans were evaluated on different census draws",
