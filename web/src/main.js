@@ -6,6 +6,7 @@ import { createApi, withShare } from "./api.js";
 import { $, el, status } from "./dom.js";
 import { LOCALES, applyDom, initialLocale, onLocale, setLocale, t } from "./i18n.js";
 import { bboxes, paintMap, repaintUnits, setupMainMap, updateLegend, zoomTo } from "./map.js";
+import { setupArticle140 } from "./panels/article140.js";
 import { setupCompare } from "./panels/compare.js";
 import { refreshEngines, setupEngines, setupSettle } from "./panels/engines.js";
 import { setupFiles, updateExportLink } from "./panels/files.js";
@@ -43,6 +44,12 @@ const api = createApi({
   onOk: () => setOnline(true),
 });
 
+// ranges over census draws: asked again after every change of the draft, drawn when they arrive
+const ranges = createRanges({
+  request: (path) => api.request(path),
+  onRanges: (reply) => { store.set({ ranges: reply }); if (store.get().draft) renderMetrics(ctx); },
+});
+
 /** Show or hide the banner that says the server cannot be reached (it stays until a request
  * or the draft event stream gets through again). */
 function setOnline(online) {
@@ -60,12 +67,6 @@ async function reloadDraft() {
   applyDraft(reply, { full: true });
   return reply;
 }
-
-// ranges over census draws: asked again after every change of the draft, drawn when they arrive
-const ranges = createRanges({
-  request: (path) => api.request(path),
-  onRanges: (reply) => { store.set({ ranges: reply }); if (store.get().draft) renderMetrics(ctx); },
-});
 
 const ctx = {
   store, api, status, share: shareToken,
@@ -188,6 +189,7 @@ function rerenderAll() {
   updateRegionLabels(S);
   refreshEngines(ctx);
   setupSettle(ctx).catch(() => {});
+  setupArticle140(ctx).catch(() => {});
   setupJobsForm();
 }
 
@@ -262,6 +264,7 @@ async function main() {
   }
   await setupJobs(ctx);
   await setupSettle(ctx);
+  setupArticle140(ctx).catch(() => {}); // not awaited: the handlers below must not wait for it
   setupEngines(ctx);
   setupRegions(ctx);
   setupDetails(ctx);

@@ -103,6 +103,10 @@ class Workspace:
     EVALUATIONS_KEPT = 64
     """How many plan evaluations :meth:`evaluation` keeps (the undo stack's recent states, scenarios)."""
 
+    case: str | None = None
+    """The built-in case the workspace was opened from (its Article 140 data: returns, referendum,
+    claims, settlements), or ``None``."""
+
     def __init__(
         self,
         territory: Territory,
@@ -168,12 +172,14 @@ class Workspace:
     def from_project(cls, project: Project, *, plans_dir: str | Path | None = None) -> Workspace:
         """The workspace of a :class:`~dayafter.project.Project`: its plans as scenarios, its
         reference, criteria, labels, sources and engine data (council rules, forces, parties)."""
-        return cls(
+        ws = cls(
             project.territory, scenarios=project.plans, reference=project.reference,
             criteria=project.criteria, plans_dir=plans_dir, title=project.title,
             community_labels=project.community_labels, provenance=project.provenance,
             sources_md=project.sources_md, council_rules=project.council_rules,
             force_catalog=project.force_catalog, parties_spec=project.parties_spec)
+        ws.case = project.case
+        return ws
 
     # ------------------------------------------------------------------ plan store
     def _load_saved(self) -> dict[str, Plan]:
