@@ -36,7 +36,15 @@ TARGET_P90_MS = 150.0
 
 _SETUP = """() => {
   const S = window.dayafter;
-  window.__t0 = 0; window.__t1 = 0;
+  window.__t0 = 0; window.__t1 = 0; window.__f0 = 0; window.__f1 = 0;
+  const f = window.fetch;
+  window.fetch = async (...a) => {
+    const paint = String(a[0]).includes('draft/paint');
+    if (paint) window.__f0 = performance.now();
+    const r = await f(...a);
+    if (paint) { const c = r.clone(); await c.arrayBuffer(); window.__f1 = performance.now(); }
+    return r;
+  };
   S.map.getCanvas().addEventListener('click', () => { window.__t0 = performance.now(); window.__t1 = 0; }, true);
   new MutationObserver(() => { if (window.__t0 && !window.__t1) window.__t1 = performance.now(); })
     .observe(document.getElementById('metrics'), {childList: true, subtree: true, characterData: true});
@@ -90,7 +98,7 @@ def main() -> None:
                 n = pg.evaluate("window.dayafter.assignment.length")
                 k = pg.evaluate("window.dayafter.draft.regions.length")
                 rng = np.random.default_rng(args.seed)
-                stroke_ms, ref_ms = [], []
+                stroke_ms, ref_ms, server_ms, parts = [], [], [], []
                 for _s in range(args.strokes):
                     for _try in range(50):
                         i = int(rng.integers(0, n))
@@ -104,6 +112,10 @@ def main() -> None:
                     pg.mouse.click(x, y)
                     pg.wait_for_function(f"window.__t1 > 0 && window.dayafter.draft.version > {v}", timeout=30_000)
                     stroke_ms.append(pg.evaluate("window.__t1 - window.__t0"))
+                    parts.append(pg.evaluate("[window.__f0 - window.__t0, window.__f1 - window.__f0, window.__t1 - window.__f1]"))
+                    # the server's own time for the stroke, as the metrics panel shows it
+                    server_ms.append(float(pg.evaluate(
+                        "(document.getElementById('server-ms').textContent.match(/[0-9.]+/) || ['nan'])[0]")))
                     ref_ms.append(pg.evaluate("""async () => { const t0 = performance.now();
                         const r = await fetch('api/draft', {headers: {'X-Requested-With': 'dayafter'}}); await r.json();
                         return performance.now() - t0; }"""))
@@ -121,6 +133,12 @@ def main() -> None:
           f"p90/target {p90 / TARGET_P90_MS:.2f})")
     print(f"reference in the same run: GET of the draft from the page, median {r50:.1f} ms; "
           f"stroke median / reference median {p50 / r50:.2f}")
+    b = np.median(np.asarray(parts), axis=0)
+    print(f"stroke median by part: click to request {b[0]:.1f} ms, request and reply {b[1]:.1f} ms, "
+          f"reply to metrics shown {b[2]:.1f} ms")
+    s50 = statistics.median(server_ms)
+    print(f"of which the server (move, evaluation, JSON; its own clock): median {s50:.1f} ms "
+          f"({s50 / p50:.0%} of the stroke median)")
 
 
 if __name__ == "__main__":
