@@ -97,7 +97,17 @@ def attacker(grid_server):
 
 
 def _server_state(ws):
-    return ws.territory.n_units, ws.draft.plan.assignment.tolist(), [p["name"] for p in ws.list_plans()]
+    # every session's draft (the real page has its own since drafts are per browser session)
+    drafts = sorted((k, d.plan.assignment.tolist()) for k, d in ws._drafts.items())
+    return ws.territory.n_units, drafts, [p["name"] for p in ws.list_plans()]
+
+
+def _page_plan(ws, page):
+    """The draft of the browser session of ``page`` (its session cookie)."""
+    from dayafter.web.routers._common import SESSION_COOKIE
+
+    session = next(c["value"] for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
+    return ws.draft_of(session).plan
 
 
 def test_another_origin_cannot_change_the_workbench(browser, grid_server, attacker, page, monkeypatch):
@@ -118,6 +128,7 @@ def test_another_origin_cannot_change_the_workbench(browser, grid_server, attack
     monkeypatch.setattr(SameOriginMiddleware, "problem", recording)
     ws = grid_server.workspace
     before = _server_state(ws)
+    page_before = _page_plan(ws, page).assignment.tolist()
     ctx = browser.new_context()
     evil = ctx.new_page()
     evil.goto(attacker)
@@ -149,10 +160,10 @@ def test_another_origin_cannot_change_the_workbench(browser, grid_server, attack
         const r = S.map.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""")
     page.mouse.click(*xy)
     page.wait_for_function("window.dayafter.draft.undo === 1")
-    assert int(np.asarray(ws.draft.plan.assignment)[0]) == 1
+    assert int(np.asarray(_page_plan(ws, page).assignment)[0]) == 1
     page.get_by_role("button", name="Undo").click()
     page.wait_for_function("window.dayafter.draft.undo === 0")
-    assert ws.draft.plan.assignment.tolist() == before[1]
+    assert _page_plan(ws, page).assignment.tolist() == page_before
     page.get_by_role("button", name="Redo").click()
     page.wait_for_function("window.dayafter.draft.undo === 1")
     page.get_by_label("Save as").fill("own page")
