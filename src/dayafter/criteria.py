@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dayafter._util import ratio
 from dayafter.errors import ConfigError
 from dayafter.metrics import registry
 from dayafter.metrics.evaluate import CensusMetrics, Evaluation
@@ -221,7 +222,8 @@ class Criterion:
             ok &= ~finite | (v <= self.max + 1e-12)
         if self.abs_max is not None:
             ok &= ~finite | (np.abs(v) <= self.abs_max + 1e-12)
-        return ok
+        out: NDArray[Any] = ok
+        return out
 
 
 @dataclass(frozen=True)
@@ -277,11 +279,12 @@ def criteria_from_spec(spec: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
     """Criteria from a parsed spec: ``{"criteria": [...]}`` or a bare list."""
     items = spec.get("criteria") if isinstance(spec, Mapping) else spec
     if not isinstance(items, Sequence) or isinstance(items, str):
-        raise ConfigError("a criteria spec is a list of criteria (or {'criteria': [...]})")
+        raise ConfigError("a criteria spec is a list of criteria (or {'criteria': [...]})",
+                          hint="write 'criteria:' followed by one '- {name: ..., metric: ..., max: ...}' per line")
     out = [Criterion.from_dict(d) for d in items]
     names = [c.name for c in out]
     if len(set(names)) != len(names):
-        raise ConfigError(f"criterion names must be unique: {names}")
+        raise ConfigError(f"criterion names must be unique: {names}", hint="rename the repeated criteria")
     return out
 
 
@@ -320,27 +323,25 @@ def _region_values(ev: Evaluation, cm: CensusMetrics, crit: Criterion,
         if metric.startswith("seats:"):
             return seats[:, j]
         tot = seats.sum(axis=1)
-        return np.divide(seats[:, j], tot, out=np.full(tot.shape, np.nan), where=tot > 0)
+        return ratio(seats[:, j], tot)
     if metric in ("security_gap", "security_gap_share"):
         gap = np.asarray(_need(engines, crit, "security assessment",
                                engines.security_gap if engines else None), dtype=float)
         if metric == "security_gap":
             return gap
         req = np.asarray(engines.security_requirement if engines else None, dtype=float)
-        return np.divide(gap, req, out=np.full(req.shape, np.nan), where=req > 0)
+        return ratio(gap, req)
     return np.asarray(registry.value(ev, metric, cm.census), dtype=float)
 
 
 def _community_values(cm: CensusMetrics, crit: Criterion,
                       engines: EngineOutputs | None) -> NDArray[np.float64]:
     if crit.metric in ("council_seats", "representation_ratio"):
-        seats = _seats(engines, crit, cm.census).sum(axis=0)
+        seats: NDArray[np.float64] = _seats(engines, crit, cm.census).sum(axis=0)
         if crit.metric == "council_seats":
             return seats
         pop = cm.tally.sum(axis=0)
-        seat_share = seats / seats.sum() if seats.sum() > 0 else np.full(seats.shape, np.nan)
-        pop_share = pop / pop.sum() if pop.sum() > 0 else np.full(pop.shape, np.nan)
-        return np.divide(seat_share, pop_share, out=np.full(pop.shape, np.nan), where=pop_share > 0)
+        return ratio(ratio(seats, seats.sum()), ratio(pop, pop.sum()))
     return np.asarray(getattr(cm, crit.metric), dtype=float)
 
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,10 +19,13 @@ from numpy.typing import NDArray
 from dayafter._kernels.graph import component_labels as _component_labels
 from dayafter.errors import InputDataError
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 __all__ = ["UnitGraph"]
 
 
-def _readonly(a: NDArray) -> NDArray:
+def _readonly(a: NDArray[Any]) -> NDArray[Any]:
     a = np.ascontiguousarray(a)
     a.setflags(write=False)
     return a
@@ -98,7 +102,8 @@ class UnitGraph:
         """
         if labels is None:
             labels = np.zeros(self.n_units, dtype=np.int32)
-        return _component_labels(self.indptr, self.indices, np.asarray(labels, dtype=np.int32))
+        out: NDArray[np.int32] = _component_labels(self.indptr, self.indices, np.asarray(labels, dtype=np.int32))
+        return out
 
     @classmethod
     def from_edges(
@@ -141,7 +146,7 @@ class UnitGraph:
         np.cumsum(np.bincount(src, minlength=n_units), out=indptr[1:])
         return cls(indptr, dst.astype(np.int32), ww)
 
-    def to_networkx(self):
+    def to_networkx(self) -> nx.Graph:
         """A ``networkx.Graph`` with ``border_length`` edge attributes (for tests and small jobs)."""
         import networkx as nx
 

@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from dayafter.errors import ConfigError, InputDataError, first_ids
 from dayafter.graph import UnitGraph
@@ -31,7 +31,7 @@ from dayafter.graph import UnitGraph
 __all__ = ["CensusRange", "Territory", "select_units"]
 
 
-def _ro(a: NDArray, dtype: Any = None) -> NDArray:
+def _ro(a: ArrayLike, dtype: Any = None) -> NDArray[Any]:
     a = np.array(a, dtype=dtype, copy=True)
     a.setflags(write=False)
     return a
@@ -342,7 +342,8 @@ class Territory:
 
     def population(self, census: str | None = None) -> NDArray[np.float64]:
         """Total population of each unit on a census."""
-        return self.census(census).sum(axis=1)
+        out: NDArray[np.float64] = self.census(census).sum(axis=1)
+        return out
 
     def community_index(self, community: str) -> int:
         """Column of ``community`` in the census tables."""

@@ -18,7 +18,7 @@ from dayafter._util.atomic import (
     atomic_write_text,
 )
 from dayafter._util.jsonable import json_bytes, json_dumps, to_jsonable
-from dayafter._util.stats import finite, percentile_rank, quantiles
+from dayafter._util.stats import finite, percentile_rank, quantiles, ratio
 
 __all__ = [
     "atomic_path",
@@ -31,5 +31,6 @@ __all__ = [
     "json_dumps",
     "percentile_rank",
     "quantiles",
+    "ratio",
     "to_jsonable",
 ]

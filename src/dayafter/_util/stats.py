@@ -8,7 +8,7 @@ from typing import SupportsFloat
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["finite", "percentile_rank", "quantiles"]
+__all__ = ["finite", "percentile_rank", "quantiles", "ratio"]
 
 
 def finite(x: SupportsFloat) -> float | None:
@@ -70,3 +70,18 @@ def quantiles(samples: ArrayLike, qs: Sequence[float] = (0.05, 0.5, 0.95)) -> ND
     if x.size == 0:
         return np.full(len(qs), np.nan)
     return np.asarray(np.quantile(x, list(qs)), dtype=np.float64)
+
+
+def ratio(num: ArrayLike, den: ArrayLike, *, fill: float = np.nan) -> NDArray[np.float64]:
+    """``num / den`` elementwise where ``den > 0``, ``fill`` elsewhere (no division warnings).
+
+    >>> ratio([1.0, 2.0, 3.0], [2.0, 0.0, -1.0]).tolist()
+    [0.5, nan, nan]
+    >>> ratio([1.0, 2.0], [4.0, 0.0], fill=0.0).tolist()
+    [0.25, 0.0]
+    """
+    n = np.asarray(num, dtype=np.float64)
+    d = np.asarray(den, dtype=np.float64)
+    out = np.full(np.broadcast_shapes(n.shape, d.shape), fill, dtype=np.float64)
+    np.divide(n, d, out=out, where=d > 0)
+    return out

@@ -18,7 +18,6 @@ The meaning of every key is in :class:`AdjudicationRules`.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from dayafter._inputs import read_json_file
+from dayafter._util import finite
 from dayafter.claims.table import CAUSES
 from dayafter.errors import ConfigError, InputDataError
 
@@ -157,19 +158,16 @@ class AdjudicationRules:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``null`` for unlimited amounts)."""
-        def fin(x: float) -> float | None:
-            return x if math.isfinite(x) else None
-
         return {"name": self.name, "notes": self.notes,
                 "restitution_max_tier": self.restitution_max_tier,
                 "compensation_max_tier": self.compensation_max_tier,
                 "causes": {k: {"remedy": r.remedy, "compensation_rate": r.compensation_rate,
-                               "cap_usd": fin(r.cap_usd), "priority": r.priority}
+                               "cap_usd": finite(r.cap_usd), "priority": r.priority}
                            for k, r in self.causes.items()},
                 "secondary_occupants": self.secondary_occupants,
                 "occupant_compensation_usd": self.occupant_compensation_usd,
                 "household_size": self.household_size, "admin_cost_usd": self.admin_cost_usd,
-                "budget_usd": fin(self.budget_usd), "budget_rule": self.budget_rule,
+                "budget_usd": finite(self.budget_usd), "budget_rule": self.budget_rule,
                 "priority": list(self.priority),
                 "parameters": {k: dict(v) for k, v in self.parameters.items()}}
 
@@ -238,11 +236,5 @@ def rules_from_dict(d: Mapping[str, Any], *, source: str = "") -> AdjudicationRu
 def load_rules(path: str | Path) -> AdjudicationRules:
     """Read :class:`AdjudicationRules` from a JSON file (see the module notes)."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputDataError(f"no claims rules file at {p}", hint="check the path") from None
-    except json.JSONDecodeError as exc:
-        raise InputDataError(f"not valid JSON: {exc.msg} (line {exc.lineno})", source=str(p),
-                             hint="fix the JSON syntax at that line") from None
+    data = read_json_file(p, what="claims rules file")
     return rules_from_dict(data, source=str(p))

@@ -3,17 +3,17 @@ data from a built-in case or from files, security coverage, and the projected ce
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
 
-from dayafter.errors import InputDataError
+from dayafter.errors import ConfigError, InputDataError
 
 if TYPE_CHECKING:
     from dayafter.plan import Plan
+    from dayafter.project import Project
     from dayafter.returns import ReturnModel, ReturnsResult
     from dayafter.territory import Territory
 
@@ -47,20 +47,17 @@ def return_model(model: Path | None, case: str | None) -> ReturnModel:
     return load_return_model(model) if model is not None else case_return_model(case_name(case))
 
 
-def reference_plan(plan: str | None, territory: Territory, case: str | None,
-                   project: Path | None) -> Plan | None:
-    """The named plan, or the case's reference plan (``None`` for a project without a plan)."""
-    from dayafter.cli._common import open_project, resolve_plan
-
-    if plan is not None:
-        return resolve_plan(plan, territory, case=case, project=project)
-    return open_project(case, project).reference_plan
+def reference_plan(plan: str | None, project: Project) -> Plan | None:
+    """The named plan (a file or a plan of the project), or the project's reference plan
+    (``None`` for a project without one)."""
+    return project.resolve_plan(plan) if plan is not None else project.reference_plan
 
 
 def read_coverage(path: Path, territory: Territory) -> dict[str, float]:
     """A CSV ``unit_id,secure`` with 1/0, yes/no or a covered share in [0, 1]."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    from dayafter._inputs import read_csv_dicts
+
+    rows = read_csv_dicts(path, what="security coverage table")
     if not rows or "unit_id" not in rows[0] or "secure" not in rows[0]:
         raise InputDataError("a security coverage table needs the columns unit_id and secure",
                              hint="write the header 'unit_id,secure'", source=str(path))
@@ -82,27 +79,26 @@ def read_coverage(path: Path, territory: Territory) -> dict[str, float]:
     return out
 
 
-def coverage(spec: str, territory: Territory, case: str | None, census: str,
-             per_1000: float, plan: Plan | None = None) -> tuple[Any, str]:
-    """Security coverage per unit for the returns and a one-line description."""
+def coverage(spec: str, project: Project, census: str, per_1000: float,
+             plan: Plan | None = None) -> tuple[Any, str]:
+    """Security coverage per unit of the project's territory for the returns and a one-line
+    description."""
+    territory = project.territory
     if spec == "none":
         return None, "security not assessed"
     if spec == "forces":
-        from dayafter.cli._common import open_project
         from dayafter.security import allocate_forces, force_requirement
 
-        cat = open_project(case, None).force_catalog
+        cat = project.force_catalog
         if cat is None:
-            raise InputDataError("the case ships no forces file", hint="pass --security FILE.csv")
-        import inspect
-
+            raise InputDataError(f"{project.source} ships no forces file",
+                                 hint="pass --security FILE.csv")
         req = force_requirement(territory, census=census, per_1000=per_1000)
-        kw = {"plan": plan} if plan is not None and "plan" in inspect.signature(
-            allocate_forces).parameters else {}  # security follows the plan's control (i18)
-        a = allocate_forces(territory, cat, census=census, requirement=req, **kw)
+        # security follows the plan's control (i18)
+        a = allocate_forces(territory, cat, plan=plan, census=census, requirement=req)
         share = np.divide(a.covered, a.requirement, out=np.ones(territory.n_units),
                           where=a.requirement > 0)
-        return np.clip(share, 0.0, 1.0), (f"security: the case's forces allocated at {per_1000:g} "
+        return np.clip(share, 0.0, 1.0), (f"security: the forces allocated at {per_1000:g} "
                                           f"per 1,000 on census {census} (share of the "
                                           "requirement covered)")
     path = Path(spec)
@@ -114,6 +110,9 @@ def coverage(spec: str, territory: Territory, case: str | None, census: str,
 
 def census_draws(territory: Territory, draws: int, seed: int, wanted: bool) -> Any:
     """Census draws from the territory's ranges (``None`` when not wanted or no draws)."""
+    from dayafter.cli._uncertainty import check_draws
+
+    check_draws(draws)
     if not wanted or draws <= 0:
         return None
     from dayafter.uncertainty import CensusModel
@@ -125,7 +124,13 @@ def project(territory: Territory, plan: Plan | None, *, model: ReturnModel, hori
             secure: Any, draws: int, seed: int, cdraws: Any = None, baseline: str = "baseline",
             current: str = "current", growth: Any = None) -> ReturnsResult:
     """Project returns (the CLI's one entry to the returns engine)."""
+    from dayafter.cli._uncertainty import check_draws
     from dayafter.returns import project_returns
+
+    check_draws(draws)
+    if not 0 <= horizon <= 100:
+        raise ConfigError(f"--horizon must lie in 0..100 years, got {horizon:g}",
+                          hint="e.g. --horizon 5 (years after the current census)")
 
     cd = None
     if cdraws is not None:

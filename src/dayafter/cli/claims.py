@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from dayafter.cli._article140 import CaseOpt, JsonOpt, ProjectOpt, case_name, fmt
-from dayafter.cli._common import console, load_territory, print_json
+from dayafter.cli._common import console, open_project, print_json
 
 app = typer.Typer(help="Land and property claims: restitution, compensation and a budget.",
                   no_args_is_help=True)
@@ -20,9 +20,11 @@ RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Adjudication rul
 def _load(table: Path | None, rules: Path | None, case: str | None):
     from dayafter.claims import case_claims_folder, load_rules, read_claims
 
-    folder = None if table is not None and rules is not None else case_claims_folder(case_name(case))
-    return (read_claims(table if table is not None else folder / "claims.csv"),
-            load_rules(rules if rules is not None else folder / "rules.json"))
+    if table is None or rules is None:
+        folder = case_claims_folder(case_name(case))
+        table = table if table is not None else folder / "claims.csv"
+        rules = rules if rules is not None else folder / "rules.json"
+    return read_claims(table), load_rules(rules)
 
 
 @app.command("adjudicate")
@@ -48,7 +50,7 @@ def adjudicate_cmd(
         rl = replace(rl, budget_usd=budget)
     if occupants is not None:
         rl = replace(rl, secondary_occupants=occupants)
-    t = load_territory(case, project_path)
+    t = open_project(case, project_path).territory
     res = adjudicate(tab, rl, territory=t, census=census)
     if json_out:
         print_json(res.to_dict())

@@ -44,7 +44,8 @@ def gallagher(votes: ArrayLike, seats: ArrayLike) -> NDArray[np.float64]:
     *Electoral Studies* 10(1). ``O(L)``.
     """
     d = shares_percent(votes) - shares_percent(seats)
-    return np.sqrt(0.5 * np.sum(d * d, axis=-1))
+    out: NDArray[np.float64] = np.sqrt(0.5 * np.sum(d * d, axis=-1))
+    return out
 
 
 def loosemore_hanby(votes: ArrayLike, seats: ArrayLike) -> NDArray[np.float64]:
@@ -54,7 +55,8 @@ def loosemore_hanby(votes: ArrayLike, seats: ArrayLike) -> NDArray[np.float64]:
     -----
     Loosemore, J. and Hanby, V. J. (1971), *British Journal of Political Science* 1(4).
     """
-    return 0.5 * np.sum(np.abs(shares_percent(votes) - shares_percent(seats)), axis=-1)
+    out: NDArray[np.float64] = 0.5 * np.sum(np.abs(shares_percent(votes) - shares_percent(seats)), axis=-1)
+    return out
 
 
 def effective_number(counts: ArrayLike) -> NDArray[np.float64]:

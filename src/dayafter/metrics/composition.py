@@ -70,7 +70,8 @@ def largest_community(P: Tally) -> tuple[NDArray[np.int64], NDArray[np.float64]]
 def fractionalization(P: Tally) -> NDArray[np.float64]:
     """Ethnic fractionalization ``F[k] = 1 - sum_g s[k, g]^2`` (NaN for empty regions)."""
     s = shares(P)
-    return 1.0 - np.sum(s * s, axis=1)
+    out: NDArray[np.float64] = 1.0 - np.sum(s * s, axis=1)
+    return out
 
 
 def polarization(P: Tally) -> NDArray[np.float64]:
@@ -80,7 +81,8 @@ def polarization(P: Tally) -> NDArray[np.float64]:
     [1.0, 0.0]
     """
     s = shares(P)
-    return 4.0 * np.sum(s * s * (1.0 - s), axis=1)
+    out: NDArray[np.float64] = 4.0 * np.sum(s * s * (1.0 - s), axis=1)
+    return out
 
 
 def _community_totals(P: Tally, totals: NDArray[np.float64] | None) -> NDArray[np.float64]:
@@ -126,13 +128,15 @@ def stranded_population(P: Tally, *, threshold: float = 0.10) -> NDArray[np.floa
     """People of each community living in regions where its share is below ``threshold``."""
     s = shares(P)
     mask = (s < threshold) & (P.sum(axis=1) > 0)[:, None]
-    return (P * mask).sum(axis=0)
+    out: NDArray[np.float64] = (P * mask).sum(axis=0)
+    return out
 
 
 def _entropy(p: NDArray[np.float64], axis: int = -1) -> NDArray[np.float64]:
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-    return -t.sum(axis=axis)
+    out: NDArray[np.float64] = -t.sum(axis=axis)
+    return out
 
 
 def theil_h(P: Tally) -> float:
@@ -170,5 +174,5 @@ def dissimilarity(P: Tally) -> NDArray[np.float64]:
     tot = P.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         dist = np.where(tot > 0, P / np.where(tot > 0, tot, 1.0), np.nan)  # (k, g)
-    D = 0.5 * np.abs(dist[:, :, None] - dist[:, None, :]).sum(axis=0)
+    D: NDArray[np.float64] = 0.5 * np.abs(dist[:, :, None] - dist[:, None, :]).sum(axis=0)
     return D

@@ -103,9 +103,9 @@ def tally(assignment: NDArray[np.integer], table: NDArray[np.float64], k: int) -
     """
     a = np.asarray(assignment, dtype=np.int32)
     tab = np.asarray(table, dtype=np.float64)
-    if tab.ndim == 1:
-        return _k.tally1(a, np.ascontiguousarray(tab), k)
-    return _k.tally(a, np.ascontiguousarray(tab), k)
+    kernel = _k.tally1 if tab.ndim == 1 else _k.tally
+    out: NDArray[np.float64] = kernel(a, np.ascontiguousarray(tab), k)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

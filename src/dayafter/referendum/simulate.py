@@ -82,10 +82,11 @@ def tally_votes(eligible: ArrayLike, params: VoteArrays) -> NDArray[np.float64]:
     if E.shape[0] != w.shape[0] and 1 not in (E.shape[0], w.shape[0]):
         raise ConfigError(f"{E.shape[0]} census draws do not match {w.shape[0]} parameter draws",
                           hint="use as many census draws as parameter draws")
-    return np.einsum("dng,dg,dgo->dno", E, np.broadcast_to(w, (max(E.shape[0], w.shape[0]),
-                                                              w.shape[1])),
-                     np.broadcast_to(params.shares, (max(E.shape[0], params.shares.shape[0]),
-                                                     *params.shares.shape[1:])), optimize=True)
+    dw, ds = max(E.shape[0], w.shape[0]), max(E.shape[0], params.shares.shape[0])
+    votes: NDArray[np.float64] = np.einsum(
+        "dng,dg,dgo->dno", E, np.broadcast_to(w, (dw, w.shape[1])),
+        np.broadcast_to(params.shares, (ds, *params.shares.shape[1:])), optimize=True)
+    return votes
 
 
 def decide(votes: ArrayLike, status_quo: ArrayLike, rule: str = "plurality") -> NDArray[np.int64]:
@@ -168,7 +169,8 @@ def _area_sum(x: NDArray[np.float64], codes: NDArray[np.int64], k: int) -> NDArr
     inside = codes >= 0
     onehot = np.zeros((codes.size, k))
     onehot[np.flatnonzero(inside), codes[inside]] = 1.0
-    return np.einsum("dnm,nk->dkm", x, onehot, optimize=True)
+    out: NDArray[np.float64] = np.einsum("dnm,nk->dkm", x, onehot, optimize=True)
+    return out
 
 
 def pivotal_units(votes: NDArray[np.float64], codes: NDArray[np.int64], area_votes: NDArray[np.float64],
@@ -260,7 +262,8 @@ class ReferendumResult:
         """``[k]`` lead of the first over the second option, as a share of votes cast."""
         v = np.sort(self.votes, axis=1)
         tot = self.votes.sum(axis=1)
-        return np.divide(v[:, -1] - v[:, -2], tot, out=np.zeros(tot.size), where=tot > 0)
+        out: NDArray[np.float64] = np.divide(v[:, -1] - v[:, -2], tot, out=np.zeros(tot.size), where=tot > 0)
+        return out
 
     def areas(self) -> list[dict[str, Any]]:
         """One JSON-ready row per area."""

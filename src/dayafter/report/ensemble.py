@@ -177,7 +177,7 @@ class EnsembleContext:
                                            threshold=float(prm.get("threshold", DEFAULT_THRESHOLD)),
                                            source=src)
                 regions = dict(sub.sorted_regions)
-        meta = {key: man.get(key) for key in ("parameters", "seeds", "counts", "versions",
+        meta: dict[str, Any] = {key: man.get(key) for key in ("parameters", "seeds", "counts", "versions",
                                                "started", "finished") if key in man}
         return cls(scalars, regions, source=src, meta=meta)
 

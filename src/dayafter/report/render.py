@@ -240,7 +240,7 @@ def comparison_html(d: Dossier) -> str:
 
 def _context(d: Dossier) -> dict[str, Any]:
     t = d.territory
-    plans = []
+    plans: list[dict[str, Any]] = []
     for s in d.sections:
         ev = s.evaluation
         censuses = []

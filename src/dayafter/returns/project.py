@@ -255,7 +255,8 @@ def propensity_arrays(model: ReturnModel, params: Any, control: Sequence[str] | 
         factor = factor * sf[..., None]
     hazard = params.hazard[:, None, :] * factor
     c0 = params.ceiling_now[:, None, :]
-    return np.clip(c0 * -np.expm1(-hazard * max(float(horizon), 0.0)), 0.0, 1.0)
+    out: NDArray[np.float64] = np.clip(c0 * -np.expm1(-hazard * max(float(horizon), 0.0)), 0.0, 1.0)
+    return out
 
 
 def _quantiles(x: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -134,8 +134,10 @@ def force_requirement(
         raise ConfigError(f"per_1000 must be >= 0, got {per_1000}",
                           hint="pass --per-1000 in the 10-40 range (20 is the FM 3-24 benchmark)")
     pop = _table(territory, census, census_table).sum(axis=1)
-    return (pop / 1000.0 * float(per_1000) * _per_unit(territory, threat, "threat multipliers")
-            * _per_unit(territory, urban, "urban multipliers"))
+    req: NDArray[np.float64] = (pop / 1000.0 * float(per_1000)
+                                * _per_unit(territory, threat, "threat multipliers")
+                                * _per_unit(territory, urban, "urban multipliers"))
+    return req
 
 
 def _control_labels(territory: Territory, catalog: ForceCatalog,
@@ -375,12 +377,14 @@ class SecurityAssessment:
     @property
     def covered(self) -> NDArray[np.float64]:
         """Requirement covered in each unit."""
-        return self.allocation.sum(axis=0)
+        out: NDArray[np.float64] = self.allocation.sum(axis=0)
+        return out
 
     @property
     def used(self) -> NDArray[np.float64]:
         """Personnel of each force placed."""
-        return self.allocation.sum(axis=1)
+        out: NDArray[np.float64] = self.allocation.sum(axis=1)
+        return out
 
     @property
     def total_shortfall(self) -> float:
@@ -390,7 +394,8 @@ class SecurityAssessment:
     @property
     def allowed(self) -> NDArray[np.bool_]:
         """``bool[F, n]``: force ``f`` may serve unit ``u``."""
-        return self.reason == ALLOWED
+        out: NDArray[np.bool_] = self.reason == ALLOWED
+        return out
 
     def _why(self, code: str) -> str:
         return self.reason_texts.get(code) or reason_text(code)

@@ -113,7 +113,8 @@ class SettleDraws:
 
 
 def _holders(shares: NDArray[np.float64]) -> NDArray[np.int64]:
-    return np.argmax(np.asarray(shares), axis=0).astype(np.int64)
+    out: NDArray[np.int64] = np.argmax(np.asarray(shares), axis=0).astype(np.int64)
+    return out
 
 
 def settle_draws(

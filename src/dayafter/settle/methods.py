@@ -48,7 +48,8 @@ def _onehot(owner: NDArray[np.int64], p: int) -> NDArray[np.float64]:
 
 def _highest_valuer(v: NDArray[np.float64]) -> NDArray[np.int64]:
     """Each unit to the party valuing it most; ties go to the party listed first."""
-    return np.argmax(v, axis=0).astype(np.int64)
+    out: NDArray[np.int64] = np.argmax(v, axis=0).astype(np.int64)
+    return out
 
 
 def _check_milp(res: Any, what: str) -> None:
@@ -272,16 +273,18 @@ def max_nash_welfare(
                 f"only {k} of {p} parties can hold a unit they value at the same time; "
                 "Nash welfare is maximised over the best such group"
             )
-        best = (-np.inf, None, None, None)
+        best: tuple[float, NDArray[np.int64], dict[str, Any], list[int]] | None = None
         for cand in candidates:
             o, _, inf = _mnw_milp(scaled, cand, max_iter=max_iter, time_limit=time_limit)
             # compare groups on the values as given: the per-party scaling changes the product
             # by a factor that depends on the group
             held = (v * _onehot(o, p)).sum(axis=1)[cand]
             val = float(np.sum(np.log(held)))
-            if val > best[0]:
+            if best is None or val > best[0]:
                 best = (val, o, inf, cand)
-        _, owner, info, active = best  # type: ignore[assignment]
+        # candidates is never empty: some group of k parties reaches the maximum positive set
+        assert best is not None
+        _, owner, info, active = best
     return Settlement(
         method="max-nash-welfare",
         problem=problem,
@@ -543,6 +546,17 @@ def compensate(
         ``"min-subsidy"`` when the allocation is not envy-freeable (some parties would all gain by
         swapping their units round a cycle, so no payment removes envy); ``"efeq"`` when the
         condition of :func:`efeq_transfers` fails.
+
+    Examples
+    --------
+    A holds u1 and u3, B holds u2. B values A's units at 2 + 4 = 6 and its own at 5: the smallest
+    outside payment that removes all envy is 1 to B.
+
+    >>> import numpy as np
+    >>> from dayafter.settle import ClaimsProblem
+    >>> pr = ClaimsProblem(("A", "B"), ("u1", "u2", "u3"), np.array([[6.0, 1.0, 3.0], [2.0, 5.0, 4.0]]))
+    >>> compensate(pr, np.array([0, 1, 0])).transfers.tolist()
+    [0.0, 1.0]
     """
     v = problem.values
     p, m = v.shape
@@ -727,7 +741,38 @@ METHODS: dict[str, Callable[[ClaimsProblem], Settlement]] = {
 
 
 def settle(problem: ClaimsProblem, method: str, **options: Any) -> Settlement:
-    """Run the settlement method called ``method`` (a key of :data:`METHODS`)."""
+    """Run the settlement method called ``method`` (a key of :data:`METHODS`).
+
+    Parameters
+    ----------
+    problem
+        The claims problem: each party's value of each disputed unit.
+    method
+        A key of :data:`METHODS` (``"knaster"``, ``"max-nash-welfare"``, ...).
+    **options
+        Passed to the method.
+
+    Returns
+    -------
+    Settlement
+
+    Raises
+    ------
+    ConfigError
+        An unknown method (the hint lists the known ones).
+
+    Examples
+    --------
+    Knaster's procedure gives each unit to its highest valuer and balances the money so that each
+    party gets its fair share plus an equal part of the surplus:
+
+    >>> import numpy as np
+    >>> from dayafter.settle import ClaimsProblem
+    >>> pr = ClaimsProblem(("A", "B"), ("u1", "u2", "u3"), np.array([[6.0, 1.0, 3.0], [2.0, 5.0, 4.0]]))
+    >>> s = settle(pr, "knaster")
+    >>> s.shares.argmax(axis=0).tolist(), s.transfers.tolist()
+    ([0, 1, 1], [1.25, -1.25])
+    """
     try:
         fn = METHODS[method]
     except KeyError:

@@ -132,7 +132,8 @@ class Settlement:
     def fair_share(self) -> NDArray[np.float64]:
         """Each party's proportional share: its value of all disputed units divided by ``p``."""
         v = self.problem.values
-        return v.sum(axis=1) / v.shape[0]
+        out: NDArray[np.float64] = v.sum(axis=1) / v.shape[0]
+        return out
 
     @property
     def proportionality(self) -> NDArray[np.float64]:
@@ -230,7 +231,8 @@ def minimal_subsidies(values: NDArray[np.float64], owner: NDArray[np.int64]) -> 
     for _ in range(p):
         new = np.maximum(dist, (w + dist[None, :]).max(axis=1))
         if np.allclose(new, dist, rtol=0, atol=_TOL * (1 + np.abs(dist).max())):
-            return new
+            out: NDArray[np.float64] = new
+            return out
         dist = new
     # a path of p arcs still improves: there is a cycle of positive weight
     return np.full(p, np.inf)

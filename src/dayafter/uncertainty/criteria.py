@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dayafter._util import ratio
 from dayafter.criteria import Criterion, CriterionResult, EngineOutputs, check_criteria
 from dayafter.errors import ConfigError
 from dayafter.metrics import registry
@@ -185,13 +186,13 @@ def _region_values(dev: DrawEvaluation, cm: DrawCensusMetrics, crit: Criterion,
         if metric.startswith("seats:"):
             return seats[:, :, j]
         tot = seats.sum(axis=2)
-        return np.divide(seats[:, :, j], tot, out=np.full(tot.shape, np.nan), where=tot > 0)
+        return ratio(seats[:, :, j], tot)
     if metric in ("security_gap", "security_gap_share"):
         gap = np.asarray(_need(eng, crit, eng.security_gap if eng else None), dtype=float)
         if metric == "security_gap":
             return gap
         req = np.asarray(eng.security_requirement if eng else None, dtype=float)
-        return np.divide(gap, req, out=np.full(req.shape, np.nan), where=req > 0)
+        return ratio(gap, req)
     if metric.startswith("share:"):
         return np.asarray(cm.shares[:, :, _comm(cm, metric)])
     base = metric.split(":", 1)[0]
@@ -207,7 +208,7 @@ def _region_values(dev: DrawEvaluation, cm: DrawCensusMetrics, crit: Criterion,
 def _community_values(cm: DrawCensusMetrics, crit: Criterion,
                       eng: EngineDraws | None) -> NDArray[np.float64]:
     if crit.metric in ("council_seats", "representation_ratio"):
-        seats = _seats(eng, crit, cm.census).sum(axis=1)                 # [d, g]
+        seats: NDArray[np.float64] = _seats(eng, crit, cm.census).sum(axis=1)  # [d, g]
         if crit.metric == "council_seats":
             return seats
         pop = np.asarray(cm.tally).sum(axis=1)
@@ -225,10 +226,10 @@ def _plan_values(dev: DrawEvaluation, cm: DrawCensusMetrics, crit: Criterion,
     if m.startswith("security_gap"):
         gap = np.asarray(_need(eng, crit, eng.security_gap if eng else None), dtype=float)
         req = np.asarray(eng.security_requirement if eng else None, dtype=float)
+        total_gap: NDArray[np.float64] = gap.sum(axis=1)
         if m == "security_gap_total":
-            return gap.sum(axis=1)
-        tot = req.sum(axis=1)
-        return np.divide(gap.sum(axis=1), tot, out=np.full(tot.shape, np.nan), where=tot > 0)
+            return total_gap
+        return ratio(total_gap, req.sum(axis=1))
     if m.startswith("transfer:"):
         transfers = _need(eng, crit, eng.transfers if eng else None)
         party = m.split(":", 1)[1]

@@ -274,7 +274,8 @@ class CensusDraws:
 
     def population(self, name: str) -> NDArray[np.float64]:
         """``(d, n)`` unit totals of census ``name`` in every draw."""
-        return self.draws_last(name).sum(axis=1).T
+        out: NDArray[np.float64] = self.draws_last(name).sum(axis=1).T
+        return out
 
     def head(self, m: int) -> CensusDraws:
         """The first ``m`` draws (the same as drawing ``m`` with the same seed and model)."""

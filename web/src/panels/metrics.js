@@ -3,6 +3,23 @@ import { regionColor } from "../colors.js";
 import { $, el } from "../dom.js";
 import { fmt, pct, t, tOr } from "../i18n.js";
 import { labelOf, zoomTo } from "../map.js";
+import { criterionShares, figureRange } from "../ranges.js";
+
+/** A share with its 90% range over census draws under it (and the verdict: fragile is marked). */
+function rangeCell(S, census, metric, community, text) {
+  const td = el("td", { class: "num", text });
+  const r = figureRange(S.ranges, census, metric, community);
+  if (!r) return td;
+  const span = el("span", { class: `range${r.verdict === "fragile" ? " fragile" : ""}`,
+    text: t("ranges.span", { lo: pct(r.lo, 0), hi: pct(r.hi, 0) }) });
+  if (r.verdict === "fragile") {
+    span.prepend(el("span", { "aria-hidden": "true", text: "⚠ " }));
+    span.append(el("span", { class: "sr-only", text: ` ${t("ranges.fragile")}` }));
+  }
+  if (r.reason) span.title = r.reason;
+  td.append(el("br"), span);
+  return td;
+}
 
 export function renderMetrics(ctx) {
   const S = ctx.store.get();
@@ -15,11 +32,20 @@ export function renderMetrics(ctx) {
   crit.replaceChildren(el("h3", { text: t("metrics.criteria") }));
   if (!ev.criteria.length) crit.append(el("p", { class: "muted small", text: t("metrics.no_criteria") }));
   const ul = el("ul", { class: "criteria" });
+  const shares = criterionShares(S.ranges);
   for (const c of ev.criteria) {
     const fails = c.failing.map((f) => `${f.item}=${typeof f.value === "number" ? fmt(f.value, 3) : f.value}`).join(", ");
     const word = c.status === "n/a" ? t("metrics.na") : (c.passed ? t("metrics.pass") : t("metrics.fail"));
     ul.append(el("li", { class: c.status === "n/a" ? "na" : (c.passed ? "pass" : "fail") },
       el("strong", { text: `${word} ` }), `${c.name} [${c.census}] ${c.metric} ${c.bounds}${fails ? `: ${fails}` : ""}`));
+    const sh = shares.get(`${c.name}|${c.census}`);
+    if (sh && sh.pass_share !== null && sh.pass_share !== undefined) {
+      const note = el("span", { class: `range${sh.verdict === "fragile" ? " fragile" : ""}`,
+        text: ` ${t("ranges.passes_in", { share: pct(sh.pass_share, 0), n: sh.draws })}` });
+      if (sh.verdict === "fragile") note.append(` ${t("ranges.fragile")}`);
+      if (sh.reason) note.title = sh.reason;
+      ul.lastChild.append(note);
+    }
   }
   crit.append(ul);
   // contiguity
@@ -72,13 +98,18 @@ export function renderMetrics(ctx) {
     const tr = el("tr", {}, el("th", { scope: "row", text: com.label }));
     for (const c of cens) {
       const m = ev.censuses[c].communities[com.key];
-      tr.append(el("td", { class: "num", text: fmt(m.population) }), el("td", { class: "num", text: pct(m.empowerment_plurality) }),
-        el("td", { class: "num", text: pct(m.empowerment_majority) }), el("td", { class: "num", text: `${pct(m.stranded)} (${fmt(m.stranded_people)})` }));
+      tr.append(el("td", { class: "num", text: fmt(m.population) }),
+        rangeCell(S, c, "empowerment_plurality", com.key, pct(m.empowerment_plurality)),
+        rangeCell(S, c, "empowerment_majority", com.key, pct(m.empowerment_majority)),
+        rangeCell(S, c, "stranded", com.key, `${pct(m.stranded)} (${fmt(m.stranded_people)})`));
     }
     b2.append(tr);
   }
   t2.append(b2);
   box.append(t2);
+  const rs = S.ranges && S.ranges.summary;
+  box.append(el("p", { class: "small muted", id: "ranges-note",
+    text: rs ? t("ranges.note", { n: rs.draws.draws }) : t("ranges.pending") }));
   // composition of every region on the census chosen in the toolbar
   const comms = S.meta.communities;
   const t3 = el("table", { class: "metrics", id: "composition" }, el("caption", { text: t("metrics.composition_caption", { census: S.census }) }));
