@@ -163,7 +163,8 @@ class Connection:
         data = b"" if body is None else json.dumps(body).encode()
         head = (f"{method} /{path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
                 f"Content-Length: {len(data)}\r\n"
-                + ("Content-Type: application/json\r\n" if body is not None else "") + "\r\n")
+                + ("Content-Type: application/json\r\n" if body is not None else "")
+                + ("X-Dayafter-CSRF: 1\r\n" if method != "GET" else "") + "\r\n")
         self.writer.write(head.encode("latin-1") + data)
         await self.writer.drain()
         status_line = await self.reader.readline()

@@ -19,6 +19,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 
 from dayafter.web import Settings, create_app
+from dayafter.web.security import CSRF_HEADER
 
 
 def strokes(client: TestClient, n_units: int, k: int, n: int, size: int, seed: int) -> list[float]:
@@ -61,7 +62,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(Settings(case="northern-iraq", plans_dir=f"{tmp}/case"))
         ws = app.state.workspace
-        with TestClient(app) as c:
+        with TestClient(app, headers={CSRF_HEADER: "1"}) as c:
             strokes(c, ws.territory.n_units, ws.draft.plan.k, 5, args.stroke_size, args.seed)  # warm-up
             t = strokes(c, ws.territory.n_units, ws.draft.plan.k, args.strokes, args.stroke_size, args.seed)
         results.append(report(f"built-in case ({ws.territory.n_units} units, k={ws.draft.plan.k}, "
@@ -71,7 +72,7 @@ def main() -> None:
         gws = grid_workspace(args.grid, args.grid, plans_dir=f"{tmp}/grid", k=10)
         build = time.perf_counter() - t0
         app = create_app(Settings(workspace=gws))
-        with TestClient(app) as c:
+        with TestClient(app, headers={CSRF_HEADER: "1"}) as c:
             strokes(c, gws.territory.n_units, gws.draft.plan.k, 5, args.stroke_size, args.seed)
             t = strokes(c, gws.territory.n_units, gws.draft.plan.k, args.strokes, args.stroke_size, args.seed)
             results.append(report(f"grid {args.grid}x{args.grid} ({gws.territory.n_units} units, k=10, "

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dayafter._inputs import read_input_text
 from dayafter.errors import InputDataError
 
 __all__ = ["CsvTable", "read_csv_table"]
@@ -92,6 +93,15 @@ class CsvTable:
         return len(self.rows)
 
 
+def _records(reader: csv.DictReader[str], what: str, src: str) -> Iterator[dict[str, str]]:
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise InputDataError(f"the {what} is not a readable CSV ({exc})",
+                             hint="save it as UTF-8 CSV; quote cells that hold commas or line breaks",
+                             source=src) from None
+
+
 def read_csv_table(path: str | Path, required: Sequence[str], *, what: str = "table",
                    allow_empty: bool = False) -> CsvTable:
     """Read a CSV data table and check its header.
@@ -114,19 +124,22 @@ def read_csv_table(path: str | Path, required: Sequence[str], *, what: str = "ta
     """
     p = Path(path)
     src = str(p)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputDataError(f"the {what} is not UTF-8 text", hint="save it as UTF-8 CSV",
-                             source=src) from None
+    text = read_input_text(p, what=what)
+    if "\x00" in text:
+        raise InputDataError(f"the {what} holds NUL bytes: it is not a text (CSV) file",
+                             hint="save it as UTF-8 CSV", source=src)
     reader = csv.DictReader(text.splitlines())
-    header = tuple((h or "").strip() for h in (reader.fieldnames or ()))
+    try:
+        header = tuple((h or "").strip() for h in (reader.fieldnames or ()))
+    except csv.Error as exc:
+        raise InputDataError(f"the {what} is not a readable CSV ({exc})", hint="save it as UTF-8 CSV",
+                             source=src) from None
     missing = [c for c in required if c not in header]
     if missing:
         raise InputDataError(f"the {what} lacks the columns {missing}",
                              hint=f"write a header with {list(required)}", source=src)
     rows = []
-    for rec in reader:
+    for rec in _records(reader, what, src):
         i = reader.line_num  # the file's line number, as a spreadsheet numbers rows
         if None in rec:
             raise InputDataError(f"row {i} has more cells than the header",

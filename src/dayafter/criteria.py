@@ -279,11 +279,12 @@ def criteria_from_spec(spec: Mapping[str, Any] | Sequence[Mapping[str, Any]]) ->
     """Criteria from a parsed spec: ``{"criteria": [...]}`` or a bare list."""
     items = spec.get("criteria") if isinstance(spec, Mapping) else spec
     if not isinstance(items, Sequence) or isinstance(items, str):
-        raise ConfigError("a criteria spec is a list of criteria (or {'criteria': [...]})")
+        raise ConfigError("a criteria spec is a list of criteria (or {'criteria': [...]})",
+                          hint="write 'criteria:' followed by one '- {name: ..., metric: ..., max: ...}' per line")
     out = [Criterion.from_dict(d) for d in items]
     names = [c.name for c in out]
     if len(set(names)) != len(names):
-        raise ConfigError(f"criterion names must be unique: {names}")
+        raise ConfigError(f"criterion names must be unique: {names}", hint="rename the repeated criteria")
     return out
 
 

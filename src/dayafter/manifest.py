@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import inspect
-import json
 import os
 import platform
 import sys
@@ -111,9 +110,11 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
         p = p / MANIFEST_NAME
     if not p.exists():
         raise InputDataError(f"no run manifest at {p}",
+                             hint="give the directory a run was written to", source=str(path))
+    from dayafter._inputs import read_json_file
+
+    data = read_json_file(p, what="run manifest")
+    if not isinstance(data, dict):
+        raise InputDataError("the run manifest is not a JSON object", source=str(p),
                              hint="give the directory a run was written to")
-    try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputDataError(f"run manifest {p} is not valid JSON ({exc.msg}, line {exc.lineno})",
-                             source=str(p)) from exc
+    return data

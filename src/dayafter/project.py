@@ -26,7 +26,6 @@ property reading one more data file.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,9 +122,12 @@ class Project:
         InputDataError
             The file is missing or is not a dayafter project.
         """
+        from dayafter._inputs import MAX_LAYER_BYTES, check_input_file
+
         p = Path(path)
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():
             raise InputDataError("file not found", hint="check the path", source=str(p))
+        check_input_file(p, what="project", max_bytes=MAX_LAYER_BYTES, allow_empty=False)
         return _from_gpkg(str(p.resolve()), p.stat().st_mtime_ns)
 
     @classmethod
@@ -151,12 +153,15 @@ class Project:
             Neither a file nor a plan of the project (the hint lists the names there are).
         """
         path = Path(spec)
-        if path.exists():
+        if path.exists() or path.is_symlink():
             from dayafter.io.plans import read_plan
 
             return read_plan(path, self.territory)
         if str(spec) in self.plans:
             return self.plans[str(spec)]
+        if "/" in str(spec) or path.suffix.lower() in (".json", ".csv", ".psv", ".txt", ".gpkg"):
+            raise InputDataError("plan file not found",
+                                 hint="check the path (or name a saved plan or scenario)", source=str(spec))
         what = f"a scenario of case {self.name!r}" if self.case else "a plan saved in the project"
         names = sorted(self.plans)
         raise InputDataError(
@@ -210,12 +215,11 @@ class Project:
 
 
 def read_json(path: Path) -> Any:
-    """Parsed JSON of a data file; a syntax error names the file, line and column."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputDataError(f"not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})",
-                             source=str(path), hint="fix the JSON syntax") from None
+    """Parsed JSON of a data file; a syntax error names the file, line and column (the file is
+    checked and bounded first: see :func:`dayafter._inputs.read_json_file`)."""
+    from dayafter._inputs import read_json_file
+
+    return read_json_file(Path(path), what="data file")
 
 
 def council_rules_from_file(path: Path) -> CouncilRules:

@@ -154,6 +154,10 @@ def test_resources_and_population_weight(tmp_path, project, capsys):
     res = tmp_path / "res.csv"
     res.write_text(f"unit_id,north,south\n{ids[0]},1000,0\nNOT-A-UNIT,5,5\n")
     code, out, err = run(["settle", "run", "--project", project, "--parties", parties,
+                          "-m", "knaster", "--resources", res, "--json"], capsys)
+    assert code == 3 and "NOT-A-UNIT" in err and "res.csv" in err  # an unknown id is never ignored
+    res.write_text(f"unit_id,north,south\n{ids[0]},1000,0\n")
+    code, out, err = run(["settle", "run", "--project", project, "--parties", parties,
                           "-m", "knaster", "--resources", res, "--population-weight", "2",
                           "--json"], capsys)
     assert code == 0, err

@@ -277,7 +277,7 @@ def test_failed_gpkg_write_changes_nothing(tmp_path, grid_territory, plan):
 def test_bad_json(tmp_path, grid_territory):
     path = tmp_path / "x.json"
     path.write_text('{"format": "dayafter.plan", "version": 1, ')
-    with pytest.raises(InputDataError, match="invalid JSON at line 1"):
+    with pytest.raises(InputDataError, match="not valid JSON: syntax error at line 1"):
         read_plan(path, grid_territory)
     path.write_text(json.dumps({"format": "dayafter.plan", "version": 1, "regions": [{"name": "A"}],
                                 "assignment": {"C0000": "B"}}))

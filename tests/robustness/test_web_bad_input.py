@@ -19,6 +19,7 @@ from dayafter.cli.main import app as cli_app
 from dayafter.errors import DayafterError
 from dayafter.web import Settings, create_app
 from dayafter.web.demo import grid_workspace
+from dayafter.web.security import CSRF_HEADER
 from tests.robustness.test_bad_input_corpus import CASES, Case
 
 SHAPE = {"error", "message", "hint", "unit_ids", "source"}
@@ -120,7 +121,7 @@ def test_web_bad_input(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture
         settings = Settings(project=project, case=None, plans_dir=plans)
     else:
         settings = Settings(workspace=grid_workspace(3, 3, plans_dir=plans), plans_dir=plans)
-    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+    with TestClient(create_app(settings), raise_server_exceptions=False, headers={CSRF_HEADER: "1"}) as c:
         r = c.post(endpoint, **kw)
     assert 400 <= r.status_code < 500, (r.status_code, r.text)
     assert r.status_code == (409 if case.code == 4 else 422), r.text
@@ -148,7 +149,7 @@ def test_web_bad_input(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture
 @pytest.fixture
 def client(tmp_path):
     ws = grid_workspace(6, 6, plans_dir=tmp_path / "plans")
-    with TestClient(create_app(Settings(workspace=ws)), raise_server_exceptions=False) as c:
+    with TestClient(create_app(Settings(workspace=ws)), raise_server_exceptions=False, headers={CSRF_HEADER: "1"}) as c:
         yield c
 
 

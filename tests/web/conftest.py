@@ -21,7 +21,8 @@ def client(workspace):
     from fastapi.testclient import TestClient
 
     from dayafter.web import Settings, create_app
+    from dayafter.web.security import CSRF_HEADER
 
     app = create_app(Settings(workspace=workspace))
-    with TestClient(app) as c:
+    with TestClient(app, headers={CSRF_HEADER: "1"}) as c:
         yield c

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from dayafter.io.plans import read_plan
 from dayafter.web import Settings, create_app
 from dayafter.web.demo import grid_workspace
+from dayafter.web.security import CSRF_HEADER
 
 
 def _region_pop(workspace, assignment, census):
@@ -124,7 +125,7 @@ def test_regions_edit_add_and_lock(client):
 
 def test_save_reload_rename_duplicate_delete(tmp_path):
     ws = grid_workspace(6, 6, plans_dir=tmp_path / "plans")
-    with TestClient(create_app(Settings(workspace=ws))) as c:
+    with TestClient(create_app(Settings(workspace=ws)), headers={CSRF_HEADER: "1"}) as c:
         c.post("/api/draft/paint", json={"region": 0, "units": [35, 34]})
         saved = c.post("/api/draft/save", json={"name": "my plan"}).json()
         assert {"name": "my plan", "kind": "saved"}.items() <= saved["plans"][-1].items()
@@ -133,7 +134,7 @@ def test_save_reload_rename_duplicate_delete(tmp_path):
         assert refused.status_code == 422 and "built-in" in refused.json()["message"]
     # a fresh server on the same plan folder lists and opens the saved plan
     ws2 = grid_workspace(6, 6, plans_dir=tmp_path / "plans")
-    with TestClient(create_app(Settings(workspace=ws2))) as c:
+    with TestClient(create_app(Settings(workspace=ws2)), headers={CSRF_HEADER: "1"}) as c:
         names = [p["name"] for p in c.get("/api/plans").json()]
         assert names == ["stripes", "halves", "my plan"]
         assert c.post("/api/plans/my plan/open").json()["draft"]["assignment"] == painted
@@ -267,7 +268,7 @@ def test_security_panel_sums_the_allocation_by_region(tmp_path):
         pytest.skip("the built-in case ships no force catalog")
     from dayafter.security import allocate_forces
 
-    with TestClient(create_app(Settings(workspace=ws))) as c:
+    with TestClient(create_app(Settings(workspace=ws)), headers={CSRF_HEADER: "1"}) as c:
         body = c.get("/api/draft/security", params={"census": "current"}).json()
     plan = ws.draft.plan
     a = allocate_forces(ws.territory, ws.force_catalog, census="current", plan=plan)
@@ -313,7 +314,7 @@ def test_serving_a_project_geopackage(tmp_path):
     t = grid_territory_with_geometry(4, 4, name="four by four")
     path = tmp_path / "proj.gpkg"
     write_project(t, path, plans=list(grid_plans(t, 4).values()))
-    with TestClient(create_app(Settings(project=path))) as c:
+    with TestClient(create_app(Settings(project=path)), headers={CSRF_HEADER: "1"}) as c:
         meta = c.get("/api/meta").json()
         assert meta["n_units"] == 16 and meta["title"] == "four by four"
         assert {p["name"]: p["kind"] for p in c.get("/api/plans").json()} == {"halves": "scenario",
@@ -330,7 +331,7 @@ def test_settlement_panel_on_the_built_in_case(tmp_path):
     ws = workspace_from_settings(Settings(plans_dir=tmp_path))
     if ws.parties_spec is None:
         pytest.skip("the built-in case ships no parties")
-    with TestClient(create_app(Settings(workspace=ws))) as c:
+    with TestClient(create_app(Settings(workspace=ws)), headers={CSRF_HEADER: "1"}) as c:
         info = c.get("/api/settle").json()
         assert info["available"] and "knaster" in info["methods"]
         shown = c.post("/api/draft/settle", json={"method": "knaster"}).json()

@@ -18,7 +18,9 @@ def case_client(tmp_path_factory):
 
     ws = Workspace.from_project(Project.from_case("northern-iraq"),
                                 plans_dir=tmp_path_factory.mktemp("plans"))
-    with TestClient(create_app(Settings(workspace=ws))) as c:
+    from dayafter.web.security import CSRF_HEADER
+
+    with TestClient(create_app(Settings(workspace=ws)), headers={CSRF_HEADER: "1"}) as c:
         yield c, ws
 
 

@@ -16,7 +16,10 @@ from hypothesis import strategies as st
 from dayafter.web import Settings, create_app
 from dayafter.web.demo import grid_workspace
 from dayafter.web.drafts import StaleDraft
+from dayafter.web.security import CSRF_HEADER
 from dayafter.web.workspace import Workspace
+
+CSRF = {CSRF_HEADER: "1"}  # what the workbench page sends with every change
 
 
 def _app(plans_dir):
@@ -25,7 +28,7 @@ def _app(plans_dir):
 
 def _browser(app) -> TestClient:
     """A client with a session of its own, as the front end gets one."""
-    c = TestClient(app)
+    c = TestClient(app, headers=CSRF)
     r = c.get("/api/session")
     assert r.status_code == 200 and "dayafter_session" in c.cookies
     assert r.json()["new"] is True
@@ -56,7 +59,7 @@ def test_each_browser_session_has_its_own_draft(tmp_path):
 def test_a_stale_edit_is_refused_and_names_the_versions(tmp_path):
     app = _app(tmp_path / "plans")
     tab1 = _browser(app)
-    tab2 = TestClient(app, cookies=dict(tab1.cookies))  # the same browser, another tab
+    tab2 = TestClient(app, headers=CSRF, cookies=dict(tab1.cookies))  # the same browser, another tab
     v = _version(tab1)
     start = tab1.get("/api/draft").json()["draft"]["assignment"]
     u = next(i for i, j in enumerate(start) if j != 1 and i > 0)
@@ -118,7 +121,7 @@ def test_drafts_and_undo_history_survive_a_restart(tmp_path):
     assert (tmp_path / "plans.drafts.sqlite").is_file()
 
     app2 = _app(plans)  # a new server process reads the same plan folder
-    c2 = TestClient(app2, cookies=cookie)
+    c2 = TestClient(app2, headers=CSRF, cookies=cookie)
     after = c2.get("/api/draft").json()["draft"]
     assert after == before
     assert after["title"] == "Working title" and after["notes"] == "Two lines\nof notes"
@@ -216,7 +219,7 @@ def test_the_other_tabs_of_a_session_hear_of_each_change(tmp_path):
         r = conn.getresponse()
         r.read()
         cookie = r.getheader("set-cookie").split(";")[0]
-        c = TestClient(app, cookies=dict([cookie.split("=", 1)]))
+        c = TestClient(app, headers=CSRF, cookies=dict([cookie.split("=", 1)]))
         v = _version(c)
         conn.request("GET", "/api/draft/events", headers={"Cookie": cookie})
         stream = conn.getresponse()

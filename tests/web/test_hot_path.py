@@ -105,7 +105,7 @@ def test_concurrent_strokes_get_the_current_drafts_evaluation(tmp_path, threads)
 
     async def run():
         transport = httpx2.ASGITransport(app=app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://t") as c:
+        async with httpx2.AsyncClient(transport=transport, base_url="http://t", headers={"X-Dayafter-CSRF": "1"}) as c:
             replies = await asyncio.gather(*(c.post("/api/draft/paint", json=s) for s in strokes))
             final = await c.get("/api/draft")
         return replies, final

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from dayafter.errors import ConfigError
 from dayafter.web import Settings, create_app
 from dayafter.web.jobs import Job, JobQueueFull, JobRunner, JobsClosed
+from dayafter.web.security import CSRF_HEADER
 
 SHAPE = {"error", "message", "hint", "unit_ids", "source"}
 
@@ -90,7 +91,7 @@ def test_http_answers_429_then_503(workspace, monkeypatch):
     monkeypatch.setattr(jobs_mod, "make_job", lambda kind, ws, plan, params: _blocking(gate))
     app = create_app(Settings(workspace=workspace, max_jobs_queued=2))
     try:
-        with TestClient(app) as c:
+        with TestClient(app, headers={CSRF_HEADER: "1"}) as c:
             codes = [c.post("/api/jobs", json={"kind": "ensemble"}).status_code for _ in range(3)]
             assert codes == [200, 200, 200]  # one runs, two wait
             full = c.post("/api/jobs", json={"kind": "ensemble"})

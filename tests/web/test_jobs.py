@@ -170,10 +170,11 @@ def test_jobs_run_on_the_built_in_case_with_default_bounds(tmp_path):
 
     from dayafter.metrics import evaluate
     from dayafter.web import Settings, create_app
+    from dayafter.web.security import CSRF_HEADER
 
     app = create_app(Settings(plans_dir=tmp_path))
     ws = app.state.workspace
-    with TestClient(app) as c:
+    with TestClient(app, headers={CSRF_HEADER: "1"}) as c:
         ens = c.post("/api/jobs", json={"kind": "ensemble", "params": {"steps": 300, "seed": 5}})
         opt = c.post("/api/jobs", json={"kind": "optimize", "params": {
             "steps": 1500, "seed": 5, "maximize": [{"metric": "empowerment_plurality", "communities": ["yazidi"]}]}})

@@ -15,11 +15,12 @@ def case_client(tmp_path_factory):
 
     from dayafter.project import Project
     from dayafter.web import Settings, create_app
+    from dayafter.web.security import CSRF_HEADER
     from dayafter.web.workspace import Workspace
 
     ws = Workspace.from_project(Project.from_case("northern-iraq"),
                                 plans_dir=tmp_path_factory.mktemp("plans"))
-    with TestClient(create_app(Settings(workspace=ws))) as c:
+    with TestClient(create_app(Settings(workspace=ws)), headers={CSRF_HEADER: "1"}) as c:
         yield c
 
 

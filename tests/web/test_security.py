@@ -12,6 +12,7 @@ from dayafter.errors import ConfigError
 from dayafter.web import Settings, create_app
 from dayafter.web.security import (
     COOKIE,
+    CSRF_HEADER,
     BodyLimitMiddleware,
     HostCheckMiddleware,
     TokenMiddleware,
@@ -52,7 +53,7 @@ def test_create_app_refuses_a_network_address_without_token(workspace):
 @pytest.fixture
 def guarded(workspace):
     app = create_app(Settings(workspace=workspace, host="0.0.0.0", token=TOKEN))
-    with TestClient(app) as c:
+    with TestClient(app, headers={CSRF_HEADER: "1"}) as c:
         yield c
 
 
@@ -122,7 +123,7 @@ def test_loopback_needs_no_token(client):
 @pytest.fixture
 def small(workspace):
     app = create_app(Settings(workspace=workspace, max_upload_bytes=1000))
-    with TestClient(app) as c:
+    with TestClient(app, headers={CSRF_HEADER: "1"}) as c:
         yield c
 
 
@@ -225,7 +226,7 @@ def test_token_middleware_passes_lifespan_and_guards_websockets():
                                       ("http://testserver", False)])
 def test_host_check_against_dns_rebinding(workspace, base, ok):
     app = create_app(Settings(workspace=workspace, check_host=True))
-    with TestClient(app, base_url=base) as c:
+    with TestClient(app, base_url=base, headers={CSRF_HEADER: "1"}) as c:
         r = c.get("/api/meta")
     if ok:
         assert r.status_code == 200, r.text

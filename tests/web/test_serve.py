@@ -109,7 +109,8 @@ def test_serve_beyond_loopback_prints_a_token_and_requires_it(tmp_path):
             assert "HttpOnly" in r.headers["Set-Cookie"] and b"<html" in r.read().lower()
         # the upload limit (10 KiB here), over a real socket
         big = urllib.request.Request(f"{base}/api/import/plan?filename=p.csv", data=b"x" * 20000, method="POST",
-                                     headers={"X-Dayafter-Token": token})
+                                     headers={"X-Dayafter-Token": token, "X-Dayafter-CSRF": "1",
+                                              "Content-Type": "application/octet-stream"})
         try:
             urllib.request.urlopen(big, timeout=10)
             raise AssertionError("a too large upload was accepted")

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from dayafter.io.plans import plan_to_dict
 from dayafter.web import Settings, create_app
 from dayafter.web.demo import grid_workspace
+from dayafter.web.security import CSRF_HEADER
 
 SHAPE = {"error", "message", "hint", "unit_ids", "source"}
 
@@ -44,7 +45,7 @@ def area(tmp_path):
 def app_client(area):
     _tmp, plans = area
     ws = grid_workspace(4, 4, plans_dir=plans)
-    with TestClient(create_app(Settings(workspace=ws, plans_dir=plans))) as c:
+    with TestClient(create_app(Settings(workspace=ws, plans_dir=plans)), headers={CSRF_HEADER: "1"}) as c:
         yield c
 
 
@@ -198,7 +199,7 @@ def test_imported_territories_keep_their_plans_inside(area, filename):
     src.mkdir()
     data = _project(src).read_bytes()
     ws = grid_workspace(4, 4, plans_dir=plans)
-    with TestClient(create_app(Settings(workspace=ws, plans_dir=plans))) as c:
+    with TestClient(create_app(Settings(workspace=ws, plans_dir=plans)), headers={CSRF_HEADER: "1"}) as c:
         before = _files(tmp)
         r = c.post("/api/import/project", params={"filename": filename}, content=data)
         assert r.status_code == 200, r.text
@@ -231,7 +232,7 @@ def test_links_out_of_the_plan_folder_are_neither_read_nor_written(area):
         ws = grid_workspace(4, 4, plans_dir=plans)
     assert "outsider" not in ws.saved and "inner" in ws.saved
     assert any("outside the plan folder" in s for s in ws.skipped_files)
-    with TestClient(create_app(Settings(workspace=ws, plans_dir=plans))) as c:
+    with TestClient(create_app(Settings(workspace=ws, plans_dir=plans)), headers={CSRF_HEADER: "1"}) as c:
         names = [p["name"] for p in c.get("/api/plans").json()]
         assert "outsider" not in names
         _json_4xx(c.get("/api/plans/outsider"), 422)

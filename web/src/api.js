@@ -43,7 +43,8 @@ export function createApi({ fetchImpl, base = "api/", version = () => null, tab 
   let queue = Promise.resolve();
 
   function headers(opts) {
-    const h = { "X-Requested-With": "dayafter", "X-Dayafter-Tab": tab };
+    // X-Dayafter-CSRF: the server refuses every change that lacks it (a cross-site page cannot send it)
+    const h = { "X-Requested-With": "dayafter", "X-Dayafter-CSRF": "1", "X-Dayafter-Tab": tab };
     const s = share();
     if (s) h["X-Dayafter-Share"] = s;
     const v = version();

@@ -228,7 +228,7 @@ async function main() {
   }
   await setupJobs(ctx);
   await setupSettle(ctx);
-  await setupArticle140(ctx);
+  setupArticle140(ctx).catch(() => {}); // not awaited: the handlers below must not wait for it
   setupEngines(ctx);
   setupRegions(ctx);
   setupDetails(ctx);

@@ -13,6 +13,7 @@ describe("api", () => {
     await api.request("draft/paint", { method: "POST", json: { region: 0 } });
     expect(calls[0][0]).toBe("api/draft");
     expect(calls[0][1].headers["X-Requested-With"]).toBe("dayafter");
+    expect(calls[1][1].headers["X-Dayafter-CSRF"]).toBe("1");
     expect(calls[0][1].headers["X-Dayafter-Draft-Version"]).toBeUndefined();
     expect(calls[1][1].headers["X-Dayafter-Draft-Version"]).toBe("7");
     expect(calls[1][1].headers["X-Dayafter-Tab"]).toBe("t1");

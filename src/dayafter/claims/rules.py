@@ -18,7 +18,6 @@ The meaning of every key is in :class:`AdjudicationRules`.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from dayafter._inputs import read_json_file
 from dayafter._util import finite
 from dayafter.claims.table import CAUSES
 from dayafter.errors import ConfigError, InputDataError
@@ -236,11 +236,5 @@ def rules_from_dict(d: Mapping[str, Any], *, source: str = "") -> AdjudicationRu
 def load_rules(path: str | Path) -> AdjudicationRules:
     """Read :class:`AdjudicationRules` from a JSON file (see the module notes)."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputDataError(f"no claims rules file at {p}", hint="check the path") from None
-    except json.JSONDecodeError as exc:
-        raise InputDataError(f"not valid JSON: {exc.msg} (line {exc.lineno})", source=str(p),
-                             hint="fix the JSON syntax at that line") from None
+    data = read_json_file(p, what="claims rules file")
     return rules_from_dict(data, source=str(p))

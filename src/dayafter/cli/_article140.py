@@ -3,14 +3,13 @@ data from a built-in case or from files, security coverage, and the projected ce
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
 
-from dayafter.errors import InputDataError
+from dayafter.errors import ConfigError, InputDataError
 
 if TYPE_CHECKING:
     from dayafter.plan import Plan
@@ -56,8 +55,9 @@ def reference_plan(plan: str | None, project: Project) -> Plan | None:
 
 def read_coverage(path: Path, territory: Territory) -> dict[str, float]:
     """A CSV ``unit_id,secure`` with 1/0, yes/no or a covered share in [0, 1]."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    from dayafter._inputs import read_csv_dicts
+
+    rows = read_csv_dicts(path, what="security coverage table")
     if not rows or "unit_id" not in rows[0] or "secure" not in rows[0]:
         raise InputDataError("a security coverage table needs the columns unit_id and secure",
                              hint="write the header 'unit_id,secure'", source=str(path))
@@ -110,6 +110,9 @@ def coverage(spec: str, project: Project, census: str, per_1000: float,
 
 def census_draws(territory: Territory, draws: int, seed: int, wanted: bool) -> Any:
     """Census draws from the territory's ranges (``None`` when not wanted or no draws)."""
+    from dayafter.cli._uncertainty import check_draws
+
+    check_draws(draws)
     if not wanted or draws <= 0:
         return None
     from dayafter.uncertainty import CensusModel
@@ -121,7 +124,13 @@ def project(territory: Territory, plan: Plan | None, *, model: ReturnModel, hori
             secure: Any, draws: int, seed: int, cdraws: Any = None, baseline: str = "baseline",
             current: str = "current", growth: Any = None) -> ReturnsResult:
     """Project returns (the CLI's one entry to the returns engine)."""
+    from dayafter.cli._uncertainty import check_draws
     from dayafter.returns import project_returns
+
+    check_draws(draws)
+    if not 0 <= horizon <= 100:
+        raise ConfigError(f"--horizon must lie in 0..100 years, got {horizon:g}",
+                          hint="e.g. --horizon 5 (years after the current census)")
 
     cd = None
     if cdraws is not None:

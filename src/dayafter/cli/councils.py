@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-import json
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -34,12 +34,14 @@ def read_votes_csv(path: Path) -> dict[str, list[Any]]:
     ``race`` names the reserved race a list runs in (empty: the general count). Errors name the
     file and the row (the header is row 1).
     """
+    from dayafter._inputs import read_input_text
+
+    text = read_input_text(path, what="vote table")
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-    except UnicodeDecodeError:
-        raise InputDataError("the vote table is not UTF-8 text", source=str(path),
-                             hint="save it as CSV (UTF-8)") from None
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise InputDataError(f"the vote table is not a readable CSV ({exc})", source=str(path),
+                             hint="save it as CSV (UTF-8) with one row per list") from None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         raise InputDataError("the vote table is empty", source=str(path),
@@ -91,11 +93,13 @@ def _parse_reserved(items: list[str] | None) -> dict[str, int]:
     for item in items or []:
         name, sep, n = item.rpartition("=")
         if not sep or not name.strip():
-            raise ConfigError(f"--reserved {item!r}: expected RACE=SEATS, e.g. Christian=1")
+            raise ConfigError(f"--reserved {item!r}: expected RACE=SEATS",
+                              hint="write the race and its seats, e.g. --reserved Christian=1")
         try:
             out[name.strip()] = int(n)
         except ValueError:
-            raise ConfigError(f"--reserved {item!r}: {n!r} is not a whole number") from None
+            raise ConfigError(f"--reserved {item!r}: {n!r} is not a whole number",
+                              hint="e.g. --reserved Christian=1") from None
     return out
 
 
@@ -204,20 +208,14 @@ def _rules(rules: str | None, *, proj: Project, size: int | None, residents_per_
         base = proj.council_rules
     elif rules is not None:
         path = Path(rules)
-        if not path.exists():
-            raise InputDataError(f"{rules!r} is neither 'case' nor a rules file",
-                                 hint="give a JSON/YAML rules file or 'case' (the case's own rules)")
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+        if not path.exists() and not path.is_symlink():
+            raise InputDataError("council rules file not found" if path.suffix or "/" in rules else
+                                 f"{rules!r} is neither 'case' nor a rules file",
+                                 hint="give a JSON/YAML rules file or 'case' (the case's own rules)",
+                                 source=str(rules))
+        from dayafter.io.specs import read_spec
 
-            spec = yaml.safe_load(text)
-        else:
-            try:
-                spec = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InputDataError(f"not valid JSON: {exc.msg} (line {exc.lineno})",
-                                     source=str(path)) from None
+        spec = read_spec(path, what="council rules file")
         if not isinstance(spec, dict):
             raise InputDataError("council rules must be a mapping of keys to values", source=str(path))
         base = CouncilRules.from_dict(spec, source=str(path))

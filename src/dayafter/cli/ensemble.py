@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,15 +21,12 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output o
 def _constraints(path: Path | None, tolerance: float | None, census: str | None) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     if path is not None:
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+        from dayafter.io.specs import read_spec
 
-            spec = yaml.safe_load(text) or {}
-        else:
-            spec = json.loads(text)
+        spec = read_spec(path, what="constraints file")
         if not isinstance(spec, dict):
-            raise ConfigError(f"constraints file {path} must hold a mapping", source=str(path))
+            raise ConfigError("the constraints file must hold a mapping (key: value lines)",
+                              hint="write e.g. 'tolerance: 0.05' and 'locked_units: [...]'", source=str(path))
     if tolerance is not None:
         spec["tolerance"] = tolerance
     if census is not None:

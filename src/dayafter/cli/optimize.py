@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dayafter.cli._common import CaseOpt, ProjectOpt, console, err_line, open_project, print_json
+from dayafter.cli._common import (
+    CaseOpt,
+    ProjectOpt,
+    console,
+    err_line,
+    errors_name,
+    open_project,
+    print_json,
+)
 from dayafter.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -51,9 +59,10 @@ def _territory(case: str | None, project: Path | None, subset: str | None) -> Te
 def _spec(path: Path) -> dict[str, Any]:
     from dayafter.io.specs import read_spec
 
-    spec = read_spec(path)
+    spec = read_spec(path, what="optimize spec")
     if not isinstance(spec, dict):
-        raise ConfigError("an optimization spec must be a mapping", source=str(path))
+        raise ConfigError("an optimization spec must be a mapping", source=str(path),
+                          hint="write 'regions: 3' and 'maximize: [...]' lines")
     return spec
 
 
@@ -178,7 +187,9 @@ def run_cmd(
         if base is None:
             raise ConfigError("--subset without a start plan needs the project's reference plan "
                               "(the plan kept around the subset)", hint="give --start PLAN")
-    problem = Problem.from_dict(d, start=start_plan)
+    with errors_name(spec):
+        problem = Problem.from_dict(d, start=start_plan)
+        problem.compile(t)  # names, bounds and quick feasibility, blamed on the spec
     with cli_progress(progress and not json_out, "optimize") as (report, token):
         res = optimize(problem, t, method=method, time_limit=time_limit, seed=seed, steps=steps,
                        restarts=restarts, progress=report, cancel=token)
@@ -298,9 +309,11 @@ def pareto_cmd(
         raise ConfigError("the spec needs a 'second' objective for a Pareto front",
                           hint="add second: {minimize: [{metric: stranded, communities: [...]}]}",
                           source=str(spec))
-    problem = Problem.from_dict(d)
-    second = Objective.from_dict({"census": problem.objective.census,
-                                  "threshold": problem.objective.threshold, **second_d})
+    with errors_name(spec):
+        problem = Problem.from_dict(d)
+        second = Objective.from_dict({"census": problem.objective.census,
+                                      "threshold": problem.objective.threshold, **second_d})
+        problem.compile(t)
     front = pareto_front(problem, t, second, method=method, max_points=max_points,
                          time_limit=time_limit, weights=weights, seed=seed,
                          progress=_progress(progress))

@@ -30,7 +30,7 @@ def _criteria(path: Path | None, proj: Project) -> list:
     from dayafter.io.specs import read_spec
 
     try:
-        return criteria_from_spec(read_spec(path))
+        return criteria_from_spec(read_spec(path, what="criteria file"))
     except ConfigError as exc:
         if exc.source:
             raise

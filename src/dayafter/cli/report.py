@@ -108,7 +108,7 @@ def report(
         from dayafter.criteria import criteria_from_spec
         from dayafter.io.specs import read_spec
 
-        kwargs["criteria"] = criteria_from_spec(read_spec(criteria))
+        kwargs["criteria"] = criteria_from_spec(read_spec(criteria, what="criteria file"))
     if title:
         kwargs["title"] = title
     inputs: dict[str, str] = kwargs.pop("inputs", {})
@@ -134,17 +134,15 @@ def report(
                       for p in chosen}  # the allocation follows each plan's control layer
     settlements = []
     if settle:
-        import json
 
         from dayafter.settle import claims_from_spec
         from dayafter.settle import settle as run_settle
 
         path = parties or proj.require_data_file("settle", "parties.json", option="--parties")
         inputs[str(path)] = sha256_file(path)
-        try:
-            spec = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputDataError(f"not valid JSON: {exc}", source=str(path)) from None
+        from dayafter._inputs import read_json_file
+
+        spec = read_json_file(path, what="parties file")
         problem, _, _ = claims_from_spec(t, spec, census=census[0] if census else None,
                                          budget=budget, source=str(path))
         settlements = [run_settle(problem, m) for m in settle]

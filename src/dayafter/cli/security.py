@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -47,22 +46,36 @@ def _catalog(forces: Path | None, proj: Project | None, min_share: float | None,
     return cat
 
 
-def _multipliers(path: Path | None) -> dict[str, float] | None:
+def _multipliers(path: Path | None, territory: Any = None) -> dict[str, float] | None:
     if path is None:
         return None
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    from dayafter._inputs import read_csv_dicts
+
+    rows = read_csv_dicts(path, what="multipliers table")
     if not rows or "unit_id" not in rows[0] or "multiplier" not in rows[0]:
         raise InputDataError("a multipliers table needs the columns unit_id and multiplier",
                              hint="write the header 'unit_id,multiplier'", source=str(path))
     out: dict[str, float] = {}
+    import math
+
     for i, r in enumerate(rows, start=2):
+        unit = (r["unit_id"] or "").strip()
         try:
-            out[(r["unit_id"] or "").strip()] = float(r["multiplier"])
+            val = float(r["multiplier"])
         except (TypeError, ValueError):
             raise InputDataError(f"row {i}: multiplier {r.get('multiplier')!r} is not a number",
                                  hint="write unit_id,multiplier with a number on every row",
                                  source=str(path)) from None
+        if not (math.isfinite(val) and val >= 0):
+            raise InputDataError(f"row {i} (unit {unit!r}): multiplier {r.get('multiplier')!r} is not a "
+                                 "finite number >= 0", unit_ids=[unit], source=str(path),
+                                 hint="1 leaves the requirement as it is, 2 doubles it")
+        if unit in out:
+            raise InputDataError(f"row {i}: unit {unit!r} is listed twice", unit_ids=[unit],
+                                 source=str(path), hint="keep one row per unit")
+        out[unit] = val
+    if territory is not None:
+        territory.index(list(out), source=str(path))  # unknown ids name the file
     return out
 
 
@@ -122,7 +135,7 @@ def run_cmd(
     proj = open_project(case, project)
     t = proj.territory
     cat = _catalog(forces, proj, min_share, drop_rule, veto_share, no_veto)
-    threat_f, urban_f = _multipliers(multipliers), _multipliers(urban)
+    threat_f, urban_f = _multipliers(multipliers, t), _multipliers(urban, t)
     req = force_requirement(t, census=census, per_1000=per_1000, threat=threat_f, urban=urban_f)
     base = None
     if plan is not None:

@@ -67,8 +67,10 @@ def serve(
     gc.collect()
     gc.freeze()
     # open event streams (job progress) must not hold Ctrl+C up: give them two seconds
+    from dayafter.web.security import uvicorn_options
+
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
-                            timeout_graceful_shutdown=2)
+                            timeout_graceful_shutdown=2, **uvicorn_options())
     server = uvicorn.Server(config)
 
     import threading

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -41,10 +40,10 @@ def read_values_csv(path: Path, *, budget: float) -> ClaimsProblem:
     """A claims problem from a CSV: a ``unit_id`` column, then one column of values per party."""
     import numpy as np
 
+    from dayafter._inputs import read_csv_rows
     from dayafter.settle import ClaimsProblem
 
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
+    rows = read_csv_rows(path, what="values table")
     if len(rows) < 2 or len(rows[0]) < 3 or rows[0][0].strip().lower() != "unit_id":
         raise InputDataError("a values table needs a header 'unit_id,<party>,<party>,...' and "
                              "one row per disputed unit", source=str(path),
@@ -68,21 +67,34 @@ def read_values_csv(path: Path, *, budget: float) -> ClaimsProblem:
                                  source=str(path), unit_ids=[row[0].strip()],
                                  hint="units are goods here: give 0 to a unit a party does not want")
         units.append(row[0].strip())
+    seen: dict[str, int] = {}
+    for k, u in enumerate(units):
+        if u in seen:
+            raise InputDataError(f"unit {u!r} is listed twice", source=str(path), unit_ids=[u],
+                                 hint="keep one row per unit (sum the values if both rows hold part of it)")
+        seen[u] = k
     return ClaimsProblem(tuple(parties), tuple(units), np.array(vals).T, budget=budget,
                          meta={"source": str(path)})
 
 
 def _problem(values: Path | None, parties: Path | None, case: str | None, project: Path | None,
              census: str | None, budget: float, resources: Path | None = None,
-             population_weight: float | None = None,
+             population_weight: float | None = None, plan: str | None = None,
              ) -> tuple[ClaimsProblem, dict[str, str], list[str]]:
+    import math
+
+    if not (math.isfinite(budget) and budget >= 0):
+        raise ConfigError(f"--budget must be a sum of money >= 0, got {budget}",
+                          hint="give the outside fund, e.g. --budget 1e8 (0: none)")
     if values is not None:
         if resources is not None or population_weight is not None:
             raise ConfigError("--resources and --population-weight apply to derived values, "
                               "not to --values", hint="add resources to the values table itself")
         pr = read_values_csv(values, budget=budget)
+        if case is not None or project is not None or plan is not None:
+            # read against a territory, the ids are its units: an unknown id is a mistake, never ignored
+            open_project(case, project).territory.index(list(pr.unit_ids), source=str(values))
         return pr, {p: p for p in pr.parties}, []
-    from dayafter.project import read_json
     from dayafter.settle import claims_from_spec
 
     proj = open_project(case, project)
@@ -90,10 +102,13 @@ def _problem(values: Path | None, parties: Path | None, case: str | None, projec
     if spec_path is None:
         raise InputDataError(f"no values given and {proj.source} ships no parties file",
                              hint="pass --values VALUES.csv or --parties PARTIES.json")
-    spec = read_json(Path(spec_path))
+    from dayafter._inputs import read_json_file
+
+    spec = read_json_file(Path(spec_path), what="parties file")
     res = None
     if resources is not None:
         table = read_values_csv(resources, budget=0.0)
+        proj.territory.index(list(table.unit_ids), source=str(resources))
         res = {p: dict(zip(table.unit_ids, table.values[i].tolist(), strict=True))
                for i, p in enumerate(table.parties)}
     t = proj.territory
@@ -195,7 +210,8 @@ def run_cmd(
     method: Annotated[list[str] | None, typer.Option(
         "--method", "-m", help="Method (repeatable; default every method that applies).")] = None,
     values: Annotated[Path | None, typer.Option(
-        help="CSV of values entered by the user: unit_id, then one column per party.")] = None,
+        help="CSV of values entered by the user: unit_id, then one column per party (with "
+        "--project, --case or --plan the ids must be units of that territory).")] = None,
     parties: Annotated[Path | None, typer.Option(
         help="Parties JSON (constituencies, authorities, disputed units); default: the case's.")] = None,
     case: CaseOpt = None,
@@ -230,15 +246,19 @@ def run_cmd(
 ) -> None:
     """Allocate the disputed units with each method and report transfers, envy and welfare (with
     ranges over census draws: --draws)."""
+    import math
+
     from dayafter.settle import METHODS, adjusted_winner, settle, settlement_plan
 
     U.check_draws(draws)
     if draws and values is not None:
         raise ConfigError("--draws varies the census behind the derived values; values entered "
                           "with --values do not depend on it", hint="drop --values or --draws")
-
+    if not (math.isfinite(time_limit) and time_limit > 0):
+        raise ConfigError(f"--time-limit must be a positive number of seconds, got {time_limit}",
+                          hint="e.g. --time-limit 60")
     problem, authorities, skipped = _problem(values, parties, case, project, census, budget,
-                                             resources, population_weight)
+                                             resources, population_weight, plan)
     _set_authorities(authorities, authority, problem.parties)
     methods = list(method) if method else [
         m for m in METHODS if m != "adjusted-winner" or problem.n_parties == 2]
@@ -352,7 +372,8 @@ def compensate_cmd(
         help="Reference plan (what each party held) for indemnity and nash-reference; default: "
         "the parties file's reference, else the case's.")] = None,
     values: Annotated[Path | None, typer.Option(
-        help="CSV of values entered by the user: unit_id, then one column per party.")] = None,
+        help="CSV of values entered by the user: unit_id, then one column per party (units of "
+        "the plan's territory).")] = None,
     parties: Annotated[Path | None, typer.Option(
         help="Parties JSON (constituencies, authorities, disputed units); default: the case's.")] = None,
     case: CaseOpt = None,
@@ -452,7 +473,7 @@ def compensate_cmd(
                                                    rules=release_rules)
     if envy_rules:
         problem_e, authorities, skipped = _problem(values, parties, case, project, census, budget,
-                                                   resources, population_weight)
+                                                   resources, population_weight, plan)
         _set_authorities(authorities, authority, problem_e.parties)
         sub, owner, left_out = owner_from_plan(problem_e, base, t, authorities=authorities)
         payload.setdefault("parties", list(sub.parties))

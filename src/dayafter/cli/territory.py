@@ -38,15 +38,23 @@ def build(
     repair: Annotated[bool, typer.Option(help="Repair invalid geometries with make_valid.")] = False,
     link_islands: Annotated[bool, typer.Option(help="Link islands to their nearest unit.")] = False,
     queen: Annotated[bool, typer.Option(help="Count point contacts as adjacency.")] = False,
-    crs: Annotated[str | None, typer.Option(help="CRS of the layer when the file has none, e.g. EPSG:4326.")] = None,
+    crs: Annotated[str | None, typer.Option(help="CRS of the coordinates, for a file without one or with a wrong one, e.g. EPSG:4326.")] = None,
     grid_size: Annotated[float, typer.Option(help="Snap coordinates to this grid (metres).")] = 0.0,
     missing_population: Annotated[str, typer.Option(help="error or zero.")] = "error",
     out: Annotated[Path | None, typer.Option(help="Write a project GeoPackage here.")] = None,
+    keep_plans: Annotated[bool, typer.Option(
+        "--keep-plans", help="When --out is a project with saved plans: carry them over to the new territory.")] = False,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace an existing --out file (its saved plans are lost).")] = False,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Build a territory: validate the data, measure adjacency, areas and borders, and summarise."""
-    from dayafter.io import read_territory, write_project
+    from dayafter.io import read_territory
+    from dayafter.io.project import rebuild_project
 
+    if keep_plans and overwrite:
+        raise InputDataError("--keep-plans and --overwrite contradict each other",
+                             hint="keep the saved plans (--keep-plans) or drop them (--overwrite)")
     comms = [c.strip() for c in communities.split(",")] if communities else None
     with warnings.catch_warnings(record=True) as caught, console(stderr=True).status(
             f"building the territory from {layer} (validation, adjacency, measures)"):
@@ -58,12 +66,16 @@ def build(
             queen=queen, crs=crs, grid_size=grid_size, missing_population=missing_population)
     for w in caught:
         err_line(f"warning: {w.message}")
+    kept: list[str] = []
     if out is not None:
-        write_project(t, out)
+        tables = [v.partition("=")[2] for v in census or []]
+        kept = rebuild_project(t, out, keep_plans=keep_plans, overwrite=overwrite,
+                               inputs=[layer, *[x for x in tables if not x.startswith("layer:")]])
     s = t.summary()
     s["warnings"] = [str(w.message) for w in caught]
     if out is not None:
         s["project"] = str(out)
+        s["plans_kept"] = kept
     if json_out:
         print_json(s)
         return
@@ -77,4 +89,4 @@ def build(
         c.print("admin levels: " + ", ".join(f"{k} ({v})" for k, v in s["admin_levels"].items()))
     c.print(f"content hash: {t.content_hash[:16]}")
     if out is not None:
-        c.print(f"project written to {out}")
+        c.print(f"project written to {out}" + (f" (plans kept: {', '.join(kept)})" if kept else ""))

@@ -30,6 +30,7 @@ from dayafter.errors import ConfigError, InfeasibleError, InputDataError, first_
 
 __all__ = [
     "DIVISOR_METHODS",
+    "MAX_SEATS",
     "METHODS",
     "QUOTA_METHODS",
     "Apportionment",
@@ -39,6 +40,28 @@ __all__ = [
     "apportion_many",
     "normalize_method",
 ]
+
+MAX_SEATS = 100_000
+"""Largest council apportioned (the largest legislatures have about 3,000 seats): a larger number
+is an input mistake, refused before any work (sequential highest averages are ``O(S L)``)."""
+
+
+def _check_seats(seats: object, *, what: str = "seats", source: str = "") -> int:
+    """A seat count as an int in ``0..MAX_SEATS``, else a :class:`ConfigError` naming the fix."""
+    S: int
+    try:
+        S = int(seats)  # type: ignore[call-overload]
+        whole = bool(S == seats)
+    except (TypeError, ValueError, OverflowError):
+        S, whole = -1, False
+    if not whole or S < 0:
+        raise ConfigError(f"{what} must be a whole number >= 0, got {seats!r}", source=source,
+                          hint="give the number of seats, e.g. --seats 25")
+    if S > MAX_SEATS:
+        raise ConfigError(f"{what} ({S:,}) is more than the {MAX_SEATS:,} seats dayafter apportions",
+                          source=source, hint="check the council size (a council has tens to thousands of seats)")
+    return int(S)
+
 
 DIVISOR_METHODS: tuple[str, ...] = ("dhondt", "sainte-lague", "huntington-hill", "adams", "dean")
 """Highest-averages methods; the divisor for a list's ``(k+1)``-th seat is, in order,
@@ -82,7 +105,7 @@ def _fraction(x: float | str | Fraction, what: str) -> Fraction:
     try:
         f = x if isinstance(x, Fraction) else Fraction(str(x))
     except (ValueError, ZeroDivisionError):
-        raise ConfigError(f"{what} must be a number, got {x!r}") from None
+        raise ConfigError(f"{what} must be a number, got {x!r}", hint="write a decimal number, e.g. 0.05") from None
     return f
 
 
@@ -390,9 +413,11 @@ def apportion(
     *Proportional Representation* (2017).
     """
     m = normalize_method(method)
-    S = int(seats)
-    if S < 0 or S != seats:
-        raise ConfigError(f"seats must be a whole number >= 0, got {seats!r}", source=source)
+    S = _check_seats(seats, source=source)
+    mins_in = np.asarray(min_seats)
+    if mins_in.size and (not np.all(np.isfinite(mins_in.astype(float))) or float(np.max(mins_in)) > MAX_SEATS):
+        raise ConfigError(f"minimum seats ({np.max(mins_in)}) exceed the {MAX_SEATS:,} seats dayafter apportions",
+                          source=source, hint="give a minimum below the council size")
     v = _int_votes(votes, source=source, names=lists)
     L = v.size
     names = tuple(str(x) for x in lists) if lists is not None else tuple(str(i) for i in range(L))
@@ -414,7 +439,8 @@ def apportion(
                               hint="drop --first-divisor or use --method sainte-lague")
         fdiv = _fraction(first_divisor, "the first divisor")
         if fdiv <= 0:
-            raise ConfigError(f"the first divisor must be positive, got {first_divisor}")
+            raise ConfigError(f"the first divisor must be positive, got {first_divisor}",
+                              hint="Iraq uses 1.7; the plain Sainte-Lague divisor is 1")
     thr: Fraction | None = None
     if threshold is not None:
         thr = _fraction(threshold, "the threshold")
@@ -423,9 +449,8 @@ def apportion(
                               hint="write 5% as 0.05")
 
     # reserved races -------------------------------------------------------------------------
-    reserved = {str(k): int(n) for k, n in (reserved or {}).items() if int(n) != 0}
-    if any(n < 0 for n in reserved.values()):
-        raise ConfigError(f"reserved seats must be positive, got {reserved}")
+    reserved = {str(k): _check_seats(n, what=f"reserved seats of {k!r}", source=source)
+                for k, n in (reserved or {}).items() if int(n) != 0}
     n_res = sum(reserved.values())
     if n_res > S:
         raise InfeasibleError(
@@ -476,7 +501,7 @@ def apportion(
     mins = np.broadcast_to(np.asarray(min_seats, dtype=np.int64), (L,))
     init = [int(mins[i]) if elig[i] else 0 for i in range(L)]
     if any(x < 0 for x in init):
-        raise ConfigError("minimum seats must be >= 0")
+        raise ConfigError("minimum seats must be >= 0", hint="give 0 or more", source=source)
     if any(init) and m in QUOTA_METHODS:
         raise ConfigError(f"minimum seats are defined for divisor methods, not {m}",
                           hint="use a divisor method (e.g. huntington-hill) with minimum seats")
@@ -605,21 +630,26 @@ def apportion_many(
     if np.any(V < 0):
         raise InputDataError(f"negative votes in elections {first_ids(np.flatnonzero((V < 0).any(1)).tolist())}")
     E, L = V.shape
+    seats_in = np.asarray(seats)
+    if seats_in.size and (not np.all(np.isfinite(seats_in.astype(float))) or float(np.max(seats_in)) > MAX_SEATS):
+        raise ConfigError(f"a council of {np.max(seats_in)} seats is more than the {MAX_SEATS:,} dayafter apportions",
+                          hint="check the council sizes (size, residents_per_seat)")
     S = np.broadcast_to(np.asarray(seats, dtype=np.int64), (E,)).copy()
     if np.any(S < 0):
-        raise ConfigError("seats must be >= 0")
+        raise ConfigError("seats must be >= 0", hint="give council sizes of 0 or more")
     f = Fraction(1)
     if first_divisor is not None:
         if m != "sainte-lague":
-            raise ConfigError(f"a first divisor applies to sainte-lague only, not {m}")
+            raise ConfigError(f"a first divisor applies to sainte-lague only, not {m}",
+                              hint="drop the first divisor or use sainte-lague")
         f = _fraction(first_divisor, "the first divisor")
         if f <= 0:
-            raise ConfigError("the first divisor must be positive")
+            raise ConfigError("the first divisor must be positive", hint="Iraq uses 1.7")
     elig = V > 0
     if threshold is not None:
         t = _fraction(threshold, "the threshold")
         if not 0 <= t < 1:
-            raise ConfigError(f"the threshold is a share in [0, 1), got {threshold}")
+            raise ConfigError(f"the threshold is a share in [0, 1), got {threshold}", hint="write 5% as 0.05")
         tot = V.sum(axis=1, keepdims=True)
         # object arithmetic only when the products could overflow
         if int(V.max()) * t.denominator < _INT64_SAFE and int(tot.max()) * t.numerator < _INT64_SAFE:
@@ -633,14 +663,16 @@ def apportion_many(
                 f"no list is eligible in elections {first_ids(np.flatnonzero(short).tolist())}",
                 hint="check the votes and the threshold")
         if np.any(np.asarray(min_seats) != 0):
-            raise ConfigError(f"minimum seats are defined for divisor methods, not {m}")
+            raise ConfigError(f"minimum seats are defined for divisor methods, not {m}",
+                              hint="use a divisor method (e.g. huntington-hill) with minimum seats")
         if first_divisor is not None:
-            raise ConfigError(f"a first divisor applies to sainte-lague only, not {m}")
+            raise ConfigError(f"a first divisor applies to sainte-lague only, not {m}",
+                              hint="drop the first divisor or use sainte-lague")
         return _largest_remainder_batch(V, S, elig, m)
     init = np.broadcast_to(np.asarray(min_seats, dtype=np.int64), (E, L)) * elig
     init = np.ascontiguousarray(init, dtype=np.int64)
     if np.any(init < 0):
-        raise ConfigError("minimum seats must be >= 0")
+        raise ConfigError("minimum seats must be >= 0", hint="give 0 or more")
     if np.any(init.sum(axis=1) > S):
         bad = np.flatnonzero(init.sum(axis=1) > S)
         raise InfeasibleError(f"minimum seats exceed the council in elections {first_ids(bad.tolist())}")

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from dayafter.councils.apportion import Apportionment, apportion, normalize_method
+from dayafter.councils.apportion import MAX_SEATS, Apportionment, apportion, normalize_method
 from dayafter.councils.indices import effective_number, gallagher, loosemore_hanby
 from dayafter.errors import ConfigError, InputDataError
 from dayafter.plan import Plan
@@ -293,10 +293,17 @@ class CouncilRules:
             raise ConfigError(
                 "council rules need a size: size, sizes by region, residents_per_seat or an "
                 "admin table", hint="e.g. CouncilRules(size=29) or residents_per_seat=100000")
-        if self.size is not None and self.size < 0:
-            raise ConfigError(f"council size must be >= 0, got {self.size}")
-        if self.residents_per_seat is not None and self.residents_per_seat <= 0:
-            raise ConfigError("residents_per_seat must be positive")
+        if self.size is not None and not 0 <= self.size <= MAX_SEATS:
+            raise ConfigError(f"council size must lie in 0..{MAX_SEATS:,}, got {self.size:,}",
+                              hint="give the number of seats, e.g. size 25")
+        for nm, n in self.sizes.items():
+            if not 0 <= int(n) <= MAX_SEATS:
+                raise ConfigError(f"council size of {nm!r} must lie in 0..{MAX_SEATS:,}, got {n}",
+                                  hint="give the number of seats of each region")
+        if self.residents_per_seat is not None and not (self.residents_per_seat > 0
+                                                        and np.isfinite(self.residents_per_seat)):
+            raise ConfigError(f"residents_per_seat must be a positive number, got {self.residents_per_seat}",
+                              hint="e.g. residents_per_seat 100000 (one seat per 100,000 residents)")
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any], *, source: str = "",
@@ -438,9 +445,19 @@ def _council_sizes(rules: CouncilRules, names: Sequence[str], pop: NDArray[np.fl
         elif rules.size is not None:
             out[j] = int(rules.size)
         elif rules.residents_per_seat is not None:
-            out[j] = max(int(rules.min_size), int(np.floor(pop[j] / rules.residents_per_seat + 0.5)))
+            size = float(np.floor(pop[j] / rules.residents_per_seat + 0.5))
+            if not size <= MAX_SEATS:  # also catches inf
+                raise ConfigError(
+                    f"region {nm!r} would have a council of {size:,.0f} seats ({pop[j]:,.0f} residents at "
+                    f"one seat per {rules.residents_per_seat:g}), more than the {MAX_SEATS:,} dayafter "
+                    "apportions", hint="raise residents_per_seat or give a fixed council size")
+            out[j] = max(int(rules.min_size), int(size))
         else:  # pragma: no cover - excluded by CouncilRules.__post_init__
             raise ConfigError(f"no council size for region {nm!r}")
+        if out[j] > MAX_SEATS:
+            raise ConfigError(
+                f"region {nm!r} would have a council of {out[j]:,} seats, more than the {MAX_SEATS:,} "
+                "dayafter apportions", hint="raise residents_per_seat or give a fixed council size")
     return out
 
 

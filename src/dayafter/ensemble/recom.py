@@ -77,10 +77,12 @@ class Proposal:
         if self.method == "reversible" and self.tree != "uniform":
             raise ConfigError("reversible ReCom needs uniform spanning trees",
                               hint="use tree='uniform'")
-        if self.m_bound is not None and self.m_bound < 1:
-            raise ConfigError(f"m_bound must be at least 1, got {self.m_bound}")
-        if self.max_tree_attempts < 1:
-            raise ConfigError("max_tree_attempts must be at least 1")
+        if self.m_bound is not None and not 1 <= self.m_bound <= 2**31 - 1:
+            raise ConfigError(f"m_bound must lie in 1..{2**31 - 1}, got {self.m_bound}",
+                              hint="leave it out for the default bound (2 (n - 1))")
+        if not 1 <= self.max_tree_attempts <= 10**6:
+            raise ConfigError(f"max_tree_attempts must lie in 1..1,000,000, got {self.max_tree_attempts}",
+                              hint="the default 1000 is enough; a failed step is a counted self-loop")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain form for the manifest."""

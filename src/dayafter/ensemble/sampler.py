@@ -55,6 +55,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dayafter.ensemble import store
+from dayafter.ensemble._procs import FolderLock, check_no_live_writer, die_with_parent
 from dayafter.ensemble.constraints import ChainConstraints
 from dayafter.ensemble.diagnostics import effective_sample_size, split_rhat
 from dayafter.ensemble.recom import CAUSES, ChainState, Proposal, StepRecord, run_steps
@@ -78,6 +79,10 @@ __all__ = ["COMMUNITY_METRICS", "ReComSampler", "ReplayResult", "RunResult", "re
            "run_chain", "summarize"]
 
 _FORMATS = ("npz", "parquet")
+MAX_STEPS = 10**9
+"""Most steps per chain (a billion steps is days of computing; more is a typing mistake)."""
+MAX_CHAINS = 1024
+"""Most chains in one run."""
 _KERNEL_COLUMNS = ("status", "trees", "cut_edges", "max_abs_deviation", "plan_hash")
 COMMUNITY_METRICS = ("empowerment_plurality", "empowerment_majority", "stranded")
 """Per-community metrics the kernel computes at every step (with ``largest_share``, each
@@ -191,13 +196,13 @@ class ReComSampler:
         return tuple(int(k) for k in ks)
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
-        "steps": [Interval(Integral, 1, None, closed="left")],
-        "chains": [Interval(Integral, 1, None, closed="left")],
+        "steps": [Interval(Integral, 1, MAX_STEPS, closed="both")],
+        "chains": [Interval(Integral, 1, MAX_CHAINS, closed="both")],
         "seed": [Interval(Integral, 0, None, closed="left")],
         "threshold": list(PARAMETERS["threshold"].constraints),
         "thin": [Interval(Integral, 0, None, closed="left")],
         "format": [StrOptions(_FORMATS)],
-        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
+        "checkpoint_every": [Interval(Integral, 1, MAX_STEPS, closed="both")],
         "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
     }
 
@@ -262,9 +267,22 @@ class ReComSampler:
                                   hint="resume with the parameters in its manifest.json")
             if old.get("inputs", {}).get("territory_hash") != territory.content_hash:
                 raise ConfigError(f"cannot resume {run_dir}: the territory data differ")
+        elif run_dir.exists() and not run_dir.is_dir():
+            raise ConfigError(f"{run_dir} is a file, not a run folder",
+                              hint="give --out a new folder name", source=str(run_dir))
         elif run_dir.exists() and any(run_dir.iterdir()):
             raise ConfigError(f"run directory {run_dir} is not empty",
                               hint="choose a new --out, or pass --resume to continue it")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        # one writer at a time: refused while a live run (or an orphaned worker) writes here
+        with FolderLock(run_dir / ".lock", what=f"run folder {run_dir}"):
+            check_no_live_writer(run_dir, int(self.chains))
+            return self._run_locked(territory, plan, run_dir, params, resume, progress, cancel,
+                                    input_files)
+
+    def _run_locked(self, territory: Territory, plan: Plan, run_dir: Path, params: dict[str, Any],
+                    resume: bool, progress: ProgressCallback | None, cancel: CancelToken | None,
+                    input_files: Mapping[str, str] | None) -> RunResult:
         cons = ChainConstraints.from_dict(self.constraints)
         root = np.random.SeedSequence(int(self.seed))
         children = root.spawn(int(self.chains))
@@ -276,7 +294,10 @@ class ReComSampler:
             st = ChainState(territory, a, k, proposal=self.proposal(), constraints=cons,
                             region_names=tuple(names), reference=(plan.assignment, plan.k))
             kps.append(int(st.taking_part.sum()))
-        kernel_cols, _ = _columns(territory, self.metrics, self.censuses, max(kps))
+        kernel_cols, py_cols = _columns(territory, self.metrics, self.censuses, max(kps))
+        _check_storage(run_dir, territory, steps=int(self.steps), chains=int(self.chains),
+                       thin=int(self.thin),
+                       columns=len(_KERNEL_COLUMNS) + 1 + len(kernel_cols) + len(py_cols), resume=resume)
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / _CANCEL_FILE).unlink(missing_ok=True)
         same = self.regions is None
@@ -446,6 +467,27 @@ def _columns(t: Territory, metrics: Sequence[str], censuses: Sequence[str] | Non
     return kcols, pcols
 
 
+def _check_storage(run_dir: Path, t: Territory, *, steps: int, chains: int, thin: int, columns: int,
+                   resume: bool) -> None:
+    """Refuse a run whose results would not fit on the disk of ``run_dir`` (checked before any work).
+
+    Per chain: ``columns`` 8-byte scalars per step, and with ``thin`` an ``int16`` plan of every
+    unit each ``thin`` steps.
+    """
+    import shutil
+
+    per_chain = steps * columns * 8 + ((steps // thin) * t.n_units * 2 if thin else 0)
+    need = per_chain * chains * (1 if resume else 2)  # blocks, then the merged file
+    free = shutil.disk_usage(run_dir).free
+    if need > free:
+        gib = 2**30
+        raise ConfigError(
+            f"the run would write about {need / gib:,.1f} GiB ({chains} chains x {steps:,} steps"
+            + (f", a plan every {thin} steps" if thin else "") + f"), more than the {free / gib:,.1f} GiB "
+            f"free on the disk of {run_dir}",
+            hint="use fewer steps or chains, a larger --thin, or an --out on a larger disk")
+
+
 # ---------------------------------------------------------------------------------- dispatch
 def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | None,
               steps: int, progress: ProgressCallback | None, cancel: CancelToken | None
@@ -508,7 +550,7 @@ def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | N
 
         workers = n_jobs or min(chains, os.cpu_count() or 1)
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                 initializer=_worker_init) as pool:
+                                 initializer=_worker_init, initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(run_chain, str(run_dir), i) for i in range(chains)]
             interrupted = _wait(run_dir, futures, summaries, poll, stop_requested)
     poll(final=True)
@@ -516,9 +558,11 @@ def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | N
         s is None or s["status"] == "interrupted" for s in summaries)
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     """Worker processes: Ctrl-C (sent to the whole process group) stops the chain cooperatively
-    at its next chunk, with a checkpoint, instead of raising inside it."""
+    at its next chunk, with a checkpoint, instead of raising inside it; the worker dies with its
+    parent (``parent``'s pid), so a killed run leaves no orphan writing into its folder."""
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, _on_sigint)
 
 
@@ -641,7 +685,14 @@ def run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None 
     cancel (``_cancel``, the run's ``cancel`` file, Ctrl-C in a worker), after which it saves
     what it has done as a block and a checkpoint and returns ``status: "interrupted"``. Returns
     the chain's summary.
+    Holds ``chain_XXX.lock`` meanwhile (a resume refuses to start while it is held).
     """
+    with FolderLock(Path(run_dir) / f"chain_{chain:03d}.lock", what=f"chain {chain} of run folder {run_dir}"):
+        return _run_chain(run_dir, chain, _progress=_progress, _cancel=_cancel)
+
+
+def _run_chain(run_dir: str, chain: int, *, _progress: Callable[[], None] | None = None,
+               _cancel: CancelToken | None = None) -> dict[str, Any]:
     rd = Path(run_dir)
     man = read_manifest(rd)
     prm = man["parameters"]

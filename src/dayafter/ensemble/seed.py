@@ -63,10 +63,12 @@ def seed_plan(territory: Territory, k: int, *, rng: np.random.Generator,
     -----
     Each attempt costs O(n) (Wilson's algorithm on a grid-like graph is close to linear).
     """
-    if k < 1:
-        raise ConfigError(f"k must be at least 1, got {k}")
-    if max_attempts < 1:
-        raise ConfigError("max_attempts must be at least 1")
+    if not 1 <= k <= territory.n_units:
+        raise ConfigError(f"the number of regions must lie in 1..{territory.n_units} (the territory has "
+                          f"{territory.n_units} units), got {k}", hint="ask for fewer regions (--regions)")
+    if not 1 <= max_attempts <= 10**7:
+        raise ConfigError(f"max_attempts must lie in 1..10,000,000, got {max_attempts}",
+                          hint="the default is enough; a larger number only takes longer to fail")
     cons = constraints if isinstance(constraints, ChainConstraints) else \
         ChainConstraints.from_dict(constraints)
     lo, hi = cons.bounds(territory, k)

@@ -21,7 +21,7 @@ from dayafter.errors import DataQualityWarning, GeometryError, InputDataError, f
 from dayafter.graph import UnitGraph
 from dayafter.territory import Territory
 
-__all__ = ["CensusSpec", "build_territory", "choose_crs", "normalise_ids"]
+__all__ = ["CensusSpec", "build_territory", "choose_crs", "normalise_ids", "parse_crs"]
 
 MAX_UNIT_POPULATION = 1e10
 """Populations above this in one unit are rejected as a data error (more than the world's people)."""
@@ -49,12 +49,77 @@ def normalise_ids(values: pd.Series, *, source: str, what: str = "unit id") -> p
     return s.astype(str).str.strip()
 
 
+def parse_crs(value: Any, *, source: str = "", what: str = "--crs") -> CRS:
+    """A coordinate reference system from user input (``EPSG:4326``, ``4326``, WKT, PROJ text).
+
+    Raises
+    ------
+    GeometryError
+        ``value`` is not a CRS pyproj knows; the message quotes it and names the fix.
+    """
+    try:
+        return CRS.from_user_input(value)
+    except Exception as exc:  # pyproj.exceptions.CRSError, TypeError for odd objects
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise GeometryError(
+            f"{what} {value!r} is not a coordinate reference system ({first})",
+            hint="give an EPSG code such as EPSG:4326 (longitude/latitude) or EPSG:32638 (UTM 38N, metres)",
+            source=source) from None
+
+
+def _looks_geographic(bounds: Sequence[float]) -> bool:
+    minx, miny, maxx, maxy = bounds
+    return bool(-180.0 <= minx <= maxx <= 180.0 and -90.0 <= miny <= maxy <= 90.0)
+
+
+def _check_projected_extent(crs: CRS, bounds: Sequence[float], *, source: str) -> None:
+    """Refuse coordinates that cannot be in the units of a projected (metric) CRS.
+
+    Degree-sized coordinates (all within +-180, +-90) under a metric CRS would make a territory a
+    few hundred metres wide with areas of a fraction of a square metre (a "0 km2" territory);
+    coordinates far outside the CRS's area of use belong to another CRS.
+    """
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    name = crs.name + (f", EPSG:{crs.to_epsg()}" if crs.to_epsg() else "")
+    unit = (crs.axis_info[0].unit_name if crs.axis_info else "") or "metre"
+    if _looks_geographic(bounds):
+        raise GeometryError(
+            f"the layer's coordinates ({minx:.4g}, {miny:.4g}, {maxx:.4g}, {maxy:.4g}) look like "
+            f"longitudes/latitudes, but its CRS ({name}) is projected, in {unit}s: the territory "
+            "would measure a few hundred metres",
+            hint="set the layer's real CRS: --crs EPSG:4326 if the coordinates are longitude/latitude",
+            source=source)
+    aou = crs.area_of_use
+    if aou is None or (aou.east - aou.west) >= 359.0:
+        return
+    try:
+        from pyproj import Transformer
+
+        tr = Transformer.from_crs(CRS.from_epsg(4326), crs, always_xy=True)
+        ax0, ay0, ax1, ay1 = tr.transform_bounds(aou.west, aou.south, aou.east, aou.north)
+    except Exception:  # a CRS pyproj cannot project its own area into: nothing to compare with
+        return
+    if not all(np.isfinite([ax0, ay0, ax1, ay1])):
+        return
+    wx, wy = max(ax1 - ax0, 1.0), max(ay1 - ay0, 1.0)
+    if maxx < ax0 - wx or minx > ax1 + wx or maxy < ay0 - wy or miny > ay1 + wy:
+        raise GeometryError(
+            f"the layer's coordinates ({minx:.0f}, {miny:.0f}, {maxx:.0f}, {maxy:.0f}) lie far outside "
+            f"the area its CRS ({name}) is used for ({aou.name.split('.')[0]})",
+            hint="set the layer's real CRS with --crs (the CRS the coordinates were measured in)",
+            source=source)
+
+
 def choose_crs(gdf: gpd.GeoDataFrame, *, source: str = "") -> CRS:
     """The coordinate system to measure in.
 
     A projected layer is measured in its own CRS (except Web Mercator, whose scale error is too
     large); a geographic layer in a Lambert azimuthal equal-area projection centred on the layer,
     which keeps areas exact and lengths within about 0.2% over 1,000 km.
+
+    Coordinates that do not fit the layer's CRS are an error naming the CRS: metric coordinates
+    under a geographic CRS, degree-sized coordinates under a projected one, coordinates far outside
+    the projected CRS's area of use.
     """
     crs = gdf.crs
     if crs is None:
@@ -64,18 +129,32 @@ def choose_crs(gdf: gpd.GeoDataFrame, *, source: str = "") -> CRS:
             "longitude/latitude",
             source=source,
         )
-    crs = CRS.from_user_input(crs)
-    if crs.is_projected and crs.to_epsg() not in (3857, 900913, 3395):
-        return crs
-    geo = gdf.to_crs(4326) if not crs.is_geographic else gdf
-    minx, miny, maxx, maxy = geo.total_bounds
-    if not (-180.0 <= minx <= maxx <= 180.0 and -90.0 <= miny <= maxy <= 90.0):
+    crs = parse_crs(crs, source=source, what="the layer's CRS")
+    bounds = gdf.total_bounds
+    if not np.all(np.isfinite(bounds)):
+        raise GeometryError("the layer's coordinates include infinite or missing values",
+                            hint="fix the geometries in a GIS", source=source)
+    if crs.is_projected:
+        _check_projected_extent(crs, bounds, source=source)
+        if crs.to_epsg() not in (3857, 900913, 3395):
+            return crs
+    elif not crs.is_geographic:
+        raise GeometryError(f"the layer's CRS ({crs.name}) is neither geographic nor projected",
+                            hint="set a geographic (EPSG:4326) or projected CRS with --crs", source=source)
+    elif not _looks_geographic(bounds):
+        minx, miny, maxx, maxy = bounds
         raise GeometryError(
             f"the layer claims a geographic CRS ({crs.name}) but its coordinates "
             f"({minx:.0f}, {miny:.0f}, {maxx:.0f}, {maxy:.0f}) are not longitudes/latitudes",
             hint="set the layer's real (projected) CRS, e.g. --crs EPSG:32638",
             source=source,
         )
+    geo = gdf.to_crs(4326) if not crs.is_geographic else gdf
+    minx, miny, maxx, maxy = geo.total_bounds
+    if not _looks_geographic((minx, miny, maxx, maxy)):
+        raise GeometryError(
+            f"the layer's coordinates do not convert to longitudes/latitudes from its CRS ({crs.name})",
+            hint="set the layer's real CRS with --crs", source=source)
     lat0 = (miny + maxy) / 2.0
     lon0 = (minx + maxx) / 2.0
     return CRS.from_proj4(
@@ -306,7 +385,8 @@ def build_territory(
     queen
         Count point contacts as adjacency too.
     crs
-        CRS of the layer when the file has none.
+        CRS of the layer's coordinates, for a file that has none or a wrong one (it replaces the
+        file's CRS, with a warning when they differ).
     grid_size
         Snap coordinates to this grid (metres, after projection) to close slivers between
         neighbours that do not share exact vertices.
@@ -325,6 +405,9 @@ def build_territory(
     DataQualityWarning
         Gaps, overlaps, islands and disconnected components, repaired geometries.
     """
+    if not (isinstance(grid_size, int | float) and np.isfinite(grid_size) and 0 <= grid_size <= 1000):
+        raise InputDataError(f"grid_size must be a distance in metres in 0..1000, got {grid_size!r}",
+                             hint="use a small snapping grid, e.g. --grid-size 0.01 (0: none)", source=source)
     if missing_population not in ("error", "zero"):
         raise InputDataError(f"missing_population must be 'error' or 'zero', not {missing_population!r}",
                              hint="pass --missing-population error or --missing-population zero")
@@ -338,8 +421,15 @@ def build_territory(
             f"the layer has no id column {id_col!r} (columns: {[c for c in units.columns if c != units.geometry.name]})",
             hint="pass --id-col with one of those", source=source)
     gdf = units.reset_index(drop=True)
-    if gdf.crs is None and crs is not None:
-        gdf = gdf.set_crs(crs)
+    if crs is not None:
+        given = parse_crs(crs, source=source)
+        if gdf.crs is None:
+            gdf = gdf.set_crs(given)
+        elif not given.equals(gdf.crs):
+            warnings.warn(
+                f"{source + ': ' if source else ''}the file's CRS ({CRS.from_user_input(gdf.crs).name}) is "
+                f"replaced by --crs ({given.name})", DataQualityWarning, stacklevel=2)
+            gdf = gdf.set_crs(given, allow_override=True)
     ids = normalise_ids(gdf[id_col], source=source).to_numpy(dtype=object)
     dup = pd.Series(ids).duplicated(keep=False).to_numpy()
     if dup.any():

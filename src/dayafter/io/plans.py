@@ -26,6 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from dayafter._inputs import (
+    MAX_LAYER_BYTES,
+    MAX_TABLE_BYTES,
+    check_input_file,
+    parse_json,
+    read_input_text,
+)
 from dayafter.errors import DataQualityWarning, InputDataError, PlanMismatchError, first_ids
 from dayafter.io.atomic import atomic_write_text
 from dayafter.plan import UNASSIGNED, Plan, Region
@@ -269,16 +276,20 @@ def read_assignment_csv(
     """
     p = Path(path)
     src = str(p)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputDataError("the file is not UTF-8 text", hint="save it as UTF-8 CSV", source=src) from None
+    text = read_input_text(p, what="assignment table", max_bytes=MAX_TABLE_BYTES)
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise InputDataError("the assignment file is empty", hint="write one 'unit_id,region' row per unit",
                              source=src)
+    if "\x00" in text:
+        raise InputDataError("the assignment table holds NUL bytes: it is not a text (CSV) file",
+                             hint="save it as CSV (UTF-8): one 'unit_id,region' row per unit", source=src)
     sep = "|" if "|" in lines[0] and "," not in lines[0] else ","
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sep))
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sep))
+    except csv.Error as exc:
+        raise InputDataError(f"the assignment table is not a readable CSV ({exc})",
+                             hint="close every quote; write one 'unit_id,region' row per unit", source=src) from None
     head = [c.strip().lower() for c in rows[0]]
     has_header = len(head) >= 2 and (head[0] in _ID_HEADERS or head[1] in _REGION_HEADERS)
     width = len(head) if has_header else 2
@@ -581,23 +592,72 @@ def write_plans_gpkg(plans: Sequence[Plan], territory: Territory, path: str | Pa
     """Save plans into the GeoPackage at ``path`` (tables plans, plan_regions, plan_assignments).
 
     One SQLite transaction: either every plan is saved, or nothing changes. A plan with the same
-    name replaces the stored one.
-    """
-    import datetime as _dt
+    name replaces the stored one. A dayafter project records its territory's content hash: plans
+    of other territory data are refused before anything is written (they would make the project
+    impossible to open).
 
+    Raises
+    ------
+    PlanMismatchError
+        The project belongs to other territory data.
+    InputDataError
+        The file is missing, not a GeoPackage, or locked by another program.
+    """
     p = Path(path)
     if not p.exists():
         raise InputDataError("the GeoPackage does not exist",
                              hint="create the project first (dayafter territory build --out FILE.gpkg)",
                              source=str(p))
+    check_input_file(p, what="GeoPackage", max_bytes=MAX_LAYER_BYTES)
     for plan in plans:
         plan.check_territory(territory)
         if not plan.name:
             raise InputDataError("a plan needs a name to be saved in a GeoPackage",
                                  hint="give it one with --name", source=str(p))
-    con = sqlite3.connect(p, isolation_level=None)
+    try:
+        _write_plans_gpkg(plans, territory, p)
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise InputDataError("another program is writing the GeoPackage (it is locked)",
+                                 hint="close it in the other program (QGIS, a second dayafter) and retry",
+                                 source=str(p)) from None
+        raise InputDataError(f"cannot write plans into the GeoPackage ({exc})",
+                             hint="check that it is a valid GeoPackage you may write to",
+                             source=str(p)) from None
+    except sqlite3.DatabaseError as exc:
+        raise InputDataError(f"cannot write plans into the GeoPackage ({exc})",
+                             hint="check that the file is a valid, complete GeoPackage", source=str(p)) from None
+
+
+def _project_hash(con: sqlite3.Connection) -> str | None:
+    """The territory hash a dayafter project records (``None`` for another GeoPackage)."""
+    has_meta = con.execute("SELECT count(*) FROM sqlite_master WHERE type='table' "
+                           "AND name='dayafter_meta'").fetchone()[0]
+    if not has_meta:
+        return None
+    row = con.execute("SELECT value FROM dayafter_meta WHERE key = 'content_hash'").fetchone()
+    try:
+        value = json.loads(row[0]) if row else None
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _write_plans_gpkg(plans: Sequence[Plan], territory: Territory, p: Path) -> None:
+    import datetime as _dt
+
+    con = sqlite3.connect(p, isolation_level=None, timeout=5.0)
     try:
         con.execute("BEGIN IMMEDIATE")
+        stored = _project_hash(con)
+        if stored is not None and stored != territory.content_hash:
+            # a plan of other territory data would make the project unreadable (its plans are
+            # checked against its own territory when it is opened)
+            raise PlanMismatchError(
+                f"the project holds other territory data (hash {stored[:12]}) than the plan "
+                f"{plans[0].name!r} (territory {territory.content_hash[:12]}); nothing was written",
+                hint="open the plan with this project's territory (--project FILE), or export it "
+                "to a new .gpkg or to a .json file", source=str(p))
         for table, ddl in _GPKG_TABLES.items():
             con.execute(ddl)
             _register_attribute_table(con, table)
@@ -667,15 +727,8 @@ def read_plans_gpkg(path: str | Path, territory: Territory, *, rebind: bool = Fa
 
 
 def _load_json(p: Path) -> Any:
-    if not p.exists():
-        raise InputDataError("file not found", hint="check the path", source=str(p))
-    try:
-        return json.loads(p.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputDataError("the file is not UTF-8 text", source=str(p)) from None
-    except json.JSONDecodeError as exc:
-        raise InputDataError(f"invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})",
-                             hint="fix the JSON syntax", source=str(p)) from None
+    text = read_input_text(p, what="plan file", max_bytes=MAX_TABLE_BYTES)
+    return parse_json(text, source=str(p), what="plan file")
 
 
 def read_plan(
@@ -694,8 +747,7 @@ def read_plan(
     """
     p = Path(path)
     src = str(p)
-    if not p.exists():
-        raise InputDataError("file not found", hint="check the path", source=src)
+    check_input_file(p, what="plan file", max_bytes=MAX_LAYER_BYTES)
     suffix = p.suffix.lower()
     if suffix == ".json":
         data = _load_json(p)

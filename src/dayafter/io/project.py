@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from dayafter._inputs import MAX_LAYER_BYTES, check_input_file
 from dayafter._util import finite
 from dayafter.errors import InputDataError
 from dayafter.geo.build import build_territory
@@ -21,7 +22,12 @@ from dayafter.io.plans import read_plans_gpkg, write_plans_gpkg
 from dayafter.plan import Plan
 from dayafter.territory import CensusRange, Territory
 
-__all__ = ["Project", "read_project", "write_project"]
+__all__ = ["Project", "read_project", "rebuild_project", "recover_journal", "write_project"]
+
+
+def _q(name: str) -> str:
+    """An SQL identifier, quoted (names with ``"`` in them are doubled, as SQL wants)."""
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,10 @@ def write_project(territory: Territory, path: str | Path, *, plans: Sequence[Pla
             con.execute("BEGIN")
             for cname, table in territory.censuses.items():
                 tname = f"census_{cname}"
-                cols = ", ".join(f'"{c}" REAL NOT NULL' for c in territory.communities)
-                con.execute(f'CREATE TABLE "{tname}" (unit_id TEXT PRIMARY KEY, {cols})')
+                cols = ", ".join(f"{_q(c)} REAL NOT NULL" for c in territory.communities)
+                con.execute(f"CREATE TABLE {_q(tname)} (unit_id TEXT PRIMARY KEY, {cols})")
                 marks = ", ".join("?" for _ in range(territory.n_communities + 1))
-                con.executemany(f'INSERT INTO "{tname}" VALUES ({marks})',
+                con.executemany(f"INSERT INTO {_q(tname)} VALUES ({marks})",
                                 [(u, *map(float, row)) for u, row in
                                  zip(territory.unit_ids.tolist(), table, strict=True)])
                 con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) "
@@ -82,26 +88,103 @@ def write_project(territory: Territory, path: str | Path, *, plans: Sequence[Pla
             write_plans_gpkg(list(plans), territory, tmp)
 
 
+def recover_journal(path: str | Path) -> bool:
+    """Finish or undo a write that a killed program left unfinished (a *hot journal*).
+
+    SQLite keeps a rollback journal ``<file>-journal`` (or a write-ahead log ``<file>-wal``) while
+    it writes; a program killed mid-write leaves it behind, and the file then cannot be read
+    through a read-only connection until a read-write connection has rolled the journal back.
+    The data are intact: this opens the file read-write once, which recovers it.
+
+    Returns
+    -------
+    bool
+        True when a journal was found and the file was recovered.
+
+    Raises
+    ------
+    InputDataError
+        The journal cannot be rolled back (no write access to the file or its folder); the message
+        names the journal and the fix, never "not a project".
+    """
+    p = Path(path)
+    journals = [q for q in (Path(f"{p}-journal"), Path(f"{p}-wal")) if q.exists() and q.stat().st_size > 0]
+    if not journals:
+        return False
+    try:
+        con = sqlite3.connect(p, isolation_level=None, timeout=10.0)
+        try:
+            con.execute("BEGIN IMMEDIATE")  # takes the write lock: a hot journal is rolled back first
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            con.execute("COMMIT")
+            if Path(f"{p}-wal").exists():
+                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            con.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise InputDataError("another program is writing the project (it is locked)",
+                                 hint="wait until it has finished, or close it, and retry",
+                                 source=str(p)) from None
+        raise InputDataError(
+            f"the project has an unfinished write ({journals[0].name}, left by a program that "
+            f"stopped mid-write) and cannot be recovered here ({exc}); its data are intact",
+            hint=f"give dayafter write access to {p.parent} once (or copy {p.name} and "
+            f"{journals[0].name} together to a writable folder and open the copy); do not rebuild it",
+            source=str(p)) from None
+    except sqlite3.DatabaseError:
+        return False  # not SQLite at all: the reader says so
+    return True
+
+
 def read_project(path: str | Path) -> Project:
-    """Read a project GeoPackage written by :func:`write_project` (territory re-measured, checked)."""
+    """Read a project GeoPackage written by :func:`write_project` (territory re-measured, checked).
+
+    A write left unfinished by a killed program (a hot SQLite journal) is recovered first
+    (:func:`recover_journal`); a file that is not SQLite, a GeoPackage without dayafter's tables
+    and a locked file get different messages.
+    """
     p = Path(path)
     src = str(p)
     if not p.exists():
         raise InputDataError("file not found", hint="check the path", source=src)
+    check_input_file(p, what="project", max_bytes=MAX_LAYER_BYTES, allow_empty=False)
+    recover_journal(p)
     try:
-        con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+        con = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=10.0)
         try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "dayafter_meta" not in tables:
+                raise InputDataError(
+                    "a GeoPackage (SQLite file) but not a dayafter project: it has no dayafter_meta table",
+                    hint="build a project from it with 'dayafter territory build FILE --id-col ... "
+                    "--out PROJECT.gpkg'", source=src)
             meta = {k: json.loads(v) for k, v in con.execute("SELECT key, value FROM dayafter_meta")}
-            censuses = {c: pd.read_sql_query(f'SELECT * FROM "census_{c}"', con).set_index("unit_id")
+            if meta.get("format") not in (None, "dayafter.project") or not isinstance(meta.get("censuses"), list):
+                raise InputDataError("the project's dayafter_meta table is incomplete or of another format",
+                                     hint="rebuild the project with 'dayafter territory build'", source=src)
+            censuses = {c: pd.read_sql_query(f"SELECT * FROM {_q('census_' + c)}", con).set_index("unit_id")
                         for c in meta["censuses"]}
-            range_tables = {c: pd.read_sql_query(f'SELECT * FROM "ranges_{c}"', con)
+            range_tables = {c: pd.read_sql_query(f"SELECT * FROM {_q('ranges_' + c)}", con)
                             for c in meta.get("ranges", [])}
         finally:
             con.close()
-    except (sqlite3.DatabaseError, KeyError) as exc:
+    except InputDataError:
+        raise
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise InputDataError("another program is writing the project (it is locked)",
+                                 hint="wait until it has finished, or close it, and retry", source=src) from None
+        raise InputDataError(f"cannot read the project ({exc})",
+                             hint="check the file (a copy of it, opened in QGIS, shows what is missing)",
+                             source=src) from None
+    except sqlite3.DatabaseError as exc:  # "file is not a database": not SQLite at all
         raise InputDataError(f"not a dayafter project GeoPackage ({exc})",
                              hint="create one with 'dayafter territory build ... --out FILE.gpkg'",
                              source=src) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputDataError(f"the project's tables are incomplete ({type(exc).__name__}: {exc})",
+                             hint="rebuild the project with 'dayafter territory build'", source=src) from None
     try:
         gdf = pyogrio.read_dataframe(p, layer="units")
     except Exception as exc:
@@ -126,15 +209,89 @@ def read_project(path: str | Path) -> Project:
     return Project(territory, read_plans_gpkg(p, territory))
 
 
+def rebuild_project(territory: Territory, path: str | Path, *, keep_plans: bool = False,
+                    overwrite: bool = False, inputs: Sequence[str | Path] = ()) -> list[str]:
+    """Write ``territory`` as a project at ``path`` without losing what is there by mistake.
+
+    Parameters
+    ----------
+    territory
+        The territory just built.
+    path
+        The project file.
+    keep_plans
+        When ``path`` is a project with saved plans: carry them over to the new territory (matched
+        by unit id; a plan naming a unit the new territory lacks is an error naming it).
+    overwrite
+        Replace whatever is at ``path`` (saved plans are lost).
+    inputs
+        The files the territory was built from: writing over one of them is always refused.
+
+    Returns
+    -------
+    list of str
+        The names of the plans carried over.
+
+    Raises
+    ------
+    InputDataError
+        ``path`` is one of the inputs, is not a project (and ``overwrite`` is False), or holds saved
+        plans (and neither ``keep_plans`` nor ``overwrite`` is given). Nothing is written then.
+    """
+    p = Path(path)
+    for f in inputs:
+        fp = Path(f)
+        if fp.exists() and p.exists() and fp.resolve() == p.resolve():
+            raise InputDataError("the output is one of the input files: writing it would destroy the input",
+                                 hint="choose another --out", source=str(p))
+    if not p.exists():
+        write_project(territory, p)
+        return []
+    if p.is_dir():
+        raise InputDataError("the output is a folder", hint="give a file name ending in .gpkg", source=str(p))
+    if overwrite:
+        write_project(territory, p)
+        return []
+    try:
+        recover_journal(p)
+        con = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=10.0)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            names = ([r[0] for r in con.execute("SELECT name FROM plans ORDER BY name")]
+                     if "plans" in tables else [])
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        tables, names = set(), []
+    if "dayafter_meta" not in tables:
+        raise InputDataError("the output file exists and is not a dayafter project",
+                             hint="choose another --out, or pass --overwrite to replace it", source=str(p))
+    if names and not keep_plans:
+        shown = ", ".join(repr(n) for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        raise InputDataError(
+            f"the project already holds {len(names)} saved plans ({shown}); rebuilding it would drop them",
+            hint="pass --keep-plans to carry them over to the new territory (matched by unit id), "
+            "--overwrite to replace the project, or choose another --out", source=str(p))
+    kept: list[Plan] = []
+    if names:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # units new in the territory stay unassigned
+            kept = list(read_plans_gpkg(p, territory, rebind=True).values())
+    write_project(territory, p, plans=kept)
+    return [k.name for k in kept]
+
+
 def _write_ranges(con: sqlite3.Connection, cname: str, r: CensusRange, territory: Territory) -> None:
     """Table ``ranges_<census>``: unit_id, ``<community>_low/_high/_status``, ``total_*``."""
     tname = f"ranges_{cname}"
     comms = territory.communities
     cols = ["unit_id TEXT PRIMARY KEY"]
     for c in comms:
-        cols += [f'"{c}_low" REAL', f'"{c}_high" REAL', f'"{c}_status" TEXT']
+        cols += [f"{_q(c + '_low')} REAL", f"{_q(c + '_high')} REAL", f"{_q(c + '_status')} TEXT"]
     cols += ['"total_low" REAL', '"total_high" REAL', '"total_status" TEXT']
-    con.execute(f'CREATE TABLE "{tname}" ({", ".join(cols)})')
+    con.execute(f"CREATE TABLE {_q(tname)} ({', '.join(cols)})")
 
     rows = []
     for i, u in enumerate(territory.unit_ids.tolist()):
@@ -146,7 +303,7 @@ def _write_ranges(con: sqlite3.Connection, cname: str, r: CensusRange, territory
                 str(r.total_status[i]) if r.total_status is not None else ""]
         rows.append(tuple(row))
     marks = ", ".join("?" for _ in range(len(rows[0])))
-    con.executemany(f'INSERT INTO "{tname}" VALUES ({marks})', rows)
+    con.executemany(f"INSERT INTO {_q(tname)} VALUES ({marks})", rows)
     con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier) "
                 "VALUES (?, 'attributes', ?)", (tname, tname))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from dayafter._inputs import MAX_LAYER_BYTES, MAX_TABLE_BYTES, check_input_file, read_input_text
 from dayafter.errors import InputDataError
 from dayafter.geo.build import build_territory, normalise_ids
 from dayafter.io.ranges import ranges_from_wide, split_range_columns
@@ -32,6 +34,7 @@ def read_units(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFram
             f"unsupported layer format {suffix!r}",
             hint="use a GeoPackage (.gpkg), GeoJSON (.geojson), zipped shapefile (.zip) or FlatGeobuf (.fgb)",
             source=src)
+    check_input_file(p, what="layer", max_bytes=MAX_LAYER_BYTES)
     if p.stat().st_size == 0:
         raise InputDataError("the file is empty", hint="export the layer again", source=src)
     read_path: str = src
@@ -56,9 +59,11 @@ def read_units(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFram
         read_path = f"/vsizip/{p.resolve()}/{shps[0]}"
     if suffix == ".shp":
         for ext in (".shx", ".dbf"):
-            if not p.with_suffix(ext).exists() and not p.with_suffix(ext.upper()).exists():
+            side = next((q for q in (p.with_suffix(ext), p.with_suffix(ext.upper())) if q.exists()), None)
+            if side is None:
                 raise InputDataError(f"the shapefile has no {ext} file next to it",
                                      hint=f"copy {p.with_suffix(ext).name} next to it", source=src)
+            check_input_file(side, what=f"shapefile's {ext} file", max_bytes=MAX_LAYER_BYTES)
     try:
         import pyogrio
 
@@ -98,18 +103,24 @@ def read_table(path: str | Path, *, id_col: str, sheet: str | int | None = 0) ->
     """Read a CSV or XLSX attribute table keyed by unit id (ids kept as text)."""
     p = Path(path)
     src = str(p)
-    if not p.exists():
-        raise InputDataError("file not found", hint="check the path", source=src)
+    check_input_file(p, what="table", max_bytes=MAX_TABLE_BYTES)
     suffix = p.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
             df = pd.read_excel(p, sheet_name=sheet, dtype={id_col: str})
         elif suffix in (".csv", ".txt", ".tsv"):
-            with open(p, encoding="utf-8-sig") as fh:
-                head = fh.readline()
+            text = read_input_text(p, what="table", max_bytes=MAX_TABLE_BYTES)
+            if not text.strip():
+                raise InputDataError("the table is empty",
+                                     hint=f"write a header ({id_col},<community>,...) and one row per unit",
+                                     source=src)
+            if "\x00" in text:
+                raise InputDataError("the table holds NUL bytes: it is not a text (CSV) file",
+                                     hint="save it as CSV (UTF-8) or XLSX", source=src)
+            head = text.split("\n", 1)[0]
             sep = "\t" if suffix == ".tsv" or ("\t" in head and "," not in head) else (
                 "|" if "|" in head and "," not in head else (";" if ";" in head and "," not in head else ","))
-            df = pd.read_csv(p, sep=sep, dtype={id_col: str}, encoding="utf-8-sig")
+            df = pd.read_csv(io.StringIO(text), sep=sep, dtype={id_col: str})
         else:
             raise InputDataError(f"unsupported table format {suffix!r}", hint="use CSV or XLSX",
                                  source=src)
@@ -119,7 +130,7 @@ def read_table(path: str | Path, *, id_col: str, sheet: str | int | None = 0) ->
         raise InputDataError("the table is not UTF-8 text", hint="save it as UTF-8 CSV or as XLSX",
                              source=src) from None
     except Exception as exc:
-        raise InputDataError(f"cannot read the table ({str(exc).splitlines()[0]})",
+        raise InputDataError(f"cannot read the table ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})",
                              hint="check that it is a valid CSV/XLSX file", source=src) from None
     if id_col not in df.columns:
         raise InputDataError(f"the table has no id column {id_col!r} (columns: {list(df.columns)})",
@@ -148,6 +159,15 @@ def read_territory(
     ``{}`` stands for each community. Without ``censuses``, ``communities`` are columns of the
     layer forming a single census called ``"census"``.
     """
+    if communities is not None:
+        names = [str(c) for c in communities]
+        if any(not c.strip() for c in names):
+            raise InputDataError(f"the community names {names} include an empty one",
+                                 hint="write --communities a,b,c without empty entries", source=str(path))
+        dup = sorted({c for c in names if names.count(c) > 1})
+        if dup:
+            raise InputDataError(f"the community names repeat {dup}",
+                                 hint="name each community column once in --communities", source=str(path))
     gdf = read_units(path, layer=layer)
     specs: dict[str, Any] = {}
     range_tables: dict[str, tuple[pd.DataFrame, str]] = {}

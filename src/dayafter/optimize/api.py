@@ -22,8 +22,8 @@ METHODS = ("auto", "anneal", "bursts", "mip")
 @validate_params({
     "problem": [Problem], "territory": [Territory], "method": [StrOptions(METHODS)],
     "time_limit": [Interval(Real, 0, None, closed="neither")],
-    "seed": PARAMETERS["seed"].constraints, "steps": [Interval(Integral, 1, None, closed="left")],
-    "restarts": [Interval(Integral, 1, None, closed="left")],
+    "seed": PARAMETERS["seed"].constraints, "steps": [Interval(Integral, 1, 10**9, closed="both")],
+    "restarts": [Interval(Integral, 1, 10_000, closed="both")],
     "heuristic_share": [Interval(Real, 0, 1, closed="neither")],
     "progress": ["callable", None]})
 def optimize(problem: Problem, territory: Territory, *, method: str = "auto",

@@ -435,6 +435,7 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
                     b.costs[0][x[i, r]] += m_w * C[i, c] / T[c]
     solver = new_highs()
     solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("log_to_console", False)
     solver.setOptionValue("time_limit", float(max(time_limit, 0.5)))
     solver.setOptionValue("mip_rel_gap", 1e-7)
     solver.setOptionValue("random_seed", 0)
@@ -525,6 +526,7 @@ def tie_possible(cp: CompiledProblem, a: int, b: int, *, time_limit: float = 10.
         bld.add_row([x[i], x[j]], [1.0, 1.0], -np.inf, 1.0)
     solver = new_highs()
     solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("log_to_console", False)
     solver.setOptionValue("time_limit", float(max(time_limit, 0.5)))
     solver.setOptionValue("random_seed", 0)
     if threads is not None:

@@ -111,12 +111,14 @@ class _Search:
         self.shaping = shaping
 
     def _validate(self) -> None:
-        if self.steps < 1 or self.restarts < 1 or self.chunk < 1:
-            raise ConfigError("steps, restarts and chunk must be at least 1")
+        if not (1 <= self.steps <= 10**9 and 1 <= self.restarts <= 10_000 and 1 <= self.chunk <= 10**9):
+            raise ConfigError(f"steps (1..10^9), restarts (1..10,000) and chunk (1..10^9) out of range: "
+                              f"{self.steps}, {self.restarts}, {self.chunk}",
+                              hint="e.g. steps=200000, restarts=4")
         if not 0.0 <= self.p_flip <= 1.0:
-            raise ConfigError(f"p_flip must lie in [0, 1], got {self.p_flip}")
-        if self.time_limit is not None and self.time_limit <= 0:
-            raise ConfigError("time_limit must be positive")
+            raise ConfigError(f"p_flip must lie in [0, 1], got {self.p_flip}", hint="e.g. p_flip=0.1")
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise ConfigError(f"time_limit must be positive, got {self.time_limit}", hint="seconds, e.g. 60")
         if self.shaping < 0:
             raise ConfigError("shaping must be non-negative")
 

@@ -163,6 +163,7 @@ def new_highs() -> highspy.Highs:
     else:
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("log_to_console", False)
     return h
 
 

@@ -1020,8 +1020,8 @@ class MIPOptimizer:
         ConfigError
             An objective term goes against its metric's natural direction.
         """
-        if self.time_limit <= 0:
-            raise ConfigError("time_limit must be positive")
+        if not self.time_limit > 0:
+            raise ConfigError(f"time_limit must be positive, got {self.time_limit}", hint="seconds, e.g. 60")
         if isinstance(problem, Problem):
             if territory is None:
                 raise ConfigError("run(problem, territory) needs the territory")

@@ -143,6 +143,13 @@ def pareto_front(problem: Problem, territory: Territory, second: Objective, *,
     if method not in ("mip", "anneal", "bursts"):
         raise ConfigError(f"unknown Pareto method {method!r}",
                           hint="use 'mip', 'anneal' or 'bursts'")
+    for name, val, top in (("max_points", max_points, 10_000), ("weights", weights, 10_000),
+                           ("heuristic_steps", heuristic_steps, 10**9)):
+        if not 1 <= int(val) <= top:
+            raise ConfigError(f"{name} must lie in 1..{top:,}, got {val:,}",
+                              hint=f"e.g. {name}=25: a front has tens of points")
+    if not time_limit > 0:
+        raise ConfigError(f"time_limit must be positive, got {time_limit}", hint="seconds per solve, e.g. 60")
     t0 = time.perf_counter()
     union = replace(problem, objective=Objective((*first.terms, *second.terms), first.census,
                                                   first.threshold))

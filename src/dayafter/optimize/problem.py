@@ -57,6 +57,8 @@ population-weighted mean share of each region's largest community; ``cut_edges``
 
 _COMMUNITY_METRICS = tuple(m for m in METRICS if registry.get(m).level == "community")
 _TERM_KEYS = {"metric", "weight", "communities", "level"}
+MAX_REGIONS = 10_000
+"""Most regions an optimization spec may ask for (checked before anything is built)."""
 _SPEC_KEYS = {"census", "threshold", "regions", "maximize", "minimize", "constraints", "name",
               "censuses", "combine", "weights", "start", "movable", "budget"}
 _CONSTRAINT_KEYS = {"tolerance", "pop_min", "pop_max", "locked", "criteria", "balance"}
@@ -133,13 +135,14 @@ def _term(d: Any, sign: float) -> Term:
     if isinstance(d, str):
         d = {"metric": d}
     if not isinstance(d, Mapping):
-        raise ConfigError(f"an objective term must be a mapping, got {d!r}")
+        raise ConfigError(f"an objective term must be a mapping, got {d!r}",
+                          hint="write terms as {metric: empowerment_plurality, communities: [...]}")
     unknown = set(d) - _TERM_KEYS
     if unknown:
         raise ConfigError(f"objective term {d.get('metric')!r}: unknown keys {sorted(unknown)}",
                           hint=f"use {sorted(_TERM_KEYS)}")
     if "metric" not in d:
-        raise ConfigError("every objective term needs a 'metric'")
+        raise ConfigError("every objective term needs a 'metric'", hint="add metric: <name> to the term")
     try:
         w = float(d.get("weight", 1.0))
     except (TypeError, ValueError):
@@ -195,7 +198,8 @@ class Objective:
             raise ConfigError("an objective needs at least one term",
                               hint="add a 'maximize' or 'minimize' list")
         if not 0.0 < self.threshold < 1.0:
-            raise ConfigError(f"stranded threshold must lie in (0, 1), got {self.threshold}")
+            raise ConfigError(f"stranded threshold must lie in (0, 1), got {self.threshold}",
+                              hint="e.g. threshold: 0.1")
         if self.combine not in COMBINES:
             raise ConfigError(f"unknown combine {self.combine!r}", hint=f"use one of {COMBINES}")
         if self.censuses:
@@ -229,8 +233,17 @@ class Objective:
     def from_dict(cls, d: Mapping[str, Any]) -> Objective:
         """Build from ``{"maximize": [...], "minimize": [...], "census": ..., "threshold": ...,
         "censuses": [...], "combine": ..., "weights": [...]}``."""
+        for key in ("maximize", "minimize"):
+            if not isinstance(d.get(key) or [], list | tuple):
+                raise ConfigError(f"'{key}' must be a list of terms, got {d.get(key)!r}",
+                                  hint=f"write '{key}:' followed by lines '  - {{metric: ...}}'")
         terms = [_term(t, 1.0) for t in d.get("maximize") or ()]
         terms += [_term(t, -1.0) for t in d.get("minimize") or ()]
+        try:
+            threshold = float(d.get("threshold", DEFAULT_THRESHOLD))
+        except (TypeError, ValueError):
+            raise ConfigError(f"'threshold' must be a number, got {d.get('threshold')!r}",
+                              hint="e.g. threshold: 0.1") from None
         cens = d.get("censuses") or ()
         if isinstance(cens, str):
             cens = (cens,)
@@ -242,7 +255,7 @@ class Objective:
                 raise ConfigError("weights must give a number for every census",
                                   hint=f"e.g. weights: {{{', '.join(f'{c}: 0.5' for c in cens)}}}")
         return cls(tuple(terms), census=d.get("census"),
-                   threshold=float(d.get("threshold", DEFAULT_THRESHOLD)),
+                   threshold=threshold,
                    censuses=tuple(str(c) for c in cens),
                    combine=str(d.get("combine", "weighted")),
                    weights=tuple(float(w) for w in weights))
@@ -403,10 +416,11 @@ class Problem:
         if self.balance == "plan" and self.start is None:
             raise ConfigError("balance 'plan' needs a start plan")
         if len(self.regions) < 2:
-            raise ConfigError(f"an optimized plan needs at least 2 regions, got {len(self.regions)}")
+            raise ConfigError(f"an optimized plan needs at least 2 regions, got {len(self.regions)}",
+                              hint="e.g. regions: 3")
         names = [r.name for r in self.regions]
         if len(set(names)) != len(names):
-            raise ConfigError(f"region names must be unique: {names}")
+            raise ConfigError(f"region names must be unique: {names}", hint="rename the repeated regions")
         PARAMETERS["tolerance"].check(self.tolerance, "Problem")
         for u, r in self.locked.items():
             if not 0 <= int(r) < len(self.regions):
@@ -432,7 +446,8 @@ class Problem:
         file is the caller's job, e.g. the CLI's).
         """
         if not isinstance(spec, Mapping):
-            raise ConfigError("an optimization spec must be a mapping")
+            raise ConfigError("an optimization spec must be a mapping",
+                              hint="write 'regions: 3' and 'maximize: [...]' lines")
         unknown = set(spec) - _SPEC_KEYS
         if unknown:
             raise ConfigError(f"unknown optimization spec keys {sorted(unknown)}",
@@ -448,8 +463,15 @@ class Problem:
                                   hint="leave 'regions' out")
             regions_spec = [r.to_dict() for r in start.regions]
         if isinstance(regions_spec, int) and not isinstance(regions_spec, bool):
+            if not 2 <= regions_spec <= MAX_REGIONS:
+                raise ConfigError(f"an optimized plan needs at least 2 regions and at most {MAX_REGIONS:,}, "
+                                  f"got regions: {regions_spec:,}",
+                                  hint="give the number of regions to form, e.g. regions: 3")
             regions = tuple(Region(f"Region {j + 1}") for j in range(regions_spec))
         elif isinstance(regions_spec, Sequence) and not isinstance(regions_spec, str):
+            if len(regions_spec) > MAX_REGIONS:
+                raise ConfigError(f"'regions' lists {len(regions_spec):,} regions, more than {MAX_REGIONS:,}",
+                                  hint="list the regions to form")
             regs = []
             for j, r in enumerate(regions_spec):
                 if isinstance(r, str):
@@ -458,10 +480,12 @@ class Problem:
                     regs.append(Region(str(r.get("name", f"Region {j + 1}")),
                                        str(r.get("authority", "")), str(r.get("status", ""))))
                 else:
-                    raise ConfigError(f"region {j} must be a name or a mapping, got {r!r}")
+                    raise ConfigError(f"region {j} must be a name or a mapping, got {r!r}",
+                                      hint="write regions: [North, South] or [{name: North, authority: krg}]")
             regions = tuple(regs)
         else:
-            raise ConfigError("'regions' must be a number or a list of regions")
+            raise ConfigError(f"'regions' must be a whole number or a list of regions, got {regions_spec!r}",
+                              hint="e.g. regions: 3, or regions: [North, South]")
         cons = dict(spec.get("constraints") or {})
         bad = set(cons) - _CONSTRAINT_KEYS
         if bad:
@@ -794,6 +818,9 @@ def _compile(p: Problem, t: Territory) -> CompiledProblem:
     table = tables[0]
     n, g = table.shape
     k = p.k
+    if k > n:
+        raise ConfigError(f"{k} regions cannot be formed from the territory's {n} units",
+                          hint=f"ask for at most {n} regions")
     pop = table.sum(axis=1)
     total = float(pop.sum())
     totals = table.sum(axis=0)

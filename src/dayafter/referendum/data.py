@@ -16,7 +16,6 @@ A folder holds:
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dayafter._csvtable import CsvRow, read_csv_table
+from dayafter._inputs import MAX_SPEC_BYTES, read_input_text, read_json_file
 from dayafter._ranges import Estimate
 from dayafter.errors import InputDataError
 from dayafter.referendum.model import OPTIONS, Normalisation, NormalisationRow, VotingModel
@@ -41,7 +41,7 @@ def _sources(path: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
     out = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in read_input_text(path, what="sources file", max_bytes=MAX_SPEC_BYTES).splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
         if cells and _ID.match(cells[0]):
             out[cells[0]] = " | ".join(c for c in cells[1:] if c)
@@ -71,12 +71,11 @@ def load_voting_model(folder: str | Path) -> VotingModel:
     root = Path(folder)
     mpath = root / "model.json"
     spec: dict[str, Any] = {}
-    if mpath.is_file():
-        try:
-            spec = json.loads(mpath.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputDataError(f"not valid JSON: {exc.msg} (line {exc.lineno})",
-                                 source=str(mpath), hint="fix the JSON syntax at that line") from None
+    if mpath.exists():
+        spec = read_json_file(mpath, what="referendum model file")
+        if not isinstance(spec, dict):
+            raise InputDataError("the referendum model file must hold a JSON object",
+                                 hint='write {"options": [...]} or remove the file', source=str(mpath))
     options = tuple(str(o) for o in spec.get("options", OPTIONS))
     vt = read_csv_table(root / "voting.csv", ["community", "option", "share"], what="vote shares table")
     shares: dict[str, dict[str, Estimate]] = {}

@@ -18,12 +18,12 @@ A model folder holds:
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from dayafter._csvtable import CsvRow, read_csv_table
+from dayafter._inputs import MAX_SPEC_BYTES, read_input_text, read_json_file
 from dayafter.errors import InputDataError
 from dayafter.returns.model import Estimate, Observation, ReturnModel
 
@@ -38,7 +38,7 @@ def read_sources_md(path: str | Path) -> dict[str, str]:
     if not p.is_file():
         return {}
     out: dict[str, str] = {}
-    for line in p.read_text(encoding="utf-8").splitlines():
+    for line in read_input_text(p, what="sources file", max_bytes=MAX_SPEC_BYTES).splitlines():
         if not line.startswith("|"):
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -95,14 +95,10 @@ def load_return_model(folder: str | Path) -> ReturnModel:
         raise InputDataError(f"no return model folder at {root}",
                              hint="give a folder with model.json, parameters.csv and calibration.csv")
     mpath = root / "model.json"
-    try:
-        spec = json.loads(mpath.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not mpath.exists():
         raise InputDataError("the return model folder has no model.json",
-                             hint="add model.json with census_year", source=str(root)) from None
-    except json.JSONDecodeError as exc:
-        raise InputDataError(f"not valid JSON: {exc.msg} (line {exc.lineno})", source=str(mpath),
-                             hint="fix the JSON syntax at that line") from None
+                             hint="add model.json with census_year", source=str(root))
+    spec = read_json_file(mpath, what="return model file")
     if not isinstance(spec, dict) or "census_year" not in spec:
         raise InputDataError("model.json needs census_year (the current census's year)",
                              hint='write {"census_year": 2024.9, ...}', source=str(mpath))

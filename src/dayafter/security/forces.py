@@ -21,13 +21,13 @@ and vetoed where any community that does not accept it holds more than ``veto_sh
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from dayafter._inputs import read_json_file
 from dayafter.errors import ConfigError, InputDataError
 
 __all__ = ["FORCE_KINDS", "RULE_KINDS", "Force", "ForceCatalog", "ForceRule", "catalog_from_dict",
@@ -457,11 +457,7 @@ def load_force_catalog(path: str | Path) -> ForceCatalog:
         When the file is not valid JSON or lacks required fields.
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputDataError(f"not valid JSON: {exc}", source=str(path),
-                             hint="fix the JSON syntax (see the shipped forces.json)") from None
+    data = read_json_file(path, what="forces file")
     if not isinstance(data, Mapping):
         raise InputDataError("a force catalog is a JSON object", source=str(path),
                              hint="see the shipped forces.json")

@@ -47,13 +47,13 @@ anyway and marked).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from dayafter._inputs import read_json_file
 from dayafter.criteria import Criterion
 from dayafter.errors import ConfigError, InputDataError
 
@@ -242,11 +242,5 @@ def settlement_from_dict(d: Mapping[str, Any], *, source: str = "") -> Settlemen
 def load_settlement(path: str | Path) -> Settlement:
     """Read a settlement from a JSON file (see the module notes)."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputDataError(f"no settlement file at {p}", hint="check the path") from None
-    except json.JSONDecodeError as exc:
-        raise InputDataError(f"not valid JSON: {exc.msg} (line {exc.lineno})", source=str(p),
-                             hint="fix the JSON syntax at that line") from None
+    data = read_json_file(p, what="settlement file")
     return settlement_from_dict(data, source=str(p))

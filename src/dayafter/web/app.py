@@ -27,6 +27,8 @@ from dayafter.project import DEFAULT_CASE
 from dayafter.web.security import (
     BodyLimitMiddleware,
     HostCheckMiddleware,
+    SameOriginMiddleware,
+    SecurityHeadersMiddleware,
     TokenMiddleware,
     is_loopback,
 )
@@ -68,6 +70,16 @@ class Settings:
         Answer only requests whose ``Host`` header names this machine (loopback names, plus
         ``host``): against DNS rebinding when there is no token. ``dayafter serve`` turns it on
         whenever it serves without a token; off by default for tests and notebooks.
+    same_origin
+        Refuse state-changing requests that do not come from the workbench's own page (another
+        site's ``Origin`` or ``Sec-Fetch-Site``, no ``X-Dayafter-CSRF`` header) and non-JSON bodies
+        outside the upload endpoints (:class:`dayafter.web.security.SameOriginMiddleware`). On by
+        default; scripts send the header ``X-Dayafter-CSRF: 1``.
+    max_jobs_kept
+        Finished jobs kept for listing (the oldest are forgotten beyond it, and after
+        ``max_job_age`` seconds).
+    max_job_age
+        Seconds a finished job stays listed.
     compute_threads
         Where evaluations (paint strokes, the draft, plan metrics) are computed: 0 (default) on the
         event loop, which is fastest under load because the work holds the GIL anyway (see
@@ -86,6 +98,9 @@ class Settings:
     request_threads: int = 4
     compute_threads: int = 0
     check_host: bool = False
+    same_origin: bool = True
+    max_jobs_kept: int = 50
+    max_job_age: float = 6 * 3600.0
 
 
 def workspace_from_settings(settings: Settings) -> Workspace:
@@ -181,7 +196,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.token is None and not is_loopback(settings.host):
         raise ConfigError(f"the workbench would be served on {settings.host} without an access token",
                           hint="give Settings a token (dayafter serve makes one), or serve on 127.0.0.1")
-    jobs = JobRunner(workers=settings.jobs_workers, max_queued=settings.max_jobs_queued)
+    jobs = JobRunner(workers=settings.jobs_workers, max_queued=settings.max_jobs_queued,
+                     max_kept=settings.max_jobs_kept, max_age=settings.max_job_age)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -237,10 +253,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                          "hint": "this is an internal error: please report it", "unit_ids": [],
                          "source": ""}, status_code=500)
 
+    # the last added runs first: security headers on every answer, then the Host check, the
+    # same-origin proof, the token, and the body limit around the application
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(TokenMiddleware, token=settings.token)
-    if settings.check_host:  # outermost: nothing runs before it
+    if settings.same_origin:
+        app.add_middleware(SameOriginMiddleware)
+    if settings.check_host:
         app.add_middleware(HostCheckMiddleware, extra=(settings.host,))
+    app.add_middleware(SecurityHeadersMiddleware)
     for r in routers:
         app.include_router(r, prefix="/api")
     static = resources.files("dayafter.web") / "static"

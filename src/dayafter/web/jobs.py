@@ -187,13 +187,19 @@ class JobRunner:
         :class:`JobQueueFull`. After :meth:`shutdown` it refuses every job with :class:`JobsClosed`.
     """
 
-    def __init__(self, workers: int = 1, *, max_queued: int = 8) -> None:
+    def __init__(self, workers: int = 1, *, max_queued: int = 8, max_kept: int = 50,
+                 max_age: float = 6 * 3600.0) -> None:
         if workers < 1:
             raise ConfigError(f"jobs need at least one worker, got {workers}")
         if max_queued < 0:
             raise ConfigError(f"the job queue cannot hold {max_queued} jobs", hint="use 0 or more")
+        if max_kept < 0 or not max_age > 0:
+            raise ConfigError(f"finished jobs kept: {max_kept} jobs for {max_age} s",
+                              hint="keep 0 or more jobs for a positive number of seconds")
         self.workers = workers
         self.max_queued = max_queued
+        self.max_kept = int(max_kept)
+        self.max_age = float(max_age)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dayafter-job")
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -202,6 +208,17 @@ class JobRunner:
     def _waiting(self) -> int:
         """Jobs accepted but not started yet (call with the lock held)."""
         return sum(1 for j in self._jobs.values() if j.state == "queued" and not j.cancel_requested)
+
+    def _prune(self) -> None:
+        """Forget finished jobs beyond ``max_kept`` (the oldest first) or older than ``max_age``
+        seconds (call with the lock held), so a long-running server does not keep every result."""
+        now = time.time()
+        done = sorted((j for j in self._jobs.values() if j.finished is not None), key=lambda j: j.finished or 0.0)
+        drop = {j.id for j in done if now - (j.finished or now) > self.max_age}
+        keep = [j for j in done if j.id not in drop]
+        drop.update(j.id for j in keep[: max(0, len(keep) - self.max_kept)])
+        for job_id in drop:
+            del self._jobs[job_id]
 
     def _active(self) -> int:
         return sum(1 for j in self._jobs.values() if j.state in ("queued", "running")
@@ -227,6 +244,7 @@ class JobRunner:
                 raise JobQueueFull(f"{self._waiting()} jobs already wait for a worker (the queue holds "
                                    f"{self.max_queued})",
                                    hint="wait for a job to finish or cancel one, then try again")
+            self._prune()
             self._jobs[job.id] = job
             try:
                 self._pool.submit(job.run)
@@ -253,6 +271,7 @@ class JobRunner:
     def list(self) -> list[dict[str, Any]]:
         """Every job, newest first."""
         with self._lock:
+            self._prune()
             jobs = sorted(self._jobs.values(), key=lambda j: -j.created)
         return [j.to_dict(results=j.state == "done") for j in jobs]
 

@@ -11,8 +11,26 @@
 - :class:`HostCheckMiddleware`: a server without a token (loopback) answers only requests whose
   ``Host`` names this machine, so a web page whose domain was re-pointed at 127.0.0.1 (DNS
   rebinding) cannot read or change the user's plans through the browser.
+- :class:`SameOriginMiddleware`: every state-changing request (any method but GET, HEAD and
+  OPTIONS) must prove it comes from the workbench's own page: a ``Sec-Fetch-Site`` other than
+  ``same-origin`` is refused, an ``Origin`` must be this server's, and the ``X-Dayafter-CSRF``
+  header must be present (a cross-site form or "simple" request cannot carry a custom header; a
+  cross-origin script that adds one needs a CORS pre-flight the server never grants). Bodies are
+  JSON except on the upload endpoints (raw file or multipart form).
+- :class:`SecurityHeadersMiddleware`: no framing (``X-Frame-Options: DENY``, CSP
+  ``frame-ancestors 'none'``), no MIME sniffing, no referrer, responses readable by this origin
+  only.
+- :func:`uvicorn_options`: keep-alive, slow-header and slow-body timeouts and a connection limit
+  for ``dayafter serve`` (uvicorn itself has no timeout on a connection that never finishes its
+  request).
 
 All answer in the JSON error shape of the API: ``{error, message, hint, unit_ids, source}``.
+
+References
+----------
+OWASP Cheat Sheet Series, *Cross-Site Request Forgery Prevention* (custom request headers,
+verifying the origin with standard headers, Fetch Metadata); W3C, *Fetch Metadata Request
+Headers* (``Sec-Fetch-Site``).
 """
 
 from __future__ import annotations
@@ -28,7 +46,9 @@ from urllib.parse import parse_qsl
 
 from dayafter.errors import ConfigError
 
-__all__ = ["COOKIE", "BodyLimitMiddleware", "HostCheckMiddleware", "TokenMiddleware", "error_body", "is_loopback", "resolve_token"]
+__all__ = ["COOKIE", "CSRF_HEADER", "SECURITY_HEADERS", "BodyLimitMiddleware", "HostCheckMiddleware",
+           "SameOriginMiddleware", "SecurityHeadersMiddleware", "TokenMiddleware", "error_body",
+           "is_loopback", "resolve_token", "uvicorn_options"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -292,3 +312,229 @@ class HostCheckMiddleware:
             f"this server only answers requests addressed to this machine, not to host {name!r}",
             "open http://127.0.0.1:PORT/ as 'dayafter serve' printed it; to serve other machines, "
             "listen on their network (--host 0.0.0.0) with the access token"))
+
+
+CSRF_HEADER = "X-Dayafter-CSRF"
+"""The header the workbench page sends with every request (any non-empty value)."""
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+UPLOAD_PREFIXES = ("/api/import/",)
+"""Paths whose bodies are files (raw or a multipart form) rather than JSON."""
+_FORM_TYPES = frozenset({"text/plain", "application/x-www-form-urlencoded"})
+"""Body types a cross-site HTML form can send (besides multipart): never accepted."""
+_SCRIPT_HINT = (f"use the workbench page; a script sends the header '{CSRF_HEADER}: 1' and no Origin "
+                "of another site")
+
+
+def _media_type(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.split(";", 1)[0].strip().lower()
+
+
+def _own_origin(scope: Scope) -> str:
+    """``scheme://host[:port]`` as the client addressed this server (its ``Host`` header)."""
+    scheme = str(scope.get("scheme") or "http")
+    host = (_header(scope, b"host") or "").strip().lower()
+    default = {"http": ":80", "https": ":443"}.get(scheme, "")
+    if default and host.endswith(default):
+        host = host[: -len(default)]
+    return f"{scheme}://{host}"
+
+
+def _normal_origin(origin: str) -> str:
+    o = origin.strip().lower().rstrip("/")
+    for scheme, port in (("http://", ":80"), ("https://", ":443")):
+        if o.startswith(scheme) and o.endswith(port):
+            o = o[: -len(port)]
+    return o
+
+
+class SameOriginMiddleware:
+    """Refuse state-changing requests that do not come from the workbench's own page (403), and
+    bodies of the wrong type (415).
+
+    A request whose method is not GET, HEAD or OPTIONS passes only when
+
+    - its ``Sec-Fetch-Site`` header, when the browser sends one, is ``same-origin`` (or ``none``:
+      typed by the user);
+    - its ``Origin`` header, when sent, is the server's own (scheme and the ``Host`` it was
+      addressed to; ``null`` is refused);
+    - it carries the :data:`CSRF_HEADER` header;
+    - its body, when it has one, is JSON (``application/json``), except under
+      :data:`UPLOAD_PREFIXES` where a file is accepted as the raw body (any type but the two an
+      HTML form sends, ``text/plain`` and ``application/x-www-form-urlencoded``) or as a
+      ``multipart/form-data`` form.
+
+    GET requests (pages, data, the jobs' event streams) are unaffected; they change nothing.
+
+    Parameters
+    ----------
+    app
+        The application to protect.
+    upload_prefixes
+        Path prefixes of the upload endpoints.
+    """
+
+    def __init__(self, app: ASGIApp, upload_prefixes: tuple[str, ...] = UPLOAD_PREFIXES) -> None:
+        self.app = app
+        self.upload_prefixes = tuple(upload_prefixes)
+
+    def problem(self, scope: Scope) -> tuple[int, str, str] | None:
+        """``(status, message, hint)`` of the refusal, or ``None`` when the request may pass."""
+        method = str(scope.get("method", "GET")).upper()
+        if method in SAFE_METHODS:
+            return None
+        fetch_site = _header(scope, b"sec-fetch-site")
+        if fetch_site is not None and fetch_site.strip().lower() not in ("same-origin", "none"):
+            return (403, f"a {method} request from another site or origin (Sec-Fetch-Site: "
+                    f"{fetch_site.strip()}) may not change the workbench", _SCRIPT_HINT)
+        origin = _header(scope, b"origin")
+        if origin is not None and _normal_origin(origin) != _own_origin(scope):
+            return (403, f"a {method} request from the page of {origin.strip()!r} may not change the "
+                    f"workbench served at {_own_origin(scope)!r}", _SCRIPT_HINT)
+        if not (_header(scope, CSRF_HEADER.lower().encode()) or "").strip():
+            return (403, f"the {method} request lacks the {CSRF_HEADER} header the workbench page sends",
+                    _SCRIPT_HINT)
+        length = _header(scope, b"content-length")
+        has_body = _header(scope, b"transfer-encoding") is not None or (
+            length is not None and length.strip() not in ("0", ""))
+        ctype = _media_type(_header(scope, b"content-type"))
+        path = str(scope.get("path", ""))
+        if path.startswith(self.upload_prefixes):
+            if ctype in _FORM_TYPES:
+                return (415, f"an upload is sent as the raw file (application/octet-stream) or a "
+                        f"multipart form, not {ctype}", "send the file as the raw body or as a multipart form")
+        elif has_body or ctype is not None:
+            if ctype is None or not (ctype == "application/json" or ctype.endswith("+json")):
+                return (415, f"this endpoint reads a JSON body, not {ctype or 'a body without a type'}",
+                        "send 'Content-Type: application/json' and a JSON body")
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        found = self.problem(scope)
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        status, message, hint = found
+        await _send_error(send, status, error_body("CrossSiteRequest" if status == 403 else "UnsupportedMediaType",
+                                                   message, hint))
+
+
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy",
+     b"frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+)
+"""Headers added to every response (the application's own values win)."""
+
+
+class SecurityHeadersMiddleware:
+    """Add :data:`SECURITY_HEADERS` to every HTTP response: the workbench is never framed by
+    another page (clickjacking), its files are not sniffed into another type, and another origin's
+    page cannot embed its responses."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = dict(message)
+                have = {bytes(k).lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *[(k, v) for k, v in SECURITY_HEADERS if k not in have]]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def uvicorn_options(*, keep_alive: float = 5.0, header_timeout: float = 10.0, body_timeout: float = 120.0,
+                    max_connections: int = 512) -> dict[str, Any]:
+    """Keyword arguments for :class:`uvicorn.Config` that bound idle and slow connections.
+
+    Parameters
+    ----------
+    keep_alive
+        Seconds an idle kept-alive connection stays open.
+    header_timeout
+        Seconds a client has to send a request's line and headers, from the connection or from
+        its first byte (a "slowloris" client that trickles headers is disconnected).
+    body_timeout
+        Seconds a client has to send a request's body once its headers arrived.
+    max_connections
+        Connections served at once; more are answered 503.
+
+    Returns
+    -------
+    dict
+        ``timeout_keep_alive``, ``limit_concurrency``, ``h11_max_incomplete_event_size`` and
+        ``http`` (an h11 protocol class with the two timeouts).
+    """
+    return {"timeout_keep_alive": keep_alive, "limit_concurrency": max_connections,
+            "h11_max_incomplete_event_size": 64 * 1024,
+            "http": _timed_h11(header_timeout, body_timeout)}
+
+
+def _timed_h11(header_timeout: float, body_timeout: float) -> type:
+    """uvicorn's h11 protocol with a deadline on each request's headers and on its body."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class TimedH11Protocol(H11Protocol):
+        _deadline: Any = None
+        _phase: Any = None
+
+        def _arm(self, phase: Any, seconds: float) -> None:
+            if self._phase is phase:
+                return
+            self._disarm()
+            self._phase = phase
+            self._deadline = self.loop.call_later(seconds, self._expire, phase)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+            self._deadline, self._phase = None, None
+
+        def _expire(self, phase: Any) -> None:
+            self._deadline = None
+            if self.conn.their_state is phase and not self.transport.is_closing():
+                self.transport.close()  # headers or body too slow: drop the connection
+
+        def _watch(self) -> None:
+            state = self.conn.their_state
+            if state is h11.SEND_BODY:
+                self._arm(h11.SEND_BODY, body_timeout)
+            elif state is not h11.IDLE:
+                self._disarm()
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm(h11.IDLE, header_timeout)
+
+        def data_received(self, data: bytes) -> None:
+            if self.conn.their_state is h11.IDLE:
+                self._arm(h11.IDLE, header_timeout)  # a new request begins (kept-alive connection)
+            super().data_received(data)
+            self._watch()
+
+        def on_response_complete(self) -> None:
+            self._disarm()  # the keep-alive timeout takes over until the next request's first byte
+            super().on_response_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return TimedH11Protocol
