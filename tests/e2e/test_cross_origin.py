@@ -96,18 +96,15 @@ def attacker(grid_server):
     srv.server_close()
 
 
-def _server_state(ws):
-    # every session's draft (the real page has its own since drafts are per browser session)
-    drafts = sorted((k, d.plan.assignment.tolist()) for k, d in ws._drafts.items())
-    return ws.territory.n_units, drafts, [p["name"] for p in ws.list_plans()]
+def _server_state(ws, session=""):
+    """The territory, a session's draft and the saved plans (the page edits its own session's
+    draft: the ``dayafter_session`` cookie)."""
+    return (ws.territory.n_units, ws.draft_of(session).plan.assignment.tolist(), ws.draft.plan.assignment.tolist(),
+            [p["name"] for p in ws.list_plans()])
 
 
-def _page_plan(ws, page):
-    """The draft of the browser session of ``page`` (its session cookie)."""
-    from dayafter.web.routers._common import SESSION_COOKIE
-
-    session = next(c["value"] for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
-    return ws.draft_of(session).plan
+def _session(page):
+    return next((c["value"] for c in page.context.cookies() if c["name"] == "dayafter_session"), "")
 
 
 def test_another_origin_cannot_change_the_workbench(browser, grid_server, attacker, page, monkeypatch):
@@ -127,8 +124,9 @@ def test_another_origin_cannot_change_the_workbench(browser, grid_server, attack
 
     monkeypatch.setattr(SameOriginMiddleware, "problem", recording)
     ws = grid_server.workspace
-    before = _server_state(ws)
-    page_before = _page_plan(ws, page).assignment.tolist()
+    sess = _session(page)
+    assert sess  # the page has a session (and draft) of its own
+    before = _server_state(ws, sess)
     ctx = browser.new_context()
     evil = ctx.new_page()
     evil.goto(attacker)
@@ -149,7 +147,7 @@ def test_another_origin_cannot_change_the_workbench(browser, grid_server, attack
     frame = next(f for f in evil.frames if f.name == "framed")
     assert not frame.evaluate("!!document.querySelector('#map')")
     ctx.close()
-    assert _server_state(ws) == before
+    assert _server_state(ws, sess) == before
     n_attacks = len(decided)
 
     # the real page, open at the same time, works: paint, undo, redo, save
@@ -160,10 +158,10 @@ def test_another_origin_cannot_change_the_workbench(browser, grid_server, attack
         const r = S.map.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""")
     page.mouse.click(*xy)
     page.wait_for_function("window.dayafter.draft.undo === 1")
-    assert int(np.asarray(_page_plan(ws, page).assignment)[0]) == 1
+    assert int(np.asarray(ws.draft_of(sess).plan.assignment)[0]) == 1
     page.get_by_role("button", name="Undo").click()
     page.wait_for_function("window.dayafter.draft.undo === 0")
-    assert _page_plan(ws, page).assignment.tolist() == page_before
+    assert ws.draft_of(sess).plan.assignment.tolist() == before[1]
     page.get_by_role("button", name="Redo").click()
     page.wait_for_function("window.dayafter.draft.undo === 1")
     page.get_by_label("Save as").fill("own page")

@@ -3,6 +3,8 @@ downloaded and opened), a read-only link opened by a second party, and the print
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -85,3 +87,54 @@ def test_print_shows_the_map_without_the_controls(page, grid_server, tmp_path):
     pdf = page.pdf(path=str(tmp_path / "print.pdf"))
     assert pdf[:5] == b"%PDF-"
     page.emulate_media(media="screen")
+
+
+SEARCHES = [("Tal Afar", "Markaz Telafar"), ("تلعفر", "Markaz Telafar"), ("Shingal", "Markaz Sinjar"),
+            ("شەنگال", "Markaz Sinjar"), ("Qaraqosh", "Markaz Al-Hamdaniya"), ("بخديدا", "Markaz Al-Hamdaniya"),
+            ("Qahtaniya", "Al-Qahtanya"), ("Bashiqa", "Bashiqa")]
+
+
+def test_legible_map_on_the_built_in_case(browser, tmp_path, e2e):
+    """Region labels, outlines, the legend, the reference layers and the place search by each
+    spelling, on the built-in case; and the same page in Arabic (right to left)."""
+    from dayafter.web import Settings
+
+    with e2e.LiveServer(Settings(plans_dir=tmp_path / "plans")) as srv:
+        pg = browser.new_page(viewport={"width": 1500, "height": 1000})
+        try:
+            _legible(pg, srv, tmp_path, e2e)
+        finally:
+            pg.close()  # before the server stops: the page holds event streams open
+
+
+def _legible(pg, srv, tmp_path, e2e):
+    pg.goto(srv.url)
+    e2e.wait_ready(pg)
+    k = pg.evaluate("window.dayafter.draft.regions.length")
+    pg.wait_for_function(f"document.querySelectorAll('.region-label').length === {k}")
+    assert "largest" in pg.locator(".region-label").first.inner_text()
+    assert pg.evaluate("!!window.dayafter.map.getLayer('governorate-outlines') && "
+                       "!!window.dayafter.map.getLayer('district-outlines')")
+    pg.wait_for_function("window.dayafter.referenceLayers.length === 4")
+    assert pg.locator(".place-label", has_text="Mosul").count() == 1
+    legend = pg.locator("#legend").inner_text()
+    assert "governorate outline" in legend and "river" in legend
+    units = pg.evaluate("window.dayafter.units.labels.name_en")
+    for query, place in SEARCHES:
+        pg.get_by_label("Find a place (English, Arabic or Kurdish)").fill(query)
+        pg.get_by_role("button", name="Find", exact=True).click()
+        want = units.index(place)
+        pg.wait_for_function("(w) => JSON.stringify(window.dayafter.highlight) === JSON.stringify([w])", arg=want)
+        assert pg.evaluate(f"window.dayafter.map.getFeatureState({{source: 'units', id: {want}}}).found") is True
+    # right to left: the language switch at any time, the labels and legend follow
+    pg.get_by_label("Language").select_option("ar")
+    pg.wait_for_function("document.documentElement.dir === 'rtl'")
+    pg.wait_for_function("document.querySelector('.region-label').textContent.includes('الأكبر')")
+    assert "مفتاح الخريطة" in pg.locator("#legend").inner_text()
+    pg.evaluate("const S = window.dayafter; S.map.fitBounds(S.meta.bounds, {padding: 20, duration: 0});"
+                "document.querySelectorAll('.left, .right, .center').forEach(e => e.scrollTop = 0); window.scrollTo(0, 0);")
+    pg.evaluate("const m = window.dayafter.map; m.once('idle', () => { document.body.dataset.idle2 = '1'; }); m.triggerRepaint();")
+    pg.wait_for_selector("body[data-idle2='1']")
+    pg.screenshot(path=str(tmp_path / "rtl.png"))
+    if os.environ.get("DAYAFTER_SAVE_RTL"):
+        pg.screenshot(path=os.environ["DAYAFTER_SAVE_RTL"])

@@ -14,6 +14,8 @@ from dayafter.web.demo import grid_workspace
 from dayafter.web.jobs import make_job
 from dayafter.web.security import CSRF_HEADER
 
+CSRF = {CSRF_HEADER: "1"}  # what the workbench page sends with every change
+
 
 def _wait(c, job_id, timeout=120):
     t0 = time.monotonic()
@@ -29,7 +31,7 @@ def _wait(c, job_id, timeout=120):
 def test_a_report_job_writes_the_dossier_of_the_draft_and_chosen_plans(tmp_path, full):
     """Without maps and as HTML only in the fast suite (maps and PDF take 10-20 s)."""
     app = create_app(Settings(workspace=grid_workspace(4, 4, plans_dir=tmp_path / "plans")))
-    c = TestClient(app, headers={CSRF_HEADER: "1"})
+    c = TestClient(app, headers=CSRF)
     c.get("/api/session")
     kinds = {k["kind"]: k for k in c.get("/api/jobs/kinds").json()}
     assert "report" in kinds
@@ -62,7 +64,7 @@ def test_a_report_job_writes_the_dossier_of_the_draft_and_chosen_plans(tmp_path,
 
 def test_a_report_of_an_unknown_plan_or_format_is_refused_before_it_starts(tmp_path):
     app = create_app(Settings(workspace=grid_workspace(4, 4, plans_dir=tmp_path / "plans")))
-    c = TestClient(app, headers={CSRF_HEADER: "1"})
+    c = TestClient(app, headers=CSRF)
     r = c.post("/api/jobs", json={"kind": "report", "params": {"plans": ["no such plan"]}})
     assert r.status_code == 422 and "no such plan" in r.json()["message"]
     r = c.post("/api/jobs", json={"kind": "report", "params": {"formats": ["docx"]}})

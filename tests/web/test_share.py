@@ -19,12 +19,15 @@ def _app(tmp_path, token=None):
     return create_app(Settings(workspace=grid_workspace(4, 4, plans_dir=tmp_path / "plans"), token=token))
 
 
+CSRF = {CSRF_HEADER: "1"}  # what the workbench page sends with every change (also through a link)
+
+
 def _auth(token):
-    return {"Authorization": f"Bearer {token}"} if token else {}
+    return {"Authorization": f"Bearer {token}", **CSRF} if token else dict(CSRF)
 
 
 def _share(app, token=None):
-    owner = TestClient(app, headers={**_auth(token), CSRF_HEADER: "1"})
+    owner = TestClient(app, headers=_auth(token))
     owner.get("/api/session")
     owner.post("/api/draft/paint", json={"region": 1, "units": [0, 4]})
     owner.patch("/api/draft", json={"title": "Shared variant"})
@@ -38,7 +41,7 @@ def _share(app, token=None):
 def test_a_share_link_shows_a_copy_of_the_draft_and_refuses_every_change(tmp_path):
     app = _app(tmp_path)
     owner, shown, tok = _share(app)
-    viewer = TestClient(app, headers={CSRF_HEADER: "1"})
+    viewer = TestClient(app, headers=CSRF)
     h = {"X-Dayafter-Share": tok}
     seen = viewer.get("/api/draft", headers=h).json()["draft"]
     assert seen["assignment"] == shown["assignment"] and seen["title"] == "Shared variant"
@@ -62,7 +65,7 @@ def test_a_share_link_shows_a_copy_of_the_draft_and_refuses_every_change(tmp_pat
 def test_a_tampered_or_expired_token_is_refused(tmp_path):
     app = _app(tmp_path)
     _owner, _shown, tok = _share(app)
-    viewer = TestClient(app, headers={CSRF_HEADER: "1"})
+    viewer = TestClient(app, headers=CSRF)
     payload, sig = tok.split(".")
     for bad in (payload + "." + sig[:-2] + ("AA" if sig[-2:] != "AA" else "BB"), "garbage", payload):
         r = viewer.get("/api/draft", headers={"X-Dayafter-Share": bad})
@@ -76,7 +79,7 @@ def test_a_tampered_or_expired_token_is_refused(tmp_path):
 def test_a_share_link_stands_in_for_the_access_token_read_only(tmp_path):
     app = _app(tmp_path, token=TOKEN)
     _owner, shown, tok = _share(app, TOKEN)
-    stranger = TestClient(app, headers={CSRF_HEADER: "1"})
+    stranger = TestClient(app, headers=CSRF)
     assert stranger.get("/api/draft").status_code == 401
     r = stranger.get("/api/draft", params={"share": tok})
     assert r.status_code == 200 and r.json()["draft"]["assignment"] == shown["assignment"]
@@ -96,5 +99,5 @@ def test_links_outlive_a_restart(tmp_path):
     _owner, shown, tok = _share(app)
     app.state.workspace.store.close()
     again = _app(tmp_path)
-    r = TestClient(again, headers={CSRF_HEADER: "1"}).get("/api/draft", headers={"X-Dayafter-Share": tok})
+    r = TestClient(again, headers=CSRF).get("/api/draft", headers={"X-Dayafter-Share": tok})
     assert r.status_code == 200 and r.json()["draft"]["assignment"] == shown["assignment"]

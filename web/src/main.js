@@ -5,7 +5,7 @@ import "./style.css";
 import { createApi, withShare } from "./api.js";
 import { $, el, status } from "./dom.js";
 import { LOCALES, applyDom, initialLocale, onLocale, setLocale, t } from "./i18n.js";
-import { bboxes, paintMap, repaintUnits, setupMainMap, updateLegend } from "./map.js";
+import { bboxes, paintMap, repaintUnits, setupMainMap, updateLegend, zoomTo } from "./map.js";
 import { setupArticle140 } from "./panels/article140.js";
 import { setupCompare } from "./panels/compare.js";
 import { refreshEngines, setupEngines, setupSettle } from "./panels/engines.js";
@@ -19,6 +19,7 @@ import { renderUnitTable, setupUnits, showDetail } from "./panels/units.js";
 import { createRanges } from "./ranges.js";
 import { INITIAL, applyDraftReply, createStore } from "./store.js";
 import { eventAction, listenDraftEvents } from "./sync.js";
+import { addOutlines, addReferenceLayers, setOutlinesVisible, setReferenceVisible, setupPlaceSearch, updateRegionLabels } from "./maplayers.js";
 import { renderDetails, setupDetails } from "./panels/details.js";
 
 // a read-only link (?share=TOKEN): the server refuses every change made through it
@@ -89,6 +90,7 @@ function applyDraft(reply, { full = false } = {}) {
     if (!full && reply.changed && !patch.control) repaintUnits(S, S.map, [...new Set([...reply.changed, ...(reply.touched || [])])]);
     else paintMap(S, S.map, S.assignment);
     updateLegend(S);
+    updateRegionLabels(S);
   }
   if (reply.server_ms !== undefined) $("server-ms").textContent = t("metrics.server_ms", { ms: reply.server_ms.toFixed(1) });
   renderRegions(ctx);
@@ -184,6 +186,7 @@ function rerenderAll() {
   renderPlans(ctx);
   fillColorBy();
   updateLegend(S);
+  updateRegionLabels(S);
   refreshEngines(ctx);
   setupSettle(ctx).catch(() => {});
   setupArticle140(ctx).catch(() => {});
@@ -232,7 +235,28 @@ async function main() {
       (unitEdges[v] ||= []).push(f.id);
     }
     store.set({ geojson, borders, bboxes: bboxes(geojson), unitEdges, edgeEnds });
-    setupMainMap(store, { paint: (target) => paint(target).catch(() => {}), detail: (i) => showDetail(ctx, i).catch(() => {}) });
+    const map = setupMainMap(store, { paint: (target) => paint(target).catch(() => {}), detail: (i) => showDetail(ctx, i).catch(() => {}) });
+    map.on("load", () => {
+      addOutlines(store.get(), map);
+      updateRegionLabels(store.get());
+      updateLegend(store.get());
+      addReferenceLayers(store.get(), map, (p) => api.request(p)).then((layers) => {
+        store.set({ referenceLayers: layers });
+        $("show-reference-box").hidden = !layers.length;
+        updateLegend(store.get());
+      }).catch(() => {});
+    });
+    setupPlaceSearch(ctx, zoomTo);
+    $("show-labels").onchange = (e) => { store.set({ showLabels: e.target.checked }); updateRegionLabels(store.get()); };
+    $("show-outlines").onchange = (e) => { store.set({ showOutlines: e.target.checked }); setOutlinesVisible(map, e.target.checked); updateLegend(store.get()); };
+    $("show-reference").onchange = (e) => { store.set({ showReference: e.target.checked }); setReferenceVisible(map, e.target.checked); updateLegend(store.get()); };
+    let found = [];
+    store.subscribe((S, keys) => {
+      if (!keys.includes("highlight")) return;
+      for (const i of found) map.setFeatureState({ source: "units", id: i }, { found: false });
+      found = S.highlight || [];
+      for (const i of found) map.setFeatureState({ source: "units", id: i }, { found: true });
+    });
   } else {
     $("map").textContent = t("map.no_geometry");
     store.set({ ready: true });
@@ -257,6 +281,7 @@ async function main() {
     const img = $("map-print");
     if (!m || !img) return;
     try { img.src = m.getCanvas().toDataURL("image/png"); } catch { /* a tainted canvas cannot be read */ }
+    $("legend-print").replaceChildren(...[...$("legend").childNodes].map((n) => n.cloneNode(true)));
   });
   $("undo").onclick = () => undo().catch(() => {});
   $("redo").onclick = () => redo().catch(() => {});
@@ -266,6 +291,7 @@ async function main() {
     const S = store.get();
     paintMap(S, S.map, S.assignment);
     updateLegend(S);
+    updateRegionLabels(S);
     renderUnitTable(ctx);
     renderMetrics(ctx);
     refreshEngines(ctx);
