@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dayafter import cases
+from dayafter import (
+    _early,  # noqa: F401 - first: a chain worker arms dying with its run
+    cases,
+)
 from dayafter.criteria import Criterion, CriterionResult, check_criteria, criteria_from_spec
 from dayafter.errors import (
     ConfigError,

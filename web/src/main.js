@@ -44,12 +44,6 @@ const api = createApi({
   onOk: () => setOnline(true),
 });
 
-// ranges over census draws: asked again after every change of the draft, drawn when they arrive
-const ranges = createRanges({
-  request: (path) => api.request(path),
-  onRanges: (reply) => { store.set({ ranges: reply }); if (store.get().draft) renderMetrics(ctx); },
-});
-
 /** Show or hide the banner that says the server cannot be reached (it stays until a request
  * or the draft event stream gets through again). */
 function setOnline(online) {
@@ -67,6 +61,12 @@ async function reloadDraft() {
   applyDraft(reply, { full: true });
   return reply;
 }
+
+// ranges over census draws: asked again after every change of the draft, drawn when they arrive
+const ranges = createRanges({
+  request: (path) => api.request(path),
+  onRanges: (reply) => { store.set({ ranges: reply }); if (store.get().draft) renderMetrics(ctx); },
+});
 
 const ctx = {
   store, api, status, share: shareToken,

@@ -2,7 +2,9 @@
 (``fsync``), then renamed over it (``os.replace`` is atomic on POSIX and Windows).
 
 A reader sees the old file or the new one, never a mix; a crash or ``SIGKILL`` mid-write leaves the
-old content. The folder is synced after the rename so the new name survives a power cut too.
+old content. The folder is synced after the rename so the new name survives a power cut too. The
+temporary file names its writer's pid; the next write of the same target removes the temporary
+files of writers that no longer run (:func:`clean_stale_temporaries`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_path", "atomic_savez", "atomic_write_bytes", "atomic_write_json", "atomic_write_text"]
+__all__ = ["atomic_path", "atomic_savez", "atomic_write_bytes", "atomic_write_json", "atomic_write_text",
+           "clean_stale_temporaries"]
 
 
 def _fsync_file(path: Path) -> None:
@@ -64,7 +67,8 @@ def atomic_path(path: str | os.PathLike[str], *, suffix: str | None = None,
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix + ".tmp",
+    clean_stale_temporaries(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=suffix or target.suffix + ".tmp",
                                dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -79,6 +83,46 @@ def atomic_path(path: str | os.PathLike[str], *, suffix: str | None = None,
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process: alive
+    return True
+
+
+def clean_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files that killed writers of ``path`` left next to it.
+
+    A temporary file is named ``.<name>.<pid>.<random><suffix>``; it is stale when the process
+    ``pid`` no longer runs (a writer killed before its rename). Files of live writers, and names
+    without a pid, are left alone.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    target = Path(path)
+    head = f".{target.name}."
+    removed: list[Path] = []
+    try:
+        names = [q for q in target.parent.iterdir() if q.name.startswith(head)]
+    except OSError:
+        return removed
+    for q in names:
+        pid_text = q.name[len(head):].split(".", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid() or _alive(int(pid_text)):
+            continue
+        with contextlib.suppress(OSError):
+            if q.is_file() and not q.is_symlink():
+                q.unlink()
+                removed.append(q)
+    return removed
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, durable: bool = True) -> None:

@@ -27,9 +27,29 @@ from typing import IO, Any
 
 from dayafter.errors import ConfigError
 
-__all__ = ["FolderLock", "check_no_live_writer", "die_with_parent"]
+__all__ = ["FolderLock", "check_no_live_writer", "die_with_parent", "workers_die_with_this_process"]
+
+ENV_PARENT = "DAYAFTER_DIE_WITH_PARENT"
+"""Names the run's pid to the worker processes it starts (read by ``dayafter/__init__.py``)."""
 
 _PR_SET_PDEATHSIG = 1
+
+
+@contextlib.contextmanager
+def workers_die_with_this_process() -> Any:
+    """While the block runs, processes started from here (spawned chain workers) die with this
+    process from their first moment: :data:`ENV_PARENT` names it, and ``import dayafter`` in the
+    child arms the parent-death signal before the child's other imports (seconds, during which a
+    killed run would otherwise leave workers running)."""
+    old = os.environ.get(ENV_PARENT)
+    os.environ[ENV_PARENT] = str(os.getpid())
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(ENV_PARENT, None)
+        else:
+            os.environ[ENV_PARENT] = old
 
 
 def die_with_parent(parent_pid: int) -> None:

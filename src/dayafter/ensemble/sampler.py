@@ -55,7 +55,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dayafter.ensemble import store
-from dayafter.ensemble._procs import FolderLock, check_no_live_writer, die_with_parent
+from dayafter.ensemble._procs import (
+    FolderLock,
+    check_no_live_writer,
+    die_with_parent,
+    workers_die_with_this_process,
+)
 from dayafter.ensemble.constraints import ChainConstraints
 from dayafter.ensemble.diagnostics import effective_sample_size, split_rhat
 from dayafter.ensemble.recom import CAUSES, ChainState, Proposal, StepRecord, run_steps
@@ -89,6 +94,8 @@ COMMUNITY_METRICS = ("empowerment_plurality", "empowerment_majority", "stranded"
 region's largest community share, ranked)."""
 _CHUNK_SECONDS = 0.1  # kernel work between two looks at the clock, the cancel flag and progress
 _CANCEL_FILE = "cancel"
+_START_LEFTOVERS = frozenset({".lock", "inputs.npz", _CANCEL_FILE})
+"""What a run writes before its manifest: a folder holding only these is a run killed at its start."""
 
 
 class ReComSampler:
@@ -270,7 +277,9 @@ class ReComSampler:
         elif run_dir.exists() and not run_dir.is_dir():
             raise ConfigError(f"{run_dir} is a file, not a run folder",
                               hint="give --out a new folder name", source=str(run_dir))
-        elif run_dir.exists() and any(run_dir.iterdir()):
+        elif run_dir.exists() and any(q.name not in _START_LEFTOVERS and not q.name.startswith(".inputs.npz.")
+                                      for q in run_dir.iterdir()):
+            # (a run killed before it wrote its manifest leaves only its lock and inputs: reused)
             raise ConfigError(f"run directory {run_dir} is not empty",
                               hint="choose a new --out, or pass --resume to continue it")
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -549,8 +558,9 @@ def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | N
         from concurrent.futures import ProcessPoolExecutor
 
         workers = n_jobs or min(chains, os.cpu_count() or 1)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                 initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+        with workers_die_with_this_process(), \
+                ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                    initializer=_worker_init, initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(run_chain, str(run_dir), i) for i in range(chains)]
             interrupted = _wait(run_dir, futures, summaries, poll, stop_requested)
     poll(final=True)
