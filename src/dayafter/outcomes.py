@@ -10,7 +10,7 @@ it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,13 +22,15 @@ if TYPE_CHECKING:
     from dayafter.project import Project
     from dayafter.territory import Territory
 
-__all__ = ["EngineData", "engine_draws", "engine_outputs", "engines_needed"]
+__all__ = ["EngineData", "engine_draw_results", "engine_draws", "engine_outputs", "engines_available",
+           "engines_needed"]
 
 
 @dataclass(frozen=True)
 class EngineData:
     """What the engines need: council rules, a force catalog, a valuation, disputed units and the
-    reference plan (any may be ``None`` when no criterion needs it)."""
+    reference plan (any may be ``None`` when no criterion needs it), the release rule and outside
+    fund of the settlement, and the security personnel per 1,000 residents."""
 
     council_rules: Any = None
     forces: Any = None
@@ -37,6 +39,7 @@ class EngineData:
     reference: Plan | None = None
     release_rule: str = "indemnity"
     per_1000: float = 20.0
+    budget: float = 0.0
 
     @classmethod
     def from_project(cls, project: Project) -> EngineData:
@@ -70,6 +73,33 @@ def engines_needed(criteria: Sequence[Criterion]) -> set[str]:
     return {c.engine for c in criteria if c.engine is not None}
 
 
+def engines_available(data: EngineData) -> set[str]:
+    """The engines ``data`` has what they need for: ``councils`` (council rules), ``security`` (a
+    force catalog), ``settle`` (a valuation, disputed units and a reference plan)."""
+    out = set()
+    if data.council_rules is not None:
+        out.add("councils")
+    if data.forces is not None:
+        out.add("security")
+    if data.valuation is not None and data.reference is not None and data.disputed_units:
+        out.add("settle")
+    return out
+
+
+def _check_data(need: set[str], data: EngineData) -> None:
+    missing = need - engines_available(data)
+    if "councils" in missing:
+        raise ConfigError("criteria read council seats and no council rules were given",
+                          hint="pass council rules (dayafter councils simulate --rules)")
+    if "security" in missing:
+        raise ConfigError("criteria read security gaps and no force catalog was given",
+                          hint="pass a forces file (dayafter security run --forces)")
+    if "settle" in missing:
+        raise ConfigError("criteria read transfers and no valuation, disputed units or "
+                          "reference plan was given",
+                          hint="use a parties file with a valuation (version 2)")
+
+
 def engine_outputs(
     territory: Territory,
     plan: Plan,
@@ -92,35 +122,121 @@ def engine_outputs(
     need = engines_needed(criteria)
     if not need:
         return None
+    _check_data(need, data)
     names = list(censuses) if censuses is not None else list(territory.census_names)
     councils = security = settlement = None
     if "councils" in need:
-        if data.council_rules is None:
-            raise ConfigError("criteria read council seats and no council rules were given",
-                              hint="pass council rules (dayafter councils simulate --rules)")
         from dayafter.councils import simulate_councils
 
         councils = simulate_councils(territory, plan, rules=data.council_rules, census=names)
     if "security" in need:
-        if data.forces is None:
-            raise ConfigError("criteria read security gaps and no force catalog was given",
-                              hint="pass a forces file (dayafter security run --forces)")
         from dayafter.security import allocate_forces
 
         security = allocate_forces(territory, data.forces, plan=plan, census=names[-1],
                                    per_1000=data.per_1000)
     if "settle" in need:
-        if data.valuation is None or data.reference is None or not data.disputed_units:
-            raise ConfigError("criteria read transfers and no valuation, disputed units or "
-                              "reference plan was given",
-                              hint="use a parties file with a valuation (version 2)")
         from dayafter.settle import plan_against_reference
 
+        reference = data.reference
+        assert reference is not None  # _check_data: settle needs a reference
         res, _, _ = plan_against_reference(territory, data.valuation, data.disputed_units, plan,
-                                           data.reference, rules=[data.release_rule],
-                                           census=names[-1])
+                                           reference, rules=[data.release_rule],
+                                           census=names[-1], budget=data.budget)
         settlement = res[data.release_rule]
     return EngineOutputs.collect(plan, councils=councils, security=security, settlement=settlement)
+
+
+def engine_draw_results(
+    territory: Territory,
+    plan: Plan,
+    data: EngineData,
+    draws: Any,
+    engines: Collection[str],
+    *,
+    censuses: Sequence[str] | None = None,
+    census: str | None = None,
+    settle_census: str | None = None,
+    rules: Sequence[str] | None = None,
+    max_lp: int = 100,
+    max_solves: int = 1000,
+) -> dict[str, Any]:
+    """The engines' own results over census draws, for the engines named in ``engines``.
+
+    Parameters
+    ----------
+    territory, plan
+        The plan and its territory (the draws must come from it).
+    data
+        What the engines need (:class:`EngineData`).
+    draws
+        Census draws (:meth:`dayafter.uncertainty.CensusModel.draw`).
+    engines
+        Any of ``councils``, ``security``, ``settle``.
+    censuses
+        Censuses the councils are elected on (default: every census drawn).
+    census
+        The census security and the settlement are priced on (default: the last of ``censuses``,
+        the current one).
+    settle_census
+        The settlement's census when it differs from ``census``.
+    rules
+        Release rules of the settlement (default: ``data.release_rule``).
+    max_lp, max_solves
+        Draws the security allocation LP and the settlement run on (the first ones).
+
+    Returns
+    -------
+    dict
+        ``councils``: :class:`dayafter.councils.draws.CouncilDraws`, ``security``:
+        :class:`dayafter.security.draws.SecurityDraws`, ``settle``:
+        :class:`dayafter.settle.draws.SettleDraws`, for the engines asked for.
+
+    Raises
+    ------
+    ConfigError
+        An unknown engine, or one whose data ``data`` lacks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dayafter.councils import CouncilRules
+    >>> from dayafter.plan import Plan, Region
+    >>> from dayafter.testing.grids import grid_territory
+    >>> from dayafter.uncertainty import CensusModel
+    >>> t = grid_territory(1, 2, communities=np.array([[900.0, 100], [200, 800]]))
+    >>> plan = Plan(np.array([0, 1]), (Region("W"), Region("E")), territory_hash=t.content_hash)
+    >>> data = EngineData(council_rules=CouncilRules(size=9))
+    >>> out = engine_draw_results(t, plan, data, CensusModel(t).draw(20, seed=1), ["councils"])
+    >>> sorted(out), out["councils"].seats["census"].shape
+    (['councils'], (20, 2, 2))
+    """
+    unknown = set(engines) - {"councils", "security", "settle"}
+    if unknown:
+        raise ConfigError(f"unknown engines {sorted(unknown)}",
+                          hint="use councils, security or settle")
+    _check_data(set(engines), data)
+    names = list(censuses) if censuses is not None else list(draws.census_names)
+    cname = census if census is not None else names[-1]
+    out: dict[str, Any] = {}
+    if "councils" in engines:
+        from dayafter.councils.draws import council_draws
+
+        out["councils"] = council_draws(territory, plan, draws, rules=data.council_rules,
+                                        census=names)
+    if "security" in engines:
+        from dayafter.security.draws import security_draws
+
+        out["security"] = security_draws(territory, data.forces, plan, draws, census=cname,
+                                         per_1000=data.per_1000, max_lp=max_lp)
+    if "settle" in engines:
+        from dayafter.settle.draws import settle_draws
+
+        out["settle"] = settle_draws(territory, data.valuation, data.disputed_units, draws,
+                                     census=settle_census if settle_census is not None else cname,
+                                     plan=plan, reference=data.reference,
+                                     rules=list(rules) if rules is not None else [data.release_rule],
+                                     budget=data.budget, max_solves=max_solves)
+    return out
 
 
 def engine_draws(
@@ -142,23 +258,7 @@ def engine_draws(
     need = engines_needed(criteria)
     if not need:
         return None
-    names = list(censuses) if censuses is not None else list(draws.census_names)
-    engine_outputs(territory, plan, criteria, data, censuses=names)  # same data checks
-    councils = security = settlement = None
-    if "councils" in need:
-        from dayafter.councils.draws import council_draws
-
-        councils = council_draws(territory, plan, draws, rules=data.council_rules, census=names)
-    if "security" in need:
-        from dayafter.security.draws import security_draws
-
-        security = security_draws(territory, data.forces, plan, draws, census=names[-1],
-                                  per_1000=data.per_1000, max_lp=max_lp)
-    if "settle" in need:
-        from dayafter.settle.draws import settle_draws
-
-        settlement = settle_draws(territory, data.valuation, data.disputed_units, draws,
-                                  census=names[-1], plan=plan, reference=data.reference,
-                                  rules=[data.release_rule], max_solves=max_solves)
-    return EngineDraws.collect(councils=councils, security=security, settlement=settlement,
-                               rule=data.release_rule)
+    res = engine_draw_results(territory, plan, data, draws, need, censuses=censuses,
+                              max_lp=max_lp, max_solves=max_solves)
+    return EngineDraws.collect(councils=res.get("councils"), security=res.get("security"),
+                               settlement=res.get("settle"), rule=data.release_rule)

@@ -103,6 +103,7 @@ def test_bad_spec_exits_3(tmp_path, capsys):
     assert code == 3 and "LEVEL=CODE" in err
 
 
+@pytest.mark.slow  # the MIP proof of infeasibility: 1-2 minutes on 2 cores
 def test_heuristic_without_a_feasible_plan_exits_4(tmp_path, capsys):
     p = tmp_path / "hard.yaml"
     p.write_text("census: current\nregions: 2\nmaximize: [homogeneity]\nconstraints:\n"
@@ -117,6 +118,7 @@ def test_heuristic_without_a_feasible_plan_exits_4(tmp_path, capsys):
     assert code == 4 and "proved that no contiguous plan" in err
 
 
+@pytest.mark.slow  # 1-3 minutes; tests/unit/optimize/test_negotiation.py checks the optimizer
 def test_negotiation_from_the_bench_spec(tmp_path, capsys, iraq):
     """The bench spec with a smaller budget and a short heuristic run: the plan covers the case,
     keeps the start plan's names and authorities, moves only Nineveh's units, at most three."""

@@ -58,13 +58,13 @@ def _free_port() -> int:
 class LiveServer:
     """uvicorn serving ``create_app(settings)`` in a thread of the test process."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, port: int | None = None) -> None:
         import uvicorn
 
         from dayafter.web import create_app
 
         self.app = create_app(settings)
-        self.port = _free_port()
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
                                                     log_level="warning", lifespan="on",

@@ -226,8 +226,16 @@ def test_built_in_case_and_screenshot(browser, tmp_path, e2e):
         assert "knaster" in pg.locator("#settle").inner_text()
         pg.get_by_role("button", name="Undo").click()
         pg.wait_for_function("window.dayafter.draft.undo === 0")
+        # the Article 140 road from the draft: the timeline, the referendum by area, returns, claims
+        pg.get_by_text("Article 140 road (returns, claims, census, referendum, transfer)").click()
+        pg.get_by_label("Draws", exact=True).fill("50")
+        pg.get_by_role("button", name="Run from the draft").click()
+        pg.wait_for_selector("#a140 table tbody tr", timeout=120_000)
+        a140 = pg.locator("#a140").inner_text()
+        assert "Referendum by district" in a140 and "Timeline" in a140 and "Property claims" in a140
         for box in ("Councils (simulated seats per region)", "Security (requisite forces and shortfall per region)",
-                    "Settlement of the disputed units (with compensation)"):
+                    "Settlement of the disputed units (with compensation)",
+                    "Article 140 road (returns, claims, census, referendum, transfer)"):
             pg.get_by_text(box).click()
         before = pg.locator("#metrics").inner_text()
         # a Nineveh Plains and Sinjar region, painted from the keyboard table

@@ -212,3 +212,26 @@ def test_report_with_compensation_against_the_reference(iraq, tmp_path):
             assert got == pytest.approx(st.transfers[i], abs=0.5)
     assert float(rows["krg"]["transfer (indemnity)"].replace(",", "")) > 0
     assert "It receives USD" in html and "It releases" in html
+
+
+@pytest.mark.slow  # ~10 s: the CLI path; tests/unit/report/test_engine_ranges.py checks the figures
+def test_report_draws_add_engine_ranges_and_engine_criteria(iraq, tmp_path):
+    # the flags' engines run again on the draws; a criteria file reading the councils gets the
+    # case's council rules and its pass shares (no --councils needed for the criterion)
+    from importlib import resources
+
+    crit = resources.files("dayafter.cases.northern_iraq").joinpath("criteria_engines.json")
+    out = tmp_path / "r.html"
+    rc = run_guarded(app, args=["report", "status-quo-2014", "krg-releases-claims", "--councils", "case",
+                                "--compensation", "--census", "current", "--draws", "4", "--no-maps",
+                                "--criteria", str(crit), "--out", str(out)])
+    assert rc == 0
+    r = read_html(out.read_text(encoding="utf-8"))
+    seats = table_dicts(r.tables["uncertainty-councils"])
+    assert {x["plan"] for x in seats} == {"status-quo-2014", "krg-releases-claims"}
+    assert all(x["census"] == "current" for x in seats)
+    transfers = table_dicts(r.tables["uncertainty-transfers"])
+    assert {x["plan"] for x in transfers} == {"krg-releases-claims"}  # not against itself
+    assert {x["rule"] for x in transfers} == {"indemnity", "nash-reference"}
+    names = {x["criterion"] for x in table_dicts(r.tables["uncertainty-criteria"])}
+    assert "minority-council-seats" in names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +46,7 @@ def chains(draw):
     return t, plan, prop, ChainConstraints.from_dict(cons), seed
 
 
+@pytest.mark.slow  # 30 chains: 1-3 minutes on 2 cores; the short version below runs 3
 @settings(max_examples=30, deadline=None)
 @given(chains())
 def test_steps_keep_regions_contiguous_balanced_and_tallies_exact(case):
@@ -81,6 +83,11 @@ def test_steps_keep_regions_contiguous_balanced_and_tallies_exact(case):
         want, got = getattr(fresh, name), getattr(chain.state, name)
         # populations and tallies too: recounted in unit order, they are the same sums
         assert np.array_equal(want, got), name
+
+
+# the same property on a few chains, in the fast set
+test_steps_keep_regions_contiguous_short = settings(max_examples=3, deadline=None)(
+    given(chains())(test_steps_keep_regions_contiguous_balanced_and_tallies_exact.hypothesis.inner_test))
 
 
 @settings(max_examples=20, deadline=None)

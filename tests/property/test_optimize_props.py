@@ -63,6 +63,7 @@ def _valid(t, p, a):
     assert all(np.unique(pieces[a == r]).size == 1 for r in range(p.k))
 
 
+@pytest.mark.slow  # 25 problems, two optimizers each: 15-45 s; the short version below runs 3
 @SETTINGS
 @given(problems(), st.integers(0, 2**16))
 def test_heuristic_plans_are_valid_and_scored_like_the_metrics(tp, seed):
@@ -79,6 +80,12 @@ def test_heuristic_plans_are_valid_and_scored_like_the_metrics(tp, seed):
         ev = evaluate(t, Plan(a, p.regions, t.content_hash), threshold=p.objective.threshold)
         assert res.objective == p.objective.score(ev)
         assert np.isclose(kernel_score(cp, a)[0], res.objective, atol=1e-9)
+
+
+# the same property on a few problems, in the fast set
+test_heuristic_plans_are_valid_short = settings(SETTINGS, max_examples=3)(
+    given(problems(), st.integers(0, 2**16))(
+        test_heuristic_plans_are_valid_and_scored_like_the_metrics.hypothesis.inner_test))
 
 
 @pytest.mark.slow

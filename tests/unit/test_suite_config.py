@@ -37,6 +37,7 @@ def test_other_third_party_warnings_still_fail():
         _warn_from("weasyprint.text.ffi", UserWarning)
 
 
+@pytest.mark.slow  # a pytest subprocess importing the package: ~20 s
 def test_closing_summary_counts_skips_by_what_is_missing(tmp_path):
     shutil.copy(TESTS / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "test_demo.py").write_text(

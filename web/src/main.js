@@ -6,6 +6,7 @@ import { createApi } from "./api.js";
 import { $, el, status } from "./dom.js";
 import { LOCALES, applyDom, initialLocale, onLocale, setLocale, t } from "./i18n.js";
 import { bboxes, paintMap, repaintUnits, setupMainMap, updateLegend } from "./map.js";
+import { setupArticle140 } from "./panels/article140.js";
 import { setupCompare } from "./panels/compare.js";
 import { refreshEngines, setupEngines, setupSettle } from "./panels/engines.js";
 import { setupFiles, updateExportLink } from "./panels/files.js";
@@ -16,6 +17,8 @@ import { renderRegions, setupRegions } from "./panels/regions.js";
 import { renderUnitTable, setupUnits, showDetail } from "./panels/units.js";
 import { createRanges } from "./ranges.js";
 import { INITIAL, applyDraftReply, createStore } from "./store.js";
+import { eventAction, listenDraftEvents } from "./sync.js";
+import { renderDetails, setupDetails } from "./panels/details.js";
 
 const store = createStore(INITIAL);
 // the state as the end-to-end tests and the console read it: window.dayafter.draft, .assignment...
@@ -26,11 +29,13 @@ const api = createApi({
   version: () => (store.get().draft ? store.get().draft.version ?? null : null),
   offlineText: t("error.offline"),
   onError: (err) => {
-    if (err.kind === "offline") { store.set({ online: false }); status(t("error.offline"), true); }
-    else if (err.kind === "stale") status(t("error.stale"), true);
-    else status(err.message, true);
+    if (err.kind === "offline") { setOnline(false); status(t("error.offline"), true); }
+    else if (err.kind === "stale") {
+      status(t("error.stale"), true);
+      reloadDraft().then(() => status(t("error.stale"), true)).catch(() => {});
+    } else status(err.message, true);
   },
-  onOk: () => { if (!store.get().online) store.set({ online: true }); },
+  onOk: () => setOnline(true),
 });
 
 // ranges over census draws: asked again after every change of the draft, drawn when they arrive
@@ -38,6 +43,24 @@ const ranges = createRanges({
   request: (path) => api.request(path),
   onRanges: (reply) => { store.set({ ranges: reply }); if (store.get().draft) renderMetrics(ctx); },
 });
+
+/** Show or hide the banner that says the server cannot be reached (it stays until a request
+ * or the draft event stream gets through again). */
+function setOnline(online) {
+  if (store.get().online === online) return;
+  store.set({ online });
+  const b = $("offline");
+  if (b) b.hidden = online;
+  document.body.dataset.online = online ? "1" : "0";
+}
+
+/** Fetch the session's draft as the server has it now (after a stale edit, or a change made in
+ * another tab) and show it. */
+async function reloadDraft() {
+  const reply = await api.request("draft");
+  applyDraft(reply, { full: true });
+  return reply;
+}
 
 const ctx = {
   store, api, status,
@@ -64,6 +87,7 @@ function applyDraft(reply, { full = false } = {}) {
   }
   if (reply.server_ms !== undefined) $("server-ms").textContent = t("metrics.server_ms", { ms: reply.server_ms.toFixed(1) });
   renderRegions(ctx);
+  renderDetails(ctx);
   renderMetrics(ctx);
   renderUnitTable(ctx);
   fillColorBy();
@@ -75,7 +99,7 @@ function renderHeader() {
   const S = store.get();
   const d = S.draft;
   if (!d) return;
-  $("draft-name").textContent = d.name || t("draft.unnamed");
+  $("draft-name").textContent = d.title || d.name || t("draft.unnamed");
   $("dirty").textContent = d.dirty ? t("draft.unsaved") : "";
   $("undo").disabled = d.undo === 0 || S.readOnly;
   $("redo").disabled = d.redo === 0 || S.readOnly;
@@ -149,6 +173,7 @@ function rerenderAll() {
   renderHeader();
   if (!S.draft) return;
   renderRegions(ctx);
+  renderDetails(ctx);
   renderMetrics(ctx);
   renderUnitTable(ctx);
   renderPlans(ctx);
@@ -156,6 +181,7 @@ function rerenderAll() {
   updateLegend(S);
   refreshEngines(ctx);
   setupSettle(ctx).catch(() => {});
+  setupArticle140(ctx).catch(() => {});
   setupJobsForm();
 }
 
@@ -172,6 +198,9 @@ async function main() {
   applyDom();
   fillLanguages();
   onLocale((code) => { store.set({ locale: code }); rerenderAll(); });
+  // a session of this browser's own: its draft is not another browser's, and survives a restart
+  const session = await api.request("session");
+  store.set({ persistent: Boolean(session.persistent) });
   const [meta, units, draft, plans] = await Promise.all([api.request("meta"), api.request("units"), api.request("draft"), api.request("plans")]);
   store.set({ meta, units, census: meta.censuses[0] });
   document.title = `${meta.title} · dayafter`;
@@ -199,8 +228,10 @@ async function main() {
   }
   await setupJobs(ctx);
   await setupSettle(ctx);
+  setupArticle140(ctx).catch(() => {}); // not awaited: the handlers below must not wait for it
   setupEngines(ctx);
   setupRegions(ctx);
+  setupDetails(ctx);
   setupUnits(ctx);
   setupCompare(ctx);
   setupFiles(ctx);
@@ -233,6 +264,20 @@ async function main() {
     if (e.target.matches("input, select, textarea")) return;
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") { e.preventDefault(); (e.shiftKey ? redo : undo)().catch(() => {}); }
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "y") { e.preventDefault(); redo().catch(() => {}); }
+  });
+  listenDraftEvents({
+    onEvent: (ev) => {
+      if (eventAction(store.get().draft, ev, api.tab) !== "reload") return;
+      // wait for this tab's own edits in flight, then show what the other tab made
+      api.idle().then(reloadDraft).then(() => status(t("status.changed_elsewhere"))).catch(() => {});
+    },
+    onOpen: () => setOnline(true),
+    onLost: () => { setOnline(false); status(t("error.offline"), true); },
+  });
+  window.addEventListener("beforeunload", (e) => {
+    // drafts are kept by the server, but an unsaved one is easy to lose track of
+    const d = store.get().draft;
+    if (d && d.dirty && !store.get().persistent) { e.preventDefault(); e.returnValue = ""; }
   });
   const warn = meta.warnings.length > 0;
   status(warn ? t("status.ready_skipped", { files: meta.warnings.join(" | ") }) : t("status.ready"), warn);

@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from dayafter._util import finite
 from dayafter.claims.rules import AdjudicationRules
 from dayafter.claims.table import ClaimsTable, Pieces
 
@@ -295,10 +296,10 @@ class ClaimsResult:
         spent = admin + claim + occ
         avail = self.rules.budget_usd
         out: dict[str, Any] = {
-            "available_usd": avail if math.isfinite(avail) else None,
+            "available_usd": finite(avail),
             "administration_usd": admin, "claimant_compensation_usd": claim,
             "occupant_compensation_usd": occ, "spent_usd": spent,
-            "remaining_usd": self.remaining if math.isfinite(self.remaining) else None,
+            "remaining_usd": finite(self.remaining),
             "unfunded_claims_usd": float(o["unfunded_usd"].sum()),
             "pending_claims": float(o["pending"].sum()),
         }

@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 from dayafter._inputs import read_json_file
+from dayafter._util import finite
 from dayafter.claims.table import CAUSES
 from dayafter.errors import ConfigError, InputDataError
 
@@ -157,19 +158,16 @@ class AdjudicationRules:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``null`` for unlimited amounts)."""
-        def fin(x: float) -> float | None:
-            return x if math.isfinite(x) else None
-
         return {"name": self.name, "notes": self.notes,
                 "restitution_max_tier": self.restitution_max_tier,
                 "compensation_max_tier": self.compensation_max_tier,
                 "causes": {k: {"remedy": r.remedy, "compensation_rate": r.compensation_rate,
-                               "cap_usd": fin(r.cap_usd), "priority": r.priority}
+                               "cap_usd": finite(r.cap_usd), "priority": r.priority}
                            for k, r in self.causes.items()},
                 "secondary_occupants": self.secondary_occupants,
                 "occupant_compensation_usd": self.occupant_compensation_usd,
                 "household_size": self.household_size, "admin_cost_usd": self.admin_cost_usd,
-                "budget_usd": fin(self.budget_usd), "budget_rule": self.budget_rule,
+                "budget_usd": finite(self.budget_usd), "budget_rule": self.budget_rule,
                 "priority": list(self.priority),
                 "parameters": {k: dict(v) for k, v in self.parameters.items()}}
 

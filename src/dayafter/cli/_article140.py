@@ -13,6 +13,7 @@ from dayafter.errors import ConfigError, InputDataError
 
 if TYPE_CHECKING:
     from dayafter.plan import Plan
+    from dayafter.project import Project
     from dayafter.returns import ReturnModel, ReturnsResult
     from dayafter.territory import Territory
 
@@ -46,14 +47,10 @@ def return_model(model: Path | None, case: str | None) -> ReturnModel:
     return load_return_model(model) if model is not None else case_return_model(case_name(case))
 
 
-def reference_plan(plan: str | None, territory: Territory, case: str | None,
-                   project: Path | None) -> Plan | None:
-    """The named plan, or the case's reference plan (``None`` for a project without a plan)."""
-    from dayafter.cli._common import open_project, resolve_plan
-
-    if plan is not None:
-        return resolve_plan(plan, territory, case=case, project=project)
-    return open_project(case, project).reference_plan
+def reference_plan(plan: str | None, project: Project) -> Plan | None:
+    """The named plan (a file or a plan of the project), or the project's reference plan
+    (``None`` for a project without one)."""
+    return project.resolve_plan(plan) if plan is not None else project.reference_plan
 
 
 def read_coverage(path: Path, territory: Territory) -> dict[str, float]:
@@ -82,24 +79,26 @@ def read_coverage(path: Path, territory: Territory) -> dict[str, float]:
     return out
 
 
-def coverage(spec: str, territory: Territory, case: str | None, census: str,
-             per_1000: float, plan: Plan | None = None) -> tuple[Any, str]:
-    """Security coverage per unit for the returns and a one-line description."""
+def coverage(spec: str, project: Project, census: str, per_1000: float,
+             plan: Plan | None = None) -> tuple[Any, str]:
+    """Security coverage per unit of the project's territory for the returns and a one-line
+    description."""
+    territory = project.territory
     if spec == "none":
         return None, "security not assessed"
     if spec == "forces":
-        from dayafter.cli._common import open_project
         from dayafter.security import allocate_forces, force_requirement
 
-        cat = open_project(case, None).force_catalog
+        cat = project.force_catalog
         if cat is None:
-            raise InputDataError("the case ships no forces file", hint="pass --security FILE.csv")
+            raise InputDataError(f"{project.source} ships no forces file",
+                                 hint="pass --security FILE.csv")
         req = force_requirement(territory, census=census, per_1000=per_1000)
         # security follows the plan's control (i18)
         a = allocate_forces(territory, cat, plan=plan, census=census, requirement=req)
         share = np.divide(a.covered, a.requirement, out=np.ones(territory.n_units),
                           where=a.requirement > 0)
-        return np.clip(share, 0.0, 1.0), (f"security: the case's forces allocated at {per_1000:g} "
+        return np.clip(share, 0.0, 1.0), (f"security: the forces allocated at {per_1000:g} "
                                           f"per 1,000 on census {census} (share of the "
                                           "requirement covered)")
     path = Path(spec)

@@ -19,9 +19,7 @@ from dayafter.errors import ConvergenceWarning, DataQualityWarning, DayafterErro
 from dayafter.project import DEFAULT_CASE
 
 if TYPE_CHECKING:
-    from dayafter.plan import Plan
     from dayafter.project import Project
-    from dayafter.territory import Territory
 
 
 CaseOpt = Annotated[str | None, typer.Option("--case", help=f"Built-in case (default {DEFAULT_CASE}).")]
@@ -183,21 +181,3 @@ def open_project(case: str | None, project: Path | None) -> Project:
     from dayafter.project import Project
 
     return Project.open(case, project)
-
-
-def load_territory(case: str | None, project: Path | None) -> Territory:
-    """``open_project(case, project).territory`` (for commands that need nothing else)."""
-    return open_project(case, project).territory
-
-
-def resolve_plan(spec: str, territory: Territory | None = None, *, case: str | None,
-                 project: Path | None = None) -> Plan:
-    """``open_project(case, project).resolve_plan(spec)``; a plan file is read against
-    ``territory`` when given (a territory with ranges attached, say)."""
-    from pathlib import Path as _Path
-
-    if territory is not None and (_Path(spec).exists() or _Path(spec).is_symlink()):
-        from dayafter.io.plans import read_plan
-
-        return read_plan(_Path(spec), territory)
-    return open_project(case, project).resolve_plan(spec)

@@ -32,9 +32,9 @@ def show(
     """Summarise a case: units, communities, censuses, scenarios, criteria."""
     from rich.table import Table
 
-    from dayafter import cases
+    from dayafter.project import Project
 
-    c = cases.load(name)
+    c = Project.from_case(name)
     t = c.territory
     summary = t.summary()
     summary["scenarios"] = {p.name: p.meta.get("title", p.name) for p in c.plans.values()}
@@ -95,11 +95,14 @@ def sources(
     sources and confidence; with --districts, the census comparison per district."""
     from rich.table import Table
 
-    from dayafter import cases
+    from dayafter.project import Project
 
-    c = cases.load(name)
+    c = Project.from_case(name)
     if districts:
-        comp = c.census2024.get("comparison")
+        from dayafter import cases
+
+        census2024 = cases.load(c.name).census2024  # the census build's tables: case data only
+        comp = census2024.get("comparison")
         if comp is None or comp.empty:
             from dayafter.errors import InputDataError
 
@@ -124,7 +127,7 @@ def sources(
         exact = int((comp["match"] == "exact").sum())
         out.print(f"{exact} of {len(comp)} districts match the census exactly; the others hold nahiyas the census "
                   "counts in another district (see ground moves and the crosswalk in the case's census2024 folder).")
-        moves = c.census2024.get("ground_moves")
+        moves = census2024.get("ground_moves")
         if moves is not None and not moves.empty:
             out.print("Ground moves (census governorate -> COD-AB governorate): " + "; ".join(
                 f"{m['census_district']} ({m['census_governorate']}) -> {m['to']}: {int(m['people']):,}"

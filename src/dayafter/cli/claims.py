@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from dayafter.cli._article140 import CaseOpt, JsonOpt, ProjectOpt, case_name, fmt
-from dayafter.cli._common import console, load_territory, print_json
+from dayafter.cli._common import console, open_project, print_json
 
 app = typer.Typer(help="Land and property claims: restitution, compensation and a budget.",
                   no_args_is_help=True)
@@ -50,7 +50,7 @@ def adjudicate_cmd(
         rl = replace(rl, budget_usd=budget)
     if occupants is not None:
         rl = replace(rl, secondary_occupants=occupants)
-    t = load_territory(case, project_path)
+    t = open_project(case, project_path).territory
     res = adjudicate(tab, rl, territory=t, census=census)
     if json_out:
         print_json(res.to_dict())

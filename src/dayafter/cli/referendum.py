@@ -22,7 +22,7 @@ from dayafter.cli._article140 import (
     reference_plan,
     return_model,
 )
-from dayafter.cli._common import console, load_territory, print_json
+from dayafter.cli._common import console, open_project, print_json
 from dayafter.errors import InputDataError
 
 app = typer.Typer(help="Status referendum: join the Kurdistan Region, stay federal or self-administer.",
@@ -64,8 +64,9 @@ def run_cmd(
         simulate_referendum,
     )
 
-    t = load_territory(case, project_path)
-    ref = reference_plan(plan, t, case, project_path)
+    proj = open_project(case, project_path)
+    t = proj.territory
+    ref = reference_plan(plan, proj)
     folder = voting if voting is not None else (case_referendum_folder(case_name(case))
                                                 if project_path is None else None)
     if folder is None:

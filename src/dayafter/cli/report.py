@@ -122,7 +122,7 @@ def report(
 
         ens = EnsembleContext.from_run(ensemble, t, censuses=census)
     rules = _council_rules(councils, council_seats, council_method, inputs, proj)
-    assessment = None
+    assessment = catalog = None
     if security:
         from dayafter.security import allocate_forces, load_force_catalog
 
@@ -155,7 +155,9 @@ def report(
 
         extras.append(case_article140_section(cases.load(proj.case), article140,
                                               horizon=horizon, council_rules=proj.council_rules))
-    comp = None
+    comp = valuation = None
+    units: list[str] = []
+    settle_census = None
     if compensation:
         from dayafter.project import read_json
         from dayafter.settle import model_from_spec, plan_against_reference
@@ -165,17 +167,36 @@ def report(
         path = parties or proj.require_data_file("settle", "parties.json", option="--parties")
         inputs[str(path)] = sha256_file(path)
         spec = read_json(path)
-        model = model_from_spec(spec, source=str(path))
+        valuation = model_from_spec(spec, source=str(path))
         known = set(t.unit_ids.tolist())
         units = [str(u) for u in spec.get("disputed_units", []) if str(u) in known]
-        comp = {p.name: plan_against_reference(
-                    t, model, units, p, ref, census=census[0] if census else spec.get("census"),
-                    budget=budget)[0]
+        settle_census = census[0] if census else spec.get("census")
+        comp = {p.name: plan_against_reference(t, valuation, units, p, ref, census=settle_census,
+                                               budget=budget)[0]
                 for p in chosen if p.name != ref.name}
+    from dayafter.outcomes import EngineData, engines_needed
+    from dayafter.settle import RELEASE_RULES
+
+    # the engines the report runs (again on every census draw: their ranges), and those the
+    # criteria read, from the project's data when no option gave it
+    need = engines_needed(kwargs.get("criteria", []))
+    engine_data = None
+    if need or (draws and (rules is not None or catalog is not None or valuation is not None)):
+        base = EngineData.from_project(proj) if need else EngineData()
+        own = valuation is not None
+        engine_data = EngineData(
+            council_rules=rules if rules is not None or "councils" not in need else base.council_rules,
+            forces=catalog if catalog is not None or "security" not in need else base.forces,
+            valuation=valuation if own or "settle" not in need else base.valuation,
+            disputed_units=units if own or "settle" not in need else base.disputed_units,
+            reference=ref if own else base.reference if "settle" in need else None,
+            per_1000=per_1000, budget=budget)
     dossier = build_dossier(
         t, chosen, reference=ref, ensemble=ens, councils=rules, threshold=threshold,
         security=assessment, settlements=settlements, compensation=comp, extras=extras,
         censuses=census, maps=maps, inputs=inputs, draws=draws, seed=seed,
+        engine_data=engine_data, settle_census=settle_census,
+        settle_rules=list(RELEASE_RULES) if compensation else None,
         parameters={"case": proj.case,
                     "project": str(project) if project is not None else None,
                     "per_1000": per_1000 if security else None,

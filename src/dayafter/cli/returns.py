@@ -22,7 +22,7 @@ from dayafter.cli._article140 import (
     reference_plan,
     return_model,
 )
-from dayafter.cli._common import console, load_territory, print_json
+from dayafter.cli._common import console, open_project, print_json
 
 app = typer.Typer(help="Returns of the displaced: a projected census under a plan and a horizon.",
                   no_args_is_help=True)
@@ -57,10 +57,11 @@ def project_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    t = load_territory(case, project_path)
-    p = reference_plan(plan, t, case, project_path)
+    proj = open_project(case, project_path)
+    t = proj.territory
+    p = reference_plan(plan, proj)
     m = return_model(model, case)
-    sec, sec_text = coverage(security, t, case, current, per_1000, p)
+    sec, sec_text = coverage(security, proj, current, per_1000, p)
     cd = census_draws(t, draws, seed, with_census_draws)
     try:
         g: Any = float(growth)

@@ -50,15 +50,14 @@ def run_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    from dayafter import cases
+    from dayafter.project import Project
     from dayafter.sequence import SequenceInputs, run_sequence
 
     s = _settlement(settlement, case)
-    from dayafter.project import Project
-
-    c = cases.load(case_name(case))
-    rules = Project.from_case(c.name).council_rules  # the rules the case ships, if any
-    res = run_sequence(s, SequenceInputs.from_case(c, council_rules=rules),
+    c = Project.from_case(case_name(case))
+    # the project holds what the inputs read (territory, plans, reference, criteria, name) and
+    # the council rules the case ships, if any
+    res = run_sequence(s, SequenceInputs.from_case(c, council_rules=c.council_rules),
                        rng=np.random.default_rng(seed), draws=draws,
                        census_draws=census_draws(c.territory, draws, seed, with_census_draws))
     if json_out:
@@ -67,7 +66,7 @@ def run_cmd(
         print_json(d)
         return
     out = console()
-    out.print(f"[bold]{escape(s.title or s.name)}[/bold] from {escape(s.plan or c.reference)}: "
+    out.print(f"[bold]{escape(s.title or s.name)}[/bold] from {escape(s.plan or c.reference or '')}: "
               f"{'completed' if res.completed else 'stopped'} after {res.years:g} years; census of "
               f"record {res.census}; plan in force {escape(res.plan.name)}")
     t = Table(title="Timeline")

@@ -298,7 +298,7 @@ class ChainConstraints:
         if bad.size:
             raise InfeasibleError(
                 f"the starting plan breaks the population bounds in regions "
-                f"{[name(j) for j in bad]} (populations {np.round(rp[bad], 1).tolist()}, bounds "
+                f"{[name(j) for j in bad.tolist()]} (populations {np.round(rp[bad], 1).tolist()}, bounds "
                 f"{np.round(lo[bad], 1).tolist()}..{np.round(hi[bad], 1).tolist()})",
                 hint="start from a balanced plan (see dayafter.ensemble.seed_plan), widen "
                      "the tolerance, or use balance 'plan' or 'wide'")

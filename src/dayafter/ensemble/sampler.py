@@ -331,7 +331,7 @@ class ReComSampler:
             "parameters": params,
             "constraints": cons.to_dict(),
             "proposal": self.proposal().to_dict(),
-            "seeds": {"root_entropy": int(root.entropy),
+            "seeds": {"root_entropy": int(self.seed),
                       "spawn_keys": [list(c.spawn_key) for c in children]},
             "question": {
                 "subset": cons.to_dict()["subset"],
@@ -532,11 +532,12 @@ def _dispatch(run_dir: Path, chains: int, n_jobs: int | None, scheduler: str | N
     if in_process:
         for i in range(chains):
             try:
-                summaries[i] = run_chain(str(run_dir), i, _progress=poll, _cancel=cancel)
+                summary = run_chain(str(run_dir), i, _progress=poll, _cancel=cancel)
             except KeyboardInterrupt:  # without a token: the last checkpoint stays
                 interrupted = True
                 break
-            if summaries[i]["status"] == "interrupted":
+            summaries[i] = summary
+            if summary["status"] == "interrupted":
                 interrupted = True
                 break
         poll(final=True)
@@ -602,8 +603,9 @@ def _wait(run_dir: Path, futures: list[Any], summaries: list[dict[str, Any] | No
             continue
         exc = f.exception()
         if exc is None:
-            summaries[i] = f.result()
-            interrupted = interrupted or summaries[i]["status"] == "interrupted"
+            summary = f.result()
+            summaries[i] = summary
+            interrupted = interrupted or summary["status"] == "interrupted"
         elif not interrupted:
             raise exc
     return interrupted

@@ -149,6 +149,8 @@ def write_part(run_dir: Path, chain: int, index: int, scalars: dict[str, NDArray
     folder.mkdir(parents=True, exist_ok=True)
     arrays = dict(scalars)
     if assignments is not None:
+        if assignment_steps is None:
+            raise ValueError("thinned assignments need the steps they were recorded at")
         arrays[ASSIGN_KEY] = assignments
         arrays[ASSIGN_STEP_KEY] = assignment_steps
     _atomic_savez(folder / f"part_{index:06d}.npz", arrays)

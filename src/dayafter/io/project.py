@@ -14,6 +14,7 @@ import pandas as pd
 import pyogrio
 
 from dayafter._inputs import MAX_LAYER_BYTES, check_input_file
+from dayafter._util import finite
 from dayafter.errors import InputDataError
 from dayafter.geo.build import build_territory
 from dayafter.io.atomic import atomic_path
@@ -292,16 +293,13 @@ def _write_ranges(con: sqlite3.Connection, cname: str, r: CensusRange, territory
     cols += ['"total_low" REAL', '"total_high" REAL', '"total_status" TEXT']
     con.execute(f"CREATE TABLE {_q(tname)} ({', '.join(cols)})")
 
-    def num(x: float) -> float | None:
-        return float(x) if np.isfinite(x) else None
-
     rows = []
     for i, u in enumerate(territory.unit_ids.tolist()):
         row: list[object] = [u]
         for j in range(len(comms)):
-            row += [num(r.low[i, j]), num(r.high[i, j]),
+            row += [finite(r.low[i, j]), finite(r.high[i, j]),
                     str(r.status[i, j]) if r.status is not None else ""]
-        row += [num(r.total_low[i]), num(r.total_high[i]),
+        row += [finite(r.total_low[i]), finite(r.total_high[i]),
                 str(r.total_status[i]) if r.total_status is not None else ""]
         rows.append(tuple(row))
     marks = ", ".join("?" for _ in range(len(rows[0])))

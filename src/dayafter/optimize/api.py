@@ -65,17 +65,21 @@ def optimize(problem: Problem, territory: Territory, *, method: str = "auto",
     """
     cp = problem.compile(territory)
     t0 = time.perf_counter()
-    kw = {"steps": steps, "restarts": restarts, "seed": seed, "progress": progress,
-          "cancel": cancel}
+
+    def bursts(limit: float) -> OptimizeResult:
+        return ShortBurstOptimizer(time_limit=limit, steps=steps, restarts=restarts, seed=seed,
+                                   progress=progress, cancel=cancel).run(cp)
+
     if method == "anneal":
-        return AnnealingOptimizer(time_limit=time_limit, **kw).run(cp)
+        return AnnealingOptimizer(time_limit=time_limit, steps=steps, restarts=restarts,
+                                  seed=seed, progress=progress, cancel=cancel).run(cp)
     if method == "bursts":
-        return ShortBurstOptimizer(time_limit=time_limit, **kw).run(cp)
+        return bursts(time_limit)
     if method == "mip":
         return MIPOptimizer(time_limit=time_limit, progress=progress, cancel=cancel).run(cp)
     if not problem.objective.natural:
-        return ShortBurstOptimizer(time_limit=time_limit, **kw).run(cp)
-    heur = ShortBurstOptimizer(time_limit=max(time_limit * heuristic_share, 0.5), **kw).run(cp)
+        return bursts(time_limit)
+    heur = bursts(max(time_limit * heuristic_share, 0.5))
     left = time_limit - (time.perf_counter() - t0)
     if left < 1.0 or (cancel is not None and cancel.cancelled):
         return heur

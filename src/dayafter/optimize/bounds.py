@@ -433,20 +433,20 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
             for i in range(n):
                 if C[i, c] > 0:
                     b.costs[0][x[i, r]] += m_w * C[i, c] / T[c]
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("log_to_console", False)
-    h.setOptionValue("time_limit", float(max(time_limit, 0.5)))
-    h.setOptionValue("mip_rel_gap", 1e-7)
-    h.setOptionValue("random_seed", 0)
+    solver = new_highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("log_to_console", False)
+    solver.setOptionValue("time_limit", float(max(time_limit, 0.5)))
+    solver.setOptionValue("mip_rel_gap", 1e-7)
+    solver.setOptionValue("random_seed", 0)
     if threads is not None:
-        h.setOptionValue("threads", int(threads))
+        solver.setOptionValue("threads", int(threads))
     if feasibility:
         b.costs[0] = [0.0] * len(b.costs[0])
-    h.passModel(b.to_lp())
-    h.run()
-    info = h.getInfo()
-    status = h.getModelStatus()
+    solver.passModel(b.to_lp())
+    solver.run()
+    info = solver.getInfo()
+    status = solver.getModelStatus()
     cap = a_w + m_w
     if status == highspy.HighsModelStatus.kOptimal:
         value, sname = float(info.objective_function_value), "optimal"
@@ -460,7 +460,7 @@ def packing_bound(cp: CompiledProblem, c: int, *, time_limit: float = 60.0,
     regions: list[tuple[int, ...]] = []
     found = 0.0
     if info.primal_solution_status == 2:
-        col = np.asarray(h.getSolution().col_value)
+        col = np.asarray(solver.getSolution().col_value)
         xv = col[x] > 0.5
         regions = [tuple(np.flatnonzero(xv[:, r]).tolist()) for r in range(m) if xv[:, r].any()]
         found = float(info.objective_function_value) if not feasibility else 0.0
@@ -524,19 +524,19 @@ def tie_possible(cp: CompiledProblem, a: int, b: int, *, time_limit: float = 10.
     caps = np.concatenate([[hi], np.full(g - 2, cap)])
     for i, j in _conflicts(indptr, ind, wts, caps):
         bld.add_row([x[i], x[j]], [1.0, 1.0], -np.inf, 1.0)
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("log_to_console", False)
-    h.setOptionValue("time_limit", float(max(time_limit, 0.5)))
-    h.setOptionValue("random_seed", 0)
+    solver = new_highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("log_to_console", False)
+    solver.setOptionValue("time_limit", float(max(time_limit, 0.5)))
+    solver.setOptionValue("random_seed", 0)
     if threads is not None:
-        h.setOptionValue("threads", int(threads))
-    h.passModel(bld.to_lp())
-    h.run()
-    status = h.getModelStatus()
+        solver.setOptionValue("threads", int(threads))
+    solver.passModel(bld.to_lp())
+    solver.run()
+    status = solver.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
         return "no"
-    if h.getInfo().primal_solution_status == 2:
+    if solver.getInfo().primal_solution_status == 2:
         return "yes"
     return "unknown"
 

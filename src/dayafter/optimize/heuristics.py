@@ -17,7 +17,6 @@ Science 220 (1983).
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -97,8 +96,7 @@ class _Search:
                  restarts: int = 1, p_flip: float = 0.5, tree_attempts: int = 20,
                  seed: int | None = None, initial: Plan | NDArray[np.integer] | None = None,
                  progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
-                 chunk: int = 2_000, keep: int = 10, shaping: float = 0.1,
-                 **extra: Any) -> None:
+                 chunk: int = 2_000, keep: int = 10, shaping: float = 0.1) -> None:
         self.steps = steps
         self.time_limit = time_limit
         self.restarts = restarts
@@ -111,8 +109,6 @@ class _Search:
         self.chunk = chunk
         self.keep = keep
         self.shaping = shaping
-        for key, val in extra.items():
-            setattr(self, key, val)
 
     def _validate(self) -> None:
         if not (1 <= self.steps <= 10**9 and 1 <= self.restarts <= 10_000 and 1 <= self.chunk <= 10**9):
@@ -313,7 +309,9 @@ class AnnealingOptimizer(_Search):
         super().__init__(steps=steps, time_limit=time_limit, restarts=restarts, p_flip=p_flip,
                          tree_attempts=tree_attempts, seed=seed, initial=initial,
                          progress=progress, cancel=cancel, chunk=chunk, keep=keep,
-                         shaping=shaping, t_start=t_start, t_end=t_end)
+                         shaping=shaping)
+        self.t_start = t_start
+        self.t_end = t_end
 
     def _schedule(self, cp: CompiledProblem) -> tuple[float, float, int]:
         scale = (np.abs(cp.w_plur).sum() + np.abs(cp.w_maj).sum() + np.abs(cp.w_str).sum()
@@ -346,7 +344,8 @@ class ShortBurstOptimizer(_Search):
         super().__init__(steps=steps, time_limit=time_limit, restarts=restarts, p_flip=p_flip,
                          tree_attempts=tree_attempts, seed=seed, initial=initial,
                          progress=progress, cancel=cancel, chunk=chunk, keep=keep,
-                         shaping=shaping, burst_length=burst_length)
+                         shaping=shaping)
+        self.burst_length = burst_length
 
     def _schedule(self, cp: CompiledProblem) -> tuple[float, float, int]:
         if self.burst_length < 1:

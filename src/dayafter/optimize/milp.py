@@ -15,12 +15,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from dayafter.progress import CancelToken
+
+if TYPE_CHECKING:
+    import highspy
 
 __all__ = ["ModelBuilder", "SolveWatch", "new_highs"]
 
@@ -65,7 +68,7 @@ class ModelBuilder:
         self.integ += [1 if integer else 0] * size
         return np.arange(start, start + size, dtype=np.int64).reshape(shape)
 
-    def add_row(self, idx: NDArray[np.integer] | list[int], val: NDArray[np.floating] | list[float],
+    def add_row(self, idx: NDArray[np.integer] | list[int], val: ArrayLike,
                 lo: float, hi: float) -> None:
         """Add the row ``lo <= sum(val * x[idx]) <= hi`` (``val`` broadcast to ``idx``)."""
         idx_a = np.asarray(idx, dtype=np.int64)
@@ -99,7 +102,7 @@ class ModelBuilder:
             self.add_row(ins + outs + [int(x[v]), int(root[v])],
                          [1.0] * len(ins) + [-1.0] * len(outs) + [-1.0, cap], 0.0, np.inf)
 
-    def to_lp(self, objective: int = 0) -> object:
+    def to_lp(self, objective: int = 0) -> highspy.HighsLp:
         """The HiGHS model (maximization of cost vector ``objective``), column-wise."""
         import highspy
 
@@ -135,7 +138,7 @@ class ModelBuilder:
 _BANNER_SHOWN = False
 
 
-def new_highs() -> Any:
+def new_highs() -> highspy.Highs:
     """A ``highspy.Highs`` with its output off.
 
     HiGHS writes a banner to the process's standard output when the first solver object is

@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -55,6 +55,9 @@ from dayafter.plan import Plan
 from dayafter.progress import CancelToken, ProgressCallback, Throttle
 from dayafter.territory import Territory
 
+if TYPE_CHECKING:
+    import highspy
+
 __all__ = ["Contraction", "MIPModel", "MIPOptimizer", "Solution", "build_model", "contract",
            "solve_model"]
 
@@ -66,7 +69,7 @@ class MIPModel:
     """A built model: the HiGHS LP data and the variable blocks needed to read a solution."""
 
     cp: CompiledProblem
-    lp: object
+    lp: highspy.HighsLp
     x: NDArray[np.int64]
     offset: float
     symmetric: bool
@@ -151,14 +154,14 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
     blocks: dict[str, NDArray[np.int64]] = {"x": x, "root": root, "flow": flow, "P": P[0],
                                              "P_all": P}
     # locks, and units the budget keeps away from a region
-    for i in np.flatnonzero(cp.lock >= 0):
+    for i in np.flatnonzero(cp.lock >= 0).tolist():
         b.lb[x[i, cp.lock[i]]] = 1.0
         for r in range(k):
             if r != cp.lock[i]:
                 b.ub[x[i, r]] = 0.0
     reach = _reachable(cp) if prune else None
     if reach is not None:
-        for i, r in zip(*np.nonzero(~reach), strict=True):
+        for i, r in np.argwhere(~reach).tolist():
             b.ub[x[i, r]] = 0.0
     symmetric = cp.interchangeable
     for i in range(n):
@@ -219,9 +222,9 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
         if cp.budget_units >= 0:
             b.add_row(x[ii, rr], 1.0, float(n - cp.budget_units) - 1e-9, np.inf)
         if cp.budget_people >= 0:
-            w = cp.budget_pop / total
-            b.add_row(x[ii, rr], w[ii], float(w.sum() - cp.budget_people / total) - 1e-12,
-                      np.inf)
+            share = cp.budget_pop / total
+            b.add_row(x[ii, rr], share[ii],
+                      float(share.sum() - cp.budget_people / total) - 1e-12, np.inf)
     # objective parts, per objective and census: (column, coefficient) lists and constants
     parts: list[list[tuple[list[int], list[float]]]] = [[([], []) for _ in range(n_c)]
                                                        for _ in objs]
@@ -302,7 +305,7 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
                         b.add_row(w, C[:, c] - thr * pop_s, -1e-12, np.inf)
                         coef = [-o.w_str[c] / T[c] for o in objs]
                     for j, cf in enumerate(coef):
-                        for i in np.flatnonzero(C[:, c] > 0):
+                        for i in np.flatnonzero(C[:, c] > 0).tolist():
                             add_part(j, cen, int(w[i]), cf * C[i, c])
                 if kind_name == "str":
                     for j, o in enumerate(objs):
@@ -327,16 +330,16 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
             plur_z.setdefault((r, cen), {})[c] = z
         elif kind == "maj":
             maj_z.setdefault((r, cen), {})[c] = z
-    for (r, cen), zs in maj_z.items():
-        if len(zs) > 1:  # above half: one community at most
-            b.add_row(list(zs.values()), 1.0, -np.inf, 1.0)
-        for c, z in zs.items():
+    for (r, cen), zmap in maj_z.items():
+        if len(zmap) > 1:  # above half: one community at most
+            b.add_row(list(zmap.values()), 1.0, -np.inf, 1.0)
+        for c, z in zmap.items():
             if c in plur_z.get((r, cen), {}):  # above half is largest
                 b.add_row([z, plur_z[(r, cen)][c]], [1.0, -1.0], -np.inf, 0.0)
     no_tie_everywhere = True
     global_ties: dict[int, set[tuple[int, int]]] = {}
-    for (r, cen), zs in plur_z.items():
-        comms_r = sorted(zs)
+    for (r, cen), zmap in plur_z.items():
+        comms_r = sorted(zmap)
         if len(comms_r) < 2:
             continue
         if not prune:
@@ -352,7 +355,7 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
             continue
         for group in _cliques(comms_r, tie):
             if len(group) > 1:
-                b.add_row([zs[c] for c in group], 1.0, -np.inf, 1.0)
+                b.add_row([zmap[c] for c in group], 1.0, -np.inf, 1.0)
         if tie:
             no_tie_everywhere = False
     if change_rows is not None and no_tie_everywhere:
@@ -396,13 +399,13 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
             if kind == RC_SHARE:
                 c = int(cp.rc_c[j])
                 if np.isfinite(rlo):
-                    coef = np.full(g, -rlo)
-                    coef[c] += 1.0
-                    b.add_row(P[cen, r], coef, -1e-9, np.inf)
+                    share_row = np.full(g, -rlo)
+                    share_row[c] += 1.0
+                    b.add_row(P[cen, r], share_row, -1e-9, np.inf)
                 if np.isfinite(rhi):
-                    coef = np.full(g, -rhi)
-                    coef[c] += 1.0
-                    b.add_row(P[cen, r], coef, -np.inf, 1e-9)
+                    share_row = np.full(g, -rhi)
+                    share_row[c] += 1.0
+                    b.add_row(P[cen, r], share_row, -np.inf, 1e-9)
             elif kind == RC_AREA and cen == 0:
                 b.add_row(x[:, r], cp.area_km2, rlo, rhi)
             elif kind == RC_LARGEST:
@@ -430,10 +433,10 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
             wts = o.census_weights if o.census_weights.size == n_c else np.ones(n_c) / n_c
             for cen in range(n_c):
                 idx, val = parts[j][cen]
-                for ii, v in zip(idx, val, strict=True):
-                    b.costs[j][ii] += wts[cen] * v
+                for col, v in zip(idx, val, strict=True):
+                    b.costs[j][col] += wts[cen] * v
                 offsets[j] += float(wts[cen] * consts[j, cen])
-    eu, ev, _w = t.graph.edges()
+    eu, ev, _ew = t.graph.edges()
     mult = np.ones(eu.size) if edge_weight is None else np.asarray(edge_weight, dtype=np.float64)
     if any(o.w_cut < 0 for o in objs) or cp.cut_cap >= 0:
         ce = b.add_vars((eu.size,), 0, 1)
@@ -456,7 +459,7 @@ def build_model(cp: CompiledProblem, objectives: Sequence[CompiledProblem] = (),
                 continue
             R = b.add_vars((k,), 0, 1)
             s = b.add_vars((1,), 0, 1, integer=True)[0]
-            for i in members:
+            for i in members.tolist():
                 for r in range(k):
                     b.add_row([R[r], x[i, r]], [1.0, -1.0], 0.0, np.inf)
             b.add_row(np.concatenate([R, [s]]), np.concatenate([np.ones(k), [-(k - 1.0)]]),
@@ -614,16 +617,16 @@ def _min_changes(cp: CompiledProblem, kind: str, r: int, c: int, cen: int,
         bld.add_row(y, sign * pop0[cand], lo - N0 - 1e-12, hi - N0 + 1e-12 if np.isfinite(hi)
                     else np.inf)
         bld.costs[0] = list(-w)  # maximize minus the changes
-        h = new_highs()
-        h.setOptionValue("time_limit", 2.0)
-        h.setOptionValue("mip_rel_gap", 1e-9)
-        h.setOptionValue("random_seed", 0)
-        h.passModel(bld.to_lp())
-        h.run()
-        st = h.getModelStatus()
+        solver = new_highs()
+        solver.setOptionValue("time_limit", 2.0)
+        solver.setOptionValue("mip_rel_gap", 1e-9)
+        solver.setOptionValue("random_seed", 0)
+        solver.passModel(bld.to_lp())
+        solver.run()
+        st = solver.getModelStatus()
         if st == highspy.HighsModelStatus.kInfeasible:
             return None, float("inf")
-        bound = -float(h.getInfo().mip_dual_bound)
+        bound = -float(solver.getInfo().mip_dual_bound)
         out.append(bound if np.isfinite(bound) else 0.0)
     return int(np.ceil(out[0] - 1e-6)), max(out[1] - 1e-9, 0.0)
 
@@ -750,9 +753,9 @@ def _reachable(cp: CompiledProblem) -> NDArray[np.bool_] | None:
         from collections import deque
 
         dq: deque[int] = deque()
-        for u in np.flatnonzero(cp.start == r):
+        for u in np.flatnonzero(cp.start == r).tolist():
             dist[u] = 0
-            dq.append(int(u))
+            dq.append(u)
         while dq:
             u = dq.popleft()
             for p in range(indptr[u], indptr[u + 1]):
@@ -875,7 +878,7 @@ def _warm_values(model: MIPModel, a: NDArray[np.int64]) -> NDArray[np.float64] |
         val[bl["S"]] = np.cumsum(rootv, axis=0)
     xv = np.zeros((n, k))
     xv[np.arange(n), a] = 1.0
-    for kind, r, c, par, z, w, cen in model.conds:
+    for kind, r, c, cpar, z, wcols, cen in model.conds:
         P = Ps[cen]
         N = P.sum(axis=1)
         T = Cs[cen].sum(axis=0)
@@ -889,9 +892,9 @@ def _warm_values(model: MIPModel, a: NDArray[np.int64]) -> NDArray[np.float64] |
         elif kind == "homog":
             on = c == P[r].argmax()
         else:
-            on = P[r, c] >= par * N[r]
+            on = P[r, c] >= cpar * N[r]
         val[z] = 1.0 if on else 0.0
-        val[w] = xv[:, r] * val[z]
+        val[wcols] = xv[:, r] * val[z]
     for j, parts in enumerate(model.parts):
         key = f"worst_{j}"
         if key in bl:
@@ -1038,8 +1041,9 @@ class MIPOptimizer:
             note(0.0, message="MIP: bounding each community's term (packing relaxation)")
             db = decomposition_bound(cp, time_limit=self.time_limit * self.decompose_share,
                                      threads=self.threads)
-            note(time.perf_counter() - t_start,
-                 message=f"MIP: bound by community {db.value:.6g}", bound=db.value)
+            if db is not None:
+                note(time.perf_counter() - t_start,
+                     message=f"MIP: bound by community {db.value:.6g}", bound=db.value)
         self.decomposition_ = db
         caps = None
         if db is not None:

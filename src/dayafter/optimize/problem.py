@@ -824,9 +824,9 @@ def _compile(p: Problem, t: Territory) -> CompiledProblem:
     pop = table.sum(axis=1)
     total = float(pop.sum())
     totals = table.sum(axis=0)
-    for c, tab in zip(censuses, tables, strict=True):
+    for cen, tab in zip(censuses, tables, strict=True):
         if float(tab.sum()) <= 0:
-            raise InfeasibleError(f"census {c!r} has no people", hint="use another census")
+            raise InfeasibleError(f"census {cen!r} has no people", hint="use another census")
     ideal = total / k
     start = None if p.start is None else p.start.assignment.astype(np.int64)
     if p.start is not None:
@@ -839,7 +839,7 @@ def _compile(p: Problem, t: Territory) -> CompiledProblem:
             if p.tolerance is None:
                 return np.full(k, 0.0 if sign < 0 else np.inf)
             if balance == "plan" and start_pop is not None:
-                return start_pop * (1.0 + sign * p.tolerance)
+                return np.asarray(start_pop * (1.0 + sign * p.tolerance), dtype=np.float64)
             return np.full(k, ideal * (1.0 + sign * p.tolerance))
         arr = np.asarray(val, dtype=np.float64)
         if arr.ndim == 0:
@@ -868,10 +868,10 @@ def _compile(p: Problem, t: Territory) -> CompiledProblem:
         if term.metric in _COMMUNITY_METRICS:
             target = {"empowerment_plurality": w_plur, "empowerment_majority": w_maj,
                       "stranded": w_str}[term.metric]
-            for c in term.communities:
-                j = comm(c, f"objective term {term.label}")
+            for cn in term.communities:
+                j = comm(cn, f"objective term {term.label}")
                 if totals[j] <= 0:
-                    raise ConfigError(f"community {c!r} has no people in census {census!r}, so "
+                    raise ConfigError(f"community {cn!r} has no people in census {census!r}, so "
                                       f"{term.metric} is undefined for it",
                                       hint="drop it from the objective")
                 target[j] += term.weight
@@ -911,10 +911,11 @@ def _compile(p: Problem, t: Territory) -> CompiledProblem:
             b = c.min if kind in (CC_EMP_PLUR, CC_EMP_MAJ) else c.max
             if b is None:  # abs_max on a non-negative share acts as max
                 b = c.abs_max
-            for j in np.flatnonzero(sel):
+            assert b is not None  # _check_supported requires the bound each metric needs
+            for j in np.flatnonzero(sel).tolist():
                 cc_kind.append(kind)
-                cc_g.append(int(j))
-                cc_bound.append(float(b))  # type: ignore[arg-type]
+                cc_g.append(j)
+                cc_bound.append(float(b))
             continue
         if m == "cut_edges":
             cap = min(v for v in (c.max, c.abs_max) if v is not None)

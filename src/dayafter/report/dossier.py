@@ -114,6 +114,9 @@ class Dossier:
     extras
         Extra sections (e.g. :class:`dayafter.report.article140.Article140Section`): objects with
         ``section_id``, ``title``, ``html(dossier)``, ``tables()`` and ``manifest()``.
+    engine_outputs
+        Plan name to the :class:`dayafter.criteria.EngineOutputs` its criteria read (empty when
+        no criterion reads an engine).
     """
 
     title: str
@@ -135,6 +138,7 @@ class Dossier:
     labels_ar: Mapping[str, str] = field(default_factory=dict)
     census_comparison: pd.DataFrame | None = None
     extras: tuple[Any, ...] = ()
+    engine_outputs: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def plans(self) -> list[Plan]:
@@ -160,7 +164,7 @@ class Dossier:
         from dayafter.comparison import comparison_table
 
         return comparison_table(self.evaluations, community_labels=dict(self.labels),
-                                criteria=self.criteria)
+                                criteria=self.criteria, engines=self.engine_outputs)
 
     def ensemble_table(self) -> pd.DataFrame:
         """Per charted metric: the ensemble's median and 5-95% range, and each plan's value and
@@ -357,6 +361,9 @@ def build_dossier(
     extras: Sequence[Any] = (),
     draws: int = 0,
     seed: int = 0,
+    engine_data: Any = None,
+    settle_rules: Sequence[str] | None = None,
+    settle_census: str | None = None,
 ) -> Dossier:
     """Evaluate ``plans`` and assemble a dossier.
 
@@ -414,6 +421,11 @@ def build_dossier(
         Census draws (0: none) and their seed: adds the uncertainty section first among the extras
         (ranges, robust/fragile verdicts, pass shares, sensitivity;
         :class:`dayafter.report.uncertainty.UncertaintySection`).
+    engine_data, settle_rules, settle_census
+        With ``draws``: a :class:`dayafter.outcomes.EngineData` whose engines (councils, security,
+        the settlement against its reference under ``settle_rules``, on ``settle_census``) the
+        uncertainty section runs on the same draws, adding seat, requirement, shortfall and
+        transfer ranges.
 
     Returns
     -------
@@ -446,6 +458,7 @@ def build_dossier(
 
         ctx = MapContext(territory)
     sections = []
+    engine_outs: dict[str, Any] = {}
     for p, ev in zip(plans, evs, strict=True):
         figs: dict[str, bytes] = {}
         if ctx is not None:
@@ -471,8 +484,15 @@ def build_dossier(
             if assessment is not None:
                 sec_df = security_region_table(assessment, p)
                 sec_forces = security_forces_table(assessment)
+        engines = None
+        if engine_data is not None and criteria:
+            from dayafter.outcomes import engine_outputs
+
+            engines = engine_outputs(territory, p, criteria, engine_data, censuses=list(ev.censuses))
+            if engines is not None:
+                engine_outs[p.name] = engines
         sections.append(PlanSection(
-            plan=p, evaluation=ev, criteria=tuple(check_criteria(ev, criteria)),
+            plan=p, evaluation=ev, criteria=tuple(check_criteria(ev, criteria, engines=engines)),
             is_reference=reference is not None and p == reference, figures=figs,
             councils=council_df, council_notes=council_notes, security=sec_df,
             security_forces=sec_forces, assessment=assessment,
@@ -487,7 +507,10 @@ def build_dossier(
 
         extras = [uncertainty_section(territory, plans, draws=draws, seed=seed, reference=reference,
                                       criteria=criteria, labels=labels, threshold=threshold,
-                                      censuses=list(evs[0].censuses)), *extras]
+                                      censuses=list(evs[0].censuses), engines=engine_data,
+                                      engine_census=censuses[0] if censuses else None,
+                                      settle_census=settle_census, settle_rules=settle_rules),
+                  *extras]
     ens_figs: dict[str, bytes] = {}
     if ensemble is not None:
         ens_figs = _ensemble_figures(ensemble, evs, labels, list(evs[0].censuses),
@@ -545,6 +568,7 @@ def build_dossier(
         labels_ar=dict(labels_ar or {}),
         census_comparison=census_comparison,
         extras=tuple(extras),
+        engine_outputs=engine_outs,
     )
 
 

@@ -9,7 +9,13 @@
 * per plan: the share of draws in which each criterion passes, and the fragile findings;
 * per plan other than the reference: the share of paired draws in which it beats the reference;
 * a sensitivity chart per census: stranded share against the stranded threshold (5-20%), point
-  line and 90% band, one panel per community whose share jumps in that range.
+  line and 90% band, one panel per community whose share jumps in that range;
+* per plan, the engines the report runs, over the same draws (:func:`dayafter.outcomes.
+  engine_draw_results`): council seats per region and community, the security requirement and
+  shortfall per region, and the settlement's transfers per release rule and party, each with its
+  point value, 90% range and a robust/fragile verdict on the finding it supports (holds a seat,
+  holds a majority, is short of forces, pays or receives); criteria on engine outputs get their
+  pass shares from the same runs.
 """
 
 from __future__ import annotations
@@ -21,12 +27,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from dayafter.criteria import Criterion
+from dayafter.outcomes import EngineData
 from dayafter.plan import Plan
 from dayafter.territory import Territory
+from dayafter.uncertainty.verdicts import DEFAULT_STABLE
 
-__all__ = ["UncertaintySection", "interval_svg", "uncertainty_section", "uncertainty_table"]
+__all__ = ["UncertaintySection", "council_ranges_table", "engine_ranges", "interval_svg",
+           "security_ranges_table", "transfer_ranges_table", "uncertainty_section",
+           "uncertainty_table"]
 
 _METRICS = (("empowerment_plurality", "empowered (plurality)"),
             ("empowerment_majority", "empowered (majority)"), ("stranded", "stranded"))
@@ -53,6 +64,9 @@ class UncertaintySection:
         The stranded threshold of the evaluation.
     figures
         PNG charts: ``intervals:<census>`` and ``sensitivity:<census>``.
+    engines
+        Engine ranges (:func:`engine_ranges`): ``councils``, ``security`` and ``transfers`` rows
+        (every plan), and ``meta`` (draws the security LP and the settlement ran on).
     """
 
     draws: int
@@ -65,6 +79,7 @@ class UncertaintySection:
     threshold: float = 0.10
     figures: Mapping[str, bytes] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
+    engines: Mapping[str, Any] = field(default_factory=dict)
 
     section_id = "uncertainty"
     title = "How sure: ranges over census draws"
@@ -82,15 +97,26 @@ class UncertaintySection:
 
     # -------------------------------------------- the dossier's extra-section protocol
     def tables(self) -> dict[str, pd.DataFrame]:
-        """XLSX sheets: ``uncertainty``, ``uncertainty criteria``, ``uncertainty paired``."""
-        return {"uncertainty": uncertainty_table(self, labels=self.labels),
-                "uncertainty criteria": criteria_table(self),
-                "uncertainty paired": paired_table(self, labels=self.labels)}
+        """XLSX sheets: ``uncertainty``, ``uncertainty criteria``, ``uncertainty paired``, and
+        ``uncertainty councils``, ``uncertainty security``, ``uncertainty transfers`` when those
+        engines ran."""
+        out = {"uncertainty": uncertainty_table(self, labels=self.labels),
+               "uncertainty criteria": criteria_table(self),
+               "uncertainty paired": paired_table(self, labels=self.labels)}
+        for key, table in (("councils", council_ranges_table), ("security", security_ranges_table),
+                           ("transfers", transfer_ranges_table)):
+            if self.engines.get(key):
+                out[f"uncertainty {key}"] = table(self)
+        return out
 
     def manifest(self) -> dict[str, Any]:
-        """Draws, seed and the census model (every figure of the section follows from them)."""
-        return {"draws": self.draws, "seed": self.seed, "threshold": self.threshold,
-                "model": dict(self.model)}
+        """Draws, seed and the census model (every figure of the section follows from them), and
+        the draws the engines ran on."""
+        out = {"draws": self.draws, "seed": self.seed, "threshold": self.threshold,
+               "model": dict(self.model)}
+        if self.engines.get("meta"):
+            out["engines"] = dict(self.engines["meta"])
+        return out
 
     def html(self, dossier: Any = None) -> str:
         """The section's body: explanation, charts, tables with interval bars, reasons."""
@@ -109,11 +135,31 @@ def uncertainty_section(
     threshold: float = 0.10,
     censuses: Sequence[str] | None = None,
     charts: bool = True,
+    engines: EngineData | None = None,
+    engine_census: str | None = None,
+    settle_census: str | None = None,
+    settle_rules: Sequence[str] | None = None,
+    max_lp: int = 100,
+    max_solves: int = 1000,
 ) -> UncertaintySection:
     """Evaluate ``plans`` (and the reference) on ``draws`` census draws and keep the report's view.
 
     The draws come from :class:`dayafter.uncertainty.CensusModel` with its default error model;
     every plan is evaluated on the same draws (paired).
+
+    Parameters
+    ----------
+    engines
+        What the engines need (:class:`dayafter.outcomes.EngineData`): the engines it has data
+        for run on the same draws (councils on every census, security and the settlement on
+        ``engine_census``), and criteria on engine outputs read them (see :func:`engine_ranges`).
+    engine_census, settle_census
+        Census of the security and settlement ranges (default: the first census evaluated, as the
+        report's point security and settlement), and of the settlement when it differs.
+    settle_rules
+        Release rules of the transfer ranges (default: ``engines.release_rule``).
+    max_lp, max_solves
+        Draws the security LP and the settlement run on (the first ones).
     """
     from dayafter.uncertainty import (
         CensusModel,
@@ -134,9 +180,22 @@ def uncertainty_section(
     summaries: dict[str, Any] = {}
     sweeps: dict[str, Any] = {}
     paired: dict[str, Any] = {}
+    names = list(cd.census_names)
+    rows: dict[str, list[dict[str, Any]]] = {"councils": [], "security": [], "transfers": []}
+    meta: dict[str, Any] = {}
     for dev in devs[: len(plist)]:
         name = dev.plan.name
-        summaries[name] = summary_dict(dev, criteria=criteria, labels=labels, regions=False)
+        eng_point = eng_draws = None
+        if engines is not None:
+            eng_point, eng_draws, plan_rows, plan_meta = _plan_engines(
+                territory, dev.plan, engines, cd, criteria, names=names,
+                census=engine_census if engine_census is not None else names[0],
+                settle_census=settle_census, rules=settle_rules, labels=labels, max_lp=max_lp, max_solves=max_solves)
+            for key, r in plan_rows.items():
+                rows[key].extend(r)
+            meta.update(plan_meta)
+        summaries[name] = summary_dict(dev, criteria=criteria, labels=labels, regions=False,
+                                       engines=eng_point, engine_draws=eng_draws)
         sweeps[name] = {c: s.to_dict() for c, s in threshold_sweep(dev).items()}
         if ref_dev is not None and dev is not ref_dev:
             paired[name] = {k: v.to_dict() for k, v in compare_draws(dev, ref_dev).items()
@@ -144,7 +203,8 @@ def uncertainty_section(
     sec = UncertaintySection(draws=int(draws), seed=int(seed), model=cd.describe(),
                              summaries=summaries, sweeps=sweeps, paired=paired,
                              reference=None if reference is None else reference.name,
-                             threshold=float(threshold), labels=labels)
+                             threshold=float(threshold), labels=labels,
+                             engines={**rows, "meta": meta} if engines is not None else {})
     if not charts:
         return sec
     figs: dict[str, bytes] = {}
@@ -156,6 +216,201 @@ def uncertainty_section(
     from dataclasses import replace
 
     return replace(sec, figures=figs)
+
+
+def _plan_engines(territory: Territory, plan: Plan, data: EngineData, cd: Any,
+                  criteria: Sequence[Criterion], *, names: Sequence[str], census: str,
+                  settle_census: str | None, rules: Sequence[str] | None,
+                  labels: Mapping[str, str], max_lp: int, max_solves: int,
+                  ) -> tuple[Any, Any, dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    """Run the engines ``data`` has data for on the draws; the point and draw outputs the criteria
+    read (``None`` when they read none or lack data); the table rows; the draws each engine used."""
+    from dayafter.outcomes import (
+        engine_draw_results,
+        engine_draws,
+        engine_outputs,
+        engines_available,
+        engines_needed,
+    )
+    from dayafter.uncertainty import EngineDraws
+
+    need = engines_needed(criteria)
+    run = engines_available(data)
+    is_ref = data.reference is not None and (plan.name == data.reference.name
+                                             or plan == data.reference)
+    if is_ref and "settle" not in need:
+        run.discard("settle")  # nothing moves against itself: no transfer ranges to show
+    use_rules = list(rules) if rules else [data.release_rule]
+    if "settle" in need and data.release_rule not in use_rules:
+        use_rules.append(data.release_rule)
+    res = engine_draw_results(territory, plan, data, cd, run, censuses=names, census=census,
+                              settle_census=settle_census, rules=use_rules, max_lp=max_lp,
+                              max_solves=max_solves)
+    point = draws = None
+    if need and need <= engines_available(data):
+        point = engine_outputs(territory, plan, criteria, data, censuses=names)
+        if need <= {"councils"} or (census == names[-1] and settle_census in (None, census)):
+            draws = EngineDraws.collect(councils=res.get("councils"), security=res.get("security"),
+                                        settlement=res.get("settle"), rule=data.release_rule)
+        else:  # criteria read security and transfers on the current (last) census
+            draws = engine_draws(territory, plan, criteria, data, cd, censuses=names,
+                                 max_lp=max_lp, max_solves=max_solves)
+    meta: dict[str, Any] = {}
+    if "security" in res:
+        meta["security"] = {"census": census, "lp_draws": res["security"].n_lp_draws}
+    if is_ref:
+        res = {k: v for k, v in res.items() if k != "settle"}
+    if "settle" in res:
+        meta["settle"] = {"census": settle_census or census, "rules": use_rules,
+                          "solved": res["settle"].solved}
+    return point, draws, engine_ranges(res, plan.name, labels=labels), meta
+
+
+def _agreement(event: NDArray[np.bool_], point: bool) -> float:
+    """Share of draws agreeing with the finding ``point`` (NaN without draws)."""
+    if event.size == 0:
+        return float("nan")
+    return float(np.mean(event == point))
+
+
+def engine_ranges(results: Mapping[str, Any], plan: str, *, labels: Mapping[str, str] | None = None,
+                  stable: float = DEFAULT_STABLE) -> dict[str, list[dict[str, Any]]]:
+    """Rows of the report's engine range tables from :func:`dayafter.outcomes.engine_draw_results`.
+
+    Each row carries the point value (on the census as given), p05/p50/p95 over the draws and a
+    verdict on the finding it supports, as for the metrics (:mod:`dayafter.uncertainty.verdicts`):
+    robust when at least ``stable`` of the draws agree with the point finding.
+
+    * ``councils``: per census, region and community with a seat in some draw; findings "holds a
+      seat" and "holds a majority of the council".
+    * ``security``: per region and in total, the requirement and the shortfall; finding "is short
+      of forces" (the shortfall rests on the draws the LP ran on).
+    * ``transfers``: per release rule and party (and the outside money), the transfer; finding
+      "receives money" / "pays money" / "neither".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dayafter.councils import CouncilRules
+    >>> from dayafter.outcomes import EngineData, engine_draw_results
+    >>> from dayafter.plan import Plan, Region
+    >>> from dayafter.testing.grids import grid_territory
+    >>> from dayafter.uncertainty import CensusModel
+    >>> t = grid_territory(1, 2, communities=np.array([[900.0, 100], [200, 800]]))
+    >>> plan = Plan(np.array([0, 1]), (Region("W"), Region("E")), territory_hash=t.content_hash)
+    >>> res = engine_draw_results(t, plan, EngineData(council_rules=CouncilRules(size=9)),
+    ...                           CensusModel(t).draw(50, seed=1), ["councils"])
+    >>> rows = engine_ranges(res, plan.name)["councils"]
+    >>> [(r["region"], r["community"], r["seats"], r["verdict"]) for r in rows]
+    [('W', 'a', 8, 'robust'), ('W', 'b', 1, 'robust'), ('E', 'a', 2, 'robust'), ('E', 'b', 7, 'robust')]
+    """
+    labels = dict(labels or {})
+    out: dict[str, list[dict[str, Any]]] = {"councils": [], "security": [], "transfers": []}
+
+    def verdict(agree: Sequence[tuple[float, str]]) -> tuple[str, str]:
+        weak = [why for a, why in agree if np.isfinite(a) and a < stable]
+        return ("fragile", "; ".join(weak)) if weak else ("robust", "")
+
+    cdr = results.get("councils")
+    if cdr is not None:
+        summ = cdr.summary()
+        for cname, regions in summ.items():
+            S = cdr.seats[cname]
+            for j, reg in enumerate(regions):
+                total = S[:, j, :].sum(axis=1)
+                pt_total = sum(c["point"] for c in reg["communities"].values())
+                for comm, f in reg["communities"].items():
+                    c = cdr.communities.index(comm)
+                    has, maj = S[:, j, c] > 0, (2 * S[:, j, c] > total) & (total > 0)
+                    pt_has, pt_maj = f["point"] > 0, 2 * f["point"] > pt_total > 0
+                    name = labels.get(comm, comm)
+                    v, why = verdict([
+                        (_agreement(has, pt_has), f"{'holds' if pt_has else 'no'} seat in "
+                         f"{100 * _agreement(has, pt_has):.0f}% of draws"),
+                        (_agreement(maj, pt_maj), f"{'' if pt_maj else 'no '}majority in "
+                         f"{100 * _agreement(maj, pt_maj):.0f}% of draws")])
+                    out["councils"].append({
+                        "plan": plan, "census": cname, "region": reg["region"], "community": name,
+                        "seats": f["point"], "p05": f["p05"], "p50": f["p50"], "p95": f["p95"],
+                        "size p05": reg["size"]["p05"], "size p95": reg["size"]["p95"],
+                        "seat share": f["any_seat"], "majority share": f["majority"],
+                        "verdict": v, "reason": f"{name} in {reg['region']}: {why}" if why else ""})
+    sdr = results.get("security")
+    if sdr is not None:
+        summ = sdr.summary()
+        a = sdr.region_of_unit
+        scopes = [("all regions", summ, np.ones(a.size, dtype=bool))]
+        scopes += [(r["region"], r, a == j) for j, r in enumerate(summ["regions"])]
+        for label, r, units in scopes:
+            sh = r.get("shortfall")
+            short = np.asarray(sdr.shortfall)[:, units].sum(axis=1) > 1e-6
+            pt_short = sh is not None and sh["point"] > 1e-6
+            agree = _agreement(short, pt_short) if sh is not None else float("nan")
+            v, why = verdict([(agree, f"{'short' if pt_short else 'covered'} in "
+                                      f"{100 * agree:.0f}% of {short.size} draws")])
+            req = r["requirement"]
+            out["security"].append({
+                "plan": plan, "census": summ["census"], "region": label,
+                "requirement": req["point"], "requirement p05": req["p05"],
+                "requirement p95": req["p95"],
+                "shortfall": None if sh is None else sh["point"],
+                "shortfall p05": None if sh is None else sh["p05"],
+                "shortfall p95": None if sh is None else sh["p95"],
+                "short share": r.get("short_share"), "verdict": v if sh is not None else "",
+                "reason": f"{label}: {why}" if why else ""})
+    tdr = results.get("settle")
+    if tdr is not None:
+        summ = tdr.summary()
+        for rule, st in summ["settlements"].items():
+            T = np.asarray(tdr.transfers[rule])
+            cols = [*((p, T[:, i], f) for i, (p, f) in enumerate(st["parties"].items())),
+                    ("outside money", T.sum(axis=1), st["outside_money"])]
+            # a transfer within rounding of zero is zero (sums of large transfers leave ~1e-6)
+            scale = max(float(np.abs(T).max(initial=0.0)),
+                        *(abs(f["point"]) for f in st["parties"].values()))
+            tol = 1e-9 * scale + 1e-9
+            for party, x, f in cols:
+                sign0 = 0 if abs(f["point"]) <= tol else int(np.sign(f["point"]))
+                signs = np.where(np.abs(x) <= tol, 0, np.sign(x)).astype(int)
+                agree = _agreement(signs == sign0, True)
+                word = {1: "receives", -1: "pays", 0: "neither pays nor receives"}[sign0]
+                v, why = verdict([(agree, f"{word} in {100 * agree:.0f}% of {x.size} draws")])
+                out["transfers"].append({
+                    "plan": plan, "rule": rule, "party": party, "unit": tdr.value_unit,
+                    "transfer": f["point"], "p05": f["p05"], "p50": f["p50"], "p95": f["p95"],
+                    "allocation changes": st["allocation_changes"], "verdict": v,
+                    "reason": f"{party} ({rule}): {why}" if why else ""})
+    return out
+
+
+def _rows_table(sec: UncertaintySection, key: str, columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame(list(sec.engines.get(key, [])), columns=list(columns))
+
+
+_COUNCIL_COLS = ("plan", "census", "region", "community", "seats", "p05", "p50", "p95", "size p05",
+                 "size p95", "seat share", "majority share", "verdict", "reason")
+_SECURITY_COLS = ("plan", "census", "region", "requirement", "requirement p05", "requirement p95",
+                  "shortfall", "shortfall p05", "shortfall p95", "short share", "verdict", "reason")
+_TRANSFER_COLS = ("plan", "rule", "party", "unit", "transfer", "p05", "p50", "p95",
+                  "allocation changes", "verdict", "reason")
+
+
+def council_ranges_table(sec: UncertaintySection) -> pd.DataFrame:
+    """Council seats per plan, census, region and community: point, p05/p50/p95, the council size
+    range, the shares of draws with a seat and with a majority, verdict and reason."""
+    return _rows_table(sec, "councils", _COUNCIL_COLS)
+
+
+def security_ranges_table(sec: UncertaintySection) -> pd.DataFrame:
+    """Security per plan and region (and in total): requirement and shortfall with their ranges,
+    the share of draws short of forces, verdict and reason."""
+    return _rows_table(sec, "security", _SECURITY_COLS)
+
+
+def transfer_ranges_table(sec: UncertaintySection) -> pd.DataFrame:
+    """Transfers per plan, release rule and party (and the outside money): point, p05/p50/p95, the
+    share of draws whose allocation differs, verdict and reason."""
+    return _rows_table(sec, "transfers", _TRANSFER_COLS)
 
 
 def uncertainty_table(sec: UncertaintySection, *, labels: Mapping[str, str] | None = None,
@@ -410,6 +665,7 @@ def section_html(sec: UncertaintySection) -> str:
         out.append("<h3>Criteria: share of draws in which each passes</h3>" + html_table(
             crit, text_columns=("plan", "criterion", "census", "result", "verdict", "reason"),
             table_id="uncertainty-criteria"))
+    out.extend(_engine_html(sec))
     paired = paired_table(sec, labels=labels)
     if len(paired):
         out.append(f"<h3>Against the reference {escape(sec.reference or '')}: share of paired draws "
@@ -417,3 +673,40 @@ def section_html(sec: UncertaintySection) -> str:
                        paired, text_columns=("plan", "census", "metric", "community"),
                        table_id="uncertainty-paired"))
     return "\n".join(out)
+
+
+def _engine_html(sec: UncertaintySection) -> list[str]:
+    """The engine range tables (councils, security, transfers), fragile verdicts in red."""
+    from markupsafe import escape
+
+    from dayafter.report.render import html_table
+
+    meta = sec.engines.get("meta", {})
+    lp = escape(meta.get("security", {}).get("lp_draws"))
+    solved = escape(meta.get("settle", {}).get("solved"))
+    parts = [
+        ("councils", council_ranges_table, "Councils over the draws: seats per region and community",
+         "Seats on the census as given and the range holding 90% of the draws; the shares of draws "
+         "in which the community holds a seat and a majority. Fragile: fewer than 95% of the draws "
+         "agree on whether it holds a seat or a majority."),
+        ("security", security_ranges_table, "Security over the draws: requirement and shortfall",
+         f"Personnel required (every draw) and short (the allocation LP, on the first {lp} draws). "
+         "Fragile: fewer than 95% of the draws agree on whether the region is short."),
+        ("transfers", transfer_ranges_table,
+         "Settlement over the draws: transfers against the reference",
+         "Money each party receives (negative: pays) under each release rule, on the first "
+         f"{solved} draws; allocation changes: share of draws in which the holder of some unit "
+         "differs. Fragile: fewer than 95% of the draws agree on whether the party pays or "
+         "receives."),
+    ]
+    text = ("plan", "census", "region", "community", "rule", "party", "unit", "verdict", "reason")
+    out: list[str] = []
+    for key, table, title, note in parts:
+        df = table(sec)
+        if not len(df):
+            continue
+        fragile = {(i, "verdict"): "fail" for i, v in enumerate(df["verdict"]) if v == "fragile"}
+        out.append(f"<h3>{escape(title)}</h3><p class=\"note\">{note}</p>"
+                   + html_table(df, text_columns=text, cell_classes=fragile,
+                                table_id=f"uncertainty-{key}"))
+    return out

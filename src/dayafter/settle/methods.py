@@ -546,6 +546,17 @@ def compensate(
         ``"min-subsidy"`` when the allocation is not envy-freeable (some parties would all gain by
         swapping their units round a cycle, so no payment removes envy); ``"efeq"`` when the
         condition of :func:`efeq_transfers` fails.
+
+    Examples
+    --------
+    A holds u1 and u3, B holds u2. B values A's units at 2 + 4 = 6 and its own at 5: the smallest
+    outside payment that removes all envy is 1 to B.
+
+    >>> import numpy as np
+    >>> from dayafter.settle import ClaimsProblem
+    >>> pr = ClaimsProblem(("A", "B"), ("u1", "u2", "u3"), np.array([[6.0, 1.0, 3.0], [2.0, 5.0, 4.0]]))
+    >>> compensate(pr, np.array([0, 1, 0])).transfers.tolist()
+    [0.0, 1.0]
     """
     v = problem.values
     p, m = v.shape
@@ -730,7 +741,38 @@ METHODS: dict[str, Callable[[ClaimsProblem], Settlement]] = {
 
 
 def settle(problem: ClaimsProblem, method: str, **options: Any) -> Settlement:
-    """Run the settlement method called ``method`` (a key of :data:`METHODS`)."""
+    """Run the settlement method called ``method`` (a key of :data:`METHODS`).
+
+    Parameters
+    ----------
+    problem
+        The claims problem: each party's value of each disputed unit.
+    method
+        A key of :data:`METHODS` (``"knaster"``, ``"max-nash-welfare"``, ...).
+    **options
+        Passed to the method.
+
+    Returns
+    -------
+    Settlement
+
+    Raises
+    ------
+    ConfigError
+        An unknown method (the hint lists the known ones).
+
+    Examples
+    --------
+    Knaster's procedure gives each unit to its highest valuer and balances the money so that each
+    party gets its fair share plus an equal part of the surplus:
+
+    >>> import numpy as np
+    >>> from dayafter.settle import ClaimsProblem
+    >>> pr = ClaimsProblem(("A", "B"), ("u1", "u2", "u3"), np.array([[6.0, 1.0, 3.0], [2.0, 5.0, 4.0]]))
+    >>> s = settle(pr, "knaster")
+    >>> s.shares.argmax(axis=0).tolist(), s.transfers.tolist()
+    ([0, 1, 1], [1.25, -1.25])
+    """
     try:
         fn = METHODS[method]
     except KeyError:

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from dayafter._util import finite
 from dayafter.errors import ConfigError
 from dayafter.uncertainty.evaluate import DrawEvaluation
 from dayafter.uncertainty.summary import quantiles
@@ -81,14 +82,11 @@ class Paired:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        def f(x: float) -> float | None:
-            return float(x) if np.isfinite(x) else None
-
         return {"direction": {1: "higher", -1: "lower", 0: "neutral"}[self.direction],
                 "a_better": self.a_better, "b_better": self.b_better, "tie": self.tie,
-                "point_a": f(self.point_a), "point_b": f(self.point_b),
-                "difference": {"p05": f(self.diff_q[0]), "p50": f(self.diff_q[1]),
-                               "p95": f(self.diff_q[2])}}
+                "point_a": finite(self.point_a), "point_b": finite(self.point_b),
+                "difference": {"p05": finite(self.diff_q[0]), "p50": finite(self.diff_q[1]),
+                               "p95": finite(self.diff_q[2])}}
 
 
 def _same_draws(a: DrawEvaluation, b: DrawEvaluation) -> bool:
@@ -107,10 +105,31 @@ def compare_draws(a: DrawEvaluation, b: DrawEvaluation, *, tol: float = 1e-12) -
     tol
         Differences within ``tol`` (relative to the larger magnitude) count as ties.
 
+    Returns
+    -------
+    dict
+        Figure key (``<census>/<metric>[:<community>]``) to :class:`Paired`: the shares of draws
+        in which A is better, B is better and both tie, and the range of the difference.
+
     Raises
     ------
     ConfigError
         When the two evaluations used different draws (the comparison would not be paired).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dayafter.plan import Plan, Region
+    >>> from dayafter.testing.grids import grid_territory
+    >>> from dayafter.uncertainty import CensusModel, ErrorModel, evaluate_draws
+    >>> t = grid_territory(1, 3, communities=np.array([[90.0, 10], [60, 40], [10, 90]]))
+    >>> r = (Region("W"), Region("E"))
+    >>> a = Plan(np.array([0, 0, 1]), r, territory_hash=t.content_hash, name="a")
+    >>> b = Plan(np.array([0, 1, 1]), r, territory_hash=t.content_hash, name="b")
+    >>> da, db = evaluate_draws(t, [a, b], CensusModel(t, ErrorModel(unknown_error=0.2)).draw(100, seed=1))
+    >>> p = compare_draws(da, db)["census/stranded:a"]
+    >>> p.a_better + p.b_better + p.tie
+    1.0
     """
     if not _same_draws(a, b):
         raise ConfigError("the two plans were evaluated on different census draws",

@@ -270,6 +270,18 @@ def evaluate_draws(
     -----
     O(d n p g) for the tally of ``p`` plans and O(d K g^2) for the metrics of their ``K``
     regions, in compiled loops (:mod:`dayafter._kernels.draws`); no Python loop over draws.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dayafter.plan import Plan, Region
+    >>> from dayafter.testing.grids import grid_territory
+    >>> from dayafter.uncertainty import CensusModel, ErrorModel
+    >>> t = grid_territory(1, 3, communities=np.array([[90.0, 10], [60, 40], [10, 90]]))
+    >>> a = Plan(np.array([0, 0, 1]), (Region("W"), Region("E")), territory_hash=t.content_hash)
+    >>> dev = evaluate_draws(t, a, CensusModel(t, ErrorModel(unknown_error=0.2)).draw(100, seed=1))
+    >>> dev.censuses["census"].stranded.shape   # [draws, communities]
+    (100, 2)
     """
     single = isinstance(plans, Plan)
     plist: list[Plan] = [plans] if isinstance(plans, Plan) else list(plans)

@@ -22,7 +22,6 @@ draws extends the quick answer instead of replacing it.
 
 from __future__ import annotations
 
-import math
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
@@ -30,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from dayafter._util import finite
 from dayafter.criteria import Criterion, EngineOutputs
 from dayafter.metrics.evaluate import DEFAULT_THRESHOLD
 from dayafter.plan import Plan
@@ -79,8 +79,8 @@ def summary_dict(dev: DrawEvaluation, *, criteria: Sequence[Criterion] = (),
     figures: dict[str, Any] = {}
     for i, key in enumerate(keys):
         p05, p50, p95 = q[i]
-        entry: dict[str, Any] = {"point": _num(pts.get(key, np.nan)), "p05": _num(p05),
-                                 "p50": _num(p50), "p95": _num(p95)}
+        entry: dict[str, Any] = {"point": finite(pts.get(key, np.nan)), "p05": finite(p05),
+                                 "p50": finite(p50), "p95": finite(p95)}
         v = fv.get(key)
         if v is not None:
             entry["verdict"] = v.verdict
@@ -109,11 +109,6 @@ def summary_dict(dev: DrawEvaluation, *, criteria: Sequence[Criterion] = (),
         reg[cname] = rows
     return {"draws": dev.draws.describe(), "figures": figures, "criteria": crit_out,
             "regions": reg, "verdicts": [v.to_dict() for v in vs]}
-
-
-def _num(x: float) -> float | None:
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 _CACHE: weakref.WeakKeyDictionary[Territory, dict[tuple[Any, ...], CensusDraws]] = \

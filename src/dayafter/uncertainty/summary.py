@@ -11,13 +11,14 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from dayafter._util import finite
 
 __all__ = ["QUANTILES", "Range", "quantiles", "summarise"]
 
@@ -49,8 +50,7 @@ class Range:
 
     def to_dict(self) -> dict[str, float | None]:
         """JSON-ready (non-finite values become ``None``)."""
-        return {k: (float(v) if math.isfinite(v) else None)
-                for k, v in (("point", self.point), ("p05", self.p05), ("p50", self.p50),
+        return {k: finite(v) for k, v in (("point", self.point), ("p05", self.p05), ("p50", self.p50),
                              ("p95", self.p95))}
 
 

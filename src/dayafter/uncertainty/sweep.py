@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dayafter._kernels import draws as _kd
+from dayafter._util import finite
 from dayafter.errors import ConfigError
 from dayafter.uncertainty.evaluate import DrawEvaluation
 from dayafter.uncertainty.summary import quantiles
@@ -81,22 +82,19 @@ class SweepResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, per community."""
-        def f(x: float) -> float | None:
-            return float(x) if np.isfinite(x) else None
-
         out: dict[str, Any] = {"census": self.census, "thresholds": [float(t) for t in self.thresholds],
                                "rules": list(self.rules), "communities": {}}
         for j, c in enumerate(self.communities):
             out["communities"][c] = {
-                "stranded": [{"threshold": float(t), "point": f(self.stranded_point[i, j]),
-                              "p05": f(self.stranded_q[i, j, 0]), "p50": f(self.stranded_q[i, j, 1]),
-                              "p95": f(self.stranded_q[i, j, 2]),
+                "stranded": [{"threshold": float(t), "point": finite(self.stranded_point[i, j]),
+                              "p05": finite(self.stranded_q[i, j, 0]), "p50": finite(self.stranded_q[i, j, 1]),
+                              "p95": finite(self.stranded_q[i, j, 2]),
                               **({} if self.stranded_robust is None else {
                                   "verdict": "robust" if self.stranded_robust[i, j] else "fragile"})}
                              for i, t in enumerate(self.thresholds)],
-                "empowered": [{"rule": r, "point": f(self.empowered_point[i, j]),
-                               "p05": f(self.empowered_q[i, j, 0]), "p50": f(self.empowered_q[i, j, 1]),
-                               "p95": f(self.empowered_q[i, j, 2])}
+                "empowered": [{"rule": r, "point": finite(self.empowered_point[i, j]),
+                               "p05": finite(self.empowered_q[i, j, 0]), "p50": finite(self.empowered_q[i, j, 1]),
+                               "p95": finite(self.empowered_q[i, j, 2])}
                               for i, r in enumerate(self.rules)],
                 "flips": self.flips.get(c, []),
             }

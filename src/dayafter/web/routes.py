@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from dayafter.web.routers import compare, draft, engines, io, jobs, plans, ranges, territory
+from dayafter.web.routers import (
+    article140,
+    compare,
+    draft,
+    engines,
+    io,
+    jobs,
+    plans,
+    ranges,
+    territory,
+)
 from dayafter.web.routers.draft import compute
 from dayafter.web.routers.jobs import JobBody, JobParams, ObjectiveTerm
 
@@ -17,7 +27,7 @@ __all__ = ["JobBody", "JobParams", "ObjectiveTerm", "compute", "router", "router
 
 # ranges before plans: its /plans/{name}/ranges must not be taken for a plan named ".../ranges"
 routers: tuple[APIRouter, ...] = tuple(m.router for m in (territory, ranges, plans, draft, engines,
-                                                            compare, io, jobs))
+                                                            article140, compare, io, jobs))
 """The resource routers, in the order they are mounted."""
 
 router = APIRouter()

@@ -1,10 +1,18 @@
-"""The state behind the web workbench: one territory, its plans, and the plan being painted.
+"""The state behind the web workbench: one territory, its plans, and the plans being painted.
 
 A :class:`Workspace` holds the scenario plans (read-only), the user's saved plans (kept as dayafter
-JSON files in a plan folder), and a *draft*: the plan being edited, with unbounded undo and redo
-stacks of whole plans (a plan is an immutable ``int32`` array plus region rows, so a stack entry
-costs ``4 n`` bytes; the stacks keep a plan's parts, see ``_pack``). Every method is thread-safe
-(one lock), because FastAPI runs plain endpoints in a thread pool.
+JSON files in a plan folder), and a *draft* per browser session: the plan being edited, with
+unbounded undo and redo stacks of whole plans (a plan is an immutable ``int32`` array plus region
+rows, so a stack entry costs ``4 n`` bytes; see :func:`dayafter.web.drafts.pack`). Every change of
+a draft raises its version; an edit that names an older version is refused
+(:class:`~dayafter.web.drafts.StaleDraft`), so a tab that missed another tab's change cannot paint
+over it. The drafts and their undo history are written to SQLite as they change
+(:class:`~dayafter.web.drafts.DraftStore`) and survive a restart. Every method is thread-safe (one
+lock), because FastAPI runs plain endpoints in a thread pool.
+
+Draft methods take ``session`` (the browser session; ``""`` is the session of clients that have
+none, which :attr:`Workspace.draft` returns) and ``expect`` (the version the client shows; ``None``
+skips the check).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import unicodedata
 import warnings
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,11 +36,21 @@ from dayafter.errors import ConfigError, DataQualityWarning, InputDataError
 from dayafter.metrics import evaluate
 from dayafter.plan import UNASSIGNED, Plan, Region
 from dayafter.territory import Territory
+from dayafter.web.drafts import Draft, DraftStore, StaleDraft, pack, unpack
 
 if TYPE_CHECKING:
     from dayafter.project import Project
 
-__all__ = ["Workspace"]
+__all__ = ["StaleDraft", "Workspace", "current_tab"]
+
+current_tab: ContextVar[str] = ContextVar("dayafter_tab", default="")
+"""The browser tab a request comes from (set by the routes); a draft remembers which tab changed it
+last, so that tab does not reload its own change when the others are told."""
+
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+PURPOSES = ("polities", "districts")
+"""What a plan's regions are for: ``polities`` (provinces, regions: sizes may differ, population
+deviation does not apply) or ``districts`` (electoral districts of equal population)."""
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -42,39 +60,6 @@ def file_stem(name: str) -> str:
     starts nor ends with ``.`` or ``-`` (so never ``..``, never a path): ``"plan"`` when nothing is left."""
     stem = _SAFE_NAME.sub("-", name).strip("-.")
     return stem or "plan"
-
-
-# An undo or redo entry: a plan's parts (assignment, regions, name, notes, meta, territory hash). A
-# stack entry is one tuple, and consecutive entries share their regions and meta objects when they
-# are equal (a stroke changes neither): the stacks grow by one object per edit, not by the handful a
-# Plan is, so a long session does not slow every garbage collection down (see bench/load.py).
-_Snap = tuple[Any, ...]
-
-
-def _pack(plan: Plan, stack: list[_Snap]) -> _Snap:
-    regions, meta = plan.regions, plan.meta
-    if stack:
-        top = stack[-1]
-        regions = top[1] if top[1] == regions else regions
-        meta = top[4] if top[4] == meta else meta
-    return (plan.assignment, regions, plan.name, plan.notes, meta, plan.territory_hash, plan.control,
-            plan.control_labels)
-
-
-def _unpack(snap: _Snap) -> Plan:
-    assignment, regions, name, notes, meta, territory_hash, control, control_labels = snap
-    return Plan(assignment, regions, territory_hash, name=name, notes=notes, meta=meta,
-                control=control, control_labels=control_labels)
-
-
-@dataclass
-class _Draft:
-    plan: Plan
-    base: str
-    undo: list[_Snap] = field(default_factory=list)
-    redo: list[_Snap] = field(default_factory=list)
-    locked: set[int] = field(default_factory=set)
-    dirty: bool = False
 
 
 class Workspace:
@@ -109,10 +94,18 @@ class Workspace:
     parties_spec
         Parties and disputed units (the case's ``settle/parties.json`` form) for the settlement
         panel (``None``: no panel).
+    drafts_db
+        SQLite file of the drafts (one per browser session, with their undo history): ``"auto"``
+        puts ``<plans_dir>.drafts.sqlite`` next to the plan folder (nothing without a plan
+        folder); ``None`` keeps drafts in memory only.
     """
 
     EVALUATIONS_KEPT = 64
     """How many plan evaluations :meth:`evaluation` keeps (the undo stack's recent states, scenarios)."""
+
+    case: str | None = None
+    """The built-in case the workspace was opened from (its Article 140 data: returns, referendum,
+    claims, settlements), or ``None``."""
 
     def __init__(
         self,
@@ -129,6 +122,7 @@ class Workspace:
         council_rules: Any = None,
         force_catalog: Any = None,
         parties_spec: Mapping[str, Any] | None = None,
+        drafts_db: str | Path | None = "auto",
     ) -> None:
         self.territory = territory
         self.scenarios: dict[str, Plan] = dict(scenarios or {})
@@ -155,7 +149,13 @@ class Workspace:
         if first is None:
             first = Plan(np.full(territory.n_units, UNASSIGNED, dtype=np.int32),
                          (Region("Region 1"),), territory.content_hash, name="new plan")
-        self.draft = _Draft(first, base=first.name)
+        self._first = first
+        if drafts_db == "auto":
+            drafts_db = (self.plans_dir.with_name(self.plans_dir.name + ".drafts.sqlite")
+                         if self.plans_dir is not None else None)
+        self.store = DraftStore(drafts_db, territory.content_hash)
+        self._drafts: dict[str, Draft] = {}
+        self.draft_of("")
 
     @property
     def runs_dir(self) -> Path:
@@ -172,12 +172,14 @@ class Workspace:
     def from_project(cls, project: Project, *, plans_dir: str | Path | None = None) -> Workspace:
         """The workspace of a :class:`~dayafter.project.Project`: its plans as scenarios, its
         reference, criteria, labels, sources and engine data (council rules, forces, parties)."""
-        return cls(
+        ws = cls(
             project.territory, scenarios=project.plans, reference=project.reference,
             criteria=project.criteria, plans_dir=plans_dir, title=project.title,
             community_labels=project.community_labels, provenance=project.provenance,
             sources_md=project.sources_md, council_rules=project.council_rules,
             force_catalog=project.force_catalog, parties_spec=project.parties_spec)
+        ws.case = project.case
+        return ws
 
     # ------------------------------------------------------------------ plan store
     def _load_saved(self) -> dict[str, Plan]:
@@ -284,22 +286,44 @@ class Workspace:
                                  hint="choose another name")
         return name
 
-    def save_draft(self, name: str, *, overwrite: bool = True) -> Plan:
-        """Save the draft under ``name`` (replacing a saved plan of that name when ``overwrite``)."""
+    def save_draft(self, name: str, *, overwrite: bool = True, session: str = "",
+                   expect: int | None = None) -> Plan:
+        """Save the draft under ``name`` (replacing a saved plan of that name when ``overwrite``).
+
+        A draft opened from a scenario keeps neither the scenario's title nor its notes unless they
+        were edited: the saved plan is titled by its name and notes where it comes from.
+        """
         with self._lock:
+            d = self._editable(session, expect)
             name = self._check_new_name(name)
             if name in self.saved and not overwrite:
                 raise InputDataError(f"a saved plan is already called {name!r}",
                                      hint="choose another name or overwrite it")
-            plan = self.draft.plan.renamed(name)
+            plan = d.plan
+            src = self.scenarios.get(d.base)
+            if src is not None and name != d.base:
+                meta = dict(plan.meta)
+                if str(meta.get("title", "")) in ("", str(src.meta.get("title", "")), src.name):
+                    meta["title"] = name
+                meta.setdefault("derived_from", d.base)
+                notes = plan.notes
+                if notes == src.notes:
+                    notes = f"Derived from the scenario {d.base!r}."
+                plan = Plan(plan.assignment, plan.regions, plan.territory_hash, name=plan.name,
+                            notes=notes, meta=meta, control=plan.control,
+                            control_labels=plan.control_labels)
+            elif str(plan.meta.get("title", "")) in ("", plan.name) and name != plan.name:
+                plan = _with_meta(plan, title=name)
+            plan = plan.renamed(name)
             self._write_saved(plan)
             self.saved[name] = plan
-            self.draft.plan = plan
-            self.draft.base = name
-            self.draft.dirty = False
+            d.plan = plan
+            d.base = name
+            d.dirty = False
+            self._changed(session, d)
             return plan
 
-    def add_plan(self, plan: Plan, *, open_it: bool = True) -> Plan:
+    def add_plan(self, plan: Plan, *, open_it: bool = True, session: str = "") -> Plan:
         """Add an imported plan to the saved plans (renamed if the name is taken)."""
         with self._lock:
             plan.check_territory(self.territory)
@@ -311,7 +335,7 @@ class Workspace:
             self._write_saved(plan)
             self.saved[name] = plan
             if open_it:
-                self.open(name)
+                self.open(name, session=session)
             return plan
 
     def duplicate(self, name: str, new_name: str) -> Plan:
@@ -344,9 +368,12 @@ class Workspace:
             self.saved[new_name] = plan
             if self.reference == name:
                 self.reference = new_name
-            if self.draft.base == name:
-                self.draft.base = new_name
-                self.draft.plan = self.draft.plan.renamed(new_name)
+            self.store.rename_base(name, new_name)
+            for session, d in self._drafts.items():
+                if d.base == name:
+                    d.base = new_name
+                    d.plan = d.plan.renamed(new_name)
+                    self._changed(session, d)
             return plan
 
     def delete(self, name: str) -> None:
@@ -359,37 +386,103 @@ class Workspace:
             del self.saved[name]
             self._remove_saved_file(name)
 
-    # ------------------------------------------------------------------ draft editing
-    def open(self, name: str) -> Plan:
+    # ------------------------------------------------------------------ drafts
+    @property
+    def draft(self) -> Draft:
+        """The draft of the session without a name (clients that do not ask for a session)."""
+        return self.draft_of("")
+
+    def draft_of(self, session: str = "") -> Draft:
+        """A session's draft: as kept in memory, else as last written to the drafts file, else a
+        copy of the first plan (a new session)."""
+        with self._lock:
+            d = self._drafts.get(session)
+            if d is not None:
+                return d
+            try:
+                d = self.store.load(session)
+            except InputDataError as exc:  # a damaged row: start this session afresh
+                warnings.warn(f"draft of a session not restored: {exc.one_line()}", DataQualityWarning,
+                              stacklevel=2)
+                d = None
+            if d is None:
+                d = Draft(self._first, base=self._first.name)
+                self.store.save(session, d)
+            self._drafts[session] = d
+            return d
+
+    def draft_version(self, session: str = "") -> tuple[int, str]:
+        """``(version, tab that made the last change)`` of a session's draft (a cheap read)."""
+        d = self._drafts.get(session)
+        if d is None:
+            d = self.draft_of(session)
+        return d.version, d.tab
+
+    def _editable(self, session: str, expect: int | None) -> Draft:
+        """The session's draft, after checking that the client edits the version it shows."""
+        d = self.draft_of(session)
+        if expect is not None and int(expect) != d.version:
+            raise StaleDraft(
+                f"this tab shows version {expect} of the draft {d.plan.name or '(unnamed)'!r}, which is "
+                f"now at version {d.version}: it was changed in another tab or window",
+                hint="the tab now shows the current draft; make the edit again")
+        return d
+
+    def _changed(self, session: str, d: Draft) -> None:
+        """A new version of the draft: remember who made it and write it down."""
+        d.version += 1
+        d.tab = current_tab.get()
+        self.store.save(session, d)
+
+    def _replace(self, session: str, plan: Plan, base: str, dirty: bool) -> Plan:
+        """Start the session's draft afresh from ``plan`` (undo, redo and locks cleared); the
+        version keeps growing, so a tab that showed the old draft cannot edit the new one."""
+        old = self.draft_of(session)
+        d = Draft(plan, base=base, dirty=dirty, version=old.version)
+        with self.store.transaction():
+            self.store.clear(session)
+            self._drafts[session] = d
+            self._changed(session, d)
+        return plan
+
+    def open(self, name: str, *, session: str = "", expect: int | None = None) -> Plan:
         """Start editing a copy of a plan (clears undo and redo)."""
         with self._lock:
+            self._editable(session, expect)
             plan = self.plan(name)
-            self.draft = _Draft(plan, base=name)
-            return plan
+            return self._replace(session, plan, name, False)
 
-    def new_plan(self, regions: Sequence[Region] | None = None, name: str = "new plan") -> Plan:
+    def new_plan(self, regions: Sequence[Region] | None = None, name: str = "new plan", *,
+                 session: str = "", expect: int | None = None) -> Plan:
         """Start a draft with every unit unassigned."""
         with self._lock:
+            self._editable(session, expect)
             regs = tuple(regions) if regions else (Region("Region 1"),)
             plan = Plan(np.full(self.territory.n_units, UNASSIGNED, dtype=np.int32), regs,
                         self.territory.content_hash, name=name)
-            self.draft = _Draft(plan, base="", dirty=True)
-            return plan
+            return self._replace(session, plan, "", True)
 
-    def _commit(self, plan: Plan) -> None:
-        self.draft.undo.append(_pack(self.draft.plan, self.draft.undo))
-        self.draft.redo.clear()
-        self.draft.plan = plan
-        self.draft.dirty = True
+    def _commit(self, session: str, d: Draft, plan: Plan) -> None:
+        with self.store.transaction():
+            d.undo.append(pack(d.plan, d.undo))
+            self.store.push(session, "undo", len(d.undo) - 1, d.undo[-1])
+            if d.redo:
+                d.redo.clear()
+                self.store.clear(session, "redo")
+            d.plan = plan
+            d.dirty = True
+            self._changed(session, d)
 
-    def paint(self, units: NDArray[np.int64] | Sequence[int], region: int) -> dict[str, Any]:
+    def paint(self, units: NDArray[np.int64] | Sequence[int], region: int, *, session: str = "",
+              expect: int | None = None) -> dict[str, Any]:
         """Move units to ``region`` (``-1`` erases); units of locked regions stay where they are.
 
         Returns the indices that changed and how many were skipped because of a lock. A stroke
         that changes nothing is not put on the undo stack.
         """
         with self._lock:
-            plan = self.draft.plan
+            d = self._editable(session, expect)
+            plan = d.plan
             idx = np.unique(np.asarray(units, dtype=np.int64))
             if idx.size and (idx[0] < 0 or idx[-1] >= plan.n_units):
                 raise InputDataError(f"unit index out of range 0..{plan.n_units - 1}",
@@ -397,15 +490,14 @@ class Workspace:
             if not UNASSIGNED <= region < plan.k:
                 raise InputDataError(f"region {region} does not exist (the plan has {plan.k})",
                                      hint="add the region first")
-            if region in self.draft.locked:
+            if region in d.locked:
                 raise InputDataError(f"region {plan.regions[region].name!r} is locked",
                                      hint="unlock it to paint into it")
             current = plan.assignment[idx]
-            locked = np.isin(current, np.fromiter(self.draft.locked, dtype=np.int64,
-                                                  count=len(self.draft.locked)))
+            locked = np.isin(current, np.fromiter(d.locked, dtype=np.int64, count=len(d.locked)))
             move = idx[(~locked) & (current != region)]
             if move.size:
-                self._commit(plan.with_moves(move, region))
+                self._commit(session, d, plan.with_moves(move, region))
             return {"changed": move.tolist(), "region": int(region), "skipped_locked": int(locked.sum())}
 
     def admin_units(self, level: str, code: str) -> NDArray[np.int64]:
@@ -418,97 +510,191 @@ class Workspace:
             raise InputDataError(f"no {level} with code {code!r}", hint="pick a unit on the map")
         return sel
 
-    def undo(self) -> bool:
+    def undo(self, *, session: str = "", expect: int | None = None) -> bool:
         """Undo the last edit; False when there is nothing to undo."""
         with self._lock:
-            if not self.draft.undo:
+            d = self._editable(session, expect)
+            if not d.undo:
                 return False
-            self.draft.redo.append(_pack(self.draft.plan, self.draft.redo))
-            self.draft.plan = _unpack(self.draft.undo.pop())
-            self.draft.dirty = True
+            with self.store.transaction():
+                d.redo.append(pack(d.plan, d.redo))
+                self.store.push(session, "redo", len(d.redo) - 1, d.redo[-1])
+                d.plan = unpack(d.undo.pop())
+                self.store.pop(session, "undo", len(d.undo))
+                d.dirty = True
+                self._changed(session, d)
             return True
 
-    def redo(self) -> bool:
+    def redo(self, *, session: str = "", expect: int | None = None) -> bool:
         """Redo the last undone edit; False when there is nothing to redo."""
         with self._lock:
-            if not self.draft.redo:
+            d = self._editable(session, expect)
+            if not d.redo:
                 return False
-            self.draft.undo.append(_pack(self.draft.plan, self.draft.undo))
-            self.draft.plan = _unpack(self.draft.redo.pop())
-            self.draft.dirty = True
+            with self.store.transaction():
+                d.undo.append(pack(d.plan, d.undo))
+                self.store.push(session, "undo", len(d.undo) - 1, d.undo[-1])
+                d.plan = unpack(d.redo.pop())
+                self.store.pop(session, "redo", len(d.redo))
+                d.dirty = True
+                self._changed(session, d)
             return True
 
-    def apply_plan(self, plan: Plan) -> None:
+    def apply_plan(self, plan: Plan, *, session: str = "", expect: int | None = None) -> None:
         """Make ``plan`` (built from the draft, e.g. by a settlement) the draft, as one undoable edit."""
         with self._lock:
+            d = self._editable(session, expect)
             plan.check_territory(self.territory)
-            self._commit(plan.renamed(self.draft.plan.name))
+            self._commit(session, d, plan.renamed(d.plan.name))
 
-    def add_region(self, name: str, authority: str = "", status: str = "") -> int:
+    def add_region(self, name: str, authority: str = "", status: str = "", *, session: str = "",
+                   expect: int | None = None) -> int:
         """Add an empty region to the draft; returns its index."""
         with self._lock:
+            d = self._editable(session, expect)
             name = name.strip()
             if not name:
                 raise InputDataError("a region needs a name", hint="type a name")
-            if name in self.draft.plan.region_names:
+            if name in d.plan.region_names:
                 raise InputDataError(f"the plan already has a region called {name!r}",
                                      hint="choose another name")
-            self._commit(self.draft.plan.add_region(Region(name, authority, status)))
-            return self.draft.plan.k - 1
+            self._commit(session, d, d.plan.add_region(Region(name, authority, status)))
+            return d.plan.k - 1
 
-    def edit_region(self, index: int, **changes: str) -> Region:
-        """Change a region's name, authority or status."""
+    def _region(self, d: Draft, index: int) -> None:
+        if not 0 <= index < d.plan.k:
+            raise InputDataError(f"region {index} does not exist (the plan has {d.plan.k})",
+                                 hint="reload the page: the draft may have changed")
+
+    def edit_region(self, index: int, *, session: str = "", expect: int | None = None,
+                    **changes: str) -> Region:
+        """Change a region's name, authority or status (and its colour, ``color="#rrggbb"`` or
+        ``""`` for the palette's)."""
         with self._lock:
-            plan = self.draft.plan
-            if not 0 <= index < plan.k:
-                raise InputDataError(f"region {index} does not exist", hint=f"use 0..{plan.k - 1}")
-            unknown = set(changes) - {"name", "authority", "status"}
+            d = self._editable(session, expect)
+            plan = d.plan
+            self._region(d, index)
+            unknown = set(changes) - {"name", "authority", "status", "color"}
             if unknown:
                 raise InputDataError(f"unknown region fields {sorted(unknown)}",
-                                     hint="regions have name, authority and status")
+                                     hint="regions have name, authority, status and color")
             clean = {k: str(v).strip() for k, v in changes.items() if v is not None}
+            color = clean.pop("color", None)
             if "name" in clean:
                 if not clean["name"]:
                     raise InputDataError("a region needs a name", hint="type a name")
                 if clean["name"] in plan.region_names and plan.region_names.index(clean["name"]) != index:
                     raise InputDataError(f"the plan already has a region called {clean['name']!r}",
                                          hint="choose another name")
+            old_name = plan.regions[index].name
             new = plan.with_region(index, **clean)
-            if new.regions != plan.regions:
-                self._commit(new)
-            return self.draft.plan.regions[index]
+            colors = dict(_colors(plan))
+            if "name" in clean and old_name in colors and clean["name"] != old_name:
+                colors[clean["name"]] = colors.pop(old_name)
+            if color is not None:
+                if color and not _COLOR.match(color):
+                    raise InputDataError(f"colour {color!r} is not #rrggbb", hint="pick a colour")
+                colors.pop(new.regions[index].name, None)
+                if color:
+                    colors[new.regions[index].name] = color.lower()
+            if colors != dict(_colors(plan)):
+                new = _with_meta(new, colors=colors or None)
+            if new.regions != plan.regions or dict(new.meta) != dict(plan.meta):
+                self._commit(session, d, new)
+            return d.plan.regions[index]
 
-    def set_lock(self, index: int, locked: bool) -> None:
+    def remove_region(self, index: int, *, session: str = "", expect: int | None = None) -> None:
+        """Delete a region of the draft: its units become unassigned and the regions after it move
+        up by one (an undoable edit). The last region cannot be deleted."""
+        with self._lock:
+            d = self._editable(session, expect)
+            plan = d.plan
+            self._region(d, index)
+            if plan.k == 1:
+                raise InputDataError("a plan keeps at least one region",
+                                     hint="add another region before deleting this one")
+            a = plan.assignment.astype(np.int64)
+            a = np.where(a == index, UNASSIGNED, np.where(a > index, a - 1, a))
+            regions = tuple(r for j, r in enumerate(plan.regions) if j != index)
+            colors = {k: v for k, v in _colors(plan).items() if k != plan.regions[index].name}
+            meta = dict(plan.meta)
+            if colors:
+                meta["colors"] = colors
+            else:
+                meta.pop("colors", None)
+            new = Plan(a.astype(np.int32), regions, plan.territory_hash, name=plan.name, notes=plan.notes,
+                       meta=meta, control=plan.control, control_labels=plan.control_labels)
+            d.locked = {j - (j > index) for j in d.locked if j != index}
+            self._commit(session, d, new)
+
+    def edit_details(self, *, session: str = "", expect: int | None = None, title: str | None = None,
+                     notes: str | None = None, purpose: str | None = None) -> Plan:
+        """Change the draft's title, notes or purpose (see :data:`PURPOSES`), as an undoable edit."""
+        with self._lock:
+            d = self._editable(session, expect)
+            plan = d.plan
+            if purpose is not None and purpose not in PURPOSES:
+                raise InputDataError(f"unknown plan purpose {purpose!r}", hint=f"use one of {list(PURPOSES)}")
+            changes: dict[str, Any] = {}
+            if title is not None:
+                changes["title"] = title.strip() or None
+            if purpose is not None:
+                changes["purpose"] = purpose
+            new = _with_meta(plan, **changes) if changes else plan
+            if notes is not None and notes != plan.notes:
+                new = new.renamed(new.name, notes=notes)
+            if new != plan:
+                self._commit(session, d, new)
+            return d.plan
+
+    def set_lock(self, index: int, locked: bool, *, session: str = "", expect: int | None = None) -> None:
         """Lock or unlock a region of the draft (locks are not part of undo)."""
         with self._lock:
-            if not 0 <= index < self.draft.plan.k:
-                raise InputDataError(f"region {index} does not exist",
-                                     hint=f"use 0..{self.draft.plan.k - 1}")
+            d = self._editable(session, expect)
+            self._region(d, index)
+            before = set(d.locked)
             if locked:
-                self.draft.locked.add(index)
+                d.locked.add(index)
             else:
-                self.draft.locked.discard(index)
+                d.locked.discard(index)
+            if d.locked != before:
+                self._changed(session, d)
 
-    def draft_snapshot(self, *, assignment: bool = True) -> tuple[dict[str, Any], Plan]:
+    def draft_snapshot(self, *, assignment: bool = True, session: str = "") -> tuple[dict[str, Any], Plan]:
         """:meth:`draft_state` and the draft plan it describes, read together (another request may
         paint in between two separate reads)."""
         with self._lock:
-            return self.draft_state(assignment=assignment), self.draft.plan
+            return self.draft_state(assignment=assignment, session=session), self.draft_of(session).plan
 
-    def draft_state(self, *, assignment: bool = True) -> dict[str, Any]:
-        """The draft as JSON: regions, locks, undo/redo depth, and (optionally) the assignment."""
+    def draft_state(self, *, assignment: bool = True, session: str = "") -> dict[str, Any]:
+        """The draft as JSON: version, regions (with their colours), title, notes, purpose, locks,
+        undo/redo depth, and (optionally) the assignment and control of every unit."""
         with self._lock:
-            d = self.draft
+            d = self.draft_of(session)
+            p = d.plan
+            colors = _colors(p)
             out: dict[str, Any] = {
-                "name": d.plan.name, "base": d.base, "dirty": d.dirty,
-                "regions": [r.to_dict() for r in d.plan.regions],
+                "name": p.name, "base": d.base, "dirty": d.dirty, "version": d.version,
+                "title": str(p.meta.get("title") or ""), "notes": p.notes,
+                "purpose": self.purpose(p),
+                "regions": [r.to_dict() for r in p.regions],
+                "colors": [colors.get(r.name) for r in p.regions],
                 "locked": sorted(d.locked), "undo": len(d.undo), "redo": len(d.redo),
-                "control_summary": d.plan.control_summary(),
+                "control_summary": p.control_summary(),
             }
             if assignment:
-                out["assignment"] = d.plan.assignment.tolist()
-                out["control"] = d.plan.control_of_units().tolist()
+                out["assignment"] = p.assignment.tolist()
+                out["control"] = p.control_of_units().tolist()
             return out
+
+    def purpose(self, plan: Plan) -> str:
+        """What a plan's regions are for (:data:`PURPOSES`): the plan's own ``meta["purpose"]``,
+        else ``polities`` when its regions carry an authority (provinces, regions), else
+        ``districts``."""
+        stated = str(plan.meta.get("purpose") or "")
+        if stated in PURPOSES:
+            return stated
+        return "polities" if any(r.authority for r in plan.regions) else "districts"
 
     # ------------------------------------------------------------------ metrics
     def evaluation(self, plan: Plan | None = None) -> dict[str, Any]:
@@ -554,7 +740,7 @@ class Workspace:
     def _evaluation_entry(self, plan: Plan | None) -> list[Any]:
         """``[plan, reference, evaluation, json or None]`` from the cache, or computed and kept."""
         with self._lock:
-            plan = self.draft.plan if plan is None else plan
+            plan = self.draft_of("").plan if plan is None else plan
             ref = self.reference_plan()
             hit = self._evaluations.get(id(plan))
             if hit is not None and hit[0] is plan and hit[1] is ref:
@@ -589,3 +775,23 @@ class Workspace:
             out.append({"region": plan.regions[j].name, "index": j, "pieces": int(labels.size),
                         "detached": detached})
         return out
+
+
+def _colors(plan: Plan) -> dict[str, str]:
+    """Region colours a plan states (``meta["colors"]``: region name to ``#rrggbb``)."""
+    raw = plan.meta.get("colors")
+    if not isinstance(raw, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in raw.items() if isinstance(v, str) and _COLOR.match(v)}
+
+
+def _with_meta(plan: Plan, **changes: Any) -> Plan:
+    """``plan`` with ``meta`` keys set (``None`` removes a key)."""
+    meta = dict(plan.meta)
+    for k, v in changes.items():
+        if v is None:
+            meta.pop(k, None)
+        else:
+            meta[k] = v
+    return Plan(plan.assignment, plan.regions, plan.territory_hash, name=plan.name, notes=plan.notes,
+                meta=meta, control=plan.control, control_labels=plan.control_labels)

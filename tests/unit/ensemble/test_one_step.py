@@ -106,6 +106,7 @@ def test_reversible_one_step(plan):
     assert ref.pooled_chisquare(counts, wrong, n) < ALPHA
 
 
+@pytest.mark.slow  # a two-sample test on many steps: 12-30 s
 def test_random_mst_one_step_matches_networkx_reference():
     """The MST proposal has no closed form: compare with the networkx reference by two samples."""
     from scipy.stats import chi2_contingency

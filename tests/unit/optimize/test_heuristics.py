@@ -58,7 +58,8 @@ CASE_PROBLEMS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASE_PROBLEMS))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "kirkuk" else n
+                                  for n in sorted(CASE_PROBLEMS)])  # kirkuk: ~20 s
 def test_heuristics_reach_the_mip_optimum_on_a_governorate(name, iraq, global_seed):
     code, spec = CASE_PROBLEMS[name]
     t = subset_territory(iraq.territory, level="governorate", codes=[code])

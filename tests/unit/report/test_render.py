@@ -253,10 +253,11 @@ def test_unassigned_units_and_empty_regions_render(dossier, tmp_path):
     write_report(dd, tmp_path / "p.xlsx")
 
 
-def test_same_inputs_give_byte_identical_html(dossier):
+@pytest.mark.parametrize("maps", [pytest.param(True, marks=pytest.mark.slow), False])  # maps: ~12 s
+def test_same_inputs_give_byte_identical_html(dossier, maps):
     d = dossier[0]
     kw = {"reference": d.plans[0], "created": "2026-01-01T00:00:00+00:00",
-          "councils": CouncilRules(size=5, first_divisor=None)}
+          "councils": CouncilRules(size=5, first_divisor=None), "maps": maps}
     a = render_html(build_dossier(d.territory, d.plans, **kw))
     b = render_html(build_dossier(d.territory, d.plans, **kw))
     assert a == b
@@ -275,14 +276,16 @@ def test_manifest_records_versions_hashes_and_parameters(dossier):
     assert {"numpy", "matplotlib", "jinja2"} <= set(m["versions"])
 
 
-def test_any_names_are_escaped_and_round_trip(grid_territory):
+@pytest.mark.parametrize("examples", [pytest.param(25, marks=pytest.mark.slow), 4])  # 25: ~15-20 s
+def test_any_names_are_escaped_and_round_trip(grid_territory, examples):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
     t = grid_territory
     text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20)
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=examples, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(names=st.lists(text, min_size=2, max_size=2, unique_by=str.strip), auth=text,
            plan_name=text, notes=text)
     def check(names, auth, plan_name, notes):

@@ -1,4 +1,5 @@
-// The region list: pick the region to paint with, edit a region's name, authority and status, lock it.
+// The region list: pick the region to paint with, edit a region's name, authority, status and colour,
+// lock it, delete it (its units become unassigned; undoable).
 import { regionColor, UNASSIGNED } from "../colors.js";
 import { $, el } from "../dom.js";
 import { t } from "../i18n.js";
@@ -39,6 +40,19 @@ export function renderRegions(ctx) {
           ctx.applyDraft(res);
           ctx.status(t(e.target.checked ? "regions.locked" : "regions.unlocked", { region: r.name }));
         } }), " ", t("regions.lock")));
+      const colorId = `region-${j}-color`;
+      edit.append(el("label", { for: colorId, class: "small", text: t("regions.color") }),
+        el("input", { id: colorId, type: "color", value: regionColor(j, colors).toLowerCase(), onchange: async (e) => {
+          ctx.applyDraft(await ctx.api.request(`draft/regions/${j}`, { method: "PATCH", json: { color: e.target.value } }));
+        } }));
+      if (S.draft.regions.length > 1) {
+        edit.append(" ", el("button", { type: "button", class: "small", text: t("regions.delete"),
+          "aria-label": t("regions.delete_aria", { region: r.name }), onclick: async () => {
+            if (sizes[j] > 0 && !window.confirm(t("regions.delete_confirm", { region: r.name, n: sizes[j] }))) return;
+            ctx.applyDraft(await ctx.api.request(`draft/regions/${j}`, { method: "DELETE" }), { full: true });
+            ctx.status(t("regions.deleted", { region: r.name }));
+          } }));
+      }
       row.append(edit);
     }
     list.append(row);

@@ -11,7 +11,7 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from dayafter.errors import InputDataError
-from dayafter.web.workspace import Workspace
+from dayafter.web.workspace import Workspace, current_tab
 
 # Request bodies are pydantic models that refuse unknown fields and bound every value, so a bad body
 # is a 422 naming its field (see app.validation_error_body) before any library code runs.
@@ -78,3 +78,35 @@ class NameBody(_Body):
 
 class RenameBody(_Body):
     new_name: Name
+
+
+# ------------------------------------------------------------------------------ sessions
+SESSION_COOKIE = "dayafter_session"
+"""The cookie naming a browser's session (its own draft); set by ``GET /api/session``."""
+SESSION_MAX_AGE = 90 * 86400
+_SESSION_RE = re.compile(r"^[0-9a-f]{32}$")
+_TAB_RE = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+
+
+def session_of(request: Request) -> str:
+    """The request's browser session (``""`` without a valid session cookie: the shared draft of
+    clients that do not ask for a session, such as scripts)."""
+    value = request.cookies.get(SESSION_COOKIE, "")
+    return value if _SESSION_RE.match(value) else ""
+
+
+def edit_of(request: Request) -> dict[str, Any]:
+    """``{"session": ..., "expect": ...}`` for a draft edit: the session, and the draft version the
+    client shows (header ``X-Dayafter-Draft-Version``; without it the edit is not checked). Also
+    records the tab the request comes from (header ``X-Dayafter-Tab``)."""
+    tab = request.headers.get("x-dayafter-tab", "")
+    current_tab.set(tab if _TAB_RE.match(tab) else "")
+    raw = request.headers.get("x-dayafter-draft-version")
+    expect: int | None = None
+    if raw is not None:
+        try:
+            expect = int(raw)
+        except ValueError:
+            raise InputDataError(f"header X-Dayafter-Draft-Version is {raw[:20]!r}, not a whole number",
+                                 hint="reload the page") from None
+    return {"session": session_of(request), "expect": expect}

@@ -8,7 +8,7 @@ import numpy as np
 from fastapi import APIRouter, Query, Request
 
 from dayafter._util import finite
-from dayafter.web.routers._common import _NAME_MAX, _ws
+from dayafter.web.routers._common import _NAME_MAX, _ws, session_of
 
 router = APIRouter()
 
@@ -23,7 +23,8 @@ def compare(request: Request, a: Annotated[str, Query(max_length=_NAME_MAX)],
     from dayafter.comparison import compare_plans, comparison_table
 
     ws = _ws(request)
-    plans = [ws.draft.plan if x == "(draft)" else ws.plan(x) for x in (a, b)]
+    draft = ws.draft_of(session_of(request)).plan
+    plans = [draft if x == "(draft)" else ws.plan(x) for x in (a, b)]
     if plans[0].name == plans[1].name:
         plans[1] = plans[1].renamed(plans[1].name + " (2)")
     ref = ws.reference_plan()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from dayafter.errors import InputDataError
-from dayafter.web.routers._common import _NAME_MAX, Name, _Body, _ws
+from dayafter.web.routers._common import _NAME_MAX, Name, _Body, _ws, edit_of, session_of
 from dayafter.web.routers.draft import _draft_reply
 from dayafter.web.workspace import Workspace
 
@@ -31,7 +31,7 @@ def draft_councils(request: Request, census: Annotated[str | None, Query(max_len
     if rules is None:
         rules = CouncilRules(residents_per_seat=100_000, name="one seat per 100,000 residents")
         note = "No council rules ship with this territory: one seat per 100,000 residents."
-    sim = simulate_councils(t, ws.draft.plan, rules=rules, census=census)
+    sim = simulate_councils(t, ws.draft_of(session_of(request)).plan, rules=rules, census=census)
     seats = sim.seats
     regions = []
     for row in sim.regions.to_dict("records"):
@@ -58,7 +58,7 @@ def draft_security(request: Request, census: Annotated[str | None, Query(max_len
 
     t = ws.territory
     census = census or t.census_names[-1]
-    plan = ws.draft.plan
+    plan = ws.draft_of(session_of(request)).plan
     # the allocation follows the draft's control layer: cache by census and control
     key = (census, tuple(plan.control_of_units().tolist()))
     cache = ws.cache.setdefault("security", {})
@@ -127,7 +127,8 @@ def settle_draft(request: Request, body: SettleBody) -> dict[str, Any]:
     problem, authorities, _skipped = _claims(ws, body.census, body.budget)
     kw = {"time_limit": 20.0} if body.method in _MILP_SETTLE else {}
     result = settle(problem, body.method, **kw)
-    draft = ws.draft.plan
+    e = edit_of(request)
+    draft = ws.draft_of(e["session"]).plan
     new = settlement_plan(draft, ws.territory, result, authorities=authorities)
     summary = result.to_dict()
     changed = np.flatnonzero(new.assignment[: draft.n_units] != draft.assignment)
@@ -141,6 +142,6 @@ def settle_draft(request: Request, body: SettleBody) -> dict[str, Any]:
         "applied": bool(body.apply),
     }
     if body.apply:
-        ws.apply_plan(new)
-        out.update(_draft_reply(ws))
+        ws.apply_plan(new, **e)
+        out.update(_draft_reply(ws, session=e["session"]))
     return out

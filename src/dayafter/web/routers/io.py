@@ -18,6 +18,8 @@ from dayafter.web.routers._common import (
     _name_upload,
     _upload_name,
     _ws,
+    edit_of,
+    session_of,
 )
 from dayafter.web.routers.draft import _draft_reply
 from dayafter.web.workspace import Workspace, file_stem
@@ -37,7 +39,7 @@ def export_plan(request: Request, format: Annotated[str, Query(max_length=16)] =
     fmt = format.lower()
     if fmt not in _PLAN_FORMATS:
         raise InputDataError(f"unknown export format {format!r}", hint=f"use one of {sorted(_PLAN_FORMATS)}")
-    plan = ws.plan(name) if name else ws.draft.plan
+    plan = ws.plan(name) if name else ws.draft_of(session_of(request)).plan
     plan = plan if plan.name else plan.renamed("plan")
     with tempfile.TemporaryDirectory(prefix="dayafter-export-") as tmp:
         path = Path(tmp) / f"plan.{fmt}"
@@ -83,6 +85,7 @@ async def import_plan(request: Request, filename: FileName) -> dict[str, Any]:
     from dayafter.io.plans import read_plan, read_plans_gpkg
 
     ws = _ws(request)
+    e = edit_of(request)
     filename = _upload_name(filename)
     suffix = Path(filename).suffix.lower()
     if suffix not in (".json", ".csv", ".txt", ".psv", ".gpkg"):
@@ -108,11 +111,11 @@ async def import_plan(request: Request, filename: FileName) -> dict[str, Any]:
                 _name_upload(exc, {str(path): filename}, filename)
                 raise
         added = [ws.add_plan(p, open_it=False).name for p in found]
-        ws.open(added[0])
+        ws.open(added[0], **e)
         return added
 
     added = await asyncio.to_thread(work)
-    return {"added": added, "plans": ws.list_plans(), **_draft_reply(ws)}
+    return {"added": added, "plans": ws.list_plans(), **_draft_reply(ws, session=e["session"])}
 
 
 @router.post("/import/project")

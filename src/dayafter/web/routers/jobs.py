@@ -11,7 +11,7 @@ from pydantic import Field
 
 from dayafter._util import json_dumps
 from dayafter.validation import PARAMETERS
-from dayafter.web.routers._common import JobsDep, Name, ShortText, WorkspaceDep, _Body
+from dayafter.web.routers._common import JobsDep, Name, ShortText, WorkspaceDep, _Body, session_of
 
 router = APIRouter()
 
@@ -59,13 +59,13 @@ def list_jobs(jobs: JobsDep) -> list[dict[str, Any]]:
 
 
 @router.post("/jobs")
-def start_job(ws: WorkspaceDep, jobs: JobsDep, body: JobBody) -> dict[str, Any]:
+def start_job(request: Request, ws: WorkspaceDep, jobs: JobsDep, body: JobBody) -> dict[str, Any]:
     """Start a job on the draft plan."""
     from dayafter.web.jobs import make_job
 
     # only what the client sent: the kinds have their own defaults and refuse what does not apply
     params = body.params.model_dump(exclude_unset=True, exclude_none=True)
-    job = make_job(body.kind, ws, ws.draft.plan, params)
+    job = make_job(body.kind, ws, ws.draft_of(session_of(request)).plan, params)
     return jobs.submit(job)
 
 

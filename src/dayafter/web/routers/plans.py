@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from dayafter.web.routers._common import RenameBody, _ws
+from dayafter.web.routers._common import RenameBody, _ws, edit_of
 from dayafter.web.routers.draft import _draft_response, compute
 
 router = APIRouter()
@@ -39,8 +39,9 @@ async def plan_evaluation(request: Request, name: str) -> Response:
 def open_plan(request: Request, name: str) -> Response:
     """Start editing a copy of the plan."""
     ws = _ws(request)
-    ws.open(name)
-    return _draft_response(ws)
+    e = edit_of(request)
+    ws.open(name, **e)
+    return _draft_response(ws, session=e["session"])
 
 
 @router.post("/plans/{name:path}/duplicate")

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from dayafter._util import json_bytes
 from dayafter.plan import Plan
 from dayafter.uncertainty import quick_summary
-from dayafter.web.routers._common import _ws
+from dayafter.web.routers._common import _ws, session_of
 from dayafter.web.routers.draft import compute
 from dayafter.web.workspace import Workspace
 
@@ -56,7 +56,7 @@ async def draft_ranges(request: Request, draws: int = _DRAWS, seed: int = _SEED)
     """p05/p50/p95 of every figure of the draft over ``draws`` census draws, with verdicts and the
     share of draws in which each criterion passes."""
     ws = _ws(request)
-    _, plan = ws.draft_snapshot(assignment=False)
+    _, plan = ws.draft_snapshot(assignment=False, session=session_of(request))
     data = await compute(request, _ranges, ws, plan, draws, seed)
     return Response(data, media_type="application/json")
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from dayafter.errors import InputDataError
 from dayafter.metrics import registry
-from dayafter.web.routers._common import _ws
+from dayafter.web.routers._common import _ws, session_of
 
 router = APIRouter()
 
@@ -127,14 +127,15 @@ def unit(request: Request, index: int) -> dict[str, Any]:
     if not 0 <= index < t.n_units:
         raise InputDataError(f"unit index {index} out of range 0..{t.n_units - 1}")
     uid = str(t.unit_ids[index])
-    region = int(ws.draft.plan.assignment[index])
+    draft = ws.draft_of(session_of(request)).plan
+    region = int(draft.assignment[index])
     out: dict[str, Any] = {
         "index": index, "unit_id": uid,
         "labels": {k: str(v[index]) for k, v in t.labels.items()},
         "admin": {k: str(v[index]) for k, v in t.admin.items()},
         "censuses": {c: {comm: float(t.censuses[c][index, j]) for j, comm in enumerate(t.communities)}
                      for c in t.census_names},
-        "region": ws.draft.plan.regions[region].name if region >= 0 else None,
+        "region": draft.regions[region].name if region >= 0 else None,
         "sources": [],
     }
     prov = ws.provenance

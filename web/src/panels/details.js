@@ -1,0 +1,39 @@
+// The draft's title and notes (what a saved plan is called in lists and reports, and why it was
+// made). Saved with the plan; a scenario's copy starts with no title of its own.
+import { $ } from "../dom.js";
+import { t } from "../i18n.js";
+
+/** Show the draft's title and notes, unless the user is typing in them. */
+export function renderDetails(ctx) {
+  const S = ctx.store.get();
+  const d = S.draft;
+  if (!d) return;
+  const title = $("plan-title");
+  const notes = $("plan-notes");
+  if (!title || !notes) return;
+  for (const [input, value] of [[title, d.title || ""], [notes, d.notes || ""]]) {
+    if (document.activeElement !== input || input.dataset.shown !== value) {
+      if (document.activeElement !== input) input.value = value;
+      input.dataset.shown = value;
+    }
+    input.readOnly = Boolean(S.readOnly);
+  }
+  $("details-save").disabled = Boolean(S.readOnly);
+}
+
+export function setupDetails(ctx) {
+  const form = $("details-form");
+  if (!form) return;
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    const title = $("plan-title").value.trim();
+    const notes = $("plan-notes").value;
+    const d = ctx.store.get().draft;
+    if (d && title === (d.title || "") && notes === (d.notes || "")) return;
+    const r = await ctx.api.request("draft", { method: "PATCH", json: { title, notes } });
+    $("plan-title").blur();
+    $("plan-notes").blur();
+    ctx.applyDraft(r);
+    ctx.status(t("details.saved"));
+  };
+}
