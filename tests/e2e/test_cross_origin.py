@@ -101,8 +101,6 @@ def _server_state(ws):
 
 
 def test_another_origin_cannot_change_the_workbench(browser, grid_server, attacker, page, monkeypatch):
-    import numpy as np
-
     from dayafter.web.security import SameOriginMiddleware
 
     # what the server decided about each state-changing request (the server runs in this process)
@@ -142,6 +140,7 @@ def test_another_origin_cannot_change_the_workbench(browser, grid_server, attack
     n_attacks = len(decided)
 
     # the real page, open at the same time, works: paint, undo, redo, save
+    start = page.evaluate("window.dayafter.assignment")
     page.get_by_role("radio", name="Stripe 2").check()
     xy = page.evaluate(
         """() => { const S = window.dayafter; const b = S.bboxes[0];
@@ -149,10 +148,10 @@ def test_another_origin_cannot_change_the_workbench(browser, grid_server, attack
         const r = S.map.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""")
     page.mouse.click(*xy)
     page.wait_for_function("window.dayafter.draft.undo === 1")
-    assert int(np.asarray(ws.draft.plan.assignment)[0]) == 1
+    assert page.evaluate("window.dayafter.assignment")[0] == 1 != start[0]
     page.get_by_role("button", name="Undo").click()
     page.wait_for_function("window.dayafter.draft.undo === 0")
-    assert ws.draft.plan.assignment.tolist() == before[1]
+    assert page.evaluate("window.dayafter.assignment") == start
     page.get_by_role("button", name="Redo").click()
     page.wait_for_function("window.dayafter.draft.undo === 1")
     page.get_by_label("Save as").fill("own page")
@@ -160,4 +159,4 @@ def test_another_origin_cannot_change_the_workbench(browser, grid_server, attack
     page.wait_for_function("window.dayafter.plans.some(p => p.name === 'own page')")
     assert "own page" in [p["name"] for p in ws.list_plans()]
     own = decided[n_attacks:]
-    assert own and all(s is None for _m, _p, s in own), own  # the page's own changes all passed
+    assert len(own) >= 4 and all(s is None for _m, _p, s in own), own  # the page's own changes all passed
