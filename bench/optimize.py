@@ -136,13 +136,17 @@ def negotiation(case, seconds: float, seed: int) -> bool:
     print(f"== negotiation ({SPEC.name}): {t.n_units} units, {int(p.compile(t).movable.sum())} "
           f"movable, budget {p.budget_units} units, {p.k} regions, the worst of "
           f"{list(p.objective.census_list)} ==", flush=True)
+    load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
+    c0 = time.process_time()
     res = optimize(p, t, method="auto", time_limit=seconds, seed=seed)
     dt = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     gap = res.gap if res.gap is not None else float("inf")
     print(f"negotiation: {res.method} status {res.status}, objective {res.objective:.6f}, bound "
           f"{res.bound if res.bound is not None else float('nan'):.6f}, certified gap {gap:.2%} "
-          f"in {dt:.1f}s; by census {res.census_objectives}; changed {res.change['units']} "
+          f"in {dt:.1f}s ({cpu:.1f} CPU-s, load {load0:.1f} at the start); by census "
+          f"{res.census_objectives}; changed {res.change['units']} "
           f"units ({res.change['people']:,.0f} people); bound by census alone "
           f"{res.stats.get('census_bounds')}; MIP {res.stats.get('variables')} variables on "
           f"{res.stats.get('units_in_model')} merged units", flush=True)

@@ -118,6 +118,20 @@ def engine_outputs(
     ------
     ConfigError
         When a needed engine has no data (no council rules, no forces, no valuation or reference).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dayafter.councils import CouncilRules
+    >>> from dayafter.plan import Plan, Region
+    >>> from dayafter.testing.grids import grid_territory
+    >>> t = grid_territory(1, 2, communities=np.array([[900.0, 100], [200, 800]]))
+    >>> plan = Plan(np.array([0, 1]), (Region("W"), Region("E")), territory_hash=t.content_hash)
+    >>> data = EngineData(council_rules=CouncilRules(size=9))
+    >>> engine_outputs(t, plan, [Criterion("b-seat", "seats:b", min=1)], data).seats["census"].tolist()
+    [[8, 1], [2, 7]]
+    >>> engine_outputs(t, plan, [Criterion("few-stranded", "stranded", max=0.2)], data) is None
+    True
     """
     need = engines_needed(criteria)
     if not need:

@@ -96,8 +96,15 @@ def attacker(grid_server):
     srv.server_close()
 
 
-def _server_state(ws):
-    return ws.territory.n_units, ws.draft.plan.assignment.tolist(), [p["name"] for p in ws.list_plans()]
+def _server_state(ws, session=""):
+    """The territory, a session's draft and the saved plans (the page edits its own session's
+    draft: the ``dayafter_session`` cookie)."""
+    return (ws.territory.n_units, ws.draft_of(session).plan.assignment.tolist(), ws.draft.plan.assignment.tolist(),
+            [p["name"] for p in ws.list_plans()])
+
+
+def _session(page):
+    return next((c["value"] for c in page.context.cookies() if c["name"] == "dayafter_session"), "")
 
 
 def test_another_origin_cannot_change_the_workbench(browser, grid_server, attacker, page, monkeypatch):
@@ -115,7 +122,9 @@ def test_another_origin_cannot_change_the_workbench(browser, grid_server, attack
 
     monkeypatch.setattr(SameOriginMiddleware, "problem", recording)
     ws = grid_server.workspace
-    before = _server_state(ws)
+    sess = _session(page)
+    assert sess  # the page has a session (and draft) of its own
+    before = _server_state(ws, sess)
     ctx = browser.new_context()
     evil = ctx.new_page()
     evil.goto(attacker)
@@ -136,11 +145,10 @@ def test_another_origin_cannot_change_the_workbench(browser, grid_server, attack
     frame = next(f for f in evil.frames if f.name == "framed")
     assert not frame.evaluate("!!document.querySelector('#map')")
     ctx.close()
-    assert _server_state(ws) == before
+    assert _server_state(ws, sess) == before
     n_attacks = len(decided)
 
     # the real page, open at the same time, works: paint, undo, redo, save
-    start = page.evaluate("window.dayafter.assignment")
     page.get_by_role("radio", name="Stripe 2").check()
     xy = page.evaluate(
         """() => { const S = window.dayafter; const b = S.bboxes[0];
@@ -148,10 +156,10 @@ def test_another_origin_cannot_change_the_workbench(browser, grid_server, attack
         const r = S.map.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""")
     page.mouse.click(*xy)
     page.wait_for_function("window.dayafter.draft.undo === 1")
-    assert page.evaluate("window.dayafter.assignment")[0] == 1 != start[0]
+    assert int(ws.draft_of(sess).plan.assignment[0]) == 1
     page.get_by_role("button", name="Undo").click()
     page.wait_for_function("window.dayafter.draft.undo === 0")
-    assert page.evaluate("window.dayafter.assignment") == start
+    assert ws.draft_of(sess).plan.assignment.tolist() == before[1]
     page.get_by_role("button", name="Redo").click()
     page.wait_for_function("window.dayafter.draft.undo === 1")
     page.get_by_label("Save as").fill("own page")

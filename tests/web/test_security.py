@@ -110,8 +110,10 @@ def test_the_built_front_end_uses_relative_addresses():
     assets = resources.files("dayafter.web") / "static" / "assets"
     js = "".join(p.read_text(encoding="utf-8") for p in assets.iterdir() if p.name.endswith(".js"))
     # one fetch wrapper prefixes every API path with the relative "api/" (web/src/api.js)
-    assert '="api/"' in js and "EventSource(`api/" in js
+    # and the event streams (web/src/sync.js, panels/jobs.js) use relative addresses too
+    assert '="api/"' in js and '"api/draft/events"' in js and "`api/jobs/${" in js
     assert "fetch(`/api" not in js and "http://127.0.0.1" not in js and "localhost:" not in js
+    assert "EventSource(`/" not in js and 'EventSource("/' not in js
 
 
 def test_loopback_needs_no_token(client):

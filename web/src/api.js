@@ -106,6 +106,13 @@ export function createApi({ fetchImpl, base = "api/", version = () => null, tab 
   return { request, tab, idle: () => queue };
 }
 
+/** ``url`` with the read-only link's token, for what the page fetches without request() (event
+ * streams, downloads): the server serves those as the shared view too. */
+export function withShare(url, token) {
+  if (!token) return url;
+  return `${url}${url.includes("?") ? "&" : "?"}share=${encodeURIComponent(token)}`;
+}
+
 export function defaultMessage(data, status) {
   if (data && typeof data === "object" && data.message) {
     const src = data.source && data.source !== "request" ? `${data.source}: ` : "";

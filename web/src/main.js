@@ -2,15 +2,16 @@
 // metrics) lives on the server; the store (store.js) holds what this tab last saw of it, the panels
 // (panels/*) draw it, api.js sends the user's edits, map.js draws the map, i18n.js the language.
 import "./style.css";
-import { createApi } from "./api.js";
+import { createApi, withShare } from "./api.js";
 import { $, el, status } from "./dom.js";
 import { LOCALES, applyDom, initialLocale, onLocale, setLocale, t } from "./i18n.js";
-import { bboxes, paintMap, repaintUnits, setupMainMap, updateLegend } from "./map.js";
+import { bboxes, paintMap, repaintUnits, setupMainMap, updateLegend, zoomTo } from "./map.js";
 import { setupArticle140 } from "./panels/article140.js";
 import { setupCompare } from "./panels/compare.js";
 import { refreshEngines, setupEngines, setupSettle } from "./panels/engines.js";
 import { setupFiles, updateExportLink } from "./panels/files.js";
-import { setupJobs } from "./panels/jobs.js";
+import { setupJobs, startReport } from "./panels/jobs.js";
+import { setupShare } from "./panels/share.js";
 import { renderMetrics } from "./panels/metrics.js";
 import { loadPlans, renderPlans, save } from "./panels/plans.js";
 import { renderRegions, setupRegions } from "./panels/regions.js";
@@ -18,15 +19,20 @@ import { renderUnitTable, setupUnits, showDetail } from "./panels/units.js";
 import { createRanges } from "./ranges.js";
 import { INITIAL, applyDraftReply, createStore } from "./store.js";
 import { eventAction, listenDraftEvents } from "./sync.js";
+import { addOutlines, addReferenceLayers, setOutlinesVisible, setReferenceVisible, setupPlaceSearch, updateRegionLabels } from "./maplayers.js";
 import { renderDetails, setupDetails } from "./panels/details.js";
 
-const store = createStore(INITIAL);
+// a read-only link (?share=TOKEN): the server refuses every change made through it
+const shareToken = new URLSearchParams(window.location.search).get("share") || null;
+const store = createStore({ ...INITIAL, readOnly: Boolean(shareToken) });
 // the state as the end-to-end tests and the console read it: window.dayafter.draft, .assignment...
 window.dayafter = new Proxy({}, { get: (_, k) => store.get()[k], has: (_, k) => k in store.get() });
 window.dayafterStore = store;
 
 const api = createApi({
   version: () => (store.get().draft ? store.get().draft.version ?? null : null),
+  share: () => shareToken,
+  readOnly: () => store.get().readOnly,
   offlineText: t("error.offline"),
   onError: (err) => {
     if (err.kind === "offline") { setOnline(false); status(t("error.offline"), true); }
@@ -36,12 +42,6 @@ const api = createApi({
     } else status(err.message, true);
   },
   onOk: () => setOnline(true),
-});
-
-// ranges over census draws: asked again after every change of the draft, drawn when they arrive
-const ranges = createRanges({
-  request: (path) => api.request(path),
-  onRanges: (reply) => { store.set({ ranges: reply }); if (store.get().draft) renderMetrics(ctx); },
 });
 
 /** Show or hide the banner that says the server cannot be reached (it stays until a request
@@ -62,8 +62,14 @@ async function reloadDraft() {
   return reply;
 }
 
+// ranges over census draws: asked again after every change of the draft, drawn when they arrive
+const ranges = createRanges({
+  request: (path) => api.request(path),
+  onRanges: (reply) => { store.set({ ranges: reply }); if (store.get().draft) renderMetrics(ctx); },
+});
+
 const ctx = {
-  store, api, status,
+  store, api, status, share: shareToken,
   applyDraft, paint,
   openPlan, loadPlans: (list) => loadPlans(ctx, list),
   confirmDiscard,
@@ -84,6 +90,7 @@ function applyDraft(reply, { full = false } = {}) {
     if (!full && reply.changed && !patch.control) repaintUnits(S, S.map, [...new Set([...reply.changed, ...(reply.touched || [])])]);
     else paintMap(S, S.map, S.assignment);
     updateLegend(S);
+    updateRegionLabels(S);
   }
   if (reply.server_ms !== undefined) $("server-ms").textContent = t("metrics.server_ms", { ms: reply.server_ms.toFixed(1) });
   renderRegions(ctx);
@@ -179,6 +186,7 @@ function rerenderAll() {
   renderPlans(ctx);
   fillColorBy();
   updateLegend(S);
+  updateRegionLabels(S);
   refreshEngines(ctx);
   setupSettle(ctx).catch(() => {});
   setupArticle140(ctx).catch(() => {});
@@ -199,6 +207,13 @@ async function main() {
   fillLanguages();
   onLocale((code) => { store.set({ locale: code }); rerenderAll(); });
   // a session of this browser's own: its draft is not another browser's, and survives a restart
+  if (shareToken) {
+    document.body.dataset.readonly = "1";
+    $("readonly").hidden = false;
+    for (const r of document.querySelectorAll("input[name=mode]")) r.disabled = r.value !== "inspect";
+    const inspect = document.querySelector("input[name=mode][value=inspect]");
+    if (inspect) { inspect.checked = true; store.set({ mode: "inspect" }); }
+  }
   const session = await api.request("session");
   store.set({ persistent: Boolean(session.persistent) });
   const [meta, units, draft, plans] = await Promise.all([api.request("meta"), api.request("units"), api.request("draft"), api.request("plans")]);
@@ -220,7 +235,28 @@ async function main() {
       (unitEdges[v] ||= []).push(f.id);
     }
     store.set({ geojson, borders, bboxes: bboxes(geojson), unitEdges, edgeEnds });
-    setupMainMap(store, { paint: (target) => paint(target).catch(() => {}), detail: (i) => showDetail(ctx, i).catch(() => {}) });
+    const map = setupMainMap(store, { paint: (target) => paint(target).catch(() => {}), detail: (i) => showDetail(ctx, i).catch(() => {}) });
+    map.on("load", () => {
+      addOutlines(store.get(), map);
+      updateRegionLabels(store.get());
+      updateLegend(store.get());
+      addReferenceLayers(store.get(), map, (p) => api.request(p)).then((layers) => {
+        store.set({ referenceLayers: layers });
+        $("show-reference-box").hidden = !layers.length;
+        updateLegend(store.get());
+      }).catch(() => {});
+    });
+    setupPlaceSearch(ctx, zoomTo);
+    $("show-labels").onchange = (e) => { store.set({ showLabels: e.target.checked }); updateRegionLabels(store.get()); };
+    $("show-outlines").onchange = (e) => { store.set({ showOutlines: e.target.checked }); setOutlinesVisible(map, e.target.checked); updateLegend(store.get()); };
+    $("show-reference").onchange = (e) => { store.set({ showReference: e.target.checked }); setReferenceVisible(map, e.target.checked); updateLegend(store.get()); };
+    let found = [];
+    store.subscribe((S, keys) => {
+      if (!keys.includes("highlight")) return;
+      for (const i of found) map.setFeatureState({ source: "units", id: i }, { found: false });
+      found = S.highlight || [];
+      for (const i of found) map.setFeatureState({ source: "units", id: i }, { found: true });
+    });
   } else {
     $("map").textContent = t("map.no_geometry");
     store.set({ ready: true });
@@ -236,6 +272,17 @@ async function main() {
   setupCompare(ctx);
   setupFiles(ctx);
 
+  $("report-start").onclick = () => startReport(ctx).catch(() => {});
+  $("print").onclick = () => window.print();
+  setupShare(ctx);
+  // print: the map's canvas as an image (WebGL canvases do not always print)
+  window.addEventListener("beforeprint", () => {
+    const m = store.get().map;
+    const img = $("map-print");
+    if (!m || !img) return;
+    try { img.src = m.getCanvas().toDataURL("image/png"); } catch { /* a tainted canvas cannot be read */ }
+    $("legend-print").replaceChildren(...[...$("legend").childNodes].map((n) => n.cloneNode(true)));
+  });
   $("undo").onclick = () => undo().catch(() => {});
   $("redo").onclick = () => redo().catch(() => {});
   $("save").onclick = () => save(ctx).catch(() => {});
@@ -244,6 +291,7 @@ async function main() {
     const S = store.get();
     paintMap(S, S.map, S.assignment);
     updateLegend(S);
+    updateRegionLabels(S);
     renderUnitTable(ctx);
     renderMetrics(ctx);
     refreshEngines(ctx);
@@ -266,6 +314,7 @@ async function main() {
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "y") { e.preventDefault(); redo().catch(() => {}); }
   });
   listenDraftEvents({
+    url: withShare("api/draft/events", shareToken),
     onEvent: (ev) => {
       if (eventAction(store.get().draft, ev, api.tab) !== "reload") return;
       // wait for this tab's own edits in flight, then show what the other tab made

@@ -6,6 +6,7 @@ import "maplibre-gl/dist/maplibre-gl.css";
 import { MISSING, UNASSIGNED, VIRIDIS, ramp, regionColor } from "./colors.js";
 import { $, el, escapeHtml } from "./dom.js";
 import { fmt, pct, t } from "./i18n.js";
+import { legendKeys } from "./maplayers.js";
 
 const BLANK_STYLE = {
   version: 8,
@@ -79,7 +80,12 @@ export function updateLegend(S) {
   if (!box) return;
   const cb = S.colorBy;
   if (!cb.startsWith("share:") && !cb.startsWith("metric:")) {
-    box.textContent = t("legend.regions");
+    const { keys, lines } = legendKeys(S, (j) => regionColor(j, draftColors(S)));
+    const items = keys.map((k) => el("li", {}, el("span", { class: "swatch", style: `background:${k.swatch}` }), " ", el("bdi", { text: k.text })));
+    for (const l of lines) {
+      items.push(el("li", {}, el("span", { class: "line-key", style: `border-top: ${l.width}px ${l.dash ? "dashed" : "solid"} ${l.line}` }), " ", el("span", { text: l.text })));
+    }
+    box.replaceChildren(el("strong", { text: t("legend.title") }), el("ul", { class: "legend-keys" }, ...items));
     return;
   }
   let lo = 0;
@@ -114,8 +120,10 @@ export function makeMap(S, container, interactive = true) {
     map.addLayer({
       id: "units-line", type: "line", source: "units",
       paint: {
-        "line-color": ["case", ["boolean", ["feature-state", "hover"], false], "#000000", "#555555"],
-        "line-width": ["case", ["boolean", ["feature-state", "hover"], false], 3, 0.5],
+        "line-color": ["case", ["boolean", ["feature-state", "hover"], false], "#000000",
+          ["boolean", ["feature-state", "found"], false], "#c00000", "#555555"],
+        "line-width": ["case", ["boolean", ["feature-state", "hover"], false], 3,
+          ["boolean", ["feature-state", "found"], false], 3, 0.5],
       },
     });
     if (S.borders) {

@@ -26,6 +26,7 @@ export const INITIAL = {
   meta: null, units: null, draft: null, evaluation: null, assignment: [], control: [],
   active: 0, mode: "click", census: null, colorBy: "region", plans: [], filter: [], page: 0,
   pageSize: 25, ready: false, locale: "en", online: true, readOnly: false,
+  showLabels: true, showOutlines: true, showReference: true, referenceLayers: [], highlight: [],
 };
 
 /**

@@ -616,8 +616,10 @@ def decomposition_bound(cp: CompiledProblem, *, time_limit: float = 120.0,
     >>> p = Problem.from_dict({"regions": 2, "maximize": [{"metric": "empowerment_plurality",
     ...                        "communities": ["b"]}], "constraints": {"tolerance": 0.5}})
     >>> db = decomposition_bound(p.compile(t), time_limit=30)
-    >>> round(db.value, 4), db.terms[0].status, db.terms[0].regions
-    (0.9655, 'optimal', ((10, 11, 14, 15),))
+    >>> round(db.value, 4), db.terms[0].status
+    (0.9655, 'optimal')
+    >>> {10, 11, 14, 15} <= set(db.terms[0].regions[0])   # b's units (13 may join: a tie)
+    True
     """
     if not decomposable(cp):
         return None

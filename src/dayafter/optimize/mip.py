@@ -1178,6 +1178,9 @@ class MIPOptimizer:
                 "ties": [{"communities": [a, b], "bound": v} for a, b, v in db.ties]}
             if sol.status != "optimal":
                 bound = db.value if bound is None else min(bound, db.value)
+        if bound is not None and bound > cp.ceiling:
+            stats["solver_bound_above_ceiling"] = bound
+            bound = cp.ceiling  # the solver stopped before its root bound meant anything
         res = make_plan(cp, sol.assignment, method="mip", status=sol.status, bound=bound,
                         elapsed=elapsed, stats=stats)
         if res.gap is not None and res.gap <= max(self.mip_rel_gap, 1e-9) and \

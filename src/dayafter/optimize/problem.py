@@ -803,6 +803,37 @@ class CompiledProblem:
                     or np.any(self.split_caps >= 0))
 
     @property
+    def ceiling(self) -> float:
+        """An upper bound on the objective that holds for every plan, from the terms alone.
+
+        Each empowerment share, stranded share and the homogeneity lie in ``[0, 1]`` and cut edges
+        and splits are at least 0, so a census's part is at most the sum of the positive share
+        weights; the worst of several censuses is at most that, a weighted sum at most the
+        weights' sum times it. ``inf`` when a term rewards cut edges or splits, or a census weight
+        is negative. A solver that stops before its root relaxation is solved can report a bound
+        far above this one (the sum of its positive costs), so the MIP's certificate is never
+        weaker than ``ceiling``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from dayafter.testing.grids import grid_territory
+        >>> t = grid_territory(2, 2, communities=np.ones((4, 2)))
+        >>> Problem.from_dict({"regions": 2, "maximize": ["homogeneity"],
+        ...                    "minimize": ["cut_edges"]}).compile(t).ceiling
+        1.0
+        """
+        if self.w_cut > 0 or np.any(self.w_splits > 0):
+            return float("inf")
+        per = float(np.clip(self.w_plur, 0.0, None).sum() + np.clip(self.w_maj, 0.0, None).sum()
+                    + np.clip(self.w_str, 0.0, None).sum() + max(self.w_homog, 0.0))
+        if self.combine == "worst" or len(self.censuses) <= 1:
+            return per
+        if np.any(self.census_weights < 0):
+            return float("inf")
+        return per * float(self.census_weights.sum())
+
+    @property
     def interchangeable(self) -> bool:
         """True when relabelling regions changes nothing (no locks, equal bounds, no region
         criteria): the MIP then breaks the symmetry."""

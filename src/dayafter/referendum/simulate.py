@@ -405,6 +405,19 @@ def simulate_referendum(
         Unknown rule, level or eligibility; draws without a generator.
     InputDataError
         Unknown census or unit ids; a model without the territory's communities.
+
+    Examples
+    --------
+    The built-in case's referendum by district, with its voting assumptions and scope:
+
+    >>> from dayafter.project import Project
+    >>> from dayafter.referendum import case_referendum
+    >>> p = Project.from_case("northern-iraq")
+    >>> voting, scope, norm = case_referendum(p.territory, p.name)
+    >>> res = simulate_referendum(p.territory, model=voting, scope=scope, normalisation=norm,
+    ...                           reference=p.reference_plan)
+    >>> res.level, res.options, res.winner.shape == (len(res.area_ids),)
+    ('district', ('krg', 'federal', 'self-administered'), True)
     """
     if rule not in RULES:
         raise ConfigError(f"unknown decision rule {rule!r}", hint=f"use one of {list(RULES)}")

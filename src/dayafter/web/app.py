@@ -257,6 +257,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # same-origin proof, the token, and the body limit around the application
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(TokenMiddleware, token=settings.token)
+    # read-only share links: outside the token check (a valid link stands in for the token)
+    from dayafter.web.share import ShareMiddleware, share_secret
+
+    app.add_middleware(ShareMiddleware, secret=lambda: share_secret(app.state.workspace), token=settings.token)
     if settings.same_origin:
         app.add_middleware(SameOriginMiddleware)
     if settings.check_host:

@@ -464,7 +464,24 @@ def available_kinds() -> list[dict[str, Any]]:
                       "params": {"steps": 20000, "seed": 2718, "tolerance": DEFAULT_TOLERANCE, "balance": "plan",
                                  "census": None,
                                  "maximize": [{"metric": "homogeneity"}], "minimize": []}})
+    if _report_api() is not None:
+        kinds.append({"kind": "report", "label": "Dossier of the draft and chosen plans (HTML, PDF)",
+                      "params": {"plans": [], "maps": True,
+                                 "formats": ["html", "pdf"] if _report_api().pdf_available()[0] else ["html"]}})
     return kinds
+
+
+def _report_api() -> Any:
+    try:
+        import dayafter.report as rep
+    except ImportError:
+        return None
+    return rep
+
+
+REPORT_FORMATS = ("html", "pdf")
+"""What a report job writes: the self-contained HTML dossier, and the PDF of the same content."""
+REPORT_MAX_PLANS = 8
 
 
 def make_job(kind: str, workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
@@ -475,7 +492,89 @@ def make_job(kind: str, workspace: Any, plan: Plan, params: Mapping[str, Any]) -
                           hint=f"available: {names or 'none (no engine installed)'}")
     if kind == "optimize":
         return _optimize_job(workspace, plan, params)
+    if kind == "report":
+        return _report_job(workspace, plan, params)
     return _ensemble_job(workspace, plan, params)
+
+
+def _report_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
+    """A settlement dossier (:mod:`dayafter.report`) of ``plan`` (the draft) and the saved plans or
+    scenarios named in ``params["plans"]``, written as HTML and (when WeasyPrint works) PDF into a
+    new folder of the workspace's ``runs_dir``; the files are listed in the results and downloaded
+    through ``GET /api/jobs/{id}/files/{name}``.
+
+    Progress is reported per stage (evaluating and drawing the plans, each format); a cancel
+    takes effect at the next stage.
+    """
+    rep = _report_api()
+    allowed = {"plans", "formats", "title", "maps"}
+    unknown = set(params) - allowed
+    if unknown:
+        raise ConfigError(f"unknown report parameters {sorted(unknown)}", hint=f"use {sorted(allowed)}")
+    names = [str(n) for n in params.get("plans") or []]
+    if len(names) > REPORT_MAX_PLANS:
+        raise ConfigError(f"a report takes at most {REPORT_MAX_PLANS} plans besides the draft, got {len(names)}",
+                          hint="pick fewer plans")
+    formats = [str(f) for f in params.get("formats") or ["html"]]
+    bad = [f for f in formats if f not in REPORT_FORMATS]
+    if bad or not formats:
+        raise ConfigError(f"unknown report formats {bad or formats}", hint=f"use some of {list(REPORT_FORMATS)}")
+    if "pdf" in formats:
+        ok, why = rep.pdf_available()
+        if not ok:
+            raise ConfigError(f"cannot write PDF here: {why}", hint="ask for formats ['html']")
+    draft = plan.renamed(plan.name or "draft") if not plan.name else plan
+    plans = [draft]
+    for n in names:
+        other = workspace.plan(n)  # an unknown name is refused here, before the job is queued
+        if other.name == draft.name:
+            if np.array_equal(other.assignment, draft.assignment) and other.regions == draft.regions:
+                continue  # the draft is this plan, unchanged
+            draft = draft.renamed(f"{draft.name} (draft)")
+            plans[0] = draft
+        if all(p.name != other.name for p in plans):
+            plans.append(other)
+    title = str(params.get("title") or f"Settlement dossier: {workspace.title}")
+    territory = workspace.territory
+    reference = workspace.reference_plan()
+    kwargs: dict[str, Any] = {
+        "reference": reference, "criteria": list(workspace.criteria), "labels": dict(workspace.community_labels),
+        "provenance": workspace.provenance, "sources_md": workspace.sources_md or "", "title": title,
+        "maps": territory.geometry is not None and bool(params.get("maps", True)),
+    }
+    runs_dir = Path(workspace.runs_dir)
+
+    def work(report: Report) -> dict[str, Any]:
+        import tempfile
+
+        from dayafter.io.atomic import atomic_write_bytes
+
+        total = 1 + len(formats)
+        report(0, total, f"evaluating and drawing {len(plans)} plan(s)")
+        dossier = rep.build_dossier(territory, plans, **kwargs)
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        out = Path(tempfile.mkdtemp(prefix=time.strftime("report-%Y%m%d-%H%M%S-"), dir=runs_dir))
+        files = []
+        for i, fmt in enumerate(formats):
+            report(1 + i, total, f"writing the {fmt.upper()} dossier")
+            data = rep.render_html(dossier).encode("utf-8") if fmt == "html" else rep.render_pdf(dossier)
+            name = f"dossier.{fmt}"
+            atomic_write_bytes(out / name, data)
+            files.append({"name": name, "format": fmt, "bytes": len(data)})
+        report(total, total, "written")
+        return {"files": files, "plans": [p.name for p in plans], "run_dir": str(out), "title": title}
+
+    return Job("report", work, params={"plans": [p.name for p in plans], "formats": formats},
+               label=f"dossier of {', '.join(p.name for p in plans)} ({', '.join(f.upper() for f in formats)})")
+
+
+def job_file(job: Job, name: str) -> Path:
+    """A file a finished job wrote (listed in its results' ``files``), or one clear error."""
+    files = (job.results or {}).get("files") if job.state == "done" else None
+    if not files or name not in [f["name"] for f in files]:
+        raise InputDataError(f"job {job.id} has no file {name!r}",
+                             hint="wait until the job is done; use a name from its results' files")
+    return Path(job.results["run_dir"]) / name  # type: ignore[index]
 
 
 def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:

@@ -1,7 +1,7 @@
 """HTTP routes of the workbench (mounted under ``/api``): one router per resource, gathered here.
 
-The routers live in :mod:`dayafter.web.routers` (territory, ranges, plans, draft, engines, compare,
-io, jobs); each route gets the workspace and the job runner through FastAPI dependencies
+The routers live in :mod:`dayafter.web.routers` (territory, ranges, plans, draft, engines, article140, compare,
+io, jobs, share, places); each route gets the workspace and the job runner through FastAPI dependencies
 (:data:`~dayafter.web.routers._common.WorkspaceDep`), and the workspace owns its caches.
 """
 
@@ -16,8 +16,10 @@ from dayafter.web.routers import (
     engines,
     io,
     jobs,
+    places,
     plans,
     ranges,
+    share,
     territory,
 )
 from dayafter.web.routers.draft import compute
@@ -27,7 +29,7 @@ __all__ = ["JobBody", "JobParams", "ObjectiveTerm", "compute", "router", "router
 
 # ranges before plans: its /plans/{name}/ranges must not be taken for a plan named ".../ranges"
 routers: tuple[APIRouter, ...] = tuple(m.router for m in (territory, ranges, plans, draft, engines,
-                                                            article140, compare, io, jobs))
+                                                            article140, compare, io, jobs, share, places))
 """The resource routers, in the order they are mounted."""
 
 router = APIRouter()

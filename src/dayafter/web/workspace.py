@@ -428,6 +428,20 @@ class Workspace:
                 hint="the tab now shows the current draft; make the edit again")
         return d
 
+    def share_snapshot(self, session: str = "") -> str:
+        """Copy a session's draft as it is now into a new session of its own (no undo history)
+        and return that session's id: what a read-only share link shows (see
+        :mod:`dayafter.web.share`). Later edits of the session do not change the copy."""
+        import secrets
+
+        with self._lock:
+            src = self.draft_of(session)
+            sid = secrets.token_hex(16)
+            d = Draft(src.plan, base=src.base, dirty=src.dirty, version=0)
+            self._drafts[sid] = d
+            self.store.save(sid, d)
+            return sid
+
     def _changed(self, session: str, d: Draft) -> None:
         """A new version of the draft: remember who made it and write it down."""
         d.version += 1

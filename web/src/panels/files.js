@@ -1,11 +1,13 @@
 // Import and export: plan files, project GeoPackages and units layers with census tables.
+import { withShare } from "../api.js";
 import { $ } from "../dom.js";
 import { t } from "../i18n.js";
 
 export function updateExportLink(ctx) {
   const S = ctx.store.get();
   const f = $("export-format").value;
-  $("export-link").href = `api/export/plan?format=${f}`;
+  $("export-link").href = withShare(`api/export/plan?format=${f}`, ctx.share);
+  $("export-project").href = withShare("api/export/project", ctx.share);
   $("export-link").setAttribute("download", `${S.draft ? S.draft.name || "plan" : "plan"}.${f}`);
 }
 

@@ -1,11 +1,37 @@
 // Jobs: start an ensemble or an optimization on the draft, follow its progress (server-sent
 // events), cancel it, read its results.
+import { withShare } from "../api.js";
 import { $, el } from "../dom.js";
 import { fmt, pct, t } from "../i18n.js";
 
+/**
+ * Elapsed seconds of a job and the seconds it still needs at its pace so far (null until it
+ * has done some of its work, and once it ended).
+ */
+export function timing(s, nowSeconds) {
+  if (!s.started) return { elapsed: null, eta: null };
+  const end = s.finished || nowSeconds;
+  const elapsed = Math.max(0, end - s.started);
+  const running = s.state === "running";
+  const eta = running && s.done > 0 && s.total > s.done ? (elapsed / s.done) * (s.total - s.done) : null;
+  return { elapsed, eta };
+}
+
+/** The line under a job's progress bar: state, steps, time so far and left (localised). */
+export function progressText(s, nowSeconds) {
+  const { elapsed, eta } = timing(s, nowSeconds);
+  const parts = [t(`jobs.state.${s.state}`)];
+  if (s.total) parts.push(t("jobs.done_of", { done: fmt(s.done), total: fmt(s.total) }));
+  if (elapsed !== null) parts.push(t("jobs.elapsed", { s: fmt(elapsed, 0) }));
+  if (eta !== null) parts.push(t("jobs.eta", { s: fmt(Math.ceil(eta), 0) }));
+  return parts.join(" · ");
+}
+
 export async function setupJobs(ctx) {
   const S = ctx.store.get();
-  const kinds = await ctx.api.request("jobs/kinds");
+  const all = await ctx.api.request("jobs/kinds");
+  ctx.store.set({ jobKinds: all });
+  const kinds = all.filter((k) => k.kind !== "report"); // the report has its own button
   const form = $("job-form");
   form.replaceChildren();
   if (!kinds.length || S.readOnly) {
@@ -53,29 +79,63 @@ export async function setupJobs(ctx) {
 export function watchJob(ctx, job, { results = defaultResults } = {}) {
   const li = el("li", { id: `job-${job.id}`, class: "job" });
   const prog = el("progress", { max: String(job.total || 1), value: "0", "aria-label": t("jobs.progress_of", { job: job.label }) });
-  const msg = el("span", { class: "small", text: job.state });
+  const msg = el("span", { class: "small job-progress", text: t(`jobs.state.${job.state}`) });
+  const detail = el("span", { class: "small muted", dir: "auto" });
   const cancel = el("button", { type: "button", text: t("jobs.cancel"), "aria-label": t("jobs.cancel_aria", { job: job.label }),
     onclick: () => ctx.api.request(`jobs/${job.id}/cancel`, { method: "POST", noVersion: true }) });
   const out = el("div", { class: "small job-results" });
-  li.append(el("div", { text: job.label }), prog, " ", msg, " ", cancel, out);
+  li.append(el("div", { text: job.label, dir: "auto" }), prog, " ", msg, " ", cancel, el("div", {}, detail), out);
   $("jobs").prepend(li);
-  const es = new EventSource(`api/jobs/${job.id}/events`);
+  const es = new EventSource(withShare(`api/jobs/${job.id}/events`, ctx.share));
+  let last = job;
+  // the time so far and left move every second, between the job's own reports too
+  const tick = setInterval(() => { msg.textContent = progressText(last, Date.now() / 1000); }, 1000);
   const update = (ev) => {
     const s = JSON.parse(ev.data);
+    last = s;
     prog.max = s.total || 1;
     prog.value = s.done;
-    msg.textContent = `${t(`jobs.state.${s.state}`)}: ${s.message}`;
+    msg.textContent = progressText(s, Date.now() / 1000);
+    detail.textContent = s.message || "";
     li.dataset.state = s.state;
     if (s.state === "done" && s.results) out.replaceChildren(results(ctx, s));
     if (s.error) out.textContent = s.error.message;
   };
   es.addEventListener("progress", update);
-  es.addEventListener("end", (ev) => { update(ev); es.close(); cancel.disabled = true; });
+  es.addEventListener("end", (ev) => { update(ev); es.close(); clearInterval(tick); cancel.disabled = true; });
   return { li, es };
 }
 
 function defaultResults(ctx, s) {
+  if (s.kind === "report") return reportResults(ctx, s);
   return s.kind === "optimize" ? optimizeResults(ctx, s.results) : ensembleResults(s.results);
+}
+
+function reportResults(ctx, s) {
+  const box = el("p", { class: "report-files" });
+  for (const f of s.results.files) {
+    const href = withShare(`api/jobs/${encodeURIComponent(s.id)}/files/${encodeURIComponent(f.name)}`, ctx.share);
+    box.append(el("a", { class: "button", href, download: `${s.id}-${f.name}`, "data-format": f.format,
+      text: t("report.download", { format: f.format.toUpperCase(), size: fmt(f.bytes / 1024, 0) }) }), " ");
+  }
+  return box;
+}
+
+/** The plans a report covers: the draft, and the plans picked for comparison (A and B). */
+export function reportPlans(a, b) {
+  return [...new Set([a, b].filter((x) => x && x !== "(draft)"))];
+}
+
+/** Start a report job (HTML and, when the server can, PDF) and follow it in the jobs list. */
+export async function startReport(ctx) {
+  const kinds = ctx.store.get().jobKinds || [];
+  const k = kinds.find((x) => x.kind === "report");
+  if (!k) { ctx.status(t("report.unavailable"), true); return null; }
+  const plans = reportPlans($("cmp-a") && $("cmp-a").value, $("cmp-b") && $("cmp-b").value);
+  const job = await ctx.api.request("jobs", { method: "POST", json: { kind: "report", params: { plans, formats: k.params.formats, maps: k.params.maps !== false } }, noVersion: true });
+  watchJob(ctx, job);
+  ctx.status(t("jobs.started", { job: job.label }));
+  return job;
 }
 
 function optimizeResults(ctx, r) {

@@ -16,8 +16,8 @@ export function renderPlans(ctx) {
     const kind = t(p.kind === "scenario" ? "plans.kind.scenario" : "plans.kind.saved");
     const li = el("li", {}, el("bdi", { text: p.title || p.name }),
       el("span", { class: "muted small", text: ` ${kind}${p.reference ? `, ${t("plans.reference")}` : ""}, ${t("plans.regions", { n: p.regions })} ` }));
-    li.append(el("button", { type: "button", text: t("plans.open"), "aria-label": t("plans.open_aria", { plan: p.name }), onclick: () => ctx.openPlan(p.name) }), " ");
     if (!S.readOnly) {
+      li.append(el("button", { type: "button", text: t("plans.open"), "aria-label": t("plans.open_aria", { plan: p.name }), onclick: () => ctx.openPlan(p.name) }), " ");
       li.append(el("button", { type: "button", text: t("plans.duplicate"), "aria-label": t("plans.duplicate_aria", { plan: p.name }), onclick: async () => {
         const name = window.prompt(t("plans.duplicate_prompt", { plan: p.name }), t("plans.copy_name", { plan: p.name }));
         if (name) {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import Field
 
 from dayafter._util import json_dumps
@@ -37,6 +37,10 @@ class JobParams(_Body):
     chunk: int = Field(200, ge=1, le=1_000_000)
     maximize: list[ObjectiveTerm | MetricName] = Field(default_factory=list, max_length=20)
     minimize: list[ObjectiveTerm | MetricName] = Field(default_factory=list, max_length=20)
+    plans: list[Name] = Field(default_factory=list, max_length=20)
+    formats: list[Literal["html", "pdf"]] = Field(default_factory=list, max_length=2)
+    title: ShortText | None = None
+    maps: bool | None = None
 
 
 class JobBody(_Body):
@@ -79,6 +83,18 @@ def get_job(jobs: JobsDep, job_id: str) -> dict[str, Any]:
 def cancel_job(jobs: JobsDep, job_id: str) -> dict[str, Any]:
     """Ask a job to stop (it stops at its next progress report)."""
     return jobs.cancel(job_id)
+
+
+@router.get("/jobs/{job_id}/files/{name}")
+def job_file(jobs: JobsDep, job_id: str, name: Annotated[str, Path(max_length=64)]) -> FileResponse:
+    """A file a finished job wrote (a report's ``dossier.html`` or ``dossier.pdf``)."""
+    from dayafter.web.jobs import job_file as find
+
+    path = find(jobs.get(job_id), name)
+    media = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}.get(path.suffix.lstrip("."),
+                                                                                "application/octet-stream")
+    return FileResponse(path, media_type=media, filename=f"{job_id}-{path.name}",
+                        content_disposition_type="attachment")
 
 
 @router.get("/jobs/{job_id}/events")

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { withShare } from "../src/api.js";
+import { setLocale } from "../src/i18n.js";
+import { progressText, reportPlans, timing } from "../src/panels/jobs.js";
+import { shareLink } from "../src/panels/share.js";
+
+describe("job timing", () => {
+  it("gives the time so far and, at the pace so far, the time left", () => {
+    const s = { state: "running", started: 100, done: 25, total: 100 };
+    expect(timing(s, 110)).toEqual({ elapsed: 10, eta: 30 });
+  });
+  it("has no estimate before the first step, after the end, or before the start", () => {
+    expect(timing({ state: "running", started: 100, done: 0, total: 100 }, 110).eta).toBeNull();
+    expect(timing({ state: "done", started: 100, finished: 130, done: 100, total: 100 }, 500)).toEqual({ elapsed: 30, eta: null });
+    expect(timing({ state: "queued", started: null, done: 0, total: 0 }, 5)).toEqual({ elapsed: null, eta: null });
+  });
+  it("writes the progress line in the interface language", () => {
+    setLocale("en");
+    expect(progressText({ state: "running", started: 100, done: 250, total: 1000 }, 110)).toBe("running · 250 of 1,000 · 10 s so far · about 30 s left");
+    setLocale("ar");
+    const ar = progressText({ state: "running", started: 100, done: 250, total: 1000 }, 110);
+    expect(ar).toContain("٢٥٠");
+    expect(ar).not.toContain("running");
+    setLocale("en");
+  });
+});
+
+describe("report and share helpers", () => {
+  it("report the draft with the compared plans, once each", () => {
+    expect(reportPlans("(draft)", "halves")).toEqual(["halves"]);
+    expect(reportPlans("a", "a")).toEqual(["a"]);
+    expect(reportPlans("", null)).toEqual([]);
+  });
+  it("carry the share token on addresses fetched outside request()", () => {
+    expect(withShare("api/draft/events", null)).toBe("api/draft/events");
+    expect(withShare("api/export/plan?format=csv", "a.b")).toBe("api/export/plan?format=csv&share=a.b");
+    expect(withShare("api/x", "a+b")).toBe("api/x?share=a%2Bb");
+  });
+  it("build the link from the page's address without its own query", () => {
+    const loc = { origin: "http://127.0.0.1:8765", pathname: "/", search: "?token=secret" };
+    expect(shareLink(loc, { query: "?share=T" })).toBe("http://127.0.0.1:8765/?share=T");
+  });
+});
