@@ -231,11 +231,12 @@ def trial_export_json(s: Setup, trials: int, rng: np.random.Generator) -> Outcom
     for k in range(trials):
         src = s.plans[k % len(s.plans)]
         new = read_plan(src, s.territory)
-        watch = (lambda: bool(_temporaries(target))) if k % 2 else None
+        before = set(_temporaries(target))
+        watch = (lambda before=before: bool(set(_temporaries(target)) - before)) if k % 2 else None
         _run_killed(["plan", "export", str(src), "--project", str(s.project), "--out", str(target)],
                     float(rng.uniform(0.0, 1.05)) * full, s.folder, watch, float(rng.uniform(0, 0.002)))
         out.trials += 1
-        out.mid_write += bool(_temporaries(target))
+        out.mid_write += bool(set(_temporaries(target)) - before)
         if not target.exists():
             if prev is not None:
                 out.failures.append(f"trial {k}: {target.name} vanished")
@@ -307,10 +308,11 @@ def trial_build(s: Setup, trials: int, rng: np.random.Generator) -> Outcome:
     want = read_project(target).territory.content_hash
     target.unlink()
     for k in range(trials):
+        before = set(_temporaries(target))
         _run_killed(args, float(rng.uniform(0.0, 1.05)) * full, s.folder,
-                    (lambda: bool(_temporaries(target))) if k % 2 else None, float(rng.uniform(0, 0.1)))
+                    (lambda before=before: bool(set(_temporaries(target)) - before)) if k % 2 else None, float(rng.uniform(0, 0.1)))
         out.trials += 1
-        out.mid_write += bool(_temporaries(target))
+        out.mid_write += bool(set(_temporaries(target)) - before)
         if not target.exists():
             continue
         try:

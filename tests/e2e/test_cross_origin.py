@@ -108,8 +108,6 @@ def _session(page):
 
 
 def test_another_origin_cannot_change_the_workbench(browser, grid_server, attacker, page, monkeypatch):
-    import numpy as np
-
     from dayafter.web.security import SameOriginMiddleware
 
     # what the server decided about each state-changing request (the server runs in this process)
@@ -158,7 +156,7 @@ def test_another_origin_cannot_change_the_workbench(browser, grid_server, attack
         const r = S.map.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""")
     page.mouse.click(*xy)
     page.wait_for_function("window.dayafter.draft.undo === 1")
-    assert int(np.asarray(ws.draft_of(sess).plan.assignment)[0]) == 1
+    assert int(ws.draft_of(sess).plan.assignment[0]) == 1
     page.get_by_role("button", name="Undo").click()
     page.wait_for_function("window.dayafter.draft.undo === 0")
     assert ws.draft_of(sess).plan.assignment.tolist() == before[1]
@@ -169,4 +167,4 @@ def test_another_origin_cannot_change_the_workbench(browser, grid_server, attack
     page.wait_for_function("window.dayafter.plans.some(p => p.name === 'own page')")
     assert "own page" in [p["name"] for p in ws.list_plans()]
     own = decided[n_attacks:]
-    assert own and all(s is None for _m, _p, s in own), own  # the page's own changes all passed
+    assert len(own) >= 4 and all(s is None for _m, _p, s in own), own  # the page's own changes all passed
