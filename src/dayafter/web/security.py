@@ -134,6 +134,18 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def adding_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
+    """``send`` with ``headers`` appended to the response's start message (set-cookie lines...)."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = dict(message)
+            message["headers"] = [*message.get("headers", []), *headers]
+        await send(message)
+
+    return wrapped
+
+
 class TokenMiddleware:
     """Refuse (401) every request that does not carry ``token``.
 
@@ -192,14 +204,7 @@ class TokenMiddleware:
         # the first page load (?token=...): hand the browser a cookie so later requests need no token
         assert self.token is not None
         set_cookie = (f"{COOKIE}={self.token.decode()}; Path=/; HttpOnly; SameSite=Strict").encode("latin-1")
-
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = dict(message)
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", set_cookie)]
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookie)
+        await self.app(scope, receive, adding_headers(send, [(b"set-cookie", set_cookie)]))
 
 
 class BodyLimitMiddleware:

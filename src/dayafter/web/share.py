@@ -36,12 +36,12 @@ from urllib.parse import parse_qsl
 
 from dayafter.web.security import (
     ASGIApp,
-    Message,
     Receive,
     Scope,
     Send,
     _header,
     _send_error,
+    adding_headers,
     error_body,
 )
 
@@ -179,14 +179,7 @@ class ShareMiddleware:
             return
         max_age = max(60, min(int(data["e"] - time.time()), MAX_HOURS * 3600))
         set_cookie = f"{SHARE_COOKIE}={given}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict".encode("latin-1")
-
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = dict(message)
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", set_cookie)]
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookie)
+        await self.app(scope, receive, adding_headers(send, [(b"set-cookie", set_cookie)]))
 
     async def _without_share(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope = dict(scope)
@@ -195,11 +188,4 @@ class ShareMiddleware:
         scope["headers"] = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"cookie"] + (
             [(b"cookie", rest.encode("latin-1"))] if rest else [])
         clear = f"{SHARE_COOKIE}=; Path=/; Max-Age=0".encode()
-
-        async def send_clearing(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = dict(message)
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", clear)]
-            await send(message)
-
-        await self.app(scope, receive, send_clearing)
+        await self.app(scope, receive, adding_headers(send, [(b"set-cookie", clear)]))
