@@ -1,6 +1,6 @@
-// Ranges over census draws for the metrics panel. After every change of the draft the panel asks
-// the server for a quick answer (64 draws, a few milliseconds once the draws are made) and, when
-// the user pauses, for a refined one (1,000 draws; the first 64 are the quick answer's draws, so
+// Ranges over census draws for the metrics panel. After a change of the draft (once strokes pause
+// for a quarter of a second) the panel asks the server for a quick answer (64 draws, a few
+// milliseconds once the draws are made) and then for a refined one (1,000 draws; the first 64 are the quick answer's draws, so
 // the range narrows instead of jumping). A reply that comes back after a newer change of the draft
 // is dropped: the panel never shows the ranges of a plan it no longer shows.
 
@@ -12,14 +12,16 @@ export const REFINED_DRAWS = 1000;
  * @param {object} o
  * @param {Function} o.request (path) -> Promise of the server's reply (api.request)
  * @param {Function} o.onRanges (reply) called with every reply still current
- * @param {number} [o.pause] ms without a change before the refined request
+ * @param {number} [o.settle] ms without a change before the quick request
+ * @param {number} [o.pause] ms after the quick request before the refined one
  * @param {Function} [o.setTimer] setTimeout (tests pass a fake)
  * @param {Function} [o.clearTimer] clearTimeout
  */
-export function createRanges({ request, onRanges, pause = 700, quick = QUICK_DRAWS, refined = REFINED_DRAWS,
+export function createRanges({ request, onRanges, settle = 250, pause = 700, quick = QUICK_DRAWS, refined = REFINED_DRAWS,
   setTimer = (f, ms) => globalThis.setTimeout(f, ms), clearTimer = (h) => globalThis.clearTimeout(h) }) {
   let seq = 0;
   let timer = null;
+  let settled = null;
   async function ask(my, draws) {
     let reply;
     try {
@@ -34,12 +36,23 @@ export function createRanges({ request, onRanges, pause = 700, quick = QUICK_DRA
     changed() {
       const my = ++seq;
       if (timer !== null) clearTimer(timer);
-      const done = ask(my, quick);
-      timer = setTimer(() => { timer = null; if (my === seq) ask(my, refined); }, pause);
-      return done;
+      if (settled) settled(); // the previous change's wait ends: it was superseded
+      // the quick answer waits for a short pause too: computed while strokes are still coming, it
+      // would hold the server's loop and delay the next stroke's own metrics
+      return new Promise((resolve) => {
+        settled = resolve;
+        timer = setTimer(() => {
+          timer = null;
+          settled = null;
+          if (my !== seq) { resolve(); return; }
+          const q = ask(my, quick);
+          timer = setTimer(() => { timer = null; if (my === seq) ask(my, refined); }, pause);
+          q.then(resolve);
+        }, settle);
+      });
     },
     /** Forget pending replies (a plan was closed). */
-    reset() { seq++; if (timer !== null) clearTimer(timer); timer = null; },
+    reset() { seq++; if (timer !== null) clearTimer(timer); timer = null; if (settled) settled(); settled = null; },
   };
 }
 

@@ -21,12 +21,14 @@ function deferredServer() {
 }
 
 describe("createRanges", () => {
-  it("asks for the quick ranges at once and the refined ones after the pause", async () => {
+  it("asks for the quick ranges after a short pause and the refined ones after a longer one", async () => {
     const timers = fakeTimers();
     const server = deferredServer();
     const got = [];
     const r = createRanges({ request: server.request, onRanges: (x) => got.push(x), ...timers, quick: 64, refined: 1000 });
     const done = r.changed();
+    expect(server.calls).toEqual([]); // nothing while strokes may still come
+    timers.fire();
     expect(server.calls.map((c) => c.path)).toEqual(["draft/ranges?draws=64"]);
     server.calls[0].resolve({ n: 64 });
     await done;
@@ -35,14 +37,28 @@ describe("createRanges", () => {
     expect(server.calls.map((c) => c.path)).toEqual(["draft/ranges?draws=64", "draft/ranges?draws=1000"]);
   });
 
+  it("asks nothing for a change superseded before the pause", async () => {
+    const timers = fakeTimers();
+    const server = deferredServer();
+    const r = createRanges({ request: server.request, onRanges: () => {}, ...timers });
+    const first = r.changed();
+    r.changed();
+    await first; // the first change's wait ends at once
+    expect(timers.size()).toBe(1);
+    timers.fire();
+    expect(server.calls).toHaveLength(1);
+  });
+
   it("drops a reply that comes back after a newer change, and the older refinement", async () => {
     const timers = fakeTimers();
     const server = deferredServer();
     const got = [];
     const r = createRanges({ request: server.request, onRanges: (x) => got.push(x), ...timers });
     const first = r.changed();
+    timers.fire(); // the first change's quick request is out
     const second = r.changed();
     expect(timers.size()).toBe(1); // the first change's refinement was cancelled
+    timers.fire(); // the second change's quick request
     server.calls[1].resolve({ which: "second" });
     server.calls[0].resolve({ which: "first" }); // late
     await Promise.all([first, second]);
@@ -51,8 +67,11 @@ describe("createRanges", () => {
 
   it("keeps quiet when the server refuses (the panel keeps the plain figures)", async () => {
     const got = [];
-    const r = createRanges({ request: () => Promise.reject(new Error("offline")), onRanges: (x) => got.push(x), ...fakeTimers() });
-    await r.changed();
+    const timers = fakeTimers();
+    const r = createRanges({ request: () => Promise.reject(new Error("offline")), onRanges: (x) => got.push(x), ...timers });
+    const done = r.changed();
+    timers.fire();
+    await done;
     expect(got).toEqual([]);
   });
 });
