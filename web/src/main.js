@@ -260,7 +260,6 @@ async function main() {
   } else {
     $("map").textContent = t("map.no_geometry");
     store.set({ ready: true });
-    document.body.dataset.ready = "1";
   }
   await setupJobs(ctx);
   await setupSettle(ctx);
@@ -271,6 +270,13 @@ async function main() {
   setupUnits(ctx);
   setupCompare(ctx);
   setupFiles(ctx);
+  // "show all metrics" (also those that do not fit the plan's purpose): redraw, keep the focus
+  store.subscribe((S, keys) => {
+    if (!keys.includes("showAllMetrics") || !S.draft) return;
+    const focused = document.activeElement && document.activeElement.id;
+    renderMetrics(ctx);
+    if (focused === "show-all-metrics") $("show-all-metrics").focus();
+  });
 
   $("report-start").onclick = () => startReport(ctx).catch(() => {});
   $("print").onclick = () => window.print();
@@ -330,6 +336,13 @@ async function main() {
   });
   const warn = meta.warnings.length > 0;
   status(warn ? t("status.ready_skipped", { files: meta.warnings.join(" | ") }) : t("status.ready"), warn);
+  // ready (body[data-ready], which the end-to-end tests wait for): the map has drawn once and
+  // every control has its handler
+  const markReady = () => { document.body.dataset.ready = "1"; };
+  if (store.get().ready) markReady();
+  else {
+    const off = store.subscribe((S, keys) => { if (keys.includes("ready") && S.ready) { off(); markReady(); } });
+  }
 }
 
 main().catch((e) => status(t("status.start_failed", { error: e.message }), true));

@@ -198,10 +198,7 @@ export function setupMainMap(store, actions) {
   };
   map.on("load", () => {
     paintMap(store.get(), map, store.get().assignment);
-    map.once("idle", () => {
-      store.set({ ready: true });
-      document.body.dataset.ready = "1";
-    });
+    map.once("idle", () => store.set({ ready: true })); // main.js marks the page ready
   });
   map.on("mousemove", "units-fill", (e) => {
     const f = e.features[0];
