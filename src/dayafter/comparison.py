@@ -20,8 +20,8 @@ from dayafter.metrics import DEFAULT_THRESHOLD, Evaluation, evaluate, registry
 from dayafter.plan import Plan
 from dayafter.territory import Territory
 
-__all__ = ["AuthorityChanges", "Comparison", "authority_changes", "compare", "compare_plans",
-           "comparison_table", "judge", "row_format"]
+__all__ = ["AuthorityChanges", "Comparison", "PolityControl", "authority_changes", "compare", "compare_plans",
+           "comparison_table", "judge", "polity_control", "row_format"]
 
 Verdict = Literal["better", "worse", "same", "neutral"]
 
@@ -420,3 +420,98 @@ def authority_changes(
     people = {c: float(territory.population(c)[changed].sum()) for c in names}
     return AuthorityChanges(before.name, after.name, layer, changed.astype(np.int64),
                             old_all[changed], new_all[changed], people)
+
+
+@dataclass(frozen=True)
+class PolityControl:
+    """Who governs each polity and who holds each unit of a plan (see :func:`polity_control`).
+
+    Attributes
+    ----------
+    plan
+        The plan's name.
+    regions
+        Per region: ``name``, ``authority`` (who governs the polity), ``units``, ``control``
+        (units held by each control label), ``held_by_others`` (units held by a control other
+        than the polity's authority) and ``people_held_by_others`` per census.
+    units
+        ``int64[m]``: the units whose control differs from their polity's authority, ascending.
+    control, authority
+        ``object[m]``: who holds each of them, and the authority of its polity.
+    people
+        Per census, people living in those units.
+    """
+
+    plan: str
+    regions: tuple[dict[str, Any], ...]
+    units: np.ndarray
+    control: np.ndarray
+    authority: np.ndarray
+    people: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"plan": self.plan, "regions": list(self.regions), "units": self.units.tolist(),
+                "control": self.control.tolist(), "authority": self.authority.tolist(),
+                "count": int(self.units.size), "people": self.people}
+
+
+def polity_control(territory: Territory, plan: Plan, *,
+                   censuses: Sequence[str] | None = None) -> PolityControl:
+    """The two layers of a plan side by side: who governs each polity (its region's authority)
+    and who holds each unit (the control layer), with the units where they differ.
+
+    Parameters
+    ----------
+    territory
+        The plan's territory.
+    plan
+        The plan.
+    censuses
+        Censuses to count people on (default: all).
+
+    Returns
+    -------
+    PolityControl
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dayafter.plan import Plan, Region
+    >>> from dayafter.testing.grids import grid_territory
+    >>> t = grid_territory(1, 3)
+    >>> p = Plan(np.array([0, 0, 1]), (Region("N", "krg"), Region("S", "federal")), t.content_hash)
+    >>> pc = polity_control(t, p.with_control([1], "federal"))
+    >>> pc.units.tolist(), pc.control.tolist(), pc.authority.tolist()
+    ([1], ['federal'], ['krg'])
+    >>> pc.regions[0]["control"], pc.regions[0]["held_by_others"]
+    ({'federal': 1, 'krg': 1}, 1)
+
+    Notes
+    -----
+    A polity's authority is read as a control label (``shared`` is ``joint``,
+    :func:`dayafter.plan.normalize_control`) before the two are compared, so a shared polity
+    whose units are under joint control has no difference.
+    """
+    from dayafter.plan import normalize_control
+
+    plan.check_territory(territory)
+    ctl = plan.control_of_units()
+    auth_norm = np.array([normalize_control(r.authority) for r in plan.regions] + [""],
+                         dtype=object)[plan.assignment]
+    auth = plan.authority_of_units()
+    differs = (plan.assignment >= 0) & (ctl != auth_norm)
+    names = list(censuses) if censuses is not None else list(territory.census_names)
+    pops = {c: territory.population(c) for c in names}
+    by_region = plan.control_by_region()
+    lab = np.where(plan.assignment >= 0, plan.assignment, plan.k)
+    regions = []
+    for j, r in enumerate(plan.regions):
+        mask = differs & (lab == j)
+        regions.append({"name": r.name, "authority": r.authority,
+                        "units": int(np.sum(lab == j)), "control": by_region[j],
+                        "held_by_others": int(mask.sum()),
+                        "people_held_by_others": {c: float(p[mask].sum()) for c, p in pops.items()}})
+    idx = np.flatnonzero(differs).astype(np.int64)
+    return PolityControl(plan.name, tuple(regions), idx, ctl[idx], auth[idx],
+                         {c: float(p[idx].sum()) for c, p in pops.items()})

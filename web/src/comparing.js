@@ -60,3 +60,17 @@ export function changeColors(n, changes, colorOf, same) {
   changes.units.forEach((i, k) => { out[i] = colorOf(changes.new[k]); });
   return out;
 }
+
+/** Per unit, who governs it (``authority``: its region's authority) or who holds it
+ * (``control``: the plan's control layer), "" when unassigned. */
+export function layerLabels(S, assignment, layer) {
+  if (layer === "control") return S.control && S.control.length === assignment.length ? S.control : assignment.map(() => "");
+  const auth = S.draft ? S.draft.regions.map((r) => r.authority || "") : [];
+  return assignment.map((j) => (j >= 0 ? auth[j] ?? "" : ""));
+}
+
+/** The control labels of a region as text, largest first ("krg 10, federal 2"); ``count``
+ * formats the numbers (the interface's digits). */
+export function controlText(control, label = (x) => x, count = String) {
+  return Object.entries(control || {}).sort((a, b) => b[1] - a[1]).map(([x, n]) => `${label(x)} ${count(n)}`).join(", ");
+}

@@ -12,6 +12,7 @@ import { refreshEngines, setupEngines, setupSettle } from "./panels/engines.js";
 import { setupFiles, updateExportLink } from "./panels/files.js";
 import { setupJobs, startReport } from "./panels/jobs.js";
 import { setupShare } from "./panels/share.js";
+import { refreshPolities, setupPolities } from "./panels/polities.js";
 import { renderMetrics } from "./panels/metrics.js";
 import { loadPlans, renderPlans, save } from "./panels/plans.js";
 import { renderRegions, setupRegions } from "./panels/regions.js";
@@ -99,6 +100,7 @@ function applyDraft(reply, { full = false } = {}) {
   renderUnitTable(ctx);
   fillColorBy();
   refreshEngines(ctx);
+  refreshPolities(ctx);
   updateExportLink(ctx);
 }
 
@@ -151,7 +153,7 @@ async function redo() { applyDraft(await api.request("draft/redo", { method: "PO
 function fillColorBy() {
   const S = store.get();
   const sel = $("color-by");
-  const want = [["region", t("colorby.region")]];
+  const want = [["region", t("colorby.region")], ["authority", t("colorby.authority")], ["control", t("colorby.control")]];
   for (const c of S.meta.communities) want.push([`share:${c.key}`, t("colorby.share", { community: c.label })]);
   for (const k of ["abs_deviation", "largest_share", "fractionalization", "polarization", "polsby_popper"]) {
     want.push([`metric:${k}`, t("colorby.metric", { metric: t(`colorby.metric.${k}`) })]);
@@ -188,6 +190,7 @@ function rerenderAll() {
   updateLegend(S);
   updateRegionLabels(S);
   refreshEngines(ctx);
+  refreshPolities(ctx);
   setupSettle(ctx).catch(() => {});
   setupArticle140(ctx).catch(() => {});
   setupJobsForm();
@@ -265,6 +268,7 @@ async function main() {
   await setupSettle(ctx);
   setupArticle140(ctx).catch(() => {}); // not awaited: the handlers below must not wait for it
   setupEngines(ctx);
+  setupPolities(ctx);
   setupRegions(ctx);
   setupDetails(ctx);
   setupUnits(ctx);
@@ -301,6 +305,7 @@ async function main() {
     renderUnitTable(ctx);
     renderMetrics(ctx);
     refreshEngines(ctx);
+    refreshPolities(ctx);
   };
   $("color-by").onchange = (e) => {
     store.set({ colorBy: e.target.value });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AUTHORITY_COLORS, UNCHANGED, authorityColor } from "../src/colors.js";
-import { changeColors, chosenPlans, compareQuery, fits, metricEntry, unfitMetrics, verdictClass, visibleRows } from "../src/comparing.js";
+import { changeColors, chosenPlans, compareQuery, controlText, fits, layerLabels, metricEntry, unfitMetrics, verdictClass, visibleRows } from "../src/comparing.js";
 
 const META = [
   { name: "deviation", direction: "lower", purposes: ["districts"], format: ".1%" },
@@ -73,5 +73,22 @@ describe("the map of units changing authority", () => {
     expect(authorityColor("some new authority")).not.toBe(UNCHANGED);
     const known = ["federal", "krg", "joint", "self-administered", "contested"].map(authorityColor);
     expect(new Set(known).size).toBe(known.length);
+  });
+});
+
+describe("polities and control", () => {
+  const S = { draft: { regions: [{ authority: "krg" }, { authority: "federal" }, {}] }, control: ["krg", "joint", "federal", ""] };
+
+  it("reads who governs each unit from its region, and who holds it from the control layer", () => {
+    expect(layerLabels(S, [0, 1, -1, 2], "authority")).toEqual(["krg", "federal", "", ""]);
+    expect(layerLabels(S, [0, 1, -1, 2], "control")).toEqual(["krg", "joint", "federal", ""]);
+    // a control layer of another length (a stale reply) holds nothing rather than the wrong units
+    expect(layerLabels({ ...S, control: ["krg"] }, [0, 1], "control")).toEqual(["", ""]);
+  });
+
+  it("lists a region's control labels, largest first", () => {
+    expect(controlText({ federal: 2, krg: 10 })).toBe("krg 10, federal 2");
+    expect(controlText({ krg: 1 }, (x) => x.toUpperCase(), (n) => `#${n}`)).toBe("KRG #1");
+    expect(controlText(undefined)).toBe("");
   });
 });
