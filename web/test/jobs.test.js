@@ -30,6 +30,7 @@ describe("report and share helpers", () => {
     expect(reportPlans("(draft)", "halves")).toEqual(["halves"]);
     expect(reportPlans("a", "a")).toEqual(["a"]);
     expect(reportPlans("", null)).toEqual([]);
+    expect(reportPlans("a", "(draft)", ["c", "a", "(draft)"])).toEqual(["a", "c"]);
   });
   it("carry the share token on addresses fetched outside request()", () => {
     expect(withShare("api/draft/events", null)).toBe("api/draft/events");

@@ -121,9 +121,9 @@ function reportResults(ctx, s) {
   return box;
 }
 
-/** The plans a report covers: the draft, and the plans picked for comparison (A and B). */
-export function reportPlans(a, b) {
-  return [...new Set([a, b].filter((x) => x && x !== "(draft)"))];
+/** The plans a report covers: the draft, and the plans picked for comparison (A, B and more). */
+export function reportPlans(a, b, extra = []) {
+  return [...new Set([a, b, ...extra].filter((x) => x && x !== "(draft)"))];
 }
 
 /** Start a report job (HTML and, when the server can, PDF) and follow it in the jobs list. */
@@ -131,7 +131,8 @@ export async function startReport(ctx) {
   const kinds = ctx.store.get().jobKinds || [];
   const k = kinds.find((x) => x.kind === "report");
   if (!k) { ctx.status(t("report.unavailable"), true); return null; }
-  const plans = reportPlans($("cmp-a") && $("cmp-a").value, $("cmp-b") && $("cmp-b").value);
+  const extra = [...document.querySelectorAll("#cmp-more input:checked")].map((x) => x.value);
+  const plans = reportPlans($("cmp-a") && $("cmp-a").value, $("cmp-b") && $("cmp-b").value, extra);
   const job = await ctx.api.request("jobs", { method: "POST", json: { kind: "report", params: { plans, formats: k.params.formats, maps: k.params.maps !== false } }, noVersion: true });
   watchJob(ctx, job);
   ctx.status(t("jobs.started", { job: job.label }));
