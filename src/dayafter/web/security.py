@@ -464,8 +464,12 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+HEAD_LIMIT = 64 * 1024
+"""Largest request line plus headers accepted, in bytes (431 above it)."""
+
+
 def uvicorn_options(*, keep_alive: float = 5.0, header_timeout: float = 10.0, body_timeout: float = 120.0,
-                    max_connections: int = 512) -> dict[str, Any]:
+                    max_connections: int = 512, fast: bool | None = None) -> dict[str, Any]:
     """Keyword arguments for :class:`uvicorn.Config` that bound idle and slow connections.
 
     Parameters
@@ -479,16 +483,112 @@ def uvicorn_options(*, keep_alive: float = 5.0, header_timeout: float = 10.0, bo
         Seconds a client has to send a request's body once its headers arrived.
     max_connections
         Connections served at once; more are answered 503.
+    fast
+        Parse HTTP with httptools (C) and run the event loop on uvloop (libuv) rather than h11
+        and asyncio's own loop (pure Python): about half the CPU per request (``bench/load.py``).
+        ``None`` (default): when both are installed (``pip install 'dayafter[web]'``).
 
     Returns
     -------
     dict
-        ``timeout_keep_alive``, ``limit_concurrency``, ``h11_max_incomplete_event_size`` and
-        ``http`` (an h11 protocol class with the two timeouts).
+        ``timeout_keep_alive``, ``limit_concurrency``, ``h11_max_incomplete_event_size``, ``loop``
+        and ``http`` (a protocol class with the two timeouts and a limit of :data:`HEAD_LIMIT`
+        bytes on a request's line and headers).
     """
+    if fast is None:
+        fast = _fast_available()
     return {"timeout_keep_alive": keep_alive, "limit_concurrency": max_connections,
-            "h11_max_incomplete_event_size": 64 * 1024,
-            "http": _timed_h11(header_timeout, body_timeout)}
+            "h11_max_incomplete_event_size": HEAD_LIMIT,
+            "loop": "uvloop" if fast else "asyncio",
+            "http": (_timed_httptools if fast else _timed_h11)(header_timeout, body_timeout)}
+
+
+def _fast_available() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("httptools", "uvloop"))
+
+
+def _timed_httptools(header_timeout: float, body_timeout: float) -> type:
+    """uvicorn's httptools protocol with a deadline on each request's headers and on its body,
+    and a limit on the size of its line and headers."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class _HeadTooLarge(Exception):
+        pass
+
+    class TimedHttpToolsProtocol(HttpToolsProtocol):
+        _deadline: Any = None
+        _phase: str | None = None
+        _head_bytes = 0
+        _head_too_large = False
+
+        def _arm(self, phase: str, seconds: float) -> None:
+            if self._phase == phase:
+                return
+            self._disarm()
+            self._phase = phase
+            self._deadline = self.loop.call_later(seconds, self._expire, phase)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+            self._deadline, self._phase = None, None
+
+        def _expire(self, phase: str) -> None:
+            self._deadline = None
+            if self._phase == phase and not self.transport.is_closing():
+                self.transport.close()  # headers or body too slow: drop the connection
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm("head", header_timeout)
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._head_bytes = 0
+            self._arm("head", header_timeout)  # from the request's first byte
+
+        def _count(self, n: int) -> None:
+            self._head_bytes += n
+            if self._head_bytes > HEAD_LIMIT:
+                self._head_too_large = True
+                raise _HeadTooLarge
+
+        def on_url(self, url: bytes) -> None:
+            self._count(len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._count(len(name) + len(value) + 4)
+            super().on_header(name, value)
+
+        def on_headers_complete(self) -> None:
+            self._arm("body", body_timeout)
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._disarm()  # the keep-alive timeout takes over once the answer is sent
+            super().on_message_complete()
+
+        def send_400_response(self, msg: str) -> None:
+            self._disarm()
+            if not self._head_too_large:
+                super().send_400_response(msg)
+                return
+            body = error_body("RequestHeaderFieldsTooLarge", "the request's line and headers are too large",
+                              f"send at most {HEAD_LIMIT // 1024} KiB of headers")
+            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                                 b"content-type: application/json\r\nconnection: close\r\n"
+                                 + b"".join(k + b": " + v + b"\r\n" for k, v in SECURITY_HEADERS)
+                                 + b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            self.transport.close()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return TimedHttpToolsProtocol
 
 
 def _timed_h11(header_timeout: float, body_timeout: float) -> type:
