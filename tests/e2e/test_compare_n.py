@@ -73,9 +73,13 @@ def test_deviation_hidden_for_provinces_with_a_why_and_show_all(page, grid_serve
     assert not any(h.startswith("Dev.") for h in heads)
     why = page.locator("#metrics-hidden abbr")
     assert "differ in size by design" in why.get_attribute("title")
+    options = "[...document.querySelectorAll('#color-by option')].map(o => o.value)"
+    assert "metric:abs_deviation" not in page.evaluate(options)  # nor offered as a map colouring
     page.locator("#show-all-metrics").check()
     page.wait_for_function("[...document.querySelectorAll('#metrics th')].some(h => h.textContent.startsWith('Dev.'))")
+    assert "metric:abs_deviation" in page.evaluate(options)
     page.locator("#show-all-metrics").uncheck()
+    page.wait_for_function(f"!{options}.includes('metric:abs_deviation')")
     # the comparison hides the row too, with the reason on hover
     page.get_by_label("Compare A").select_option("stripes")
     page.get_by_label("with B").select_option("halves")

@@ -17,6 +17,7 @@ import { renderMetrics } from "./panels/metrics.js";
 import { loadPlans, renderPlans, save } from "./panels/plans.js";
 import { renderRegions, setupRegions } from "./panels/regions.js";
 import { renderUnitTable, setupUnits, showDetail } from "./panels/units.js";
+import { fits, metricEntry } from "./comparing.js";
 import { createRanges } from "./ranges.js";
 import { INITIAL, applyDraftReply, createStore } from "./store.js";
 import { eventAction, listenDraftEvents } from "./sync.js";
@@ -155,13 +156,21 @@ function fillColorBy() {
   const sel = $("color-by");
   const want = [["region", t("colorby.region")], ["authority", t("colorby.authority")], ["control", t("colorby.control")]];
   for (const c of S.meta.communities) want.push([`share:${c.key}`, t("colorby.share", { community: c.label })]);
+  // population deviation is offered only where it fits the plan's purpose (or with "show all")
+  const dev = metricEntry(S.meta.metrics, "deviation");
+  const devFits = Boolean(S.showAllMetrics) || !dev || fits(dev.purposes, [(S.draft && S.draft.purpose) || "districts"]);
   for (const k of ["abs_deviation", "largest_share", "fractionalization", "polarization", "polsby_popper"]) {
+    if (k === "abs_deviation" && !devFits) continue;
     want.push([`metric:${k}`, t("colorby.metric", { metric: t(`colorby.metric.${k}`) })]);
+  }
+  if (!want.some(([v]) => v === S.colorBy)) { // the colouring shown is no longer offered
+    store.set({ colorBy: "region" });
+    if (S.map) { paintMap(store.get(), S.map, S.assignment); updateLegend(store.get()); }
   }
   const have = [...sel.options].map((o) => `${o.value}|${o.text}`).join(",");
   if (have === want.map(([v, x]) => `${v}|${x}`).join(",")) return;
   sel.replaceChildren(...want.map(([v, x]) => el("option", { value: v, text: x })));
-  sel.value = S.colorBy;
+  sel.value = store.get().colorBy;
 }
 
 function fillLanguages() {
@@ -279,6 +288,7 @@ async function main() {
     if (!keys.includes("showAllMetrics") || !S.draft) return;
     const focused = document.activeElement && document.activeElement.id;
     renderMetrics(ctx);
+    fillColorBy();
     if (focused === "show-all-metrics") $("show-all-metrics").focus();
   });
 
