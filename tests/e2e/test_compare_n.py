@@ -95,3 +95,24 @@ def test_deviation_hidden_for_provinces_with_a_why_and_show_all(page, grid_serve
     page.wait_for_function("window.dayafter.draft.purpose === 'districts'")
     page.wait_for_function("[...document.querySelectorAll('#metrics th')].some(h => h.textContent.startsWith('Dev.'))")
     assert page.locator("#metrics-hidden").count() == 0
+
+
+def test_comparison_and_polities_panels_pass_axe(page, grid_server, e2e):
+    import json
+
+    page.get_by_label("Compare A").select_option("stripes")
+    page.get_by_label("with B").select_option("halves")
+    page.locator("#cmp-more").get_by_label("The draft").check()
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.wait_for_selector("#compare:not([hidden]) #cmp-table tbody tr")
+    page.wait_for_function("window.dayafter.compareChanges !== undefined")
+    page.locator("#polities-box summary").click()
+    page.wait_for_selector("#polities-table tbody tr")
+    page.add_script_tag(content=e2e.axe_source())
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length,
+                                       target: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    }""")
+    serious = [v for v in result if v["impact"] in ("serious", "critical")]
+    assert not serious, json.dumps(serious, indent=1)
