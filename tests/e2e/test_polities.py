@@ -35,6 +35,8 @@ def test_polities_panel_and_control_map(page, grid_server, e2e):
     assert first[4] == f"{people:,.0f}"
     assert page.locator("#polities-summary").inner_text().startswith("2 units are held by another")
     assert page.locator("#polities-units li").count() == 2
+    first_unit = page.locator("#polities-units li").first.inner_text()
+    assert str(ws.territory.unit_ids[0]) in first_unit and "held by KRG" in first_unit
     # the grid ships no force catalog: the panel says the security check does not run
     assert "No force catalog" in page.locator("#polities").inner_text()
     # colour the map by control: the held units take the KRG's colour, their neighbours federal

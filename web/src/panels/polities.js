@@ -5,7 +5,7 @@ import { authorityColor } from "../colors.js";
 import { controlText } from "../comparing.js";
 import { $, el, table } from "../dom.js";
 import { fmt, t } from "../i18n.js";
-import { tOrLabel, zoomTo } from "../map.js";
+import { tOrLabel, unitName, zoomTo } from "../map.js";
 
 let timer = null;
 
@@ -48,7 +48,8 @@ function renderPolities(ctx, r) {
       sel.dispatchEvent(new Event("change"));
     } }));
     const list = el("ul", { class: "small", id: "polities-units" });
-    r.ids.slice(0, 20).forEach((id, k) => list.append(el("li", {}, el("bdi", { text: id }), ": ",
+    r.ids.slice(0, 20).forEach((id, k) => list.append(el("li", {}, el("bdi", { text: S.units ? unitName(S, r.units[k]) : id }),
+      el("span", { class: "muted", text: ` (${id})` }), ": ",
       t("polities.unit_line", { control: tOrLabel(r.control[k]), authority: tOrLabel(r.authority[k]) }))));
     if (r.count > 20) list.append(el("li", { class: "muted", text: t("polities.more", { n: r.count - 20 }) }));
     out.push(summary, list);
