@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 
 from dayafter._util import finite
 from dayafter.errors import InputDataError
@@ -51,6 +52,10 @@ def compare(
     """
     from dayafter.comparison import compare as compare_n
 
+    if plans is None and (a is None) != (b is None):  # the two-plan form needs both
+        missing = "b" if b is None else "a"
+        raise RequestValidationError([{"type": "missing", "loc": ("query", missing), "msg": "Field required",
+                                       "input": None}])
     names = list(plans or []) or [x for x in (a, b) if x]
     if not names:
         raise InputDataError("nothing to compare", hint="name plans: ?plans=A&plans=B")
