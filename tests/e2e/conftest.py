@@ -74,8 +74,10 @@ class LiveServer:
     def __enter__(self) -> LiveServer:
         self.thread.start()
         t0 = time.monotonic()
+        # the app prepares its kernels and first evaluations before it listens (Workspace.warm):
+        # on a busy machine that can take a while, and the first stroke is then answered at once
         while not self.server.started:
-            if time.monotonic() - t0 > 30 or not self.thread.is_alive():
+            if time.monotonic() - t0 > 180 or not self.thread.is_alive():
                 raise RuntimeError("the test server did not start")
             time.sleep(0.02)
         return self
