@@ -129,8 +129,13 @@ def page(browser, grid_server):
 
 
 def wait_ready(pg) -> None:
-    """Wait for the map's first ``idle`` event (the app sets ``body[data-ready]`` then)."""
+    """Wait for the map's first ``idle`` event (the app sets ``body[data-ready]`` then) and for the
+    page's controls to be wired: the map may be idle before the page has set its tool handlers
+    (the mode radios are wired after the jobs and settlement panels load), and a tool chosen
+    before then is ignored."""
     pg.wait_for_selector("body[data-ready='1']", timeout=60_000)
+    pg.wait_for_function("""() => { const r = document.querySelector("input[name=mode]");
+        return !r || r.onchange !== null; }""", timeout=60_000)
 
 
 def axe_source() -> str:
