@@ -84,6 +84,9 @@ class Settings:
         Where evaluations (paint strokes, the draft, plan metrics) are computed: 0 (default) on the
         event loop, which is fastest under load because the work holds the GIL anyway (see
         ``bench/load.py`` and :func:`dayafter.web.routes.compute`); N > 0 in N threads of their own.
+    warm
+        Prepare the first evaluations when the app starts, before the server listens
+        (:meth:`Workspace.warm`): the first requests do not wait for kernels to compile.
     """
 
     case: str | None = DEFAULT_CASE
@@ -101,6 +104,7 @@ class Settings:
     same_origin: bool = True
     max_jobs_kept: int = 50
     max_job_age: float = 6 * 3600.0
+    warm: bool = True
 
 
 def workspace_from_settings(settings: Settings) -> Workspace:
@@ -208,6 +212,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # switching costs more than the work. The evaluations (paint, draft, plan metrics) run on
         # the event loop (routes.compute); the other endpoints share a few threads.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        # before the server listens: kernels loaded, the plans' metrics ready (Workspace.warm)
+        if settings.warm:
+            app.state.workspace.warm()
         yield
         jobs.shutdown()
 

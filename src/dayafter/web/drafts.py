@@ -93,11 +93,35 @@ class Draft:
 
 
 # ---------------------------------------------------------------------------------- encoding
-def _encode(snap: Snap) -> tuple[str, bytes, bytes]:
-    assignment, regions, name, notes, meta, territory_hash, control, control_labels = snap
+_HEADS: list[tuple[tuple[Any, ...], str]] = []
+"""The last few heads encoded, with what they were made from: a stroke changes neither the regions
+nor the notes or meta, so the draft and the undo entry of every stroke share their head."""
+_HEADS_KEPT = 4
+_HEADS_LOCK = threading.Lock()
+
+
+def _head(assignment: Any, regions: Any, name: str, notes: str, meta: Any, territory_hash: str,
+          control_labels: Any) -> str:
+    # meta by its repr: equal values of other types (1 and True) must not share a head
+    key = (regions, name, notes, repr(dict(meta)), territory_hash, control_labels, len(assignment))
+    with _HEADS_LOCK:
+        for i, (k, head) in enumerate(_HEADS):
+            if k == key:
+                if i:
+                    _HEADS.insert(0, _HEADS.pop(i))
+                return head
     head = json_dumps({"regions": [r.to_dict() for r in regions], "name": name, "notes": notes,
                        "meta": to_jsonable(dict(meta)), "territory_hash": territory_hash,
                        "control_labels": list(control_labels), "n": len(assignment)})
+    with _HEADS_LOCK:
+        _HEADS.insert(0, (key, head))
+        del _HEADS[_HEADS_KEPT:]
+    return head
+
+
+def _encode(snap: Snap) -> tuple[str, bytes, bytes]:
+    assignment, regions, name, notes, meta, territory_hash, control, control_labels = snap
+    head = _head(assignment, regions, name, notes, meta, territory_hash, control_labels)
     a = zlib.compress(np.ascontiguousarray(assignment, dtype="<i4").tobytes(), 1)
     c = zlib.compress(np.ascontiguousarray(control, dtype="i1").tobytes(), 1)
     return head, a, c

@@ -35,6 +35,7 @@ Headers* (``Sec-Fetch-Site``).
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import json
@@ -73,6 +74,12 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(h).is_loopback
     except ValueError:
         return False  # a host name other than localhost may resolve to anything
+
+
+@functools.lru_cache(maxsize=256)
+def _is_loopback_name(name: str) -> bool:
+    """:func:`is_loopback`, kept for the few names requests carry (it parses an address)."""
+    return is_loopback(name)
 
 
 def resolve_token(host: str, token: str | None, *, disabled: bool = False) -> str | None:
@@ -306,7 +313,7 @@ class HostCheckMiddleware:
             await self.app(scope, receive, send)
             return
         name = _host_name(_header(scope, b"host") or "")
-        if name and (is_loopback(name) or name.lower() in self.extra):
+        if name and (_is_loopback_name(name) or name.lower() in self.extra):
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
@@ -509,6 +516,48 @@ def _fast_available() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("httptools", "uvloop"))
 
 
+class _OneWrite:
+    """A transport that sends a response's status line and headers together with its body.
+
+    uvicorn writes the head of a response as soon as the application starts it and the body
+    right after: two system calls, and two wake-ups of the client, per answer. The head is held
+    until the next write (the body, which follows in the same turn of the event loop) or until
+    the end of that turn (a streamed response whose first part comes later). Everything else is
+    the transport's own.
+    """
+
+    __slots__ = ("_held", "_loop", "_transport")
+
+    def __init__(self, transport: Any, loop: Any) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._held is None:
+            if data.startswith(b"HTTP/1.1 ") and data.endswith(b"\r\n\r\n"):
+                self._held = data  # a response's head: wait for its body
+                self._loop.call_soon(self.flush)
+                return
+            self._transport.write(data)
+        else:
+            head, self._held = self._held, None
+            self._transport.write(head + data)
+
+    def flush(self) -> None:
+        if self._held is not None:
+            head, self._held = self._held, None
+            if not self._transport.is_closing():
+                self._transport.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 def _timed_httptools(header_timeout: float, body_timeout: float) -> type:
     """uvicorn's httptools protocol with a deadline on each request's headers and on its body,
     and a limit on the size of its line and headers."""
@@ -518,30 +567,45 @@ def _timed_httptools(header_timeout: float, body_timeout: float) -> type:
         pass
 
     class TimedHttpToolsProtocol(HttpToolsProtocol):
-        _deadline: Any = None
+        # One timer per connection, moved lazily: a phase (the head, the body) only notes its
+        # deadline; the timer, when it fires, closes the connection if that phase is still on and
+        # past its deadline, else waits for the current deadline. Quick requests on a kept-alive
+        # connection then cost no timer each.
+        _timer: Any = None
+        _timer_at = 0.0
         _phase: str | None = None
+        _until = 0.0
         _head_bytes = 0
         _head_too_large = False
 
         def _arm(self, phase: str, seconds: float) -> None:
             if self._phase == phase:
                 return
-            self._disarm()
             self._phase = phase
-            self._deadline = self.loop.call_later(seconds, self._expire, phase)
+            self._until = self.loop.time() + seconds
+            if self._timer is not None and self._timer_at > self._until:
+                self._timer.cancel()
+                self._timer = None
+            if self._timer is None:
+                self._timer_at = self._until
+                self._timer = self.loop.call_at(self._until, self._expire)
 
         def _disarm(self) -> None:
-            if self._deadline is not None:
-                self._deadline.cancel()
-            self._deadline, self._phase = None, None
+            self._phase = None
 
-        def _expire(self, phase: str) -> None:
-            self._deadline = None
-            if self._phase == phase and not self.transport.is_closing():
+        def _expire(self) -> None:
+            self._timer = None
+            if self._phase is None or self.transport.is_closing():
+                return
+            if self.loop.time() >= self._until - 1e-3:
                 self.transport.close()  # headers or body too slow: drop the connection
+            else:
+                self._timer_at = self._until
+                self._timer = self.loop.call_at(self._until, self._expire)
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
+            self.transport = _OneWrite(transport, self.loop)  # type: ignore[assignment]  # a transport in all but name
             self._arm("head", header_timeout)
 
         def on_message_begin(self) -> None:
@@ -586,6 +650,9 @@ def _timed_httptools(header_timeout: float, body_timeout: float) -> type:
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
             super().connection_lost(exc)
 
     return TimedHttpToolsProtocol
