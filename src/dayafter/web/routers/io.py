@@ -155,6 +155,7 @@ async def import_project(request: Request, filename: FileName) -> dict[str, Any]
 
 def _switch(request: Request, ws: Workspace) -> dict[str, Any]:
     """Serve another workspace from now on (its caches start empty: they belong to it)."""
+    ws.store.group_commits = True  # committed before every answer (app.CommitDraftsMiddleware)
     request.app.state.workspace = ws
     return {"title": ws.title, "n_units": ws.territory.n_units, "plans": ws.list_plans()}
 
