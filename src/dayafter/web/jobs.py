@@ -766,7 +766,7 @@ def _ensemble_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     ``runs_dir``, so the run can be replayed (``dayafter ensemble replay RUN_DIR``)."""
     territory = workspace.territory
     recom, ChainConstraints = _ensemble_api()
-    allowed = {"steps", "seed", "tolerance", "census", "chunk", "balance"}
+    allowed = {"steps", "seed", "tolerance", "census", "chunk", "balance", "subset"}
     unknown = set(params) - allowed
     if unknown:
         raise ConfigError(f"unknown ensemble parameters {sorted(unknown)}", hint=f"use {sorted(allowed)}")
@@ -780,12 +780,17 @@ def _ensemble_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
                              hint="paint every unit into a region first")
     census = params.get("census") or territory.census_names[0]
     cspec = {"census": census, **_balance(territory, plan, params, census)}
+    subset = params.get("subset") or None
+    if subset is not None:
+        # a province question: the chain changes the subset's units only, the rest of the plan stays
+        cspec["subset"] = str(subset)
     # Built here too, so a plan the chain cannot start from is refused at once with the engine's message.
     recom.ChainState(territory, plan.assignment, plan.k, proposal=recom.Proposal(),
                      constraints=ChainConstraints.from_dict(cspec), region_names=tuple(plan.region_names))
     job_params = {"steps": steps, "seed": seed, "census": census,
                   "tolerance": float(params.get("tolerance", DEFAULT_TOLERANCE)),
-                  "balance": str(params.get("balance", "plan")), "plan": plan.name}
+                  "balance": str(params.get("balance", "plan")), "plan": plan.name,
+                  "subset": subset}
     work = ChildProcessWork(_ensemble_work, (_territory_state(territory), _plan_state(plan), cspec,
                                              {"steps": steps, "seed": seed, "chunk": chunk},
                                              str(workspace.runs_dir)))
@@ -798,17 +803,20 @@ class LivePercentile:
     the blocks a running chain has written (``chain_000.parts/part_*.npz``) once each and keeps
     running counts, so an update costs the new blocks only.
 
-    The percentile is :func:`dayafter._util.percentile_rank` (mid-rank for ties, 0..1) over the
-    steps read; once every block is read it equals the job's final percentile.
+    The percentile is :func:`dayafter._util.percentile_rank` (mid-rank for ties, 0..1, NaN steps
+    left out) over the steps read; once every block is read it equals the job's final
+    percentile. A metric whose plan value is not finite (a community with nobody on a census) has
+    no percentile (``None``).
     """
 
     def __init__(self, run_dir: Path, plan_values: Mapping[str, float], chain: int = 0) -> None:
         from dayafter.ensemble import store
 
         self.folder = store.parts_dir(run_dir, chain)
-        self.values = dict(plan_values)
+        self.values = {k: float(v) for k, v in plan_values.items()}
         self.below = dict.fromkeys(self.values, 0)
         self.equal = dict.fromkeys(self.values, 0)
+        self.finite = dict.fromkeys(self.values, 0)
         self.n = 0
         self.parts = 0
 
@@ -820,20 +828,91 @@ class LivePercentile:
             try:
                 with np.load(path, allow_pickle=False) as z:
                     cols = {k: np.asarray(z[k], dtype=np.float64) for k in self.values if k in z.files}
-            except (FileNotFoundError, OSError, ValueError):  # not written yet, or merged away
+                    steps = int(z["status"].size) if "status" in z.files else \
+                        (int(next(iter(cols.values())).size) if cols else 0)
+            except (FileNotFoundError, OSError, ValueError, KeyError):  # not written yet, or merged away
                 break
             self.parts += 1
             for k, v in self.values.items():
                 x = cols.get(k)
                 if x is None:
                     continue
+                x = x[np.isfinite(x)]
+                self.finite[k] += int(x.size)
                 self.below[k] += int(np.sum(x < v))
                 self.equal[k] += int(np.sum(x == v))
-            self.n += int(next(iter(cols.values())).size) if cols else 0
+            self.n += steps
         if not self.n:
             return {}
-        return {"percentile_live": {k: (self.below[k] + 0.5 * self.equal[k]) / self.n for k in self.values},
+        return {"percentile_live": {
+                    k: (self.below[k] + 0.5 * self.equal[k]) / self.finite[k]
+                    if self.finite[k] and np.isfinite(v) else None for k, v in self.values.items()},
                 "sampled": self.n}
+
+
+def ensemble_plan_values(territory: Any, plan: Plan, start: Any, threshold: float) -> dict[str, float]:
+    """The plan's own value of every column an ensemble job records, by the chain's definitions.
+
+    Parameters
+    ----------
+    territory, plan
+        The territory and the (complete) plan the chain starts from.
+    start
+        The chain's starting :class:`~dayafter.ensemble.ChainState`: its cut edges, its regions'
+        populations on the balanced census and the regions taking part (all, or those holding
+        units of the subset).
+    threshold
+        Stranded-population threshold (the sampler's).
+
+    Returns
+    -------
+    dict
+        ``cut_edges``, ``max_abs_deviation`` (regions taking part, balanced census) and, for every
+        census ``c`` and community ``g``, ``c/empowerment_plurality:g``,
+        ``c/empowerment_majority:g``, ``c/stranded:g`` (:meth:`CensusMetrics.scalars
+        <dayafter.metrics.CensusMetrics.scalars>`) and ``c/largest_share@r``, the ``r``-th largest
+        of the regions' largest community shares (regions taking part), as the kernel records
+        them. NaN where a community has nobody on a census.
+
+    Notes
+    -----
+    The values come from :func:`dayafter.metrics.evaluate_assignment`, the kernel's test oracle;
+    ``tests/web/test_jobs_metrics.py`` checks them against :func:`dayafter.metrics.evaluate` and
+    :func:`dayafter.ensemble.where_in_ensemble`.
+    """
+    from dayafter.ensemble.sampler import COMMUNITY_METRICS
+    from dayafter.metrics import evaluate_assignment
+
+    part = np.asarray(start.taking_part, dtype=bool)
+    pop = np.asarray(start.region_pop, dtype=np.float64)[part]
+    out = {"cut_edges": float(start.cut_edges),
+           "max_abs_deviation": float(np.max(np.abs(pop / pop.mean() - 1.0)))
+           if pop.size and pop.mean() > 0 else float("nan")}
+    a = plan.assignment.astype(np.int32)
+    for census in territory.census_names:
+        cm = evaluate_assignment(territory, a, plan.k, census=census, threshold=threshold)
+        scalars = cm.scalars()
+        for metric in COMMUNITY_METRICS:
+            for g in territory.communities:
+                out[f"{census}/{metric}:{g}"] = float(scalars[f"{metric}:{g}"])
+        ranked = np.sort(np.asarray(cm.largest_share, dtype=np.float64)[part])[::-1]
+        for r, v in enumerate(ranked, start=1):
+            out[f"{census}/largest_share@{r}"] = float(v)
+    return out
+
+
+def _column_info(name: str) -> dict[str, Any]:
+    """What an ensemble column measures: ``{"column", "census", "metric", "community", "rank"}``
+    (``"current/stranded:yazidi"`` -> census ``current``, metric ``stranded``, community
+    ``yazidi``; ``"baseline/largest_share@2"`` -> rank 2), for the page to label and filter it."""
+    census, _, key = name.rpartition("/")
+    metric, _, arg = key.partition(":")
+    rank = None
+    if "@" in metric:
+        metric, _, r = metric.partition("@")
+        rank = int(r)
+    return {"column": name, "census": census or None, "metric": metric,
+            "community": arg or None, "rank": rank}
 
 
 def _ensemble_work(tstate: dict[str, Any], pstate: dict[str, Any], cspec: dict[str, Any],
@@ -853,17 +932,19 @@ def _ensemble_work(tstate: dict[str, Any], pstate: dict[str, Any], cspec: dict[s
     start = recom.ChainState(territory, plan.assignment, plan.k, proposal=recom.Proposal(),
                              constraints=ChainConstraints.from_dict(cspec),
                              region_names=tuple(plan.region_names))
-    pop = np.asarray(start.region_pop, dtype=np.float64)
-    plan_dev = float(np.max(np.abs(pop - pop.mean()) / pop.mean())) if pop.mean() > 0 else float("nan")
-    plan_cut = float(start.cut_edges)
+    mask = ChainConstraints.from_dict(cspec).subset_mask(territory)
+    threshold = float(PARAMETERS["threshold"].default)
+    plan_values = ensemble_plan_values(territory, plan, start, threshold)
     # blocks of about a twentieth of the run (at least a chunk): each block written is read back
     # by the progress below, so the page shows the plan's percentile while the chain runs
     block = max(params["chunk"], min(-(-steps // 20), 10_000))
+    # the community metrics on every census are computed inside the kernel at each step (about
+    # 3% slower than the bare chain), as ``dayafter ensemble run --metric community`` asks
     sampler = ReComSampler(steps=steps, chains=1, seed=params["seed"], constraints=cspec, n_jobs=1,
-                           checkpoint_every=block)
+                           checkpoint_every=block, metrics=["community"], threshold=threshold)
     t0 = time.perf_counter()
     report(0, steps, msg("chain_starting"))
-    live = LivePercentile(Path(run_dir), {"cut_edges": plan_cut, "max_abs_deviation": plan_dev})
+    live = LivePercentile(Path(run_dir), plan_values)
 
     def progress(ev: Any) -> None:  # a dayafter.progress.ProgressEvent
         done, total = int(ev.done), int(ev.total or steps)
@@ -872,18 +953,28 @@ def _ensemble_work(tstate: dict[str, Any], pstate: dict[str, Any], cspec: dict[s
 
     res = sampler.run(territory, plan, run_dir, progress=progress)
     cols = store.load_chain(res.run_dir, 0, sampler.format)
-    cut = np.asarray(cols["cut_edges"], dtype=np.float64)
-    dev = np.asarray(cols["max_abs_deviation"], dtype=np.float64)
     status = np.asarray(cols["status"])
     qs = [0.05, 0.25, 0.5, 0.75, 0.95]
+    names = [c for c in plan_values if c in cols]
+    percentile: dict[str, float | None] = {}
+    quantiles: dict[str, Any] = {"q": qs}
+    for name in names:
+        ens = np.asarray(cols[name], dtype=np.float64)
+        finite = ens[np.isfinite(ens)]
+        v = plan_values[name]
+        percentile[name] = _percentile(ens, v) if finite.size and np.isfinite(v) else None
+        quantiles[name] = np.quantile(finite, qs).tolist() if finite.size else [None] * len(qs)
+    # the last word of the live line: every step read (the blocks are merged away by now)
+    report(steps, steps, msg("chain_steps", done=steps, total=steps),
+           {"percentile_live": percentile, "sampled": int(status.size)})
     return {
         "steps": steps, "seed": params["seed"], "census": cspec["census"], "block": block,
+        "subset": cspec.get("subset"), "threshold": threshold,
+        "subset_units": None if mask is None else int(mask.sum()),
         "moved": int(np.sum(status == 0)), "self_loops": int(np.sum(status != 0)),
-        "plan": {"cut_edges": plan_cut, "max_abs_deviation": plan_dev},
-        "percentile": {"cut_edges": _percentile(cut, plan_cut),
-                       "max_abs_deviation": _percentile(dev, plan_dev)},
-        "quantiles": {"q": qs, "cut_edges": np.quantile(cut, qs).tolist(),
-                      "max_abs_deviation": np.quantile(dev, qs).tolist()},
+        "columns": [_column_info(n) for n in names],
+        "plan": {n: plan_values[n] for n in names},
+        "percentile": percentile, "quantiles": quantiles,
         "seconds": time.perf_counter() - t0,
         "run_dir": str(res.run_dir), "manifest": str(Path(res.run_dir) / "manifest.json"),
     }

@@ -34,6 +34,8 @@ class JobParams(_Body):
     tolerance: float = PARAMETERS["tolerance"].field()
     balance: Literal["plan", "equal"] = "plan"
     census: Name | None = None
+    # an ensemble's subset (a province question): "LEVEL=CODE[,CODE...]" or unit ids, comma-separated
+    subset: Annotated[str, Field(min_length=1, max_length=20_000)] | None = None
     chunk: int = Field(200, ge=1, le=1_000_000)
     maximize: list[ObjectiveTerm | MetricName] = Field(default_factory=list, max_length=20)
     minimize: list[ObjectiveTerm | MetricName] = Field(default_factory=list, max_length=20)
