@@ -111,10 +111,11 @@ class ColumnSolution:
 
 
 def columns_apply(cp: CompiledProblem) -> bool:
-    """True when the composition model applies: a start plan, a budget in units, every region
-    its own class for the budget, and only terms that are sums over regions (no cut edges,
-    splits or criteria)."""
-    return bool(cp.start is not None and cp.budget_units >= 0
+    """True when the composition model applies: a start plan, a budget in units (and none in
+    people), every region its own class for the budget, locks only to the start region, and only
+    terms that are sums over regions (no cut edges, splits or criteria)."""
+    return bool(cp.start is not None and cp.budget_units >= 0 and cp.budget_people < 0
+                and np.all((cp.lock < 0) | (cp.lock == cp.start))
                 and np.unique(cp.region_class).size == cp.region_class.size == cp.k
                 and cp.w_cut == 0 and not np.any(cp.w_splits != 0) and not cp.has_constraints)
 
@@ -202,14 +203,16 @@ def region_columns(cp: CompiledProblem, *, max_subsets: int = 20_000_000) -> Reg
     regions, members, joins, values = [], [], [], []
     for r in range(k):
         cand, sign = cands[r]
-        member = (start == r).astype(np.int8)
-        cap = counts[r]
-        mem = np.zeros((cap, free.size), dtype=np.bool_)
-        jn = np.zeros(cap, dtype=np.int64)
-        val = np.zeros((cap, n_c))
-        q = _enumerate(tables, pop, member, cand, sign, B, float(cp.lo[r]), float(cp.hi[r]),
-                       W, float(cp.w_homog), float(cp.threshold), totals, grand, indptr, ind,
-                       pos_free, mem, jn, val)
+        # two walks: count the compositions, then write them (memory for those kept only)
+        cap = 0
+        for write in (False, True):
+            member = (start == r).astype(np.int8)
+            mem = np.zeros((cap, free.size), dtype=np.bool_)
+            jn = np.zeros(cap, dtype=np.int64)
+            val = np.zeros((cap, n_c))
+            cap = q = _enumerate(tables, pop, member, cand, sign, B, float(cp.lo[r]),
+                                 float(cp.hi[r]), W, float(cp.w_homog), float(cp.threshold),
+                                 totals, grand, indptr, ind, pos_free, mem, jn, val, write)
         regions.append(np.full(q, r, dtype=np.int64))
         members.append(mem[:q])
         joins.append(jn[:q])
@@ -517,10 +520,11 @@ def _connected(member, indptr, ind, stack, seen):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def _enumerate(tables, pop, member, cand, sign, B, lo, hi, W, w_homog, thr, totals, grand,
-               indptr, ind, pos_free, mem, jn, val):  # pragma: no cover - compiled
+               indptr, ind, pos_free, mem, jn, val, write):  # pragma: no cover - compiled
     """Walk the subsets of ``cand`` of at most ``B`` units (``sign`` -1: the unit leaves the
-    region, +1: it joins) and write each nonempty, connected composition within ``[lo, hi]``:
-    its movable members (``mem``), joins (``jn``) and values (``val``). Returns the count."""
+    region, +1: it joins) and count each nonempty, connected composition within ``[lo, hi]``;
+    with ``write``, also write its movable members (``mem``), joins (``jn``) and values
+    (``val``). Returns the count."""
     n_c, n, g = tables.shape
     m = cand.size
     P = np.zeros((n_c, g))
@@ -549,13 +553,14 @@ def _enumerate(tables, pop, member, cand, sign, B, lo, hi, W, w_homog, thr, tota
     while True:
         if evaluate and size > 0 and npop >= lo - tol and npop <= hi + tol:
             if _connected(member, indptr, ind, stack, seen):
-                _region_value(P, N, W, w_homog, thr, totals, grand, out)
-                for i in range(n):
-                    if member[i] and pos_free[i] >= 0:
-                        mem[q, pos_free[i]] = True
-                jn[q] = nj
-                for cen in range(n_c):
-                    val[q, cen] = out[cen]
+                if write:
+                    _region_value(P, N, W, w_homog, thr, totals, grand, out)
+                    for i in range(n):
+                        if member[i] and pos_free[i] >= 0:
+                            mem[q, pos_free[i]] = True
+                    jn[q] = nj
+                    for cen in range(n_c):
+                        val[q, cen] = out[cen]
                 q += 1
         evaluate = False
         if d < B and nxt < m:

@@ -82,8 +82,10 @@ def test_every_feasible_region_is_a_column_with_its_value(units, combine, global
         assert int(cols.joins[chosen].sum()) == moved
 
 
-@pytest.mark.parametrize(("units", "combine"), [(1, "worst"), (2, "worst"), (3, "worst"),
-                                                (4, "worst"), (2, "weighted")])
+@pytest.mark.parametrize(("units", "combine"), [
+    (1, "worst"), (2, "weighted"),
+    pytest.param(2, "worst", marks=pytest.mark.slow), pytest.param(3, "worst", marks=pytest.mark.slow),
+    pytest.param(4, "worst", marks=pytest.mark.slow)])
 def test_the_model_reaches_the_brute_force_optimum_and_bounds_it(units, combine, global_seed):
     p, t = _problem(global_seed, units, combine)
     cp = p.compile(t)
@@ -135,5 +137,35 @@ def test_the_model_does_not_apply_or_gives_up():
     q = Problem.from_dict({**SPEC, "budget": {"units": 2, "change": "authority"}},
                           start=_start(t)).compile(t)
     assert not columns_apply(q) and subset_count(q) == 0 and region_columns(q) is None
+    assert not columns_apply(replace(cp, budget_people=100.0))
+    lock = cp.lock.copy()
+    lock[np.flatnonzero(cp.movable)[0]] = (cp.start[np.flatnonzero(cp.movable)[0]] + 1) % cp.k
+    assert not columns_apply(replace(cp, lock=lock))
     assert _column_lp(cp, region_columns(cp), True, np.ones(1), integer=False).num_row_ == \
         int(cp.movable.sum()) + cp.k + 1 + 2
+
+
+@pytest.mark.slow
+def test_the_built_in_negotiation_agrees_with_the_flow_model():
+    """The Nineveh bench spec with a budget of two units: the composition model and the flow
+    model (an independent formulation) prove the same optimum."""
+    from pathlib import Path
+
+    import yaml
+
+    from dayafter import cases
+    from dayafter.optimize.problem import split_start
+
+    case = cases.load("northern-iraq")
+    t = case.territory
+    spec = yaml.safe_load((Path(__file__).resolve().parents[3] / "src" / "dayafter" / "optimize"
+                           / "specs" / "nineveh-negotiation.yaml").read_text())
+    st_ = spec.pop("start")
+    start = split_start(case.plans[st_["from"]], t, st_["split"])
+    p = Problem.from_dict({**spec, "budget": {"units": 2}}, start=start)
+    res = MIPOptimizer(time_limit=120, mip_rel_gap=0.0).run(p, t)
+    assert res.status == "optimal" and "compositions" in res.stats and res.change["units"] <= 2
+    flow = MIPOptimizer(time_limit=600, mip_rel_gap=0.0, columns=False).run(p, t)
+    assert flow.status == "optimal"
+    assert res.objective == pytest.approx(flow.objective, abs=1e-7)
+    assert res.bound >= flow.objective - 1e-7 and flow.bound >= res.objective - 1e-7
