@@ -18,6 +18,13 @@ status is 1 on FAIL.
 
     python bench/load.py                          # 64 clients, 60 s, built-in case
     python bench/load.py --duration 5 --clients 8
+    python bench/load.py --duration 20 --py-spy /tmp/load.txt   # also sample the server's stacks
+
+``--py-spy FILE`` records the server with py-spy (when it is on the PATH) during the load, writes
+the collapsed stacks to FILE and prints the functions that take the most samples (own and with
+what they call). py-spy samples wall time of a running thread: on a busy machine, time spent
+waiting for a core shows up too, mostly in the system calls that wake another process (socket
+writes).
 """
 
 from __future__ import annotations
@@ -273,13 +280,71 @@ async def _run(url: str, clients: int, duration: float, seed: int, server: Serve
 
 
 def run_load(*, duration: float = 60.0, clients: int = 64, case: str = "northern-iraq", demo_grid: int = 0,
-             seed: int = 1) -> Result:
+             seed: int = 1, py_spy: str | None = None) -> Result:
     """Start the server, load it, stop it; returns what the clients saw."""
     server = Server(case, demo_grid)
+    spy = None
     try:
+        if py_spy:
+            import shutil
+
+            exe = shutil.which("py-spy")
+            if exe is None:
+                print("py-spy is not on the PATH: no profile (pip install py-spy)")
+            else:
+                # the first second is left out (connections opening)
+                spy = subprocess.Popen([exe, "record", "-p", str(server.proc.pid), "-d", str(max(1, int(duration) - 2)),
+                                        "-r", "200", "-f", "raw", "-o", py_spy, "--nonblocking"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return asyncio.run(_run(server.url, clients, duration, seed, server))
     finally:
+        if spy is not None:
+            try:
+                spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                spy.kill()
+                spy.wait(10)
         server.stop()
+
+
+def profile_summary(path: str, top: int = 25) -> None:
+    """Print the functions with the most samples in py-spy's collapsed stacks (``-f raw``)."""
+    from collections import Counter
+
+    own: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    n = 0
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as exc:
+        print(f"no profile: {exc}")
+        return
+    for line in lines:
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        c = int(count)
+        n += c
+        frames = stack.split(";")
+        own[frames[-1]] += c
+        for f in set(frames):
+            total[f] += c
+    if not n:
+        print("no profile samples")
+        return
+    print(f"profile: {n} samples ({path})")
+    print("  own time:")
+    for f, c in own.most_common(top):
+        print(f"    {100 * c / n:5.1f}%  {f[:140]}")
+    print("  with callees (request handling only):")
+    shown = 0
+    for f, c in total.most_common():
+        if 100 * c / n < 99 and any(k in f for k in ("dayafter/", "starlette/", "fastapi/", "uvicorn/protocols",
+                                                      "pydantic", "json", "sqlite")):
+            print(f"    {100 * c / n:5.1f}%  {f[:140]}")
+            shown += 1
+            if shown >= top:
+                break
 
 
 def report(result: Result, p99_target: float) -> bool:
@@ -313,14 +378,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--demo-grid", type=int, default=0, help="serve a synthetic N x N grid instead")
     ap.add_argument("--p99-ms", type=float, default=100.0, help="p99 latency target in ms")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--py-spy", metavar="FILE", help="record the server's stacks with py-spy into FILE")
     args = ap.parse_args(argv)
     if args.duration <= 0 or args.duration > 3600 or args.clients < 1:
         ap.error("--duration must lie in (0, 3600] and --clients be 1 or more")
     what = f"a {args.demo_grid}x{args.demo_grid} grid" if args.demo_grid else args.case
     print(f"load: {args.clients} clients for {args.duration:g} s on {what}")
     result = run_load(duration=args.duration, clients=args.clients, case=args.case, demo_grid=args.demo_grid,
-                      seed=args.seed)
-    return 0 if report(result, args.p99_ms) else 1
+                      seed=args.seed, py_spy=args.py_spy)
+    ok = report(result, args.p99_ms)
+    if args.py_spy:
+        profile_summary(args.py_spy)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -74,8 +74,10 @@ class LiveServer:
     def __enter__(self) -> LiveServer:
         self.thread.start()
         t0 = time.monotonic()
+        # the app prepares its kernels and first evaluations before it listens (Workspace.warm):
+        # on a busy machine that can take a while, and the first stroke is then answered at once
         while not self.server.started:
-            if time.monotonic() - t0 > 30 or not self.thread.is_alive():
+            if time.monotonic() - t0 > 180 or not self.thread.is_alive():
                 raise RuntimeError("the test server did not start")
             time.sleep(0.02)
         return self
@@ -127,8 +129,13 @@ def page(browser, grid_server):
 
 
 def wait_ready(pg) -> None:
-    """Wait for the map's first ``idle`` event (the app sets ``body[data-ready]`` then)."""
+    """Wait for the map's first ``idle`` event (the app sets ``body[data-ready]`` then) and for the
+    page's controls to be wired: the map may be idle before the page has set its tool handlers
+    (the mode radios are wired after the jobs and settlement panels load), and a tool chosen
+    before then is ignored."""
     pg.wait_for_selector("body[data-ready='1']", timeout=60_000)
+    pg.wait_for_function("""() => { const r = document.querySelector("input[name=mode]");
+        return !r || r.onchange !== null; }""", timeout=60_000)
 
 
 def axe_source() -> str:

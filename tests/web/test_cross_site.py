@@ -202,9 +202,14 @@ def test_running_jobs_are_never_pruned():
 
 
 # ------------------------------------------------------------------------------ slow clients
-@pytest.fixture
-def live(workspace):
+@pytest.fixture(params=["fast", "h11"])
+def live(workspace, request):
     import uvicorn
+
+    fast = request.param == "fast"
+    if fast:
+        pytest.importorskip("httptools")
+        pytest.importorskip("uvloop")
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -212,7 +217,7 @@ def live(workspace):
     server = uvicorn.Server(uvicorn.Config(create_app(Settings(workspace=workspace)), host="127.0.0.1",
                                            port=port, log_level="warning", lifespan="on",
                                            **uvicorn_options(keep_alive=1.0, header_timeout=1.0,
-                                                             body_timeout=1.0)))
+                                                             body_timeout=1.0, fast=fast)))
     t = threading.Thread(target=server.run, daemon=True)
     t.start()
     t0 = time.monotonic()
@@ -269,3 +274,38 @@ def test_slow_and_idle_connections_are_dropped(live):
         first = s.recv(65536)
         assert first.startswith(b"HTTP/1.1 200")
         assert _closed_within(s, 5)
+
+
+def test_oversized_headers_are_refused(live):
+    # 64 KiB of request line and headers at most: a larger head is refused and the connection closed
+    with socket.create_connection(("127.0.0.1", live)) as s:
+        s.sendall(b"GET /api/meta HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        try:
+            for k in range(100):
+                s.sendall(f"X-Big-{k}: {'a' * 1000}\r\n".encode())
+        except OSError:
+            pass
+        s.settimeout(10)
+        data = b""
+        try:
+            while chunk := s.recv(65536):
+                data += chunk
+        except (ConnectionResetError, TimeoutError):
+            pass
+        assert data.split(b" ")[1] in (b"400", b"431")
+    # the server still answers the next client
+    with socket.create_connection(("127.0.0.1", live)) as s:
+        s.sendall(b"GET /api/meta HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        s.settimeout(10)
+        assert s.recv(65536).startswith(b"HTTP/1.1 200")
+
+
+def test_uvicorn_options_pick_the_fast_parser_when_installed():
+    pytest.importorskip("httptools")
+    pytest.importorskip("uvloop")
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    opts = uvicorn_options()
+    assert opts["loop"] == "uvloop" and issubclass(opts["http"], HttpToolsProtocol)
+    slow = uvicorn_options(fast=False)
+    assert slow["loop"] == "asyncio" and not issubclass(slow["http"], HttpToolsProtocol)

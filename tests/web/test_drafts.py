@@ -301,3 +301,54 @@ def test_drafts_of_other_data_are_not_read(tmp_path):
     with sqlite3.connect(plans.with_name("plans.drafts.sqlite")) as db:
         hashes = {r[0] for r in db.execute("SELECT territory_hash FROM drafts")}
     assert hashes == {other.territory.content_hash}
+
+
+def _committed_version(db_path, session=""):
+    """The draft version another connection reads from the file (what a restart would find)."""
+    with sqlite3.connect(db_path) as db:
+        row = db.execute("SELECT version FROM drafts WHERE session = ?", (session,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def test_every_answered_edit_is_committed_before_the_answer(tmp_path):
+    plans = tmp_path / "plans"
+    app = _app(plans)
+    db_path = tmp_path / "plans.drafts.sqlite"
+    assert app.state.workspace.store.group_commits
+    c = TestClient(app, headers=CSRF)
+    for u in range(5):
+        v = c.post("/api/draft/paint", json={"region": 1, "units": [u]}).json()["draft"]["version"]
+        assert _committed_version(db_path) == v  # read by another connection: on disk
+    v = c.post("/api/draft/undo").json()["draft"]["version"]
+    assert _committed_version(db_path) == v
+    # an edit refused halfway leaves the others (its own writes are rolled back alone)
+    assert c.post("/api/draft/paint", json={"region": 9, "units": [0]}).status_code == 422
+    assert _committed_version(db_path) == v
+
+
+def test_grouped_edits_commit_together_and_a_failed_one_alone_is_undone(tmp_path):
+    from dayafter.web.drafts import flush_pending
+
+    ws = grid_workspace(4, 4, plans_dir=tmp_path / "plans")
+    store = ws.store
+    store.group_commits = True
+    db_path = store.path
+    v0 = ws.draft.version
+
+    def stroke(u):
+        assert ws.paint([u], 1 - max(int(ws.draft.plan.assignment[u]), 0))["changed"] == [u]
+
+    stroke(0)
+    stroke(1)
+    assert _committed_version(db_path) == v0  # held: not committed yet
+    with pytest.raises(RuntimeError), store.transaction():
+        store.set_setting("doomed", "1")
+        raise RuntimeError("an edit that fails")
+    flush_pending()
+    assert _committed_version(db_path) == v0 + 2
+    assert store.setting("doomed") is None
+    stroke(2)
+    store.close()  # closing commits what is held
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT version FROM drafts WHERE session = ''").fetchone()[0] == v0 + 3
+        assert db.execute("SELECT count(*) FROM history WHERE session = '' AND stack = 'undo'").fetchone()[0] == 3

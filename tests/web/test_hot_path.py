@@ -124,3 +124,32 @@ def test_concurrent_strokes_get_the_current_drafts_evaluation(tmp_path, threads)
         body = r.json()
         assert body["region"] == s["region"] and body["evaluation"]["regions"]
         assert body["draft"]["undo"] >= 1
+
+
+def test_the_app_prepares_its_first_evaluations_before_it_serves(tmp_path):
+    from fastapi.testclient import TestClient
+
+    ws = grid_workspace(5, 5, plans_dir=tmp_path / "plans")
+    assert ws.cached_evaluation_json(ws.draft.plan) is None
+    app = create_app(Settings(workspace=ws))
+    with TestClient(app):  # the lifespan runs: Workspace.warm
+        assert ws.cached_evaluation_json(ws.draft.plan) is not None
+        assert all(ws.cached_evaluation_json(p) is not None for p in ws.scenarios.values())
+        # still what a fresh computation gives
+        assert json.loads(ws.cached_evaluation_json(ws.draft.plan)) == _fresh(ws, ws.draft.plan)
+    cold = grid_workspace(5, 5, plans_dir=tmp_path / "cold")
+    with TestClient(create_app(Settings(workspace=cold, warm=False))):
+        assert cold.cached_evaluation_json(cold.draft.plan) is None
+
+
+def test_warming_problems_are_a_warning_not_a_failed_start(tmp_path, monkeypatch):
+    from dayafter.errors import DataQualityWarning, InputDataError
+
+    ws = grid_workspace(4, 4, plans_dir=tmp_path / "plans")
+
+    def broken(plan=None):
+        raise InputDataError("no metrics today", hint="none")
+
+    monkeypatch.setattr(ws, "evaluation_json", broken)
+    with pytest.warns(DataQualityWarning, match="no metrics today"):
+        ws.warm()

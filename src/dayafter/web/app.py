@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from dayafter._util import json_bytes
 from dayafter.errors import ConfigError, DayafterError, InfeasibleError, InputDataError
 from dayafter.project import DEFAULT_CASE
+from dayafter.web.drafts import flush_pending
 from dayafter.web.security import (
     BodyLimitMiddleware,
     HostCheckMiddleware,
@@ -34,7 +35,28 @@ from dayafter.web.security import (
 )
 from dayafter.web.workspace import Workspace
 
-__all__ = ["Settings", "create_app", "workspace_from_settings"]
+__all__ = ["CommitDraftsMiddleware", "Settings", "create_app", "workspace_from_settings"]
+
+
+class CommitDraftsMiddleware:
+    """Commit the drafts' pending edits (:attr:`DraftStore.group_commits`) before any answer
+    starts: the edits of requests handled together are written in one transaction, and a request
+    is never answered before its edit is on disk."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_committed(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                flush_pending()
+            await send(message)
+
+        await self.app(scope, receive, send_committed)
 
 
 @dataclass(frozen=True)
@@ -84,6 +106,9 @@ class Settings:
         Where evaluations (paint strokes, the draft, plan metrics) are computed: 0 (default) on the
         event loop, which is fastest under load because the work holds the GIL anyway (see
         ``bench/load.py`` and :func:`dayafter.web.routes.compute`); N > 0 in N threads of their own.
+    warm
+        Prepare the first evaluations when the app starts, before the server listens
+        (:meth:`Workspace.warm`): the first requests do not wait for kernels to compile.
     """
 
     case: str | None = DEFAULT_CASE
@@ -101,6 +126,7 @@ class Settings:
     same_origin: bool = True
     max_jobs_kept: int = 50
     max_job_age: float = 6 * 3600.0
+    warm: bool = True
 
 
 def workspace_from_settings(settings: Settings) -> Workspace:
@@ -208,6 +234,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # switching costs more than the work. The evaluations (paint, draft, plan metrics) run on
         # the event loop (routes.compute); the other endpoints share a few threads.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        # before the server listens: kernels loaded, the plans' metrics ready (Workspace.warm)
+        if settings.warm:
+            app.state.workspace.warm()
         yield
         jobs.shutdown()
 
@@ -266,6 +295,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.check_host:
         app.add_middleware(HostCheckMiddleware, extra=(settings.host,))
     app.add_middleware(SecurityHeadersMiddleware)
+    # edits of the drafts are committed in groups, always before an answer starts (DraftStore)
+    app.state.workspace.store.group_commits = True
+    app.add_middleware(CommitDraftsMiddleware)
     for r in routers:
         app.include_router(r, prefix="/api")
     static = resources.files("dayafter.web") / "static"

@@ -37,7 +37,7 @@ from dayafter._util import json_dumps, to_jsonable
 from dayafter.errors import DayafterError, InputDataError
 from dayafter.plan import Plan, Region
 
-__all__ = ["DraftStore", "StaleDraft", "pack", "unpack"]
+__all__ = ["DraftStore", "StaleDraft", "flush_pending", "pack", "unpack"]
 
 SCHEMA_VERSION = 1
 SESSION_DAYS = 90
@@ -93,11 +93,35 @@ class Draft:
 
 
 # ---------------------------------------------------------------------------------- encoding
-def _encode(snap: Snap) -> tuple[str, bytes, bytes]:
-    assignment, regions, name, notes, meta, territory_hash, control, control_labels = snap
+_HEADS: list[tuple[tuple[Any, ...], str]] = []
+"""The last few heads encoded, with what they were made from: a stroke changes neither the regions
+nor the notes or meta, so the draft and the undo entry of every stroke share their head."""
+_HEADS_KEPT = 4
+_HEADS_LOCK = threading.Lock()
+
+
+def _head(assignment: Any, regions: Any, name: str, notes: str, meta: Any, territory_hash: str,
+          control_labels: Any) -> str:
+    # meta by its repr: equal values of other types (1 and True) must not share a head
+    key = (regions, name, notes, repr(dict(meta)), territory_hash, control_labels, len(assignment))
+    with _HEADS_LOCK:
+        for i, (k, head) in enumerate(_HEADS):
+            if k == key:
+                if i:
+                    _HEADS.insert(0, _HEADS.pop(i))
+                return head
     head = json_dumps({"regions": [r.to_dict() for r in regions], "name": name, "notes": notes,
                        "meta": to_jsonable(dict(meta)), "territory_hash": territory_hash,
                        "control_labels": list(control_labels), "n": len(assignment)})
+    with _HEADS_LOCK:
+        _HEADS.insert(0, (key, head))
+        del _HEADS[_HEADS_KEPT:]
+    return head
+
+
+def _encode(snap: Snap) -> tuple[str, bytes, bytes]:
+    assignment, regions, name, notes, meta, territory_hash, control, control_labels = snap
+    head = _head(assignment, regions, name, notes, meta, territory_hash, control_labels)
     a = zlib.compress(np.ascontiguousarray(assignment, dtype="<i4").tobytes(), 1)
     c = zlib.compress(np.ascontiguousarray(control, dtype="i1").tobytes(), 1)
     return head, a, c
@@ -116,6 +140,17 @@ def _decode(head: str, a: bytes, c: bytes) -> Snap:
     regions = tuple(Region(**r) for r in h["regions"])
     return (assignment, regions, h["name"], h["notes"], h["meta"], h["territory_hash"], control,
             tuple(h["control_labels"]))
+
+
+_PENDING: set[DraftStore] = set()
+"""Stores holding edits that are not committed yet (:attr:`DraftStore.group_commits`)."""
+
+
+def flush_pending() -> None:
+    """Commit the edits every store holds: the web app calls it before it starts any answer."""
+    if _PENDING:
+        for store in list(_PENDING):
+            store.flush()
 
 
 class DraftStore:
@@ -182,15 +217,23 @@ class DraftStore:
         self._db = db
 
     def close(self) -> None:
-        """Close the file (the store keeps nothing afterwards)."""
+        """Close the file (the store keeps nothing afterwards); edits held by
+        :attr:`group_commits` are committed first."""
         with self._lock:
             if self._db is not None:
+                self.flush()
                 self._db.close()
                 self._db = None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group the writes inside into one transaction (nested calls join the outer one)."""
+        """Group the writes inside into one transaction (nested calls join the outer one).
+
+        With :attr:`group_commits` on, a finished edit is not committed at once: it is released
+        into a transaction that stays open until :meth:`flush` (or :func:`flush_pending`), which
+        commits every edit made since in one go. An edit that fails is rolled back alone (a
+        savepoint), leaving the others.
+        """
         with self._lock:
             db = self._db
             if db is None:
@@ -198,18 +241,44 @@ class DraftStore:
                 return
             outer = self._depth == 0
             if outer:
-                db.execute("BEGIN IMMEDIATE")
+                if self.group_commits:
+                    if not self._open_tx:
+                        db.execute("BEGIN IMMEDIATE")
+                        self._open_tx = True
+                        _PENDING.add(self)
+                    db.execute("SAVEPOINT edit")
+                else:
+                    db.execute("BEGIN IMMEDIATE")
             self._depth += 1
             try:
                 yield
             except BaseException:
                 self._depth -= 1
                 if outer:
-                    db.execute("ROLLBACK")
+                    if self.group_commits:
+                        db.execute("ROLLBACK TO edit")
+                        db.execute("RELEASE edit")
+                    else:
+                        db.execute("ROLLBACK")
                 raise
             self._depth -= 1
             if outer:
-                db.execute("COMMIT")
+                db.execute("RELEASE edit" if self.group_commits else "COMMIT")
+
+    group_commits = False
+    """Commit edits in groups (:meth:`transaction`): the web app turns it on, and commits before
+    it answers any request (so nothing answered is ever lost); off, every edit commits at once."""
+    _open_tx = False
+
+    def flush(self) -> None:
+        """Commit the edits :attr:`group_commits` holds (nothing to do when there are none)."""
+        if not self._open_tx:
+            return
+        with self._lock:
+            if self._open_tx and self._db is not None and self._depth == 0:
+                self._open_tx = False
+                _PENDING.discard(self)
+                self._db.execute("COMMIT")
 
     def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> None:
         if self._db is not None:

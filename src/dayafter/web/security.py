@@ -35,6 +35,7 @@ Headers* (``Sec-Fetch-Site``).
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import json
@@ -73,6 +74,12 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(h).is_loopback
     except ValueError:
         return False  # a host name other than localhost may resolve to anything
+
+
+@functools.lru_cache(maxsize=256)
+def _is_loopback_name(name: str) -> bool:
+    """:func:`is_loopback`, kept for the few names requests carry (it parses an address)."""
+    return is_loopback(name)
 
 
 def resolve_token(host: str, token: str | None, *, disabled: bool = False) -> str | None:
@@ -306,7 +313,7 @@ class HostCheckMiddleware:
             await self.app(scope, receive, send)
             return
         name = _host_name(_header(scope, b"host") or "")
-        if name and (is_loopback(name) or name.lower() in self.extra):
+        if name and (_is_loopback_name(name) or name.lower() in self.extra):
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
@@ -464,8 +471,12 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+HEAD_LIMIT = 64 * 1024
+"""Largest request line plus headers accepted, in bytes (431 above it)."""
+
+
 def uvicorn_options(*, keep_alive: float = 5.0, header_timeout: float = 10.0, body_timeout: float = 120.0,
-                    max_connections: int = 512) -> dict[str, Any]:
+                    max_connections: int = 512, fast: bool | None = None) -> dict[str, Any]:
     """Keyword arguments for :class:`uvicorn.Config` that bound idle and slow connections.
 
     Parameters
@@ -479,16 +490,172 @@ def uvicorn_options(*, keep_alive: float = 5.0, header_timeout: float = 10.0, bo
         Seconds a client has to send a request's body once its headers arrived.
     max_connections
         Connections served at once; more are answered 503.
+    fast
+        Parse HTTP with httptools (C) and run the event loop on uvloop (libuv) rather than h11
+        and asyncio's own loop (pure Python): about half the CPU per request (``bench/load.py``).
+        ``None`` (default): when both are installed (``pip install 'dayafter[web]'``).
 
     Returns
     -------
     dict
-        ``timeout_keep_alive``, ``limit_concurrency``, ``h11_max_incomplete_event_size`` and
-        ``http`` (an h11 protocol class with the two timeouts).
+        ``timeout_keep_alive``, ``limit_concurrency``, ``h11_max_incomplete_event_size``, ``loop``
+        and ``http`` (a protocol class with the two timeouts and a limit of :data:`HEAD_LIMIT`
+        bytes on a request's line and headers).
     """
+    if fast is None:
+        fast = _fast_available()
     return {"timeout_keep_alive": keep_alive, "limit_concurrency": max_connections,
-            "h11_max_incomplete_event_size": 64 * 1024,
-            "http": _timed_h11(header_timeout, body_timeout)}
+            "h11_max_incomplete_event_size": HEAD_LIMIT,
+            "loop": "uvloop" if fast else "asyncio",
+            "http": (_timed_httptools if fast else _timed_h11)(header_timeout, body_timeout)}
+
+
+def _fast_available() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("httptools", "uvloop"))
+
+
+class _OneWrite:
+    """A transport that sends a response's status line and headers together with its body.
+
+    uvicorn writes the head of a response as soon as the application starts it and the body
+    right after: two system calls, and two wake-ups of the client, per answer. The head is held
+    until the next write (the body, which follows in the same turn of the event loop) or until
+    the end of that turn (a streamed response whose first part comes later). Everything else is
+    the transport's own.
+    """
+
+    __slots__ = ("_held", "_loop", "_transport")
+
+    def __init__(self, transport: Any, loop: Any) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._held is None:
+            if data.startswith(b"HTTP/1.1 ") and data.endswith(b"\r\n\r\n"):
+                self._held = data  # a response's head: wait for its body
+                self._loop.call_soon(self.flush)
+                return
+            self._transport.write(data)
+        else:
+            head, self._held = self._held, None
+            self._transport.write(head + data)
+
+    def flush(self) -> None:
+        if self._held is not None:
+            head, self._held = self._held, None
+            if not self._transport.is_closing():
+                self._transport.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+def _timed_httptools(header_timeout: float, body_timeout: float) -> type:
+    """uvicorn's httptools protocol with a deadline on each request's headers and on its body,
+    and a limit on the size of its line and headers."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class _HeadTooLarge(Exception):
+        pass
+
+    class TimedHttpToolsProtocol(HttpToolsProtocol):
+        # One timer per connection, moved lazily: a phase (the head, the body) only notes its
+        # deadline; the timer, when it fires, closes the connection if that phase is still on and
+        # past its deadline, else waits for the current deadline. Quick requests on a kept-alive
+        # connection then cost no timer each.
+        _timer: Any = None
+        _timer_at = 0.0
+        _phase: str | None = None
+        _until = 0.0
+        _head_bytes = 0
+        _head_too_large = False
+
+        def _arm(self, phase: str, seconds: float) -> None:
+            if self._phase == phase:
+                return
+            self._phase = phase
+            self._until = self.loop.time() + seconds
+            if self._timer is not None and self._timer_at > self._until:
+                self._timer.cancel()
+                self._timer = None
+            if self._timer is None:
+                self._timer_at = self._until
+                self._timer = self.loop.call_at(self._until, self._expire)
+
+        def _disarm(self) -> None:
+            self._phase = None
+
+        def _expire(self) -> None:
+            self._timer = None
+            if self._phase is None or self.transport.is_closing():
+                return
+            if self.loop.time() >= self._until - 1e-3:
+                self.transport.close()  # headers or body too slow: drop the connection
+            else:
+                self._timer_at = self._until
+                self._timer = self.loop.call_at(self._until, self._expire)
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self.transport = _OneWrite(transport, self.loop)  # type: ignore[assignment]  # a transport in all but name
+            self._arm("head", header_timeout)
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._head_bytes = 0
+            self._arm("head", header_timeout)  # from the request's first byte
+
+        def _count(self, n: int) -> None:
+            self._head_bytes += n
+            if self._head_bytes > HEAD_LIMIT:
+                self._head_too_large = True
+                raise _HeadTooLarge
+
+        def on_url(self, url: bytes) -> None:
+            self._count(len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._count(len(name) + len(value) + 4)
+            super().on_header(name, value)
+
+        def on_headers_complete(self) -> None:
+            self._arm("body", body_timeout)
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._disarm()  # the keep-alive timeout takes over once the answer is sent
+            super().on_message_complete()
+
+        def send_400_response(self, msg: str) -> None:
+            self._disarm()
+            if not self._head_too_large:
+                super().send_400_response(msg)
+                return
+            body = error_body("RequestHeaderFieldsTooLarge", "the request's line and headers are too large",
+                              f"send at most {HEAD_LIMIT // 1024} KiB of headers")
+            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                                 b"content-type: application/json\r\nconnection: close\r\n"
+                                 + b"".join(k + b": " + v + b"\r\n" for k, v in SECURITY_HEADERS)
+                                 + b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            self.transport.close()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            super().connection_lost(exc)
+
+    return TimedHttpToolsProtocol
 
 
 def _timed_h11(header_timeout: float, body_timeout: float) -> type:

@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dayafter.criteria import Criterion, check_criteria
-from dayafter.errors import ConfigError, DataQualityWarning, InputDataError
+from dayafter.errors import ConfigError, DataQualityWarning, DayafterError, InputDataError
 from dayafter.metrics import evaluate
 from dayafter.plan import UNASSIGNED, Plan, Region
 from dayafter.territory import Territory
@@ -140,6 +140,7 @@ class Workspace:
         """Derived data the routes keep for this workspace (map geometry as GeoJSON bytes, unit
         borders, force allocations by census); it goes with the workspace when another is served."""
         self._evaluations: OrderedDict[int, list[Any]] = OrderedDict()
+        self._plan_states: OrderedDict[int, tuple[Plan, dict[str, Any]]] = OrderedDict()
         self.saved: dict[str, Plan] = self._load_saved()
         if reference is not None and reference not in self.scenarios and reference not in self.saved:
             raise ConfigError(f"reference plan {reference!r} is not among the plans",
@@ -385,6 +386,28 @@ class Workspace:
                 raise InputDataError(f"{name!r} is the reference plan", hint="choose another reference first")
             del self.saved[name]
             self._remove_saved_file(name)
+
+    def warm(self) -> None:
+        """Do once what the first requests would otherwise wait for: the compiled kernels are
+        loaded (or compiled) and the plans' evaluations computed and kept.
+
+        The server calls it before it announces its address (``dayafter serve``, and the app's
+        start-up), so the first stroke is answered as fast as the others. Problems are left to the
+        requests that meet them (one warning here).
+        """
+        try:
+            plans = [self.draft.plan, *self.scenarios.values(), *self.saved.values()]
+            for plan in plans[:1 + self.EVALUATIONS_KEPT // 2]:
+                self.evaluation_json(plan)
+            # a stroke: the metrics of a changed plan, and the pieces of its regions
+            p = plans[0]
+            if p.n_units:
+                moved = p.with_moves([0], (int(p.assignment[0]) + 1) % p.k if p.k > 1 else UNASSIGNED)
+                self.territory.graph.components(moved.assignment)
+                self._evaluation_entry(moved)
+        except DayafterError as exc:
+            warnings.warn(f"the workbench could not prepare its first evaluations: {exc.one_line()}",
+                          DataQualityWarning, stacklevel=2)
 
     # ------------------------------------------------------------------ drafts
     @property
@@ -685,21 +708,42 @@ class Workspace:
         undo/redo depth, and (optionally) the assignment and control of every unit."""
         with self._lock:
             d = self.draft_of(session)
-            p = d.plan
-            colors = _colors(p)
+            part = self._plan_state(d.plan)
             out: dict[str, Any] = {
-                "name": p.name, "base": d.base, "dirty": d.dirty, "version": d.version,
-                "title": str(p.meta.get("title") or ""), "notes": p.notes,
-                "purpose": self.purpose(p),
-                "regions": [r.to_dict() for r in p.regions],
-                "colors": [colors.get(r.name) for r in p.regions],
+                "name": part["name"], "base": d.base, "dirty": d.dirty, "version": d.version,
+                "title": part["title"], "notes": part["notes"], "purpose": part["purpose"],
+                "regions": part["regions"], "colors": part["colors"],
                 "locked": sorted(d.locked), "undo": len(d.undo), "redo": len(d.redo),
-                "control_summary": p.control_summary(),
+                "control_summary": part["control_summary"],
             }
             if assignment:
-                out["assignment"] = p.assignment.tolist()
-                out["control"] = p.control_of_units().tolist()
+                if "assignment" not in part:
+                    part["assignment"] = d.plan.assignment.tolist()
+                    part["control"] = d.plan.control_of_units().tolist()
+                out["assignment"] = part["assignment"]
+                out["control"] = part["control"]
             return out
+
+    PLAN_STATES_KEPT = 8
+
+    def _plan_state(self, p: Plan) -> dict[str, Any]:
+        """What :meth:`draft_state` says of the plan itself (not of the draft: version, undo...),
+        kept for the last :attr:`PLAN_STATES_KEPT` plan objects: plans are immutable, and every
+        answer about the draft repeats it (the control summary walks every unit). Shared: read
+        it, do not change it."""
+        hit = self._plan_states.get(id(p))
+        if hit is not None and hit[0] is p:
+            return hit[1]
+        colors = _colors(p)
+        part: dict[str, Any] = {
+            "name": p.name, "title": str(p.meta.get("title") or ""), "notes": p.notes,
+            "purpose": self.purpose(p), "regions": [r.to_dict() for r in p.regions],
+            "colors": [colors.get(r.name) for r in p.regions], "control_summary": p.control_summary()}
+        # the entry holds the plan, so its id() is not reused while the entry lives
+        self._plan_states[id(p)] = (p, part)
+        while len(self._plan_states) > self.PLAN_STATES_KEPT:
+            self._plan_states.popitem(last=False)
+        return part
 
     def purpose(self, plan: Plan) -> str:
         """What a plan's regions are for (:data:`PURPOSES`): the plan's own ``meta["purpose"]``,

@@ -15,6 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import Field
 
 from dayafter._util import json_bytes, json_dumps
+from dayafter.web.drafts import flush_pending
 from dayafter.web.routers._common import (
     _MAX_UNITS,
     SESSION_COOKIE,
@@ -147,6 +148,7 @@ async def draft_events(request: Request) -> StreamingResponse:
             if version != last:
                 last = version
                 idle = 0.0
+                flush_pending()  # the version told is on disk
                 yield f"event: draft\ndata: {json_dumps({'version': version, 'tab': tab})}\n\n"
             elif idle >= 15.0:  # a comment now and then keeps proxies from closing the stream
                 idle = 0.0
