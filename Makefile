@@ -33,8 +33,8 @@ PYTEST_RUN = rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: fa
 deps:
 	bash tools/setup-system.sh
 
-# mypy over src/dayafter as configured in pyproject.toml ([tool.mypy]: the files, the areas excluded
-# while other branches rewrite them, and the strict per-module section for the core and the engines)
+# mypy over all of src/dayafter as configured in pyproject.toml ([tool.mypy]: the files, and the
+# strict per-module section for the core and the engines)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 

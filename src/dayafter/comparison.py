@@ -1,19 +1,29 @@
-"""Side-by-side comparison of plans (one column per plan), shared by the CLI, reports and web app."""
+"""Side-by-side comparison of plans (one column per plan), shared by the CLI, reports and web app.
+
+:func:`compare` evaluates N plans and judges every metric of each against one of them (better,
+worse, same, or neutral when the metric has no direction) with the metric registry's direction;
+:func:`authority_changes` lists the units whose authority differs between two plans.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from dayafter.criteria import Criterion, EngineOutputs, check_criteria
+from dayafter.errors import ConfigError, InputDataError
 from dayafter.metrics import DEFAULT_THRESHOLD, Evaluation, evaluate, registry
 from dayafter.plan import Plan
 from dayafter.territory import Territory
 
-__all__ = ["compare_plans", "comparison_table", "row_format"]
+__all__ = ["AuthorityChanges", "Comparison", "PolityControl", "authority_changes", "compare", "compare_plans",
+           "comparison_table", "judge", "polity_control", "row_format"]
+
+Verdict = Literal["better", "worse", "same", "neutral"]
 
 
 def compare_plans(
@@ -112,3 +122,396 @@ def row_format(table: pd.DataFrame, section: str, label: str) -> Callable[[Any],
     if key is None:
         return lambda v: v if isinstance(v, str) else registry.format_value("", v)
     return lambda v: v if isinstance(v, str) else registry.format_value(key, v)
+
+
+def _verdict(key: str | None, value: Any, against: Any) -> Verdict:
+    """One cell judged against the same row's cell of the plan compared against."""
+    if isinstance(value, str) or isinstance(against, str):
+        if {value, against} <= {"pass", "FAIL"}:  # criterion rows: passing is better
+            return "same" if value == against else ("better" if value == "pass" else "worse")
+        return "neutral"
+    if key is None:
+        return "neutral"
+    try:
+        m = registry.get(key)
+    except ConfigError:
+        return "neutral"
+    if m.direction == "neutral":
+        return "neutral"
+    a, b = float(value), float(against)
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return "neutral"
+    if m.better(a, b):
+        return "better"
+    if m.better(b, a):
+        return "worse"
+    return "same"
+
+
+def judge(table: pd.DataFrame, against: str) -> pd.DataFrame:
+    """Every cell of a :func:`comparison_table` judged against column ``against``.
+
+    Parameters
+    ----------
+    table
+        A :func:`comparison_table` (its ``attrs["metric_keys"]`` name each row's metric).
+    against
+        The column (plan name) the others are judged against.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same shape as ``table``: ``better``, ``worse`` or ``same`` by the registry's direction
+        of the row's metric (:meth:`dayafter.metrics.registry.Metric.better`: for signed
+        deviations closer to zero is better), ``neutral`` for metrics with no direction, rows
+        that name no registry metric (counts of units per authority) and missing values;
+        criterion rows: ``pass`` beats ``FAIL``. The ``against`` column is ``same`` (or
+        ``neutral``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"A": [1.0, 10.0, 5.0], "B": [2.0, 8.0, 5.0]},
+    ...                  index=pd.MultiIndex.from_tuples([("plan", "non-contiguous regions"),
+    ...                        ("plan", "mean Polsby-Popper"), ("plan", "regions")]))
+    >>> t.attrs["metric_keys"] = {("plan", "non-contiguous regions"): "noncontiguous_regions",
+    ...                           ("plan", "mean Polsby-Popper"): "mean_polsby_popper"}
+    >>> judge(t, "A")["B"].tolist()
+    ['worse', 'worse', 'neutral']
+    """
+    if against not in table.columns:
+        raise InputDataError(f"plan {against!r} is not in the comparison",
+                             hint=f"compare against one of {list(table.columns)}")
+    keys = table.attrs.get("metric_keys", {})
+    out = pd.DataFrame("neutral", index=table.index, columns=table.columns, dtype=object)
+    for idx, row in table.iterrows():
+        key = keys.get(idx)
+        ref = row[against]
+        for col in table.columns:
+            out.at[idx, col] = _verdict(key, row[col], ref)
+    return out
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """N plans side by side, each judged against one of them (see :func:`compare`).
+
+    Attributes
+    ----------
+    plans
+        Plan names, in column order.
+    against
+        The plan the others are judged against.
+    table
+        The :func:`comparison_table` (one row per metric, one column per plan).
+    verdicts
+        :func:`judge` of ``table`` against ``against``.
+    evaluations
+        The evaluations behind the table, in column order.
+    """
+
+    plans: tuple[str, ...]
+    against: str
+    table: pd.DataFrame
+    verdicts: pd.DataFrame
+    evaluations: tuple[Evaluation, ...]
+
+    def metric_key(self, section: str, label: str) -> str | None:
+        """The registry metric of a row (``None`` for plain counts and criteria)."""
+        key: str | None = self.table.attrs.get("metric_keys", {}).get((section, label))
+        return key
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The table as records: section, metric label, registry key, direction, purposes,
+        values (``None`` when missing), differences from ``against`` and verdicts, per plan."""
+        out: list[dict[str, Any]] = []
+        j = self.plans.index(self.against)
+        for (section, label), vals in self.table.iterrows():
+            key = self.metric_key(section, label)
+            m = None
+            if key is not None:
+                try:
+                    m = registry.get(key)
+                except ConfigError:
+                    m = None
+            values = [_cell(v) for v in vals.tolist()]
+            ref = values[j]
+            diffs = [v - ref if isinstance(v, float) and isinstance(ref, float) else None for v in values]
+            out.append({"section": section, "metric": label, "key": key,
+                        "direction": m.direction if m else "neutral",
+                        "purposes": list(m.purposes) if m else list(registry.PURPOSES),
+                        "values": values, "differences": diffs,
+                        "verdicts": self.verdicts.loc[(section, label)].tolist()})
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: plans, against and :meth:`rows`."""
+        return {"plans": list(self.plans), "against": self.against, "rows": self.rows()}
+
+
+def _cell(v: Any) -> float | str | None:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v
+    x = float(v)
+    return x if np.isfinite(x) else None
+
+
+def compare(
+    territory: Territory,
+    plans: Sequence[Plan],
+    *,
+    against: str | int = 0,
+    reference: Plan | None = None,
+    censuses: Sequence[str] | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    community_labels: dict[str, str] | None = None,
+    criteria: Sequence[Criterion] = (),
+    engines: Mapping[str, EngineOutputs | None] | None = None,
+) -> Comparison:
+    """Compare N plans: every metric per plan, each judged better or worse than one of them.
+
+    Parameters
+    ----------
+    territory
+        The territory of every plan.
+    plans
+        Two or more plans (one is allowed) with distinct names.
+    against
+        The plan the others are judged against: its name or position (default: the first).
+    reference
+        The plan change metrics (units and people changing authority) are measured from (the
+        status quo), as :func:`dayafter.metrics.evaluate` takes it.
+    censuses, threshold, community_labels, criteria, engines
+        As :func:`comparison_table`.
+
+    Returns
+    -------
+    Comparison
+
+    Examples
+    --------
+    >>> from dayafter.plan import Plan, Region
+    >>> from dayafter.testing.grids import grid_territory, stripes
+    >>> t = grid_territory(4, 4)
+    >>> four = Plan(stripes(4, 4, 4), tuple(Region(f"s{j}") for j in range(4)), t.content_hash,
+    ...             name="four stripes")
+    >>> two = Plan(stripes(4, 4, 2), (Region("w"), Region("e")), t.content_hash, name="two")
+    >>> c = compare(t, [four, two], against="four stripes")
+    >>> c.plans, c.verdicts.loc[("plan", "cut edges")].tolist()
+    (('four stripes', 'two'), ['same', 'better'])
+
+    Notes
+    -----
+    "Better" follows :attr:`dayafter.metrics.registry.Metric.direction`: one more non-contiguous
+    region is worse, a larger stranded share is worse, a larger empowered share is better; a
+    difference of sign says nothing by itself.
+    """
+    if len(plans) < 1:
+        raise InputDataError("nothing to compare", hint="pass one or more plans")
+    names = [p.name for p in plans]
+    if len(set(names)) != len(names):
+        raise InputDataError(f"plans to compare need distinct names, got {names}",
+                             hint="rename or duplicate a plan under another name")
+    if isinstance(against, int):
+        if not 0 <= against < len(plans):
+            raise InputDataError(f"against={against} is not the position of a compared plan",
+                                 hint=f"use 0..{len(plans) - 1} or a plan name")
+        against = names[against]
+    evs = compare_plans(territory, plans, reference=reference, censuses=censuses, threshold=threshold)
+    table = comparison_table(evs, community_labels=community_labels, criteria=criteria, engines=engines)
+    return Comparison(tuple(names), against, table, judge(table, against), tuple(evs))
+
+
+@dataclass(frozen=True)
+class AuthorityChanges:
+    """Units whose authority differs between two plans (see :func:`authority_changes`).
+
+    Attributes
+    ----------
+    before, after
+        Plan names.
+    layer
+        ``polity`` (the authority of each unit's region) or ``control`` (who holds each unit).
+    units
+        ``int64[m]``: the units that change, ascending.
+    old, new
+        ``object[m]``: their authority in ``before`` and in ``after`` (``""``: unassigned).
+    people
+        Per census, people living in those units.
+    """
+
+    before: str
+    after: str
+    layer: str
+    units: np.ndarray
+    old: np.ndarray
+    new: np.ndarray
+    people: dict[str, float]
+
+    def by_authority(self) -> dict[str, int]:
+        """Units changing, by their new authority."""
+        labels, counts = np.unique(self.new.astype(str), return_counts=True)
+        return {str(a): int(c) for a, c in zip(labels, counts, strict=True)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"before": self.before, "after": self.after, "layer": self.layer,
+                "units": self.units.tolist(), "old": self.old.tolist(), "new": self.new.tolist(),
+                "count": int(self.units.size), "people": self.people,
+                "by_authority": self.by_authority()}
+
+
+def authority_changes(
+    territory: Territory,
+    before: Plan,
+    after: Plan,
+    *,
+    layer: Literal["polity", "control"] = "polity",
+    censuses: Sequence[str] | None = None,
+) -> AuthorityChanges:
+    """The units that change authority from plan ``before`` to plan ``after``.
+
+    Parameters
+    ----------
+    territory
+        The territory of both plans.
+    before, after
+        The two plans.
+    layer
+        ``polity``: the authority of the unit's region (:meth:`Plan.authority_of_units`);
+        ``control``: who holds the unit (:meth:`Plan.control_of_units`).
+    censuses
+        Censuses to count people on (default: all).
+
+    Returns
+    -------
+    AuthorityChanges
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dayafter.plan import Plan, Region
+    >>> from dayafter.testing.grids import grid_territory
+    >>> t = grid_territory(2, 2)
+    >>> a = Plan(np.array([0, 0, 1, 1]), (Region("N", "krg"), Region("S", "federal")),
+    ...          t.content_hash, name="a")
+    >>> b = a.with_moves([1], 1)
+    >>> ch = authority_changes(t, a, b)
+    >>> ch.units.tolist(), ch.new.tolist(), ch.people == {c: float(t.population(c)[1]) for c in t.census_names}
+    ([1], ['federal'], True)
+
+    Notes
+    -----
+    The same counts as :attr:`dayafter.metrics.ChangeMetrics.polity_units_moved` and
+    ``units_moved`` when ``before`` is the evaluation's reference plan.
+    """
+    if layer not in ("polity", "control"):
+        raise InputDataError(f"unknown layer {layer!r}", hint="use 'polity' or 'control'")
+    before.check_territory(territory)
+    after.check_territory(territory)
+    if layer == "polity":
+        old_all, new_all = before.authority_of_units(), after.authority_of_units()
+    else:
+        old_all, new_all = before.control_of_units(), after.control_of_units()
+    changed = np.flatnonzero(old_all != new_all)
+    names = list(censuses) if censuses is not None else list(territory.census_names)
+    people = {c: float(territory.population(c)[changed].sum()) for c in names}
+    return AuthorityChanges(before.name, after.name, layer, changed.astype(np.int64),
+                            old_all[changed], new_all[changed], people)
+
+
+@dataclass(frozen=True)
+class PolityControl:
+    """Who governs each polity and who holds each unit of a plan (see :func:`polity_control`).
+
+    Attributes
+    ----------
+    plan
+        The plan's name.
+    regions
+        Per region: ``name``, ``authority`` (who governs the polity), ``units``, ``control``
+        (units held by each control label), ``held_by_others`` (units held by a control other
+        than the polity's authority) and ``people_held_by_others`` per census.
+    units
+        ``int64[m]``: the units whose control differs from their polity's authority, ascending.
+    control, authority
+        ``object[m]``: who holds each of them, and the authority of its polity.
+    people
+        Per census, people living in those units.
+    """
+
+    plan: str
+    regions: tuple[dict[str, Any], ...]
+    units: np.ndarray
+    control: np.ndarray
+    authority: np.ndarray
+    people: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"plan": self.plan, "regions": list(self.regions), "units": self.units.tolist(),
+                "control": self.control.tolist(), "authority": self.authority.tolist(),
+                "count": int(self.units.size), "people": self.people}
+
+
+def polity_control(territory: Territory, plan: Plan, *,
+                   censuses: Sequence[str] | None = None) -> PolityControl:
+    """The two layers of a plan side by side: who governs each polity (its region's authority)
+    and who holds each unit (the control layer), with the units where they differ.
+
+    Parameters
+    ----------
+    territory
+        The plan's territory.
+    plan
+        The plan.
+    censuses
+        Censuses to count people on (default: all).
+
+    Returns
+    -------
+    PolityControl
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dayafter.plan import Plan, Region
+    >>> from dayafter.testing.grids import grid_territory
+    >>> t = grid_territory(1, 3)
+    >>> p = Plan(np.array([0, 0, 1]), (Region("N", "krg"), Region("S", "federal")), t.content_hash)
+    >>> pc = polity_control(t, p.with_control([1], "federal"))
+    >>> pc.units.tolist(), pc.control.tolist(), pc.authority.tolist()
+    ([1], ['federal'], ['krg'])
+    >>> pc.regions[0]["control"], pc.regions[0]["held_by_others"]
+    ({'federal': 1, 'krg': 1}, 1)
+
+    Notes
+    -----
+    A polity's authority is read as a control label (``shared`` is ``joint``,
+    :func:`dayafter.plan.normalize_control`) before the two are compared, so a shared polity
+    whose units are under joint control has no difference.
+    """
+    from dayafter.plan import normalize_control
+
+    plan.check_territory(territory)
+    ctl = plan.control_of_units()
+    auth_norm = np.array([normalize_control(r.authority) for r in plan.regions] + [""],
+                         dtype=object)[plan.assignment]
+    auth = plan.authority_of_units()
+    differs = (plan.assignment >= 0) & (ctl != auth_norm)
+    names = list(censuses) if censuses is not None else list(territory.census_names)
+    pops = {c: territory.population(c) for c in names}
+    by_region = plan.control_by_region()
+    lab = np.where(plan.assignment >= 0, plan.assignment, plan.k)
+    regions = []
+    for j, r in enumerate(plan.regions):
+        mask = differs & (lab == j)
+        regions.append({"name": r.name, "authority": r.authority,
+                        "units": int(np.sum(lab == j)), "control": by_region[j],
+                        "held_by_others": int(mask.sum()),
+                        "people_held_by_others": {c: float(p[mask].sum()) for c, p in pops.items()}})
+    idx = np.flatnonzero(differs).astype(np.int64)
+    return PolityControl(plan.name, tuple(regions), idx, ctl[idx], auth[idx],
+                         {c: float(p[idx].sum()) for c, p in pops.items()})

@@ -57,11 +57,15 @@ import numpy as np
 from dayafter.errors import ConfigError
 
 __all__ = [
+    "APPORTION_METHODS",
     "DEFAULT_TOLERANCE",
+    "MAX_SEATS",
     "PARAMETERS",
+    "SETTLE_METHODS",
     "Interval",
     "Parameter",
     "StrOptions",
+    "check_parameters",
     "describe",
     "make_constraint",
     "validate_parameter_constraints",
@@ -405,8 +409,22 @@ class Parameter:
         from pydantic import Field
 
         value = self.default if default is ... else default
-        return Field(value, description=self.help(), allow_inf_nan=False, **self.schema(), **kwargs)
+        numeric = any(isinstance(make_constraint(c), Interval) for c in self.constraints)
+        extra: dict[str, Any] = {"allow_inf_nan": False} if numeric else {}
+        return Field(value, description=self.help(), **extra, **self.schema(), **kwargs)
 
+
+MAX_SEATS = 100_000
+"""Largest council apportioned (the largest legislatures have about 3,000 seats): a larger number
+is an input mistake, refused before any work (sequential highest averages are ``O(S L)``)."""
+
+APPORTION_METHODS: tuple[str, ...] = ("dhondt", "sainte-lague", "huntington-hill", "adams", "dean",
+                                      "hare", "droop")
+"""Canonical apportionment methods (``dayafter.councils.METHODS`` is this tuple)."""
+
+SETTLE_METHODS: tuple[str, ...] = ("max-nash-welfare", "min-subsidy", "ef-matching-rounds",
+                                   "efeq-transfers", "adjusted-winner", "knaster")
+"""Settlement methods (the keys of ``dayafter.settle.METHODS``)."""
 
 DEFAULT_TOLERANCE = 0.25
 """Default population tolerance of every engine, the CLI and the web app (see ``PARAMETERS``)."""
@@ -431,5 +449,80 @@ PARAMETERS: dict[str, Parameter] = {
         "balance", (StrOptions({"plan", "equal"}),), "plan",
         "Population target of each region: 'plan' (its population in the starting plan) or "
         "'equal' (the ideal total/k)"),
+    # ---- councils apportion (dayafter.councils.apportion, `dayafter councils apportion`)
+    "seats": Parameter(
+        "seats", (Interval(Integral, 0, MAX_SEATS, closed="both"),), None,
+        "Council size, reserved seats included", examples=(25,)),
+    "apportion_method": Parameter(
+        "method", (StrOptions(APPORTION_METHODS),), "sainte-lague",
+        "Apportionment method (aliases: jefferson = dhondt, webster = sainte-lague, "
+        "hamilton = hare, hill = huntington-hill)", examples=("sainte-lague", "dhondt")),
+    "first_divisor": Parameter(
+        "first_divisor", (Interval(Real, 0, None, closed="neither"), str, None), None,
+        "Sainte-Lague only: the divisor of a list's first seat (1.7 in Iraq since 2018; None: 1)",
+        examples=(1.7,)),
+    "vote_threshold": Parameter(
+        "threshold", (Interval(Real, 0, 1, closed="left"), str, None), None,
+        "Minimum share of the general-race votes a list needs to win seats (None: no threshold)",
+        examples=(0.05,)),
+    "min_seats": Parameter(
+        "min_seats", (Interval(Integral, 0, MAX_SEATS, closed="both"), "array-like"), 0,
+        "Seats every eligible list gets first, one number or one per list (divisor methods)",
+        examples=(1,)),
+    # ---- settlement of disputed units (dayafter.settle, `dayafter settle run|compensate`, web)
+    "settle_method": Parameter(
+        "method", (StrOptions(SETTLE_METHODS),), None,
+        "Settlement method", examples=("knaster", "max-nash-welfare")),
+    "budget": Parameter(
+        "budget", (Interval(Real, 0, 1e15, closed="both"),), 0.0,
+        "Outside compensation fund (donor money), in the value unit", examples=(0.0,)),
+    "time_limit": Parameter(
+        "time_limit", (Interval(Real, 0, None, closed="neither"), None), 60.0,
+        "Seconds for the MILP methods (max-nash-welfare, min-subsidy) before they return their "
+        "best allocation with a warning (None: no limit)", examples=(60.0,)),
+    "population_weight": Parameter(
+        "population_weight", (Interval(Real, 0, None, closed="left"), None), None,
+        "Value of one constituency resident in the derived values (None: the parties file's, "
+        "else 1)", examples=(1.0,)),
+    "split": Parameter(
+        "split", (StrOptions({"shared", "money"}),), "shared",
+        "Adjusted Winner's split unit: 'shared' administration or 'money'"),
+    "max_solves": Parameter(
+        "max_solves", (Interval(Integral, 1, None, closed="left"),), 20,
+        "With draws: run the methods on at most this many draws (the first ones)",
+        examples=(20,)),
 }
-"""The parameters shared by several entry points, by name."""
+"""The parameters shared by several entry points, by name (a key differs from the parameter's
+name where two engines use one name differently: ``vote_threshold`` is the apportionment's
+``threshold``, ``apportion_method`` and ``settle_method`` are ``method``)."""
+
+
+def check_parameters(values: Mapping[str, Any], caller_name: str,
+                     keys: Mapping[str, str] | None = None) -> None:
+    """Check several arguments against their :data:`PARAMETERS` entries at once.
+
+    Parameters
+    ----------
+    values
+        Argument name to value.
+    caller_name
+        The function or command named in the message.
+    keys
+        Argument name to its :data:`PARAMETERS` key where they differ (``{"threshold":
+        "vote_threshold"}``); by default the argument's name.
+
+    Raises
+    ------
+    ConfigError
+        The first argument that its entry does not allow.
+
+    Examples
+    --------
+    >>> check_parameters({"seats": 25, "threshold": 0.05}, "apportion", {"threshold": "vote_threshold"})
+    >>> check_parameters({"seats": -1}, "apportion")
+    Traceback (most recent call last):
+    ...
+    dayafter.errors.ConfigError: The 'seats' parameter of apportion must be an int in the range [0, 100000]. Got -1 instead. Fix: use e.g. seats=25.
+    """
+    for name, value in values.items():
+        PARAMETERS[(keys or {}).get(name, name)].check(value, caller_name)

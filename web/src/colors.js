@@ -23,3 +23,17 @@ export function regionColor(j, colors = []) {
   if (j < 0) return UNASSIGNED;
   return colors[j] || REGION_COLORS[j % REGION_COLORS.length];
 }
+
+// authorities and control: the same colour for a label everywhere (the change and control maps)
+export const AUTHORITY_COLORS = { federal: "#0072B2", krg: "#E69F00", joint: "#CC79A7",
+  "self-administered": "#009E73", shared: "#CC79A7", contested: "#D55E00", "": UNASSIGNED };
+export const UNCHANGED = "#e8e8e8";
+
+/** The colour of an authority or control label (others: a palette colour picked by the name). */
+export function authorityColor(label) {
+  const key = String(label ?? "");
+  if (Object.prototype.hasOwnProperty.call(AUTHORITY_COLORS, key)) return AUTHORITY_COLORS[key];
+  let h = 0;
+  for (const ch of key) h = (h * 31 + ch.codePointAt(0)) >>> 0;
+  return REGION_COLORS[7 + (h % (REGION_COLORS.length - 7))];
+}

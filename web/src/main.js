@@ -12,10 +12,12 @@ import { refreshEngines, setupEngines, setupSettle } from "./panels/engines.js";
 import { setupFiles, updateExportLink } from "./panels/files.js";
 import { setupJobs, startReport } from "./panels/jobs.js";
 import { setupShare } from "./panels/share.js";
+import { refreshPolities, setupPolities } from "./panels/polities.js";
 import { renderMetrics } from "./panels/metrics.js";
 import { loadPlans, renderPlans, save } from "./panels/plans.js";
 import { renderRegions, setupRegions } from "./panels/regions.js";
 import { renderUnitTable, setupUnits, showDetail } from "./panels/units.js";
+import { fits, metricEntry } from "./comparing.js";
 import { createRanges } from "./ranges.js";
 import { INITIAL, applyDraftReply, createStore } from "./store.js";
 import { eventAction, listenDraftEvents } from "./sync.js";
@@ -99,6 +101,7 @@ function applyDraft(reply, { full = false } = {}) {
   renderUnitTable(ctx);
   fillColorBy();
   refreshEngines(ctx);
+  refreshPolities(ctx);
   updateExportLink(ctx);
 }
 
@@ -151,15 +154,23 @@ async function redo() { applyDraft(await api.request("draft/redo", { method: "PO
 function fillColorBy() {
   const S = store.get();
   const sel = $("color-by");
-  const want = [["region", t("colorby.region")]];
+  const want = [["region", t("colorby.region")], ["authority", t("colorby.authority")], ["control", t("colorby.control")]];
   for (const c of S.meta.communities) want.push([`share:${c.key}`, t("colorby.share", { community: c.label })]);
+  // population deviation is offered only where it fits the plan's purpose (or with "show all")
+  const dev = metricEntry(S.meta.metrics, "deviation");
+  const devFits = Boolean(S.showAllMetrics) || !dev || fits(dev.purposes, [(S.draft && S.draft.purpose) || "districts"]);
   for (const k of ["abs_deviation", "largest_share", "fractionalization", "polarization", "polsby_popper"]) {
+    if (k === "abs_deviation" && !devFits) continue;
     want.push([`metric:${k}`, t("colorby.metric", { metric: t(`colorby.metric.${k}`) })]);
+  }
+  if (!want.some(([v]) => v === S.colorBy)) { // the colouring shown is no longer offered
+    store.set({ colorBy: "region" });
+    if (S.map) { paintMap(store.get(), S.map, S.assignment); updateLegend(store.get()); }
   }
   const have = [...sel.options].map((o) => `${o.value}|${o.text}`).join(",");
   if (have === want.map(([v, x]) => `${v}|${x}`).join(",")) return;
   sel.replaceChildren(...want.map(([v, x]) => el("option", { value: v, text: x })));
-  sel.value = S.colorBy;
+  sel.value = store.get().colorBy;
 }
 
 function fillLanguages() {
@@ -188,6 +199,7 @@ function rerenderAll() {
   updateLegend(S);
   updateRegionLabels(S);
   refreshEngines(ctx);
+  refreshPolities(ctx);
   setupSettle(ctx).catch(() => {});
   setupArticle140(ctx).catch(() => {});
   setupJobsForm();
@@ -260,17 +272,25 @@ async function main() {
   } else {
     $("map").textContent = t("map.no_geometry");
     store.set({ ready: true });
-    document.body.dataset.ready = "1";
   }
   await setupJobs(ctx);
   await setupSettle(ctx);
   setupArticle140(ctx).catch(() => {}); // not awaited: the handlers below must not wait for it
   setupEngines(ctx);
+  setupPolities(ctx);
   setupRegions(ctx);
   setupDetails(ctx);
   setupUnits(ctx);
   setupCompare(ctx);
   setupFiles(ctx);
+  // "show all metrics" (also those that do not fit the plan's purpose): redraw, keep the focus
+  store.subscribe((S, keys) => {
+    if (!keys.includes("showAllMetrics") || !S.draft) return;
+    const focused = document.activeElement && document.activeElement.id;
+    renderMetrics(ctx);
+    fillColorBy();
+    if (focused === "show-all-metrics") $("show-all-metrics").focus();
+  });
 
   $("report-start").onclick = () => startReport(ctx).catch(() => {});
   $("print").onclick = () => window.print();
@@ -295,6 +315,7 @@ async function main() {
     renderUnitTable(ctx);
     renderMetrics(ctx);
     refreshEngines(ctx);
+    refreshPolities(ctx);
   };
   $("color-by").onchange = (e) => {
     store.set({ colorBy: e.target.value });
@@ -330,6 +351,13 @@ async function main() {
   });
   const warn = meta.warnings.length > 0;
   status(warn ? t("status.ready_skipped", { files: meta.warnings.join(" | ") }) : t("status.ready"), warn);
+  // ready (body[data-ready], which the end-to-end tests wait for): the map has drawn once and
+  // every control has its handler
+  const markReady = () => { document.body.dataset.ready = "1"; };
+  if (store.get().ready) markReady();
+  else {
+    const off = store.subscribe((S, keys) => { if (keys.includes("ready") && S.ready) { off(); markReady(); } });
+  }
 }
 
 main().catch((e) => status(t("status.start_failed", { error: e.message }), true));

@@ -3,9 +3,10 @@
 // hovering, painting by click, brush or whole admin unit.
 import maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
-import { MISSING, UNASSIGNED, VIRIDIS, ramp, regionColor } from "./colors.js";
+import { MISSING, UNASSIGNED, VIRIDIS, authorityColor, ramp, regionColor } from "./colors.js";
 import { $, el, escapeHtml } from "./dom.js";
-import { fmt, pct, t } from "./i18n.js";
+import { fmt, pct, t, tOr } from "./i18n.js";
+import { layerLabels } from "./comparing.js";
 import { legendKeys } from "./maplayers.js";
 
 const BLANK_STYLE = {
@@ -13,6 +14,11 @@ const BLANK_STYLE = {
   sources: {},
   layers: [{ id: "background", type: "background", paint: { "background-color": "#eef0f2" } }],
 };
+
+/** An authority or control label in the interface language (unknown labels as they are). */
+export function tOrLabel(label) {
+  return tOr(`authority.${label || "none"}`, label);
+}
 
 export function labelOf(S, key) {
   const c = S.meta.communities.find((x) => x.key === key);
@@ -55,7 +61,10 @@ export function unitColors(S, assignment, colors = draftColors(S)) {
   const n = assignment.length;
   const out = new Array(n);
   const cb = S.colorBy;
-  if (cb.startsWith("share:")) {
+  if (cb === "authority" || cb === "control") {
+    const labels = layerLabels(S, assignment, cb);
+    for (let i = 0; i < n; i++) out[i] = authorityColor(labels[i]);
+  } else if (cb.startsWith("share:")) {
     const g = S.meta.communities.findIndex((c) => c.key === cb.slice(6));
     const share = shares(S, g);
     const hi = Math.max(...share.filter((v) => v !== null), 1e-9);
@@ -79,6 +88,15 @@ export function updateLegend(S) {
   const box = $("legend");
   if (!box) return;
   const cb = S.colorBy;
+  if (cb === "authority" || cb === "control") {
+    const counts = new Map();
+    for (const x of layerLabels(S, S.assignment, cb)) counts.set(x, (counts.get(x) || 0) + 1);
+    const items = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([x, k]) => el("li", {},
+      el("span", { class: "swatch", style: `background:${authorityColor(x)}` }), " ",
+      el("bdi", { text: x ? tOrLabel(x) : t("region.unassigned") }), ` (${fmt(k)})`));
+    box.replaceChildren(el("strong", { text: t(`legend.${cb}`) }), el("ul", { class: "legend-keys" }, ...items));
+    return;
+  }
   if (!cb.startsWith("share:") && !cb.startsWith("metric:")) {
     const { keys, lines } = legendKeys(S, (j) => regionColor(j, draftColors(S)));
     const items = keys.map((k) => el("li", {}, el("span", { class: "swatch", style: `background:${k.swatch}` }), " ", el("bdi", { text: k.text })));
@@ -198,10 +216,7 @@ export function setupMainMap(store, actions) {
   };
   map.on("load", () => {
     paintMap(store.get(), map, store.get().assignment);
-    map.once("idle", () => {
-      store.set({ ready: true });
-      document.body.dataset.ready = "1";
-    });
+    map.once("idle", () => store.set({ ready: true })); // main.js marks the page ready
   });
   map.on("mousemove", "units-fill", (e) => {
     const f = e.features[0];

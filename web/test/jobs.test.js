@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { withShare } from "../src/api.js";
 import { setLocale } from "../src/i18n.js";
-import { progressText, reportPlans, timing } from "../src/panels/jobs.js";
+import { jobLabel, jobText, livePercentileText, progressText, reportPlans, timing } from "../src/panels/jobs.js";
 import { shareLink } from "../src/panels/share.js";
 
 describe("job timing", () => {
@@ -30,6 +30,7 @@ describe("report and share helpers", () => {
     expect(reportPlans("(draft)", "halves")).toEqual(["halves"]);
     expect(reportPlans("a", "a")).toEqual(["a"]);
     expect(reportPlans("", null)).toEqual([]);
+    expect(reportPlans("a", "(draft)", ["c", "a", "(draft)"])).toEqual(["a", "c"]);
   });
   it("carry the share token on addresses fetched outside request()", () => {
     expect(withShare("api/draft/events", null)).toBe("api/draft/events");
@@ -39,5 +40,29 @@ describe("report and share helpers", () => {
   it("build the link from the page's address without its own query", () => {
     const loc = { origin: "http://127.0.0.1:8765", pathname: "/", search: "?token=secret" };
     expect(shareLink(loc, { query: "?share=T" })).toBe("http://127.0.0.1:8765/?share=T");
+  });
+});
+
+describe("job messages in the reader's language", () => {
+  it("translates a message the server sends with its key, and keeps unknown ones as sent", () => {
+    setLocale("en");
+    expect(jobText("3 of 10 steps", { key: "chain_steps", args: { done: 3, total: 10 } })).toBe("3 of 10 steps");
+    setLocale("ar");
+    expect(jobText("3 of 10 steps", { key: "chain_steps", args: { done: 3, total: 10 } })).toBe("٣ من ١٠ خطوة");
+    expect(jobLabel({ label: "ensemble of 5 ReCom steps from x", label_i18n: { key: "label_ensemble", args: { steps: 5, plan: "x" } } }))
+      .toBe("مجموعة من ٥ خطوة ReCom انطلاقًا من x");
+    expect(jobText("ValueError: boom", null)).toBe("ValueError: boom"); // library errors stay as they are
+    expect(jobText("new message", { key: "no_such_key", args: {} })).toBe("new message");
+    setLocale("ckb");
+    expect(jobText("finished", { key: "finished", args: {} })).toBe("تەواو بوو");
+    setLocale("en");
+  });
+
+  it("shows the open plan's live percentile once the chain has written steps", () => {
+    setLocale("en");
+    expect(livePercentileText({ steps_per_second: 10 })).toBe("");
+    expect(livePercentileText(null)).toBe("");
+    const text = livePercentileText({ percentile_live: { cut_edges: 0.25, max_abs_deviation: 0.9 }, sampled: 200 });
+    expect(text).toBe("The open plan's percentile so far (200 steps): cut edges 25% · max |deviation| 90%");
   });
 });

@@ -13,6 +13,7 @@ import typer
 from dayafter.cli import _uncertainty as U
 from dayafter.cli._common import CaseOpt, ProjectOpt, console, open_project, print_json
 from dayafter.errors import ConfigError, InputDataError
+from dayafter.validation import PARAMETERS as P
 
 _CASE_RULES = ("case", "iraq-2023")  # 'iraq-2023': the name the built-in case's rules had first
 
@@ -131,13 +132,13 @@ def methods_cmd(json_out: Annotated[bool, typer.Option("--json")] = False) -> No
 @app.command("apportion")
 def apportion_cmd(
     votes: Annotated[Path, typer.Argument(help="CSV with columns list, votes[, community, race].")],
-    seats: Annotated[int, typer.Option("--seats", help="Council size, reserved seats included.")],
-    method: Annotated[str, typer.Option("--method", help=_METHOD_HELP)] = "sainte-lague",
-    first_divisor: Annotated[str | None, typer.Option("--first-divisor", help="Sainte-Laguë first divisor (1.7 in Iraq since 2018).")] = None,
-    threshold: Annotated[float | None, typer.Option("--threshold", help="Minimum vote share, e.g. 0.05.")] = None,
+    seats: Annotated[int, typer.Option("--seats", help=P["seats"].help())],
+    method: Annotated[str, typer.Option("--method", help=P["apportion_method"].help())] = P["apportion_method"].default,
+    first_divisor: Annotated[str | None, typer.Option("--first-divisor", help=P["first_divisor"].help())] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help=P["vote_threshold"].help())] = None,
     exempt: Annotated[list[str] | None, typer.Option("--exempt", help="List exempt from the threshold (repeatable).")] = None,
     reserved: Annotated[list[str] | None, typer.Option("--reserved", help="Reserved seats of a race, RACE=N (repeatable); lists run in it through the 'race' column.")] = None,
-    min_seats: Annotated[int, typer.Option("--min-seats", help="Seats every eligible list gets first (divisor methods).")] = 0,
+    min_seats: Annotated[int, typer.Option("--min-seats", help=P["min_seats"].help())] = P["min_seats"].default,
     seed: Annotated[int | None, typer.Option("--seed", help="Break ties by a lot drawn with this seed (reported).")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:

@@ -215,12 +215,16 @@ def compare_cmd(
     draws: U.DrawsOpt = 0,
     seed: U.SeedOpt = 0,
     ranges: U.RangesOpt = None,
+    against: Annotated[str | None, typer.Option(
+        "--against", help="Judge every plan against this one (a compared plan's name): "
+                          "better / worse by each metric's direction.")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Compare plans side by side (one column each) on every census (with ranges: --draws)."""
+    """Compare N plans side by side (one column each) on every census (with ranges: --draws)."""
+    from rich.markup import escape
     from rich.table import Table
 
-    from dayafter.comparison import compare_plans, comparison_table, row_format
+    from dayafter.comparison import compare_plans, comparison_table, judge, row_format
 
     U.check_draws(draws)
     proj = open_project(case, project)
@@ -236,6 +240,7 @@ def compare_cmd(
     crits = _criteria(criteria, proj)
     table = comparison_table(evs, community_labels=labels, criteria=crits,
                              engines=_engines(t, chosen, crits, proj, list(evs[0].censuses)))
+    verdicts = judge(table, against) if against is not None else None
     unc = None
     if draws:
         unc = _compare_draws(t, chosen, draws=draws, seed=seed, censuses=census, threshold=threshold,
@@ -244,6 +249,9 @@ def compare_cmd(
         d: dict[str, Any] = {f"{s} / {m}": row for (s, m), row in table.to_dict("index").items()}
         if unc is not None:
             d["uncertainty"] = unc
+        if verdicts is not None:
+            d["verdicts"] = {"against": against, **{f"{s} / {m}": row for (s, m), row
+                                                     in verdicts.to_dict("index").items()}}
         print_json(d)
         return
     out = console()
@@ -258,7 +266,12 @@ def compare_cmd(
             tab.add_column(col, justify="right")
         for metric, row in sub.iterrows():
             f = row_format(table, section, str(metric))
-            tab.add_row(str(metric), *[f(v) for v in row.tolist()])
+            cells = [escape(f(v)) for v in row.tolist()]
+            if verdicts is not None:
+                marks = {"better": " [green]better[/]", "worse": " [red]worse[/]"}
+                cells = [c + marks.get(v, "") for c, v in
+                         zip(cells, verdicts.loc[(section, metric)].tolist(), strict=True)]
+            tab.add_row(escape(str(metric)), *cells)
         out.print(tab)
 
 

@@ -11,6 +11,8 @@ import typer
 from dayafter.cli import _uncertainty as U
 from dayafter.cli._common import CaseOpt, ProjectOpt, console, open_project, print_json
 from dayafter.errors import ConfigError, ConvergenceWarning, InputDataError
+from dayafter.validation import PARAMETERS as P
+from dayafter.validation import SETTLE_METHODS, check_parameters
 
 if TYPE_CHECKING:
     from dayafter.plan import Plan
@@ -81,11 +83,7 @@ def _problem(values: Path | None, parties: Path | None, case: str | None, projec
              census: str | None, budget: float, resources: Path | None = None,
              population_weight: float | None = None, plan: str | None = None,
              ) -> tuple[ClaimsProblem, dict[str, str], list[str]]:
-    import math
-
-    if not (math.isfinite(budget) and budget >= 0):
-        raise ConfigError(f"--budget must be a sum of money >= 0, got {budget}",
-                          hint="give the outside fund, e.g. --budget 1e8 (0: none)")
+    check_parameters({"budget": budget, "population_weight": population_weight}, "settle")
     if values is not None:
         if resources is not None or population_weight is not None:
             raise ConfigError("--resources and --population-weight apply to derived values, "
@@ -208,7 +206,8 @@ def _print(s: Settlement, skipped: list[str], labels: dict[str, str]) -> None:
 @app.command("run")
 def run_cmd(
     method: Annotated[list[str] | None, typer.Option(
-        "--method", "-m", help="Method (repeatable; default every method that applies).")] = None,
+        "--method", "-m", help=P["settle_method"].doc + f": {', '.join(SETTLE_METHODS)} "
+        "(repeatable; default every method that applies).")] = None,
     values: Annotated[Path | None, typer.Option(
         help="CSV of values entered by the user: unit_id, then one column per party (with "
         "--project, --case or --plan the ids must be units of that territory).")] = None,
@@ -217,13 +216,12 @@ def run_cmd(
     case: CaseOpt = None,
     project: ProjectOpt = None,
     census: Annotated[str | None, typer.Option(help="Census for the derived values.")] = None,
-    budget: Annotated[float, typer.Option(help="Outside compensation fund (donor money).")] = 0.0,
+    budget: Annotated[float, typer.Option(help=P["budget"].help())] = P["budget"].default,
     resources: Annotated[Path | None, typer.Option(
         help="CSV unit_id,<party>,...: resource values added to the derived values.")] = None,
     population_weight: Annotated[float | None, typer.Option(
-        help="Value of one constituency resident in the derived values (default 1).")] = None,
-    split: Annotated[str, typer.Option(
-        help="Adjusted Winner's split unit: 'shared' administration or 'money'.")] = "shared",
+        help=P["population_weight"].help())] = None,
+    split: Annotated[str, typer.Option(help=P["split"].help())] = P["split"].default,
     plan: Annotated[str | None, typer.Option(
         help="Base plan (file or scenario) to apply the settlement to.")] = None,
     out: Annotated[Path | None, typer.Option(
@@ -231,22 +229,19 @@ def run_cmd(
     authority: Annotated[list[str] | None, typer.Option(
         help="PARTY=AUTHORITY: authority of the regions a party's units join (repeatable; "
         "default: from the parties file, else the party's name).")] = None,
-    time_limit: Annotated[float, typer.Option(
-        help="Seconds for the MILP methods (max-nash-welfare, min-subsidy) before they return "
-        "their best allocation with a warning.")] = 60.0,
+    time_limit: Annotated[float, typer.Option(help=P["time_limit"].help())] = P["time_limit"].default,
     reference: Annotated[str | None, typer.Option(
         help="Reference plan (what each party held): each method's allocation is also priced "
         "against it (indemnity, nash-reference). Default: the parties file's reference.")] = None,
     draws: U.DrawsOpt = 0,
     seed: U.SeedOpt = 0,
     max_solves: Annotated[int, typer.Option(
-        "--max-solves", help="With --draws: run the methods on at most this many draws (the first "
-        "ones; a MILP method can take seconds per draw).")] = 20,
+        "--max-solves", help=P["max_solves"].help() + " A MILP method can take seconds per draw."
+    )] = P["max_solves"].default,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Allocate the disputed units with each method and report transfers, envy and welfare (with
     ranges over census draws: --draws)."""
-    import math
 
     from dayafter.settle import METHODS, adjusted_winner, settle, settlement_plan
 
@@ -254,9 +249,7 @@ def run_cmd(
     if draws and values is not None:
         raise ConfigError("--draws varies the census behind the derived values; values entered "
                           "with --values do not depend on it", hint="drop --values or --draws")
-    if not (math.isfinite(time_limit) and time_limit > 0):
-        raise ConfigError(f"--time-limit must be a positive number of seconds, got {time_limit}",
-                          hint="e.g. --time-limit 60")
+    check_parameters({"split": split, "time_limit": time_limit, "max_solves": max_solves}, "settle run")
     problem, authorities, skipped = _problem(values, parties, case, project, census, budget,
                                              resources, population_weight, plan)
     _set_authorities(authorities, authority, problem.parties)
@@ -379,12 +372,12 @@ def compensate_cmd(
     case: CaseOpt = None,
     project: ProjectOpt = None,
     census: Annotated[str | None, typer.Option(help="Census for the derived values.")] = None,
-    budget: Annotated[float, typer.Option(help="Outside compensation fund (donor money).")] = 0.0,
+    budget: Annotated[float, typer.Option(help=P["budget"].help())] = P["budget"].default,
     resources: Annotated[Path | None, typer.Option(
         help="CSV unit_id,<party>,...: resource values added to the derived values (version 1 "
         "parties files).")] = None,
     population_weight: Annotated[float | None, typer.Option(
-        help="Value of one constituency resident (version 1 parties files).")] = None,
+        help=P["population_weight"].help() + " Version 1 parties files.")] = None,
     authority: Annotated[list[str] | None, typer.Option(
         help="PARTY=AUTHORITY (repeatable; default: from the parties file, else the name).")] = None,
     sensitivity: Annotated[bool, typer.Option(
@@ -392,7 +385,7 @@ def compensate_cmd(
     draws: U.DrawsOpt = 0,
     seed: U.SeedOpt = 0,
     max_solves: Annotated[int, typer.Option(
-        "--max-solves", help="With --draws: price at most this many draws (the first ones).")] = 1000,
+        "--max-solves", help=P["max_solves"].help().replace("default 20", "default 1000"))] = 1000,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Price a plan's allocation of the disputed units: the money that makes it acceptable (with
@@ -415,6 +408,7 @@ def compensate_cmd(
         weight_sensitivity,
     )
 
+    check_parameters({"max_solves": max_solves}, "settle compensate")
     rules = list(rule) if rule else (
         [*_ENVY_RULES] if values is not None else [*RELEASE_RULES, *_ENVY_RULES])
     bad = [r for r in rules if r not in (*RELEASE_RULES, *_ENVY_RULES)]

@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from dayafter.councils import _kernel as K
 from dayafter.errors import ConfigError, InfeasibleError, InputDataError, first_ids
+from dayafter.validation import APPORTION_METHODS, MAX_SEATS, check_parameters
 
 __all__ = [
     "DIVISOR_METHODS",
@@ -41,9 +42,6 @@ __all__ = [
     "normalize_method",
 ]
 
-MAX_SEATS = 100_000
-"""Largest council apportioned (the largest legislatures have about 3,000 seats): a larger number
-is an input mistake, refused before any work (sequential highest averages are ``O(S L)``)."""
 
 
 def _check_seats(seats: object, *, what: str = "seats", source: str = "") -> int:
@@ -71,7 +69,9 @@ DIVISOR_METHODS: tuple[str, ...] = ("dhondt", "sainte-lague", "huntington-hill",
 QUOTA_METHODS: tuple[str, ...] = ("hare", "droop")
 """Largest-remainder methods: Hare quota ``V / S`` and Droop quota ``floor(V / (S + 1)) + 1``."""
 
-METHODS: tuple[str, ...] = DIVISOR_METHODS + QUOTA_METHODS
+METHODS: tuple[str, ...] = APPORTION_METHODS
+"""Every method: the divisor methods, then the quota methods (the options of the validation
+table's ``apportion_method``)."""
 
 _ALIASES = {
     "dhondt": "dhondt", "d'hondt": "dhondt", "d-hondt": "dhondt", "jefferson": "dhondt",
@@ -89,6 +89,8 @@ _CODES = {"dhondt": K.DHONDT, "sainte-lague": K.SAINTE_LAGUE, "huntington-hill":
           "adams": K.ADAMS, "dean": K.DEAN}
 
 _INT64_SAFE = 2**62
+
+_KEYS = {"threshold": "vote_threshold"}  # the apportionment's threshold in the validation table
 
 
 def normalize_method(method: str) -> str:
@@ -412,6 +414,8 @@ def apportion(
     seats left. References: Balinski and Young, *Fair Representation* (2001); Pukelsheim,
     *Proportional Representation* (2017).
     """
+    check_parameters({"seats": seats, "first_divisor": first_divisor, "threshold": threshold,
+                      "min_seats": min_seats}, "apportion", _KEYS)
     m = normalize_method(method)
     S = _check_seats(seats, source=source)
     mins_in = np.asarray(min_seats)

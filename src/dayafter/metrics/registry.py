@@ -42,10 +42,14 @@ from dayafter.errors import ConfigError
 if TYPE_CHECKING:
     from dayafter.metrics.evaluate import Evaluation
 
-__all__ = ["METRICS", "Metric", "format_value", "get", "metadata", "names", "value"]
+__all__ = ["METRICS", "PURPOSES", "Metric", "fits", "format_value", "get", "metadata", "names", "value"]
 
 Level = Literal["region", "community", "plan", "pair"]
 Direction = Literal["higher", "lower", "neutral"]
+
+PURPOSES = ("polities", "districts")
+"""What a plan's regions are for: ``polities`` (provinces, regions, autonomous areas: sizes may
+differ) or ``districts`` (electoral or council districts meant to hold equal populations)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,10 @@ class Metric:
     engine
         The engine whose output it is (``councils``, ``security``, ``settle``), or ``None`` for
         metrics of the evaluation.
+    purposes
+        The plan purposes (:data:`PURPOSES`) the metric is meaningful for. Population deviation
+        judges districts meant to be equal; provinces differ in size by design, so a deviation
+        of 200% says nothing about them.
     """
 
     name: str
@@ -94,6 +102,7 @@ class Metric:
     layer: str = "polity"
     arg: str | None = None
     engine: str | None = None
+    purposes: tuple[str, ...] = PURPOSES
 
     def format(self, v: Any) -> str:
         """The value as text (``-`` when missing or not finite)."""
@@ -124,7 +133,7 @@ class Metric:
         return {"name": self.name, "level": self.level, "direction": self.direction,
                 "unit": self.unit, "format": self.fmt, "label": self.label,
                 "description": self.description, "census": self.census, "layer": self.layer,
-                "arg": self.arg, "engine": self.engine}
+                "arg": self.arg, "engine": self.engine, "purposes": list(self.purposes)}
 
 
 _FMT = {"share": ".1%", "people": ",.0f", "count": ",.0f", "index": ".3f", "km2": ",.1f",
@@ -134,16 +143,19 @@ _SIGNED = frozenset({"deviation"})
 
 def _m(name: str, level: Level, direction: Direction, unit: str, label: str, description: str, *,
        census: bool = True, layer: str = "polity", arg: str | None = None,
-       engine: str | None = None) -> Metric:
+       engine: str | None = None, purposes: tuple[str, ...] = PURPOSES) -> Metric:
     return Metric(name, level, direction, unit, _FMT[unit], label, description, census, layer, arg,
-                  engine)
+                  engine, purposes)
+
+
+_DISTRICTS = ("districts",)
 
 
 METRICS: Mapping[str, Metric] = {m.name: m for m in (
     # region metrics
     _m("population", "region", "neutral", "people", "population", "Residents of each region."),
     _m("deviation", "region", "lower", "share", "deviation",
-       "Population of each region relative to the ideal total/k, minus one."),
+       "Population of each region relative to the ideal total/k, minus one.", purposes=_DISTRICTS),
     _m("largest_share", "region", "higher", "share", "largest community share",
        "Share of each region's population in its largest community."),
     _m("fractionalization", "region", "lower", "share", "fractionalization",
@@ -172,7 +184,8 @@ METRICS: Mapping[str, Metric] = {m.name: m for m in (
     # plan metrics, by census
     _m("population_total", "plan", "neutral", "people", "population", "Residents of all regions."),
     _m("max_abs_deviation", "plan", "lower", "share", "max |deviation|",
-       "Largest deviation of a region's population from the ideal, in absolute value."),
+       "Largest deviation of a region's population from the ideal, in absolute value.",
+       purposes=_DISTRICTS),
     _m("min_largest_share", "plan", "higher", "share", "min largest share",
        "Smallest share of a region's largest community."),
     _m("homogeneity", "plan", "higher", "share", "homogeneity",
@@ -284,6 +297,19 @@ def format_value(name: str, v: Any) -> str:
         if not math.isfinite(x):
             return "-"
         return format(x, ",.0f") if x.is_integer() else format(x, ".4g")
+
+
+def fits(name: str, purpose: str) -> bool:
+    """Whether metric ``name`` is meaningful for a plan of ``purpose`` (:data:`PURPOSES`).
+
+    >>> fits("max_abs_deviation", "polities"), fits("current/max_abs_deviation", "districts")
+    (False, True)
+    >>> fits("stranded:yazidi", "polities")
+    True
+    """
+    if purpose not in PURPOSES:
+        raise ConfigError(f"unknown plan purpose {purpose!r}", hint=f"use one of {list(PURPOSES)}")
+    return purpose in get(name).purposes
 
 
 def metadata() -> list[dict[str, Any]]:

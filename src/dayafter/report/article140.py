@@ -201,7 +201,7 @@ class Article140Section:
         """The section's HTML (tables escaped; numbers formatted by column name)."""
         from markupsafe import escape
 
-        from dayafter.report.render import html_table
+        from dayafter.report.render import _pct, html_table
 
         def p(text: str) -> str:
             return f"<p>{escape(text)}</p>"
@@ -242,8 +242,10 @@ class Article140Section:
                        f"ranges) in which the winner wins."))
         parts.append(note(first.tie_rule + " Vote shares and turnouts are assumptions except the "
                           "Kurdish vote of 2017 (referendum/SOURCES.md)."))
-        parts.append(html_table(self.referendum_table(), table_id="a140-referendum",
-                                text_columns=[c for c in self.referendum_table().columns
+        ref_table = self.referendum_table()
+        shares = {f"{c}: {what} share": _pct for c in self.referendums for what in ("probability", "margin")}
+        parts.append(html_table(ref_table, table_id="a140-referendum", formats=shares,
+                                text_columns=[c for c in ref_table.columns
                                               if c in ("area", "status quo") or c.endswith("winner")]))
         for c, r in self.referendums.items():
             unsure = r.uncertain_areas()

@@ -77,26 +77,41 @@ def _missing_or(fmt: Callable[[Any], str]) -> Formatter:
     return lambda v: "-" if _missing(v) else fmt(v)
 
 
-def _column_format(col: str) -> Formatter:
-    """Formatter of a table column: the registry's format when the column is a metric (by key or
-    label); the remaining rules cover report-only columns (percentiles, disproportionality)."""
+# Report columns that are not metrics, by exact name (lower case). Every other number column is a
+# metric of the registry, by key or label or as "<metric>: <argument>" ("share: Kurds"), or else a
+# count or a sum (people, seats, money: a whole number). A column whose name the report builds
+# (a plan's percentile, a census's referendum margin) gets its format where its table is drawn.
+_REPORT_COLUMNS: dict[str, Formatter] = {
+    **dict.fromkeys(("largest share", "imputed share", "majority share", "seat share", "pass share",
+                     "people share", "propensity share", "returning share", "short share"), _pct),
+    **dict.fromkeys(("gallagher", "effective parties (seats)", "utility / proportional value",
+                     "value of one more"), _f3),
+    "area km2": _f1,
+}
+
+
+def _column_metric(col: str) -> registry.Metric | None:
+    """The registry's metric a column shows: by key or label, or ``<metric>: <argument>``."""
     c = col.lower()
     m = _BY_LABEL.get(c)
+    if m is None and ": " in c:
+        m = _BY_LABEL.get(c.split(": ", 1)[0])
+    return m
+
+
+def _column_format(col: str) -> Formatter:
+    """Formatter of a table column: the registry's format when the column is a metric, the
+    report's own columns' formats by exact name (:data:`_REPORT_COLUMNS`), else a whole number.
+
+    >>> [_column_format(c)(0.25) for c in ("stranded", "share: Kurds", "seat share", "Gallagher")]
+    ['25.0%', '25.0%', '25.0%', '0.250']
+    >>> _column_format("districts shared")(3), _column_format("people (current)")(1234.4)
+    ('3', '1,234')
+    """
+    m = _column_metric(col)
     if m is not None:
         return _missing_or(m.format)
-    if "percentile" in c:
-        return _f1
-    if c.endswith("share"):
-        return _pct
-    if any(w in c for w in ("share", "deviation", "empowered", "stranded", "fractionalization",
-                            "polarization")) and "people" not in c:
-        return _pct
-    if any(w in c for w in ("polsby", "reock", "theil", "gallagher", "effective", "one more",
-                            "/ proportional")):
-        return _f3
-    if "km2" in c:
-        return _f1
-    return _int
+    return _REPORT_COLUMNS.get(col.lower(), _int)
 
 
 def _ensemble_format(key: str) -> Formatter:
@@ -316,8 +331,9 @@ def _context(d: Dossier) -> dict[str, Any]:
         keys = et["key"].tolist() if "key" in et else []
         shown = et.drop(columns=["key"]) if "key" in et else et
         # values follow the row's metric (shares as percentages); percentiles have one decimal
+        pct_cols = {f"{s.plan.name} percentile" for s in d.sections}
         cells = [{c: v if isinstance(v, str) else
-                  (_f1(v) if c.endswith("percentile") else _ensemble_format(key)(v))
+                  (_f1(v) if c in pct_cols else _ensemble_format(key)(v))
                   for c, v in row.items()}
                  for key, (_, row) in zip(keys, shown.iterrows(), strict=True)]
         k_ens = d.ensemble.k

@@ -24,6 +24,7 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 from dayafter.errors import ConfigError, ConvergenceWarning, InfeasibleError, InputDataError
 from dayafter.settle.problem import ClaimsProblem
 from dayafter.settle.result import Settlement, minimal_subsidies
+from dayafter.validation import check_parameters
 
 __all__ = [
     "METHODS",
@@ -250,6 +251,7 @@ def max_nash_welfare(
     Values are rescaled per party first (MNW does not change when one party's values are
     multiplied by a constant).
     """
+    check_parameters({"time_limit": time_limit}, "max_nash_welfare")
     v = problem.values
     p, m = v.shape
     total = v.sum(axis=1)
@@ -324,6 +326,7 @@ def min_subsidy(problem: ClaimsProblem, *, time_limit: float | None = 60.0) -> S
     Shah, "Fair division with subsidy", SAGT 2019), so at least one party gets nothing. Brustle et
     al. ("One dollar each eliminates envy", EC 2020) bound the optimum by ``(p - 1) * max value``.
     """
+    check_parameters({"time_limit": time_limit}, "min_subsidy")
     v = problem.values
     p, m = v.shape
     nx = p * m
@@ -632,8 +635,7 @@ def adjusted_winner(
             f"Adjusted Winner needs exactly two parties, got {problem.n_parties}",
             hint="use max-nash-welfare, min-subsidy or knaster for more parties",
         )
-    if split not in ("shared", "money"):
-        raise ConfigError(f"split must be 'shared' or 'money', got {split!r}")
+    check_parameters({"split": split}, "adjusted_winner")
     v = problem.values
     m = v.shape[1]
     raw = [[_frac(x) for x in row] for row in v]

@@ -37,9 +37,59 @@ from dayafter.errors import ConfigError, DayafterError, InputDataError
 from dayafter.plan import Plan
 from dayafter.validation import DEFAULT_TOLERANCE, PARAMETERS
 
-__all__ = ["Job", "JobCancelled", "JobQueueFull", "JobRunner", "JobsClosed", "available_kinds", "make_job"]
+__all__ = ["MESSAGES", "Job", "JobCancelled", "JobMessage", "JobQueueFull", "JobRunner", "JobsClosed",
+           "available_kinds", "make_job", "msg"]
 
 Report = Callable[..., None]
+
+MESSAGES: dict[str, str] = {
+    "cancelled_before_start": "cancelled before it started",
+    "cancelled": "cancelled",
+    "finished": "finished",
+    "report_evaluating": "evaluating and drawing {n} plan(s)",
+    "report_writing": "writing the {format} dossier",
+    "report_written": "written",
+    "optimize_starting": "starting",
+    "optimize_steps": "{done} of {total} steps, best {best:.4g}",
+    "optimize_steps_infeasible": "{done} of {total} steps, best {best:.4g} (not yet feasible)",
+    "chain_starting": "starting the chain",
+    "chain_steps": "{done} of {total} steps",
+    "label_report": "dossier of {plans} ({formats})",
+    "label_optimize": "short-burst optimization of {plan} ({steps} steps)",
+    "label_ensemble": "ensemble of {steps} ReCom steps from {plan}",
+}
+"""The English text of every job message and label a user sees; the web page shows the message of
+the same key (``jobs.msg.<key>`` in its catalogues) in the reader's language."""
+
+
+class JobMessage(str):
+    """A job message or label: its English text, with the key and arguments the page translates.
+
+    >>> m = msg("chain_steps", done=5, total=10)
+    >>> str(m), m.key, m.args
+    ('5 of 10 steps', 'chain_steps', {'done': 5, 'total': 10})
+    """
+
+    key: str
+    args: dict[str, Any]
+
+    def __new__(cls, key: str, args: Mapping[str, Any]) -> JobMessage:
+        self = super().__new__(cls, MESSAGES[key].format(**args))
+        self.key = key
+        self.args = dict(args)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:  # through the child process's queue
+        return (JobMessage, (self.key, self.args))
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"key", "args"}`` (numbers stay numbers: the page formats them)."""
+        return {"key": self.key, "args": self.args}
+
+
+def msg(key: str, **args: Any) -> JobMessage:
+    """The job message ``key`` of :data:`MESSAGES` with its arguments."""
+    return JobMessage(key, args)
 
 
 class JobCancelled(Exception):
@@ -119,7 +169,7 @@ class Job:
         """Ask the job to stop (a queued job never starts)."""
         self._cancel.set()
         if self.state == "queued":
-            self._update(state="cancelled", finished=time.time(), message="cancelled before it started")
+            self._update(state="cancelled", finished=time.time(), message=msg("cancelled_before_start"))
 
     def run(self) -> None:
         """Run the work function (called by the runner's thread)."""
@@ -132,7 +182,7 @@ class Job:
             else:
                 results = self._work(self.report)
         except JobCancelled:
-            self._update(state="cancelled", finished=time.time(), message="cancelled")
+            self._update(state="cancelled", finished=time.time(), message=msg("cancelled"))
         except DayafterError as exc:
             self._update(state="failed", finished=time.time(), error=exc.to_dict(),
                          message=exc.one_line())
@@ -144,7 +194,7 @@ class Job:
                                 "traceback": traceback.format_exc(limit=5)},
                          message=f"{type(exc).__name__}: {exc}")
         else:
-            self._update(state="done", finished=time.time(), results=results, message="finished")
+            self._update(state="done", finished=time.time(), results=results, message=msg("finished"))
 
     def snapshot(self) -> tuple[int, dict[str, Any]]:
         """``(sequence number, state)``; the number grows with every change."""
@@ -170,6 +220,11 @@ class Job:
             "partial": self.partial, "error": self.error, "created": self.created,
             "started": self.started, "finished": self.finished,
         }
+        # the page shows messages and labels in the reader's language: key and arguments
+        if isinstance(self.message, JobMessage):
+            out["message_i18n"] = self.message.to_dict()
+        if isinstance(self.label, JobMessage):
+            out["label_i18n"] = self.label.to_dict()
         if results:
             out["results"] = self.results
         return out
@@ -550,22 +605,23 @@ def _report_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
         from dayafter.io.atomic import atomic_write_bytes
 
         total = 1 + len(formats)
-        report(0, total, f"evaluating and drawing {len(plans)} plan(s)")
+        report(0, total, msg("report_evaluating", n=len(plans)))
         dossier = rep.build_dossier(territory, plans, **kwargs)
         runs_dir.mkdir(parents=True, exist_ok=True)
         out = Path(tempfile.mkdtemp(prefix=time.strftime("report-%Y%m%d-%H%M%S-"), dir=runs_dir))
         files = []
         for i, fmt in enumerate(formats):
-            report(1 + i, total, f"writing the {fmt.upper()} dossier")
+            report(1 + i, total, msg("report_writing", format=fmt.upper()))
             data = rep.render_html(dossier).encode("utf-8") if fmt == "html" else rep.render_pdf(dossier)
             name = f"dossier.{fmt}"
             atomic_write_bytes(out / name, data)
             files.append({"name": name, "format": fmt, "bytes": len(data)})
-        report(total, total, "written")
+        report(total, total, msg("report_written"))
         return {"files": files, "plans": [p.name for p in plans], "run_dir": str(out), "title": title}
 
     return Job("report", work, params={"plans": [p.name for p in plans], "formats": formats},
-               label=f"dossier of {', '.join(p.name for p in plans)} ({', '.join(f.upper() for f in formats)})")
+               label=msg("label_report", plans=", ".join(p.name for p in plans),
+                         formats=", ".join(f.upper() for f in formats)))
 
 
 def job_file(job: Job, name: str) -> Path:
@@ -618,7 +674,7 @@ def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
                             on_done=save)
     job = Job("optimize", work, params={"steps": steps, "seed": seed, "maximize": maximize,
                                         "minimize": minimize, "plan": plan.name},
-              label=f"short-burst optimization of {plan.name or 'the draft'} ({steps} steps)")
+              label=msg("label_optimize", plan=plan.name or "the draft", steps=steps))
     return job
 
 
@@ -640,11 +696,11 @@ def _optimize_work(tstate: dict[str, Any], pstate: dict[str, Any], spec: dict[st
 
     def progress(ev: Any) -> None:  # a dayafter.progress.ProgressEvent
         info = ev.extra
-        report(int(info["steps"]), steps, f"{info['steps']} of {steps} steps, best {info['best']:.4g}"
-               + ("" if info.get("feasible", True) else " (not yet feasible)"),
+        key = "optimize_steps" if info.get("feasible", True) else "optimize_steps_infeasible"
+        report(int(info["steps"]), steps, msg(key, done=int(info["steps"]), total=steps, best=float(info["best"])),
                {"best": float(info["best"]), "feasible": bool(info.get("feasible", True))})
 
-    report(0, steps, "starting")
+    report(0, steps, msg("optimize_starting"))
     optimizer = opt.ShortBurstOptimizer(steps=steps, seed=params["seed"],
                                         initial=plan if plan.is_complete else None,
                                         progress=progress, chunk=params["chunk"])
@@ -734,7 +790,50 @@ def _ensemble_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
                                              {"steps": steps, "seed": seed, "chunk": chunk},
                                              str(workspace.runs_dir)))
     return Job("ensemble", work, params=job_params,
-               label=f"ensemble of {steps} ReCom steps from {plan.name or 'the draft'}")
+               label=msg("label_ensemble", steps=steps, plan=plan.name or "the draft"))
+
+
+class LivePercentile:
+    """The plan's percentile among the ensemble's steps so far, for each streamed metric: reads
+    the blocks a running chain has written (``chain_000.parts/part_*.npz``) once each and keeps
+    running counts, so an update costs the new blocks only.
+
+    The percentile is :func:`dayafter._util.percentile_rank` (mid-rank for ties, 0..1) over the
+    steps read; once every block is read it equals the job's final percentile.
+    """
+
+    def __init__(self, run_dir: Path, plan_values: Mapping[str, float], chain: int = 0) -> None:
+        from dayafter.ensemble import store
+
+        self.folder = store.parts_dir(run_dir, chain)
+        self.values = dict(plan_values)
+        self.below = dict.fromkeys(self.values, 0)
+        self.equal = dict.fromkeys(self.values, 0)
+        self.n = 0
+        self.parts = 0
+
+    def update(self) -> dict[str, Any]:
+        """Read the blocks written since the last call; ``{"percentile_live": {metric: p},
+        "sampled": steps}`` once some steps are read, else ``{}``."""
+        while True:
+            path = self.folder / f"part_{self.parts:06d}.npz"
+            try:
+                with np.load(path, allow_pickle=False) as z:
+                    cols = {k: np.asarray(z[k], dtype=np.float64) for k in self.values if k in z.files}
+            except (FileNotFoundError, OSError, ValueError):  # not written yet, or merged away
+                break
+            self.parts += 1
+            for k, v in self.values.items():
+                x = cols.get(k)
+                if x is None:
+                    continue
+                self.below[k] += int(np.sum(x < v))
+                self.equal[k] += int(np.sum(x == v))
+            self.n += int(next(iter(cols.values())).size) if cols else 0
+        if not self.n:
+            return {}
+        return {"percentile_live": {k: (self.below[k] + 0.5 * self.equal[k]) / self.n for k in self.values},
+                "sampled": self.n}
 
 
 def _ensemble_work(tstate: dict[str, Any], pstate: dict[str, Any], cspec: dict[str, Any],
@@ -757,15 +856,19 @@ def _ensemble_work(tstate: dict[str, Any], pstate: dict[str, Any], cspec: dict[s
     pop = np.asarray(start.region_pop, dtype=np.float64)
     plan_dev = float(np.max(np.abs(pop - pop.mean()) / pop.mean())) if pop.mean() > 0 else float("nan")
     plan_cut = float(start.cut_edges)
+    # blocks of about a twentieth of the run (at least a chunk): each block written is read back
+    # by the progress below, so the page shows the plan's percentile while the chain runs
+    block = max(params["chunk"], min(-(-steps // 20), 10_000))
     sampler = ReComSampler(steps=steps, chains=1, seed=params["seed"], constraints=cspec, n_jobs=1,
-                           checkpoint_every=max(params["chunk"], min(steps, 10_000)))
+                           checkpoint_every=block)
     t0 = time.perf_counter()
-    report(0, steps, "starting the chain")
+    report(0, steps, msg("chain_starting"))
+    live = LivePercentile(Path(run_dir), {"cut_edges": plan_cut, "max_abs_deviation": plan_dev})
 
     def progress(ev: Any) -> None:  # a dayafter.progress.ProgressEvent
         done, total = int(ev.done), int(ev.total or steps)
-        report(done, total, f"{done} of {total} steps",
-               {"steps_per_second": done / max(time.perf_counter() - t0, 1e-9)})
+        report(done, total, msg("chain_steps", done=done, total=total),
+               {"steps_per_second": done / max(time.perf_counter() - t0, 1e-9), **live.update()})
 
     res = sampler.run(territory, plan, run_dir, progress=progress)
     cols = store.load_chain(res.run_dir, 0, sampler.format)
@@ -774,7 +877,7 @@ def _ensemble_work(tstate: dict[str, Any], pstate: dict[str, Any], cspec: dict[s
     status = np.asarray(cols["status"])
     qs = [0.05, 0.25, 0.5, 0.75, 0.95]
     return {
-        "steps": steps, "seed": params["seed"], "census": cspec["census"],
+        "steps": steps, "seed": params["seed"], "census": cspec["census"], "block": block,
         "moved": int(np.sum(status == 0)), "self_loops": int(np.sum(status != 0)),
         "plan": {"cut_edges": plan_cut, "max_abs_deviation": plan_dev},
         "percentile": {"cut_edges": _percentile(cut, plan_cut),

@@ -18,6 +18,7 @@ from dayafter.web.routers import (
     jobs,
     places,
     plans,
+    polities,
     ranges,
     share,
     territory,
@@ -29,7 +30,7 @@ __all__ = ["JobBody", "JobParams", "ObjectiveTerm", "compute", "router", "router
 
 # ranges before plans: its /plans/{name}/ranges must not be taken for a plan named ".../ranges"
 routers: tuple[APIRouter, ...] = tuple(m.router for m in (territory, ranges, plans, draft, engines,
-                                                            article140, compare, io, jobs, share, places))
+                                                            article140, compare, io, jobs, share, places, polities))
 """The resource routers, in the order they are mounted."""
 
 router = APIRouter()

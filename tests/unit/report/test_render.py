@@ -313,3 +313,22 @@ def test_long_unit_lists_go_to_the_workbook_only(dossier, monkeypatch):
     assert "units-table" not in read_html(html).tables
     assert "their table is in the XLSX workbook" in html
     assert len(xlsx_tables(d)["units"]) == d.territory.n_units
+
+
+# ------------------------------------------------------------------ column formats
+def test_metric_columns_take_the_registry_format_and_nothing_is_matched_by_substring():
+    from dayafter.metrics import registry
+    from dayafter.report.render import html_table
+
+    for m in registry.METRICS.values():
+        for col in (m.name, m.label, f"{m.label}: Kurds"):
+            html = html_table(pd.DataFrame({col: [0.123456]}))
+            assert f"<td>{m.format(0.123456)}</td>" in html.replace(' class="num"', ""), col
+    # report-only columns: by exact name; a column that merely contains a metric word is not a
+    # metric ('districts shared' counts districts: it was shown as a percentage once)
+    row = pd.DataFrame({"districts shared": [3], "seat share": [0.25], "Gallagher": [1.5],
+                        "stranded households": [0.5], "people (current)": [1234.4]})
+    html = html_table(row)
+    for text in (">3<", ">25.0%<", ">1.500<", ">0<", ">1,234<"):
+        assert text in html, (text, html)
+    assert "300.0%" not in html and "50.0%" not in html

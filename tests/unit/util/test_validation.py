@@ -130,3 +130,72 @@ def test_evaluate_and_optimize_validate_their_parameters(grid_territory):
         optimize(p, grid_territory, method="magic")
     with pytest.raises(ConfigError, match="'time_limit' parameter of optimize"):
         optimize(p, grid_territory, time_limit=0)
+
+
+# ------------------------------------------------------------------ councils apportion and settle
+def test_apportion_and_settle_methods_are_the_tables_options():
+    from dayafter.councils import DIVISOR_METHODS, METHODS, QUOTA_METHODS
+    from dayafter.settle import METHODS as SETTLE
+    from dayafter.validation import APPORTION_METHODS, SETTLE_METHODS
+
+    assert METHODS == APPORTION_METHODS and set(METHODS) == {*DIVISOR_METHODS, *QUOTA_METHODS}
+    assert set(PARAMETERS["apportion_method"].constraints[0].options) == set(METHODS)
+    assert tuple(SETTLE) == SETTLE_METHODS
+    assert set(PARAMETERS["settle_method"].constraints[0].options) == set(SETTLE)
+
+
+@pytest.mark.parametrize("kwargs,name", [
+    ({"seats": -1}, "seats"), ({"seats": 100_001}, "seats"), ({"seats": 2.5}, "seats"),
+    ({"seats": 3, "threshold": 1.0}, "threshold"), ({"seats": 3, "threshold": float("nan")}, "threshold"),
+    ({"seats": 3, "first_divisor": 0}, "first_divisor"), ({"seats": 3, "min_seats": -2}, "min_seats"),
+])
+def test_apportion_checks_its_parameters_from_the_table(kwargs, name):
+    from dayafter.councils import apportion
+
+    with pytest.raises(ConfigError, match=rf"The '{name}' parameter of apportion must be") as info:
+        apportion([10, 5], **kwargs)
+    assert "Fix: use e.g." in str(info.value) and "\n" not in str(info.value)
+    # the boundary values the table allows still run
+    assert apportion([10, 5], 0).seats.tolist() == [0, 0]
+    assert apportion([10, 5], 3, threshold="0.05", first_divisor="1.7").seats.sum() == 3
+
+
+def test_settle_entry_points_check_their_parameters_from_the_table():
+    from dayafter.settle import ClaimsProblem, adjusted_winner, settle
+
+    pr = ClaimsProblem(("A", "B"), ("u1", "u2"), np.array([[3.0, 1.0], [1.0, 3.0]]))
+    with pytest.raises(ConfigError, match="'time_limit' parameter of min_subsidy"):
+        settle(pr, "min-subsidy", time_limit=0)
+    with pytest.raises(ConfigError, match="'time_limit' parameter of max_nash_welfare"):
+        settle(pr, "max-nash-welfare", time_limit=-1.0)
+    with pytest.raises(ConfigError, match="'split' parameter of adjusted_winner must be a str among"):
+        adjusted_winner(pr, split="coin")  # type: ignore[arg-type]
+
+
+def test_councils_and_settle_cli_help_and_web_model_come_from_the_table():
+    from typer.testing import CliRunner
+
+    from dayafter.cli.main import app
+
+    def flat(args: list[str]) -> str:
+        return " ".join(CliRunner().invoke(app, args, terminal_width=400).output.replace("│", " ").split())
+
+    out = flat(["councils", "apportion", "--help"])
+    for key in ("seats", "apportion_method", "first_divisor", "vote_threshold", "min_seats"):
+        assert " ".join(PARAMETERS[key].help().split()) in out, key
+    out = flat(["settle", "run", "--help"])
+    for key in ("budget", "time_limit", "split", "population_weight"):
+        assert " ".join(PARAMETERS[key].help().split()) in out, key
+
+    pytest.importorskip("fastapi")
+    from pydantic import ValidationError
+
+    from dayafter.web.routers.engines import SettleBody
+
+    assert SettleBody.model_fields["method"].description == PARAMETERS["settle_method"].help()
+    assert SettleBody.model_fields["budget"].description == PARAMETERS["budget"].help()
+    assert SettleBody(method="knaster").budget == PARAMETERS["budget"].default
+    for bad in ({"method": "coin-toss"}, {"method": "knaster", "budget": -1.0},
+                {"method": "knaster", "budget": float("inf")}, {}):
+        with pytest.raises(ValidationError):
+            SettleBody(**bad)

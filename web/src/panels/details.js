@@ -19,11 +19,24 @@ export function renderDetails(ctx) {
     input.readOnly = Boolean(S.readOnly);
   }
   $("details-save").disabled = Boolean(S.readOnly);
+  const purpose = $("plan-purpose");
+  if (purpose) {
+    purpose.value = d.purpose || "districts";
+    purpose.disabled = Boolean(S.readOnly);
+  }
 }
 
 export function setupDetails(ctx) {
   const form = $("details-form");
   if (!form) return;
+  const purpose = $("plan-purpose");
+  // the purpose decides which metrics fit (population deviation: districts only): a change is an edit
+  if (purpose) {
+    purpose.onchange = () => ctx.api.request("draft", { method: "PATCH", json: { purpose: purpose.value } }).then((r) => {
+      ctx.applyDraft(r);
+      ctx.status(t("details.purpose_saved", { purpose: t(`purpose.${purpose.value}`) }));
+    }).catch(() => {});
+  }
   form.onsubmit = async (e) => {
     e.preventDefault();
     const title = $("plan-title").value.trim();

@@ -2,7 +2,26 @@
 // events), cancel it, read its results.
 import { withShare } from "../api.js";
 import { $, el } from "../dom.js";
-import { fmt, pct, t } from "../i18n.js";
+import { fmt, has, pct, t } from "../i18n.js";
+
+/** A job message or label from the server in the reader's language: the catalogue's
+ * ``jobs.msg.<key>`` with the server's arguments, else the server's English text. */
+export function jobText(text, i18n) {
+  if (i18n && i18n.key && has(`jobs.msg.${i18n.key}`)) return t(`jobs.msg.${i18n.key}`, i18n.args || {});
+  return text || "";
+}
+
+/** A job's label (what it does, to which plan) in the reader's language. */
+export function jobLabel(job) { return jobText(job.label, job.label_i18n); }
+
+/** The open plan's percentile among the ensemble's steps so far, per streamed metric ("" until
+ * the chain has written a block). */
+export function livePercentileText(partial) {
+  const p = partial && partial.percentile_live;
+  if (!p) return "";
+  const parts = Object.entries(p).map(([k, v]) => t("jobs.live_metric", { metric: t(`metric.${k}`), p: pct(v, 0) }));
+  return t("jobs.live", { metrics: parts.join(" · "), n: partial.sampled });
+}
 
 /**
  * Elapsed seconds of a job and the seconds it still needs at its pace so far (null until it
@@ -70,7 +89,7 @@ export async function setupJobs(ctx) {
       }
       const job = await ctx.api.request("jobs", { method: "POST", json: { kind: kindSel.value, params }, noVersion: true });
       watchJob(ctx, job);
-      ctx.status(t("jobs.started", { job: job.label }));
+      ctx.status(t("jobs.started", { job: jobLabel(job) }));
     } }));
   syncKind();
   for (const job of (await ctx.api.request("jobs")).reverse()) watchJob(ctx, job);
@@ -78,13 +97,15 @@ export async function setupJobs(ctx) {
 
 export function watchJob(ctx, job, { results = defaultResults } = {}) {
   const li = el("li", { id: `job-${job.id}`, class: "job" });
-  const prog = el("progress", { max: String(job.total || 1), value: "0", "aria-label": t("jobs.progress_of", { job: job.label }) });
+  const label = jobLabel(job);
+  const prog = el("progress", { max: String(job.total || 1), value: "0", "aria-label": t("jobs.progress_of", { job: label }) });
   const msg = el("span", { class: "small job-progress", text: t(`jobs.state.${job.state}`) });
   const detail = el("span", { class: "small muted", dir: "auto" });
-  const cancel = el("button", { type: "button", text: t("jobs.cancel"), "aria-label": t("jobs.cancel_aria", { job: job.label }),
+  const live = el("span", { class: "small job-live", "aria-live": "polite" });
+  const cancel = el("button", { type: "button", text: t("jobs.cancel"), "aria-label": t("jobs.cancel_aria", { job: label }),
     onclick: () => ctx.api.request(`jobs/${job.id}/cancel`, { method: "POST", noVersion: true }) });
   const out = el("div", { class: "small job-results" });
-  li.append(el("div", { text: job.label, dir: "auto" }), prog, " ", msg, " ", cancel, el("div", {}, detail), out);
+  li.append(el("div", { text: label, dir: "auto" }), prog, " ", msg, " ", cancel, el("div", {}, detail), el("div", {}, live), out);
   $("jobs").prepend(li);
   const es = new EventSource(withShare(`api/jobs/${job.id}/events`, ctx.share));
   let last = job;
@@ -96,7 +117,9 @@ export function watchJob(ctx, job, { results = defaultResults } = {}) {
     prog.max = s.total || 1;
     prog.value = s.done;
     msg.textContent = progressText(s, Date.now() / 1000);
-    detail.textContent = s.message || "";
+    detail.textContent = jobText(s.message, s.message_i18n);
+    const lp = livePercentileText(s.partial);
+    if (lp) live.textContent = lp;
     li.dataset.state = s.state;
     if (s.state === "done" && s.results) out.replaceChildren(results(ctx, s));
     if (s.error) out.textContent = s.error.message;
@@ -121,9 +144,9 @@ function reportResults(ctx, s) {
   return box;
 }
 
-/** The plans a report covers: the draft, and the plans picked for comparison (A and B). */
-export function reportPlans(a, b) {
-  return [...new Set([a, b].filter((x) => x && x !== "(draft)"))];
+/** The plans a report covers: the draft, and the plans picked for comparison (A, B and more). */
+export function reportPlans(a, b, extra = []) {
+  return [...new Set([a, b, ...extra].filter((x) => x && x !== "(draft)"))];
 }
 
 /** Start a report job (HTML and, when the server can, PDF) and follow it in the jobs list. */
@@ -131,10 +154,11 @@ export async function startReport(ctx) {
   const kinds = ctx.store.get().jobKinds || [];
   const k = kinds.find((x) => x.kind === "report");
   if (!k) { ctx.status(t("report.unavailable"), true); return null; }
-  const plans = reportPlans($("cmp-a") && $("cmp-a").value, $("cmp-b") && $("cmp-b").value);
+  const extra = [...document.querySelectorAll("#cmp-more input:checked")].map((x) => x.value);
+  const plans = reportPlans($("cmp-a") && $("cmp-a").value, $("cmp-b") && $("cmp-b").value, extra);
   const job = await ctx.api.request("jobs", { method: "POST", json: { kind: "report", params: { plans, formats: k.params.formats, maps: k.params.maps !== false } }, noVersion: true });
   watchJob(ctx, job);
-  ctx.status(t("jobs.started", { job: job.label }));
+  ctx.status(t("jobs.started", { job: jobLabel(job) }));
   return job;
 }
 

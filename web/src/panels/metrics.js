@@ -3,6 +3,7 @@ import { regionColor } from "../colors.js";
 import { $, el } from "../dom.js";
 import { fmt, pct, t, tOr } from "../i18n.js";
 import { labelOf, zoomTo } from "../map.js";
+import { fits, metricEntry } from "../comparing.js";
 import { criterionShares, figureRange } from "../ranges.js";
 
 /** A share with its 90% range over census draws under it (and the verdict: fragile is marked). */
@@ -60,14 +61,28 @@ export function renderMetrics(ctx) {
     }), " "));
     cont.append(item);
   }
-  // regions table: both censuses side by side
+  // metrics that do not fit the plan's purpose (population deviation of provinces) are hidden
+  // unless "show all" is ticked; a note says which and why
+  const purpose = (S.draft && S.draft.purpose) || "districts";
+  const dev = metricEntry(S.meta.metrics, "deviation");
+  const showDev = Boolean(S.showAllMetrics) || !dev || fits(dev.purposes, [purpose]);
   const box = $("metrics");
   box.replaceChildren();
+  const toggle = el("input", { type: "checkbox", id: "show-all-metrics", checked: Boolean(S.showAllMetrics),
+    onchange: (e) => ctx.store.set({ showAllMetrics: e.target.checked }) });
+  const opts = el("p", { class: "small row" }, el("label", {}, toggle, " ", t("purpose.show_all")));
+  if (!showDev) {
+    opts.append(el("span", { class: "muted", id: "metrics-hidden" }, t("purpose.hidden_here", { purpose: t(`purpose.${purpose}`) }), " ",
+      el("abbr", { class: "why", tabindex: "0", title: t("purpose.why.deviation"), text: t("metric.deviation") })));
+  }
+  box.append(opts);
+  // regions table: both censuses side by side
   const tbl = el("table", { class: "metrics" }, el("caption", { text: t("metrics.regions_caption") }));
   const head = el("tr", {}, el("th", { scope: "col", text: t("metrics.region") }), el("th", { scope: "col", text: t("metrics.authority") }));
   for (const c of cens) {
-    head.append(el("th", { scope: "col", text: t("metrics.pop_c", { census: c }) }), el("th", { scope: "col", text: t("metrics.dev_c", { census: c }) }),
-      el("th", { scope: "col", text: t("metrics.largest_c", { census: c }) }));
+    head.append(el("th", { scope: "col", text: t("metrics.pop_c", { census: c }) }));
+    if (showDev) head.append(el("th", { scope: "col", text: t("metrics.dev_c", { census: c }) }));
+    head.append(el("th", { scope: "col", text: t("metrics.largest_c", { census: c }) }));
   }
   head.append(el("th", { scope: "col", text: t("metric.polsby_popper") }), el("th", { scope: "col", text: t("metric.pieces") }));
   tbl.append(el("thead", {}, head));
@@ -78,7 +93,9 @@ export function renderMetrics(ctx) {
     for (const c of cens) {
       const cr = ev.censuses[c].regions[j];
       const lab = cr.largest ? `${labelOf(S, cr.largest)} ${pct(cr.largest_share)}` : "–";
-      tr.append(el("td", { class: "num", text: fmt(cr.population) }), el("td", { class: "num", text: pct(cr.deviation) }), el("td", { text: lab }));
+      tr.append(el("td", { class: "num", text: fmt(cr.population) }));
+      if (showDev) tr.append(el("td", { class: "num", text: pct(cr.deviation) }));
+      tr.append(el("td", { text: lab }));
     }
     tr.append(el("td", { class: "num", text: fmt(r.polsby_popper, 3) }), el("td", { class: "num", text: fmt(r.pieces) }));
     body.append(tr);

@@ -1,6 +1,7 @@
 // Scenarios and saved plans: open, duplicate, rename, delete; save the draft.
 import { $, el } from "../dom.js";
 import { t } from "../i18n.js";
+import { fillComparePickers } from "./compare.js";
 
 export async function loadPlans(ctx, list) {
   const plans = list || await ctx.api.request("plans");
@@ -42,14 +43,7 @@ export function renderPlans(ctx) {
     }
     ul.append(li);
   }
-  for (const id of ["cmp-a", "cmp-b"]) {
-    const sel = $(id);
-    if (!sel) continue;
-    const old = sel.value;
-    sel.replaceChildren(el("option", { value: "(draft)", text: t("plans.the_draft") }), ...S.plans.map((p) => el("option", { value: p.name, text: p.name })));
-    if ([...sel.options].some((o) => o.value === old)) sel.value = old;
-    else if (id === "cmp-a" && S.plans.length) sel.value = S.plans[0].name;
-  }
+  fillComparePickers(ctx);
 }
 
 export async function save(ctx) {

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
-from pydantic import Field
+from pydantic_core import PydanticUndefined
 
 from dayafter.errors import InputDataError
+from dayafter.validation import PARAMETERS
 from dayafter.web.routers._common import _NAME_MAX, Name, _Body, _ws, edit_of, session_of
 from dayafter.web.routers.draft import _draft_reply
 from dayafter.web.workspace import Workspace
@@ -106,9 +107,10 @@ def _claims(ws: Workspace, census: str | None, budget: float) -> Any:
 
 
 class SettleBody(_Body):
-    method: Annotated[str, Field(min_length=1, max_length=64)]
+    # method and budget: their bounds, choices and descriptions from dayafter.validation
+    method: str = PARAMETERS["settle_method"].field(default=PydanticUndefined)
     census: Name | None = None
-    budget: float = Field(0.0, ge=0.0, le=1e15, allow_inf_nan=False)
+    budget: float = PARAMETERS["budget"].field()
     apply: bool = False
 
 

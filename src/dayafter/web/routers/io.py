@@ -180,6 +180,40 @@ def _split(text: str | None) -> list[str]:
     return [x.strip() for x in (text or "").split(",") if x.strip()]
 
 
+def _layer_suffix(filename: str) -> str:
+    """The lower-case suffix of an uploaded units layer, refused unless it is a layer format."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in _LAYER_SUFFIXES:
+        raise InputDataError(f"unsupported layer format {suffix or 'without extension'!r}", source=filename,
+                             hint=_LAYER_HINT)
+    return suffix
+
+
+def _non_empty(data: bytes, filename: str) -> bytes:
+    """The uploaded bytes, refused when the upload is empty."""
+    if not data:
+        raise InputDataError("the file is empty", hint="export the layer again", source=filename)
+    return data
+
+
+def _layer_censuses(censuses: str | None) -> dict[str, str]:
+    """Parse ``'name=template; ...'`` (``{}`` stands for a community) into read_territory's census spec.
+
+    >>> _layer_censuses("baseline={}_2014; current={}_2023")
+    {'baseline': 'layer:{}_2014', 'current': 'layer:{}_2023'}
+    """
+    spec: dict[str, str] = {}
+    for part in (censuses or "").split(";"):
+        if not part.strip():
+            continue
+        name, sep, tmpl = part.partition("=")
+        if not sep or not name.strip() or "{}" not in tmpl:
+            raise InputDataError(f"census spec {part.strip()!r} is not NAME=TEMPLATE with {{}}",
+                                 hint="e.g. baseline={}_2014; current={}_2023")
+        spec[name.strip()] = "layer:" + tmpl.strip()
+    return spec
+
+
 @router.post("/import/territory")
 async def import_territory(
     request: Request,
@@ -196,23 +230,10 @@ async def import_territory(
     from dayafter.io.units import read_territory
 
     filename = _upload_name(filename)
-    suffix = Path(filename).suffix.lower()
-    if suffix not in _LAYER_SUFFIXES:
-        raise InputDataError(f"unsupported layer format {suffix or 'without extension'!r}", source=filename,
-                             hint=_LAYER_HINT)
-    data = await request.body()
-    if not data:
-        raise InputDataError("the file is empty", hint="export the layer again", source=filename)
+    suffix = _layer_suffix(filename)
+    data = _non_empty(await request.body(), filename)
     comms = _split(communities)
-    spec: dict[str, str] = {}
-    for part in (censuses or "").split(";"):
-        if not part.strip():
-            continue
-        name, sep, tmpl = part.partition("=")
-        if not sep or not name.strip() or "{}" not in tmpl:
-            raise InputDataError(f"census spec {part.strip()!r} is not NAME=TEMPLATE with {{}}",
-                                 hint="e.g. baseline={}_2014; current={}_2023")
-        spec[name.strip()] = "layer:" + tmpl.strip()
+    spec = _layer_censuses(censuses)
 
     def work() -> Workspace:
         with tempfile.TemporaryDirectory(prefix="dayafter-import-") as tmp:
@@ -259,23 +280,10 @@ async def import_territory_files(
     from dayafter.io.units import read_territory
 
     lname = _upload_name(layer.filename or "units")
-    suffix = Path(lname).suffix.lower()
-    if suffix not in _LAYER_SUFFIXES:
-        raise InputDataError(f"unsupported layer format {suffix or 'without extension'!r}",
-                             hint=_LAYER_HINT, source=lname)
-    data = await layer.read()
-    if not data:
-        raise InputDataError("the file is empty", hint="export the layer again", source=lname)
+    suffix = _layer_suffix(lname)
+    data = _non_empty(await layer.read(), lname)
     comms = _split(communities)
-    spec: dict[str, str] = {}
-    for part in (censuses or "").split(";"):
-        if not part.strip():
-            continue
-        name, sep, tmpl = part.partition("=")
-        if not sep or not name.strip() or "{}" not in tmpl:
-            raise InputDataError(f"census spec {part.strip()!r} is not NAME=TEMPLATE with {{}}",
-                                 hint="e.g. baseline={}_2014; current={}_2023")
-        spec[name.strip()] = "layer:" + tmpl.strip()
+    spec = _layer_censuses(censuses)
     tables = tables or []
     table_censuses = table_censuses or []
     if len(table_censuses) != len(tables):
