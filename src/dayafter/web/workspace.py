@@ -703,6 +703,34 @@ class Workspace:
         with self._lock:
             return self.draft_state(assignment=assignment, session=session), self.draft_of(session).plan
 
+    def draft_snapshot_json(self, *, assignment: bool = True, session: str = "") -> tuple[bytes, Plan]:
+        """:meth:`draft_snapshot` with the state as JSON (the same fields): the plan's part is
+        encoded once per plan and kept with it (the notes, the regions), the draft's part (version,
+        undo depth...) each time."""
+        from dayafter._util import json_bytes
+
+        with self._lock:
+            d = self.draft_of(session)
+            part = self._plan_state(d.plan)
+            key = "_json_assignment" if assignment else "_json"
+            frag = part.get(key)
+            if frag is None:
+                fields = {k: part[k] for k in ("name", "title", "notes", "purpose", "regions", "colors",
+                                               "control_summary")}
+                if assignment:
+                    self._add_assignment(part, d.plan)
+                    fields["assignment"], fields["control"] = part["assignment"], part["control"]
+                frag = part[key] = json_bytes(fields)[1:-1]
+            own = json_bytes({"base": d.base, "dirty": d.dirty, "version": d.version, "locked": sorted(d.locked),
+                              "undo": len(d.undo), "redo": len(d.redo)})
+            return b"{" + frag + b"," + own[1:], d.plan
+
+    @staticmethod
+    def _add_assignment(part: dict[str, Any], plan: Plan) -> None:
+        if "assignment" not in part:
+            part["assignment"] = plan.assignment.tolist()
+            part["control"] = plan.control_of_units().tolist()
+
     def draft_state(self, *, assignment: bool = True, session: str = "") -> dict[str, Any]:
         """The draft as JSON: version, regions (with their colours), title, notes, purpose, locks,
         undo/redo depth, and (optionally) the assignment and control of every unit."""
@@ -717,9 +745,7 @@ class Workspace:
                 "control_summary": part["control_summary"],
             }
             if assignment:
-                if "assignment" not in part:
-                    part["assignment"] = d.plan.assignment.tolist()
-                    part["control"] = d.plan.control_of_units().tolist()
+                self._add_assignment(part, d.plan)
                 out["assignment"] = part["assignment"]
                 out["control"] = part["control"]
             return out
