@@ -141,6 +141,7 @@ class Workspace:
         borders, force allocations by census); it goes with the workspace when another is served."""
         self._evaluations: OrderedDict[int, list[Any]] = OrderedDict()
         self._plan_states: OrderedDict[int, tuple[Plan, dict[str, Any]]] = OrderedDict()
+        self._static_json: tuple[tuple[Any, ...], bytes] | None = None
         self.saved: dict[str, Plan] = self._load_saved()
         if reference is not None and reference not in self.scenarios and reference not in self.saved:
             raise ConfigError(f"reference plan {reference!r} is not among the plans",
@@ -715,12 +716,18 @@ class Workspace:
             key = "_json_assignment" if assignment else "_json"
             frag = part.get(key)
             if frag is None:
-                fields = {k: part[k] for k in ("name", "title", "notes", "purpose", "regions", "colors",
-                                               "control_summary")}
+                # a stroke changes neither the notes nor the regions: their JSON is shared by the
+                # plans that have the same (compared by value, meta by its repr)
+                p = d.plan
+                static_key = (p.name, p.notes, p.regions, repr(dict(p.meta)))
+                if self._static_json is None or self._static_json[0] != static_key:
+                    fields = {k: part[k] for k in ("name", "title", "notes", "purpose", "regions", "colors")}
+                    self._static_json = (static_key, json_bytes(fields)[1:-1])
+                fields = {"control_summary": part["control_summary"]}
                 if assignment:
                     self._add_assignment(part, d.plan)
                     fields["assignment"], fields["control"] = part["assignment"], part["control"]
-                frag = part[key] = json_bytes(fields)[1:-1]
+                frag = part[key] = self._static_json[1] + b"," + json_bytes(fields)[1:-1]
             own = json_bytes({"base": d.base, "dirty": d.dirty, "version": d.version, "locked": sorted(d.locked),
                               "undo": len(d.undo), "redo": len(d.redo)})
             return b"{" + frag + b"," + own[1:], d.plan
