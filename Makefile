@@ -5,13 +5,14 @@
 #              need, installed when run as root, otherwise named; the tests that need them then skip)
 # and for the edit-test loop:
 #   make test-fast  ruff and the tests not marked slow or e2e (under 2 minutes on 2 cores)
+#   make test-long  the long statistical runs (marked long) whose short versions make test runs
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast deps docs typecheck lint bench clean install
+.PHONY: run test test-fast test-long deps docs typecheck lint bench clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,17 +39,25 @@ deps:
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# worksteal: a worker that runs out of tests takes the other's pending ones, so one long test at
+# the end of a queue does not leave a core idle
+XDIST = -n 2 --dist worksteal
+
+# everything but the long statistical runs (marked long: their short versions run here)
 test: $(STAMP) deps
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/lint-imports
 	$(MAKE) typecheck
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); $(PYTEST_RUN)
+	$(BIN)/python -m pytest $(XDIST) -m "not long" $(PYTEST_ARGS); $(PYTEST_RUN)
+
+test-long: $(STAMP)
+	$(BIN)/python -m pytest $(XDIST) -m long $(PYTEST_ARGS); $(PYTEST_RUN)
 
 # the fast loop: no slow or browser tests; --durations shows any test that creeps up, and the
 # conftest names unmarked tests over 10 s (mark them slow)
 test-fast: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
-	$(BIN)/python -m pytest -n 2 -m "not slow and not e2e" --durations=5 $(PYTEST_ARGS); $(PYTEST_RUN)
+	$(BIN)/python -m pytest $(XDIST) -m "not slow and not e2e" --durations=5 $(PYTEST_ARGS); $(PYTEST_RUN)
 
 # the API reference from the docstrings; --strict: a broken reference or a bad docstring fails it
 docs: $(STAMP)

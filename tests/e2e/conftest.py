@@ -62,13 +62,15 @@ class LiveServer:
         import uvicorn
 
         from dayafter.web import create_app
+        from dayafter.web.security import uvicorn_options
 
         self.app = create_app(settings)
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
+        # the protocol, loop and timeouts of `dayafter serve`
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
                                                     log_level="warning", lifespan="on",
-                                                    timeout_graceful_shutdown=2))
+                                                    timeout_graceful_shutdown=2, **uvicorn_options()))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:

@@ -47,6 +47,7 @@ def chains(draw):
 
 
 @pytest.mark.slow  # 30 chains: 1-3 minutes on 2 cores; the short version below runs 3
+@pytest.mark.long
 @settings(max_examples=30, deadline=None)
 @given(chains())
 def test_steps_keep_regions_contiguous_balanced_and_tallies_exact(case):

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 DAYAFTER = str(Path(sys.executable).parent / "dayafter")
-ARGS = ["ensemble", "run", "--regions", "4", "--tolerance", "0.3", "--steps", "40000",
-        "--chains", "2", "--seed", "3", "--metric", "community", "--checkpoint-every", "5000"]
+ARGS = ["ensemble", "run", "--regions", "4", "--tolerance", "0.3", "--steps", "20000",
+        "--chains", "2", "--seed", "3", "--metric", "community", "--checkpoint-every", "2500"]
 
 
 def _run(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:

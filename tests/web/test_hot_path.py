@@ -153,3 +153,26 @@ def test_warming_problems_are_a_warning_not_a_failed_start(tmp_path, monkeypatch
     monkeypatch.setattr(ws, "evaluation_json", broken)
     with pytest.warns(DataQualityWarning, match="no metrics today"):
         ws.warm()
+
+
+def test_the_draft_state_as_json_is_the_draft_state(workspace):
+    ws = workspace
+
+    def same():
+        for assignment in (False, True):
+            data, plan = ws.draft_snapshot_json(assignment=assignment)
+            assert plan is ws.draft.plan
+            assert json.loads(data) == json.loads(json_bytes(ws.draft_state(assignment=assignment)))
+
+    same()
+    ws.paint([0, 1], 1)
+    same()
+    ws.set_lock(0, True)  # the draft changes, not its plan: the kept part of the plan still holds
+    same()
+    ws.edit_details(title="T", notes="a \"quoted\" note\nwith lines")
+    same()
+    ws.undo()
+    same()
+    ws.set_lock(0, False)
+    ws.paint([2], -1)
+    same()

@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 from dayafter.errors import ConfigError, InfeasibleError
 from dayafter.optimize.bounds import decomposable, decomposition_bound
+from dayafter.optimize.budget import columns_apply, region_columns, solve_columns
 from dayafter.optimize.milp import ModelBuilder, SolveWatch, new_highs
 from dayafter.optimize.problem import (
     CC_EMP_MAJ,
@@ -964,6 +965,14 @@ class MIPOptimizer:
         joint model runs with the time left and the reported bound is the smaller.
     split_share
         Share of the time the census alone may use (unused time goes to the joint model).
+    columns
+        For a negotiation with a budget in units and an objective that is a sum over regions:
+        solve the exact composition model of :mod:`dayafter.optimize.budget` instead (every
+        connected composition of each region within the budget, one chosen per region), when
+        it needs at most ``max_subsets`` subsets; its linear relaxation is far tighter than the
+        flow model's. The flow model runs when it does not apply or finds no plan.
+    max_subsets
+        Cap on the subsets the composition model enumerates.
     verbose
         Let HiGHS write its log to the console (off by default: the library never prints).
 
@@ -994,8 +1003,11 @@ class MIPOptimizer:
                  cancel: CancelToken | None = None, lp_solver: str = "choose",
                  decompose: bool | str = "auto", decompose_share: float = 0.75,
                  split_censuses: bool = True, split_share: float = 0.9,
+                 columns: bool = True, max_subsets: int = 20_000_000,
                  verbose: bool = False) -> None:
         self.time_limit = time_limit
+        self.columns = columns
+        self.max_subsets = max_subsets
         self.decompose = decompose
         self.decompose_share = decompose_share
         self.split_censuses = split_censuses
@@ -1068,81 +1080,107 @@ class MIPOptimizer:
                               offset=model.offset, label=label,
                               elapsed0=time.perf_counter() - t_start)
 
-        # the worst of several censuses is at most each census's own optimum: bound the censuses
-        # one at a time (smaller models that close sooner), the binding one first
+        # a negotiation with a small unit budget: one composition per region, an exact model
+        # whose linear relaxation is far tighter than the flow model's (dayafter.optimize.budget)
+        col_sol = None
+        if self.columns and columns_apply(cpm):
+            note(time.perf_counter() - t_start,
+                 message="MIP: enumerating each region's compositions within the budget")
+            cols = region_columns(cpm, max_subsets=self.max_subsets)
+            if cols is not None:
+                note(time.perf_counter() - t_start,
+                     message=f"MIP: {cols.region.size:,} compositions of {cpm.k} regions")
+                col_sol = solve_columns(
+                    cpm, cols, time_limit=max(left(), 1.0), mip_rel_gap=self.mip_rel_gap,
+                    warm_start=warm_a, threads=self.threads,
+                    watch=SolveWatch(note if self.progress is not None else None, self.cancel,
+                                     label="MIP (compositions)",
+                                     elapsed0=time.perf_counter() - t_start))
+                if col_sol.assignment is None or col_sol.status == "infeasible":
+                    col_sol = None  # the flow model below finds a plan or reports infeasibility
         census_bounds: dict[str, float] = {}
-        candidates: list[NDArray[np.int64]] = []
-        if cpm.combine == "worst" and len(cpm.censuses) > 1 and self.split_censuses:
-            order = list(range(len(cpm.censuses)))
-            base = None
-            if warm_a is not None:
-                from dayafter.optimize.result import kernel_census_scores
+        if col_sol is not None:
+            sol = Solution(status=col_sol.status, assignment=col_sol.assignment,
+                           objective=col_sol.objective, bound=col_sol.bound,
+                           nodes=col_sol.nodes, warm_used=col_sol.warm_used)
+            n_vars, n_rows = col_sol.kept + 1, int(cpm.movable.sum()) + cpm.k + 3
+            self.model_ = None
+        else:
+            # the worst of several censuses is at most each census's own optimum: bound the
+            # censuses one at a time (smaller models that close sooner), the binding one first
+            candidates: list[NDArray[np.int64]] = []
+            if cpm.combine == "worst" and len(cpm.censuses) > 1 and self.split_censuses:
+                order = list(range(len(cpm.censuses)))
+                base = None
+                if warm_a is not None:
+                    from dayafter.optimize.result import kernel_census_scores
 
-                parts = kernel_census_scores(cpm, warm_a)
-                order.sort(key=lambda j: parts[j])
-                base = float(min(parts))
-            # the census that binds in the warm start gets the time: its own optimum bounds the
-            # worst (the others' optima are higher when it binds at the optimum too)
-            for j in order[:1] if warm_a is not None else order:
-                sub = replace(cpm, censuses=(cpm.censuses[j],), tables=cpm.tables[j:j + 1],
-                              census_weights=np.ones(1), combine="weighted",
-                              table=cpm.tables[j])
-                m_j = build_model(sub, edge_weight=ew)
-                share = left() * self.split_share / (1 if warm_a is not None else len(order))
-                if share < 1.0:
-                    break
-                label = f"MIP on census {cpm.censuses[j]!r} alone"
-                note(time.perf_counter() - t_start, message=f"{label}: {m_j.n_vars:,} variables")
-                s_j = solve_model(m_j, time_limit=share, mip_rel_gap=self.mip_rel_gap,
+                    parts = kernel_census_scores(cpm, warm_a)
+                    order.sort(key=lambda j: parts[j])
+                    base = float(min(parts))
+                # the census that binds in the warm start gets the time: its own optimum bounds
+                # the worst (the others' optima are higher when it binds at the optimum too)
+                for j in order[:1] if warm_a is not None else order:
+                    sub = replace(cpm, censuses=(cpm.censuses[j],), tables=cpm.tables[j:j + 1],
+                                  census_weights=np.ones(1), combine="weighted",
+                                  table=cpm.tables[j])
+                    m_j = build_model(sub, edge_weight=ew)
+                    share = left() * self.split_share / (1 if warm_a is not None else len(order))
+                    if share < 1.0:
+                        break
+                    label = f"MIP on census {cpm.censuses[j]!r} alone"
+                    note(time.perf_counter() - t_start, message=f"{label}: {m_j.n_vars:,} variables")
+                    s_j = solve_model(m_j, time_limit=share, mip_rel_gap=self.mip_rel_gap,
+                                      warm_start=warm_a, threads=self.threads,
+                                      lp_solver=self.lp_solver, verbose=self.verbose,
+                                      watch=watch(m_j, label),
+                                      heuristic_effort=0.0 if warm_a is not None else None)
+                    if s_j.status == "infeasible":
+                        break  # the joint model below reports it
+                    if s_j.bound is not None:
+                        census_bounds[cpm.censuses[j]] = float(s_j.bound)
+                    if s_j.assignment is not None:
+                        candidates.append(s_j.assignment)
+                    if s_j.status == "cancelled":
+                        break
+                    if base is not None and census_bounds and \
+                            min(census_bounds.values()) <= base + max(abs(base), 1e-9) \
+                            * max(self.mip_rel_gap, 1e-9):
+                        break  # the start's worst census is already proved best: done
+            model = build_model(cpm, term_caps=caps, edge_weight=ew)
+            self.model_ = model
+            n_vars, n_rows = model.n_vars, model.n_rows
+            note(time.perf_counter() - t_start, message=f"MIP: {model.n_vars:,} variables, "
+                 f"{model.n_rows:,} rows", variables=model.n_vars, rows=model.n_rows)
+            # the best plan known so far (the warm start or a census's own optimum), if feasible
+            incumbent: tuple[float, NDArray[np.int64]] | None = None
+            if candidates or warm_a is not None:
+                from dayafter.optimize.result import kernel_score
+
+                for a in ([warm_a] if warm_a is not None else []) + candidates:
+                    val, viol = kernel_score(cpm, a)
+                    if viol <= 1e-9 and (incumbent is None or val > incumbent[0]):
+                        incumbent = (val, a)
+                if incumbent is not None:
+                    warm_a = incumbent[1]
+            proved = bool(census_bounds) and incumbent is not None and \
+                min(census_bounds.values()) <= incumbent[0] + max(abs(incumbent[0]), 1e-9) \
+                * max(self.mip_rel_gap, 1e-9)
+            if proved or (self.cancel is not None and self.cancel.cancelled) or left() < 1.0:
+                sol = Solution(status="time_limit" if not proved else "optimal",
+                               assignment=warm_a, objective=None,
+                               bound=min(census_bounds.values()) if census_bounds else None,
+                               nodes=0, warm_used=False)
+            else:
+                sol = solve_model(model, time_limit=left(), mip_rel_gap=self.mip_rel_gap,
                                   warm_start=warm_a, threads=self.threads,
                                   lp_solver=self.lp_solver, verbose=self.verbose,
-                                  watch=watch(m_j, label),
-                                  heuristic_effort=0.0 if warm_a is not None else None)
-                if s_j.status == "infeasible":
-                    break  # the joint model below reports it
-                if s_j.bound is not None:
-                    census_bounds[cpm.censuses[j]] = float(s_j.bound)
-                if s_j.assignment is not None:
-                    candidates.append(s_j.assignment)
-                if s_j.status == "cancelled":
-                    break
-                if base is not None and census_bounds and \
-                        min(census_bounds.values()) <= base + max(abs(base), 1e-9) \
-                        * max(self.mip_rel_gap, 1e-9):
-                    break  # the start's worst census is already proved best: done
-        model = build_model(cpm, term_caps=caps, edge_weight=ew)
-        self.model_ = model
-        note(time.perf_counter() - t_start, message=f"MIP: {model.n_vars:,} variables, "
-             f"{model.n_rows:,} rows", variables=model.n_vars, rows=model.n_rows)
-        # the best plan known so far (the warm start or a census's own optimum), if feasible
-        incumbent: tuple[float, NDArray[np.int64]] | None = None
-        if candidates or warm_a is not None:
-            from dayafter.optimize.result import kernel_score
-
-            for a in ([warm_a] if warm_a is not None else []) + candidates:
-                val, viol = kernel_score(cpm, a)
-                if viol <= 1e-9 and (incumbent is None or val > incumbent[0]):
-                    incumbent = (val, a)
-            if incumbent is not None:
-                warm_a = incumbent[1]
-        proved = bool(census_bounds) and incumbent is not None and \
-            min(census_bounds.values()) <= incumbent[0] + max(abs(incumbent[0]), 1e-9) \
-            * max(self.mip_rel_gap, 1e-9)
-        if proved or (self.cancel is not None and self.cancel.cancelled) or left() < 1.0:
-            sol = Solution(status="time_limit" if not proved else "optimal",
-                           assignment=warm_a, objective=None,
-                           bound=min(census_bounds.values()) if census_bounds else None,
-                           nodes=0, warm_used=False)
-        else:
-            sol = solve_model(model, time_limit=left(), mip_rel_gap=self.mip_rel_gap,
-                              warm_start=warm_a, threads=self.threads,
-                              lp_solver=self.lp_solver, verbose=self.verbose,
-                              watch=watch(model, "MIP"))
-            if sol.assignment is None and warm_a is not None and sol.status != "infeasible":
-                sol.assignment = warm_a
-            if census_bounds:
-                cb = min(census_bounds.values())
-                sol.bound = cb if sol.bound is None else min(sol.bound, cb)
+                                  watch=watch(model, "MIP"))
+                if sol.assignment is None and warm_a is not None and sol.status != "infeasible":
+                    sol.assignment = warm_a
+                if census_bounds:
+                    cb = min(census_bounds.values())
+                    sol.bound = cb if sol.bound is None else min(sol.bound, cb)
         if con is not None and sol.assignment is not None:
             sol.assignment = con.expand(sol.assignment)
         elapsed = time.perf_counter() - t_start
@@ -1163,10 +1201,15 @@ class MIPOptimizer:
                 "is not a proof that none exists",
                 hint="raise the time limit, or give a warm start from a heuristic run")
         stats: dict[str, object] = {
-            "nodes": sol.nodes, "variables": model.n_vars, "rows": model.n_rows,
+            "nodes": sol.nodes, "variables": n_vars, "rows": n_rows,
             "units_in_model": cpm.territory.n_units, "census_bounds": census_bounds,
-            "symmetry_broken": model.symmetric, "warm_start": sol.warm_used,
+            "symmetry_broken": bool(col_sol is None and model.symmetric),
+            "warm_start": sol.warm_used,
             "highs_objective": sol.objective, "highs_bound": sol.bound}
+        if col_sol is not None:
+            stats["compositions"] = {
+                "enumerated": col_sol.subsets, "feasible": col_sol.columns, "kept": col_sol.kept,
+                "lp_bound": col_sol.lp_bound, "elapsed": col_sol.elapsed}
         bound = sol.bound
         if db is not None:
             stats["decomposition"] = {

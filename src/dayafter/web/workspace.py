@@ -141,6 +141,7 @@ class Workspace:
         borders, force allocations by census); it goes with the workspace when another is served."""
         self._evaluations: OrderedDict[int, list[Any]] = OrderedDict()
         self._plan_states: OrderedDict[int, tuple[Plan, dict[str, Any]]] = OrderedDict()
+        self._static_json: tuple[tuple[Any, ...], bytes] | None = None
         self.saved: dict[str, Plan] = self._load_saved()
         if reference is not None and reference not in self.scenarios and reference not in self.saved:
             raise ConfigError(f"reference plan {reference!r} is not among the plans",
@@ -703,6 +704,40 @@ class Workspace:
         with self._lock:
             return self.draft_state(assignment=assignment, session=session), self.draft_of(session).plan
 
+    def draft_snapshot_json(self, *, assignment: bool = True, session: str = "") -> tuple[bytes, Plan]:
+        """:meth:`draft_snapshot` with the state as JSON (the same fields): the plan's part is
+        encoded once per plan and kept with it (the notes, the regions), the draft's part (version,
+        undo depth...) each time."""
+        from dayafter._util import json_bytes
+
+        with self._lock:
+            d = self.draft_of(session)
+            part = self._plan_state(d.plan)
+            key = "_json_assignment" if assignment else "_json"
+            frag = part.get(key)
+            if frag is None:
+                # a stroke changes neither the notes nor the regions: their JSON is shared by the
+                # plans that have the same (compared by value, meta by its repr)
+                p = d.plan
+                static_key = (p.name, p.notes, p.regions, repr(dict(p.meta)))
+                if self._static_json is None or self._static_json[0] != static_key:
+                    fields = {k: part[k] for k in ("name", "title", "notes", "purpose", "regions", "colors")}
+                    self._static_json = (static_key, json_bytes(fields)[1:-1])
+                fields = {"control_summary": part["control_summary"]}
+                if assignment:
+                    self._add_assignment(part, d.plan)
+                    fields["assignment"], fields["control"] = part["assignment"], part["control"]
+                frag = part[key] = self._static_json[1] + b"," + json_bytes(fields)[1:-1]
+            own = json_bytes({"base": d.base, "dirty": d.dirty, "version": d.version, "locked": sorted(d.locked),
+                              "undo": len(d.undo), "redo": len(d.redo)})
+            return b"{" + frag + b"," + own[1:], d.plan
+
+    @staticmethod
+    def _add_assignment(part: dict[str, Any], plan: Plan) -> None:
+        if "assignment" not in part:
+            part["assignment"] = plan.assignment.tolist()
+            part["control"] = plan.control_of_units().tolist()
+
     def draft_state(self, *, assignment: bool = True, session: str = "") -> dict[str, Any]:
         """The draft as JSON: version, regions (with their colours), title, notes, purpose, locks,
         undo/redo depth, and (optionally) the assignment and control of every unit."""
@@ -717,9 +752,7 @@ class Workspace:
                 "control_summary": part["control_summary"],
             }
             if assignment:
-                if "assignment" not in part:
-                    part["assignment"] = d.plan.assignment.tolist()
-                    part["control"] = d.plan.control_of_units().tolist()
+                self._add_assignment(part, d.plan)
                 out["assignment"] = part["assignment"]
                 out["control"] = part["control"]
             return out

@@ -60,6 +60,7 @@ def test_coverage_short(global_seed):
 
 
 @pytest.mark.slow
+@pytest.mark.long  # test_coverage_short above stays in make test
 def test_coverage_full(global_seed):
     """2,000 trials of 400 draws: coverage between 88% and 92%."""
     cov = coverage(2000, 400, global_seed + 1)

@@ -73,14 +73,13 @@ def _draft_response(ws: Workspace, *, assignment: bool = True, t0: float | None 
     """:func:`_draft_reply` as a ready response: the evaluation's JSON is kept with it by the
     workspace, so a draft seen before (after undo, or asked for again) is not encoded again."""
     t0 = time.perf_counter() if t0 is None else t0
-    state, plan = ws.draft_snapshot(assignment=assignment, session=session)
+    state, plan = ws.draft_snapshot_json(assignment=assignment, session=session)
     return _draft_bytes(state, ws.evaluation_json(plan), t0, extra)
 
 
-def _draft_bytes(state: dict[str, Any], evaluation: bytes, t0: float, extra: dict[str, Any]) -> Response:
+def _draft_bytes(state: bytes, evaluation: bytes, t0: float, extra: dict[str, Any]) -> Response:
     tail = {"server_ms": (time.perf_counter() - t0) * 1e3, **extra}
-    body = b"".join((b'{"draft":', json_bytes(state), b',"evaluation":', evaluation, b",",
-                     json_bytes(tail)[1:]))
+    body = b"".join((b'{"draft":', state, b',"evaluation":', evaluation, b",", json_bytes(tail)[1:]))
     return Response(body, media_type="application/json")
 
 
@@ -206,7 +205,7 @@ async def _current_draft(request: Request, ws: Workspace, t0: float, *, assignme
                          session: str = "", **extra: Any) -> Response:
     """The draft as it is now with its evaluation: at once when it was evaluated before, else
     through :func:`compute` (which evaluates the draft as it is when it gets to it)."""
-    state, plan = ws.draft_snapshot(assignment=assignment, session=session)
+    state, plan = ws.draft_snapshot_json(assignment=assignment, session=session)
     data = ws.cached_evaluation_json(plan)
     if data is not None:
         return _draft_bytes(state, data, t0, extra)

@@ -8,6 +8,7 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from dayafter._util import json_bytes
 from dayafter.errors import InputDataError
 from dayafter.metrics import registry
 from dayafter.web.routers._common import _ws, session_of
@@ -119,9 +120,26 @@ def units(request: Request) -> dict[str, Any]:
     }
 
 
+def _sources_by_unit(ws: Any) -> dict[str, list[dict[str, str]]]:
+    """The provenance rows of every unit, grouped once per workspace (a click on the map asks
+    for one unit's, alongside the stroke: it must not scan the table each time)."""
+    by_unit = ws.cache.get("sources_by_unit")
+    if by_unit is None:
+        by_unit = {}
+        prov = ws.provenance
+        if prov is not None and "unit_id" in getattr(prov, "columns", ()):
+            for r in prov.to_dict("records"):
+                by_unit.setdefault(str(r["unit_id"]), []).append({str(k): str(v) for k, v in r.items()})
+        ws.cache["sources_by_unit"] = by_unit
+    return by_unit
+
+
 @router.get("/units/{index}")
-def unit(request: Request, index: int) -> dict[str, Any]:
-    """One unit: its labels, admin units, census figures, current region and their sources."""
+async def unit(request: Request, index: int) -> Response:
+    """One unit: its labels, admin units, census figures, current region and their sources.
+
+    Served on the event loop (a look-up): the page asks for it with every click on the map, at
+    the same time as the stroke, which a thread would only slow down (the GIL)."""
     ws = _ws(request)
     t = ws.territory
     if not 0 <= index < t.n_units:
@@ -136,10 +154,6 @@ def unit(request: Request, index: int) -> dict[str, Any]:
         "censuses": {c: {comm: float(t.censuses[c][index, j]) for j, comm in enumerate(t.communities)}
                      for c in t.census_names},
         "region": draft.regions[region].name if region >= 0 else None,
-        "sources": [],
+        "sources": _sources_by_unit(ws).get(uid, []),
     }
-    prov = ws.provenance
-    if prov is not None and "unit_id" in getattr(prov, "columns", ()):
-        rows = prov[prov["unit_id"].astype(str) == uid]
-        out["sources"] = [{str(k): str(v) for k, v in r.items()} for r in rows.to_dict("records")]
-    return out
+    return Response(json_bytes(out), media_type="application/json")
