@@ -1,8 +1,9 @@
 // Jobs: start an ensemble or an optimization on the draft, follow its progress (server-sent
 // events), cancel it, read its results.
 import { withShare } from "../api.js";
+import { fits } from "../comparing.js";
 import { $, el } from "../dom.js";
-import { fmt, has, pct, t } from "../i18n.js";
+import { fmt, fmtSpec, has, pct, t, tOr } from "../i18n.js";
 
 /** A job message or label from the server in the reader's language: the catalogue's
  * ``jobs.msg.<key>`` with the server's arguments, else the server's English text. */
@@ -14,12 +15,68 @@ export function jobText(text, i18n) {
 /** A job's label (what it does, to which plan) in the reader's language. */
 export function jobLabel(job) { return jobText(job.label, job.label_i18n); }
 
-/** The open plan's percentile among the ensemble's steps so far, per streamed metric ("" until
- * the chain has written a block). */
-export function livePercentileText(partial) {
+/** What an ensemble column measures (the server's ``_column_info``): ``current/stranded:yazidi``
+ * -> census ``current``, metric ``stranded``, community ``yazidi``; ``baseline/largest_share@2``
+ * -> rank 2; ``cut_edges`` -> no census. */
+export function columnInfo(column) {
+  const slash = column.lastIndexOf("/");
+  const census = slash >= 0 ? column.slice(0, slash) : null;
+  let key = slash >= 0 ? column.slice(slash + 1) : column;
+  let rank = null;
+  const at = key.indexOf("@");
+  if (at >= 0) { rank = Number(key.slice(at + 1)); key = key.slice(0, at); }
+  const colon = key.indexOf(":");
+  return { column, census, metric: colon >= 0 ? key.slice(0, colon) : key, community: colon >= 0 ? key.slice(colon + 1) : null, rank };
+}
+
+/** The label of an ensemble row: the metric (catalogue ``metric.<name>``, else the registry's
+ * label) with its community (its name from the metadata) or its rank. */
+export function columnLabel(info, meta) {
+  const entry = ((meta && meta.metrics) || []).find((m) => m.name === info.metric);
+  const metric = tOr(`metric.${info.metric}`, entry ? entry.label : info.metric);
+  if (info.community) {
+    const c = ((meta && meta.communities) || []).find((x) => x.key === info.community);
+    return t("jobs.row_community", { metric, community: c ? c.label : info.community });
+  }
+  if (info.rank) return t("jobs.row_rank", { metric, rank: fmt(info.rank) });
+  return metric;
+}
+
+/**
+ * The rows of an ensemble's results to show: each column (``results.columns``, else the keys of
+ * ``values``) with its registry entry's purposes; those whose metric does not fit ``purpose`` go
+ * to ``hidden`` unless ``showAll``; ``census`` (when given) keeps the census-free rows and that
+ * census's only (the live line). Each row: ``{column, census, metric, community, rank, purposes}``.
+ */
+export function ensembleRows(columns, meta, purpose, { showAll = false, census = null } = {}) {
+  const metrics = (meta && meta.metrics) || [];
+  const shown = [];
+  const hidden = [];
+  for (const c of columns) {
+    const info = typeof c === "string" ? columnInfo(c) : c;
+    if (census && info.census && info.census !== census) continue;
+    const entry = metrics.find((m) => m.name === info.metric);
+    const row = { ...info, purposes: entry && entry.purposes ? entry.purposes : [] };
+    (showAll || fits(row.purposes, [purpose]) ? shown : hidden).push(row);
+  }
+  return { shown, hidden };
+}
+
+/** The explanation of an ensemble row hidden because its metric does not fit ``purpose``. */
+export function whyHiddenRow(row, purpose, label) {
+  const generic = t("purpose.why", { metric: label, fits: row.purposes.map((p) => t(`purpose.${p}`)).join(", "), purpose: t(`purpose.${purpose}`) });
+  return tOr(`purpose.why.${row.metric}`, generic);
+}
+
+/** The open plan's percentile among the ensemble's steps so far, per streamed metric that fits
+ * the plan's purpose (of ``census`` and census-free ones when ``census`` is given; "" until the
+ * chain has written a block). */
+export function livePercentileText(partial, { meta = null, purpose = "districts", showAll = false, census = null } = {}) {
   const p = partial && partial.percentile_live;
   if (!p) return "";
-  const parts = Object.entries(p).map(([k, v]) => t("jobs.live_metric", { metric: t(`metric.${k}`), p: pct(v, 0) }));
+  const { shown } = ensembleRows(Object.keys(p), meta, purpose, { showAll, census });
+  const parts = shown.filter((r) => p[r.column] !== null && p[r.column] !== undefined)
+    .map((r) => t("jobs.live_metric", { metric: columnLabel(r, meta), p: pct(p[r.column], 0) }));
   return t("jobs.live", { metrics: parts.join(" · "), n: partial.sampled });
 }
 
@@ -44,6 +101,19 @@ export function progressText(s, nowSeconds) {
   if (elapsed !== null) parts.push(t("jobs.elapsed", { s: fmt(elapsed, 0) }));
   if (eta !== null) parts.push(t("jobs.eta", { s: fmt(Math.ceil(eta), 0) }));
   return parts.join(" · ");
+}
+
+/** The subsets an ensemble can be run on: each code of each admin level (``governorate=IQG15``)
+ * with its number of units, levels in the metadata's order, codes sorted. */
+export function subsetOptions(units, levels) {
+  const out = [];
+  for (const level of levels || []) {
+    const codes = (units && units.admin && units.admin[level]) || [];
+    const counts = new Map();
+    for (const c of codes) counts.set(c, (counts.get(c) || 0) + 1);
+    for (const code of [...counts.keys()].sort()) out.push({ value: `${level}=${code}`, level, code, n: counts.get(code) });
+  }
+  return out;
 }
 
 export async function setupJobs(ctx) {
@@ -71,23 +141,31 @@ export async function setupJobs(ctx) {
     const k = kinds.find((x) => x.kind === kindSel.value);
     steps.value = String(k.params.steps ?? 1000);
     objSel.hidden = objLabel.hidden = k.kind !== "optimize";
+    subset.hidden = subsetLabel.hidden = k.kind !== "ensemble";
   };
   kindSel.onchange = syncKind;
   const tol = el("input", { id: "job-tolerance", type: "number", min: "0", max: "0.99", step: "0.05", value: "0.25", size: 5 });
+  const subset = el("select", { id: "job-subset" }, el("option", { value: "", text: t("jobs.subset_all") }),
+    ...subsetOptions(S.units, S.meta.admin_levels).map((o) => el("option", { value: o.value, text: t("jobs.subset_one", { level: o.level, code: o.code, n: fmt(o.n) }) })));
+  const subsetLabel = el("label", { for: "job-subset", text: t("jobs.subset") });
   const balance = el("select", { id: "job-balance" },
     el("option", { value: "plan", text: t("jobs.balance.plan") }),
     el("option", { value: "equal", text: t("jobs.balance.equal") }));
   form.append(el("label", { for: "job-kind", text: t("jobs.job") }), kindSel, el("label", { for: "job-steps", text: t("jobs.steps") }), steps,
     el("label", { for: "job-seed", text: t("jobs.seed") }), seed, el("label", { for: "job-tolerance", text: t("jobs.tolerance") }), tol,
-    el("label", { for: "job-balance", text: t("jobs.bounds") }), balance, objLabel, objSel,
+    el("label", { for: "job-balance", text: t("jobs.bounds") }), balance, subsetLabel, subset, objLabel, objSel,
     el("button", { id: "job-start", type: "button", text: t("jobs.start"), onclick: async () => {
       const params = { steps: Number(steps.value), seed: Number(seed.value), tolerance: Number(tol.value), balance: balance.value };
+      if (kindSel.value === "ensemble" && subset.value) params.subset = subset.value;
       if (kindSel.value === "optimize") {
         const [dir, metric, com] = objSel.value.split("|");
         const term = com ? { metric, communities: [com] } : { metric };
         params[dir === "max" ? "maximize" : "minimize"] = [term];
       }
-      const job = await ctx.api.request("jobs", { method: "POST", json: { kind: kindSel.value, params }, noVersion: true });
+      let job;
+      try {
+        job = await ctx.api.request("jobs", { method: "POST", json: { kind: kindSel.value, params }, noVersion: true });
+      } catch { return; } // refused (a subset in one region, an unassigned unit): the status line says why
       watchJob(ctx, job);
       ctx.status(t("jobs.started", { job: jobLabel(job) }));
     } }));
@@ -118,7 +196,8 @@ export function watchJob(ctx, job, { results = defaultResults } = {}) {
     prog.value = s.done;
     msg.textContent = progressText(s, Date.now() / 1000);
     detail.textContent = jobText(s.message, s.message_i18n);
-    const lp = livePercentileText(s.partial);
+    const S = ctx.store.get();
+    const lp = livePercentileText(s.partial, { meta: S.meta, purpose: purposeOf(S), showAll: Boolean(S.showAllMetrics), census: S.census });
     if (lp) live.textContent = lp;
     li.dataset.state = s.state;
     if (s.state === "done" && s.results) out.replaceChildren(results(ctx, s));
@@ -131,8 +210,11 @@ export function watchJob(ctx, job, { results = defaultResults } = {}) {
 
 function defaultResults(ctx, s) {
   if (s.kind === "report") return reportResults(ctx, s);
-  return s.kind === "optimize" ? optimizeResults(ctx, s.results) : ensembleResults(s.results);
+  return s.kind === "optimize" ? optimizeResults(ctx, s.results) : ensembleResults(ctx, s.results);
 }
+
+/** The purpose of the open plan (what its regions are for), which decides the metrics that fit. */
+function purposeOf(S) { return (S.draft && S.draft.purpose) || "districts"; }
 
 function reportResults(ctx, s) {
   const box = el("p", { class: "report-files" });
@@ -175,16 +257,57 @@ function optimizeResults(ctx, r) {
   return box;
 }
 
-function ensembleResults(r) {
-  const tb = el("table", {}, el("caption", { text: t("jobs.ensemble_caption", { steps: fmt(r.steps), census: r.census }) }),
-    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("jobs.col.metric") }), el("th", { scope: "col", text: t("jobs.col.plan") }),
-      el("th", { scope: "col", text: t("jobs.col.percentile") }), el("th", { scope: "col", text: t("jobs.col.quantiles") }))));
+/** An ensemble's results: a row per recorded metric that fits the open plan's purpose (plan
+ * value, percentile, quantiles), the hidden ones listed with why; redrawn when the purpose, the
+ * "show all metrics" switch or the language changes. */
+function ensembleResults(ctx, r) {
+  const box = el("div", { class: "ensemble-results" });
+  const draw = () => {
+    const S = ctx.store.get();
+    box.dataset.purpose = purposeOf(S);
+    box.replaceChildren(...ensembleTable(S, r));
+  };
+  draw();
+  const off = ctx.store.subscribe((S, keys) => {
+    if (!box.isConnected) { off(); return; } // the job's entry is gone
+    if (keys.includes("showAllMetrics") || keys.includes("locale") || keys.includes("meta") ||
+        (keys.includes("draft") && purposeOf(S) !== box.dataset.purpose)) draw();
+  });
+  return box;
+}
+
+function ensembleTable(S, r) {
+  const purpose = purposeOf(S);
+  const columns = r.columns || ["cut_edges", "max_abs_deviation"];
+  const { shown, hidden } = ensembleRows(columns, S.meta, purpose, { showAll: Boolean(S.showAllMetrics) });
+  const metrics = (S.meta && S.meta.metrics) || [];
+  const tb = el("table", { class: "ensemble-table" }, el("caption", { text: t("jobs.ensemble_caption", { steps: fmt(r.steps), census: r.census }) }),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("jobs.col.metric") }), el("th", { scope: "col", text: t("jobs.col.census") }),
+      el("th", { scope: "col", text: t("jobs.col.plan") }), el("th", { scope: "col", text: t("jobs.col.percentile") }),
+      el("th", { scope: "col", text: t("jobs.col.quantiles") }))));
   const body = el("tbody");
-  for (const k of ["cut_edges", "max_abs_deviation"]) {
-    const q = r.quantiles[k];
-    body.append(el("tr", {}, el("th", { scope: "row", text: t(`metric.${k}`) }), el("td", { class: "num", text: fmt(r.plan[k], 3) }),
-      el("td", { class: "num", text: pct(r.percentile[k]) }), el("td", { text: `${fmt(q[0], 3)} · ${fmt(q[2], 3)} · ${fmt(q[4], 3)}` })));
+  for (const row of shown) {
+    const k = row.column;
+    const entry = metrics.find((m) => m.name === row.metric);
+    const show = (v) => (entry && entry.format ? fmtSpec(v, entry.format) : fmt(v, 3));
+    const q = (r.quantiles && r.quantiles[k]) || [];
+    const census = row.census || (row.metric === "max_abs_deviation" ? r.census : "");
+    body.append(el("tr", { "data-column": k }, el("th", { scope: "row" }, el("bdi", { text: columnLabel(row, S.meta) })),
+      el("td", { text: census || "–" }), el("td", { class: "num", text: show(r.plan[k]) }),
+      el("td", { class: "num", text: pct(r.percentile[k]) }), el("td", { text: `${show(q[0])} · ${show(q[2])} · ${show(q[4])}` })));
   }
   tb.append(body);
-  return el("div", {}, tb, el("p", { text: t("jobs.ensemble_facts", { moves: fmt(r.moved), loops: fmt(r.self_loops), seconds: fmt(r.seconds, 2) }) }));
+  const out = [tb];
+  if (r.subset) out.push(el("p", { text: t("jobs.ensemble_subset", { subset: r.subset, n: fmt(r.subset_units) }) }));
+  if (hidden.length) {
+    const note = el("p", { class: "small muted ensemble-hidden" },
+      t("purpose.hidden", { n: hidden.length, purpose: t(`purpose.${purpose}`) }), " ");
+    for (const h of hidden) {
+      const label = columnLabel(h, S.meta);
+      note.append(el("abbr", { class: "why", title: whyHiddenRow(h, purpose, label), tabindex: "0", text: label }), " ");
+    }
+    out.push(note);
+  }
+  out.push(el("p", { text: t("jobs.ensemble_facts", { moves: fmt(r.moved), loops: fmt(r.self_loops), seconds: fmt(r.seconds, 2) }) }));
+  return out;
 }
