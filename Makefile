@@ -11,6 +11,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# compiled test modules (and their rewritten asserts) are cached between runs even where the shell
+# sets PYTHONDONTWRITEBYTECODE: about 10 CPU-s of every run's collection on 2 workers
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: run test test-fast test-long deps docs typecheck lint bench clean install
 

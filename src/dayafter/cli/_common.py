@@ -8,6 +8,7 @@ import os
 import sys
 import traceback
 import warnings
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
@@ -96,6 +97,24 @@ def run_guarded(app: typer.Typer, *, debug: bool = False, args: list[str] | None
         return _run_guarded(app, debug=debug, args=args)
 
 
+# Typer's own (vendored) click command type: typed Any, as its module is private
+_COMMANDS: weakref.WeakKeyDictionary[typer.Typer, Any] = weakref.WeakKeyDictionary()
+"""The click command built from each Typer app, once per process (:func:`_command`)."""
+
+
+def _command(app: typer.Typer) -> Any:
+    """The click command tree of ``app``, built on first use and kept.
+
+    Typer rebuilds the tree (every command's signature and type hints) on each call of the app,
+    about 0.1 s for dayafter's commands; a process that runs several commands (the tests, a
+    script calling :func:`run_guarded`) pays it once. An app's commands are all registered when
+    its module is imported, so the kept tree is complete.
+    """
+    if app not in _COMMANDS:
+        _COMMANDS[app] = typer.main.get_command(app)
+    return _COMMANDS[app]
+
+
 def _run_guarded(app: typer.Typer, *, debug: bool = False, args: list[str] | None = None) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -103,7 +122,7 @@ def _run_guarded(app: typer.Typer, *, debug: bool = False, args: list[str] | Non
             warnings.simplefilter("always", DataQualityWarning)
             warnings.simplefilter("always", ConvergenceWarning)
             try:
-                rv = app(args=args, standalone_mode=False)
+                rv = _command(app).main(args=args, standalone_mode=False)
             finally:
                 for w in caught:  # data-quality notes: one line each, after the command's output
                     err_line(f"warning: {w.message}")
