@@ -1,7 +1,7 @@
 // Engines on the draft: councils, security and the settlement of the disputed units.
 import { $, el, table } from "../dom.js";
 import { fmt, t } from "../i18n.js";
-import { labelOf } from "../map.js";
+import { labelOf, tOrLabel } from "../map.js";
 
 let timer = null;
 
@@ -33,7 +33,7 @@ function renderCouncils(ctx, r) {
 function renderSecurity(r) {
   const box = $("security");
   if (r.error) { box.replaceChildren(el("p", { class: "small", text: r.error })); return; }
-  const rows = r.regions.map((g) => [{ th: true, text: g.name }, g.authority, { class: "num", text: fmt(g.requirement) },
+  const rows = r.regions.map((g) => [{ th: true, text: g.name }, tOrLabel(g.authority), { class: "num", text: fmt(g.requirement) },
     { class: "num", text: fmt(g.covered) }, { class: "num", text: fmt(g.shortfall) }]);
   const tb = table(t("security.caption", { census: r.census, needed: fmt(r.requirement_total), short: fmt(r.shortfall_total) }),
     [t("security.col.region"), t("security.col.authority"), t("security.col.needed"), t("security.col.covered"), t("security.col.short")], rows);

@@ -1,7 +1,7 @@
 // The metrics panel: criteria, contiguity, regions, communities and composition of the draft.
 import { regionColor } from "../colors.js";
 import { $, el } from "../dom.js";
-import { fmt, pct, t, tOr } from "../i18n.js";
+import { communityLabel, fmt, pct, t, tOr } from "../i18n.js";
 import { labelOf, zoomTo } from "../map.js";
 import { fits, metricEntry } from "../comparing.js";
 import { criterionShares, figureRange } from "../ranges.js";
@@ -112,7 +112,7 @@ export function renderMetrics(ctx) {
   t2.append(el("thead", {}, h2));
   const b2 = el("tbody");
   for (const com of S.meta.communities) {
-    const tr = el("tr", {}, el("th", { scope: "row", text: com.label }));
+    const tr = el("tr", {}, el("th", { scope: "row", text: communityLabel(com.key, com.label) }));
     for (const c of cens) {
       const m = ev.censuses[c].communities[com.key];
       tr.append(el("td", { class: "num", text: fmt(m.population) }),
@@ -130,7 +130,7 @@ export function renderMetrics(ctx) {
   // composition of every region on the census chosen in the toolbar
   const comms = S.meta.communities;
   const t3 = el("table", { class: "metrics", id: "composition" }, el("caption", { text: t("metrics.composition_caption", { census: S.census }) }));
-  t3.append(el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("metrics.region") }), ...comms.map((c) => el("th", { scope: "col", text: c.label })))));
+  t3.append(el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("metrics.region") }), ...comms.map((c) => el("th", { scope: "col", text: communityLabel(c.key, c.label) })))));
   const b3 = el("tbody");
   ev.censuses[S.census].regions.forEach((r) => {
     const tot = r.population;
