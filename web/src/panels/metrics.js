@@ -35,10 +35,10 @@ export function renderMetrics(ctx) {
   const ul = el("ul", { class: "criteria" });
   const shares = criterionShares(S.ranges);
   for (const c of ev.criteria) {
-    const fails = c.failing.map((f) => `${f.item}=${typeof f.value === "number" ? fmt(f.value, 3) : f.value}`).join(", ");
+    const fails = c.failing.map((f) => `${labelOf(S, f.item)}=${typeof f.value === "number" ? fmt(f.value, 3) : f.value}`).join(", ");
     const word = c.status === "n/a" ? t("metrics.na") : (c.passed ? t("metrics.pass") : t("metrics.fail"));
     ul.append(el("li", { class: c.status === "n/a" ? "na" : (c.passed ? "pass" : "fail") },
-      el("strong", { text: `${word} ` }), `${c.name} [${c.census}] ${c.metric} ${c.bounds}${fails ? `: ${fails}` : ""}`));
+      el("strong", { text: `${word} ` }), `${tOr(`criterion.${c.name}`, c.name)} [${c.census}] ${tOr(`metric.${c.metric}`, c.metric)} ${c.bounds}${fails ? `: ${fails}` : ""}`));
     const sh = shares.get(`${c.name}|${c.census}`);
     if (sh && sh.pass_share !== null && sh.pass_share !== undefined) {
       const note = el("span", { class: `range${sh.verdict === "fragile" ? " fragile" : ""}`,
