@@ -30,7 +30,14 @@ def engine_keys() -> set[str]:
     from dayafter.referendum import OPTIONS
     from dayafter.referendum.simulate import NO_DECISION
     from dayafter.sequence import SEQUENCE_METRICS, STEP_KINDS, SequenceInputs, case_settlements
-    from dayafter.sequence.run import CENSUS_OF_RECORD, EFFECTS, NORMALISED, REASONS, STATUS_KEYS
+    from dayafter.sequence.run import (
+        CENSUS_OF_RECORD,
+        EFFECTS,
+        NORMALISED,
+        PLAN_TEXTS,
+        REASONS,
+        STATUS_KEYS,
+    )
 
     case = cases.load("northern-iraq")
     criteria = {c.name: c for c in case.criteria}
@@ -40,6 +47,8 @@ def engine_keys() -> set[str]:
     keys |= {f"reason.{k}" for k in REASONS}
     keys |= {f"metric.{m}" for m in SEQUENCE_METRICS}
     keys |= {f"effect.{k}" for k in EFFECTS}
+    keys |= set(PLAN_TEXTS)
+    keys |= {"level.unit", "level.scope"}  # the admin levels are the general admin.* messages
     keys |= {f"option.{o}" for o in (*OPTIONS, NO_DECISION)}
     fields = SequenceInputs.__dataclass_fields__
     keys |= {f"census.{c}" for c in (NORMALISED, CENSUS_OF_RECORD, fields["baseline"].default,
@@ -54,6 +63,7 @@ def engine_keys() -> set[str]:
             keys.add(f"step.{step.key}")
             if step.kind == "census":
                 keys.add(f"census.{step.params.get('census', CENSUS_OF_RECORD)}")
+
             for pre in step.preconditions:
                 crit = pre if isinstance(pre, Criterion) else criteria[pre]
                 keys |= {f"criterion.{crit.name}", f"metric.{crit.metric}"}
@@ -66,6 +76,20 @@ def test_every_engine_key_is_in_every_catalogue(catalogues):
     for code, cat in catalogues.items():
         missing = sorted(k for k in keys if k not in cat)
         assert not missing, f"{code}.json lacks {missing}"
+
+
+def test_every_referendum_level_of_the_case_has_a_name(catalogues):
+    """A referendum votes by unit, by scope or by an admin level (``admin.<level>``)."""
+    from dayafter import cases
+    from dayafter.sequence import case_settlements
+
+    admin = set(cases.load("northern-iraq").territory.admin)
+    levels = {str(st.params.get("level", "district")) for s in case_settlements().values()
+              for st in s.steps if st.kind == "referendum"}
+    assert levels and levels <= admin | {"unit", "scope"}
+    for cat in catalogues.values():
+        assert all(f"admin.{a}" in cat for a in admin)
+        assert all(f"a140.level.{x}" in cat for x in ("unit", "scope"))
 
 
 def test_the_catalogues_agree_on_placeholders_and_translate(catalogues):
@@ -97,7 +121,7 @@ def _sent_keys(obj: Any, out: set[str]) -> set[str]:
 def test_the_server_sends_only_enumerated_keys(case_client):
     """A run of each settlement from the draft: every key sent is enumerated (and so in the
     catalogues), every step effect is a documented one, and the English stays next to each key."""
-    from dayafter.sequence.run import EFFECTS
+    from dayafter.sequence.run import EFFECTS, PLAN_TEXTS
 
     client = case_client
     keys = engine_keys()
@@ -115,6 +139,9 @@ def test_the_server_sends_only_enumerated_keys(case_client):
         ref = got["referendum"]
         assert ref["tie_rule"].startswith("Options with equal votes")
         assert ref["tie_rule_i18n"]["args"]["order"] == ref["options"]
+        # the plan the referendum made: its English name is the template's
+        plan = got["plan_i18n"]
+        assert PLAN_TEXTS[plan["key"]].format(**plan["args"]) == got["plan"]
     assert {"tie_rule", "status.done", "reason.bounds", "reason.criterion"} <= sent
     assert {f"a140.{k}" for k in sent} <= keys, sorted({f"a140.{k}" for k in sent} - keys)
 

@@ -88,6 +88,15 @@ describe("Article 140 panel rows", () => {
     expect(ku[1][2]).toBe("جێبەجێ کرا سەرەڕای جێبەجێنەبوونی مەرجە پێشوەختەکان");
   });
 
+  it("names the plan a referendum made with its level translated", () => {
+    const plan = { key: "plan.after_referendum", args: { plan: "status-quo-2014", level: "district" } };
+    expect(a140Text("status-quo-2014 after a referendum by district", plan)).toBe("status-quo-2014 after a referendum by district");
+    setLocale("ar");
+    expect(a140Text("English", plan)).toBe("status-quo-2014 بعد استفتاء حسب القضاء");
+    setLocale("ckb");
+    expect(a140Text("English", { ...plan, args: { plan: "p", level: "scope" } })).toBe("p دوای ڕیفراندۆم بەپێی هەموو بوارەکە");
+  });
+
   it("falls back to the server's English for keys no catalogue has", () => {
     setLocale("ar");
     expect(a140Text("My own step", { key: "step.my-own", args: {} })).toBe("My own step");

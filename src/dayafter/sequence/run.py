@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from dayafter.security import ForceCatalog, SecurityAssessment
     from dayafter.territory import Territory
 
-__all__ = ["CENSUS_OF_RECORD", "EFFECTS", "NORMALISED", "REASONS", "STATUS_KEYS", "SequenceInputs",
-           "SequenceResult", "StepOutcome", "run_sequence"]
+__all__ = ["CENSUS_OF_RECORD", "EFFECTS", "NORMALISED", "PLAN_TEXTS", "REASONS", "STATUS_KEYS",
+           "SequenceInputs", "SequenceResult", "StepOutcome", "run_sequence"]
 
 STATUS_KEYS: Mapping[str, str] = MappingProxyType({
     "done": "done",
@@ -81,6 +81,12 @@ EFFECTS: Mapping[str, str] = MappingProxyType({
     "census_of_record": "the census of record after the step",
 })
 """Every key of :attr:`StepOutcome.effects` (the kinds that write it in brackets)."""
+
+PLAN_TEXTS: Mapping[str, str] = MappingProxyType({
+    "plan.after_referendum": "{plan} after a referendum by {level}",
+})
+"""Names the engines give the plans they make (the key of ``plan_i18n`` and its English: the
+referendum's resulting plan is named so by :func:`dayafter.referendum.simulate_referendum`)."""
 
 NORMALISED = "normalised"
 """The census a ``normalise`` step adds: the current census after returns and claims."""
@@ -267,6 +273,15 @@ class SequenceResult:
         settlement = self.settlement.to_dict()
         if self.settlement.key:
             settlement["title_i18n"] = _i18n(f"settlement.{self.settlement.key}")
+        out = self._summary(settlement)
+        ref = self.referendum
+        if ref is not None and ref.plan is not None and ref.plan.name == self.plan.name and \
+                ref.meta.get("reference"):  # the plan in force is the referendum's
+            out["plan_i18n"] = _i18n("plan.after_referendum", plan=ref.meta["reference"],
+                                     level=ref.level)
+        return out
+
+    def _summary(self, settlement: dict[str, Any]) -> dict[str, Any]:
         return {
             "settlement": settlement,
             "completed": self.completed,

@@ -51,6 +51,7 @@ export function a140Args(args, labels = {}) {
   if ("value" in args) out.value = a140Number(m, args.value);
   if ("min" in args || "max" in args || "abs_max" in args) out.bounds = boundsText(m, args);
   if (args.census !== undefined) out.census = censusName(args.census);
+  if (args.level !== undefined) out.level = levelName(args.level);
   if (Array.isArray(args.order)) out.order = args.order.map((k) => optionName(k)).join(t("a140.sep"));
   if (Array.isArray(args.failing)) {
     out.items = args.failing.map((f) => t(f.regions && f.regions.length ? "a140.failing_in" : "a140.failing", {
@@ -146,7 +147,7 @@ function renderArticle140(r, labels = {}) {
   const head = el("p", { class: "small" }, t("a140.summary", {
     title: a140Text(r.settlement.title || r.settlement.name, r.settlement.title_i18n),
     state: r.completed ? t("a140.completed") : t("a140.stopped"),
-    years: fmt(r.years, 1), census: censusName(r.census_of_record), plan: r.plan }));
+    years: fmt(r.years, 1), census: censusName(r.census_of_record), plan: a140Text(r.plan, r.plan_i18n) }));
   const facts = el("p", { class: "small" }, t("a140.facts", {
     returned: pct(m.returned_share), claims: pct(m.claims_resolved_share), moved: fmt(m.people_moved),
     certainty: pct(m.referendum_certainty), security: pct(m.security_coverage) }));
