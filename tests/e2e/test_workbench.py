@@ -223,7 +223,7 @@ def test_built_in_case_and_screenshot(browser, tmp_path, e2e):
         pg.get_by_label("Method", exact=True).select_option("knaster")
         pg.get_by_role("button", name="Apply to the draft").click()
         pg.wait_for_function("window.dayafter.draft.undo === 1")
-        assert "knaster" in pg.locator("#settle").inner_text()
+        assert "Knaster's procedure" in pg.locator("#settle").inner_text()  # the method's name
         pg.get_by_role("button", name="Undo").click()
         pg.wait_for_function("window.dayafter.draft.undo === 0")
         # the Article 140 road from the draft: the timeline, the referendum by area, returns, claims
@@ -233,6 +233,19 @@ def test_built_in_case_and_screenshot(browser, tmp_path, e2e):
         pg.wait_for_selector("#a140 table tbody tr", timeout=120_000)
         a140 = pg.locator("#a140").inner_text()
         assert "Referendum by district" in a140 and "Timeline" in a140 and "Property claims" in a140
+        # the same run in Arabic: step names, statuses and the tie rule from the catalogue
+        pg.locator("#language").select_option("ar")
+        pg.wait_for_function("document.documentElement.lang === 'ar'")
+        pg.wait_for_function("((document.querySelector('#a140-tie-rule') || {}).textContent || '')"
+                             ".startsWith('الخيارات المتساوية')")
+        a140 = pg.locator("#a140").inner_text()
+        assert "التطبيع: العودة ومطالبات الملكية" in a140 and "Normalisation" not in a140
+        assert "نُفّذت رغم عدم تحقق شروطها المسبقة" in a140 and "FAIL" not in a140
+        assert "الانضمام إلى إقليم كوردستان" in pg.locator("#a140-tie-rule").inner_text()
+        assert "Options with equal votes" not in a140
+        pg.locator("#language").select_option("en")
+        pg.wait_for_function("((document.querySelector('#a140-tie-rule') || {}).textContent || '')"
+                             ".startsWith('Options with equal votes')")
         for box in ("Councils (simulated seats per region)", "Security (requisite forces and shortfall per region)",
                     "Settlement of the disputed units (with compensation)",
                     "Article 140 road (returns, claims, census, referendum, transfer)"):

@@ -252,7 +252,9 @@ def test_councils_panel_matches_the_engine(client, workspace):
     sim = simulate_councils(workspace.territory, workspace.draft.plan,
                             rules=CouncilRules(residents_per_seat=100_000), census="current")
     assert [g["council_size"] for g in body["regions"]] == sim.regions["council_size"].tolist()
-    assert body["note"]  # default rules are announced
+    assert body["note"]  # default rules are announced, with the keys the page translates them by
+    assert body["note_i18n"] == {"key": "no_rules", "args": {"n": 100_000}}
+    assert body["rules_i18n"] == {"key": "rules_default", "args": {"n": 100_000}}
     assert client.get("/api/draft/councils", params={"census": "nope"}).status_code == 422
     # no force catalog on the grid: a clear error, and the meta says so
     assert client.get("/api/meta").json()["engines"]["security"] is False

@@ -8,6 +8,8 @@
 //   (the draft changed in another tab or window), "http" (any other refusal, with the server's
 //   message and hint).
 
+import { t } from "./i18n.js";
+
 export class ApiError extends Error {
   constructor(message, { kind = "http", status = 0, data = null } = {}) {
     super(message);
@@ -116,7 +118,8 @@ export function withShare(url, token) {
 export function defaultMessage(data, status) {
   if (data && typeof data === "object" && data.message) {
     const src = data.source && data.source !== "request" ? `${data.source}: ` : "";
-    return `${src}${data.message}${data.hint ? ` Fix: ${data.hint}` : ""}`;
+    // the server's message and hint are English; the word between them is the reader's
+    return `${src}${data.hint ? t("error.with_hint", { message: data.message, hint: data.hint }) : data.message}`;
   }
   return `HTTP ${status}`;
 }

@@ -63,6 +63,10 @@ export function has(key) { return lookup(key, current) !== undefined; }
 /** ``t(key)`` when a catalogue has it, else ``fallback`` (names that come with the data). */
 export function tOr(key, fallback, vars = {}) { return has(key) ? t(key, vars) : fallback; }
 
+/** A community's name in the reader's language: the catalogue's ``community.<key>``, else the
+ * territory's own label (``fallback``), else the key. */
+export function communityLabel(key, fallback) { return tOr(`community.${key}`, fallback ?? key); }
+
 /** The message ``key`` in the current language, with {placeholders} filled from ``vars``. */
 export function t(key, vars = {}, code = current) {
   let msg = lookup(key, code);

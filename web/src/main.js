@@ -4,7 +4,7 @@
 import "./style.css";
 import { createApi, withShare } from "./api.js";
 import { $, el, status } from "./dom.js";
-import { LOCALES, applyDom, initialLocale, onLocale, setLocale, t } from "./i18n.js";
+import { LOCALES, applyDom, communityLabel, initialLocale, onLocale, setLocale, t } from "./i18n.js";
 import { bboxes, paintMap, repaintUnits, setupMainMap, updateLegend, zoomTo } from "./map.js";
 import { setupArticle140 } from "./panels/article140.js";
 import { setupCompare } from "./panels/compare.js";
@@ -155,7 +155,7 @@ function fillColorBy() {
   const S = store.get();
   const sel = $("color-by");
   const want = [["region", t("colorby.region")], ["authority", t("colorby.authority")], ["control", t("colorby.control")]];
-  for (const c of S.meta.communities) want.push([`share:${c.key}`, t("colorby.share", { community: c.label })]);
+  for (const c of S.meta.communities) want.push([`share:${c.key}`, t("colorby.share", { community: communityLabel(c.key, c.label) })]);
   // population deviation is offered only where it fits the plan's purpose (or with "show all")
   const dev = metricEntry(S.meta.metrics, "deviation");
   const devFits = Boolean(S.showAllMetrics) || !dev || fits(dev.purposes, [(S.draft && S.draft.purpose) || "districts"]);
@@ -201,7 +201,7 @@ function rerenderAll() {
   refreshEngines(ctx);
   refreshPolities(ctx);
   setupSettle(ctx).catch(() => {});
-  setupArticle140(ctx).catch(() => {});
+  setupArticle140(ctx, { keep: true }).catch(() => {});
   setupJobsForm();
 }
 

@@ -5,7 +5,7 @@ import maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import { MISSING, UNASSIGNED, VIRIDIS, authorityColor, ramp, regionColor } from "./colors.js";
 import { $, el, escapeHtml } from "./dom.js";
-import { fmt, pct, t, tOr } from "./i18n.js";
+import { communityLabel, fmt, pct, t, tOr } from "./i18n.js";
 import { layerLabels } from "./comparing.js";
 import { legendKeys } from "./maplayers.js";
 
@@ -22,7 +22,7 @@ export function tOrLabel(label) {
 
 export function labelOf(S, key) {
   const c = S.meta.communities.find((x) => x.key === key);
-  return c ? c.label : key;
+  return communityLabel(key, c ? c.label : key);
 }
 
 export function unitName(S, i) {
@@ -271,7 +271,7 @@ function showHover(S, i, point) {
     kurdish(S, i) ? `<span lang="ckb" dir="rtl">${escapeHtml(kurdish(S, i))}</span>` : "",
     `${escapeHtml(t("hover.region"))}: ${region}`,
     escapeHtml(t("hover.population", { census: S.census, people: fmt(tot) })),
-    ...S.meta.communities.map((c, g) => (row[g] > 0 ? `${escapeHtml(c.label)}: ${fmt(row[g])} (${pct(row[g] / tot)})` : "")),
+    ...S.meta.communities.map((c, g) => (row[g] > 0 ? `${escapeHtml(communityLabel(c.key, c.label))}: ${fmt(row[g])} (${pct(row[g] / tot)})` : "")),
   ].filter(Boolean);
   h.innerHTML = lines.join("<br>");
   h.style.display = "block";

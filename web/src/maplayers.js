@@ -5,11 +5,11 @@
 // fetched from elsewhere) and the browser shapes Arabic and Kurdish text itself.
 import maplibregl from "maplibre-gl";
 import { $, el } from "./dom.js";
-import { pct, t } from "./i18n.js";
+import { communityLabel, pct, t } from "./i18n.js";
 
 function labelOf(S, key) {
   const c = S.meta.communities.find((x) => x.key === key);
-  return c ? c.label : key;
+  return communityLabel(key, c ? c.label : key);
 }
 
 export const OUTLINE_STYLE = {

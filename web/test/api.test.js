@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiError, createApi } from "../src/api.js";
+import { ApiError, createApi, defaultMessage } from "../src/api.js";
+import { setLocale } from "../src/i18n.js";
 
 function reply(status, body, type = "application/json") {
   return { ok: status < 400, status, headers: { get: () => type }, json: async () => body, text: async () => String(body) };
@@ -59,5 +60,15 @@ describe("api", () => {
     const api = createApi({ fetchImpl, readOnly: () => true });
     await expect(api.request("draft/paint", { method: "POST" })).rejects.toMatchObject({ kind: "readonly" });
     expect(fetchImpl).not.toHaveBeenCalled();
+  });
+});
+
+describe("server error messages", () => {
+  it("join the server's English message and hint with the reader's word", () => {
+    expect(defaultMessage({ message: "bad unit", hint: "pick another", source: "plan.csv" }, 422)).toBe("plan.csv: bad unit Fix: pick another");
+    setLocale("ar");
+    expect(defaultMessage({ message: "bad unit", hint: "pick another" }, 422)).toBe("bad unit الحل: pick another");
+    expect(defaultMessage({ message: "bad unit" }, 422)).toBe("bad unit");
+    setLocale("en");
   });
 });

@@ -46,14 +46,16 @@ if TYPE_CHECKING:
     from dayafter.plan import Plan
     from dayafter.territory import Territory
 
-__all__ = ["RULES", "TIE_RULE", "ReferendumResult", "area_codes", "decide", "pivotal_units",
-           "simulate_referendum", "tally_votes"]
+__all__ = ["NO_DECISION", "RULES", "TIE_RULE", "ReferendumResult", "area_codes", "decide",
+           "pivotal_units", "simulate_referendum", "tally_votes"]
 
 RULES = ("plurality", "majority")
 TIE_RULE = ("Options with equal votes (within 1e-9 of the votes cast) are tied; a tie that "
             "includes the area's status quo keeps the status quo, any other tie goes to the option "
             "listed first ({order}); an area without votes keeps its status quo.")
 QUANTILES = (0.05, 0.5, 0.95)
+NO_DECISION = "no decision"
+"""The outcome of an area without votes and without a status quo (winner index -1)."""
 
 
 def tally_votes(eligible: ArrayLike, params: VoteArrays) -> NDArray[np.float64]:
@@ -255,7 +257,7 @@ class ReferendumResult:
     def option_of(self, k: int) -> str:
         """Winning option of area ``k`` (``"no decision"`` for -1)."""
         w = int(self.winner[k])
-        return self.options[w] if w >= 0 else "no decision"
+        return self.options[w] if w >= 0 else NO_DECISION
 
     @property
     def margin(self) -> NDArray[np.float64]:
@@ -297,12 +299,18 @@ class ReferendumResult:
         return [self.area_ids[k] for k in np.flatnonzero(self.probability.max(axis=1) < threshold)]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary (for the CLI, the report and the workbench panel)."""
+        """JSON-ready summary (for the CLI, the report and the workbench panel).
+
+        ``tie_rule_i18n`` gives the key (``tie_rule``) and the arguments (``order``: the option
+        keys in tie-break order) an interface translates :data:`TIE_RULE` by.
+        """
         return {
             "level": self.level, "rule": self.rule, "eligibility": self.eligibility,
             "census": self.census, "options": list(self.options),
             "option_labels": {o: OPTION_LABELS.get(o, o) for o in self.options},
             "draws": self.n_draws, "tie_rule": self.tie_rule,
+            # what an interface translates the tie rule by: the options stay keys, in tie order
+            "tie_rule_i18n": {"key": "tie_rule", "args": {"order": list(self.options)}},
             "areas": self.areas(),
             "uncertain_areas": self.uncertain_areas(),
             "pivotal_units": [{"unit_id": u, "area": self.unit_area.get(u, ""), "probability": p}

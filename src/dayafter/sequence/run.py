@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,7 +34,64 @@ if TYPE_CHECKING:
     from dayafter.security import ForceCatalog, SecurityAssessment
     from dayafter.territory import Territory
 
-__all__ = ["SequenceInputs", "SequenceResult", "StepOutcome", "run_sequence"]
+__all__ = ["CENSUS_OF_RECORD", "EFFECTS", "NORMALISED", "PLAN_TEXTS", "REASONS", "STATUS_KEYS",
+           "SequenceInputs", "SequenceResult", "StepOutcome", "run_sequence"]
+
+STATUS_KEYS: Mapping[str, str] = MappingProxyType({
+    "done": "done",
+    "done despite failed preconditions": "done_despite",
+    "blocked": "blocked",
+    "not reached": "not_reached",
+})
+"""The status of a step (English, as :attr:`StepOutcome.status` holds it) and the key an interface
+translates it by (``status.<key>``)."""
+
+REASONS: Mapping[str, str] = MappingProxyType({
+    "unavailable": "{metric} is not available yet ({about})",
+    "bounds": "{metric} = {value:.4g}, needs {bounds}",
+    "criterion": "{message}",
+    "not_applicable": "{message}",
+})
+"""Why a precondition failed: the key of ``reason_i18n`` and the English template of ``reason``
+(a plan criterion's ``message`` is :meth:`dayafter.criteria.CriterionResult.message`)."""
+
+EFFECTS: Mapping[str, str] = MappingProxyType({
+    "returns": "people who returned (normalise)",
+    "displaced": "people displaced at the start (normalise)",
+    "claims_resolved": "property claims resolved (normalise)",
+    "people_moved": "secondary occupants who had to move (normalise)",
+    "budget": "the claims budget: spent, available, unfunded (normalise)",
+    "censuses_added": "census names the step added (normalise, census)",
+    "population": "population of the census of record (census)",
+    "areas": "areas that voted (referendum)",
+    "outcomes": "areas won per option (referendum)",
+    "certainty": "lowest probability of the winning option over the areas (referendum)",
+    "uncertain_areas": "areas won in fewer than 95% of draws (referendum)",
+    "plan": "the plan in force after the step",
+    "units_transferred": "units whose control changed (transfer)",
+    "people_transferred": "people in those units (transfer)",
+    "changes": "control changes, 'before -> after' (transfer)",
+    "secure_units": "units whose security requirement is covered (deploy)",
+    "secure_share": "share of the people in those units (deploy)",
+    "security_coverage": "population-weighted share of the requirement covered (deploy)",
+    "requirement": "forces the census of record requires (deploy)",
+    "shortfall": "forces short of the requirement (deploy)",
+    "forces": "strength of each force (deploy)",
+    "seats": "council seats per community (elect)",
+    "census_of_record": "the census of record after the step",
+})
+"""Every key of :attr:`StepOutcome.effects` (the kinds that write it in brackets)."""
+
+PLAN_TEXTS: Mapping[str, str] = MappingProxyType({
+    "plan.after_referendum": "{plan} after a referendum by {level}",
+})
+"""Names the engines give the plans they make (the key of ``plan_i18n`` and its English: the
+referendum's resulting plan is named so by :func:`dayafter.referendum.simulate_referendum`)."""
+
+NORMALISED = "normalised"
+"""The census a ``normalise`` step adds: the current census after returns and claims."""
+CENSUS_OF_RECORD = "article140"
+"""The name a ``census`` step gives the census of record unless its ``census`` says otherwise."""
 
 
 @dataclass(frozen=True)
@@ -137,10 +195,11 @@ class StepOutcome:
     start, end
         Years since the start.
     preconditions
-        ``{name, metric, value, bounds, passed, reason}`` per precondition.
+        ``{name, metric, value, bounds, passed, reason}`` per precondition, with ``name_i18n``
+        and ``reason_i18n`` (see :meth:`to_dict`).
     effects
         What the step changed: ``censuses`` added, ``plan`` in force, ``census_of_record`` and
-        step metrics.
+        step metrics (:data:`EFFECTS`).
     """
 
     step: Step
@@ -151,11 +210,20 @@ class StepOutcome:
     effects: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {"name": self.step.name, "kind": self.step.kind, "status": self.status,
-                "start": self.start, "end": self.end, "preconditions": list(self.preconditions),
-                "effects": dict(self.effects), "notes": self.step.notes,
-                "sources": list(self.step.sources)}
+        """JSON-ready form.
+
+        Next to the English ``name`` and ``status``, ``name_i18n`` (when the step has a key) and
+        ``status_i18n`` give the key (``step.<key>``, ``status.<key>``) and arguments an interface
+        translates them by, as the workbench does with its ``a140.*`` messages.
+        """
+        out = {"name": self.step.name, "kind": self.step.kind, "status": self.status,
+               "status_i18n": _i18n(f"status.{STATUS_KEYS[self.status]}"),
+               "start": self.start, "end": self.end, "preconditions": list(self.preconditions),
+               "effects": dict(self.effects), "notes": self.step.notes,
+               "sources": list(self.step.sources)}
+        if self.step.key:
+            out["name_i18n"] = _i18n(f"step.{self.step.key}")
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,9 +268,22 @@ class SequenceResult:
         return float(self.metrics.get("years", 0.0))
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary for the CLI, the report and the workbench timeline."""
+        """JSON-ready summary for the CLI, the report and the workbench timeline (the settlement
+        has ``title_i18n`` when it has a key)."""
+        settlement = self.settlement.to_dict()
+        if self.settlement.key:
+            settlement["title_i18n"] = _i18n(f"settlement.{self.settlement.key}")
+        out = self._summary(settlement)
+        ref = self.referendum
+        if ref is not None and ref.plan is not None and ref.plan.name == self.plan.name and \
+                ref.meta.get("reference"):  # the plan in force is the referendum's
+            out["plan_i18n"] = _i18n("plan.after_referendum", plan=ref.meta["reference"],
+                                     level=ref.level)
+        return out
+
+    def _summary(self, settlement: dict[str, Any]) -> dict[str, Any]:
         return {
-            "settlement": self.settlement.to_dict(),
+            "settlement": settlement,
             "completed": self.completed,
             "years": self.years,
             "census_of_record": self.census,
@@ -219,26 +300,48 @@ class SequenceResult:
 
 
 # ------------------------------------------------------------------------------ preconditions
+def _i18n(key: str, **args: Any) -> dict[str, Any]:
+    """``{"key", "args"}``: what an interface translates an English text by (numbers stay numbers,
+    names stay keys: the interface formats and translates them)."""
+    return {"key": key, "args": args}
+
+
+def _reason(key: str, crit: Criterion, **args: Any) -> tuple[str, dict[str, Any]]:
+    """The English reason of :data:`REASONS` ``key`` and its ``reason_i18n``."""
+    bounds = {"min": crit.min, "max": crit.max, "abs_max": crit.abs_max}
+    text = REASONS[key].format(metric=crit.metric, bounds=crit.bounds_text(), **args)
+    args.pop("about", None)  # the interface has its own words for the metric
+    args.pop("message", None)  # and builds the criterion's from the arguments
+    return text, _i18n(f"reason.{key}", metric=crit.metric, **bounds, **args)
+
+
 def _check(crit: Criterion, state: _State, inputs: SequenceInputs) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": crit.name, "metric": crit.metric, "bounds": crit.bounds_text(),
+    out: dict[str, Any] = {"name": crit.name, "name_i18n": _i18n(f"criterion.{crit.name}"),
+                           "metric": crit.metric, "bounds": crit.bounds_text(),
                            "sources": list(crit.sources)}
     if crit.metric in SEQUENCE_METRICS:
         v = state.metrics.get(crit.metric)
         if v is None or not math.isfinite(float(v)):
-            out.update(value=None, passed=False,
-                       reason=f"{crit.metric} is not available yet ({SEQUENCE_METRICS[crit.metric]})")
+            text, i18n = _reason("unavailable", crit, about=SEQUENCE_METRICS[crit.metric])
+            out.update(value=None, passed=False, reason=text, reason_i18n=i18n)
             return out
         passed = bool(crit._ok(np.array([float(v)]))[0])
-        out.update(value=float(v), passed=passed,
-                   reason="" if passed else f"{crit.metric} = {float(v):.4g}, needs {crit.bounds_text()}")
+        out.update(value=float(v), passed=passed, reason="")
+        if not passed:
+            text, i18n = _reason("bounds", crit, value=float(v))
+            out.update(reason=text, reason_i18n=i18n)
         return out
     from dayafter.metrics import evaluate
 
     c = replace(crit, census=state.census)
     ev = evaluate(state.territory, state.plan, censuses=[state.census])
     res = check_criteria(ev, [c])[0]
-    out.update(value=[f.get("value") for f in res.failing] or None, passed=res.passed,
-               reason="" if res.passed else res.message())
+    out.update(value=[f.get("value") for f in res.failing] or None, passed=res.passed, reason="")
+    if not res.passed:
+        text, i18n = _reason("criterion" if res.applicable else "not_applicable", crit,
+                             message=res.message(), census=res.census,
+                             failing=[dict(f) for f in res.failing[:6]])
+        out.update(reason=text, reason_i18n=i18n)
     return out
 
 
@@ -338,20 +441,20 @@ def _normalise(step: Step, state: _State, inputs: SequenceInputs, rng: np.random
     disp = float(r.flows.displaced.sum())
     state.metrics["returned_share"] = float(r.flows.returns.sum()) / disp if disp > 0 else 1.0
     state.metrics["displaced_remaining"] = disp - float(r.flows.returns.sum())
-    censuses = {k: v for k, v in t.censuses.items() if k != "normalised"}
-    censuses["normalised"] = projected
+    censuses = {k: v for k, v in t.censuses.items() if k != NORMALISED}
+    censuses[NORMALISED] = projected
     if cd and r.draws is not None:  # the census draws carry through: returns, then movers leave
-        state.census_draws["normalised"] = np.maximum(r.draws.projected - moved[None], 0.0)
+        state.census_draws[NORMALISED] = np.maximum(r.draws.projected - moved[None], 0.0)
     new = replace(t, censuses=censuses)
     state.plan = replace(state.plan, territory_hash=new.content_hash)
     state.territory = new
-    state.census = "normalised"
-    effects["censuses_added"] = ["normalised"]
+    state.census = NORMALISED
+    effects["censuses_added"] = [NORMALISED]
     return effects
 
 
 def _census(step: Step, state: _State) -> dict[str, Any]:
-    name = str(step.params.get("census", "article140"))
+    name = str(step.params.get("census", CENSUS_OF_RECORD))
     t = state.territory
     censuses = dict(t.censuses)
     censuses[name] = t.census(state.census)

@@ -3,10 +3,11 @@
 A settlement file is JSON::
 
     {"format": "dayafter.sequence", "version": 1, "name": "article-140", "title": "...",
-     "notes": "...", "sources": ["P46"], "plan": "status-quo-2014", "on_fail": "stop",
+     "key": "article-140", "notes": "...", "sources": ["P46"], "plan": "status-quo-2014", "on_fail": "stop",
      "initial_security": "assess",
      "steps": [
-       {"kind": "normalise", "name": "Normalisation", "years": 5, "claims": true},
+       {"kind": "normalise", "name": "Normalisation", "key": "normalise", "years": 5,
+        "claims": true},
        {"kind": "census", "years": 1, "census": "article140",
         "preconditions": [{"name": "half-returned", "metric": "returned_share", "min": 0.5}]},
        {"kind": "referendum", "years": 0.5, "level": "district", "eligibility": "residents"},
@@ -43,6 +44,11 @@ earlier step produced fails) or any plan metric of :func:`dayafter.check_criteri
 the plan in force on the census of record. ``on_fail``: ``stop`` (later steps are not reached),
 ``skip`` (the step is not carried out, later steps are tried) or ``proceed`` (it is carried out
 anyway and marked).
+
+``key`` (a settlement's or a step's, optional) names the title or the step name in an
+interface's message catalogues: the workbench shows the message ``a140.settlement.<key>`` or
+``a140.step.<key>`` in the reader's language instead of the English text. A step with neither a
+name nor a key takes its kind as both.
 """
 
 from __future__ import annotations
@@ -88,7 +94,7 @@ _PARAMS: Mapping[str, frozenset[str]] = {
     "deploy": frozenset({"add", "strengths", "per_1000", "coverage_min"}),
     "elect": frozenset(),
 }
-_STEP_KEYS = frozenset({"kind", "name", "years", "preconditions", "notes", "sources"})
+_STEP_KEYS = frozenset({"kind", "name", "key", "years", "preconditions", "notes", "sources"})
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,9 @@ class Step:
         (e.g. the case's ``inclusive-governance``).
     notes, sources
         Text and source ids.
+    key
+        Name of the step's name in the interface catalogues (default: the kind, for a step
+        without a name; none otherwise).
     """
 
     kind: str
@@ -119,6 +128,7 @@ class Step:
     preconditions: tuple[Criterion | str, ...] = ()
     notes: str = ""
     sources: tuple[str, ...] = ()
+    key: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in STEP_KINDS:
@@ -132,11 +142,14 @@ class Step:
                               hint=f"a {self.kind} step takes {sorted(_PARAMS[self.kind]) or 'none'}")
         if not self.name:
             object.__setattr__(self, "name", self.kind)
+            if not self.key:
+                object.__setattr__(self, "key", self.kind)
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"kind": self.kind, "name": self.name, "years": self.years, **dict(self.params),
+        return {"kind": self.kind, "name": self.name, "key": self.key, "years": self.years,
+                **dict(self.params),
                 "preconditions": [c if isinstance(c, str) else
                                   {"name": c.name, "metric": c.metric, "bounds": c.bounds_text(),
                                    "sources": list(c.sources)} for c in self.preconditions],
@@ -160,6 +173,8 @@ class Settlement:
     initial_security
         ``assess``: allocate the forces at the start so that returns before any ``deploy`` step
         see the status quo coverage; ``none``: security is not assessed until a ``deploy`` step.
+    key
+        Name of the title in the interface catalogues (none by default).
     """
 
     name: str
@@ -170,6 +185,7 @@ class Settlement:
     plan: str = ""
     on_fail: str = "stop"
     initial_security: str = "assess"
+    key: str = ""
 
     def __post_init__(self) -> None:
         if not self.steps:
@@ -183,7 +199,7 @@ class Settlement:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"name": self.name, "title": self.title, "notes": self.notes,
+        return {"name": self.name, "title": self.title, "key": self.key, "notes": self.notes,
                 "sources": list(self.sources), "plan": self.plan, "on_fail": self.on_fail,
                 "initial_security": self.initial_security,
                 "steps": [s.to_dict() for s in self.steps]}
@@ -200,7 +216,7 @@ def settlement_from_dict(d: Mapping[str, Any], *, source: str = "") -> Settlemen
     if not isinstance(d, Mapping):
         raise InputDataError("a settlement must be a JSON object", source=source,
                              hint="write {\"name\": ..., \"steps\": [...]}")
-    known = {"format", "version", "name", "title", "notes", "sources", "plan", "on_fail",
+    known = {"format", "version", "name", "title", "key", "notes", "sources", "plan", "on_fail",
              "initial_security", "steps"}
     unknown = set(d) - known
     if unknown:
@@ -223,7 +239,8 @@ def settlement_from_dict(d: Mapping[str, Any], *, source: str = "") -> Settlemen
             steps.append(Step(kind=str(s["kind"]), name=str(s.get("name", "")),
                               years=float(s.get("years", 0.0)), params=params, preconditions=pre,
                               notes=str(s.get("notes", "")),
-                              sources=tuple(str(x) for x in s.get("sources", ()))))
+                              sources=tuple(str(x) for x in s.get("sources", ())),
+                              key=str(s.get("key", ""))))
         except ConfigError as exc:
             raise InputDataError(f"{where} ({s.get('name') or s.get('kind')}): {exc.message}",
                                  hint=exc.hint, source=source) from None
@@ -234,7 +251,8 @@ def settlement_from_dict(d: Mapping[str, Any], *, source: str = "") -> Settlemen
                           title=str(d.get("title", "")), notes=str(d.get("notes", "")),
                           sources=tuple(str(x) for x in d.get("sources", ())),
                           plan=str(d.get("plan", "")), on_fail=str(d.get("on_fail", "stop")),
-                          initial_security=str(d.get("initial_security", "assess")))
+                          initial_security=str(d.get("initial_security", "assess")),
+                          key=str(d.get("key", "")))
     except ConfigError as exc:
         raise InputDataError(exc.message, hint=exc.hint, source=source) from None
 

@@ -3,7 +3,7 @@
 import { withShare } from "../api.js";
 import { fits } from "../comparing.js";
 import { $, el } from "../dom.js";
-import { fmt, fmtSpec, has, pct, t, tOr } from "../i18n.js";
+import { communityLabel, fmt, fmtSpec, has, pct, t, tOr } from "../i18n.js";
 
 /** A job message or label from the server in the reader's language: the catalogue's
  * ``jobs.msg.<key>`` with the server's arguments, else the server's English text. */
@@ -132,8 +132,8 @@ export async function setupJobs(ctx) {
   const seed = el("input", { id: "job-seed", type: "number", value: String(kinds[0].params.seed ?? 1), size: 6 });
   const objectives = [["max|homogeneity|", t("jobs.obj.homogeneity")]];
   for (const c of S.meta.communities) {
-    objectives.push([`max|empowerment_plurality|${c.key}`, t("jobs.obj.empower", { community: c.label })]);
-    objectives.push([`min|stranded|${c.key}`, t("jobs.obj.stranded", { community: c.label })]);
+    objectives.push([`max|empowerment_plurality|${c.key}`, t("jobs.obj.empower", { community: communityLabel(c.key, c.label) })]);
+    objectives.push([`min|stranded|${c.key}`, t("jobs.obj.stranded", { community: communityLabel(c.key, c.label) })]);
   }
   const objSel = el("select", { id: "job-objective" }, ...objectives.map(([v, x]) => el("option", { value: v, text: x })));
   const objLabel = el("label", { for: "job-objective", text: t("jobs.objective") });

@@ -1,7 +1,7 @@
 // The metrics panel: criteria, contiguity, regions, communities and composition of the draft.
 import { regionColor } from "../colors.js";
 import { $, el } from "../dom.js";
-import { fmt, pct, t, tOr } from "../i18n.js";
+import { communityLabel, fmt, pct, t, tOr } from "../i18n.js";
 import { labelOf, zoomTo } from "../map.js";
 import { fits, metricEntry } from "../comparing.js";
 import { criterionShares, figureRange } from "../ranges.js";
@@ -35,10 +35,10 @@ export function renderMetrics(ctx) {
   const ul = el("ul", { class: "criteria" });
   const shares = criterionShares(S.ranges);
   for (const c of ev.criteria) {
-    const fails = c.failing.map((f) => `${f.item}=${typeof f.value === "number" ? fmt(f.value, 3) : f.value}`).join(", ");
+    const fails = c.failing.map((f) => `${labelOf(S, f.item)}=${typeof f.value === "number" ? fmt(f.value, 3) : f.value}`).join(", ");
     const word = c.status === "n/a" ? t("metrics.na") : (c.passed ? t("metrics.pass") : t("metrics.fail"));
     ul.append(el("li", { class: c.status === "n/a" ? "na" : (c.passed ? "pass" : "fail") },
-      el("strong", { text: `${word} ` }), `${c.name} [${c.census}] ${c.metric} ${c.bounds}${fails ? `: ${fails}` : ""}`));
+      el("strong", { text: `${word} ` }), `${tOr(`criterion.${c.name}`, c.name)} [${c.census}] ${tOr(`metric.${c.metric}`, c.metric)} ${c.bounds}${fails ? `: ${fails}` : ""}`));
     const sh = shares.get(`${c.name}|${c.census}`);
     if (sh && sh.pass_share !== null && sh.pass_share !== undefined) {
       const note = el("span", { class: `range${sh.verdict === "fragile" ? " fragile" : ""}`,
@@ -112,7 +112,7 @@ export function renderMetrics(ctx) {
   t2.append(el("thead", {}, h2));
   const b2 = el("tbody");
   for (const com of S.meta.communities) {
-    const tr = el("tr", {}, el("th", { scope: "row", text: com.label }));
+    const tr = el("tr", {}, el("th", { scope: "row", text: communityLabel(com.key, com.label) }));
     for (const c of cens) {
       const m = ev.censuses[c].communities[com.key];
       tr.append(el("td", { class: "num", text: fmt(m.population) }),
@@ -130,7 +130,7 @@ export function renderMetrics(ctx) {
   // composition of every region on the census chosen in the toolbar
   const comms = S.meta.communities;
   const t3 = el("table", { class: "metrics", id: "composition" }, el("caption", { text: t("metrics.composition_caption", { census: S.census }) }));
-  t3.append(el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("metrics.region") }), ...comms.map((c) => el("th", { scope: "col", text: c.label })))));
+  t3.append(el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("metrics.region") }), ...comms.map((c) => el("th", { scope: "col", text: communityLabel(c.key, c.label) })))));
   const b3 = el("tbody");
   ev.censuses[S.census].regions.forEach((r) => {
     const tot = r.population;

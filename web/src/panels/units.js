@@ -1,6 +1,6 @@
 // The unit table (search, a page of units at a time, assign from the keyboard) and a unit's details.
 import { $, el } from "../dom.js";
-import { fmt, t, tOr } from "../i18n.js";
+import { communityLabel, fmt, t, tOr } from "../i18n.js";
 import { kurdish, unitName, zoomTo } from "../map.js";
 import { pageOf } from "../store.js";
 
@@ -103,7 +103,7 @@ export async function showDetail(ctx, i) {
   tb.append(el("thead", {}, head));
   const body = el("tbody");
   for (const c of S.meta.communities) {
-    const tr = el("tr", {}, el("th", { scope: "row", text: c.label }));
+    const tr = el("tr", {}, el("th", { scope: "row", text: communityLabel(c.key, c.label) }));
     for (const cen of Object.keys(d.censuses)) tr.append(el("td", { class: "num", text: fmt(d.censuses[cen][c.key]) }));
     body.append(tr);
   }

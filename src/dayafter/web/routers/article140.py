@@ -65,12 +65,18 @@ def _inputs(ws: Workspace) -> Any:
 
 @router.get("/article140")
 def article140_info(request: Request) -> dict[str, Any]:
-    """The settlements the panel can run (empty for a territory without Article 140 data)."""
+    """The settlements the panel can run (empty for a territory without Article 140 data).
+
+    A settlement with a key has ``title_i18n`` next to its English title: the page shows the
+    message ``a140.settlement.<key>`` in the reader's language.
+    """
     ws = _ws(request)
     found = _settlements(ws)
     return {"available": bool(found), "max_draws": MAX_DRAWS, "settlements": [
         {"name": s.name, "title": s.title or s.name, "steps": [st.kind for st in s.steps],
-         "start_plan": s.plan} for s in found.values()]}
+         "start_plan": s.plan,
+         **({"title_i18n": {"key": f"settlement.{s.key}", "args": {}}} if s.key else {})}
+        for s in found.values()]}
 
 
 def _run(ws: Workspace, settlement: Any, draws: int, seed: int, session: str) -> dict[str, Any]:

@@ -19,7 +19,11 @@ router = APIRouter()
 
 @router.get("/draft/councils")
 def draft_councils(request: Request, census: Annotated[str | None, Query(max_length=_NAME_MAX)] = None) -> dict[str, Any]:
-    """The simulated council of every region of the draft (dayafter.councils)."""
+    """The simulated council of every region of the draft (dayafter.councils).
+
+    Without council rules the territory gets one seat per 100,000 residents; ``note_i18n`` and
+    ``rules_i18n`` then give the keys (``councils.<key>``) the page says so by in its language.
+    """
     from dayafter.councils import CouncilRules, simulate_councils
 
     ws = _ws(request)
@@ -29,9 +33,13 @@ def draft_councils(request: Request, census: Annotated[str | None, Query(max_len
         raise InputDataError(f"unknown census {census!r}", hint=f"use one of {list(t.census_names)}")
     rules = ws.council_rules
     note = ""
+    i18n: dict[str, Any] = {}
     if rules is None:
-        rules = CouncilRules(residents_per_seat=100_000, name="one seat per 100,000 residents")
-        note = "No council rules ship with this territory: one seat per 100,000 residents."
+        per_seat = 100_000
+        rules = CouncilRules(residents_per_seat=per_seat, name=f"one seat per {per_seat:,} residents")
+        note = f"No council rules ship with this territory: one seat per {per_seat:,} residents."
+        i18n = {"note_i18n": {"key": "no_rules", "args": {"n": per_seat}},
+                "rules_i18n": {"key": "rules_default", "args": {"n": per_seat}}}
     sim = simulate_councils(t, ws.draft_of(session_of(request)).plan, rules=rules, census=census)
     seats = sim.seats
     regions = []
@@ -45,7 +53,7 @@ def draft_councils(request: Request, census: Annotated[str | None, Query(max_len
             "seats": {str(c): int(n) for c, n in zip(sub["community"], sub["seats"], strict=True) if n},
         })
     return {"census": census, "rules": rules.name or rules.method, "note": note, "regions": regions,
-            "notes": list(sim.notes.get(census, ()))}
+            "notes": list(sim.notes.get(census, ())), **i18n}
 
 
 @router.get("/draft/security")
