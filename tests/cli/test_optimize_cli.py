@@ -157,3 +157,27 @@ def test_negotiation_from_the_bench_spec(tmp_path, capsys, iraq):
     from dayafter.project import Project
 
     assert disputed <= set(Project.from_case("northern-iraq").parties_spec["disputed_units"])
+
+
+def test_run_robust_over_census_draws_on_a_subset(tmp_path, spec, capsys, iraq):
+    """``--draws``: the objective on the census and four draws of its stated ranges (kept by the
+    subset), the worst of them the objective; the notes say so."""
+    from dayafter.optimize.subset import subset_territory
+
+    t = subset_territory(iraq.territory, level="governorate", codes=["IQG13"])
+    inside = np.isin(iraq.territory.admin["governorate"], ["IQG13"])
+    for census, r in iraq.territory.ranges.items():
+        np.testing.assert_array_equal(t.ranges[census].high, r.high[inside])
+    code, stdout, err = run(["optimize", "run", spec, "--subset", "governorate=IQG13", "--draws", "4",
+                             "--method", "bursts", "--time-limit", "3", "--steps", "2000", "--json"],
+                            capsys)
+    assert code == 0, err
+    d = json.loads(stdout)
+    assert d["census"] == "the worst of 'current' and 4 draws of its ranges (seed 0)"
+    parts = d["census_objectives"]
+    assert list(parts) == ["current", "current~1", "current~2", "current~3", "current~4"]
+    assert len(set(parts.values())) > 1  # the draws differ from the census
+    assert d["objective"] == pytest.approx(min(parts.values()))
+    code, _out, err = run(["optimize", "run", spec, "--subset", "governorate=IQG13", "--draws", "100"],
+                          capsys)
+    assert code == 3 and "draws must be a whole number from 0 to 64" in err

@@ -133,6 +133,8 @@ def run_cmd(
     budget_units: Annotated[int | None, typer.Option("--budget-units", help="Most units that may change region (or authority) from the start plan.")] = None,
     budget_people: Annotated[float | None, typer.Option("--budget-people", help="Most people who may change region (or authority) from the start plan.")] = None,
     budget_change: Annotated[str | None, typer.Option("--budget-change", help="What counts as a change: region or authority.")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", help="Robust over census uncertainty: also optimize on this many draws of each census from its stated ranges (the best worst case, or the best mean with 'combine: weighted' in the spec); overrides the spec's draws.")] = None,
+    draw_seed: Annotated[int | None, typer.Option("--draw-seed", help="Seed of the census draws (default 0, the workbench's ranges).")] = None,
     method: Annotated[str, typer.Option(help="auto (bursts, then MIP), anneal, bursts or mip.")] = "auto",
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds in all.")] = 60.0,
     steps: Annotated[int, typer.Option(help="Heuristic steps per restart.")] = 200_000,
@@ -175,6 +177,15 @@ def run_cmd(
         if budget_change is not None:
             b["change"] = budget_change
         d["budget"] = b
+    if draws is not None or draw_seed is not None:
+        dd = d.get("draws")
+        dd = dict(dd) if isinstance(dd, dict) else ({} if dd is None else {"n": dd})
+        if draws is not None:
+            dd["n"] = draws
+        if draw_seed is not None:
+            dd["seed"] = draw_seed
+        d["draws"] = dd
+        d.setdefault("combine", "worst")
     t = t_full
     mask = None
     base = None

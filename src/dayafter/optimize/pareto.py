@@ -164,9 +164,10 @@ def pareto_front(problem: Problem, territory: Territory, second: Objective, *,
 def _values(problem: Problem, second: Objective, territory: Territory,
             a: NDArray[np.integer]) -> tuple[float, float]:
     census = problem.objective.census or territory.census_names[0]
-    ev = evaluate(territory, Plan(np.asarray(a), problem.regions, territory.content_hash),
-                  censuses=[census], threshold=problem.objective.threshold)
-    return problem.objective.score(ev), second.score(ev)
+    plan = Plan(np.asarray(a), problem.regions, territory.content_hash)
+    ev = evaluate(territory, plan, censuses=[census], threshold=problem.objective.threshold)
+    return (problem.objective.score(ev, problem.objective.draw_evaluation(territory, plan)),
+            second.score(ev, second.draw_evaluation(territory, plan)))
 
 
 def _mip_front(problem: Problem, territory: Territory, second: Objective, cp_union: Any,

@@ -60,9 +60,12 @@ _TERM_KEYS = {"metric", "weight", "communities", "level"}
 MAX_REGIONS = 10_000
 """Most regions an optimization spec may ask for (checked before anything is built)."""
 _SPEC_KEYS = {"census", "threshold", "regions", "maximize", "minimize", "constraints", "name",
-              "censuses", "combine", "weights", "start", "movable", "budget"}
+              "censuses", "combine", "weights", "draws", "start", "movable", "budget"}
 _CONSTRAINT_KEYS = {"tolerance", "pop_min", "pop_max", "locked", "criteria", "balance"}
 _BUDGET_KEYS = {"units", "people", "census", "change"}
+_DRAW_KEYS = {"n", "seed", "unknown_error"}
+MAX_DRAWS = 64
+"""Most census draws an objective may be robust over (each is one more census in every model)."""
 
 # criterion metrics the optimizers can enforce (community scope, region scope, plan scope)
 _CRIT_COMMUNITY = {"empowerment_plurality": "min", "empowerment_majority": "min",
@@ -156,6 +159,27 @@ def _term(d: Any, sign: float) -> Term:
 COMBINES = ("weighted", "worst")
 
 
+def _draws_spec(v: Any) -> tuple[int, int, float]:
+    """``draws:`` of a spec, a whole number or ``{n, seed, unknown_error}``, as
+    ``(n, seed, unknown_error)``."""
+    if v is None:
+        return 0, 0, 0.0
+    d = v if isinstance(v, Mapping) else {"n": v}
+    unknown = set(d) - _DRAW_KEYS
+    if unknown:
+        raise ConfigError(f"unknown draws keys {sorted(unknown)}", hint=f"use {sorted(_DRAW_KEYS)}")
+    n, seed = d.get("n", 0), d.get("seed", 0)
+    for key, x in (("n", n), ("seed", seed)):
+        if isinstance(x, bool) or not isinstance(x, int):
+            raise ConfigError(f"draws {key} must be a whole number, got {x!r}",
+                              hint="e.g. draws: {n: 16, seed: 0}")
+    err = d.get("unknown_error", 0.0)
+    if isinstance(err, bool) or not isinstance(err, int | float):
+        raise ConfigError(f"draws unknown_error must be a number, got {err!r}",
+                          hint="e.g. unknown_error: 0.2")
+    return int(n), int(seed), float(err)
+
+
 @dataclass(frozen=True)
 class Objective:
     """A weighted sum of metrics on one census, or on several combined, to be maximized.
@@ -177,6 +201,19 @@ class Objective:
         ``"weighted"``: their sum with ``weights`` (default equal weights summing to 1).
     weights
         One weight per census of ``censuses`` (``"weighted"`` only).
+    draws
+        Robust over census uncertainty: ``draws`` draws of each census from the census model
+        (:class:`dayafter.uncertainty.CensusModel`, the ranges the territory states) are
+        optimized on as well, as censuses named ``"<census>~1"``, ``"<census>~2"``...;
+        ``"worst"`` then asks for the plan whose worst value over the census and its draws is
+        best, ``"weighted"`` for the best mean (each census's weight shared equally by its point
+        values and its draws). 0 (default): the point censuses only.
+    draw_seed, draw_error
+        Seed of the draws, and the relative error (90% half-width) given to figures without a
+        stated range or status (:attr:`ErrorModel.unknown_error
+        <dayafter.uncertainty.ErrorModel>`). The draws are :func:`cached_draws
+        <dayafter.uncertainty.results.cached_draws>` of the territory: those of the workbench's
+        ranges panel with the same seed.
 
     Examples
     --------
@@ -184,6 +221,10 @@ class Objective:
     ...                          "maximize": ["homogeneity"]})
     >>> o.census_list, o.census
     (('baseline', 'current'), 'baseline')
+    >>> r = Objective.from_dict({"census": "current", "combine": "worst", "draws": {"n": 3, "seed": 7},
+    ...                          "maximize": ["homogeneity"]})
+    >>> r.draw_names("current")
+    ('current~1', 'current~2', 'current~3')
     """
 
     terms: tuple[Term, ...]
@@ -192,6 +233,9 @@ class Objective:
     censuses: tuple[str, ...] = ()
     combine: str = "weighted"
     weights: tuple[float, ...] = ()
+    draws: int = 0
+    draw_seed: int = 0
+    draw_error: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.terms:
@@ -217,6 +261,13 @@ class Objective:
             if any(not np.isfinite(w) or w < 0 for w in self.weights) or sum(self.weights) <= 0:
                 raise ConfigError(f"census weights must be non-negative, not all 0: "
                                   f"{list(self.weights)}")
+        if isinstance(self.draws, bool) or not isinstance(self.draws, int | np.integer) \
+                or not 0 <= int(self.draws) <= MAX_DRAWS:
+            raise ConfigError(f"draws must be a whole number from 0 to {MAX_DRAWS}, got {self.draws!r}",
+                              hint="e.g. draws: 16 (each draw is one more census in every model)")
+        if not (np.isfinite(self.draw_error) and 0.0 <= self.draw_error < 1.0):
+            raise ConfigError(f"the draws' unknown_error must lie in [0, 1), got {self.draw_error!r}",
+                              hint="e.g. unknown_error: 0.2 (a 20% half-width where no range is stated)")
 
     @property
     def census_list(self) -> tuple[str | None, ...]:
@@ -228,6 +279,33 @@ class Objective:
         """The weight of each census in a weighted combination (equal by default)."""
         m = len(self.census_list)
         return tuple(self.weights) if self.weights else (1.0 / m,) * m
+
+    def draw_names(self, census: str) -> tuple[str, ...]:
+        """The names the objective gives the draws of ``census`` (``"<census>~<j>"``, from 1)."""
+        return tuple(f"{census}~{j}" for j in range(1, self.draws + 1))
+
+    def census_draws(self, territory: Territory) -> Any:
+        """The census draws the objective is robust over (a
+        :class:`~dayafter.uncertainty.CensusDraws`), or ``None`` without draws."""
+        if not self.draws:
+            return None
+        from dayafter.uncertainty import ErrorModel
+        from dayafter.uncertainty.results import cached_draws
+
+        return cached_draws(territory, self.draws, seed=self.draw_seed,
+                            errors=ErrorModel(unknown_error=self.draw_error))
+
+    def draw_evaluation(self, territory: Territory, plan: Plan) -> Any:
+        """``plan`` on every draw of the objective's censuses (a
+        :class:`~dayafter.uncertainty.DrawEvaluation`), or ``None`` without draws: what
+        :meth:`score` needs for an objective with draws."""
+        if not self.draws:
+            return None
+        from dayafter.uncertainty import evaluate_draws
+
+        cens = [c if c is not None else territory.census_names[0] for c in self.census_list]
+        return evaluate_draws(territory, plan, self.census_draws(territory), censuses=cens,
+                              threshold=self.threshold)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Objective:
@@ -254,11 +332,13 @@ class Objective:
             if not weights:
                 raise ConfigError("weights must give a number for every census",
                                   hint=f"e.g. weights: {{{', '.join(f'{c}: 0.5' for c in cens)}}}")
+        n_draws, draw_seed, draw_error = _draws_spec(d.get("draws"))
         return cls(tuple(terms), census=d.get("census"),
                    threshold=threshold,
                    censuses=tuple(str(c) for c in cens),
                    combine=str(d.get("combine", "weighted")),
-                   weights=tuple(float(w) for w in weights))
+                   weights=tuple(float(w) for w in weights),
+                   draws=n_draws, draw_seed=draw_seed, draw_error=draw_error)
 
     @property
     def natural(self) -> bool:
@@ -266,7 +346,10 @@ class Objective:
         return all(t.natural for t in self.terms)
 
     def _census_values(self, evaluation: Evaluation, census: str | None) -> dict[str, float]:
-        cm = evaluation.census(census)
+        return self._metrics_values(evaluation.census(census))
+
+    def _metrics_values(self, cm: Any) -> dict[str, float]:
+        """The census terms' values on one :class:`~dayafter.metrics.CensusMetrics`."""
         out: dict[str, float] = {}
         for t in self.terms:
             if t.metric in _COMMUNITY_METRICS:
@@ -295,23 +378,44 @@ class Objective:
                 out[t.label] = float(geo.splits[t.level])
         return out
 
-    def census_scores(self, evaluation: Evaluation) -> dict[str, float]:
-        """The census part of the objective (community and homogeneity terms) on each census."""
+    def census_scores(self, evaluation: Evaluation, draws: Any = None) -> dict[str, float]:
+        """The census part of the objective (community and homogeneity terms) on each census,
+        and with ``draws`` (the plan's :meth:`draw_evaluation`) on each draw of each census
+        (keyed ``"<census>~<j>"``, after their census)."""
+        if self.draws and draws is None:
+            raise ConfigError(f"this objective is robust over {self.draws} census draws: score it "
+                              "with the plan's draws", hint="pass draws=objective.draw_evaluation(territory, plan)")
         out = {}
         for c in self.census_list:
             vals = self._census_values(evaluation, c)
-            out[str(c if c is not None else evaluation.census(None).census)] = float(
-                sum(t.weight * vals[t.label] for t in self.terms if t.label in vals))
+            name = str(c if c is not None else evaluation.census(None).census)
+            out[name] = float(sum(t.weight * vals[t.label] for t in self.terms if t.label in vals))
+            if self.draws:
+                dm = draws.census(name)
+                if dm.n_draws != self.draws:
+                    raise ConfigError(f"{dm.n_draws} draws given, the objective has {self.draws}")
+                for j, dname in enumerate(self.draw_names(name)):
+                    vals = self._metrics_values(dm.at(j))
+                    out[dname] = float(sum(t.weight * vals[t.label] for t in self.terms
+                                           if t.label in vals))
         return out
 
-    def score(self, evaluation: Evaluation) -> float:
-        """The objective value of a plan, computed from :func:`dayafter.metrics.evaluate` output:
+    @property
+    def expanded_weights(self) -> tuple[float, ...]:
+        """The weight of each census and draw in :meth:`census_scores`' order (``"weighted"``):
+        each census's weight shared equally by its point values and its draws."""
+        m = self.draws + 1
+        return tuple(w / m for w in self.census_weights for _ in range(m))
+
+    def score(self, evaluation: Evaluation, draws: Any = None) -> float:
+        """The objective value of a plan, computed from :func:`dayafter.metrics.evaluate` output
+        (and :func:`dayafter.uncertainty.evaluate_draws` output for an objective with draws):
         the censuses' values combined (worst, or weighted), plus cut edges and splits."""
-        parts = list(self.census_scores(evaluation).values())
+        parts = list(self.census_scores(evaluation, draws).values())
         if self.combine == "worst":
             val = min(parts)
         else:
-            val = sum(w * v for w, v in zip(self.census_weights, parts, strict=True))
+            val = sum(w * v for w, v in zip(self.expanded_weights, parts, strict=True))
         geo = evaluation.geometry
         for t in self.terms:
             if t.metric == "cut_edges":
@@ -327,6 +431,9 @@ class Objective:
         if self.censuses:
             d.update(censuses=list(self.censuses), combine=self.combine,
                      weights=list(self.census_weights))
+        if self.draws:
+            d.update(combine=self.combine, draws={"n": self.draws, "seed": self.draw_seed,
+                                                  "unknown_error": self.draw_error})
         return d
 
 
@@ -738,6 +845,8 @@ class CompiledProblem:
         ``float64[n]`` people of each unit on the budget's census.
     budget_units, budget_people
         The move budget (-1: none).
+    draws
+        Census draws per census in ``censuses`` (each census is followed by its draws), 0 for none.
     """
 
     problem: Problem
@@ -780,6 +889,7 @@ class CompiledProblem:
     budget_pop: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     budget_units: int = -1
     budget_people: float = -1.0
+    draws: int = 0
 
     @property
     def k(self) -> int:
@@ -789,6 +899,15 @@ class CompiledProblem:
     @property
     def census_label(self) -> str:
         """The census (or censuses, and how they combine) the objective is optimized on."""
+        if self.draws:
+            m = self.draws + 1
+            point = self.censuses[::m]
+            what = ", ".join(repr(c) for c in point)
+            how = "the worst" if self.combine == "worst" else \
+                ("the weighted mean" if self.problem.objective.weights else "the mean")
+            seed = self.problem.objective.draw_seed
+            whose = "its" if len(point) == 1 else "each census's"
+            return f"{how} of {what} and {self.draws} draws of {whose} ranges (seed {seed})"
         if len(self.censuses) <= 1:
             return repr(self.census)
         if self.combine == "worst":
@@ -846,6 +965,17 @@ def _compile(p: Problem, t: Territory) -> CompiledProblem:
     census = p.census if p.census is not None else t.census_names[0]
     censuses = tuple(c if c is not None else census for c in p.objective.census_list)
     tables = np.ascontiguousarray(np.stack([t.census(c) for c in censuses]), dtype=np.float64)
+    n_draws = int(p.objective.draws)
+    if n_draws:
+        # robust over census uncertainty: each census followed by its draws, as more censuses
+        drawn = p.objective.census_draws(t)
+        with_draws: list[str] = []
+        tabs: list[NDArray[np.float64]] = []
+        for cname, tab in zip(censuses, tables, strict=True):
+            with_draws += [cname, *p.objective.draw_names(cname)]
+            tabs += [tab, *drawn.census(cname)]
+        censuses = tuple(with_draws)
+        tables = np.ascontiguousarray(np.stack(tabs), dtype=np.float64)
     table = tables[0]
     n, g = table.shape
     k = p.k
@@ -1031,7 +1161,7 @@ def _compile(p: Problem, t: Territory) -> CompiledProblem:
         cut_cap=int(cut_cap), area_km2=np.asarray(t.area, np.float64) / 1e6,
         threshold=float(p.objective.threshold),
         censuses=censuses, tables=tables,
-        census_weights=np.asarray(p.objective.census_weights, dtype=np.float64),
+        census_weights=np.asarray(p.objective.expanded_weights, dtype=np.float64), draws=n_draws,
         combine=p.objective.combine, start=start, movable=movable, home=home,
         region_class=region_class, budget_pop=budget_pop,
         budget_units=-1 if p.budget_units is None else int(p.budget_units),

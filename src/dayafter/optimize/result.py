@@ -175,10 +175,14 @@ def make_plan(cp: CompiledProblem, assignment: NDArray[np.integer], *, method: s
     t = cp.territory
     a = np.asarray(assignment, dtype=np.int32)
     draft = Plan(a, p.regions, t.content_hash, name=p.name)
-    ev = evaluate(t, draft, censuses=list(cp.censuses), threshold=cp.threshold)
-    obj = p.objective.score(ev)
+    point = [c for c in p.objective.census_list if c is not None] or [cp.census]
+    ev = evaluate(t, draft, censuses=point, threshold=cp.threshold)
+    # an objective robust over census draws is scored on them through the uncertainty module
+    # (evaluate_draws), independently of the optimizer's kernels and models
+    dev = p.objective.draw_evaluation(t, draft)
+    obj = p.objective.score(ev, dev)
     values = p.objective.values(ev)
-    per_census = p.objective.census_scores(ev)
+    per_census = p.objective.census_scores(ev, dev)
     # criteria hold on every census of the objective (a criterion naming one, on that one)
     failing = [r.message() for r in check_criteria(ev, list(p.criteria)) if not r.passed]
     geo = ev.geometry
@@ -210,8 +214,16 @@ def make_plan(cp: CompiledProblem, assignment: NDArray[np.integer], *, method: s
     terms = "; ".join(f"{lbl} = {v:.6g}" for lbl, v in values.items())
     cert = (f"MIP status {status}, objective {obj:.6g}, bound {bound:.6g}, gap {gap:.3%}"
             if bound is not None and gap is not None else f"{method} search, no bound")
-    by_census = "" if len(per_census) < 2 else " Census parts: " + ", ".join(
-        f"{c} {v:.6g}" for c, v in per_census.items()) + "."
+    if cp.draws:
+        parts = []
+        for c in cp.censuses[::cp.draws + 1]:
+            on_draws = [per_census[d] for d in p.objective.draw_names(c)]
+            parts.append(f"{c} {per_census[c]:.6g} (its {cp.draws} draws {min(on_draws):.6g} "
+                         f"to {max(on_draws):.6g})")
+        by_census = " Census parts: " + ", ".join(parts) + "."
+    else:
+        by_census = "" if len(per_census) < 2 else " Census parts: " + ", ".join(
+            f"{c} {v:.6g}" for c, v in per_census.items()) + "."
     moved = "" if not change else (
         f" Changed from start plan {p.start.name!r} (by {change['by']}): "  # type: ignore[union-attr]
         f"{change['units']} units, {change['people']:,.0f} people.")

@@ -101,6 +101,8 @@ def subset_territory(territory: Territory, units: NDArray[np.bool_] | Sequence[s
         unit_ids=territory.unit_ids[keep],
         communities=territory.communities,
         censuses={c: tab[keep] for c, tab in territory.censuses.items()},
+        # the censuses' stated ranges go with their units (the census draws of a subset)
+        ranges={c: r.take(keep) for c, r in territory.ranges.items()},
         graph=graph,
         area=territory.area[keep],
         outer_border=outer,
