@@ -292,13 +292,17 @@ class JobRunner:
         with self._lock:
             if self._closed:
                 raise JobsClosed("the server is stopping and takes no new jobs",
-                                 hint="start the server again, then resubmit the job")
+                                 hint="start the server again, then resubmit the job",
+                                 key="web.server_stopping", hint_key="web.server_stopping_hint")
             # the jobs beyond the running ones wait; a worker may be about to take one, so count
             # every active job against workers + max_queued
             if self._active() >= self.workers + self.max_queued:
-                raise JobQueueFull(f"{self._waiting()} jobs already wait for a worker (the queue holds "
+                waiting = self._waiting()
+                raise JobQueueFull(f"{waiting} jobs already wait for a worker (the queue holds "
                                    f"{self.max_queued})",
-                                   hint="wait for a job to finish or cancel one, then try again")
+                                   hint="wait for a job to finish or cancel one, then try again",
+                                   key="web.queue_full", args={"n": waiting, "max": self.max_queued},
+                                   hint_key="web.queue_full_hint")
             self._prune()
             self._jobs[job.id] = job
             try:
@@ -306,7 +310,8 @@ class JobRunner:
             except RuntimeError:  # the pool was shut down under us
                 del self._jobs[job.id]
                 raise JobsClosed("the server is stopping and takes no new jobs",
-                                 hint="start the server again, then resubmit the job") from None
+                                 hint="start the server again, then resubmit the job",
+                                 key="web.server_stopping", hint_key="web.server_stopping_hint") from None
         return job.to_dict()
 
     def get(self, job_id: str) -> Job:
@@ -314,7 +319,8 @@ class JobRunner:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None:
-            raise InputDataError(f"no job {job_id!r}", hint="list the jobs with GET /api/jobs")
+            raise InputDataError(f"no job {job_id!r}", hint="list the jobs with GET /api/jobs",
+                                 key="web.no_job", args={"job": job_id})
         return job
 
     def cancel(self, job_id: str) -> dict[str, Any]:
@@ -629,7 +635,9 @@ def job_file(job: Job, name: str) -> Path:
     files = (job.results or {}).get("files") if job.state == "done" else None
     if not files or name not in [f["name"] for f in files]:
         raise InputDataError(f"job {job.id} has no file {name!r}",
-                             hint="wait until the job is done; use a name from its results' files")
+                             hint="wait until the job is done; use a name from its results' files",
+                             key="web.job_no_file", args={"job": job.id, "name": name},
+                             hint_key="web.job_files")
     return Path(job.results["run_dir"]) / name  # type: ignore[index]
 
 
@@ -777,7 +785,8 @@ def _ensemble_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
         raise ConfigError(f"steps must lie in 1..10,000,000, got {steps}")
     if not plan.is_complete:
         raise InputDataError("the plan leaves units unassigned; an ensemble needs a complete plan",
-                             hint="paint every unit into a region first")
+                             hint="paint every unit into a region first", key="web.plan_incomplete",
+                             hint_key="web.paint_every_unit")
     census = params.get("census") or territory.census_names[0]
     cspec = {"census": census, **_balance(territory, plan, params, census)}
     subset = params.get("subset") or None

@@ -30,7 +30,9 @@ def draft_councils(request: Request, census: Annotated[str | None, Query(max_len
     t = ws.territory
     census = census or t.census_names[0]
     if census not in t.censuses:
-        raise InputDataError(f"unknown census {census!r}", hint=f"use one of {list(t.census_names)}")
+        raise InputDataError(f"unknown census {census!r}", hint=f"use one of {list(t.census_names)}",
+                             key="web.unknown_census", args={"census": census},
+                             hint_key="web.use_one_of", hint_args={"options": list(t.census_names)})
     rules = ws.council_rules
     note = ""
     i18n: dict[str, Any] = {}
