@@ -1,8 +1,9 @@
 """Every error key the server can send has a message in every catalogue.
 
 The keys are found in the source: the ``key=``/``hint_key=`` arguments of every ``raise`` (and of
-the web app's own :func:`~dayafter.web.security.error_body` refusals), plus the keys the request
-validation and the parameter constraints compose, which are enumerated by running them. A key
+the web app's own :func:`~dayafter.web.security.error_body` refusals) and the ``key`` of every
+``message_i18n``/``hint_i18n`` dict written out, plus the keys the request validation and the
+parameter constraints compose, which are enumerated by running them. A key
 the catalogues lack, or a catalogue whose placeholders differ from the English, fails here.
 """
 
@@ -24,8 +25,9 @@ NAMES = re.compile(r"\{(\w+)\}")
 KEY_ARGS = {"key": "args", "hint_key": "hint_args"}
 # the calls whose key= and hint_key= name catalogue messages, besides the raises
 ERROR_CALLS = {"error_body", "Refusal"}
-# arguments that pass a key made elsewhere on (scanned there): "file:source"
-PASS_THROUGH = {"web/security.py:found.key", "web/security.py:found.hint_key"}
+# keys passed on from elsewhere, "file:source": the same-origin refusals' (scanned at Refusal(...)),
+# and the request validation's (enumerated by running it, in composed_keys)
+PASS_THROUGH = {"web/security.py:found.key", "web/security.py:found.hint_key", "web/app.py:key"}
 
 
 @pytest.fixture(scope="module")
@@ -51,18 +53,36 @@ def _literal_keys(node: ast.AST) -> set[str] | None:
     return None
 
 
+def _i18n_dicts(tree: ast.AST) -> list[dict[str, ast.expr]]:
+    """The ``{"key": ..., "args": ...}`` dicts written as the value of ``message_i18n``/``hint_i18n``."""
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Dict):
+            continue
+        for k, v in zip(node.keys, node.values, strict=True):
+            if isinstance(k, ast.Constant) and k.value in ("message_i18n", "hint_i18n") and isinstance(v, ast.Dict):
+                entries = {str(kk.value): vv for kk, vv in zip(v.keys, v.values, strict=True)
+                           if isinstance(kk, ast.Constant)}
+                out.append({"key": entries["key"], "args": entries.get("args", ast.Dict([], []))})
+    return out
+
+
 def source_keys(root: Path = SRC) -> dict[str, set[str] | None]:
-    """Every key given at a raise (or an error_body/Refusal call) in ``src/dayafter``, with the
-    argument names given with it where they are a literal dict (else ``None``)."""
+    """Every key given at a raise (or an error_body/Refusal call, or written as a message_i18n or
+    hint_i18n dict) in ``src/dayafter``, with the argument names given with it where they are a
+    literal dict (else ``None``)."""
     found: dict[str, set[str] | None] = {}
     dynamic: list[str] = []
     for path in sorted(root.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        if "key=" not in text:
+        if "key=" not in text and "_i18n\"" not in text:
             continue
         rel = path.relative_to(root).as_posix()
-        for call in _error_calls(ast.parse(text)):
-            kw = {k.arg: k.value for k in call.keywords if k.arg}
+        tree = ast.parse(text)
+        sites: list[dict[str, ast.expr]] = [{k.arg: k.value for k in call.keywords if k.arg}
+                                            for call in _error_calls(tree)]
+        sites += _i18n_dicts(tree)
+        for kw in sites:
             for karg, aarg in KEY_ARGS.items():
                 if karg not in kw:
                     continue
@@ -162,3 +182,47 @@ def test_the_scan_finds_keys_and_refuses_made_ones(tmp_path):
                                    encoding="utf-8")
     with pytest.raises(AssertionError, match="made at run time"):
         source_keys(tmp_path)
+
+
+def _ar(catalogues, body: dict[str, Any]) -> str:
+    """The Arabic of a body's message, its placeholders filled as plain text (as the front end
+    does, numbers aside)."""
+    i18n = body["message_i18n"]
+    return NAMES.sub(lambda m: str(i18n["args"][m.group(1)]), catalogues["ar"][f"error.{i18n['key']}"])
+
+
+def test_the_server_sends_the_keys_with_its_english(client, catalogues):
+    """Refusals of the app (unknown plan, painting into a missing region, a bad field, an unknown
+    address) carry keys the catalogues have, next to the unchanged English."""
+    r = client.get("/api/plans/Nowhere")
+    body = r.json()
+    assert r.status_code == 422 and body["message"] == "no plan called 'Nowhere'"
+    assert body["message_i18n"] == {"key": "web.no_plan", "args": {"name": "Nowhere"}}
+    assert body["hint_i18n"]["key"] == "web.use_one_of" and "halves" in body["hint_i18n"]["args"]["options"]
+    assert _ar(catalogues, body) == "لا توجد خطة باسم 'Nowhere'."
+
+    body = client.post("/api/draft/paint", json={"region": 40, "units": [0]}).json()
+    assert body["message_i18n"]["key"] == "web.no_region" and body["message_i18n"]["args"]["region"] == 40
+
+    r = client.post("/api/draft/paint", json={"region": "north", "units": [0]})
+    body = r.json()
+    assert r.status_code == 422 and body["error"] == "RequestValidationError"
+    assert body["message_i18n"] == {"key": "request.invalid_field", "args": {"place": "body", "field": "region"}}
+    assert body["hint_i18n"]["key"] == "request.hint.fix"
+
+    body = client.post("/api/draft/paint", json={"region": "north", "units": [0], "bogus": 1}).json()
+    assert body["message_i18n"]["key"] == "request.invalid_field_more" and body["message_i18n"]["args"]["more"] == 1
+
+    r = client.get("/api/no/such/thing")
+    assert r.status_code == 404 and r.json()["message_i18n"]["key"] == "request.not_found"
+    r = client.post("/api/draft/paint", content=b"{", headers={"Content-Type": "application/json"})
+    assert r.json()["message_i18n"]["key"] == "request.json_invalid"
+
+
+def test_the_refusals_before_the_app_carry_keys(client):
+    """Refusals of the middleware (cross-site, body size) carry their keys too."""
+    r = client.post("/api/draft/undo", headers={"X-Dayafter-CSRF": "", "Origin": "http://evil.example"})
+    body = r.json()
+    assert r.status_code == 403 and body["message_i18n"]["key"] == "web.cross_origin"
+    assert body["message_i18n"]["args"]["origin"] == "http://evil.example"
+    assert body["hint_i18n"]["key"] == "web.use_the_page"

@@ -203,6 +203,7 @@ def validation_error_body(errors: Any) -> dict[str, Any]:
         msg = msg[0].lower() + msg[1:]
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
     hint, hint_key = _KIND_HINTS.get(kind, _DEFAULT_HINT)
+    names_field = "{f}" in hint  # such a hint without a field becomes the general one
     # the localised form names the field and where it is; pydantic's own words stay English
     place = loc[0] if loc and loc[0] in _PLACES else "field"
     n_more = len(errors) - 1
@@ -217,7 +218,7 @@ def validation_error_body(errors: Any) -> dict[str, Any]:
     return {"error": "RequestValidationError", "message": f"{where}: {msg}{more}",
             "hint": hint.format(f=repr(field) if field else "the request"), "unit_ids": [],
             "source": "request", "message_i18n": {"key": key, "args": args},
-            "hint_i18n": {"key": hint_key if field or "{f}" not in hint else "request.hint.check",
+            "hint_i18n": {"key": "request.hint.check" if names_field and not field else hint_key,
                           "args": {"field": field}}}
 
 
@@ -286,12 +287,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         detail = exc.detail if isinstance(exc.detail, str) else phrase
         hints = {404: "check the address: the API lives under /api (see /api/openapi.json)",
                  405: "check the HTTP method in /api/openapi.json"}
+        body: dict[str, Any] = {}
         if exc.status_code == 400 and "parsing the body" in detail:
             detail = "the request body could not be read (not UTF-8 JSON, or a broken form)"
             hints[400] = "send a valid UTF-8 JSON body, or a complete multipart form"
+            body = {"message_i18n": {"key": "request.unreadable_body", "args": {}},
+                    "hint_i18n": {"key": "request.hint.readable_body", "args": {}}}
+        elif exc.status_code in (404, 405) and detail == phrase:
+            # the router's own answer (an endpoint's 404 says what it did not find, in English)
+            body = {"message_i18n": {"key": "request.not_found" if exc.status_code == 404
+                                     else "request.method_not_allowed", "args": {}},
+                    "hint_i18n": {"key": "request.hint.address" if exc.status_code == 404
+                                  else "request.hint.method", "args": {}}}
         return FastJSON({"error": phrase.replace(" ", ""), "message": detail,
                          "hint": hints.get(exc.status_code, "check the request"), "unit_ids": [],
-                         "source": "request"}, status_code=exc.status_code, headers=exc.headers)
+                         "source": "request", **body}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected_error(request: Request, exc: Exception) -> Response:

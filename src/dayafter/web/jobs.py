@@ -320,7 +320,7 @@ class JobRunner:
             job = self._jobs.get(job_id)
         if job is None:
             raise InputDataError(f"no job {job_id!r}", hint="list the jobs with GET /api/jobs",
-                                 key="web.no_job", args={"job": job_id})
+                                 key="web.no_job", args={"job": job_id}, hint_key="web.list_jobs")
         return job
 
     def cancel(self, job_id: str) -> dict[str, Any]:
