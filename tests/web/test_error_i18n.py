@@ -226,3 +226,15 @@ def test_the_refusals_before_the_app_carry_keys(client):
     assert r.status_code == 403 and body["message_i18n"]["key"] == "web.cross_origin"
     assert body["message_i18n"]["args"]["origin"] == "http://evil.example"
     assert body["hint_i18n"]["key"] == "web.use_the_page"
+
+
+def test_a_refused_plan_import_names_the_units_in_any_language(client, catalogues):
+    """The import errors readers meet most (unknown unit ids, a file that is no plan) carry keys;
+    the source is still the file's name, never the temporary copy."""
+    body = client.post("/api/import/plan", params={"filename": "x.csv"},
+                       content=b"unit_id,region\nNOPE,1\nNADA,1\n").json()
+    assert body["source"] == "x.csv"
+    assert body["message_i18n"] == {"key": "plan.unknown_ids", "args": {"n": 2, "ids": ["NOPE", "NADA"]}}
+    assert body["hint_i18n"] == {"key": "plan.check_ids", "args": {}}
+    body = client.post("/api/import/plan", params={"filename": "y.json"}, content=b'{"format": "other"}').json()
+    assert body["message_i18n"]["key"] == "plan.not_a_plan" and body["source"] == "y.json"
