@@ -550,7 +550,9 @@ def make_job(kind: str, workspace: Any, plan: Plan, params: Mapping[str, Any]) -
     names = [k["kind"] for k in available_kinds()]
     if kind not in names:
         raise ConfigError(f"job kind {kind!r} is not available here",
-                          hint=f"available: {names or 'none (no engine installed)'}")
+                          hint=f"available: {names or 'none (no engine installed)'}",
+                          key="web.job_kind_unavailable", args={"kind": kind},
+                          hint_key="web.use_one_of" if names else "web.no_engines", hint_args={"options": names})
     if kind == "optimize":
         return _optimize_job(workspace, plan, params)
     if kind == "report":
@@ -575,7 +577,8 @@ def _report_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     names = [str(n) for n in params.get("plans") or []]
     if len(names) > REPORT_MAX_PLANS:
         raise ConfigError(f"a report takes at most {REPORT_MAX_PLANS} plans besides the draft, got {len(names)}",
-                          hint="pick fewer plans")
+                          hint="pick fewer plans", key="web.report_too_many_plans",
+                          args={"max": REPORT_MAX_PLANS, "n": len(names)}, hint_key="web.pick_fewer_plans")
     formats = [str(f) for f in params.get("formats") or ["html"]]
     bad = [f for f in formats if f not in REPORT_FORMATS]
     if bad or not formats:
@@ -583,7 +586,9 @@ def _report_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     if "pdf" in formats:
         ok, why = rep.pdf_available()
         if not ok:
-            raise ConfigError(f"cannot write PDF here: {why}", hint="ask for formats ['html']")
+            # the reason names packages to install (English); the reader's message says what to do
+            raise ConfigError(f"cannot write PDF here: {why}", hint="ask for formats ['html']",
+                              key="web.pdf_unavailable", hint_key="web.ask_for_html")
     draft = plan.renamed(plan.name or "draft") if not plan.name else plan
     plans = [draft]
     for n in names:
@@ -659,7 +664,8 @@ def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     maximize = list(params.get("maximize") or [])
     minimize = list(params.get("minimize") or [])
     if not maximize and not minimize:
-        raise ConfigError("an optimization needs an objective", hint="give maximize or minimize terms")
+        raise ConfigError("an optimization needs an objective", hint="give maximize or minimize terms",
+                          key="web.needs_objective", hint_key="web.give_objective")
     census = str(params.get("census") or workspace.territory.census_names[0])
     spec: dict[str, Any] = {"regions": [r.to_dict() for r in plan.regions], "maximize": maximize,
                             "minimize": minimize, "census": census,
