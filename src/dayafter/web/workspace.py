@@ -467,8 +467,8 @@ class Workspace:
                 f"this tab shows version {expect} of the draft {d.plan.name or '(unnamed)'!r}, which is "
                 f"now at version {d.version}: it was changed in another tab or window",
                 hint="the tab now shows the current draft; make the edit again",
-                key="web.stale_draft", args={"expect": expect, "plan": d.plan.name or "",
-                                             "version": d.version},
+                key="web.stale_draft" if d.plan.name else "web.stale_draft_unnamed",
+                args={"expect": expect, "plan": d.plan.name, "version": d.version},
                 hint_key="web.stale_draft_hint")
         return d
 
