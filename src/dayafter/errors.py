@@ -6,7 +6,7 @@ The CLI maps them to exit codes (3 for bad input, 4 for infeasible problems) and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = [
     "ConfigError",
@@ -33,6 +33,28 @@ class DayafterError(Exception):
         The unit ids concerned, if any (the first ones are quoted in the message).
     source
         The file or object the problem was found in.
+    key, args
+        The message's key in the web app's catalogues (``error.<key>`` in
+        ``web/src/locales/*.json``) and the values of its ``{placeholders}``, so that the front end
+        can show the message in the reader's language; the English ``message`` stays what the CLI,
+        the report and API clients read. ``args`` are JSON values (numbers are formatted by the
+        reader's locale, lists joined).
+    hint_key, hint_args
+        The same for the hint; ``hint_args`` default to ``args``.
+
+    Notes
+    -----
+    ``to_dict()`` adds ``message_i18n = {"key": key, "args": args}`` (and ``hint_i18n``) only
+    when a key is given; an error without a key is shown in English. Keys are string literals at
+    the ``raise`` (``key="web.no_plan"``), so a test can find every one of them in the source and
+    check that each catalogue has it with the same placeholders.
+
+    Examples
+    --------
+    >>> e = InputDataError("no plan called 'X'", hint="use one of ['A']", key="web.no_plan",
+    ...                    args={"name": "X"}, hint_key="web.use_one_of", hint_args={"options": ["A"]})
+    >>> e.to_dict()["message_i18n"]
+    {'key': 'web.no_plan', 'args': {'name': 'X'}}
     """
 
     exit_code: int = 1
@@ -44,6 +66,10 @@ class DayafterError(Exception):
         hint: str = "",
         unit_ids: Sequence[str] = (),
         source: str = "",
+        key: str | None = None,
+        args: Mapping[str, object] | None = None,
+        hint_key: str | None = None,
+        hint_args: Mapping[str, object] | None = None,
     ) -> None:
         if not message:
             raise ValueError("a DayafterError needs a message")
@@ -51,6 +77,10 @@ class DayafterError(Exception):
         self.hint = hint
         self.unit_ids = [str(u) for u in unit_ids]
         self.source = str(source)
+        self.key = key
+        self.args_i18n: dict[str, object] = dict(args or {})
+        self.hint_key = hint_key if hint else None
+        self.hint_args: dict[str, object] = dict(self.args_i18n if hint_args is None else hint_args)
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
@@ -65,14 +95,23 @@ class DayafterError(Exception):
         return "".join(parts).replace("\n", " ")
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form for the web API."""
-        return {
+        """JSON-ready form for the web API.
+
+        ``{error, message, hint, unit_ids, source}``, plus ``message_i18n`` and ``hint_i18n``
+        (``{key, args}``) when the error has keys (see the class's Notes).
+        """
+        out: dict[str, object] = {
             "error": type(self).__name__,
             "message": self.message,
             "hint": self.hint,
             "unit_ids": self.unit_ids,
             "source": self.source,
         }
+        if self.key:
+            out["message_i18n"] = {"key": self.key, "args": self.args_i18n}
+        if self.hint_key:
+            out["hint_i18n"] = {"key": self.hint_key, "args": self.hint_args}
+        return out
 
 
 class InputDataError(DayafterError, ValueError):

@@ -377,6 +377,8 @@ class Territory:
                 hint="check the id column and leading zeros (ids are compared as text)",
                 unit_ids=missing,
                 source=source,
+                key="plan.unknown_ids", args={"n": len(missing), "ids": missing[:5]},
+                hint_key="plan.check_ids", hint_args={},
             )
         return out
 

@@ -58,6 +58,7 @@ from dayafter.errors import ConfigError
 
 __all__ = [
     "APPORTION_METHODS",
+    "CONSTRAINT_KINDS",
     "DEFAULT_TOLERANCE",
     "MAX_SEATS",
     "PARAMETERS",
@@ -91,6 +92,11 @@ class _Constraint:
     def example(self) -> Any:
         """A value that satisfies the constraint (for the hint of an error)."""
         return None
+
+    def i18n(self) -> dict[str, Any]:
+        """The constraint as data for the web app's catalogues: ``{"kind": k, ...}``, shown as
+        the message ``error.constraint.<k>`` (``k`` is one of :data:`CONSTRAINT_KINDS`)."""
+        return {"kind": "other", "text": str(self)}
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,12 @@ class Interval(_Constraint):
         rb = "]" if self.closed in ("both", "right") and self.right is not None else ")"
         return f"{kind} in the range {lb}{lo}, {hi}{rb}"
 
+    def i18n(self) -> dict[str, Any]:
+        return {"kind": "int_range" if self.type is Integral else "float_range",
+                "left": self.left, "right": self.right,
+                "left_closed": self.closed in ("both", "left") and self.left is not None,
+                "right_closed": self.closed in ("both", "right") and self.right is not None}
+
     def example(self) -> Any:
         lo, hi = self.left, self.right
         if lo is not None and hi is not None:
@@ -199,6 +211,9 @@ class StrOptions(_Constraint):
     def example(self) -> Any:
         return sorted(self.options)[0]
 
+    def i18n(self) -> dict[str, Any]:
+        return {"kind": "options", "options": sorted(self.options)}
+
 
 class _NoneConstraint(_Constraint):
     def is_satisfied_by(self, value: Any) -> bool:
@@ -206,6 +221,9 @@ class _NoneConstraint(_Constraint):
 
     def __str__(self) -> str:
         return "None"
+
+    def i18n(self) -> dict[str, Any]:
+        return {"kind": "none"}
 
 
 @dataclass(frozen=True)
@@ -219,6 +237,9 @@ class _InstanceOf(_Constraint):
         name = self.type.__qualname__
         return f"an instance of {'str' if self.type is str else name!s}"
 
+    def i18n(self) -> dict[str, Any]:
+        return {"kind": "instance", "type": "str" if self.type is str else self.type.__qualname__}
+
 
 class _Boolean(_Constraint):
     def is_satisfied_by(self, value: Any) -> bool:
@@ -226,6 +247,9 @@ class _Boolean(_Constraint):
 
     def __str__(self) -> str:
         return "a bool"
+
+    def i18n(self) -> dict[str, Any]:
+        return {"kind": "bool"}
 
 
 class _Callable(_Constraint):
@@ -235,6 +259,9 @@ class _Callable(_Constraint):
     def __str__(self) -> str:
         return "a callable"
 
+    def i18n(self) -> dict[str, Any]:
+        return {"kind": "callable"}
+
 
 class _ArrayLike(_Constraint):
     def is_satisfied_by(self, value: Any) -> bool:
@@ -242,6 +269,9 @@ class _ArrayLike(_Constraint):
 
     def __str__(self) -> str:
         return "an array-like"
+
+    def i18n(self) -> dict[str, Any]:
+        return {"kind": "array"}
 
 
 class _Seed(_Constraint):
@@ -253,6 +283,13 @@ class _Seed(_Constraint):
     def __str__(self) -> str:
         return "a non-negative int, a numpy.random.Generator or None"
 
+    def i18n(self) -> dict[str, Any]:
+        return {"kind": "seed"}
+
+
+CONSTRAINT_KINDS: tuple[str, ...] = ("int_range", "float_range", "options", "none", "instance", "bool",
+                                     "callable", "array", "seed", "other")
+"""The kinds of :meth:`_Constraint.i18n`: the web app words each as ``error.constraint.<kind>``."""
 
 _NAMED: dict[str, _Constraint] = {"boolean": _Boolean(), "callable": _Callable(),
                                   "array-like": _ArrayLike(), "seed": _Seed()}
@@ -283,8 +320,17 @@ def describe(constraints: Iterable[Any]) -> str:
     return ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
+def _json_value(value: Any) -> Any:
+    """``value`` for an error's ``args``: a finite number as a number (the reader's locale formats
+    it), anything else as its ``repr``."""
+    if isinstance(value, Real) and not isinstance(value, bool | np.bool_) and math.isfinite(float(value)):
+        return int(value) if isinstance(value, Integral) else float(value)
+    return repr(value)
+
+
 def validate_parameter_constraints(parameter_constraints: Mapping[str, Any], params: Mapping[str, Any],
-                                   caller_name: str, *, hints: Mapping[str, str] | None = None) -> None:
+                                   caller_name: str, *, hints: Mapping[str, str] | None = None,
+                                   examples: Mapping[str, Iterable[Any]] | None = None) -> None:
     """Check ``params`` against ``parameter_constraints``; raise one :class:`ConfigError` otherwise.
 
     Parameters
@@ -297,13 +343,20 @@ def validate_parameter_constraints(parameter_constraints: Mapping[str, Any], par
     caller_name
         The function or class named in the message.
     hints
-        What to try, by parameter name (the error's hint); by default an allowed value, e.g.
-        ``use e.g. threshold=0.5``.
+        What to try, by parameter name (the error's hint, in English only); by default an
+        allowed value, e.g. ``use e.g. threshold=0.5``.
+    examples
+        Allowed values to suggest, by parameter name (``use e.g. tolerance=0.05 or 0.25``); the
+        hint then has a key like the default one. ``hints`` win over ``examples``.
 
     Raises
     ------
     ConfigError
         ``The '<name>' parameter of <caller> must be <constraints>. Got <value> instead.``
+        Its key is ``validation.parameter`` with the arguments ``name``, ``caller``, ``value``
+        (a number, or the value's ``repr``) and ``constraints`` (each one's
+        :meth:`~_Constraint.i18n`), which the web app words in the reader's language; the hint's
+        key is ``validation.example`` (``name``, ``examples``) unless ``hints`` gives the hint.
     """
     for name, value in params.items():
         constraints = parameter_constraints.get(name)
@@ -312,12 +365,19 @@ def validate_parameter_constraints(parameter_constraints: Mapping[str, Any], par
         objs = [make_constraint(c) for c in constraints]
         if any(c.is_satisfied_by(value) for c in objs):
             continue
-        examples = [e for e in (c.example() for c in objs) if e is not None]
-        hint = (hints or {}).get(name) or (f"use e.g. {name}={examples[0]!r}" if examples else
-                                           f"give {name} as {describe(objs)}")
+        given = list((examples or {}).get(name) or ())
+        shown = given or [e for e in (c.example() for c in objs) if e is not None][:1]
+        args = {"name": name, "caller": caller_name, "value": _json_value(value),
+                "constraints": [c.i18n() for c in objs]}
+        given_hint = (hints or {}).get(name)
+        hint = given_hint or (f"use e.g. {name}={' or '.join(map(repr, shown))}" if shown else
+                              f"give {name} as {describe(objs)}")
         raise ConfigError(
             f"The {name!r} parameter of {caller_name} must be {describe(objs)}. Got {value!r} instead.",
-            hint=hint)
+            hint=hint, key="validation.parameter", args=args,
+            # a hint the caller wrote has no key (it stays English)
+            hint_key=None if given_hint else "validation.example" if shown else "validation.give_as",
+            hint_args={"name": name, "examples": [_json_value(e) for e in shown]} if shown else args)
 
 
 def validate_params(parameter_constraints: Mapping[str, Any]) -> Callable[[F], F]:
@@ -377,10 +437,8 @@ class Parameter:
         >>> PARAMETERS["tolerance"].check(0.1, "f")
         0.1
         """
-        hint = (f"use e.g. {self.name}={' or '.join(map(repr, self.examples))}" if self.examples
-                else "")
         validate_parameter_constraints({self.name: list(self.constraints)}, {self.name: value},
-                                       caller_name, hints={self.name: hint})
+                                       caller_name, examples={self.name: self.examples})
         return value
 
     def help(self) -> str:

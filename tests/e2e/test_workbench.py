@@ -394,3 +394,26 @@ def test_open_a_units_layer_with_a_census_table_from_the_form(page, grid_server,
     assert [c["key"] for c in meta["communities"]] == ["kurd", "arab"]
     t = grid_server.app.state.workspace.territory
     assert t.population("baseline").sum() == table[["kurd", "arab"]].to_numpy().sum()
+
+
+def test_a_refused_import_is_explained_in_the_readers_language(page, grid_server, tmp_path):
+    """The server's refusal comes with a key: the status line shows the catalogue's Arabic message
+    and hint (the file's name first), not the server's English."""
+    page.locator("#language").select_option("ar")
+    page.wait_for_function("document.documentElement.lang === 'ar'")
+    empty = tmp_path / "plan.json"
+    empty.write_bytes(b"")
+    page.locator("#import-file").set_input_files(str(empty))
+    page.wait_for_function("document.getElementById('status').dataset.kind === 'error'")
+    text = page.locator("#status").inner_text()
+    assert text.startswith("plan.json: ") and "الملف فارغ." in text and "الحل: صدّره مجدداً" in text, text
+    assert "empty" not in text and "export" not in text, text
+    page.locator("#import-file").set_input_files([])
+    odd = tmp_path / "plan.xyz"
+    odd.write_text("1", encoding="utf-8")
+    page.evaluate("document.getElementById('status').dataset.kind = ''")
+    page.locator("#import-file").set_input_files(str(odd))
+    page.wait_for_function("document.getElementById('status').dataset.kind === 'error'")
+    text = page.locator("#status").inner_text()
+    assert "نوع ملف خطة غير مدعوم: '.xyz'." in text and "unsupported" not in text, text
+    page.locator("#language").select_option("en")

@@ -77,6 +77,11 @@ def test_a_stale_edit_is_refused_and_names_the_versions(tmp_path):
         assert err["error"] == "StaleDraft"
         assert f"version {v} " in err["message"] and f"version {v + 1}" in err["message"]
         assert err["hint"]
+        # the same in the reader's language: the catalogue's key and the versions as numbers
+        name = tab1.get("/api/draft").json()["draft"]["name"]
+        assert err["message_i18n"]["key"] == ("web.stale_draft" if name else "web.stale_draft_unnamed")
+        assert {k: err["message_i18n"]["args"][k] for k in ("expect", "version")} == {"expect": v, "version": v + 1}
+        assert err["hint_i18n"]["key"] == "web.stale_draft_hint"
     d = tab1.get("/api/draft").json()["draft"]
     assert d["version"] == v + 1 and d["undo"] == 1 and d["assignment"][u] != 1
     ok = tab2.post("/api/draft/paint", json={"region": 1, "units": [u]},
@@ -84,6 +89,7 @@ def test_a_stale_edit_is_refused_and_names_the_versions(tmp_path):
     assert ok.status_code == 200
     bad = tab2.post("/api/draft/undo", headers={"X-Dayafter-Draft-Version": "seven"})
     assert bad.status_code == 422 and "X-Dayafter-Draft-Version" in bad.json()["message"]
+    assert bad.json()["message_i18n"] == {"key": "web.bad_version_header", "args": {"value": "seven"}}
 
 
 def test_versions_grow_with_every_change_and_never_repeat(tmp_path):

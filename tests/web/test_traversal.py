@@ -21,6 +21,7 @@ from dayafter.web.demo import grid_workspace
 from dayafter.web.security import CSRF_HEADER
 
 SHAPE = {"error", "message", "hint", "unit_ids", "source"}
+I18N = {"message_i18n", "hint_i18n"}  # the keys of the message and hint, when they have one
 
 NASTY = [
     "../escape", "../../escape", "../../../../../../tmp/escape", "..", ".", "...", "./..", "....//escape",
@@ -68,7 +69,7 @@ def _json_4xx(r, *codes):
     if codes:
         assert r.status_code in codes, (r.status_code, r.text)
     body = r.json()
-    assert set(body) == SHAPE and body["message"] and "\n" not in body["message"]
+    assert SHAPE <= set(body) <= SHAPE | I18N and body["message"] and "\n" not in body["message"]
     return body
 
 

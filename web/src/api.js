@@ -8,7 +8,7 @@
 //   (the draft changed in another tab or window), "http" (any other refusal, with the server's
 //   message and hint).
 
-import { t } from "./i18n.js";
+import { fmt, has, t, tOr } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(message, { kind = "http", status = 0, data = null } = {}) {
@@ -115,11 +115,62 @@ export function withShare(url, token) {
   return `${url}${url.includes("?") ? "&" : "?"}share=${encodeURIComponent(token)}`;
 }
 
+/** A number of an error in the reader's digits, with the decimals it has (at most 6). */
+function errorNumber(v) {
+  const m = /\.(\d+)/.exec(String(v));
+  return fmt(v, Number.isInteger(v) ? 0 : Math.min(6, m ? m[1].length : 2));
+}
+
+function errorValue(v) {
+  if (typeof v === "number") return errorNumber(v);
+  if (Array.isArray(v)) return v.map(errorValue).join(t("error.sep"));
+  return v === null || v === undefined ? "" : String(v);
+}
+
+/** ``items`` as "a, b or c" in the reader's language. */
+function orList(items) {
+  if (items.length <= 1) return items.join("");
+  return items.slice(0, -1).join(t("error.sep")) + t("error.or") + items[items.length - 1];
+}
+
+/** One constraint of a parameter (``{kind, ...}`` from the server's validation) in words. */
+export function constraintText(c) {
+  if (c.kind === "int_range" || c.kind === "float_range") {
+    const lo = c.left === null || c.left === undefined ? "−∞" : errorNumber(c.left);
+    const hi = c.right === null || c.right === undefined ? "∞" : errorNumber(c.right);
+    const range = `${c.left_closed ? "[" : "("}${lo}${t("error.range_sep")}${hi}${c.right_closed ? "]" : ")"}`;
+    return t(`error.constraint.${c.kind}`, { range });
+  }
+  if (c.kind === "options") return t("error.constraint.options", { options: (c.options || []).map((o) => `'${o}'`).join(t("error.sep")) });
+  if (c.kind === "instance") return t("error.constraint.instance", { type: c.type });
+  return tOr(`error.constraint.${c.kind}`, c.text || c.kind, { text: c.text || c.kind });
+}
+
+/** The arguments of an error's message with numbers, lists, admin levels, request places and
+ * parameter constraints in the reader's language. */
+export function errorArgs(args = {}) {
+  const out = {};
+  for (const [k, v] of Object.entries(args)) out[k] = errorValue(v);
+  if (Array.isArray(args.constraints)) out.constraints = orList(args.constraints.map(constraintText));
+  if (Array.isArray(args.examples)) out.examples = orList(args.examples.map(errorValue));
+  if (typeof args.level === "string") out.level = tOr(`admin.${args.level}`, args.level);
+  if (typeof args.place === "string") out.place = t(`error.request.place.${args.place}`);
+  return out;
+}
+
+/** A server error's message or hint in the reader's language: the catalogue's ``error.<key>``
+ * when the server sent a key (``message_i18n``/``hint_i18n``) the catalogues know, else its English. */
+export function errorText(text, i18n) {
+  if (i18n && i18n.key && has(`error.${i18n.key}`)) return t(`error.${i18n.key}`, errorArgs(i18n.args || {}));
+  return text || "";
+}
+
 export function defaultMessage(data, status) {
   if (data && typeof data === "object" && data.message) {
     const src = data.source && data.source !== "request" ? `${data.source}: ` : "";
-    // the server's message and hint are English; the word between them is the reader's
-    return `${src}${data.hint ? t("error.with_hint", { message: data.message, hint: data.hint }) : data.message}`;
+    const message = errorText(data.message, data.message_i18n);
+    const hint = data.hint ? errorText(data.hint, data.hint_i18n) : "";
+    return `${src}${hint ? t("error.with_hint", { message, hint }) : message}`;
   }
   return `HTTP ${status}`;
 }

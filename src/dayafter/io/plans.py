@@ -77,7 +77,9 @@ def _finish(
     dups = sorted(u for u, c in Counter(ids).items() if c > 1)
     if dups:
         raise InputDataError(f"units listed more than once: {first_ids(dups)}",
-                             hint="keep one row per unit", unit_ids=dups, source=source)
+                             hint="keep one row per unit", unit_ids=dups, source=source,
+                             key="plan.duplicate_units", args={"n": len(dups), "ids": dups[:5]},
+                             hint_key="plan.one_row_per_unit", hint_args={})
     idx = territory.index(ids, source=source)  # raises on unknown ids, naming them
     a = np.full(territory.n_units, UNASSIGNED, dtype=np.int64)
     a[idx] = [r for _, r in pairs]
@@ -87,7 +89,9 @@ def _finish(
     if require_complete and missing.size:
         raise InputDataError(
             f"{missing.size} units are not assigned to any region: {first_ids(missing.tolist())}",
-            hint="assign them, or allow incomplete plans", unit_ids=missing.tolist(), source=source)
+            hint="assign them, or allow incomplete plans", unit_ids=missing.tolist(), source=source,
+            key="plan.unassigned_units", args={"n": int(missing.size), "ids": missing[:5].tolist()},
+            hint_key="plan.assign_them", hint_args={})
     if not_listed > 0:
         listed = set(ids)
         absent = [u for u in missing.tolist() if u not in listed]
@@ -105,7 +109,7 @@ def _finish(
             hint="a plan is tied to the data it was made on: remake it on this data, or, if its unit ids are "
                  "this territory's, attach it in Python with read_plan(path, territory, rebind=True) after "
                  "checking the units",
-            source=source)
+            source=source, key="plan.other_territory", hint_key="plan.remake_on_this_data")
     return plan
 
 
@@ -175,7 +179,8 @@ def plan_from_dict(
     """Parse the dayafter JSON form, versions 1 and 2 (see :func:`plan_to_dict`)."""
     if data.get("format") != PLAN_FORMAT:
         raise InputDataError(f"not a dayafter plan (format {data.get('format')!r})",
-                             hint=f"expected \"format\": \"{PLAN_FORMAT}\"", source=source)
+                             hint=f"expected \"format\": \"{PLAN_FORMAT}\"", source=source,
+                             key="plan.not_a_plan", hint_key="plan.export_from_dayafter")
     version = data.get("version")
     if isinstance(version, bool) or version not in (1, 2):
         raise InputDataError(f"unsupported plan version {data.get('version')!r}",
@@ -280,10 +285,11 @@ def read_assignment_csv(
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise InputDataError("the assignment file is empty", hint="write one 'unit_id,region' row per unit",
-                             source=src)
+                             source=src, key="plan.empty_table", hint_key="plan.one_row_per_unit_csv")
     if "\x00" in text:
         raise InputDataError("the assignment table holds NUL bytes: it is not a text (CSV) file",
-                             hint="save it as CSV (UTF-8): one 'unit_id,region' row per unit", source=src)
+                             hint="save it as CSV (UTF-8): one 'unit_id,region' row per unit", source=src,
+                             key="plan.not_text", hint_key="plan.save_as_csv")
     sep = "|" if "|" in lines[0] and "," not in lines[0] else ","
     try:
         rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sep))
@@ -310,7 +316,9 @@ def read_assignment_csv(
     if bad_rows and width == 2:
         raise InputDataError(f"rows {first_ids(bad_rows)} do not have two columns (unit id, region)",
                              hint=f"write 'unit_id{sep}region' on every row, or add a header naming "
-                             "the extra columns (region_name, authority, status, control)", source=src)
+                             "the extra columns (region_name, authority, status, control)", source=src,
+                             key="plan.not_two_columns", args={"n": len(bad_rows), "rows": bad_rows[:5]},
+                             hint_key="plan.one_row_per_unit_csv", hint_args={})
     if bad_rows:
         raise InputDataError(f"rows {first_ids(bad_rows)} do not have the header's {width} columns",
                              hint="give every row a value (possibly empty) for every column", source=src)
@@ -762,7 +770,7 @@ def read_plan(
                                         require_complete=require_complete)
         raise InputDataError("unknown JSON plan format",
                              hint=f"use a dayafter plan (\"format\": \"{PLAN_FORMAT}\") or a Districtr export",
-                             source=src)
+                             source=src, key="plan.not_a_plan", hint_key="plan.export_from_dayafter")
     if suffix in (".csv", ".txt", ".psv"):
         return read_assignment_csv(p, territory, regions=regions, name=name,
                                    require_complete=require_complete)

@@ -166,12 +166,16 @@ def _status(exc: DayafterError) -> int:
 
 
 _KIND_HINTS = {
-    "missing": "add the field {f}",
-    "extra_forbidden": "remove the field {f} (not one of this request's fields)",
-    "json_invalid": "send a valid JSON body",
-    "model_attributes_type": "send a JSON object",
-    "dict_type": "send a JSON object",
+    "missing": ("add the field {f}", "request.hint.missing"),
+    "extra_forbidden": ("remove the field {f} (not one of this request's fields)", "request.hint.extra"),
+    "json_invalid": ("send a valid JSON body", "request.hint.json"),
+    "model_attributes_type": ("send a JSON object", "request.hint.object"),
+    "dict_type": ("send a JSON object", "request.hint.object"),
 }
+"""Hints of pydantic's error types (English, and the key of the web app's catalogues)."""
+_DEFAULT_HINT = ("fix {f}: the request's fields and their types are in /api/openapi.json", "request.hint.fix")
+_PLACES = ("body", "query", "path", "header", "cookie")
+"""Where a request's field is (``error.request.place.<where>`` in the catalogues)."""
 
 
 def validation_error_body(errors: Any) -> dict[str, Any]:
@@ -180,7 +184,8 @@ def validation_error_body(errors: Any) -> dict[str, Any]:
     errors = list(errors)
     if not errors:
         return {"error": "RequestValidationError", "message": "the request is not valid",
-                "hint": "see /api/openapi.json", "unit_ids": [], "source": "request"}
+                "hint": "see /api/openapi.json", "unit_ids": [], "source": "request",
+                "message_i18n": {"key": "request.invalid", "args": {}}}
     first = errors[0]
     loc = [str(x) for x in first.get("loc", ())]
     where_kind = {"body": "body field", "query": "query parameter", "path": "path parameter",
@@ -197,10 +202,24 @@ def validation_error_body(errors: Any) -> dict[str, Any]:
     if msg[:1].isupper() and not msg[:2].isupper():
         msg = msg[0].lower() + msg[1:]
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    hint = _KIND_HINTS.get(kind, "fix {f}: the request's fields and their types are in /api/openapi.json")
+    hint, hint_key = _KIND_HINTS.get(kind, _DEFAULT_HINT)
+    names_field = "{f}" in hint  # such a hint without a field becomes the general one
+    # the localised form names the field and where it is; pydantic's own words stay English
+    place = loc[0] if loc and loc[0] in _PLACES else "field"
+    n_more = len(errors) - 1
+    args: dict[str, Any] = {"more": n_more} if n_more else {}
+    if kind == "json_invalid":
+        key = "request.json_invalid_more" if n_more else "request.json_invalid"
+    elif field:
+        key = "request.invalid_field_more" if n_more else "request.invalid_field"
+        args |= {"place": place, "field": field}
+    else:
+        key = "request.invalid_more" if n_more else "request.invalid"
     return {"error": "RequestValidationError", "message": f"{where}: {msg}{more}",
             "hint": hint.format(f=repr(field) if field else "the request"), "unit_ids": [],
-            "source": "request"}
+            "source": "request", "message_i18n": {"key": key, "args": args},
+            "hint_i18n": {"key": "request.hint.check" if names_field and not field else hint_key,
+                          "args": {"field": field}}}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -268,12 +287,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         detail = exc.detail if isinstance(exc.detail, str) else phrase
         hints = {404: "check the address: the API lives under /api (see /api/openapi.json)",
                  405: "check the HTTP method in /api/openapi.json"}
+        body: dict[str, Any] = {}
         if exc.status_code == 400 and "parsing the body" in detail:
             detail = "the request body could not be read (not UTF-8 JSON, or a broken form)"
             hints[400] = "send a valid UTF-8 JSON body, or a complete multipart form"
+            body = {"message_i18n": {"key": "request.unreadable_body", "args": {}},
+                    "hint_i18n": {"key": "request.hint.readable_body", "args": {}}}
+        elif exc.status_code in (404, 405) and detail == phrase:
+            # the router's own answer (an endpoint's 404 says what it did not find, in English)
+            body = {"message_i18n": {"key": "request.not_found" if exc.status_code == 404
+                                     else "request.method_not_allowed", "args": {}},
+                    "hint_i18n": {"key": "request.hint.address" if exc.status_code == 404
+                                  else "request.hint.method", "args": {}}}
         return FastJSON({"error": phrase.replace(" ", ""), "message": detail,
                          "hint": hints.get(exc.status_code, "check the request"), "unit_ids": [],
-                         "source": "request"}, status_code=exc.status_code, headers=exc.headers)
+                         "source": "request", **body}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected_error(request: Request, exc: Exception) -> Response:

@@ -292,13 +292,17 @@ class JobRunner:
         with self._lock:
             if self._closed:
                 raise JobsClosed("the server is stopping and takes no new jobs",
-                                 hint="start the server again, then resubmit the job")
+                                 hint="start the server again, then resubmit the job",
+                                 key="web.server_stopping", hint_key="web.server_stopping_hint")
             # the jobs beyond the running ones wait; a worker may be about to take one, so count
             # every active job against workers + max_queued
             if self._active() >= self.workers + self.max_queued:
-                raise JobQueueFull(f"{self._waiting()} jobs already wait for a worker (the queue holds "
+                waiting = self._waiting()
+                raise JobQueueFull(f"{waiting} jobs already wait for a worker (the queue holds "
                                    f"{self.max_queued})",
-                                   hint="wait for a job to finish or cancel one, then try again")
+                                   hint="wait for a job to finish or cancel one, then try again",
+                                   key="web.queue_full", args={"n": waiting, "max": self.max_queued},
+                                   hint_key="web.queue_full_hint")
             self._prune()
             self._jobs[job.id] = job
             try:
@@ -306,7 +310,8 @@ class JobRunner:
             except RuntimeError:  # the pool was shut down under us
                 del self._jobs[job.id]
                 raise JobsClosed("the server is stopping and takes no new jobs",
-                                 hint="start the server again, then resubmit the job") from None
+                                 hint="start the server again, then resubmit the job",
+                                 key="web.server_stopping", hint_key="web.server_stopping_hint") from None
         return job.to_dict()
 
     def get(self, job_id: str) -> Job:
@@ -314,7 +319,8 @@ class JobRunner:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None:
-            raise InputDataError(f"no job {job_id!r}", hint="list the jobs with GET /api/jobs")
+            raise InputDataError(f"no job {job_id!r}", hint="list the jobs with GET /api/jobs",
+                                 key="web.no_job", args={"job": job_id}, hint_key="web.list_jobs")
         return job
 
     def cancel(self, job_id: str) -> dict[str, Any]:
@@ -544,7 +550,9 @@ def make_job(kind: str, workspace: Any, plan: Plan, params: Mapping[str, Any]) -
     names = [k["kind"] for k in available_kinds()]
     if kind not in names:
         raise ConfigError(f"job kind {kind!r} is not available here",
-                          hint=f"available: {names or 'none (no engine installed)'}")
+                          hint=f"available: {names or 'none (no engine installed)'}",
+                          key="web.job_kind_unavailable", args={"kind": kind},
+                          hint_key="web.use_one_of" if names else "web.no_engines", hint_args={"options": names})
     if kind == "optimize":
         return _optimize_job(workspace, plan, params)
     if kind == "report":
@@ -569,7 +577,8 @@ def _report_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     names = [str(n) for n in params.get("plans") or []]
     if len(names) > REPORT_MAX_PLANS:
         raise ConfigError(f"a report takes at most {REPORT_MAX_PLANS} plans besides the draft, got {len(names)}",
-                          hint="pick fewer plans")
+                          hint="pick fewer plans", key="web.report_too_many_plans",
+                          args={"max": REPORT_MAX_PLANS, "n": len(names)}, hint_key="web.pick_fewer_plans")
     formats = [str(f) for f in params.get("formats") or ["html"]]
     bad = [f for f in formats if f not in REPORT_FORMATS]
     if bad or not formats:
@@ -577,7 +586,9 @@ def _report_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     if "pdf" in formats:
         ok, why = rep.pdf_available()
         if not ok:
-            raise ConfigError(f"cannot write PDF here: {why}", hint="ask for formats ['html']")
+            # the reason names packages to install (English); the reader's message says what to do
+            raise ConfigError(f"cannot write PDF here: {why}", hint="ask for formats ['html']",
+                              key="web.pdf_unavailable", hint_key="web.ask_for_html")
     draft = plan.renamed(plan.name or "draft") if not plan.name else plan
     plans = [draft]
     for n in names:
@@ -629,7 +640,9 @@ def job_file(job: Job, name: str) -> Path:
     files = (job.results or {}).get("files") if job.state == "done" else None
     if not files or name not in [f["name"] for f in files]:
         raise InputDataError(f"job {job.id} has no file {name!r}",
-                             hint="wait until the job is done; use a name from its results' files")
+                             hint="wait until the job is done; use a name from its results' files",
+                             key="web.job_no_file", args={"job": job.id, "name": name},
+                             hint_key="web.job_files")
     return Path(job.results["run_dir"]) / name  # type: ignore[index]
 
 
@@ -651,7 +664,8 @@ def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     maximize = list(params.get("maximize") or [])
     minimize = list(params.get("minimize") or [])
     if not maximize and not minimize:
-        raise ConfigError("an optimization needs an objective", hint="give maximize or minimize terms")
+        raise ConfigError("an optimization needs an objective", hint="give maximize or minimize terms",
+                          key="web.needs_objective", hint_key="web.give_objective")
     census = str(params.get("census") or workspace.territory.census_names[0])
     spec: dict[str, Any] = {"regions": [r.to_dict() for r in plan.regions], "maximize": maximize,
                             "minimize": minimize, "census": census,
@@ -777,7 +791,8 @@ def _ensemble_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
         raise ConfigError(f"steps must lie in 1..10,000,000, got {steps}")
     if not plan.is_complete:
         raise InputDataError("the plan leaves units unassigned; an ensemble needs a complete plan",
-                             hint="paint every unit into a region first")
+                             hint="paint every unit into a region first", key="web.plan_incomplete",
+                             hint_key="web.paint_every_unit")
     census = params.get("census") or territory.census_names[0]
     cspec = {"census": census, **_balance(territory, plan, params, census)}
     subset = params.get("subset") or None

@@ -42,7 +42,7 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from dayafter.errors import ConfigError
@@ -120,10 +120,21 @@ def resolve_token(host: str, token: str | None, *, disabled: bool = False) -> st
     return None if loop else secrets.token_urlsafe(32)
 
 
-def error_body(error: str, message: str, hint: str) -> bytes:
-    """The API's JSON error shape, encoded."""
-    return json.dumps({"error": error, "message": message, "hint": hint, "unit_ids": [], "source": "request"},
-                      ensure_ascii=False).encode("utf-8")
+def error_body(error: str, message: str, hint: str, *, key: str | None = None,
+               args: dict[str, Any] | None = None, hint_key: str | None = None,
+               hint_args: dict[str, Any] | None = None) -> bytes:
+    """The API's JSON error shape (:meth:`DayafterError.to_dict`), encoded.
+
+    ``key``/``args`` and ``hint_key``/``hint_args`` are the catalogue keys of the message and
+    the hint, as for :class:`~dayafter.errors.DayafterError` (``hint_args`` default to ``args``).
+    """
+    body: dict[str, Any] = {"error": error, "message": message, "hint": hint, "unit_ids": [],
+                            "source": "request"}
+    if key:
+        body["message_i18n"] = {"key": key, "args": dict(args or {})}
+    if hint_key:
+        body["hint_i18n"] = {"key": hint_key, "args": dict(args or {} if hint_args is None else hint_args)}
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
 async def _send_error(send: Send, status: int, body: bytes,
@@ -203,7 +214,8 @@ class TokenMiddleware:
                 "Unauthorized",
                 "this request carries a wrong access token" if given else "this server needs its access token",
                 "open the address 'dayafter serve' printed (it ends in ?token=...), or send the header "
-                "'Authorization: Bearer TOKEN'"), [(b"www-authenticate", b'Bearer realm="dayafter"')])
+                "'Authorization: Bearer TOKEN'", key="web.token_wrong" if given else "web.token_needed",
+                hint_key="web.token"), [(b"www-authenticate", b'Bearer realm="dayafter"')])
             return
         if not from_query or (cookie is not None and self._ok(cookie)):
             await self.app(scope, receive, send)
@@ -232,7 +244,10 @@ class BodyLimitMiddleware:
         mib = self.max_bytes / 2**20
         limit = f"{mib:g} MiB" if mib >= 1 else f"{self.max_bytes} bytes"
         return error_body("RequestTooLarge", f"the request body is larger than the upload limit of {limit}",
-                          "send a smaller file, or start the server with a larger --max-upload-mb")
+                          "send a smaller file, or start the server with a larger --max-upload-mb",
+                          key="web.body_too_large_mib" if mib >= 1 else "web.body_too_large_bytes",
+                          args={"mib": round(mib, 3)} if mib >= 1 else {"bytes": self.max_bytes},
+                          hint_key="web.smaller_file", hint_args={})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -323,7 +338,8 @@ class HostCheckMiddleware:
             "Forbidden",
             f"this server only answers requests addressed to this machine, not to host {name!r}",
             "open http://127.0.0.1:PORT/ as 'dayafter serve' printed it; to serve other machines, "
-            "listen on their network (--host 0.0.0.0) with the access token"))
+            "listen on their network (--host 0.0.0.0) with the access token",
+            key="web.wrong_host", args={"host": name}, hint_key="web.wrong_host_hint"))
 
 
 CSRF_HEADER = "X-Dayafter-CSRF"
@@ -361,6 +377,18 @@ def _normal_origin(origin: str) -> str:
     return o
 
 
+class Refusal(NamedTuple):
+    """Why :class:`SameOriginMiddleware` refuses a request: the HTTP status, the English message and
+    hint, and their catalogue keys (see :func:`error_body`)."""
+
+    status: int
+    message: str
+    hint: str
+    key: str
+    args: dict[str, Any]
+    hint_key: str
+
+
 class SameOriginMiddleware:
     """Refuse state-changing requests that do not come from the workbench's own page (403), and
     bodies of the wrong type (415).
@@ -391,22 +419,28 @@ class SameOriginMiddleware:
         self.app = app
         self.upload_prefixes = tuple(upload_prefixes)
 
-    def problem(self, scope: Scope) -> tuple[int, str, str] | None:
-        """``(status, message, hint)`` of the refusal, or ``None`` when the request may pass."""
+    def problem(self, scope: Scope) -> Refusal | None:
+        """The refusal (status, message, hint and their keys), or ``None`` when the request may pass."""
         method = str(scope.get("method", "GET")).upper()
         if method in SAFE_METHODS:
             return None
         fetch_site = _header(scope, b"sec-fetch-site")
         if fetch_site is not None and fetch_site.strip().lower() not in ("same-origin", "none"):
-            return (403, f"a {method} request from another site or origin (Sec-Fetch-Site: "
-                    f"{fetch_site.strip()}) may not change the workbench", _SCRIPT_HINT)
+            return Refusal(403, f"a {method} request from another site or origin (Sec-Fetch-Site: "
+                           f"{fetch_site.strip()}) may not change the workbench", _SCRIPT_HINT,
+                           key="web.cross_site", args={"method": method, "site": fetch_site.strip()},
+                           hint_key="web.use_the_page")
         origin = _header(scope, b"origin")
         if origin is not None and _normal_origin(origin) != _own_origin(scope):
-            return (403, f"a {method} request from the page of {origin.strip()!r} may not change the "
-                    f"workbench served at {_own_origin(scope)!r}", _SCRIPT_HINT)
+            return Refusal(403, f"a {method} request from the page of {origin.strip()!r} may not change the "
+                           f"workbench served at {_own_origin(scope)!r}", _SCRIPT_HINT,
+                           key="web.cross_origin", args={"method": method, "origin": origin.strip(),
+                                                         "own": _own_origin(scope)},
+                           hint_key="web.use_the_page")
         if not (_header(scope, CSRF_HEADER.lower().encode()) or "").strip():
-            return (403, f"the {method} request lacks the {CSRF_HEADER} header the workbench page sends",
-                    _SCRIPT_HINT)
+            return Refusal(403, f"the {method} request lacks the {CSRF_HEADER} header the workbench page sends",
+                           _SCRIPT_HINT, key="web.csrf_missing", args={"method": method, "header": CSRF_HEADER},
+                           hint_key="web.use_the_page")
         length = _header(scope, b"content-length")
         has_body = _header(scope, b"transfer-encoding") is not None or (
             length is not None and length.strip() not in ("0", ""))
@@ -414,12 +448,14 @@ class SameOriginMiddleware:
         path = str(scope.get("path", ""))
         if path.startswith(self.upload_prefixes):
             if ctype in _FORM_TYPES:
-                return (415, f"an upload is sent as the raw file (application/octet-stream) or a "
-                        f"multipart form, not {ctype}", "send the file as the raw body or as a multipart form")
+                return Refusal(415, f"an upload is sent as the raw file (application/octet-stream) or a "
+                               f"multipart form, not {ctype}", "send the file as the raw body or as a multipart form",
+                               key="web.upload_type", args={"type": ctype}, hint_key="web.upload_raw")
         elif has_body or ctype is not None:
             if ctype is None or not (ctype == "application/json" or ctype.endswith("+json")):
-                return (415, f"this endpoint reads a JSON body, not {ctype or 'a body without a type'}",
-                        "send 'Content-Type: application/json' and a JSON body")
+                return Refusal(415, f"this endpoint reads a JSON body, not {ctype or 'a body without a type'}",
+                               "send 'Content-Type: application/json' and a JSON body",
+                               key="web.json_only", args={"type": ctype or ""}, hint_key="web.send_json")
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -430,9 +466,9 @@ class SameOriginMiddleware:
         if found is None:
             await self.app(scope, receive, send)
             return
-        status, message, hint = found
-        await _send_error(send, status, error_body("CrossSiteRequest" if status == 403 else "UnsupportedMediaType",
-                                                   message, hint))
+        await _send_error(send, found.status, error_body(
+            "CrossSiteRequest" if found.status == 403 else "UnsupportedMediaType", found.message, found.hint,
+            key=found.key, args=found.args, hint_key=found.hint_key))
 
 
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (

@@ -159,12 +159,13 @@ class ShareMiddleware:
         if data is None:
             await _send_error(send, 403, error_body(
                 "ShareLinkInvalid", "this read-only link is not valid (expired, or made by another server)",
-                "ask for a new link"), [(b"set-cookie", f"{SHARE_COOKIE}=; Path=/; Max-Age=0".encode())])
+                "ask for a new link", key="web.share_invalid", hint_key="web.share_new_link"), [(b"set-cookie", f"{SHARE_COOKIE}=; Path=/; Max-Age=0".encode())])
             return
         if scope.get("method", "GET") not in ("GET", "HEAD"):
             await _send_error(send, 403, error_body(
                 "ReadOnly", "this page was opened from a read-only link: it cannot change anything",
-                "open the workbench itself (without ?share=) to edit"))
+                "open the workbench itself (without ?share=) to edit", key="web.read_only",
+                hint_key="web.read_only_hint"))
             return
         scope = dict(scope)
         headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"cookie"]

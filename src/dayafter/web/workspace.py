@@ -255,8 +255,10 @@ class Workspace:
                 return self.saved[name]
             if name in self.scenarios:
                 return self.scenarios[name]
-        raise InputDataError(f"no plan called {name!r}",
-                             hint=f"use one of {sorted(self.scenarios) + sorted(self.saved)}")
+        options = sorted(self.scenarios) + sorted(self.saved)
+        raise InputDataError(f"no plan called {name!r}", hint=f"use one of {options}",
+                             key="web.no_plan", args={"name": name},
+                             hint_key="web.use_one_of", hint_args={"options": options})
 
     def reference_plan(self) -> Plan | None:
         """The plan changes are measured from, if any."""
@@ -277,15 +279,21 @@ class Workspace:
     def _check_new_name(self, name: str) -> str:
         name = name.strip()
         if not name:
-            raise InputDataError("a plan needs a name", hint="type a name")
+            raise InputDataError("a plan needs a name", hint="type a name", key="web.plan_needs_name",
+                                 hint_key="web.type_name")
         if name in (".", ".."):
-            raise InputDataError(f"a plan cannot be called {name!r}", hint="choose another name")
+            raise InputDataError(f"a plan cannot be called {name!r}", hint="choose another name",
+                                 key="web.plan_name_reserved", args={"name": name},
+                                 hint_key="web.choose_another_name")
         if any(unicodedata.category(ch) == "Cc" for ch in name):
             raise InputDataError(f"the plan name {name!r} holds control characters (line breaks, tabs, NUL)",
-                                 hint="type the name on one line, with letters, digits and punctuation")
+                                 hint="type the name on one line, with letters, digits and punctuation",
+                                 key="web.plan_name_control", args={"name": name},
+                                 hint_key="web.one_line_name")
         if name in self.scenarios:
             raise InputDataError(f"{name!r} is a built-in scenario and cannot be overwritten",
-                                 hint="choose another name")
+                                 hint="choose another name", key="web.plan_is_scenario",
+                                 args={"name": name}, hint_key="web.choose_another_name")
         return name
 
     def save_draft(self, name: str, *, overwrite: bool = True, session: str = "",
@@ -300,7 +308,8 @@ class Workspace:
             name = self._check_new_name(name)
             if name in self.saved and not overwrite:
                 raise InputDataError(f"a saved plan is already called {name!r}",
-                                     hint="choose another name or overwrite it")
+                                     hint="choose another name or overwrite it", key="web.plan_exists",
+                                     args={"name": name}, hint_key="web.choose_or_overwrite")
             plan = d.plan
             src = self.scenarios.get(d.base)
             if src is not None and name != d.base:
@@ -347,7 +356,8 @@ class Workspace:
             new_name = self._check_new_name(new_name)
             if new_name in self.saved:
                 raise InputDataError(f"a saved plan is already called {new_name!r}",
-                                     hint="choose another name")
+                                     hint="choose another name", key="web.plan_exists",
+                                     args={"name": new_name}, hint_key="web.choose_another_name")
             plan = src.renamed(new_name)
             self._write_saved(plan)
             self.saved[new_name] = plan
@@ -358,11 +368,14 @@ class Workspace:
         with self._lock:
             if name not in self.saved:
                 raise InputDataError(f"{name!r} is not a saved plan",
-                                     hint="built-in scenarios cannot be renamed; duplicate one first")
+                                     hint="built-in scenarios cannot be renamed; duplicate one first",
+                                     key="web.not_saved", args={"name": name},
+                                     hint_key="web.rename_scenario")
             new_name = self._check_new_name(new_name)
             if new_name in self.saved and new_name != name:
                 raise InputDataError(f"a saved plan is already called {new_name!r}",
-                                     hint="choose another name")
+                                     hint="choose another name", key="web.plan_exists",
+                                     args={"name": new_name}, hint_key="web.choose_another_name")
             plan = self.saved[name].renamed(new_name)
             self._write_saved(plan)  # the new file first: a failed write loses nothing
             self._remove_saved_file(name)
@@ -382,9 +395,13 @@ class Workspace:
         """Delete a saved plan."""
         with self._lock:
             if name not in self.saved:
-                raise InputDataError(f"{name!r} is not a saved plan", hint="only saved plans can be deleted")
+                raise InputDataError(f"{name!r} is not a saved plan", hint="only saved plans can be deleted",
+                                     key="web.not_saved", args={"name": name},
+                                     hint_key="web.delete_saved_only")
             if self.reference == name:
-                raise InputDataError(f"{name!r} is the reference plan", hint="choose another reference first")
+                raise InputDataError(f"{name!r} is the reference plan", hint="choose another reference first",
+                                     key="web.is_reference", args={"name": name},
+                                     hint_key="web.change_reference")
             del self.saved[name]
             self._remove_saved_file(name)
 
@@ -449,7 +466,10 @@ class Workspace:
             raise StaleDraft(
                 f"this tab shows version {expect} of the draft {d.plan.name or '(unnamed)'!r}, which is "
                 f"now at version {d.version}: it was changed in another tab or window",
-                hint="the tab now shows the current draft; make the edit again")
+                hint="the tab now shows the current draft; make the edit again",
+                key="web.stale_draft" if d.plan.name else "web.stale_draft_unnamed",
+                args={"expect": expect, "plan": d.plan.name, "version": d.version},
+                hint_key="web.stale_draft_hint")
         return d
 
     def share_snapshot(self, session: str = "") -> str:
@@ -524,13 +544,18 @@ class Workspace:
             idx = np.unique(np.asarray(units, dtype=np.int64))
             if idx.size and (idx[0] < 0 or idx[-1] >= plan.n_units):
                 raise InputDataError(f"unit index out of range 0..{plan.n_units - 1}",
-                                     hint="reload the page: the territory may have changed")
+                                     hint="reload the page: the territory may have changed",
+                                     key="web.unit_out_of_range", args={"last": plan.n_units - 1},
+                                     hint_key="web.reload_territory")
             if not UNASSIGNED <= region < plan.k:
                 raise InputDataError(f"region {region} does not exist (the plan has {plan.k})",
-                                     hint="add the region first")
+                                     hint="add the region first", key="web.no_region",
+                                     args={"region": region, "k": plan.k}, hint_key="web.add_region_first")
             if region in d.locked:
                 raise InputDataError(f"region {plan.regions[region].name!r} is locked",
-                                     hint="unlock it to paint into it")
+                                     hint="unlock it to paint into it", key="web.region_locked",
+                                     args={"region": plan.regions[region].name},
+                                     hint_key="web.unlock_region")
             current = plan.assignment[idx]
             locked = np.isin(current, np.fromiter(d.locked, dtype=np.int64, count=len(d.locked)))
             move = idx[(~locked) & (current != region)]
@@ -542,10 +567,14 @@ class Workspace:
         """Indices of the units of one existing admin unit (e.g. a district)."""
         t = self.territory
         if level not in t.admin:
-            raise InputDataError(f"unknown admin level {level!r}", hint=f"use one of {sorted(t.admin)}")
+            raise InputDataError(f"unknown admin level {level!r}", hint=f"use one of {sorted(t.admin)}",
+                                 key="web.unknown_admin_level", args={"level": level},
+                                 hint_key="web.use_one_of", hint_args={"options": sorted(t.admin)})
         sel = np.flatnonzero(t.admin[level].astype(str) == str(code))
         if sel.size == 0:
-            raise InputDataError(f"no {level} with code {code!r}", hint="pick a unit on the map")
+            raise InputDataError(f"no {level} with code {code!r}", hint="pick a unit on the map",
+                                 key="web.no_admin_unit", args={"level": level, "code": str(code)},
+                                 hint_key="web.pick_unit")
         return sel
 
     def undo(self, *, session: str = "", expect: int | None = None) -> bool:
@@ -592,17 +621,20 @@ class Workspace:
             d = self._editable(session, expect)
             name = name.strip()
             if not name:
-                raise InputDataError("a region needs a name", hint="type a name")
+                raise InputDataError("a region needs a name", hint="type a name", key="web.region_needs_name",
+                                     hint_key="web.type_name")
             if name in d.plan.region_names:
                 raise InputDataError(f"the plan already has a region called {name!r}",
-                                     hint="choose another name")
+                                     hint="choose another name", key="web.region_exists",
+                                     args={"name": name}, hint_key="web.choose_another_name")
             self._commit(session, d, d.plan.add_region(Region(name, authority, status)))
             return d.plan.k - 1
 
     def _region(self, d: Draft, index: int) -> None:
         if not 0 <= index < d.plan.k:
             raise InputDataError(f"region {index} does not exist (the plan has {d.plan.k})",
-                                 hint="reload the page: the draft may have changed")
+                                 hint="reload the page: the draft may have changed", key="web.no_region",
+                                 args={"region": index, "k": d.plan.k}, hint_key="web.reload_draft")
 
     def edit_region(self, index: int, *, session: str = "", expect: int | None = None,
                     **changes: str) -> Region:
@@ -615,15 +647,19 @@ class Workspace:
             unknown = set(changes) - {"name", "authority", "status", "color"}
             if unknown:
                 raise InputDataError(f"unknown region fields {sorted(unknown)}",
-                                     hint="regions have name, authority, status and color")
+                                     hint="regions have name, authority, status and color",
+                                     key="web.unknown_region_fields", args={"fields": sorted(unknown)},
+                                     hint_key="web.region_fields")
             clean = {k: str(v).strip() for k, v in changes.items() if v is not None}
             color = clean.pop("color", None)
             if "name" in clean:
                 if not clean["name"]:
-                    raise InputDataError("a region needs a name", hint="type a name")
+                    raise InputDataError("a region needs a name", hint="type a name",
+                                         key="web.region_needs_name", hint_key="web.type_name")
                 if clean["name"] in plan.region_names and plan.region_names.index(clean["name"]) != index:
                     raise InputDataError(f"the plan already has a region called {clean['name']!r}",
-                                         hint="choose another name")
+                                         hint="choose another name", key="web.region_exists",
+                                         args={"name": clean["name"]}, hint_key="web.choose_another_name")
             old_name = plan.regions[index].name
             new = plan.with_region(index, **clean)
             colors = dict(_colors(plan))
@@ -631,7 +667,9 @@ class Workspace:
                 colors[clean["name"]] = colors.pop(old_name)
             if color is not None:
                 if color and not _COLOR.match(color):
-                    raise InputDataError(f"colour {color!r} is not #rrggbb", hint="pick a colour")
+                    raise InputDataError(f"colour {color!r} is not #rrggbb", hint="pick a colour",
+                                         key="web.bad_colour", args={"color": color},
+                                         hint_key="web.pick_colour")
                 colors.pop(new.regions[index].name, None)
                 if color:
                     colors[new.regions[index].name] = color.lower()
@@ -650,7 +688,8 @@ class Workspace:
             self._region(d, index)
             if plan.k == 1:
                 raise InputDataError("a plan keeps at least one region",
-                                     hint="add another region before deleting this one")
+                                     hint="add another region before deleting this one",
+                                     key="web.last_region", hint_key="web.add_region_before_delete")
             a = plan.assignment.astype(np.int64)
             a = np.where(a == index, UNASSIGNED, np.where(a > index, a - 1, a))
             regions = tuple(r for j, r in enumerate(plan.regions) if j != index)
@@ -672,7 +711,9 @@ class Workspace:
             d = self._editable(session, expect)
             plan = d.plan
             if purpose is not None and purpose not in PURPOSES:
-                raise InputDataError(f"unknown plan purpose {purpose!r}", hint=f"use one of {list(PURPOSES)}")
+                raise InputDataError(f"unknown plan purpose {purpose!r}", hint=f"use one of {list(PURPOSES)}",
+                                     key="web.unknown_purpose", args={"purpose": purpose},
+                                     hint_key="web.use_one_of", hint_args={"options": list(PURPOSES)})
             changes: dict[str, Any] = {}
             if title is not None:
                 changes["title"] = title.strip() or None

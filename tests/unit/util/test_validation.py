@@ -199,3 +199,66 @@ def test_councils_and_settle_cli_help_and_web_model_come_from_the_table():
                 {"method": "knaster", "budget": float("inf")}, {}):
         with pytest.raises(ValidationError):
             SettleBody(**bad)
+
+
+# ------------------------------------------------------------------ keys for the web app's catalogues
+def test_the_error_carries_its_key_and_the_constraints_as_data():
+    """The English message stays; the key's arguments describe the constraints (bounds, which
+    ends are closed, options) for the web app to word in the reader's language."""
+    with pytest.raises(ConfigError) as info:
+        validate_parameter_constraints(
+            {"share": [Interval(Real, 0, 1, closed="left"), StrOptions({"b", "a"}), None]},
+            {"share": 1.5}, "f")
+    d = info.value.to_dict()
+    assert d["message"] == ("The 'share' parameter of f must be a float in the range [0, 1), a str "
+                            "among {'a', 'b'} or None. Got 1.5 instead.")
+    assert d["message_i18n"] == {"key": "validation.parameter", "args": {
+        "name": "share", "caller": "f", "value": 1.5, "constraints": [
+            {"kind": "float_range", "left": 0, "right": 1, "left_closed": True, "right_closed": False},
+            {"kind": "options", "options": ["a", "b"]}, {"kind": "none"}]}}
+    assert d["hint"] == "use e.g. share=0.5"
+    assert d["hint_i18n"] == {"key": "validation.example", "args": {"name": "share", "examples": [0.5]}}
+
+
+def test_an_unbounded_interval_and_a_value_that_is_no_number():
+    with pytest.raises(ConfigError) as info:
+        PARAMETERS["steps"].check("many", "run")
+    args = info.value.to_dict()["message_i18n"]["args"]
+    assert args["value"] == "'many'"  # not a number: its repr, as in the English
+    assert args["constraints"] == [{"kind": "int_range", "left": 1, "right": None, "left_closed": True,
+                                    "right_closed": False}]
+    with pytest.raises(ConfigError) as info:
+        PARAMETERS["seed"].check(-1, "run")
+    assert info.value.to_dict()["message_i18n"]["args"]["constraints"] == [{"kind": "seed"}]
+
+
+def test_the_hint_of_a_parameter_lists_its_examples_and_a_written_hint_has_no_key():
+    with pytest.raises(ConfigError) as info:
+        PARAMETERS["tolerance"].check(2.0, "f")
+    assert info.value.hint == "use e.g. tolerance=0.05 or 0.25"
+    assert info.value.to_dict()["hint_i18n"]["args"] == {"name": "tolerance", "examples": [0.05, 0.25]}
+    with pytest.raises(ConfigError) as info:
+        validate_parameter_constraints({"x": [str]}, {"x": 3}, "g", hints={"x": "quote it"})
+    d = info.value.to_dict()
+    assert d["hint"] == "quote it" and "hint_i18n" not in d and d["message_i18n"]["key"] == "validation.parameter"
+    with pytest.raises(ConfigError) as info:
+        validate_parameter_constraints({"x": [str]}, {"x": 3}, "g")
+    assert info.value.to_dict()["hint_i18n"]["key"] == "validation.give_as"
+
+
+def test_to_dict_adds_the_keys_only_when_given():
+    from dayafter.errors import DayafterError, InputDataError
+
+    plain = DayafterError("broken", hint="mend it").to_dict()
+    assert set(plain) == {"error", "message", "hint", "unit_ids", "source"}
+    e = InputDataError("no plan called 'X'", hint="use one of ['A']", key="web.no_plan", args={"name": "X"},
+                       hint_key="web.use_one_of", hint_args={"options": ["A"]}, source="f.csv")
+    d = e.to_dict()
+    assert d["message"] == "no plan called 'X'" and d["source"] == "f.csv"
+    assert d["message_i18n"] == {"key": "web.no_plan", "args": {"name": "X"}}
+    assert d["hint_i18n"] == {"key": "web.use_one_of", "args": {"options": ["A"]}}
+    assert e.one_line() == "f.csv: no plan called 'X'. Fix: use one of ['A']."
+    # the hint's arguments default to the message's; a key for an absent hint is dropped
+    d = InputDataError("m", hint="h", key="k", args={"a": 1}, hint_key="hk").to_dict()
+    assert d["hint_i18n"] == {"key": "hk", "args": {"a": 1}}
+    assert "hint_i18n" not in InputDataError("m", key="k", hint_key="hk").to_dict()

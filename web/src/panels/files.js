@@ -22,7 +22,8 @@ async function importPlan(ctx, file) {
 
 export function setupFiles(ctx) {
   $("export-format").onchange = () => updateExportLink(ctx);
-  $("import-file").onchange = (e) => { if (e.target.files[0]) importPlan(ctx, e.target.files[0]); };
+  // a refused import is on the status line already (the api's onError): nothing else to do with it
+  $("import-file").onchange = (e) => { if (e.target.files[0]) importPlan(ctx, e.target.files[0]).catch(() => {}); };
   $("add-census-table").onclick = () => {
     const n = document.querySelectorAll("#census-tables .census-table").length + 1;
     const row = document.createElement("div");

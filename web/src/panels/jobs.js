@@ -1,6 +1,6 @@
 // Jobs: start an ensemble or an optimization on the draft, follow its progress (server-sent
 // events), cancel it, read its results.
-import { withShare } from "../api.js";
+import { defaultMessage, errorText, withShare } from "../api.js";
 import { fits } from "../comparing.js";
 import { $, el } from "../dom.js";
 import { communityLabel, fmt, fmtSpec, has, pct, t, tOr } from "../i18n.js";
@@ -195,13 +195,14 @@ export function watchJob(ctx, job, { results = defaultResults } = {}) {
     prog.max = s.total || 1;
     prog.value = s.done;
     msg.textContent = progressText(s, Date.now() / 1000);
-    detail.textContent = jobText(s.message, s.message_i18n);
+    // a failed job's line is its error (``error``: the server's error body) in the reader's language
+    detail.textContent = s.error && s.error.message ? defaultMessage(s.error, 0) : jobText(s.message, s.message_i18n);
     const S = ctx.store.get();
     const lp = livePercentileText(s.partial, { meta: S.meta, purpose: purposeOf(S), showAll: Boolean(S.showAllMetrics), census: S.census });
     if (lp) live.textContent = lp;
     li.dataset.state = s.state;
     if (s.state === "done" && s.results) out.replaceChildren(results(ctx, s));
-    if (s.error) out.textContent = s.error.message;
+    if (s.error) out.textContent = errorText(s.error.message, s.error.message_i18n);
   };
   es.addEventListener("progress", update);
   es.addEventListener("end", (ev) => { update(ev); es.close(); clearInterval(tick); cancel.disabled = true; });

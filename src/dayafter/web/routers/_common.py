@@ -108,5 +108,6 @@ def edit_of(request: Request) -> dict[str, Any]:
             expect = int(raw)
         except ValueError:
             raise InputDataError(f"header X-Dayafter-Draft-Version is {raw[:20]!r}, not a whole number",
-                                 hint="reload the page") from None
+                                 hint="reload the page", key="web.bad_version_header",
+                                 args={"value": raw[:20]}, hint_key="web.reload_page") from None
     return {"session": session_of(request), "expect": expect}

@@ -108,9 +108,12 @@ async def draft_article140(
     found = _settlements(ws)
     if not found:
         raise InputDataError("this territory ships no settlements (returns, referendum and claims data)",
-                             hint="use the built-in case, or 'dayafter sequence run FILE' with your own")
+                             hint="use the built-in case, or 'dayafter sequence run FILE' with your own",
+                             key="web.no_settlements", hint_key="web.settlements_elsewhere")
     if settlement not in found:
-        raise InputDataError(f"unknown settlement {settlement!r}", hint=f"use one of {sorted(found)}")
+        raise InputDataError(f"unknown settlement {settlement!r}", hint=f"use one of {sorted(found)}",
+                             key="web.unknown_settlement", args={"name": settlement},
+                             hint_key="web.use_one_of", hint_args={"options": sorted(found)})
     result: dict[str, Any] = await compute(request, _run, ws, found[settlement], draws, seed,
                                            session_of(request))
     return result

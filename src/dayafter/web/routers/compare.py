@@ -58,16 +58,19 @@ def compare(
                                        "input": None}])
     names = list(plans or []) or [x for x in (a, b) if x]
     if not names:
-        raise InputDataError("nothing to compare", hint="name plans: ?plans=A&plans=B")
+        raise InputDataError("nothing to compare", hint="name plans: ?plans=A&plans=B",
+                             key="web.nothing_to_compare", hint_key="web.name_plans")
     if len(names) > _MAX_PLANS:
         raise InputDataError(f"{len(names)} plans to compare; at most {_MAX_PLANS}",
-                             hint="pick fewer plans")
+                             hint="pick fewer plans", key="web.too_many_plans",
+                             args={"n": len(names), "max": _MAX_PLANS}, hint_key="web.pick_fewer_plans")
     ws = _ws(request)
     chosen = _plans(request, names)
     pos = names.index(against) if against is not None and against in names else 0
     if against is not None and against not in names:
         raise InputDataError(f"plan {against!r} to compare against is not among the compared plans",
-                             hint=f"use one of {names}")
+                             hint=f"use one of {names}", key="web.against_not_compared",
+                             args={"name": against}, hint_key="web.use_one_of", hint_args={"options": names})
     c = compare_n(ws.territory, chosen, against=pos, reference=ws.reference_plan(),
                   community_labels=ws.community_labels, criteria=ws.criteria)
     rows = c.rows()

@@ -30,7 +30,9 @@ def draft_councils(request: Request, census: Annotated[str | None, Query(max_len
     t = ws.territory
     census = census or t.census_names[0]
     if census not in t.censuses:
-        raise InputDataError(f"unknown census {census!r}", hint=f"use one of {list(t.census_names)}")
+        raise InputDataError(f"unknown census {census!r}", hint=f"use one of {list(t.census_names)}",
+                             key="web.unknown_census", args={"census": census},
+                             hint_key="web.use_one_of", hint_args={"options": list(t.census_names)})
     rules = ws.council_rules
     note = ""
     i18n: dict[str, Any] = {}
@@ -62,7 +64,8 @@ def draft_security(request: Request, census: Annotated[str | None, Query(max_len
     ws = _ws(request)
     if ws.force_catalog is None:
         raise InputDataError("no force catalog ships with this territory",
-                             hint="use 'dayafter security run --forces FILE' for your own forces")
+                             hint="use 'dayafter security run --forces FILE' for your own forces",
+                             key="web.no_force_catalog", hint_key="web.forces_elsewhere")
     from dayafter.security import allocate_forces
 
     t = ws.territory
@@ -129,11 +132,14 @@ def settle_draft(request: Request, body: SettleBody) -> dict[str, Any]:
     ws = _ws(request)
     if ws.parties_spec is None:
         raise InputDataError("no parties and disputed units ship with this territory",
-                             hint="use 'dayafter settle run --parties FILE' with your own")
+                             hint="use 'dayafter settle run --parties FILE' with your own",
+                             key="web.no_parties", hint_key="web.parties_elsewhere")
     from dayafter.settle import METHODS, settle, settlement_plan
 
     if body.method not in METHODS:
-        raise InputDataError(f"unknown settlement method {body.method!r}", hint=f"use one of {sorted(METHODS)}")
+        raise InputDataError(f"unknown settlement method {body.method!r}", hint=f"use one of {sorted(METHODS)}",
+                             key="web.unknown_settle_method", args={"method": body.method},
+                             hint_key="web.use_one_of", hint_args={"options": sorted(METHODS)})
     problem, authorities, _skipped = _claims(ws, body.census, body.budget)
     kw = {"time_limit": 20.0} if body.method in _MILP_SETTLE else {}
     result = settle(problem, body.method, **kw)

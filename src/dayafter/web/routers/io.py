@@ -38,7 +38,9 @@ def export_plan(request: Request, format: Annotated[str, Query(max_length=16)] =
     ws = _ws(request)
     fmt = format.lower()
     if fmt not in _PLAN_FORMATS:
-        raise InputDataError(f"unknown export format {format!r}", hint=f"use one of {sorted(_PLAN_FORMATS)}")
+        raise InputDataError(f"unknown export format {format!r}", hint=f"use one of {sorted(_PLAN_FORMATS)}",
+                             key="web.unknown_export_format", args={"format": format},
+                             hint_key="web.use_one_of", hint_args={"options": sorted(_PLAN_FORMATS)})
     plan = ws.plan(name) if name else ws.draft_of(session_of(request)).plan
     plan = plan if plan.name else plan.renamed("plan")
     with tempfile.TemporaryDirectory(prefix="dayafter-export-") as tmp:
@@ -91,10 +93,12 @@ async def import_plan(request: Request, filename: FileName) -> dict[str, Any]:
     if suffix not in (".json", ".csv", ".txt", ".psv", ".gpkg"):
         raise InputDataError(f"unsupported plan format {suffix or 'without extension'!r}",
                              hint="use .json (dayafter or Districtr), .csv (assignment), .psv or .gpkg",
-                             source=filename)
+                             source=filename, key="web.unsupported_plan_format", args={"suffix": suffix},
+                             hint_key="web.plan_formats")
     data = await request.body()
     if not data and suffix in (".json", ".gpkg"):  # (the assignment readers say so themselves)
-        raise InputDataError("the file is empty", hint="export the plan again", source=filename)
+        raise InputDataError("the file is empty", hint="export the plan again", source=filename,
+                             key="web.empty_file", hint_key="web.export_again")
 
     def work() -> list[str]:
         with tempfile.TemporaryDirectory(prefix="dayafter-import-") as tmp:
@@ -104,7 +108,8 @@ async def import_plan(request: Request, filename: FileName) -> dict[str, Any]:
                 if suffix == ".gpkg":
                     found = list(read_plans_gpkg(path, ws.territory).values())
                     if not found:
-                        raise InputDataError("the GeoPackage holds no plans", source=filename)
+                        raise InputDataError("the GeoPackage holds no plans", source=filename,
+                                             key="web.gpkg_no_plans")
                 else:
                     found = [read_plan(path, ws.territory)]
             except InputDataError as exc:
@@ -130,10 +135,12 @@ async def import_project(request: Request, filename: FileName) -> dict[str, Any]
     filename = _upload_name(filename)
     if Path(filename).suffix.lower() != ".gpkg":
         raise InputDataError("a project is a GeoPackage (.gpkg)", source=filename,
-                             hint="export a project GeoPackage with 'dayafter territory build ... --out X.gpkg'")
+                             hint="export a project GeoPackage with 'dayafter territory build ... --out X.gpkg'",
+                             key="web.project_not_gpkg", hint_key="web.project_export")
     data = await request.body()
     if not data:
-        raise InputDataError("the file is empty", hint="export the project again", source=filename)
+        raise InputDataError("the file is empty", hint="export the project again", source=filename,
+                             key="web.empty_file", hint_key="web.export_again")
 
     def work() -> Workspace:
         with tempfile.TemporaryDirectory(prefix="dayafter-import-") as tmp:
@@ -185,14 +192,16 @@ def _layer_suffix(filename: str) -> str:
     suffix = Path(filename).suffix.lower()
     if suffix not in _LAYER_SUFFIXES:
         raise InputDataError(f"unsupported layer format {suffix or 'without extension'!r}", source=filename,
-                             hint=_LAYER_HINT)
+                             hint=_LAYER_HINT, key="web.unsupported_layer_format", args={"suffix": suffix},
+                             hint_key="web.layer_formats")
     return suffix
 
 
 def _non_empty(data: bytes, filename: str) -> bytes:
     """The uploaded bytes, refused when the upload is empty."""
     if not data:
-        raise InputDataError("the file is empty", hint="export the layer again", source=filename)
+        raise InputDataError("the file is empty", hint="export the layer again", source=filename,
+                             key="web.empty_file", hint_key="web.export_again")
     return data
 
 
@@ -209,7 +218,8 @@ def _layer_censuses(censuses: str | None) -> dict[str, str]:
         name, sep, tmpl = part.partition("=")
         if not sep or not name.strip() or "{}" not in tmpl:
             raise InputDataError(f"census spec {part.strip()!r} is not NAME=TEMPLATE with {{}}",
-                                 hint="e.g. baseline={}_2014; current={}_2023")
+                                 hint="e.g. baseline={}_2014; current={}_2023", key="web.bad_census_spec",
+                                 args={"spec": part.strip()}, hint_key="web.census_spec_example")
         spec[name.strip()] = "layer:" + tmpl.strip()
     return spec
 
@@ -288,22 +298,28 @@ async def import_territory_files(
     table_censuses = table_censuses or []
     if len(table_censuses) != len(tables):
         raise InputDataError(f"{len(tables)} census tables but {len(table_censuses)} census names",
-                             hint="give one census name per table")
+                             hint="give one census name per table", key="web.census_tables_count",
+                             args={"tables": len(tables), "names": len(table_censuses)},
+                             hint_key="web.one_name_per_table")
     uploads: list[tuple[str, str, bytes]] = []  # (census, file name, bytes)
     for cname, up in zip(table_censuses, tables, strict=True):
         fname = _upload_name(up.filename or "table")
         cname = cname.strip()
         if not cname:
             raise InputDataError("a census table has no census name", hint="name its census, e.g. baseline",
-                                 source=fname)
+                                 source=fname, key="web.table_without_census", hint_key="web.name_census")
         if cname in spec or any(cname == u[0] for u in uploads):
             raise InputDataError(f"census {cname!r} is given twice", hint="give each census one name",
-                                 source=fname)
+                                 source=fname, key="web.census_twice", args={"census": cname},
+                                 hint_key="web.one_name_per_census")
         if Path(fname).suffix.lower() not in _TABLE_SUFFIXES:
-            raise InputDataError(f"unsupported census table {fname!r}", hint="use CSV or XLSX", source=fname)
+            raise InputDataError(f"unsupported census table {fname!r}", hint="use CSV or XLSX", source=fname,
+                                 key="web.unsupported_table", args={"name": fname},
+                                 hint_key="web.table_formats")
         blob = await up.read()
         if not blob:
-            raise InputDataError("the file is empty", hint="export the table again", source=fname)
+            raise InputDataError("the file is empty", hint="export the table again", source=fname,
+                                 key="web.empty_file", hint_key="web.export_again")
         uploads.append((cname, fname, blob))
 
     def work() -> Workspace:

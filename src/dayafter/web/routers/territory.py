@@ -143,7 +143,8 @@ async def unit(request: Request, index: int) -> Response:
     ws = _ws(request)
     t = ws.territory
     if not 0 <= index < t.n_units:
-        raise InputDataError(f"unit index {index} out of range 0..{t.n_units - 1}")
+        raise InputDataError(f"unit index {index} out of range 0..{t.n_units - 1}",
+                             key="web.unit_out_of_range", args={"last": t.n_units - 1})
     uid = str(t.unit_ids[index])
     draft = ws.draft_of(session_of(request)).plan
     region = int(draft.assignment[index])
