@@ -201,7 +201,7 @@ def _competing(seed: int):
 @pytest.mark.parametrize("seeds", [
     # make test: two seeds whose gap stays open and the three that close it (about 11 CPU-s)
     pytest.param((0, 2, 1, 6, 8), marks=pytest.mark.slow, id="short"),
-    pytest.param(tuple(range(10)), marks=pytest.mark.long, id="all")])
+    pytest.param(tuple(range(10)), marks=[pytest.mark.slow, pytest.mark.long], id="all")])
 def test_branching_bound_against_brute_force(seeds):
     """The branched bound stays at or above the enumerated optimum, never above the unbranched
     sum, and where the minorities cannot tie it closes most of the gap (seeds 1, 6 and 8 of
