@@ -8,6 +8,7 @@ import threading
 import numpy as np
 import pytest
 
+from dayafter.errors import ConfigError
 from dayafter.web.jobs import Job, JobCancelled, JobRunner, _percentile, available_kinds
 
 
@@ -193,3 +194,100 @@ def test_jobs_run_on_the_built_in_case_with_default_bounds(tmp_path):
     p0 = np.bincount(a0, weights=pop, minlength=start.population.size)
     p1 = np.bincount(a1, weights=pop, minlength=start.population.size)
     assert np.all(p1 >= 0.75 * p0 - 1e-6) and np.all(p1 <= 1.25 * p0 + 1e-6)
+
+
+def _ranged_workspace(plans_dir):
+    """The demo grid with stated ranges on its baseline census (the demo has none): every
+    community count within -40%..+40%, every unit total within -30%..+30%."""
+    from dayafter.territory import CensusRange
+    from dayafter.web.demo import grid_plans, grid_territory_with_geometry
+    from dayafter.web.workspace import Workspace
+
+    t = grid_territory_with_geometry(6, 6)
+    table = np.asarray(t.census("baseline"), dtype=float)
+    pop = table.sum(axis=1)
+    ranges = {"baseline": CensusRange(0.6 * table, 1.4 * table, 0.7 * pop, 1.3 * pop, source="test")}
+    ranged = t.with_ranges(ranges)
+    return Workspace(ranged, scenarios=grid_plans(ranged, 6, 2), plans_dir=plans_dir), t
+
+
+def test_the_child_process_gets_the_census_ranges(tmp_path):
+    """Without its ranges the child's draws would be another territory's (the default error only)."""
+    import pickle
+
+    from dayafter.optimize import Objective
+    from dayafter.web.jobs import _territory_from_state, _territory_state
+
+    ws, bare = _ranged_workspace(tmp_path)
+    t = ws.territory
+    back = _territory_from_state(pickle.loads(pickle.dumps(_territory_state(t))))
+    assert list(back.ranges) == ["baseline"]
+    for name in ("low", "high", "total_low", "total_high"):
+        np.testing.assert_array_equal(getattr(back.ranges["baseline"], name), getattr(t.ranges["baseline"], name))
+    assert back.content_hash == t.content_hash
+    obj = Objective.from_dict({"census": "baseline", "combine": "worst", "draws": {"n": 3, "seed": 0},
+                               "maximize": ["homogeneity"]})
+    got = obj.census_draws(back).census("baseline")
+    np.testing.assert_array_equal(got, obj.census_draws(t).census("baseline"))
+    # the ranges change the draws: a territory without them draws differently
+    assert not np.allclose(got, obj.census_draws(bare).census("baseline"))
+
+
+@needs_optimize
+def test_optimize_job_refuses_draws_out_of_range(tmp_path):
+    from dayafter.web.jobs import make_job
+
+    ws, _ = _ranged_workspace(tmp_path)
+    terms = {"minimize": [{"metric": "stranded", "communities": ["gamma"]}]}
+    for bad in (-1, 65):
+        with pytest.raises(ConfigError, match=r"census draws must lie in 0\.\.64") as e:
+            make_job("optimize", ws, ws.plan("halves"), {"draws": bad, **terms})
+        assert e.value.key == "web.draws_range" and e.value.args_i18n == {"n": bad, "max": 64}
+    with pytest.raises(ConfigError, match="seed must be 0 or more"):
+        make_job("optimize", ws, ws.plan("halves"), {"draws": 2, "draw_seed": -1, **terms})
+
+
+@pytest.mark.slow
+@needs_optimize
+def test_optimize_job_robust_over_census_draws(tmp_path):
+    """A short optimization with draws on a territory with ranges: the child scores the plan on
+    the draws of the stated ranges, and the objective is the worst over the census and its draws."""
+    from fastapi.testclient import TestClient
+
+    from dayafter.metrics import evaluate
+    from dayafter.optimize import Objective
+    from dayafter.web import Settings, create_app
+    from dayafter.web.security import CSRF_HEADER
+
+    ws, bare = _ranged_workspace(tmp_path / "plans")
+    app = create_app(Settings(workspace=ws))
+    term = {"metric": "homogeneity"}
+    with TestClient(app, headers={CSRF_HEADER: "1"}) as client:
+        client.post("/api/plans/halves/open")
+        r = client.post("/api/jobs", json={"kind": "optimize", "params": {
+            "steps": 300, "seed": 3, "census": "baseline", "draws": 4, "draw_seed": 1, "maximize": [term]}})
+        assert r.status_code == 200, r.text
+        job = client.app.state.jobs.get(r.json()["id"])
+        assert job.wait(180) and job.state == "done", job.error
+        res = job.results
+    summary = res["summary"]
+    per = summary["census_objectives"]
+    assert sorted(per) == ["baseline", "baseline~1", "baseline~2", "baseline~3", "baseline~4"]
+    assert len({round(v, 9) for v in per.values()}) > 1  # the draws differ from the census
+    assert summary["objective"] == pytest.approx(min(per.values()))
+    assert res["census_label"] == "the worst of 'baseline' and 4 draws of its ranges (seed 1)"
+    [row] = res["robust"]["censuses"]
+    assert res["robust"]["draws"] == 4 and res["robust"]["seed"] == 1 and res["robust"]["combine"] == "worst"
+    draws = [per[f"baseline~{j}"] for j in range(1, 5)]
+    assert row == {"census": "baseline", "value": per["baseline"], "low": min(draws), "high": max(draws)}
+    # the child drew from the stated ranges: its scores are the parent's on the ranged territory,
+    # not those on the same territory without ranges
+    best = ws.plan(res["saved_as"])
+    obj = Objective.from_dict({"census": "baseline", "combine": "worst", "draws": {"n": 4, "seed": 1},
+                               "maximize": [term]})
+
+    def scores(t):
+        return obj.census_scores(evaluate(t, best, censuses=["baseline"]), obj.draw_evaluation(t, best))
+
+    assert scores(ws.territory) == pytest.approx(per, abs=1e-9)
+    assert scores(bare) != pytest.approx(per, abs=1e-9)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { withShare } from "../src/api.js";
 import { setLocale } from "../src/i18n.js";
-import { jobLabel, jobText, livePercentileText, progressText, reportPlans, timing } from "../src/panels/jobs.js";
+import { drawParams, jobLabel, jobText, livePercentileText, progressText, reportPlans, robustLines, timing } from "../src/panels/jobs.js";
 import { shareLink } from "../src/panels/share.js";
 
 describe("job timing", () => {
@@ -64,5 +64,34 @@ describe("job messages in the reader's language", () => {
     expect(livePercentileText(null)).toBe("");
     const text = livePercentileText({ percentile_live: { cut_edges: 0.25, max_abs_deviation: 0.9 }, sampled: 200 });
     expect(text).toBe("The open plan's percentile so far (200 steps): cut edges 25% · max |deviation| 90%");
+  });
+});
+
+describe("optimization robust over census draws", () => {
+  const robust = { draws: 8, seed: 0, combine: "worst", censuses: [{ census: "current", value: 12.5, low: 10.25, high: 14 }] };
+  it("states the census label and, per census, the value and the range over its draws", () => {
+    setLocale("en");
+    expect(robustLines(robust)).toEqual([
+      "Optimized on the worst of census current and 8 draws of its ranges (seed 0).",
+      "current: 12.5000 on the census, 10.2500 to 14.0000 over its draws.",
+    ]);
+    expect(robustLines(null)).toEqual([]);
+    expect(robustLines({ ...robust, draws: 0 })).toEqual([]);
+  });
+  it("writes them in Arabic and Sorani with the locale's digits", () => {
+    for (const code of ["ar", "ckb"]) {
+      setLocale(code);
+      const [label, line] = robustLines(robust);
+      expect(label).toContain("٨");
+      expect(label).not.toContain("worst");
+      expect(line).toContain("١٠");
+      expect(line).not.toContain("over its draws");
+    }
+    setLocale("en");
+  });
+  it("adds draws only when the field asks for some", () => {
+    expect(drawParams("0")).toEqual({});
+    expect(drawParams("")).toEqual({});
+    expect(drawParams("8")).toEqual({ draws: 8, draw_seed: 0 });
   });
 });

@@ -456,7 +456,10 @@ def _territory_state(t: Any) -> dict[str, Any]:
             "area": np.asarray(t.area), "outer_border": np.asarray(t.outer_border),
             "admin": {k: np.asarray(v, dtype=object) for k, v in t.admin.items()},
             "labels": {k: np.asarray(v, dtype=object) for k, v in t.labels.items()},
-            "crs": str(t.crs), "name": t.name, "meta": _plain(t.meta)}
+            "crs": str(t.crs), "name": t.name, "meta": _plain(t.meta),
+            # the census ranges travel too: draws of a census without them would use the default
+            # error only (an optimization robust over draws would answer another question)
+            "ranges": dict(t.ranges)}
 
 
 def _territory_from_state(d: dict[str, Any]) -> Any:
@@ -465,7 +468,8 @@ def _territory_from_state(d: dict[str, Any]) -> Any:
 
     return Territory(unit_ids=d["unit_ids"], communities=d["communities"], censuses=d["censuses"],
                      graph=UnitGraph(*d["graph"]), area=d["area"], outer_border=d["outer_border"],
-                     admin=d["admin"], labels=d["labels"], crs=d["crs"], name=d["name"], meta=d["meta"])
+                     admin=d["admin"], labels=d["labels"], crs=d["crs"], name=d["name"], meta=d["meta"],
+                     ranges=d.get("ranges") or {})
 
 
 def _plain(m: Any) -> Any:
@@ -524,7 +528,8 @@ def available_kinds() -> list[dict[str, Any]]:
         kinds.append({"kind": "optimize", "label": "Optimize the plan (short bursts)",
                       "params": {"steps": 20000, "seed": 2718, "tolerance": DEFAULT_TOLERANCE, "balance": "plan",
                                  "census": None,
-                                 "maximize": [{"metric": "homogeneity"}], "minimize": []}})
+                                 "maximize": [{"metric": "homogeneity"}], "minimize": [],
+                                 "draws": 0, "draw_seed": 0}})
     if _report_api() is not None:
         kinds.append({"kind": "report", "label": "Dossier of the draft and chosen plans (HTML, PDF)",
                       "params": {"plans": [], "maps": True,
@@ -650,9 +655,14 @@ def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     """Short-burst optimization starting from ``plan`` (its regions, names and authorities).
 
     The best plan found is added to the workspace's saved plans as ``<plan> optimized (job N)``.
+    With ``draws`` (1 to ``MAX_DRAWS``; 0, the default, for none) the plan sought is the one whose
+    worst objective over the census and ``draws`` draws of its stated ranges (seeded by
+    ``draw_seed``) is best; the results then give the census label and, per census, the plan's
+    value on it and the range over its draws (``robust``).
     """
     opt = _optimize_api()
-    allowed = {"steps", "seed", "tolerance", "census", "maximize", "minimize", "chunk", "balance"}
+    allowed = {"steps", "seed", "tolerance", "census", "maximize", "minimize", "chunk", "balance", "draws",
+               "draw_seed"}
     unknown = set(params) - allowed
     if unknown:
         raise ConfigError(f"unknown optimization parameters {sorted(unknown)}", hint=f"use {sorted(allowed)}")
@@ -666,10 +676,24 @@ def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
     if not maximize and not minimize:
         raise ConfigError("an optimization needs an objective", hint="give maximize or minimize terms",
                           key="web.needs_objective", hint_key="web.give_objective")
+    from dayafter.optimize.problem import MAX_DRAWS
+
+    draws = int(params.get("draws", 0))
+    if not 0 <= draws <= MAX_DRAWS:
+        raise ConfigError(f"census draws must lie in 0..{MAX_DRAWS}, got {draws}",
+                          hint="0 for the census alone; each draw is one more census in every model",
+                          key="web.draws_range", args={"n": draws, "max": MAX_DRAWS},
+                          hint_key="web.draws_hint")
+    draw_seed = int(params.get("draw_seed", 0))
+    if draw_seed < 0:
+        raise ConfigError(f"the draws' seed must be 0 or more, got {draw_seed}", hint="e.g. 0",
+                          key="web.draw_seed_negative", args={"seed": draw_seed}, hint_key="web.draw_seed_hint")
     census = str(params.get("census") or workspace.territory.census_names[0])
     spec: dict[str, Any] = {"regions": [r.to_dict() for r in plan.regions], "maximize": maximize,
                             "minimize": minimize, "census": census,
                             "constraints": _balance(workspace.territory, plan, params, census)}
+    if draws:
+        spec.update(draws={"n": draws, "seed": draw_seed}, combine="worst")
     # compiled here too, so an impossible problem is refused at once with the engine's reason
     opt.Problem.from_dict(spec).compile(workspace.territory)
 
@@ -687,7 +711,8 @@ def _optimize_job(workspace: Any, plan: Plan, params: Mapping[str, Any]) -> Job:
                                              str(workspace.runs_dir)),
                             on_done=save)
     job = Job("optimize", work, params={"steps": steps, "seed": seed, "maximize": maximize,
-                                        "minimize": minimize, "plan": plan.name},
+                                        "minimize": minimize, "plan": plan.name, "draws": draws,
+                                        "draw_seed": draw_seed},
               label=msg("label_optimize", plan=plan.name or "the draft", steps=steps))
     return job
 
@@ -732,7 +757,39 @@ def _optimize_work(tstate: dict[str, Any], pstate: dict[str, Any], spec: dict[st
         "result": summary})
     return {"summary": summary, "plan": _plan_state(res.plan),
             "top": [float(sc) for sc, _a in res.top], "run_dir": str(run_dir),
-            "manifest": str(run_dir / "manifest.json")}
+            "manifest": str(run_dir / "manifest.json"), "census_label": compiled.census_label,
+            "robust": robust_summary(compiled, res.census_objectives)}
+
+
+def robust_summary(compiled: Any, census_objectives: Mapping[str, float]) -> dict[str, Any] | None:
+    """What an optimization robust over census draws found, for the results: the point censuses,
+    the number of draws and their seed, how they combine, and per census the plan's value on it
+    and the lowest and highest over its draws.
+
+    Parameters
+    ----------
+    compiled
+        The compiled problem (:class:`dayafter.optimize.CompiledProblem`).
+    census_objectives
+        The census part of the plan's objective per census and draw (``<census>~<j>``), as the
+        result's ``census_objectives``.
+
+    Returns
+    -------
+    dict or None
+        ``{"draws", "seed", "combine", "censuses": [{"census", "value", "low", "high"}]}``, or
+        ``None`` for an objective without draws.
+    """
+    n = int(compiled.draws)
+    if not n:
+        return None
+    objective = compiled.problem.objective
+    rows = []
+    for c in compiled.censuses[::n + 1]:
+        on_draws = [float(census_objectives[d]) for d in objective.draw_names(c)]
+        rows.append({"census": c, "value": float(census_objectives[c]), "low": min(on_draws),
+                     "high": max(on_draws)})
+    return {"draws": n, "seed": int(objective.draw_seed), "combine": compiled.combine, "censuses": rows}
 
 
 def _recorded(obj: Any) -> dict[str, Any]:

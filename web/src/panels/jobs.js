@@ -103,6 +103,28 @@ export function progressText(s, nowSeconds) {
   return parts.join(" · ");
 }
 
+/** The lines stating what an optimization robust over census draws found (the server's
+ * ``results.robust``): the census label (worst of the census and its draws, their seed), then per
+ * census the plan's value on it and the range over its draws; none without draws. */
+export function robustLines(robust) {
+  if (!robust || !robust.draws) return [];
+  const names = robust.censuses.map((c) => c.census).join(", ");
+  const out = [t("jobs.robust", { census: names, n: fmt(robust.draws), seed: fmt(robust.seed) })];
+  for (const c of robust.censuses) {
+    out.push(t("jobs.robust_census", { census: c.census, value: fmt(c.value, 4), low: fmt(c.low, 4), high: fmt(c.high, 4) }));
+  }
+  return out;
+}
+
+/** The ``draws`` and ``draw_seed`` of an optimize job from the form's census-draws field: a
+ * number of draws (0 or empty for none) adds both. The draws keep seed 0 (the CLI's default), so
+ * the job's own seed changes the search, not the question. */
+export function drawParams(drawsValue) {
+  const n = Number(drawsValue || 0);
+  if (!Number.isFinite(n) || n === 0) return {};
+  return { draws: n, draw_seed: 0 };
+}
+
 /** The subsets an ensemble can be run on: each code of each admin level (``governorate=IQG15``)
  * with its number of units, levels in the metadata's order, codes sorted. */
 export function subsetOptions(units, levels) {
@@ -137,10 +159,14 @@ export async function setupJobs(ctx) {
   }
   const objSel = el("select", { id: "job-objective" }, ...objectives.map(([v, x]) => el("option", { value: v, text: x })));
   const objLabel = el("label", { for: "job-objective", text: t("jobs.objective") });
+  const draws = el("input", { id: "job-draws", type: "number", min: "0", max: "64", step: "1", value: "0", size: 4, "aria-describedby": "job-draws-help" });
+  const drawsBox = el("span", { class: "job-draws" }, el("label", { for: "job-draws", text: t("jobs.draws") }), draws,
+    el("span", { id: "job-draws-help", class: "small muted", text: t("jobs.draws_help") }));
   const syncKind = () => {
     const k = kinds.find((x) => x.kind === kindSel.value);
     steps.value = String(k.params.steps ?? 1000);
     objSel.hidden = objLabel.hidden = k.kind !== "optimize";
+    drawsBox.hidden = k.kind !== "optimize";
     subset.hidden = subsetLabel.hidden = k.kind !== "ensemble";
   };
   kindSel.onchange = syncKind;
@@ -153,7 +179,7 @@ export async function setupJobs(ctx) {
     el("option", { value: "equal", text: t("jobs.balance.equal") }));
   form.append(el("label", { for: "job-kind", text: t("jobs.job") }), kindSel, el("label", { for: "job-steps", text: t("jobs.steps") }), steps,
     el("label", { for: "job-seed", text: t("jobs.seed") }), seed, el("label", { for: "job-tolerance", text: t("jobs.tolerance") }), tol,
-    el("label", { for: "job-balance", text: t("jobs.bounds") }), balance, subsetLabel, subset, objLabel, objSel,
+    el("label", { for: "job-balance", text: t("jobs.bounds") }), balance, subsetLabel, subset, objLabel, objSel, drawsBox,
     el("button", { id: "job-start", type: "button", text: t("jobs.start"), onclick: async () => {
       const params = { steps: Number(steps.value), seed: Number(seed.value), tolerance: Number(tol.value), balance: balance.value };
       if (kindSel.value === "ensemble" && subset.value) params.subset = subset.value;
@@ -161,6 +187,7 @@ export async function setupJobs(ctx) {
         const [dir, metric, com] = objSel.value.split("|");
         const term = com ? { metric, communities: [com] } : { metric };
         params[dir === "max" ? "maximize" : "minimize"] = [term];
+        Object.assign(params, drawParams(draws.value));
       }
       let job;
       try {
@@ -250,6 +277,7 @@ function optimizeResults(ctx, r) {
   const vals = Object.entries(s.values).map(([k, v]) => `${k} = ${fmt(v, 4)}`).join(", ");
   const feasible = s.feasible ? t("jobs.feasible") : t("jobs.not_feasible", { why: s.failing.join("; ") });
   const box = el("div", {}, el("p", { text: t("jobs.best", { objective: fmt(s.objective, 4), values: vals, feasible, steps: fmt(s.stats.steps), seconds: fmt(s.elapsed, 1) }) }));
+  for (const line of robustLines(r.robust)) box.append(el("p", { class: "job-robust", text: line }));
   if (r.top.length > 1) box.append(el("p", { text: t("jobs.top", { list: r.top.map((x) => fmt(x, 4)).join(", ") }) }));
   if (r.saved_as) {
     box.append(el("button", { type: "button", text: t("jobs.open_plan", { plan: r.saved_as }), onclick: () => ctx.openPlan(r.saved_as) }));

@@ -37,6 +37,9 @@ class JobParams(_Body):
     # an ensemble's subset (a province question): "LEVEL=CODE[,CODE...]" or unit ids, comma-separated
     subset: Annotated[str, Field(min_length=1, max_length=20_000)] | None = None
     chunk: int = Field(200, ge=1, le=1_000_000)
+    # an optimization robust over census draws (the optimize kind checks the range, with its reason)
+    draws: int | None = None
+    draw_seed: int | None = Field(None, ge=0, le=2**63 - 1)
     maximize: list[ObjectiveTerm | MetricName] = Field(default_factory=list, max_length=20)
     minimize: list[ObjectiveTerm | MetricName] = Field(default_factory=list, max_length=20)
     plans: list[Name] = Field(default_factory=list, max_length=20)
