@@ -113,6 +113,19 @@ def grid_server(tmp_path):
 
 
 @pytest.fixture
+def ranged_grid_server(tmp_path):
+    """The grid server on a territory whose baseline census has stated ranges (±40%)."""
+    _need_browser()
+    from dayafter.web import Settings
+    from dayafter.web.demo import grid_workspace
+
+    ws = grid_workspace(6, 6, plans_dir=tmp_path / "plans", ranges=0.4)
+    with LiveServer(Settings(workspace=ws)) as srv:
+        srv.workspace = ws
+        yield srv
+
+
+@pytest.fixture
 def page(browser, grid_server):
     context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
     pg = context.new_page()

@@ -302,6 +302,35 @@ def test_optimize_job_lists_and_opens_the_best_plan(page, grid_server):
     assert page.locator("#plans").get_by_role("button", name=f"Open {name}").count() == 1
 
 
+class TestOptimizeRobustOverCensusDraws:
+    """The optimize form's census draws, on a territory with stated ranges."""
+
+    @pytest.fixture
+    def grid_server(self, ranged_grid_server):
+        return ranged_grid_server
+
+    def test_draws_field_and_range_line(self, page, grid_server):
+        if page.locator("#job-kind option[value='optimize']").count() == 0:
+            pytest.skip("dayafter.optimize is not installed")
+        draws = page.get_by_role("spinbutton", name="Census draws")
+        page.get_by_label("Job", exact=True).select_option("ensemble")
+        assert not draws.is_visible()  # an ensemble has no objective to make robust
+        page.get_by_label("Job", exact=True).select_option("optimize")
+        assert draws.is_visible()
+        assert "worst case" in page.locator("#job-draws-help").inner_text()
+        page.get_by_role("spinbutton", name="Steps").fill("300")
+        draws.fill("4")
+        page.get_by_label("Objective").select_option(label="Maximize homogeneity")
+        page.get_by_role("button", name="Start").click()
+        page.wait_for_selector(".job[data-state='done'] .job-results .job-robust", timeout=120_000)
+        lines = page.locator(".job[data-state='done'] .job-robust").all_inner_texts()
+        assert lines[0] == "Optimized on the worst of census baseline and 4 draws of its ranges (seed 0)."
+        assert lines[1].startswith("baseline: ") and " over its draws." in lines[1]
+        # the range over the draws is a real range: the stated ranges reached the engine
+        low, high = (float(x) for x in lines[1].split("on the census, ")[1].removesuffix(" over its draws.").split(" to "))
+        assert low < high
+
+
 def test_colour_by_share_and_metric_with_legend(page, grid_server):
     page.get_by_label("Colour by").select_option(label="Share of Gamma")
     assert "Share of Gamma" in page.locator("#legend").inner_text()

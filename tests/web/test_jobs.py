@@ -197,18 +197,13 @@ def test_jobs_run_on_the_built_in_case_with_default_bounds(tmp_path):
 
 
 def _ranged_workspace(plans_dir):
-    """The demo grid with stated ranges on its baseline census (the demo has none): every
-    community count within -40%..+40%, every unit total within -30%..+30%."""
-    from dayafter.territory import CensusRange
-    from dayafter.web.demo import grid_plans, grid_territory_with_geometry
-    from dayafter.web.workspace import Workspace
+    """The demo grid with stated ranges on its baseline census (every figure within ±40%), and
+    the same territory without them."""
+    from dayafter.web.demo import grid_workspace
 
-    t = grid_territory_with_geometry(6, 6)
-    table = np.asarray(t.census("baseline"), dtype=float)
-    pop = table.sum(axis=1)
-    ranges = {"baseline": CensusRange(0.6 * table, 1.4 * table, 0.7 * pop, 1.3 * pop, source="test")}
-    ranged = t.with_ranges(ranges)
-    return Workspace(ranged, scenarios=grid_plans(ranged, 6, 2), plans_dir=plans_dir), t
+    ws = grid_workspace(6, 6, plans_dir=plans_dir, ranges=0.4)
+    assert list(ws.territory.ranges) == ["baseline"]
+    return ws, ws.territory.with_ranges({}, replace=True)
 
 
 def test_the_child_process_gets_the_census_ranges(tmp_path):

@@ -82,11 +82,28 @@ def grid_plans(territory: Territory, cols: int, k: int = 2) -> dict[str, Plan]:
     }
 
 
-def grid_workspace(rows: int = 6, cols: int = 6, *, plans_dir: object = None, k: int = 2) -> Workspace:
-    """A workspace on :func:`grid_territory_with_geometry` with :func:`grid_plans` and two criteria."""
+def grid_workspace(rows: int = 6, cols: int = 6, *, plans_dir: object = None, k: int = 2,
+                   ranges: float = 0.0) -> Workspace:
+    """A workspace on :func:`grid_territory_with_geometry` with :func:`grid_plans` and two criteria.
+
+    With ``ranges`` > 0 the baseline census carries stated ranges: every community count and unit
+    total within ``1 - ranges`` to ``1 + ranges`` times its figure (for the census draws of the
+    uncertainty panel and of an optimization robust over them).
+    """
     from pathlib import Path
 
     t = grid_territory_with_geometry(rows, cols)
+    if ranges:
+        from dayafter.errors import ConfigError
+        from dayafter.territory import CensusRange
+
+        if not 0 < ranges < 1:
+            raise ConfigError(f"ranges must lie in (0, 1), got {ranges}", hint="e.g. ranges=0.4 for ±40%")
+        table = np.asarray(t.census("baseline"), dtype=np.float64)
+        pop = table.sum(axis=1)
+        t = t.with_ranges({"baseline": CensusRange((1 - ranges) * table, (1 + ranges) * table,
+                                                   (1 - ranges) * pop, (1 + ranges) * pop,
+                                                   source=f"synthetic: ±{ranges:.0%} of each figure")})
     criteria = criteria_from_spec({"criteria": [
         {"name": "contiguous-regions", "metric": "pieces", "max": 1, "description": "one piece each"},
         {"name": "gamma-not-stranded", "metric": "stranded", "where": {"communities": ["gamma"]},
