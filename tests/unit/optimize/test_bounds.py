@@ -199,12 +199,12 @@ def _competing(seed: int):
 
 
 @pytest.mark.parametrize("seeds", [
-    # make test: two seeds whose gap stays open and the three that close it (about 11 CPU-s)
-    pytest.param((0, 2, 1, 6, 8), marks=pytest.mark.slow, id="short"),
+    # make test: two seeds whose gap stays open and three that close it (about 9 CPU-s)
+    pytest.param((0, 2, 1, 5, 6), marks=pytest.mark.slow, id="short"),
     pytest.param(tuple(range(10)), marks=[pytest.mark.slow, pytest.mark.long], id="all")])
 def test_branching_bound_against_brute_force(seeds):
     """The branched bound stays at or above the enumerated optimum, never above the unbranched
-    sum, and where the minorities cannot tie it closes most of the gap (seeds 1, 6 and 8 of
+    sum, and where the minorities cannot tie it closes most of the gap (seeds 1, 5, 6 and 8 of
     this generator reach the optimum exactly)."""
     closed = 0
     for seed in seeds:
@@ -288,7 +288,9 @@ def test_plurality_heads_against_enumeration(seed):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("seed", [0, 2,  # make test: the two quicker grids (18 s); all four under make test-long
+                                  pytest.param(1, marks=pytest.mark.long),
+                                  pytest.param(3, marks=pytest.mark.long)])
 def test_packing_with_heads_equals_packing_without(seed):
     """Rooting regions at their heads changes the model, not its optimum: with one slot per head
     (fixed roots) and with fewer slots than heads (free roots among the heads)."""
