@@ -265,6 +265,10 @@ class Objective:
                 or not 0 <= int(self.draws) <= MAX_DRAWS:
             raise ConfigError(f"draws must be a whole number from 0 to {MAX_DRAWS}, got {self.draws!r}",
                               hint="e.g. draws: 16 (each draw is one more census in every model)")
+        if isinstance(self.draw_seed, bool) or not isinstance(self.draw_seed, int | np.integer) \
+                or int(self.draw_seed) < 0:
+            raise ConfigError(f"the draws' seed must be a whole number from 0, got {self.draw_seed!r}",
+                              hint="e.g. draws: {n: 16, seed: 0}")
         if not (np.isfinite(self.draw_error) and 0.0 <= self.draw_error < 1.0):
             raise ConfigError(f"the draws' unknown_error must lie in [0, 1), got {self.draw_error!r}",
                               hint="e.g. unknown_error: 0.2 (a 20% half-width where no range is stated)")

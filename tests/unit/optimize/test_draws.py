@@ -141,7 +141,8 @@ def test_weighted_draws_are_the_mean():
 @pytest.mark.parametrize("draws, needle", [
     (-1, "from 0 to 64"), (65, "from 0 to 64"), ("many", "whole number"), (2.5, "whole number"),
     ({"n": 2, "sed": 1}, "unknown draws keys"), ({"n": 2, "unknown_error": 1.5}, r"\[0, 1\)"),
-    ({"n": 2, "unknown_error": "x"}, "must be a number"), (True, "whole number")])
+    ({"n": 2, "unknown_error": "x"}, "must be a number"), (True, "whole number"),
+    ({"n": 2, "seed": -1}, "seed must be a whole number from 0")])
 def test_bad_draws_are_refused_with_the_key(draws, needle):
     with pytest.raises(ConfigError, match=needle) as exc:
         Objective.from_dict({**TERMS, "draws": draws})
