@@ -241,7 +241,7 @@ def solve_columns(cp: CompiledProblem, cols: RegionColumns, *, time_limit: float
     """
     import highspy
 
-    from dayafter.optimize.milp import new_highs
+    from dayafter.optimize.milp import new_highs, run_highs
 
     t0 = time.perf_counter()
     n_c = cols.values.shape[1]
@@ -308,25 +308,14 @@ def solve_columns(cp: CompiledProblem, cols: RegionColumns, *, time_limit: float
         sol.value_valid = True
         h.setSolution(sol)
         warm_used = True
-    if watch is not None:
-        watch.attach(h)
-        with watch:
-            h.run()
-    else:
-        h.run()
-    status = h.getModelStatus()
+    sname = run_highs(h, watch)
     info = h.getInfo()
-    names = {highspy.HighsModelStatus.kOptimal: "optimal",
-             highspy.HighsModelStatus.kTimeLimit: "time_limit",
-             highspy.HighsModelStatus.kInfeasible: "infeasible",
-             highspy.HighsModelStatus.kInterrupt: "cancelled"}
-    sname = names.get(status, h.modelStatusToString(status).lower().replace(" ", "_"))
     bound = float(info.mip_dual_bound)
     if lagrange is not None:
         bound = min(bound, lagrange) if np.isfinite(bound) else lagrange
     a = None
     obj = None
-    if status != highspy.HighsModelStatus.kInfeasible and info.primal_solution_status == 2:
+    if sname != "infeasible" and info.primal_solution_status == 2:
         z = np.asarray(h.getSolution().col_value)[:q] > 0.5
         a = np.asarray(cp.start, dtype=np.int64).copy()
         for c in np.flatnonzero(z).tolist():

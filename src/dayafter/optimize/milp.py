@@ -25,7 +25,7 @@ from dayafter.progress import CancelToken
 if TYPE_CHECKING:
     import highspy
 
-__all__ = ["ModelBuilder", "SolveWatch", "new_highs"]
+__all__ = ["ModelBuilder", "SolveWatch", "new_highs", "run_highs"]
 
 
 @dataclass
@@ -244,3 +244,23 @@ class SolveWatch:
             self._last = {"message": msg, "best": best, "bound": bound, "gap": gap}
             self.report(self.elapsed0 + float(d.running_time), message=msg, best=best,
                         bound=bound, gap=gap)
+
+
+def run_highs(h: highspy.Highs, watch: SolveWatch | None = None) -> str:
+    """Solve the model loaded in ``h`` (under ``watch``'s progress and cancel when given) and
+    return its status as a word: ``optimal``, ``time_limit``, ``infeasible``, ``cancelled``, or
+    HiGHS's own status in lower case with underscores."""
+    import highspy
+
+    if watch is not None:
+        watch.attach(h)
+        with watch:
+            h.run()
+    else:
+        h.run()
+    status = h.getModelStatus()
+    names = {highspy.HighsModelStatus.kOptimal: "optimal",
+             highspy.HighsModelStatus.kTimeLimit: "time_limit",
+             highspy.HighsModelStatus.kInfeasible: "infeasible",
+             highspy.HighsModelStatus.kInterrupt: "cancelled"}
+    return names.get(status, h.modelStatusToString(status).lower().replace(" ", "_"))

@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 from dayafter.errors import ConfigError, InfeasibleError
 from dayafter.optimize.bounds import decomposable, decomposition_bound
 from dayafter.optimize.budget import columns_apply, region_columns, solve_columns
-from dayafter.optimize.milp import ModelBuilder, SolveWatch, new_highs
+from dayafter.optimize.milp import ModelBuilder, SolveWatch, new_highs, run_highs
 from dayafter.optimize.problem import (
     CC_EMP_MAJ,
     CC_EMP_PLUR,
@@ -1297,24 +1297,13 @@ def solve_model(model: MIPModel, *, time_limit: float, mip_rel_gap: float = 1e-6
             sol.value_valid = True
             h.setSolution(sol)
             warm_used = True
-    if watch is not None:
-        watch.attach(h)
-        with watch:
-            h.run()
-    else:
-        h.run()
-    status = h.getModelStatus()
+    sname = run_highs(h, watch)
     info = h.getInfo()
-    names = {highspy.HighsModelStatus.kOptimal: "optimal",
-             highspy.HighsModelStatus.kTimeLimit: "time_limit",
-             highspy.HighsModelStatus.kInfeasible: "infeasible",
-             highspy.HighsModelStatus.kInterrupt: "cancelled"}
-    sname = names.get(status, h.modelStatusToString(status).lower().replace(" ", "_"))
     offset = model.offsets[objective] if model.offsets else model.offset
     bound = float(info.mip_dual_bound) + offset
     a = None
     obj = None
-    if status != highspy.HighsModelStatus.kInfeasible and info.primal_solution_status == 2:
+    if sname != "infeasible" and info.primal_solution_status == 2:
         col = np.asarray(h.getSolution().col_value)
         xv = col[model.x].reshape(model.x.shape)
         a = xv.argmax(axis=1).astype(np.int64)
